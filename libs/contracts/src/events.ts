@@ -1,0 +1,98 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { envelopeOf } from './envelope.ts';
+import { RenderOptions } from './render-options.ts';
+
+const Uuid = Type.String({ format: 'uuid' });
+
+/** One render job = one task. Emitted by the orchestrator (through its outbox), consumed by the repurposer. */
+export const RenderJobRequested = envelopeOf(
+  'render.job.requested.v1',
+  Type.Object({
+    taskId: Uuid,
+    generationId: Uuid,
+    sourceId: Uuid,
+    sourceUrl: Type.String({ minLength: 1, maxLength: 4096 }),
+    contentType: Type.String({ minLength: 1, maxLength: 64 }),
+    options: RenderOptions,
+  }, { additionalProperties: false }),
+);
+export type RenderJobRequested = Static<typeof RenderJobRequested>;
+
+export const TaskStage = Type.Union(
+  ['queued', 'downloading', 'probing', 'transcribing', 'analyzing', 'rendering', 'uploading', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s)),
+);
+export type TaskStage = Static<typeof TaskStage>;
+
+export const TaskStatus = Type.Union(['queued', 'processing', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s)));
+export type TaskStatus = Static<typeof TaskStatus>;
+
+const TaskRef = { taskId: Uuid, generationId: Type.Union([Uuid, Type.Null()]) };
+
+/** Live progress; superseded every second, so it goes straight to JetStream, not through the outbox. */
+export const TaskProgress = envelopeOf(
+  'task.progress.v1',
+  Type.Object({
+    ...TaskRef,
+    stage: TaskStage,
+    percent: Type.Number({ minimum: 0, maximum: 100 }),
+    message: Type.String(),
+    etaSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+  }, { additionalProperties: false }),
+);
+export type TaskProgress = Static<typeof TaskProgress>;
+
+/** A task status change; terminal ones go through the repurposer's outbox. */
+export const TaskStatusChanged = envelopeOf(
+  'task.status.v1',
+  Type.Object({
+    ...TaskRef,
+    status: TaskStatus,
+    attempt: Type.Integer({ minimum: 0 }),
+    error: Type.Union([Type.Object({ code: Type.String(), message: Type.String(), retryable: Type.Boolean() }), Type.Null()]),
+    output: Type.Union([
+      Type.Object({ contentIds: Type.Array(Uuid) }),
+      Type.Null(),
+    ]),
+  }, { additionalProperties: false }),
+);
+export type TaskStatusChanged = Static<typeof TaskStatusChanged>;
+
+export const GenerationStatus = Type.Union(
+  ['queuing', 'processing', 'completed', 'partially_failed', 'failed', 'cancelled'].map((s) => Type.Literal(s)),
+);
+export type GenerationStatus = Static<typeof GenerationStatus>;
+
+export const GenerationCounters = Type.Object({
+  totalRequested: Type.Integer({ minimum: 0 }),
+  queued: Type.Integer({ minimum: 0 }),
+  processing: Type.Integer({ minimum: 0 }),
+  completed: Type.Integer({ minimum: 0 }),
+  failed: Type.Integer({ minimum: 0 }),
+  cancelled: Type.Integer({ minimum: 0 }),
+});
+export type GenerationCounters = Static<typeof GenerationCounters>;
+
+export const GenerationView = Type.Object({
+  id: Uuid,
+  accountId: Uuid,
+  contentType: Type.String(),
+  status: GenerationStatus,
+  counters: GenerationCounters,
+  taskIds: Type.Array(Uuid),
+  createdAt: Type.String({ format: 'date-time' }),
+  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+export type GenerationView = Static<typeof GenerationView>;
+
+/** Every change of a generation's status or counters (terminal ones included), via the orchestrator's outbox. */
+export const GenerationUpdated = envelopeOf('content.generation.updated.v1', GenerationView);
+export type GenerationUpdated = Static<typeof GenerationUpdated>;
+
+/** Every event type the system publishes, by type string. */
+export const EVENT_SCHEMAS = {
+  'render.job.requested.v1': RenderJobRequested,
+  'task.progress.v1': TaskProgress,
+  'task.status.v1': TaskStatusChanged,
+  'content.generation.updated.v1': GenerationUpdated,
+} as const;
+export type EventType = keyof typeof EVENT_SCHEMAS;

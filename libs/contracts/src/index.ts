@@ -1,0 +1,10 @@
+export * from './ids.ts';
+export * from './errors.ts';
+export * from './validate.ts';
+export * from './envelope.ts';
+export * from './render-options.ts';
+export * from './events.ts';
+export * from './subjects.ts';
+export * from './streams.ts';
+export * from './commands.ts';
+export type { TSchema as TSchemaLike } from '@sinclair/typebox';

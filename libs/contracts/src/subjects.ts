@@ -1,0 +1,18 @@
+/** Subject builders: the one place subject shapes are spelled. The account id is the last token so
+ *  per-account filtering and sharding stay possible without parsing bodies. */
+export const subjects = {
+  renderJob: (accountId: string) => `render.jobs.${accountId}`,
+  taskProgress: (accountId: string) => `task.progress.${accountId}`,
+  taskStatus: (accountId: string) => `task.status.${accountId}`,
+  generation: (accountId: string) => `content.generation.${accountId}`,
+  deadLetter: (stream: string, consumer: string) => `dlq.${stream}.${consumer}`,
+  schedulerRun: (job: string) => `scheduler.runs.${job}`,
+} as const;
+
+/** Filters for consumers (one filter subject each: the NATS 2.9 server refuses several). */
+export const filters = {
+  renderJobs: 'render.jobs.>',
+  taskStatus: 'task.status.>',
+  allTasks: 'task.>',
+  generations: 'content.generation.>',
+} as const;

@@ -1,0 +1,2 @@
+export * from './orm.ts';
+export * from './outbox.ts';

@@ -1,0 +1,106 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+
+export type { EntityManager } from '@mikro-orm/postgresql';
+export { MikroORM } from '@mikro-orm/postgresql';
+
+export interface OrmOptions {
+  databaseUrl: string;
+  /** The service's own PostgreSQL schema; every table of the service lives in it. */
+  schema: string;
+  // `any`: MikroORM's entity schema types are deeply generic; the list is checked by MikroORM at init.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  entities: any[];
+  /** Committed migrations, in order (append, never edit a merged one). */
+  migrations: MigrationObject[];
+  log: Logger;
+  poolMax?: number;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function assertSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`schema name ${JSON.stringify(schema)} must match ${SCHEMA_NAME}`);
+  return schema;
+}
+
+/**
+ * Opens the service's ORM on its own schema. No global context: callers fork an EntityManager per
+ * request and per message (STYLE §10). Fails fast, with the database named, when it is unreachable.
+ */
+export async function createOrm(options: OrmOptions): Promise<MikroORM> {
+  assertSchemaName(options.schema);
+  const log = options.log.child({ component: 'orm' });
+  let orm: MikroORM;
+  try {
+    orm = await MikroORM.init({
+      clientUrl: options.databaseUrl,
+      schema: options.schema,
+      entities: options.entities,
+      extensions: [Migrator],
+      allowGlobalContext: false,
+      // Some services (gateway) keep only raw tables (outbox, API keys) for now.
+      discovery: { warnWhenNoEntities: false },
+      pool: { min: 0, max: options.poolMax ?? 10 },
+      migrations: {
+        migrationsList: options.migrations,
+        schema: options.schema,
+        tableName: 'mikro_orm_migrations',
+        snapshot: false,
+        transactional: true,
+        allOrNothing: true,
+        silent: true,
+        emit: 'ts',
+      },
+      logger: (message) => log.debug(message),
+    });
+  } catch (err) {
+    throw new Error(`cannot open the database at ${redactUrl(options.databaseUrl)}`, { cause: err });
+  }
+  try {
+    await orm.em.fork().execute('select 1');
+  } catch (err) {
+    await orm.close(true).catch(() => undefined);
+    throw new Error(`cannot reach the database at ${redactUrl(options.databaseUrl)}`, { cause: err });
+  }
+  return orm;
+}
+
+/** Shows a connection URL without its password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+/** Readiness check: one round trip to the database. */
+export function databaseCheck(orm: MikroORM): () => Promise<void> {
+  return async () => {
+    await orm.em.fork().execute('select 1');
+  };
+}
+
+/**
+ * Creates the schema if needed and applies pending migrations, under a transaction-scoped advisory
+ * lock keyed by the schema: replicas starting together run them once, the others wait and find
+ * nothing pending (STYLE §9).
+ */
+export async function migrate(orm: MikroORM, schema: string, log: Logger): Promise<string[]> {
+  assertSchemaName(schema);
+  const em: EntityManager = orm.em.fork();
+  await em.execute(`create schema if not exists "${schema}"`);
+  const applied = await em.transactional(async (tx) => {
+    await tx.execute(`select pg_advisory_xact_lock(hashtext('reelforge:migrate:' || ?))`, [schema]);
+    const ctx = tx.getTransactionContext();
+    const done = await orm.migrator.up({ schema, ...(ctx ? { transaction: ctx } : {}) });
+    return done.map((m) => m.name);
+  });
+  if (applied.length) log.info({ schema, applied }, 'migrations applied');
+  return applied;
+}

@@ -1,0 +1,157 @@
+import type { Envelope } from '@reelforge/contracts';
+import type { Logger } from 'pino';
+import type { EntityManager, MikroORM } from './orm.ts';
+import { assertSchemaName } from './orm.ts';
+
+/**
+ * SQL for the outbox and inbox tables; every service's first migration includes it, so each
+ * service has its own pair in its own schema.
+ */
+export const OUTBOX_INBOX_SQL = [
+  `create table outbox (
+    id uuid primary key,
+    subject text not null,
+    envelope jsonb not null,
+    headers jsonb not null default '{}'::jsonb,
+    created_at timestamptz not null default now(),
+    published_at timestamptz null,
+    attempts int not null default 0,
+    last_error text null
+  )`,
+  `create index outbox_pending_idx on outbox (created_at) where published_at is null`,
+  `create table inbox (
+    consumer text not null,
+    event_id uuid not null,
+    processed_at timestamptz not null default now(),
+    primary key (consumer, event_id)
+  )`,
+];
+
+/**
+ * Adds an event to the outbox inside the caller's transaction: the event is published if and only
+ * if the transaction commits. `traceparent` is kept so the relayed message continues the trace.
+ */
+export async function enqueueOutbox(em: EntityManager, schema: string, subject: string, envelope: Envelope, headers: Record<string, string> = {}): Promise<void> {
+  await em.execute(`insert into "${assertSchemaName(schema)}".outbox (id, subject, envelope, headers) values (?, ?, ?::jsonb, ?::jsonb)`, [
+    envelope.id,
+    subject,
+    JSON.stringify(envelope),
+    JSON.stringify(headers),
+  ]);
+}
+
+/**
+ * Records that `consumer` handled `eventId`, in the caller's transaction. Returns false when it
+ * already had: the caller then skips its writes (the idempotent inbox).
+ */
+export async function claimInbox(em: EntityManager, schema: string, consumer: string, eventId: string): Promise<boolean> {
+  const rows = await em.execute<{ event_id: string }[]>(
+    `insert into "${assertSchemaName(schema)}".inbox (consumer, event_id) values (?, ?) on conflict do nothing returning event_id`,
+    [consumer, eventId],
+  );
+  return rows.length === 1;
+}
+
+export interface OutboxRow {
+  id: string;
+  subject: string;
+  envelope: Envelope;
+  headers: Record<string, string>;
+}
+
+export interface OutboxRelay {
+  /** Publishes what is pending now, without waiting for the next tick (call after a commit). */
+  kick(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Relays committed outbox rows to JetStream, oldest first. Rows are locked with SKIP LOCKED so
+ * several replicas relay in parallel without sending a row twice at once; a row is marked published
+ * only after the server acked it. A crash between the ack and the mark re-sends it, and the
+ * server's de-duplication (Nats-Msg-Id = event id) plus consumers' inboxes absorb that.
+ */
+export function startOutboxRelay(options: {
+  orm: MikroORM;
+  schema: string;
+  publish: (row: OutboxRow) => Promise<void>;
+  log: Logger;
+  intervalMs?: number;
+  batchSize?: number;
+}): OutboxRelay {
+  const schema = assertSchemaName(options.schema);
+  const log = options.log.child({ component: 'outbox-relay' });
+  const intervalMs = options.intervalMs ?? 250;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  async function relayBatch(): Promise<number> {
+    const em = options.orm.em.fork();
+    return em.transactional(async (tx) => {
+      const rows = await tx.execute<{ id: string; subject: string; envelope: Envelope; headers: Record<string, string> }[]>(
+        `select id, subject, envelope, headers from "${schema}".outbox where published_at is null order by created_at, id limit ? for update skip locked`,
+        [options.batchSize ?? 100],
+      );
+      const published: string[] = [];
+      for (const row of rows) {
+        try {
+          await options.publish(row);
+          published.push(row.id);
+        } catch (err) {
+          log.warn({ id: row.id, err: err instanceof Error ? err.message : String(err) }, 'outbox publish failed; will retry');
+          await tx.execute(`update "${schema}".outbox set attempts = attempts + 1, last_error = ? where id = ?`, [String(err).slice(0, 500), row.id]);
+          break; // Keep order: do not publish later rows past a failed one.
+        }
+      }
+      if (published.length) await tx.execute(`update "${schema}".outbox set published_at = now() where id = any(?::uuid[])`, [`{${published.join(',')}}`]);
+      return rows.length === published.length ? rows.length : 0;
+    });
+  }
+
+  async function drain(): Promise<void> {
+    do {
+      again = false;
+      try {
+        while (!stopped && (await relayBatch()) === (options.batchSize ?? 100));
+      } catch (err) {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'outbox relay pass failed');
+      }
+    } while (again && !stopped);
+  }
+
+  function run(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = drain().finally(() => {
+      running = undefined;
+      if (!stopped) timer = setTimeout(run, intervalMs);
+    });
+  }
+
+  run();
+  return {
+    kick() {
+      clearTimeout(timer);
+      run();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/** Deletes published rows older than `olderThanMs` (housekeeping; the relay never needs them). */
+export async function pruneOutbox(orm: MikroORM, schema: string, olderThanMs: number): Promise<number> {
+  const rows = await orm.em.fork().execute<{ id: string }[]>(
+    `delete from "${assertSchemaName(schema)}".outbox where published_at < now() - (? * interval '1 millisecond') returning id`,
+    [olderThanMs],
+  );
+  return rows.length;
+}

@@ -1,0 +1,88 @@
+import { parseDurationMs, type DurationUnit } from './duration.ts';
+
+/** Thrown when the environment is wrong; its message names every bad variable, on one line. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.problems = problems;
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** One environment variable: how to read it and its default. */
+export interface Setting<T> {
+  read(name: string, raw: string | undefined): { ok: true; value: T } | { ok: false; problem: string };
+}
+
+function setting<T>(parse: (raw: string) => T | undefined, expected: string, fallback?: T): Setting<T> {
+  return {
+    read(name, raw) {
+      if (raw === undefined || raw === '') {
+        return fallback === undefined ? { ok: false, problem: `${name} is required (${expected})` } : { ok: true, value: fallback };
+      }
+      const value = parse(raw);
+      return value === undefined ? { ok: false, problem: `${name}=${JSON.stringify(raw.slice(0, 80))} is not ${expected}` } : { ok: true, value };
+    },
+  };
+}
+
+/** Setting builders. A missing default means the variable is required. */
+export const env = {
+  string: (fallback?: string) => setting((s) => s, 'a string', fallback),
+  optionalString: (): Setting<string | undefined> => ({ read: (_n, raw) => ({ ok: true, value: raw === '' ? undefined : raw }) }),
+  url: (protocols: string[], fallback?: string) =>
+    setting(
+      (s) => {
+        try {
+          const u = new URL(s);
+          return protocols.includes(u.protocol.replace(/:$/, '')) ? s : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      `a ${protocols.join('/')} URL`,
+      fallback,
+    ),
+  int: (fallback: number | undefined, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) =>
+    setting((s) => (/^-?\d+$/.test(s.trim()) && Number(s) >= min && Number(s) <= max ? Number(s) : undefined), `an integer in [${min}, ${max}]`, fallback),
+  port: (fallback?: number) => setting((s) => (/^\d+$/.test(s) && Number(s) <= 65535 ? Number(s) : undefined), 'a port number (0-65535)', fallback),
+  bool: (fallback?: boolean) => setting((s) => (/^(1|true|yes)$/i.test(s) ? true : /^(0|false|no)$/i.test(s) ? false : undefined), 'a boolean (true/false)', fallback),
+  durationMs: (bareUnit: DurationUnit, fallback?: string) =>
+    setting((s) => parseDurationMs(s, bareUnit), `a duration (e.g. 30s, 30m, 3h; bare numbers are ${bareUnit})`, fallback === undefined ? undefined : parseDurationMs(fallback, bareUnit)),
+  oneOf: <T extends string>(values: readonly T[], fallback?: T) => setting((s) => (values.includes(s as T) ? (s as T) : undefined), `one of ${values.join(', ')}`, fallback),
+  list: (fallback?: string[]) => setting((s) => s.split(',').map((x) => x.trim()).filter(Boolean), 'a comma-separated list', fallback),
+};
+
+export type ConfigSpec = Record<string, Setting<unknown>>;
+export type ConfigOf<S extends ConfigSpec> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+
+/**
+ * Reads every setting of `spec` (keys are the variable names) from `source`, collects every
+ * problem, and returns a frozen typed object, or throws one ConfigError naming each bad variable.
+ */
+export function loadConfig<S extends ConfigSpec>(spec: S, source: Env = process.env): ConfigOf<S> {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, s] of Object.entries(spec)) {
+    const r = s.read(name, source[name]);
+    if (r.ok) out[name] = r.value;
+    else problems.push(r.problem);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze(out) as ConfigOf<S>;
+}
+
+/** Settings every service reads (DESIGN.md: one name per concept). */
+export const commonSettings = {
+  DATABASE_URL: env.url(['postgres', 'postgresql']),
+  NATS_URL: env.url(['nats', 'tls', 'ws', 'wss'], 'nats://127.0.0.1:4222'),
+  LOG_LEVEL: env.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalString(),
+  HEALTH_HOST: env.string('127.0.0.1'),
+  /** Prefix for stream/consumer names and subjects: lets several stacks share one NATS server. */
+  NATS_NAMESPACE: env.optionalString(),
+  NATS_STREAM_REPLICAS: env.int(1, 1, 5),
+} satisfies ConfigSpec;

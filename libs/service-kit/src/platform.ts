@@ -1,0 +1,92 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Tracer } from '@opentelemetry/api';
+import { connectNats, createMessaging, ensureStream, namespaceFrom, natsCheck, type Messaging } from '@reelforge/messaging';
+import { createOrm, databaseCheck, migrate, type MikroORM } from '@reelforge/persistence';
+import { STREAMS, type StreamDeclaration } from '@reelforge/contracts';
+import { createLogger, initTelemetry, type Logger } from '@reelforge/telemetry';
+import { startHealthServer } from './health-server.ts';
+import type { ReadinessCheck } from './readiness.ts';
+import { createShutdown, type Shutdown } from './shutdown.ts';
+
+/** What every service needs running before its own code starts. */
+export interface Platform {
+  service: string;
+  log: Logger;
+  tracer: Tracer;
+  nc: NatsConnection;
+  messaging: Messaging;
+  orm: MikroORM;
+  schema: string;
+  shutdown: Shutdown;
+  /** Checks for /readyz; a service may add its own before the health server starts. */
+  checks: Record<string, ReadinessCheck>;
+}
+
+export interface PlatformOptions {
+  service: string;
+  config: {
+    DATABASE_URL: string;
+    NATS_URL: string;
+    LOG_LEVEL: string;
+    OTEL_EXPORTER_OTLP_ENDPOINT: string | undefined;
+    NATS_NAMESPACE: string | undefined;
+    NATS_STREAM_REPLICAS: number;
+  };
+  /** The service's schema (DB_SCHEMA overrides it, e.g. per test). */
+  schema: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- MikroORM entity schemas are deeply generic.
+  entities: any[];
+  migrations: MigrationObject[];
+  /** Streams this service owns; created or updated at start. The DLQ is ensured by everyone. */
+  ownedStreams: StreamDeclaration[];
+  /** Injected in tests so several services share one process and one sink. */
+  log?: Logger;
+  tracer?: Tracer;
+}
+
+/**
+ * Opens the shared platform pieces in order — logger, tracing, NATS, streams, database, migrations —
+ * and registers each one's close on the returned shutdown in reverse order. Any failure throws with
+ * a readable message (runMain turns it into one line and a non-zero exit).
+ */
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const log = options.log ?? createLogger({ service: options.service, level: options.config.LOG_LEVEL });
+  const shutdown = createShutdown(log);
+  let tracer = options.tracer;
+  if (!tracer) {
+    const telemetry = initTelemetry({ serviceName: options.service, otlpEndpoint: options.config.OTEL_EXPORTER_OTLP_ENDPOINT });
+    shutdown.add('telemetry', () => telemetry.shutdown());
+    tracer = telemetry.tracer;
+  }
+  const nc = await connectNats({ url: options.config.NATS_URL, name: options.service, log });
+  shutdown.add('nats', () => nc.drain());
+  const messaging = await createMessaging(nc, options.service, namespaceFrom(options.config.NATS_NAMESPACE));
+  const replicas = options.config.NATS_STREAM_REPLICAS;
+  for (const decl of options.ownedStreams) await ensureStream(messaging, decl, { replicas });
+  await ensureStream(messaging, STREAMS.DLQ, { replicas, createOnly: true });
+
+  const orm = await createOrm({ databaseUrl: options.config.DATABASE_URL, schema: options.schema, entities: options.entities, migrations: options.migrations, log });
+  shutdown.add('database', () => orm.close());
+  await migrate(orm, options.schema, log);
+
+  return {
+    service: options.service,
+    log,
+    tracer,
+    nc,
+    messaging,
+    orm,
+    schema: options.schema,
+    shutdown,
+    checks: { database: databaseCheck(orm), nats: natsCheck(nc) },
+  };
+}
+
+/** Starts the probe server for a platform (services other than the gateway, which serves its own). */
+export async function serveHealth(platform: Platform, host: string, port: number): Promise<number> {
+  const server = await startHealthServer({ host, port, service: platform.service, checks: platform.checks });
+  platform.shutdown.add('health', () => server.close());
+  platform.log.info({ port: server.port }, 'health endpoints up');
+  return server.port;
+}

@@ -1,0 +1,58 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import type { StreamDeclaration } from '@reelforge/contracts';
+import type { Tracer } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { serveHealth, startPlatform, type Platform, type PlatformOptions } from './platform.ts';
+
+type Env = Record<string, string | undefined>;
+
+/** Everything needed to boot one service; main.ts and in-process tests boot it the same way. */
+export interface ServiceDefinition<C extends PlatformOptions['config'] & { DB_SCHEMA: string; HEALTH_HOST: string }> {
+  name: string;
+  loadConfig(env: Env): C;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- MikroORM entity schemas are deeply generic.
+  entities: any[];
+  migrations: MigrationObject[];
+  ownedStreams: StreamDeclaration[];
+  /** Starts the service's own parts on the platform; registers their shutdown steps on it. */
+  start(platform: Platform, config: C): Promise<{ port?: number } | void>;
+  /** Port of the separate probe server; omitted when the service serves probes itself (gateway). */
+  healthPort?(config: C): number;
+}
+
+export interface BootedService<C> {
+  platform: Platform;
+  config: C;
+  /** The service's own listening port, if it has one (gateway). */
+  port: number | undefined;
+  healthPort: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Loads config from `env`, starts the platform, the service and its probe server. */
+export async function bootService<C extends PlatformOptions['config'] & { DB_SCHEMA: string; HEALTH_HOST: string }>(
+  def: ServiceDefinition<C>,
+  env: Env,
+  inject: { log?: Logger; tracer?: Tracer } = {},
+): Promise<BootedService<C>> {
+  const config = def.loadConfig(env);
+  const platform = await startPlatform({
+    service: def.name,
+    config,
+    schema: config.DB_SCHEMA,
+    entities: def.entities,
+    migrations: def.migrations,
+    ownedStreams: def.ownedStreams,
+    ...(inject.log ? { log: inject.log.child({ service: def.name }) } : {}),
+    ...(inject.tracer ? { tracer: inject.tracer } : {}),
+  });
+  try {
+    const started = await def.start(platform, config);
+    const healthPort = def.healthPort ? await serveHealth(platform, config.HEALTH_HOST, def.healthPort(config)) : undefined;
+    platform.log.info({ port: started?.port, healthPort }, `${def.name} ready`);
+    return { platform, config, port: started?.port, healthPort, stop: () => platform.shutdown.run('stop') };
+  } catch (err) {
+    await platform.shutdown.run('start failed');
+    throw err;
+  }
+}

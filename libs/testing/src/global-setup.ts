@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type {} from 'vitest';
+import type { TestProject } from 'vitest/node';
+import { ensureTool, startEmbeddedPostgres, startNatsServer, TOOLS, type RunningNats, type RunningPostgres } from '@reelforge/local-infra';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    natsUrl: string;
+    databaseUrl: string;
+    ffmpegPath: string;
+    ffprobePath: string;
+  }
+}
+
+/**
+ * Starts, once per test run, a private nats-server and PostgreSQL on free ports (or uses NATS_URL /
+ * DATABASE_URL when given), so tests never depend on, or collide with, what runs on the machine.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const log = (line: string) => process.stderr.write(`[test-infra] ${line}\n`);
+  const root = mkdtempSync(join(tmpdir(), 'reelforge-test-'));
+  const ffmpegPath = ensureTool(TOOLS.ffmpeg, log);
+  const ffprobePath = ensureTool(TOOLS.ffprobe, log);
+  let nats: RunningNats | undefined;
+  let pg: RunningPostgres | undefined;
+  const natsUrl = process.env.NATS_URL ?? (nats = await startNatsServer({ storeDir: join(root, 'nats'), log })).url;
+  const databaseUrl = process.env.DATABASE_URL ?? (pg = await startEmbeddedPostgres({ dataDir: join(root, 'pg'), database: 'reelforge_test', log })).url;
+  project.provide('natsUrl', natsUrl);
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('ffmpegPath', ffmpegPath);
+  project.provide('ffprobePath', ffprobePath);
+  return async () => {
+    await nats?.stop();
+    await pg?.stop();
+    rmSync(root, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,60 @@
+import { DomainError, uuidv7, type AccountView, type Principal } from '@reelforge/contracts';
+import type { EntityManager } from '@reelforge/persistence';
+import { Account } from '../entities/index.ts';
+
+export function toAccountView(a: Account): AccountView {
+  return {
+    id: a.id,
+    name: a.name,
+    timezone: a.timezone,
+    autoGenerateEnabled: a.autoGenerateEnabled,
+    autoGenerateHour: a.autoGenerateHour ?? null,
+    createdAt: a.createdAt.toISOString(),
+  };
+}
+
+/** Loads an account owned by the principal; another tenant's account is NOT_FOUND (no existence leak). */
+export async function findOwnedAccount(em: EntityManager, principal: Principal, accountId: string): Promise<Account> {
+  const account = await em.findOne(Account, { id: accountId, ownerId: principal.id });
+  if (!account) throw new DomainError('NOT_FOUND', `account ${accountId} not found`);
+  return account;
+}
+
+function isValidTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function createAccountCommands(deps: { fork: () => EntityManager }) {
+  return {
+    async create(req: { principal: Principal; body: { name: string; timezone?: string; autoGenerateEnabled?: boolean; autoGenerateHour?: number } }): Promise<AccountView> {
+      const timezone = req.body.timezone ?? 'UTC';
+      if (!isValidTimezone(timezone)) throw new DomainError('VALIDATION_FAILED', `timezone ${JSON.stringify(timezone)} is not an IANA time zone`, { field: 'timezone' });
+      const em = deps.fork();
+      const now = new Date();
+      const account = em.create(Account, {
+        id: uuidv7(),
+        ownerId: req.principal.id,
+        name: req.body.name,
+        timezone,
+        autoGenerateEnabled: req.body.autoGenerateEnabled ?? false,
+        autoGenerateHour: req.body.autoGenerateHour ?? null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await em.flush();
+      return toAccountView(account);
+    },
+    async get(req: { principal: Principal; accountId: string }): Promise<AccountView> {
+      return toAccountView(await findOwnedAccount(deps.fork(), req.principal, req.accountId));
+    },
+    async list(req: { principal: Principal }): Promise<{ items: AccountView[] }> {
+      const rows = await deps.fork().find(Account, { ownerId: req.principal.id }, { orderBy: { createdAt: 'asc' }, limit: 500 });
+      return { items: rows.map(toAccountView) };
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import { commonSettings, env, loadConfig, type ConfigOf } from '@reelforge/service-kit';
+
+export const configSpec = {
+  ...commonSettings,
+  DB_SCHEMA: env.string('orchestrator'),
+  HEALTH_PORT: env.port(8081),
+  STUCK_GENERATION_AFTER: env.durationMs('h', '3h'),
+  LOCK_EXPIRY: env.durationMs('h', '3h'),
+  DEFAULT_GENERATION_COUNT: env.int(1, 1, 100),
+  /** ack_wait of the task-status consumer; the handler is short, so redelivery after a crash is quick. */
+  EVENT_ACK_WAIT: env.durationMs('s', '30s'),
+};
+
+export type OrchestratorConfig = ConfigOf<typeof configSpec>;
+
+export function loadOrchestratorConfig(source: Record<string, string | undefined> = process.env): OrchestratorConfig {
+  return loadConfig(configSpec, source);
+}

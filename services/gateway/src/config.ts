@@ -1,0 +1,28 @@
+import { ConfigError, commonSettings, env, loadConfig, type ConfigOf } from '@reelforge/service-kit';
+
+export const configSpec = {
+  ...commonSettings,
+  DB_SCHEMA: env.string('gateway'),
+  PORT: env.port(8080),
+  HOST: env.string('127.0.0.1'),
+  /** HS256 secret for bearer JWTs (the local launcher generates one under .data/). */
+  JWT_SECRET: env.optionalString(),
+  JWT_ISSUER: env.optionalString(),
+  JWT_AUDIENCE: env.optionalString(),
+  /** How long the gateway waits for an owning service to answer before a 503. */
+  COMMAND_TIMEOUT: env.durationMs('ms', '5s'),
+  WS_HEARTBEAT_INTERVAL: env.durationMs('s', '30s'),
+  /** A WebSocket whose unsent data exceeds this is dropped (slow client), in bytes. */
+  WS_MAX_BUFFERED_BYTES: env.int(1024 * 1024, 1024),
+};
+
+export type GatewayConfig = ConfigOf<typeof configSpec>;
+
+export function loadGatewayConfig(source: Record<string, string | undefined> = process.env): GatewayConfig {
+  const config = loadConfig(configSpec, source);
+  if (!config.JWT_SECRET || config.JWT_SECRET.length < 32) {
+    // Checked here rather than as "required" so the message says what a good value is.
+    throw new ConfigError(['JWT_SECRET must be set to at least 32 characters (e.g. `openssl rand -hex 32`)']);
+  }
+  return config;
+}

@@ -1,0 +1,69 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { Logger } from 'pino';
+import type { Platform, ReadinessCheck } from '@reelforge/service-kit';
+import { installAuth } from './auth/auth-hook.ts';
+import { createTokenVerifier, type VerifyToken } from './auth/verify-token.ts';
+import type { GatewayConfig } from './config.ts';
+import { installErrorHandler } from './http/error-handler.ts';
+import { createForward, type Forward } from './http/forward.ts';
+import { startStatusFanout } from './live/status-fanout.ts';
+import { createSubscriptionRegistry, type SubscriptionRegistry } from './live/subscription-registry.ts';
+import { registerAccountRoutes } from './routes/accounts.ts';
+import { registerGenerationRoutes } from './routes/generations.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerWsRoute } from './routes/ws.ts';
+
+export const SERVICE = 'gateway';
+
+export interface GatewayAppDeps {
+  log: Logger;
+  forward: Forward;
+  verifyToken: VerifyToken;
+  registry: SubscriptionRegistry;
+  checks: Record<string, ReadinessCheck>;
+  heartbeatMs: number;
+  maxBufferedBytes: number;
+}
+
+/** Builds the HTTP app without listening (tests use `inject` or listen on port 0). */
+export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  installErrorHandler(app);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  installAuth(app, deps.verifyToken);
+  registerHealthRoutes(app, deps.checks);
+  registerAccountRoutes(app, deps.forward);
+  registerGenerationRoutes(app, deps.forward);
+  registerWsRoute(app, { forward: deps.forward, registry: deps.registry, heartbeatMs: deps.heartbeatMs, maxBufferedBytes: deps.maxBufferedBytes, log: deps.log });
+  return app;
+}
+
+/** Wires the gateway onto a started platform and listens; returns the bound port. */
+export async function createGateway(platform: Platform, config: GatewayConfig): Promise<{ port: number; app: FastifyInstance }> {
+  const registry = createSubscriptionRegistry();
+  const fanout = await startStatusFanout(platform.messaging, registry, platform.log, config.NATS_STREAM_REPLICAS);
+  platform.shutdown.add('status-fanout', () => fanout.stop());
+  const app = await buildGatewayApp({
+    log: platform.log,
+    forward: createForward(platform.messaging, config.COMMAND_TIMEOUT),
+    verifyToken: createTokenVerifier({ secret: config.JWT_SECRET ?? '', issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    registry,
+    checks: platform.checks,
+    heartbeatMs: config.WS_HEARTBEAT_INTERVAL,
+    maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+  });
+  await app.listen({ port: config.PORT, host: config.HOST });
+  platform.shutdown.add('http', () => app.close());
+  const address = app.server.address();
+  return { app, port: typeof address === 'object' && address ? address.port : config.PORT };
+}

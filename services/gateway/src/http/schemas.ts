@@ -1,0 +1,19 @@
+import { Type } from '@sinclair/typebox';
+
+/** The error body every non-2xx response has (documented once, referenced by every route). */
+export const ErrorResponse = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  }),
+});
+
+export const IdParam = (name: string) => Type.Object({ [name]: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+
+export const errorResponses = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  404: ErrorResponse,
+  503: ErrorResponse,
+};

@@ -1,0 +1,43 @@
+import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
+import { ensureStream, type Messaging } from '@reelforge/messaging';
+import { STREAMS } from '@reelforge/contracts';
+import type { Logger } from 'pino';
+import { STATUS_SOURCES, toStatusEvent } from './status-event.ts';
+import type { SubscriptionRegistry } from './subscription-registry.ts';
+
+/**
+ * Reads every status fact from TASKS and CONTENT with ordered (ephemeral) consumers and dispatches
+ * it to this instance's subscribers. Each gateway instance reads the streams itself, so every
+ * instance delivers to its own sockets; nothing is shared between instances.
+ */
+export async function startStatusFanout(m: Messaging, registry: SubscriptionRegistry, log: Logger, replicas: number): Promise<{ stop(): Promise<void> }> {
+  await ensureStream(m, STREAMS.TASKS, { replicas, createOnly: true });
+  await ensureStream(m, STREAMS.CONTENT, { replicas, createOnly: true });
+  const iterators: ConsumerMessages[] = [];
+  const loops: Promise<void>[] = [];
+  for (const source of STATUS_SOURCES) {
+    const consumer = await m.js.consumers.get(m.stream(source.stream), { filter_subjects: m.subject(source.filter), deliver_policy: DeliverPolicy.New });
+    const messages = await consumer.consume();
+    iterators.push(messages);
+    loops.push(
+      (async () => {
+        for await (const msg of messages) {
+          let event: unknown;
+          try {
+            event = JSON.parse(new TextDecoder().decode(msg.data));
+          } catch {
+            continue;
+          }
+          const status = toStatusEvent(event);
+          if (status) registry.dispatch(status);
+        }
+      })().catch((err: unknown) => log.error({ err: String(err), stream: source.stream }, 'status fan-out stopped')),
+    );
+  }
+  return {
+    async stop() {
+      for (const it of iterators) it.stop();
+      await Promise.all(loops);
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import type { WebSocket } from 'ws';
+import { DomainError, UUID_PATTERN, type GenerationView, type Principal } from '@reelforge/contracts';
+import type { Logger } from 'pino';
+import { generationStatusMessage, type StatusEvent } from './status-event.ts';
+import type { Subscriber, SubscriptionRegistry } from './subscription-registry.ts';
+
+export interface WsConnectionDeps {
+  registry: SubscriptionRegistry;
+  /** Loads a generation the principal owns (throws NOT_FOUND otherwise). */
+  getGeneration(principal: Principal, id: string): Promise<GenerationView>;
+  /** Resolves when the principal owns the account (throws NOT_FOUND otherwise). */
+  checkAccount(principal: Principal, id: string): Promise<void>;
+  heartbeatMs: number;
+  maxBufferedBytes: number;
+  log: Logger;
+}
+
+const uuid = new RegExp(UUID_PATTERN);
+const MAX_SUBSCRIPTIONS = 200;
+
+/**
+ * One client connection speaking the DESIGN.md protocol: greeting, subscribe/unsubscribe to a
+ * generation or an account (owned by the caller, else refused), a snapshot on subscribe, then
+ * job_progress / job_status messages numbered by a per-connection `seq`. Ping/pong drops dead
+ * peers; a client that does not read (buffer over the limit) is dropped rather than buffered.
+ */
+export function handleWsConnection(socket: WebSocket, principal: Principal, connectionId: string, deps: WsConnectionDeps): void {
+  let seq = 0;
+  let alive = true;
+  const subscriptions = new Set<string>();
+  const send = (message: Record<string, unknown>) => {
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > deps.maxBufferedBytes) {
+      deps.log.warn({ connectionId, buffered: socket.bufferedAmount }, 'slow websocket client dropped');
+      socket.close(1013, 'too slow: messages were not read');
+      return;
+    }
+    socket.send(JSON.stringify({ ...message, seq: ++seq }));
+  };
+  const subscriber: Subscriber = { deliver: (event: StatusEvent) => send(event.message) };
+
+  const heartbeat = setInterval(() => {
+    if (!alive) {
+      socket.terminate();
+      return;
+    }
+    alive = false;
+    socket.ping();
+  }, deps.heartbeatMs);
+  socket.on('pong', () => {
+    alive = true;
+  });
+
+  const refuse = (id: unknown, code: string, message: string) => send({ type: 'error', id, error: { code, message } });
+
+  async function subscribe(id: string, kind: 'generation' | 'account') {
+    if (subscriptions.has(id)) return send({ type: 'subscribed', id, kind });
+    if (subscriptions.size >= MAX_SUBSCRIPTIONS) return refuse(id, 'VALIDATION_FAILED', `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`);
+    try {
+      // Register before reading the snapshot, so nothing that happens in between is missed.
+      deps.registry.add(id, subscriber);
+      subscriptions.add(id);
+      if (kind === 'generation') {
+        const view = await deps.getGeneration(principal, id);
+        send({ type: 'subscribed', id, kind });
+        send({ ...generationStatusMessage(view), snapshot: true });
+      } else {
+        await deps.checkAccount(principal, id);
+        send({ type: 'subscribed', id, kind });
+      }
+    } catch (err) {
+      deps.registry.remove(id, subscriber);
+      subscriptions.delete(id);
+      const e = err instanceof DomainError ? err : new DomainError('INTERNAL', 'subscription failed');
+      refuse(id, e.code, e.code === 'NOT_FOUND' ? `${kind} ${id} not found` : e.message);
+    }
+  }
+
+  socket.on('message', (raw: Buffer, isBinary: boolean) => {
+    if (isBinary || raw.length > 4096) return refuse(null, 'VALIDATION_FAILED', 'messages are small JSON texts');
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new Error('not an object');
+    } catch {
+      return refuse(null, 'INVALID_JSON', 'message is not a JSON object');
+    }
+    const target = (key: string) => (typeof msg[key] === 'string' && uuid.test(msg[key] as string) ? (msg[key] as string) : undefined);
+    if ('subscribe' in msg) {
+      const id = target('subscribe');
+      return id ? void subscribe(id, 'generation') : refuse(msg.subscribe, 'VALIDATION_FAILED', 'subscribe needs a generation id (uuid)');
+    }
+    if ('subscribe_account' in msg) {
+      const id = target('subscribe_account');
+      return id ? void subscribe(id, 'account') : refuse(msg.subscribe_account, 'VALIDATION_FAILED', 'subscribe_account needs an account id (uuid)');
+    }
+    for (const key of ['unsubscribe', 'unsubscribe_account']) {
+      if (key in msg) {
+        const id = target(key);
+        if (id && subscriptions.delete(id)) deps.registry.remove(id, subscriber);
+        return send({ type: 'unsubscribed', id: msg[key] });
+      }
+    }
+    if (msg.type === 'ping') return send({ type: 'pong' });
+    refuse(null, 'VALIDATION_FAILED', 'unknown message; expected subscribe, subscribe_account, unsubscribe or unsubscribe_account');
+  });
+
+  socket.on('close', () => {
+    clearInterval(heartbeat);
+    for (const id of subscriptions) deps.registry.remove(id, subscriber);
+    subscriptions.clear();
+  });
+  socket.on('error', () => socket.terminate());
+
+  send({ type: 'connection', connection_id: connectionId, principal: principal.id });
+}

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { AccountView, CreateAccountBody, RegisterSourceBody, SourceView, orchestratorCommands } from '@reelforge/contracts';
+import type { Forward } from '../http/forward.ts';
+import { IdParam, errorResponses } from '../http/schemas.ts';
+
+export function registerAccountRoutes(app: FastifyInstance, forward: Forward): void {
+  app.post('/api/v1/accounts', { schema: { body: CreateAccountBody, response: { 201: AccountView, ...errorResponses } } }, async (req, reply) => {
+    const account = await forward(orchestratorCommands.createAccount, { principal: req.principal, body: req.body as typeof CreateAccountBody.static });
+    return reply.status(201).send(account);
+  });
+  app.get('/api/v1/accounts', { schema: { response: { 200: Type.Object({ items: Type.Array(AccountView) }), ...errorResponses } } }, async (req) =>
+    forward(orchestratorCommands.listAccounts, { principal: req.principal }),
+  );
+  app.get('/api/v1/accounts/:accountId', { schema: { params: IdParam('accountId'), response: { 200: AccountView, ...errorResponses } } }, async (req) => {
+    const { accountId } = req.params as { accountId: string };
+    return forward(orchestratorCommands.getAccount, { principal: req.principal, accountId });
+  });
+  app.post('/api/v1/accounts/:accountId/sources', { schema: { params: IdParam('accountId'), body: RegisterSourceBody, response: { 201: SourceView, ...errorResponses } } }, async (req, reply) => {
+    const { accountId } = req.params as { accountId: string };
+    const source = await forward(orchestratorCommands.registerSource, { principal: req.principal, accountId, body: req.body as typeof RegisterSourceBody.static });
+    return reply.status(201).send(source);
+  });
+}

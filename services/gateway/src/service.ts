@@ -1,0 +1,14 @@
+import type { ServiceDefinition } from '@reelforge/service-kit';
+import { loadGatewayConfig, type GatewayConfig } from './config.ts';
+import { SERVICE, createGateway } from './create-gateway.ts';
+import { migrations } from './migrations/index.ts';
+
+/** The gateway owns no domain data and no streams; its schema holds API keys and idempotency records. */
+export const gatewayService: ServiceDefinition<GatewayConfig> = {
+  name: SERVICE,
+  loadConfig: loadGatewayConfig,
+  entities: [],
+  migrations,
+  ownedStreams: [],
+  start: async (platform, config) => ({ port: (await createGateway(platform, config)).port }),
+};

@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { trace } from '@opentelemetry/api';
+import { inject } from 'vitest';
+import { bootService, type BootedService } from '@reelforge/service-kit';
+import { memoryLogger, uniqueToken } from '@reelforge/testing';
+import { orchestratorService } from '@reelforge/content-orchestrator';
+import { repurposerService } from '@reelforge/repurposer';
+import { gatewayService } from '../../src/service.ts';
+import { signDevToken } from '../../src/auth/dev-token.ts';
+
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+type AnyBooted = BootedService<{ DB_SCHEMA: string }>;
+
+export interface Stack {
+  token: string;
+  env: Record<string, string>;
+  mediaRoot: string;
+  gatewayUrl: string;
+  orchestrator: AnyBooted;
+  repurposer: AnyBooted | undefined;
+  gateway: AnyBooted;
+  logs: ReturnType<typeof memoryLogger>;
+  /** A bearer token for tenant `subject`. */
+  bearer(subject: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real services in this process against the run's real NATS and PostgreSQL, isolated
+ * by a unique NATS namespace and per-service schemas. `withRepurposer: false` leaves the render
+ * worker out (a test may run it as a separate process to kill it).
+ */
+export async function startStack(options: { withRepurposer?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
+  const token = uniqueToken();
+  const mediaRoot = mkdtempSync(join(tmpdir(), `reelforge-media-${token}-`));
+  const env: Record<string, string> = {
+    DATABASE_URL: inject('databaseUrl'),
+    NATS_URL: inject('natsUrl'),
+    NATS_NAMESPACE: token,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
+    HEALTH_PORT: '0',
+    PORT: '0',
+    JWT_SECRET: TEST_JWT_SECRET,
+    MEDIA_ROOT: mediaRoot,
+    TEMP_DIR: join(mediaRoot, '.tmp'),
+    SOURCE_URL_ALLOW_PRIVATE: 'true',
+    FFMPEG_PATH: inject('ffmpegPath'),
+    FFPROBE_PATH: inject('ffprobePath'),
+    TASK_WORKER_COUNT: '1',
+    TASK_ACK_WAIT: '4s',
+    TASK_INITIAL_RETRY_DELAY: '200ms',
+    TASK_MAX_RETRY_DELAY: '1s',
+    ...options.env,
+  };
+  const logs = memoryLogger('test');
+  const tracer = trace.getTracer('test');
+  const boot = async <C extends { DB_SCHEMA: string }>(def: Parameters<typeof bootService>[0], schema: string) =>
+    (await bootService(def, { ...env, DB_SCHEMA: `${token}_${schema}` }, { log: logs.log, tracer })) as unknown as BootedService<C>;
+
+  const started: AnyBooted[] = [];
+  try {
+    const orchestrator = await boot(orchestratorService as never, 'orchestrator');
+    started.push(orchestrator);
+    const repurposer = options.withRepurposer === false ? undefined : await boot(repurposerService as never, 'repurposer');
+    if (repurposer) started.push(repurposer);
+    const gateway = await boot(gatewayService as never, 'gateway');
+    started.push(gateway);
+    return {
+      token,
+      env,
+      mediaRoot,
+      gatewayUrl: `http://127.0.0.1:${gateway.port}`,
+      orchestrator,
+      repurposer,
+      gateway,
+      logs,
+      bearer: (subject) => signDevToken(TEST_JWT_SECRET, subject),
+      async stop() {
+        for (const s of started.reverse()) await s.stop();
+        rmSync(mediaRoot, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    for (const s of started.reverse()) await s.stop();
+    throw err;
+  }
+}
+
+/** Runs SQL against one service's schema through its own ORM. */
+export async function sql<T = Record<string, unknown>>(service: AnyBooted, query: string, params: unknown[] = []): Promise<T[]> {
+  const schema = service.config.DB_SCHEMA;
+  return service.platform.orm.em.fork().execute(query.replaceAll('$schema', `"${schema}"`), params) as Promise<T[]>;
+}

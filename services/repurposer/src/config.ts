@@ -1,0 +1,31 @@
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { commonSettings, env, loadConfig, type ConfigOf } from '@reelforge/service-kit';
+
+export const configSpec = {
+  ...commonSettings,
+  DB_SCHEMA: env.string('repurposer'),
+  HEALTH_PORT: env.port(8082),
+  /** Concurrent renders in this process; ffmpeg uses several cores each, so default to half the CPUs. */
+  TASK_WORKER_COUNT: env.int(Math.max(1, Math.floor(availableParallelism() / 2)), 1, 64),
+  TASK_TIMEOUT: env.durationMs('m', '30m'),
+  TASK_MAX_RETRIES: env.int(3, 0, 50),
+  TASK_INITIAL_RETRY_DELAY: env.durationMs('s', '30s'),
+  TASK_MAX_RETRY_DELAY: env.durationMs('s', '1800s'),
+  /** How long a render job may go without an in-progress ack before JetStream redelivers it (a crashed worker's job comes back after this). */
+  TASK_ACK_WAIT: env.durationMs('s', '60s'),
+  FFMPEG_PATH: env.string('ffmpeg'),
+  FFPROBE_PATH: env.string('ffprobe'),
+  FFMPEG_THREADS: env.int(0, 0, 64),
+  MEDIA_ROOT: env.string(join(process.cwd(), '.data', 'media')),
+  TEMP_DIR: env.string(join(tmpdir(), 'reelforge-repurposer')),
+  SOURCE_URL_ALLOW_PRIVATE: env.bool(false),
+  MAX_SOURCE_BYTES: env.int(2 * 1024 ** 3, 1),
+  SOURCE_FETCH_TIMEOUT: env.durationMs('s', '10m'),
+};
+
+export type RepurposerConfig = ConfigOf<typeof configSpec>;
+
+export function loadRepurposerConfig(source: Record<string, string | undefined> = process.env): RepurposerConfig {
+  return loadConfig(configSpec, source);
+}

@@ -1,0 +1,115 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { createWriteStream } from 'node:fs';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { BlockList, isIP } from 'node:net';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { PermanentError } from '@reelforge/messaging';
+import { TaskErrorCodes, retryable } from './errors.ts';
+
+export interface FetchLimits {
+  maxBytes: number;
+  timeoutMs: number;
+  maxRedirects: number;
+  /** Allow loopback/private/link-local targets (local development and tests only). */
+  allowPrivate: boolean;
+}
+
+// Addresses a server-side fetch must not reach unless allowed: loopback, private, link-local
+// (cloud metadata lives there), CGNAT, unspecified, multicast, and their IPv6 counterparts.
+const blocked = new BlockList();
+for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
+  blocked.addSubnet(net, prefix, 'ipv4');
+}
+for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) blocked.addSubnet(net, prefix, 'ipv6');
+
+export function isForbiddenAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return blocked.check(mapped[1]!, 'ipv4');
+  return blocked.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+/**
+ * Streams an http(s) URL to `dest` with a size limit, a time limit and bounded redirects. The
+ * address check runs inside the socket's DNS lookup, so a name cannot resolve to a private address
+ * after being checked (DNS rebinding). 4xx answers are permanent; 5xx and network errors retry.
+ */
+export async function fetchSource(url: string, dest: string, limits: FetchLimits, signal: AbortSignal): Promise<{ bytes: number }> {
+  const timeout = AbortSignal.timeout(limits.timeoutMs);
+  const combined = AbortSignal.any([signal, timeout]);
+  let current = new URL(url);
+  for (let hop = 0; hop <= limits.maxRedirects; hop++) {
+    if (current.protocol !== 'http:' && current.protocol !== 'https:') {
+      throw new PermanentError(TaskErrorCodes.SOURCE_URL_FORBIDDEN, `only http(s) sources are allowed, got ${current.protocol}`);
+    }
+    const res = await get(current, limits.allowPrivate, combined).catch((err: unknown) => {
+      if (err instanceof PermanentError) throw err;
+      if (timeout.aborted) throw retryable(TaskErrorCodes.TIMED_OUT, `source download took longer than ${limits.timeoutMs} ms`, err);
+      if (signal.aborted) throw err;
+      throw retryable(TaskErrorCodes.FETCH_FAILED, `cannot download source: ${(err as Error).message}`, err);
+    });
+    const status = res.statusCode ?? 0;
+    if (status >= 300 && status < 400 && res.headers.location) {
+      res.resume();
+      current = new URL(res.headers.location, current);
+      continue;
+    }
+    if (status >= 400) {
+      res.resume();
+      const message = `source answered HTTP ${status}`;
+      if (status >= 500 || status === 408 || status === 429) throw retryable(TaskErrorCodes.FETCH_FAILED, message);
+      throw new PermanentError(TaskErrorCodes.SOURCE_UNAVAILABLE, message);
+    }
+    const declared = Number(res.headers['content-length'] ?? 0);
+    if (declared > limits.maxBytes) {
+      res.destroy();
+      throw new PermanentError(TaskErrorCodes.SOURCE_TOO_LARGE, `source is ${declared} bytes; the limit is ${limits.maxBytes}`);
+    }
+    let bytes = 0;
+    const limiter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        bytes += chunk.length;
+        if (bytes > limits.maxBytes) cb(new PermanentError(TaskErrorCodes.SOURCE_TOO_LARGE, `source exceeds the limit of ${limits.maxBytes} bytes`));
+        else cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(res, limiter, createWriteStream(dest), { signal: combined });
+    } catch (err) {
+      if (err instanceof PermanentError) throw err;
+      if (timeout.aborted) throw retryable(TaskErrorCodes.TIMED_OUT, `source download took longer than ${limits.timeoutMs} ms`, err);
+      if (signal.aborted) throw err;
+      throw retryable(TaskErrorCodes.FETCH_FAILED, `source download broke off: ${(err as Error).message}`, err);
+    }
+    return { bytes };
+  }
+  throw new PermanentError(TaskErrorCodes.SOURCE_UNAVAILABLE, `more than ${limits.maxRedirects} redirects`);
+}
+
+function get(url: URL, allowPrivate: boolean, signal: AbortSignal): Promise<IncomingMessage> {
+  const lookup = (hostname: string, options: object, cb: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return cb(err, '', 0);
+      const list = addresses as LookupAddress[];
+      const bad = !allowPrivate && list.find((a) => isForbiddenAddress(a.address));
+      if (bad) return cb(Object.assign(new Error(`refusing to fetch from ${bad.address}`), { code: 'EFORBIDDEN' }), '', 0);
+      cb(null, list);
+    });
+  };
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) && !allowPrivate && isForbiddenAddress(host)) {
+    return Promise.reject(new PermanentError(TaskErrorCodes.SOURCE_URL_FORBIDDEN, `refusing to fetch from ${host} (private or loopback address)`));
+  }
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', lookup, signal, headers: { 'user-agent': 'reelforge-repurposer' } }, resolve);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EFORBIDDEN') reject(new PermanentError(TaskErrorCodes.SOURCE_URL_FORBIDDEN, `${err.message} (private or loopback address)`));
+      else reject(err);
+    });
+    req.end();
+  });
+}

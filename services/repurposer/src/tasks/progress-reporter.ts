@@ -1,0 +1,36 @@
+import { makeEnvelope, subjects, TaskProgress, type TaskStage } from '@reelforge/contracts';
+import { publishEvent, type Messaging } from '@reelforge/messaging';
+import type { Logger } from 'pino';
+
+export type ReportProgress = (stage: TaskStage, percent: number, message: string, etaSeconds?: number | null) => void;
+
+/**
+ * Publishes live progress straight to JetStream (not through the outbox: it is superseded every
+ * second). At most one event per `minIntervalMs` within a stage; every stage change goes out.
+ * Best effort: a failed publish is logged, never fails the task.
+ */
+export function createProgressReporter(deps: { m: Messaging; service: string; accountId: string; taskId: string; generationId: string | null; log: Logger; minIntervalMs?: number; onStage?: (stage: TaskStage, percent: number) => void }): ReportProgress {
+  let lastStage: TaskStage | undefined;
+  let lastAt = 0;
+  let lastPercent = -1;
+  const minInterval = deps.minIntervalMs ?? 1000;
+  return (stage, percent, message, etaSeconds = null) => {
+    const now = Date.now();
+    const rounded = Math.round(Math.min(100, Math.max(0, percent)) * 10) / 10;
+    const stageChanged = stage !== lastStage;
+    if (!stageChanged && (now - lastAt < minInterval || rounded === lastPercent)) return;
+    lastStage = stage;
+    lastAt = now;
+    lastPercent = rounded;
+    if (stageChanged) deps.onStage?.(stage, rounded);
+    const event = makeEnvelope('task.progress.v1', deps.service, deps.accountId, {
+      taskId: deps.taskId,
+      generationId: deps.generationId,
+      stage,
+      percent: rounded,
+      message,
+      etaSeconds: etaSeconds === null ? null : Math.max(0, Math.round(etaSeconds)),
+    });
+    publishEvent(deps.m, subjects.taskProgress(deps.accountId), event, TaskProgress).catch((err: unknown) => deps.log.warn({ err: String(err) }, 'progress publish failed'));
+  };
+}
