@@ -17,7 +17,7 @@ export async function startNatsServer(options: { storeDir: string; port?: number
   const bin = ensureTool(TOOLS.natsServer, options.log);
   mkdirSync(options.storeDir, { recursive: true });
   const port = options.port || (await freePort());
-  const child: ChildProcess = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', options.storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', options.storeDir], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -32,8 +32,8 @@ export async function startNatsServer(options: { storeDir: string; port?: number
   };
 }
 
-/** SIGTERM, then SIGKILL after 5 s; resolves when the process is gone. */
-export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+/** Sends `signal` (SIGTERM), then SIGKILL after `graceMs`; resolves when the process is gone. */
+export function stopChild(child: ChildProcess, graceMs = 5000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -41,6 +41,6 @@ export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }

