@@ -1,3 +1,4 @@
 export * from './media.ts';
 export * from './helpers.ts';
 export * from './file-server.ts';
+export * from './service-process.ts';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { makeTestVideo, probeSummary, serveFiles } from '@reelforge/testing';
-import { sql, startStack, type Stack } from '../support/stack.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 import { openWs } from '../support/ws-client.ts';
 
 // The platform's one real flow, end to end, on real NATS, PostgreSQL and ffmpeg:
@@ -53,14 +53,14 @@ describe('generation flow, end to end', () => {
     ws.close();
 
     // Stored rows, on both sides.
-    const [gen] = await sql<{ status: string; completed: number; total_requested: number }>(stack.orchestrator, 'select * from $schema.generations where id = ?', [generation.id]);
+    const [gen] = await stack.sql<{ status: string; completed: number; total_requested: number }>('orchestrator', 'select * from $schema.generations where id = ?', [generation.id]);
     expect(gen).toMatchObject({ status: 'completed', completed: 1, total_requested: 1 });
-    expect(await sql(stack.orchestrator, 'select * from $schema.generation_locks where account_id = ?', [account.id])).toHaveLength(0);
-    const [source] = await sql<{ state: string }>(stack.orchestrator, 'select state from $schema.source_videos where account_id = ?', [account.id]);
+    expect(await stack.sql('orchestrator', 'select * from $schema.generation_locks where account_id = ?', [account.id])).toHaveLength(0);
+    const [source] = await stack.sql<{ state: string }>('orchestrator', 'select state from $schema.source_videos where account_id = ?', [account.id]);
     expect(source?.state).toBe('used');
-    const [task] = await sql<{ status: string; stage: string }>(stack.repurposer!, 'select * from $schema.tasks where id = ?', [generation.taskIds[0]]);
+    const [task] = await stack.sql<{ status: string; stage: string }>('repurposer', 'select * from $schema.tasks where id = ?', [generation.taskIds[0]]);
     expect(task).toMatchObject({ status: 'completed', stage: 'completed' });
-    const clips = await sql<{ media_key: string; width: number; height: number; size_bytes: string }>(stack.repurposer!, 'select * from $schema.generated_content where task_id = ?', [generation.taskIds[0]]);
+    const clips = await stack.sql<{ media_key: string; width: number; height: number; size_bytes: string }>('repurposer', 'select * from $schema.generated_content where task_id = ?', [generation.taskIds[0]]);
     expect(clips).toHaveLength(1);
 
     // The file itself: 9:16, video and audio.

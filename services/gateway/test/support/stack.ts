@@ -25,6 +25,8 @@ export interface Stack {
   logs: ReturnType<typeof memoryLogger>;
   /** A bearer token for tenant `subject`. */
   bearer(subject: string): Promise<string>;
+  /** Runs SQL with `$schema` standing for one service's schema (same database for all). */
+  sql<T = Record<string, unknown>>(service: 'orchestrator' | 'repurposer' | 'gateway', query: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
 }
 
@@ -78,6 +80,8 @@ export async function startStack(options: { withRepurposer?: boolean; env?: Reco
       gateway,
       logs,
       bearer: (subject) => signDevToken(TEST_JWT_SECRET, subject),
+      sql: <T,>(service: string, query: string, params: unknown[] = []) =>
+        orchestrator.platform.orm.em.fork().execute(query.replaceAll('$schema', `"${token}_${service}"`), params) as Promise<T[]>,
       async stop() {
         for (const s of started.reverse()) await s.stop();
         rmSync(mediaRoot, { recursive: true, force: true });
@@ -87,10 +91,4 @@ export async function startStack(options: { withRepurposer?: boolean; env?: Reco
     for (const s of started.reverse()) await s.stop();
     throw err;
   }
-}
-
-/** Runs SQL against one service's schema through its own ORM. */
-export async function sql<T = Record<string, unknown>>(service: AnyBooted, query: string, params: unknown[] = []): Promise<T[]> {
-  const schema = service.config.DB_SCHEMA;
-  return service.platform.orm.em.fork().execute(query.replaceAll('$schema', `"${schema}"`), params) as Promise<T[]>;
 }

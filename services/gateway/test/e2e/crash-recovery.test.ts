@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+
+import { makeTestVideo, serveFiles, startServiceProcess, type ServiceProcess } from '@reelforge/testing';
+import { startStack, type Stack } from '../support/stack.ts';
+import { openWs } from '../support/ws-client.ts';
+
+// A render worker killed with SIGKILL mid-ffmpeg loses nothing: JetStream redelivers the job after
+// its ack_wait, a fresh worker renders it, and the result exists exactly once.
+describe('repurposer killed mid-render', () => {
+  let stack: Stack;
+  let files: Awaited<ReturnType<typeof serveFiles>>;
+  const workers: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack({ withRepurposer: false });
+    // Long enough that the render is still running when the first worker dies.
+    const video = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'long.mp4'), { seconds: 20, width: 1280, height: 720 });
+    files = await serveFiles({ 'long.mp4': video });
+  });
+  afterAll(async () => {
+    for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+    await files?.close();
+    await stack?.stop();
+  });
+
+  const worker = () => {
+    const w = startServiceProcess('repurposer', { ...stack.env, DB_SCHEMA: `${stack.token}_repurposer`, HEALTH_PORT: '0', TASK_ACK_WAIT: '3s' });
+    workers.push(w);
+    return w;
+  };
+
+  it('redelivers the job to a new worker and completes it once', async () => {
+    const bearer = await stack.bearer('tenant-crash');
+    const headers = { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' };
+    const account = (await (await fetch(`${stack.gatewayUrl}/api/v1/accounts`, { method: 'POST', headers, body: JSON.stringify({ name: 'Crash' }) })).json()) as { id: string };
+    await fetch(`${stack.gatewayUrl}/api/v1/accounts/${account.id}/sources`, { method: 'POST', headers, body: JSON.stringify({ url: files.url('long.mp4') }) });
+
+    const ws = await openWs(stack.gatewayUrl, bearer);
+    ws.send({ subscribe_account: account.id });
+    await ws.waitFor('subscribed', (m) => m.type === 'subscribed');
+
+    const first = worker();
+    await first.waitForLine(/repurposer ready/);
+    const res = await fetch(`${stack.gatewayUrl}/api/v1/accounts/${account.id}/generations`, { method: 'POST', headers, body: JSON.stringify({ type: 'shorts', count: 1, options: { width: 720, preset: 'medium' } }) });
+    expect(res.status).toBe(202);
+    const { generation } = (await res.json()) as { generation: { id: string; taskIds: string[] } };
+    const taskId = generation.taskIds[0]!;
+
+    // Kill the worker while ffmpeg is rendering.
+    await ws.waitFor('rendering started', (m) => m.type === 'job_progress' && m.job_id === taskId && m.stage === 'rendering');
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const [midway] = await stack.sql<{ status: string }>('orchestrator', 'select status from $schema.generations where id = ?', [generation.id]);
+    expect(midway?.status).toBe('processing');
+
+    const second = worker();
+    await second.waitForLine(/repurposer ready/);
+    await ws.waitFor('generation completed', (m) => m.type === 'job_status' && m.job_id === generation.id && (m.status as { status: string }).status === 'completed', 60_000);
+    ws.close();
+
+    const content = await stack.sql('repurposer', 'select id from $schema.generated_content where task_id = ?', [taskId]);
+    expect(content).toHaveLength(1);
+    const attempts = await stack.sql<{ attempt: number; finished_at: Date | null }>('repurposer', 'select attempt, finished_at from $schema.task_attempts where task_id = ? order by attempt', [taskId]);
+    expect(attempts.map((a) => a.attempt)).toEqual([1, 2]);
+    expect(attempts[0]!.finished_at).toBeNull(); // the killed attempt never finished
+    expect(attempts[1]!.finished_at).not.toBeNull();
+    const [gen] = await stack.sql<{ status: string; completed: number; failed: number; total_requested: number }>('orchestrator', 'select * from $schema.generations where id = ?', [generation.id]);
+    expect(gen).toMatchObject({ status: 'completed', completed: 1, failed: 0, total_requested: 1 });
+  });
+});
