@@ -34,13 +34,11 @@ export function createStartGeneration(deps: StartGenerationDeps) {
     const result = await deps.fork().transactional(async (em) => {
       await findOwnedAccount(em, req.principal, req.accountId);
       const generationId = uuidv7();
-      const sources = await em.execute<{ id: string; url: string }[]>(
-        `select id, url from ${s}.source_videos where account_id = ? and state = 'available' order by created_at, id limit ? for update skip locked`,
-        [req.accountId, count],
-      );
+      // Lock first, sources second: a request that loses the lock must not hold (and so hide)
+      // sources from the winner's SKIP LOCKED selection while it rolls back.
       await em.execute(
-        `insert into ${s}.generations (id, account_id, content_type, status, total_requested, queued, options) values (?, ?, ?, 'queuing', ?, ?, ?::jsonb)`,
-        [generationId, req.accountId, req.body.type, sources.length, sources.length, JSON.stringify(options)],
+        `insert into ${s}.generations (id, account_id, content_type, status, total_requested, queued, options) values (?, ?, ?, 'queuing', 0, 0, ?::jsonb)`,
+        [generationId, req.accountId, req.body.type, JSON.stringify(options)],
       );
       const locked = await em.execute<{ generation_id: string }[]>(
         `insert into ${s}.generation_locks (account_id, content_type, generation_id, expires_at) values (?, ?, ?, now() + (? * interval '1 millisecond'))
@@ -51,7 +49,12 @@ export function createStartGeneration(deps: StartGenerationDeps) {
         const [holder] = await em.execute<{ generation_id: string }[]>(`select generation_id from ${s}.generation_locks where account_id = ? and content_type = ?`, [req.accountId, req.body.type]);
         throw new DomainError('GENERATION_LOCKED', `a ${req.body.type} generation is already running for this account`, { generationId: holder?.generation_id ?? null });
       }
+      const sources = await em.execute<{ id: string; url: string }[]>(
+        `select id, url from ${s}.source_videos where account_id = ? and state = 'available' order by created_at, id limit ? for update skip locked`,
+        [req.accountId, count],
+      );
       if (sources.length === 0) throw new DomainError('NO_SOURCES_AVAILABLE', 'the account has no available source videos', { requested: count });
+      await em.execute(`update ${s}.generations set total_requested = ?, queued = ? where id = ?`, [sources.length, sources.length, generationId]);
       for (const source of sources) {
         const taskId = uuidv7();
         await em.execute(`update ${s}.source_videos set state = 'reserved', generation_id = ?, updated_at = now() where id = ?`, [generationId, source.id]);
