@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { makeTestVideo, probeSummary, serveFiles } from '@reelforge/testing';
@@ -15,7 +16,9 @@ describe('generation flow, end to end', () => {
   beforeAll(async () => {
     stack = await startStack();
     const video = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'source.mp4'), { seconds: 2 });
-    files = await serveFiles({ 'source.mp4': video });
+    const corrupt = join(stack.mediaRoot, 'corrupt.mp4');
+    writeFileSync(corrupt, Buffer.concat([Buffer.from('not a video at all '), randomBytes(4096)]));
+    files = await serveFiles({ 'source.mp4': video, 'corrupt.mp4': corrupt });
   });
   afterAll(async () => {
     await files?.close();
@@ -70,5 +73,37 @@ describe('generation flow, end to end', () => {
     expect(probe).toMatchObject({ width: 360, height: 640, hasVideo: true, hasAudio: true });
     expect(probe.durationSeconds).toBeGreaterThan(1.5);
     expect(clips[0]).toMatchObject({ width: 360, height: 640 });
+  });
+
+  it('fails a corrupt source at once with a readable reason, dead-letters the job and retires the source', async () => {
+    const bearer = await stack.bearer('tenant-corrupt');
+    const headers = { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' };
+    const account = (await (await fetch(`${stack.gatewayUrl}/api/v1/accounts`, { method: 'POST', headers, body: JSON.stringify({ name: 'Corrupt' }) })).json()) as { id: string };
+    await fetch(`${stack.gatewayUrl}/api/v1/accounts/${account.id}/sources`, { method: 'POST', headers, body: JSON.stringify({ url: files.url('corrupt.mp4') }) });
+    const ws = await openWs(stack.gatewayUrl, bearer);
+    ws.send({ subscribe_account: account.id });
+    await ws.waitFor('subscribed', (m) => m.type === 'subscribed');
+    const { generation } = (await (await fetch(`${stack.gatewayUrl}/api/v1/accounts/${account.id}/generations`, { method: 'POST', headers, body: JSON.stringify({ type: 'shorts' }) })).json()) as { generation: { id: string; taskIds: string[] } };
+    const taskId = generation.taskIds[0]!;
+
+    const taskFailed = await ws.waitFor('task failed', (m) => m.type === 'job_status' && m.job_id === taskId && (m.status as { status: string }).status === 'failed');
+    expect((taskFailed.status as { error: { code: string; message: string; retryable: boolean } }).error).toMatchObject({ code: 'INVALID_INPUT', retryable: false });
+    expect((taskFailed.status as { error: { message: string } }).error.message).toMatch(/not a readable video/);
+    await ws.waitFor('generation failed', (m) => m.type === 'job_status' && m.job_id === generation.id && (m.status as { status: string }).status === 'failed');
+    ws.close();
+
+    // Not retried: one attempt only.
+    const attempts = await stack.sql('repurposer', 'select attempt from $schema.task_attempts where task_id = ?', [taskId]);
+    expect(attempts).toHaveLength(1);
+    const [source] = await stack.sql<{ state: string }>('orchestrator', 'select state from $schema.source_videos where account_id = ?', [account.id]);
+    expect(source?.state).toBe('failed');
+    // The job is in the dead-letter stream with its error, and gone from the work queue.
+    const m = stack.orchestrator.platform.messaging;
+    const dlq = await m.jsm.streams.getMessage(m.stream('DLQ'), { last_by_subj: m.subject(`dlq.${m.stream("RENDER_JOBS")}.${m.ns.streamPrefix}repurposer-render`) });
+    const letter = dlq?.json<{ reason: string; error: { code: string }; payload: string }>();
+    expect(letter).toMatchObject({ reason: 'permanent', error: { code: 'INVALID_INPUT' } });
+    expect(JSON.parse(letter!.payload).data.taskId).toBe(taskId);
+    const work = await m.jsm.streams.info(m.stream('RENDER_JOBS'));
+    expect(work.state.messages).toBe(0);
   });
 });

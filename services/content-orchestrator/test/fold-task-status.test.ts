@@ -1,0 +1,93 @@
+import { trace } from '@opentelemetry/api';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { makeEnvelope, type TaskStatusChanged } from '@reelforge/contracts';
+import { bootService, type BootedService } from '@reelforge/service-kit';
+import { memoryLogger, uniqueToken } from '@reelforge/testing';
+import { createAccountCommands } from '../src/accounts/account-commands.ts';
+import type { OrchestratorConfig } from '../src/config.ts';
+import { foldTaskStatus, generationStatusOf } from '../src/generations/fold-task-status.ts';
+import { createStartGeneration } from '../src/generations/start-generation.ts';
+import { orchestratorService } from '../src/service.ts';
+import { createSourceCommands } from '../src/sources/source-commands.ts';
+
+// Folding task events into a generation on the real database: redelivered and out-of-order
+// events never double-count or move a counter backwards, and the generation closes exactly once.
+describe('foldTaskStatus', () => {
+  let svc: BootedService<OrchestratorConfig>;
+  const { log } = memoryLogger('test');
+  const principal = { id: 'tenant-fold', roles: [] };
+
+  beforeAll(async () => {
+    const token = uniqueToken();
+    svc = await bootService(orchestratorService, { DATABASE_URL: inject('databaseUrl'), NATS_URL: inject('natsUrl'), NATS_NAMESPACE: token, DB_SCHEMA: `${token}_orchestrator`, HEALTH_PORT: '0' }, { log, tracer: trace.getTracer('test') });
+  });
+  afterAll(async () => {
+    await svc?.stop();
+  });
+
+  const fork = () => svc.platform.orm.em.fork();
+  const schema = () => svc.config.DB_SCHEMA;
+  const deps = () => ({ schema: schema(), service: 'content-orchestrator', consumer: 'test-fold', afterCommit: () => undefined });
+
+  async function generationWith(tasks: number) {
+    const account = await createAccountCommands({ fork }).create({ principal, body: { name: 'Fold' } });
+    for (let i = 0; i < tasks; i++) await createSourceCommands({ fork }).register({ principal, accountId: account.id, body: { url: `https://v.example/${i}.mp4` } });
+    const start = createStartGeneration({ fork, schema: schema(), service: 'content-orchestrator', defaultCount: 1, lockExpiryMs: 3_600_000, afterCommit: () => undefined });
+    const { generation } = await start({ principal, accountId: account.id, body: { type: 'shorts', count: tasks } });
+    return generation;
+  }
+  const event = (accountId: string, generationId: string, taskId: string, status: TaskStatusChanged['data']['status'], errorCode?: string): TaskStatusChanged =>
+    makeEnvelope('task.status.v1', 'repurposer', accountId, {
+      taskId,
+      generationId,
+      status,
+      attempt: 1,
+      error: errorCode ? { code: errorCode, message: 'x', retryable: false } : null,
+      output: null,
+    });
+  const row = async (id: string) => (await fork().execute<Record<string, unknown>[]>(`select * from "${schema()}".generations where id = ?`, [id]))[0]!;
+
+  it('counts a redelivered event once', async () => {
+    const g = await generationWith(2);
+    const completed = event(g.accountId, g.id, g.taskIds[0]!, 'completed');
+    await foldTaskStatus(fork(), completed, deps(), log);
+    await foldTaskStatus(fork(), completed, deps(), log); // same event id again
+    expect(await row(g.id)).toMatchObject({ status: 'processing', completed: 1, queued: 1, processing: 0 });
+  });
+
+  it('ignores a late "processing" after "completed" and never exceeds the total', async () => {
+    const g = await generationWith(1);
+    const taskId = g.taskIds[0]!;
+    await foldTaskStatus(fork(), event(g.accountId, g.id, taskId, 'completed'), deps(), log);
+    await foldTaskStatus(fork(), event(g.accountId, g.id, taskId, 'processing'), deps(), log);
+    await foldTaskStatus(fork(), event(g.accountId, g.id, taskId, 'failed'), deps(), log);
+    expect(await row(g.id)).toMatchObject({ status: 'completed', completed: 1, failed: 0, processing: 0, queued: 0, total_requested: 1 });
+  });
+
+  it('closes a generation with mixed results as partially_failed, releases the lock, settles the sources', async () => {
+    const g = await generationWith(3);
+    const [a, b, c] = g.taskIds as [string, string, string];
+    // Concurrent folds for the same generation serialise on its row lock.
+    await Promise.all([
+      foldTaskStatus(fork(), event(g.accountId, g.id, a, 'completed'), deps(), log),
+      foldTaskStatus(fork(), event(g.accountId, g.id, b, 'failed', 'INVALID_INPUT'), deps(), log),
+      foldTaskStatus(fork(), event(g.accountId, g.id, c, 'failed', 'FFMPEG_FAILED'), deps(), log),
+    ]);
+    const gen = await row(g.id);
+    expect(gen).toMatchObject({ status: 'partially_failed', completed: 1, failed: 2, queued: 0, processing: 0 });
+    expect(gen.finished_at).not.toBeNull();
+    expect(await fork().execute(`select 1 from "${schema()}".generation_locks where generation_id = ?`, [g.id])).toHaveLength(0);
+    const states = await fork().execute<{ state: string; task_id: string }[]>(`select v.state, t.task_id from "${schema()}".source_videos v join "${schema()}".generation_tasks t on t.source_id = v.id where t.generation_id = ?`, [g.id]);
+    const byTask = Object.fromEntries(states.map((s) => [s.task_id, s.state]));
+    expect(byTask).toEqual({ [a]: 'used', [b]: 'failed', [c]: 'available' });
+  });
+
+  it('derives the status from task counts', () => {
+    expect(generationStatusOf({ queued: 2 }, 2)).toBe('queuing');
+    expect(generationStatusOf({ queued: 1, processing: 1 }, 2)).toBe('processing');
+    expect(generationStatusOf({ completed: 2 }, 2)).toBe('completed');
+    expect(generationStatusOf({ failed: 2 }, 2)).toBe('failed');
+    expect(generationStatusOf({ cancelled: 2 }, 2)).toBe('cancelled');
+    expect(generationStatusOf({ completed: 1, cancelled: 1 }, 2)).toBe('partially_failed');
+  });
+});
