@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ['libs/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'deploy/test/**/*.test.ts'],
     globalSetup: ['libs/testing/src/global-setup.ts'],
+    reporters: ['default', './libs/testing/src/summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // 2 cores: ffmpeg-heavy files must not run side by side.

@@ -35,8 +35,8 @@ export interface ConsumerOptions<S extends TSchemaLike> {
   heartbeatMs: number;
   /** How long stop() waits for running handlers before aborting them and handing messages back. */
   drainTimeoutMs: number;
-  /** Called with the dead letter's reason, before the message is terminated. */
-  onDeadLetter?: (event: unknown, reason: string, error: { code: string; message: string }) => Promise<void>;
+  /** Called with the dead letter's reason and the delivery count, before the message is terminated. */
+  onDeadLetter?: (event: unknown, reason: string, error: { code: string; message: string }, deliveries: number) => Promise<void>;
   log: Logger;
   tracer: Tracer;
 }
@@ -72,7 +72,7 @@ export async function startConsumer<S extends TSchemaLike>(m: Messaging, options
 
   async function settleDeadLetter(msg: JsMsg, event: unknown, reason: 'invalid' | 'permanent' | 'max_deliveries', error: { code: string; message: string }) {
     await publishDeadLetter(m, msg, durable, reason, error);
-    if (options.onDeadLetter) await options.onDeadLetter(event, reason, error);
+    if (options.onDeadLetter) await options.onDeadLetter(event, reason, error, msg.info.deliveryCount);
     msg.term(`${reason}: ${error.message}`.slice(0, 200));
     // A work queue keeps a terminated message until it is deleted (NATS 2.9): the DLQ has it now.
     if (isWorkQueue) await m.jsm.streams.deleteMessage(stream, msg.info.streamSequence, false).catch(() => undefined);

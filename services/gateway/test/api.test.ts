@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
+import { apiClient } from './support/api-client.ts';
 import { startStack, TEST_JWT_SECRET, type Stack } from './support/stack.ts';
 import { openWs } from './support/ws-client.ts';
 
@@ -12,11 +13,7 @@ describe('gateway API', () => {
   let aliceAccount: { id: string };
   let aliceGeneration: string;
 
-  const call = (path: string, bearer: string | undefined, init: RequestInit = {}) =>
-    fetch(`${stack.gatewayUrl}${path}`, {
-      ...init,
-      headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.headers ?? {}) },
-    });
+  const call = (path: string, bearer: string | undefined, init: RequestInit = {}) => apiClient(stack.gatewayUrl, bearer).call(path, init);
 
   beforeAll(async () => {
     stack = await startStack({ withRepurposer: false });

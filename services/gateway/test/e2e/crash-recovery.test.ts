@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 
 import { makeTestVideo, serveFiles, startServiceProcess, type ServiceProcess } from '@reelforge/testing';
+import { apiClient, type StartedGeneration } from '../support/api-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { openWs } from '../support/ws-client.ts';
 
@@ -32,9 +33,9 @@ describe('repurposer killed mid-render', () => {
 
   it('redelivers the job to a new worker and completes it once', async () => {
     const bearer = await stack.bearer('tenant-crash');
-    const headers = { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' };
-    const account = (await (await fetch(`${stack.gatewayUrl}/api/v1/accounts`, { method: 'POST', headers, body: JSON.stringify({ name: 'Crash' }) })).json()) as { id: string };
-    await fetch(`${stack.gatewayUrl}/api/v1/accounts/${account.id}/sources`, { method: 'POST', headers, body: JSON.stringify({ url: files.url('long.mp4') }) });
+    const api = apiClient(stack.gatewayUrl, bearer);
+    const account = await api.createAccount('Crash');
+    await api.addSource(account.id, files.url('long.mp4'));
 
     const ws = await openWs(stack.gatewayUrl, bearer);
     ws.send({ subscribe_account: account.id });
@@ -42,9 +43,9 @@ describe('repurposer killed mid-render', () => {
 
     const first = worker();
     await first.waitForLine(/repurposer ready/);
-    const res = await fetch(`${stack.gatewayUrl}/api/v1/accounts/${account.id}/generations`, { method: 'POST', headers, body: JSON.stringify({ type: 'shorts', count: 1, options: { width: 720, preset: 'medium' } }) });
+    const res = await api.startGeneration(account.id, { type: 'shorts', count: 1, options: { width: 720, preset: 'medium' } });
     expect(res.status).toBe(202);
-    const { generation } = (await res.json()) as { generation: { id: string; taskIds: string[] } };
+    const { generation } = (await res.json()) as StartedGeneration;
     const taskId = generation.taskIds[0]!;
 
     // Kill the worker while ffmpeg is rendering.

@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { makeTestVideo, probeSummary, serveFiles } from '@reelforge/testing';
+import { apiClient, type StartedGeneration } from '../support/api-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { openWs } from '../support/ws-client.ts';
 
@@ -27,21 +28,16 @@ describe('generation flow, end to end', () => {
 
   it('renders a 9:16 clip, counts it, closes the generation and pushes the status over WebSocket', async () => {
     const bearer = await stack.bearer('tenant-a');
-    const auth = { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' };
-    const api = (path: string, init: RequestInit = {}) => fetch(`${stack.gatewayUrl}${path}`, { ...init, headers: { ...auth, ...(init.headers ?? {}) } });
-
-    const accountRes = await api('/api/v1/accounts', { method: 'POST', body: JSON.stringify({ name: 'Creator A' }) });
-    expect(accountRes.status).toBe(201);
-    const account = (await accountRes.json()) as { id: string };
-    const sourceRes = await api(`/api/v1/accounts/${account.id}/sources`, { method: 'POST', body: JSON.stringify({ url: files.url('source.mp4') }) });
-    expect(sourceRes.status).toBe(201);
+    const api = apiClient(stack.gatewayUrl, bearer);
+    const account = await api.createAccount('Creator A');
+    await api.addSource(account.id, files.url('source.mp4'));
 
     const ws = await openWs(stack.gatewayUrl, bearer);
     await ws.waitFor('greeting', (m) => m.type === 'connection');
 
-    const startRes = await api(`/api/v1/accounts/${account.id}/generations`, { method: 'POST', body: JSON.stringify({ type: 'shorts', count: 1, options: { width: 360, preset: 'ultrafast' } }) });
+    const startRes = await api.startGeneration(account.id, { type: 'shorts', count: 1, options: { width: 360, preset: 'ultrafast' } });
     expect(startRes.status).toBe(202);
-    const { generation } = (await startRes.json()) as { generation: { id: string; taskIds: string[]; counters: { totalRequested: number } } };
+    const { generation } = (await startRes.json()) as StartedGeneration;
     expect(generation.counters.totalRequested).toBe(1);
     expect(generation.taskIds).toHaveLength(1);
 
@@ -77,13 +73,13 @@ describe('generation flow, end to end', () => {
 
   it('fails a corrupt source at once with a readable reason, dead-letters the job and retires the source', async () => {
     const bearer = await stack.bearer('tenant-corrupt');
-    const headers = { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' };
-    const account = (await (await fetch(`${stack.gatewayUrl}/api/v1/accounts`, { method: 'POST', headers, body: JSON.stringify({ name: 'Corrupt' }) })).json()) as { id: string };
-    await fetch(`${stack.gatewayUrl}/api/v1/accounts/${account.id}/sources`, { method: 'POST', headers, body: JSON.stringify({ url: files.url('corrupt.mp4') }) });
+    const api = apiClient(stack.gatewayUrl, bearer);
+    const account = await api.createAccount('Corrupt');
+    await api.addSource(account.id, files.url('corrupt.mp4'));
     const ws = await openWs(stack.gatewayUrl, bearer);
     ws.send({ subscribe_account: account.id });
     await ws.waitFor('subscribed', (m) => m.type === 'subscribed');
-    const { generation } = (await (await fetch(`${stack.gatewayUrl}/api/v1/accounts/${account.id}/generations`, { method: 'POST', headers, body: JSON.stringify({ type: 'shorts' }) })).json()) as { generation: { id: string; taskIds: string[] } };
+    const { generation } = (await (await api.startGeneration(account.id, { type: 'shorts' })).json()) as StartedGeneration;
     const taskId = generation.taskIds[0]!;
 
     const taskFailed = await ws.waitFor('task failed', (m) => m.type === 'job_status' && m.job_id === taskId && (m.status as { status: string }).status === 'failed');

@@ -1,26 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient } from '../support/api-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 // One generation per account + content type, enforced by a lock row (not memory), and sources
 // reserved with FOR UPDATE SKIP LOCKED: concurrent starts never duplicate a run or share a source.
 describe('starting generations concurrently', () => {
   let stack: Stack;
-  let bearer: string;
-  const post = (path: string, body: unknown) =>
-    fetch(`${stack.gatewayUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  let api: ReturnType<typeof apiClient>;
+  const post = (path: string, body: unknown) => api.post(path, body);
 
   beforeAll(async () => {
     // No repurposer: the generations stay open, so the locks stay held during the test.
     stack = await startStack({ withRepurposer: false });
-    bearer = await stack.bearer('tenant-lock');
+    api = apiClient(stack.gatewayUrl, await stack.bearer('tenant-lock'));
   });
   afterAll(async () => {
     await stack?.stop();
   });
 
   async function accountWithSources(n: number): Promise<string> {
-    const account = (await (await post('/api/v1/accounts', { name: 'Lock' })).json()) as { id: string };
-    for (let i = 0; i < n; i++) await post(`/api/v1/accounts/${account.id}/sources`, { url: `https://videos.example.com/${i}.mp4` });
+    const account = await api.createAccount('Lock');
+    for (let i = 0; i < n; i++) await api.addSource(account.id, `https://videos.example.com/${i}.mp4`);
     return account.id;
   }
 

@@ -56,8 +56,8 @@ const isJob = validator(RenderJobRequested);
 
 /** After the last attempt (or a permanent error) the task fails for good and its generation counts it. */
 export function createRenderJobDeadLetterHandler(deps: { tasks: TaskStore }) {
-  return async (event: unknown, _reason: string, error: { code: string; message: string }): Promise<void> => {
+  return async (event: unknown, _reason: string, error: { code: string; message: string }, deliveries: number): Promise<void> => {
     if (!isJob.check(event)) return; // Not even a job: the DLQ record is all there is to keep.
-    await deps.tasks.fail(event, 0, { ...error, retryable: false });
+    await deps.tasks.fail(event, deliveries, { ...error, retryable: false });
   };
 }

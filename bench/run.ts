@@ -1,0 +1,48 @@
+// `npm run bench`: measures the platform's hot paths against the physical limit measured in the
+// same run (raw NATS JetStream, raw ffmpeg), prints ratios, and writes bench/results/<stamp>.json.
+// Starts its own nats-server and PostgreSQL (or uses NATS_URL / DATABASE_URL).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { ensureTool, startEmbeddedPostgres, startNatsServer, TOOLS } from '@reelforge/local-infra';
+import { memoryLogger } from '@reelforge/testing';
+import { benchMessaging } from './messaging.bench.ts';
+import { benchOutbox } from './outbox.bench.ts';
+import { benchRender } from './render.bench.ts';
+import type { BenchResult } from './result.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'reelforge-bench-'));
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const nats = process.env.NATS_URL ? undefined : await startNatsServer({ storeDir: join(work, 'nats') });
+const pg = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: join(work, 'pg'), database: 'bench' });
+const natsUrl = process.env.NATS_URL ?? nats!.url;
+const databaseUrl = process.env.DATABASE_URL ?? pg!.url;
+const ffmpeg = ensureTool(TOOLS.ffmpeg, say);
+const ffprobe = ensureTool(TOOLS.ffprobe, say);
+const { log } = memoryLogger('bench');
+const nc = await connect({ servers: natsUrl });
+
+const results: BenchResult[] = [];
+try {
+  results.push(...(await benchMessaging(nc, log)));
+  results.push(...(await benchOutbox(nc, databaseUrl, log)));
+  results.push(...(await benchRender(ffmpeg, ffprobe, work)));
+} finally {
+  await nc.drain();
+  await nats?.stop();
+  await pg?.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+say('');
+say(`${'benchmark'.padEnd(44)} ${'ours'.padStart(14)} ${'baseline'.padStart(14)}  ratio  (baseline)`);
+for (const r of results) {
+  say(`${r.name.padEnd(44)} ${`${r.ours.toFixed(r.decimals ?? 0)} ${r.unit}`.padStart(14)} ${`${r.baseline.toFixed(r.decimals ?? 0)} ${r.unit}`.padStart(14)}  ${(r.ours / r.baseline).toFixed(2).padStart(5)}  (${r.baselineName})`);
+}
+const outDir = join(import.meta.dirname, 'results');
+mkdirSync(outDir, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const file = join(outDir, `${stamp}.json`);
+writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).availableParallelism(), results }, null, 2)}\n`);
+say(`\nresults written to ${file}`);
