@@ -68,5 +68,5 @@ describe('repurposer killed mid-render', () => {
     expect(attempts[1]!.finished_at).not.toBeNull();
     const [gen] = await stack.sql<{ status: string; completed: number; failed: number; total_requested: number }>('orchestrator', 'select * from $schema.generations where id = ?', [generation.id]);
     expect(gen).toMatchObject({ status: 'completed', completed: 1, failed: 0, total_requested: 1 });
-  });
+  }, 120_000);
 });

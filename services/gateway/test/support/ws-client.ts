@@ -28,7 +28,7 @@ export async function openWs(url: string, bearer: string | undefined, query = ''
     closed,
     send: (m) => ws.send(JSON.stringify(m)),
     close: () => ws.close(),
-    waitFor(what, pred, timeoutMs = 60_000) {
+    waitFor(what, pred, timeoutMs = 45_000) {
       const seen = messages.find(pred);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
