@@ -94,9 +94,16 @@ export function databaseCheck(orm: MikroORM): () => Promise<void> {
 export async function migrate(orm: MikroORM, schema: string, log: Logger): Promise<string[]> {
   assertSchemaName(schema);
   const em: EntityManager = orm.em.fork();
-  await em.execute(`create schema if not exists "${schema}"`);
+  const lock = `select pg_advisory_xact_lock(hashtext('reelforge:migrate:' || ?))`;
+  // The schema is created in its own short transaction under the lock: two concurrent `create
+  // schema if not exists` can collide on the catalog, and creating it inside the migration
+  // transaction below would hide it from the migrator's own connection (which then waits forever).
+  await em.transactional(async (tx) => {
+    await tx.execute(lock, [schema]);
+    await tx.execute(`create schema if not exists "${schema}"`);
+  });
   const applied = await em.transactional(async (tx) => {
-    await tx.execute(`select pg_advisory_xact_lock(hashtext('reelforge:migrate:' || ?))`, [schema]);
+    await tx.execute(lock, [schema]);
     const ctx = tx.getTransactionContext();
     const done = await orm.migrator.up({ schema, ...(ctx ? { transaction: ctx } : {}) });
     return done.map((m) => m.name);

@@ -1,11 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { Logger } from 'pino';
+import type { MikroORM } from '@reelforge/persistence';
 import type { Platform, ReadinessCheck } from '@reelforge/service-kit';
 import { installAuth } from './auth/auth-hook.ts';
 import { createTokenVerifier, type VerifyToken } from './auth/verify-token.ts';
 import type { GatewayConfig } from './config.ts';
 import { installErrorHandler } from './http/error-handler.ts';
+import { installIdempotency } from './http/idempotency.ts';
 import { createForward, type Forward } from './http/forward.ts';
 import { startStatusFanout } from './live/status-fanout.ts';
 import { createSubscriptionRegistry, type SubscriptionRegistry } from './live/subscription-registry.ts';
@@ -18,6 +20,8 @@ export const SERVICE = 'gateway';
 
 export interface GatewayAppDeps {
   log: Logger;
+  orm: MikroORM;
+  schema: string;
   forward: Forward;
   verifyToken: VerifyToken;
   registry: SubscriptionRegistry;
@@ -41,6 +45,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   installErrorHandler(app);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   installAuth(app, deps.verifyToken);
+  installIdempotency(app, { orm: deps.orm, schema: deps.schema });
   registerHealthRoutes(app, deps.checks);
   registerAccountRoutes(app, deps.forward);
   registerGenerationRoutes(app, deps.forward);
@@ -55,6 +60,8 @@ export async function createGateway(platform: Platform, config: GatewayConfig): 
   platform.shutdown.add('status-fanout', () => fanout.stop());
   const app = await buildGatewayApp({
     log: platform.log,
+    orm: platform.orm,
+    schema: platform.schema,
     forward: createForward(platform.messaging, config.COMMAND_TIMEOUT),
     verifyToken: createTokenVerifier({ secret: config.JWT_SECRET ?? '', issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
     registry,

@@ -77,6 +77,26 @@ describe('gateway API', () => {
     expect(await res.json()).toMatchObject({ error: { code: 'GENERATION_LOCKED', details: { generationId: aliceGeneration } } });
   });
 
+  it('replays a start with the same Idempotency-Key instead of starting twice', async () => {
+    const api = apiClient(stack.gatewayUrl, alice);
+    const account = await api.createAccount('Idem');
+    await api.addSource(account.id, 'https://videos.example.com/idem.mp4');
+    const start = (body: unknown, key: string) => api.call(`/api/v1/accounts/${account.id}/generations`, { method: 'POST', body: JSON.stringify(body), headers: { 'idempotency-key': key } });
+    const first = await start({ type: 'shorts' }, 'key-1');
+    expect(first.status).toBe(202);
+    const again = await start({ type: 'shorts' }, 'key-1');
+    expect(again.status).toBe(202);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const [a, b] = [(await first.json()) as { generation: { id: string } }, (await again.json()) as { generation: { id: string } }];
+    expect(b.generation.id).toBe(a.generation.id);
+    const changed = await start({ type: 'shorts', count: 2 }, 'key-1');
+    expect(changed.status).toBe(422);
+    // Another tenant's identical key is its own.
+    const other = await apiClient(stack.gatewayUrl, bob).call(`/api/v1/accounts/${account.id}/generations`, { method: 'POST', body: JSON.stringify({ type: 'shorts' }), headers: { 'idempotency-key': 'key-1' } });
+    expect(other.status).toBe(404);
+    expect(await stack.sql('orchestrator', 'select id from $schema.generations where account_id = ?', [account.id])).toHaveLength(1);
+  });
+
   it('hides one tenant from another: 404, never 403', async () => {
     for (const [path, init] of [
       [`/api/v1/accounts/${aliceAccount.id}`, {}],

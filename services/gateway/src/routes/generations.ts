@@ -8,6 +8,7 @@ export function registerGenerationRoutes(app: FastifyInstance, forward: Forward)
   app.post(
     '/api/v1/accounts/:accountId/generations',
     {
+      config: { idempotent: true },
       schema: {
         params: IdParam('accountId'),
         body: StartGenerationBody,
