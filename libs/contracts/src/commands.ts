@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { GenerationView } from './events.ts';
+import { GenerationCounters, GenerationView } from './events.ts';
 import { RenderOptions } from './render-options.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -54,6 +54,22 @@ export const StartGenerationBody = Type.Object({
   options: Type.Optional(RenderOptions),
 }, { additionalProperties: false });
 
+export const UpdateAccountBody = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  autoGenerateEnabled: Type.Optional(Type.Boolean()),
+  autoGenerateHour: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 23 }), Type.Null()])),
+}, { additionalProperties: false, minProperties: 1 });
+
+export const Page = { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) };
+
+export const CleanupSummary = Type.Object({
+  examined: Type.Integer(),
+  fixed: Type.Array(Type.Object({ generationId: Uuid, case: Type.String(), status: Type.String(), counters: GenerationCounters })),
+  locksRemoved: Type.Integer(),
+});
+export type CleanupSummary = Static<typeof CleanupSummary>;
+
 /** Request/reply commands owned by the content-orchestrator (queue group = service name). */
 export const orchestratorCommands = {
   createAccount: command('cmd.orchestrator.accounts.create', Type.Object({ principal: Principal, body: CreateAccountBody }), AccountView),
@@ -66,4 +82,57 @@ export const orchestratorCommands = {
     Type.Object({ generation: GenerationView, shortBy: Type.Integer({ minimum: 0 }) }),
   ),
   getGeneration: command('cmd.orchestrator.generations.get', Type.Object({ principal: Principal, generationId: Uuid }), GenerationView),
+  updateAccount: command('cmd.orchestrator.accounts.update', Type.Object({ principal: Principal, accountId: Uuid, body: UpdateAccountBody }), AccountView),
+  listSources: command('cmd.orchestrator.sources.list', Type.Object({ principal: Principal, accountId: Uuid, ...Page }), Type.Object({ items: Type.Array(SourceView), nextCursor: Type.Union([Type.String(), Type.Null()]) })),
+  listGenerations: command(
+    'cmd.orchestrator.generations.list',
+    Type.Object({ principal: Principal, accountId: Uuid, onlyOpen: Type.Optional(Type.Boolean()), ...Page }),
+    Type.Object({ items: Type.Array(GenerationView), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+  ),
+  cancelGeneration: command('cmd.orchestrator.generations.cancel', Type.Object({ principal: Principal, generationId: Uuid }), GenerationView),
+  cleanupStuckGenerations: command('cmd.orchestrator.jobs.cleanup-stuck-generations', Type.Object({}), CleanupSummary),
+} as const;
+
+export const TaskView = Type.Object({
+  id: Uuid,
+  accountId: Uuid,
+  generationId: Type.Union([Uuid, Type.Null()]),
+  status: Type.Union(['queued', 'processing', 'cancelling', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s))),
+  stage: Type.String(),
+  percent: Type.Number(),
+  attempt: Type.Integer(),
+  series: Type.Integer(),
+  error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+  attempts: Type.Array(Type.Object({ attempt: Type.Integer(), startedAt: Type.String(), finishedAt: Type.Union([Type.String(), Type.Null()]), error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]) })),
+  createdAt: Type.String({ format: 'date-time' }),
+  startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+export type TaskView = Static<typeof TaskView>;
+
+export const TaskStats = Type.Object({
+  byStatus: Type.Record(Type.String(), Type.Integer()),
+  oldestQueuedAgeSeconds: Type.Union([Type.Number(), Type.Null()]),
+  completedLastMinute: Type.Integer(),
+  completedLastHour: Type.Integer(),
+  retriedTasks: Type.Integer(),
+  deadLettered: Type.Integer(),
+});
+export type TaskStats = Static<typeof TaskStats>;
+
+/** The accounts a caller may see; the gateway resolves them (orchestrator) and the repurposer scopes by them. */
+const Scope = { accountIds: Type.Array(Uuid, { maxItems: 10_000 }) };
+
+/** Request/reply commands owned by the repurposer. */
+export const repurposerCommands = {
+  getTask: command('cmd.repurposer.tasks.get', Type.Object({ ...Scope, taskId: Uuid }), TaskView),
+  cancelTask: command('cmd.repurposer.tasks.cancel', Type.Object({ ...Scope, taskId: Uuid }), TaskView),
+  retryTask: command('cmd.repurposer.tasks.retry', Type.Object({ ...Scope, taskId: Uuid }), TaskView),
+  taskStats: command('cmd.repurposer.tasks.stats', Type.Object(Scope), TaskStats),
+  /** The real states of tasks (the cleanup job recomputes generations from them). */
+  taskStates: command(
+    'cmd.repurposer.tasks.states',
+    Type.Object({ taskIds: Type.Array(Uuid, { maxItems: 10_000 }) }),
+    Type.Object({ states: Type.Array(Type.Object({ taskId: Uuid, status: Type.String(), errorCode: Type.Union([Type.String(), Type.Null()]) })) }),
+  ),
 } as const;

@@ -9,8 +9,10 @@ export const RenderJobRequested = envelopeOf(
   'render.job.requested.v1',
   Type.Object({
     taskId: Uuid,
-    generationId: Uuid,
-    sourceId: Uuid,
+    /** The generation the task belongs to; null for a task started on its own (POST /tasks). */
+    generationId: Type.Union([Uuid, Type.Null()]),
+    /** The library source the orchestrator reserved; null for a task started on a bare URL. */
+    sourceId: Type.Union([Uuid, Type.Null()]),
     sourceUrl: Type.String({ minLength: 1, maxLength: 4096 }),
     contentType: Type.String({ minLength: 1, maxLength: 64 }),
     options: RenderOptions,
@@ -48,6 +50,8 @@ export const TaskStatusChanged = envelopeOf(
     ...TaskRef,
     status: TaskStatus,
     attempt: Type.Integer({ minimum: 0 }),
+    /** Retry series: 0 for the original run, +1 for each manual retry. A newer series reopens the task. */
+    series: Type.Optional(Type.Integer({ minimum: 0 })),
     error: Type.Union([Type.Object({ code: Type.String(), message: Type.String(), retryable: Type.Boolean() }), Type.Null()]),
     output: Type.Union([
       Type.Object({ contentIds: Type.Array(Uuid) }),
@@ -88,11 +92,22 @@ export type GenerationView = Static<typeof GenerationView>;
 export const GenerationUpdated = envelopeOf('content.generation.updated.v1', GenerationView);
 export type GenerationUpdated = Static<typeof GenerationUpdated>;
 
+/**
+ * Asks the repurposer to cancel tasks (a generation's cancel): queued ones are closed at once,
+ * running ones have their ffmpeg killed by whichever instance runs them. Through the outbox.
+ */
+export const CancelRequested = envelopeOf(
+  'content.cancel.requested.v1',
+  Type.Object({ generationId: Type.Union([Uuid, Type.Null()]), taskIds: Type.Array(Uuid, { maxItems: 1000 }), reason: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
+);
+export type CancelRequested = Static<typeof CancelRequested>;
+
 /** Every event type the system publishes, by type string. */
 export const EVENT_SCHEMAS = {
   'render.job.requested.v1': RenderJobRequested,
   'task.progress.v1': TaskProgress,
   'task.status.v1': TaskStatusChanged,
   'content.generation.updated.v1': GenerationUpdated,
+  'content.cancel.requested.v1': CancelRequested,
 } as const;
 export type EventType = keyof typeof EVENT_SCHEMAS;

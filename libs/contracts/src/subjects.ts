@@ -5,6 +5,9 @@ export const subjects = {
   taskProgress: (accountId: string) => `task.progress.${accountId}`,
   taskStatus: (accountId: string) => `task.status.${accountId}`,
   generation: (accountId: string) => `content.generation.${accountId}`,
+  cancelRequest: (accountId: string) => `content.cancel.${accountId}`,
+  /** Core NATS broadcast to every repurposer instance: kill this task's ffmpeg if you run it. */
+  killTask: (taskId: string) => `repurposer.kill.${taskId}`,
   deadLetter: (stream: string, consumer: string) => `dlq.${stream}.${consumer}`,
   schedulerRun: (job: string) => `scheduler.runs.${job}`,
 } as const;
@@ -15,4 +18,6 @@ export const filters = {
   taskStatus: 'task.status.>',
   allTasks: 'task.>',
   generations: 'content.generation.>',
+  cancelRequests: 'content.cancel.>',
+  killTasks: 'repurposer.kill.>',
 } as const;

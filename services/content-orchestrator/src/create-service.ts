@@ -1,16 +1,39 @@
-import { DomainError, STREAMS, TaskStatusChanged, filters, orchestratorCommands } from '@reelforge/contracts';
-import { ensureConsumer, ensureStream, publishEvent, serveCommand, startConsumer } from '@reelforge/messaging';
+import { STREAMS, TaskStatusChanged, filters, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
+import { ensureConsumer, ensureStream, publishEvent, sendCommand, serveCommand, startConsumer } from '@reelforge/messaging';
 import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
 import { createAccountCommands } from './accounts/account-commands.ts';
 import type { OrchestratorConfig } from './config.ts';
+import { createCancelGeneration } from './generations/cancel-generation.ts';
 import { foldTaskStatus } from './generations/fold-task-status.ts';
-import { loadGenerationView } from './generations/generation-view.ts';
+import { createGenerationQueries } from './generations/generation-queries.ts';
 import { createStartGeneration } from './generations/start-generation.ts';
+import { cleanupStuckGenerations, type CleanupDeps } from './jobs/cleanup-stuck-generations.ts';
 import { createSourceCommands } from './sources/source-commands.ts';
 
 export const SERVICE = 'content-orchestrator';
 const TASK_STATUS_CONSUMER = 'orchestrator-task-status';
+
+/** The cleanup job's dependencies on a started platform (the command and the CLI share them). */
+export function cleanupDeps(platform: Platform, config: OrchestratorConfig, afterCommit: () => void): CleanupDeps {
+  const m = platform.messaging;
+  return {
+    fork: () => platform.orm.em.fork(),
+    schema: platform.schema,
+    service: SERVICE,
+    stuckAfterMs: config.STUCK_GENERATION_AFTER,
+    taskStates: (taskIds) =>
+      sendCommand(m, repurposerCommands.taskStates, { taskIds }, { timeoutMs: 5000, owner: 'repurposer' }).then(
+        (r) => r.states,
+        (err: unknown) => {
+          platform.log.warn({ err: String(err) }, 'cleanup: repurposer unavailable, using the recorded task states');
+          return undefined;
+        },
+      ),
+    afterCommit,
+    log: platform.log,
+  };
+}
 
 /**
  * Wires the orchestrator onto a started platform: commands (request/reply), the task-status
@@ -26,28 +49,24 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
 
   const accounts = createAccountCommands({ fork });
   const sources = createSourceCommands({ fork });
+  const generations = createGenerationQueries({ fork, schema });
   const startGeneration = createStartGeneration({ fork, schema, service: SERVICE, defaultCount: config.DEFAULT_GENERATION_COUNT, lockExpiryMs: config.LOCK_EXPIRY, afterCommit });
+  const cancelGeneration = createCancelGeneration({ fork, schema, service: SERVICE, afterCommit });
+  const cleanup = cleanupDeps(platform, config, afterCommit);
   const deps = { log, tracer };
+  const c = orchestratorCommands;
   const subs = [
-    serveCommand(m, orchestratorCommands.createAccount, accounts.create, deps),
-    serveCommand(m, orchestratorCommands.getAccount, accounts.get, deps),
-    serveCommand(m, orchestratorCommands.listAccounts, accounts.list, deps),
-    serveCommand(m, orchestratorCommands.registerSource, sources.register, deps),
-    serveCommand(m, orchestratorCommands.startGeneration, startGeneration, deps),
-    serveCommand(
-      m,
-      orchestratorCommands.getGeneration,
-      async (req) => {
-        const em = fork();
-        const view = await loadGenerationView(em, schema, req.generationId);
-        // Scoped to the principal: a generation of another tenant's account does not exist for them.
-        if (!view || !(await accounts.get({ principal: req.principal, accountId: view.accountId }).catch(() => undefined))) {
-          throw new DomainError('NOT_FOUND', `generation ${req.generationId} not found`);
-        }
-        return view;
-      },
-      deps,
-    ),
+    serveCommand(m, c.createAccount, accounts.create, deps),
+    serveCommand(m, c.getAccount, accounts.get, deps),
+    serveCommand(m, c.listAccounts, accounts.list, deps),
+    serveCommand(m, c.updateAccount, accounts.update, deps),
+    serveCommand(m, c.registerSource, sources.register, deps),
+    serveCommand(m, c.listSources, sources.list, deps),
+    serveCommand(m, c.startGeneration, startGeneration, deps),
+    serveCommand(m, c.getGeneration, generations.get, deps),
+    serveCommand(m, c.listGenerations, generations.list, deps),
+    serveCommand(m, c.cancelGeneration, cancelGeneration, deps),
+    serveCommand(m, c.cleanupStuckGenerations, () => cleanupStuckGenerations(cleanup), deps),
   ];
   platform.shutdown.add('commands', async () => {
     for (const sub of subs) await sub.drain();

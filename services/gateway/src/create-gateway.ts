@@ -14,6 +14,8 @@ import { createSubscriptionRegistry, type SubscriptionRegistry } from './live/su
 import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerGenerationRoutes } from './routes/generations.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerJobRoutes } from './routes/jobs.ts';
+import { registerTaskRoutes } from './routes/tasks.ts';
 import { registerWsRoute } from './routes/ws.ts';
 
 export const SERVICE = 'gateway';
@@ -49,6 +51,8 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   registerHealthRoutes(app, deps.checks);
   registerAccountRoutes(app, deps.forward);
   registerGenerationRoutes(app, deps.forward);
+  registerTaskRoutes(app, deps.forward);
+  registerJobRoutes(app, deps.forward);
   registerWsRoute(app, { forward: deps.forward, registry: deps.registry, heartbeatMs: deps.heartbeatMs, maxBufferedBytes: deps.maxBufferedBytes, log: deps.log });
   return app;
 }

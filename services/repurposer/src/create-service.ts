@@ -1,26 +1,35 @@
-import { RenderJobRequested, STREAMS, filters } from '@reelforge/contracts';
-import { ensureConsumer, publishEvent, startConsumer } from '@reelforge/messaging';
+import { CancelRequested, DomainError, RenderJobRequested, STREAMS, filters, repurposerCommands } from '@reelforge/contracts';
+import { ensureConsumer, ensureStream, publishEvent, serveCommand, startConsumer } from '@reelforge/messaging';
 import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
 import type { RepurposerConfig } from './config.ts';
+import { createCancelRequestHandler } from './handlers/cancel-request.ts';
 import { createRenderJobDeadLetterHandler, createRenderJobHandler } from './handlers/render-job.ts';
 import { createLocalMediaStore } from './media-store/media-store.ts';
+import { createRunningTasks } from './tasks/running-tasks.ts';
+import { createTaskQueries } from './tasks/task-queries.ts';
 import { createTaskStore } from './tasks/task-store.ts';
 
 export const SERVICE = 'repurposer';
 const RENDER_CONSUMER = 'repurposer-render';
+const CANCEL_CONSUMER = 'repurposer-cancel';
 
-/** Wires the repurposer onto a started platform: the render-job work queue and the outbox relay. */
+/** Wires the repurposer onto a started platform: render work queue, cancel requests, commands, outbox relay. */
 export async function createRepurposer(platform: Platform, config: RepurposerConfig): Promise<void> {
   const { messaging: m, orm, schema, log, tracer } = platform;
   const relay = startOutboxRelay({ orm, schema, log, publish: (row) => publishEvent(m, row.subject, row.envelope).then(() => undefined) });
   platform.shutdown.add('outbox-relay', () => relay.stop());
 
   const tasks = createTaskStore({ orm, schema, service: SERVICE, afterCommit: () => relay.kick() });
+  const queries = createTaskQueries({ orm, schema });
+  const running = createRunningTasks(m, log);
+  platform.shutdown.add('kill-listener', () => running.close());
+
   const handler = createRenderJobHandler({
     m,
     service: SERVICE,
     tasks,
+    running,
     taskTimeoutMs: config.TASK_TIMEOUT,
     pipeline: {
       ffmpegPath: config.FFMPEG_PATH,
@@ -34,14 +43,38 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     },
   });
 
-  await ensureConsumer(m, {
-    stream: STREAMS.RENDER_JOBS.name,
-    durable: RENDER_CONSUMER,
-    filterSubject: filters.renderJobs,
-    ackWaitMs: config.TASK_ACK_WAIT,
-    maxAckPending: 1000,
+  const deps = { log, tracer };
+  const subs = [
+    serveCommand(m, repurposerCommands.getTask, (req) => queries.view(req.taskId, req.accountIds), deps),
+    serveCommand(m, repurposerCommands.taskStats, (req) => queries.stats(req.accountIds), deps),
+    serveCommand(m, repurposerCommands.taskStates, async (req) => ({ states: await queries.states(req.taskIds) }), deps),
+    serveCommand(
+      m,
+      repurposerCommands.cancelTask,
+      async (req) => {
+        const view = await queries.view(req.taskId, req.accountIds);
+        if (['completed', 'failed', 'cancelled'].includes(view.status)) throw new DomainError('CONFLICT', `the task is already ${view.status}`);
+        running.kill(await tasks.requestCancel([{ taskId: view.id, accountId: view.accountId, generationId: view.generationId }], 'cancelled by request'), 'cancelled by request');
+        return queries.view(req.taskId, req.accountIds);
+      },
+      deps,
+    ),
+    serveCommand(
+      m,
+      repurposerCommands.retryTask,
+      async (req) => {
+        await tasks.retry(req.taskId, req.accountIds);
+        return queries.view(req.taskId, req.accountIds);
+      },
+      deps,
+    ),
+  ];
+  platform.shutdown.add('commands', async () => {
+    for (const sub of subs) await sub.drain();
   });
-  const consumer = await startConsumer(m, {
+
+  await ensureConsumer(m, { stream: STREAMS.RENDER_JOBS.name, durable: RENDER_CONSUMER, filterSubject: filters.renderJobs, ackWaitMs: config.TASK_ACK_WAIT, maxAckPending: 1000 });
+  const renderConsumer = await startConsumer(m, {
     stream: STREAMS.RENDER_JOBS.name,
     durable: RENDER_CONSUMER,
     schema: RenderJobRequested,
@@ -54,5 +87,22 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     log,
     tracer,
   });
-  platform.shutdown.add('render-consumer', () => consumer.stop());
+  platform.shutdown.add('render-consumer', () => renderConsumer.stop());
+
+  // The orchestrator owns CONTENT; create it (never update it) if this service starts first.
+  await ensureStream(m, STREAMS.CONTENT, { replicas: config.NATS_STREAM_REPLICAS, createOnly: true });
+  await ensureConsumer(m, { stream: STREAMS.CONTENT.name, durable: CANCEL_CONSUMER, filterSubject: filters.cancelRequests, ackWaitMs: 30_000, maxAckPending: 100 });
+  const cancelConsumer = await startConsumer(m, {
+    stream: STREAMS.CONTENT.name,
+    durable: CANCEL_CONSUMER,
+    schema: CancelRequested,
+    handler: createCancelRequestHandler({ tasks, running }),
+    concurrency: 2,
+    retry: { initialDelayMs: 500, maxDelayMs: 30_000, maxDeliveries: 10, jitter: 0.2 },
+    heartbeatMs: 10_000,
+    drainTimeoutMs: 5_000,
+    log,
+    tracer,
+  });
+  platform.shutdown.add('cancel-consumer', () => cancelConsumer.stop());
 }

@@ -33,7 +33,10 @@ export function createAccountCommands(deps: { fork: () => EntityManager }) {
   return {
     async create(req: { principal: Principal; body: { name: string; timezone?: string; autoGenerateEnabled?: boolean; autoGenerateHour?: number } }): Promise<AccountView> {
       const timezone = req.body.timezone ?? 'UTC';
-      if (!isValidTimezone(timezone)) throw new DomainError('VALIDATION_FAILED', `timezone ${JSON.stringify(timezone)} is not an IANA time zone`, { field: 'timezone' });
+      if (!isValidTimezone(timezone)) throw new DomainError('VALIDATION_FAILED', `timezone ${JSON.stringify(timezone)} is not an IANA time zone`, { field: 'body/timezone' });
+      if (req.body.autoGenerateEnabled && req.body.autoGenerateHour === undefined) {
+        throw new DomainError('UNPROCESSABLE', 'auto-generation needs autoGenerateHour (0-23)', { field: 'body/autoGenerateHour' });
+      }
       const em = deps.fork();
       const now = new Date();
       const account = em.create(Account, {
@@ -51,6 +54,22 @@ export function createAccountCommands(deps: { fork: () => EntityManager }) {
     },
     async get(req: { principal: Principal; accountId: string }): Promise<AccountView> {
       return toAccountView(await findOwnedAccount(deps.fork(), req.principal, req.accountId));
+    },
+    async update(req: { principal: Principal; accountId: string; body: { name?: string; timezone?: string; autoGenerateEnabled?: boolean; autoGenerateHour?: number | null } }): Promise<AccountView> {
+      const em = deps.fork();
+      const account = await findOwnedAccount(em, req.principal, req.accountId);
+      const b = req.body;
+      if (b.timezone !== undefined && !isValidTimezone(b.timezone)) throw new DomainError('VALIDATION_FAILED', `timezone ${JSON.stringify(b.timezone)} is not an IANA time zone`, { field: 'body/timezone' });
+      if (b.name !== undefined) account.name = b.name;
+      if (b.timezone !== undefined) account.timezone = b.timezone;
+      if (b.autoGenerateEnabled !== undefined) account.autoGenerateEnabled = b.autoGenerateEnabled;
+      if (b.autoGenerateHour !== undefined) account.autoGenerateHour = b.autoGenerateHour;
+      if (account.autoGenerateEnabled && (account.autoGenerateHour ?? null) === null) {
+        throw new DomainError('UNPROCESSABLE', 'auto-generation needs autoGenerateHour (0-23)', { field: 'body/autoGenerateHour' });
+      }
+      account.updatedAt = new Date();
+      await em.flush();
+      return toAccountView(account);
     },
     async list(req: { principal: Principal }): Promise<{ items: AccountView[] }> {
       const rows = await deps.fork().find(Account, { ownerId: req.principal.id }, { orderBy: { createdAt: 'asc' }, limit: 500 });

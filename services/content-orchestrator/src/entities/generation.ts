@@ -19,6 +19,7 @@ export const Generation = defineEntity({
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     finishedAt: p.datetime().nullable(),
+    cancelRequestedAt: p.datetime().nullable(),
   },
 });
 export type Generation = InferEntity<typeof Generation>;
@@ -32,6 +33,7 @@ export const GenerationTask = defineEntity({
     generationId: p.uuid(),
     sourceId: p.uuid(),
     status: p.string(),
+    series: p.integer(),
     errorCode: p.string().nullable(),
     updatedAt: p.datetime(),
   },

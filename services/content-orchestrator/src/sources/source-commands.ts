@@ -9,6 +9,15 @@ export function toSourceView(s: SourceVideo): SourceView {
 
 export function createSourceCommands(deps: { fork: () => EntityManager }) {
   return {
+    /** The account's library, newest first; the cursor is the last id (UUIDv7, time-ordered). */
+    async list(req: { principal: Principal; accountId: string; limit?: number; cursor?: string }): Promise<{ items: SourceView[]; nextCursor: string | null }> {
+      const em = deps.fork();
+      await findOwnedAccount(em, req.principal, req.accountId);
+      const limit = req.limit ?? 50;
+      const rows = await em.find(SourceVideo, { accountId: req.accountId, ...(req.cursor ? { id: { $lt: req.cursor } } : {}) }, { orderBy: { id: 'desc' }, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      return { items: page.map(toSourceView), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
+    },
     /** Adds a source video (by http(s) URL) to an account's library, available for generations. */
     async register(req: { principal: Principal; accountId: string; body: { url: string } }): Promise<SourceView> {
       const em = deps.fork();

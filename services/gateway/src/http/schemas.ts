@@ -17,3 +17,9 @@ export const errorResponses = {
   404: ErrorResponse,
   503: ErrorResponse,
 };
+
+/** `?limit=&cursor=` on every list; the cursor is opaque to clients. */
+export const PageQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { AccountView, CreateAccountBody, RegisterSourceBody, SourceView, orchestratorCommands } from '@reelforge/contracts';
+import { AccountView, CreateAccountBody, RegisterSourceBody, SourceView, UpdateAccountBody, orchestratorCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
-import { IdParam, errorResponses } from '../http/schemas.ts';
+import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 
 export function registerAccountRoutes(app: FastifyInstance, forward: Forward): void {
   app.post('/api/v1/accounts', { schema: { body: CreateAccountBody, response: { 201: AccountView, ...errorResponses } } }, async (req, reply) => {
@@ -21,4 +21,16 @@ export function registerAccountRoutes(app: FastifyInstance, forward: Forward): v
     const source = await forward(orchestratorCommands.registerSource, { principal: req.principal, accountId, body: req.body as typeof RegisterSourceBody.static });
     return reply.status(201).send(source);
   });
+  app.patch('/api/v1/accounts/:accountId', { schema: { params: IdParam('accountId'), body: UpdateAccountBody, response: { 200: AccountView, 422: ErrorResponse, ...errorResponses } } }, async (req) => {
+    const { accountId } = req.params as { accountId: string };
+    return forward(orchestratorCommands.updateAccount, { principal: req.principal, accountId, body: req.body as typeof UpdateAccountBody.static });
+  });
+  app.get(
+    '/api/v1/accounts/:accountId/sources',
+    { schema: { params: IdParam('accountId'), querystring: PageQuery, response: { 200: Type.Object({ items: Type.Array(SourceView), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses } } },
+    async (req) => {
+      const { accountId } = req.params as { accountId: string };
+      return forward(orchestratorCommands.listSources, { principal: req.principal, accountId, ...(req.query as typeof PageQuery.static) });
+    },
+  );
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { GenerationView, StartGenerationBody, orchestratorCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
-import { ErrorResponse, IdParam, errorResponses } from '../http/schemas.ts';
+import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 
 export function registerGenerationRoutes(app: FastifyInstance, forward: Forward): void {
   app.post(
@@ -24,5 +24,18 @@ export function registerGenerationRoutes(app: FastifyInstance, forward: Forward)
   app.get('/api/v1/generations/:generationId', { schema: { params: IdParam('generationId'), response: { 200: GenerationView, ...errorResponses } } }, async (req) => {
     const { generationId } = req.params as { generationId: string };
     return forward(orchestratorCommands.getGeneration, { principal: req.principal, generationId });
+  });
+  const Page = Type.Object({ items: Type.Array(GenerationView), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+  app.get('/api/v1/accounts/:accountId/generations', { schema: { params: IdParam('accountId'), querystring: PageQuery, response: { 200: Page, ...errorResponses } } }, async (req) => {
+    const { accountId } = req.params as { accountId: string };
+    return forward(orchestratorCommands.listGenerations, { principal: req.principal, accountId, ...(req.query as typeof PageQuery.static) });
+  });
+  app.get('/api/v1/accounts/:accountId/generations/current', { schema: { params: IdParam('accountId'), response: { 200: Page, ...errorResponses } } }, async (req) => {
+    const { accountId } = req.params as { accountId: string };
+    return forward(orchestratorCommands.listGenerations, { principal: req.principal, accountId, onlyOpen: true, limit: 100 });
+  });
+  app.post('/api/v1/generations/:generationId/cancel', { schema: { params: IdParam('generationId'), response: { 202: GenerationView, ...errorResponses } } }, async (req, reply) => {
+    const { generationId } = req.params as { generationId: string };
+    return reply.status(202).send(await forward(orchestratorCommands.cancelGeneration, { principal: req.principal, generationId }));
   });
 }

@@ -16,6 +16,7 @@ export const Task = defineEntity({
     stage: p.string(),
     percent: p.double(),
     attempt: p.integer(),
+    series: p.integer(),
     errorCode: p.string().nullable(),
     errorMessage: p.text().nullable(),
     createdAt: p.datetime(),

@@ -1,4 +1,4 @@
-import { makeEnvelope, subjects, uuidv7, type RenderJobRequested, type TaskStatus } from '@reelforge/contracts';
+import { DomainError, makeEnvelope, subjects, uuidv7, type RenderJobRequested, type RenderOptions, type TaskStatus } from '@reelforge/contracts';
 import { enqueueOutbox, type EntityManager, type MikroORM } from '@reelforge/persistence';
 
 export interface StoredClip {
@@ -17,6 +17,15 @@ export interface TaskError {
   retryable: boolean;
 }
 
+/** What the task row says about whom to tell (subjects are per account). */
+interface TaskRef {
+  taskId: string;
+  accountId: string;
+  generationId: string | null;
+}
+
+export type BeginResult = { kind: 'run'; attempt: number; series: number } | { kind: 'done' } | { kind: 'cancelled' };
+
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 
 /**
@@ -26,16 +35,17 @@ const TERMINAL = ['completed', 'failed', 'cancelled'];
 export function createTaskStore(deps: { orm: MikroORM; schema: string; service: string; afterCommit: () => void }) {
   const s = `"${deps.schema}"`;
 
-  async function statusEvent(em: EntityManager, job: RenderJobRequested, status: TaskStatus, attempt: number, error: TaskError | null, contentIds: string[] | null) {
-    const event = makeEnvelope('task.status.v1', deps.service, job.accountId, {
-      taskId: job.data.taskId,
-      generationId: job.data.generationId,
+  async function statusEvent(em: EntityManager, ref: TaskRef, status: TaskStatus, attempt: number, series: number, error: TaskError | null, contentIds: string[] | null) {
+    const event = makeEnvelope('task.status.v1', deps.service, ref.accountId, {
+      taskId: ref.taskId,
+      generationId: ref.generationId,
       status,
       attempt,
+      series,
       error,
       output: contentIds ? { contentIds } : null,
     });
-    await enqueueOutbox(em, deps.schema, subjects.taskStatus(job.accountId), event);
+    await enqueueOutbox(em, deps.schema, subjects.taskStatus(ref.accountId), event);
   }
 
   async function inTx<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
@@ -44,31 +54,47 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
     return result;
   }
 
+  const insertTask = (em: EntityManager, job: RenderJobRequested) =>
+    em.execute(
+      `insert into ${s}.tasks (id, account_id, generation_id, source_id, source_url, content_type, options, status) values (?, ?, ?, ?, ?, ?, ?::jsonb, 'queued') on conflict (id) do nothing`,
+      [job.data.taskId, job.accountId, job.data.generationId, job.data.sourceId, job.data.sourceUrl, job.data.contentType, JSON.stringify(job.data.options)],
+    );
+  const ref = (job: RenderJobRequested): TaskRef => ({ taskId: job.data.taskId, accountId: job.accountId, generationId: job.data.generationId });
+
+  /** Closes a task as cancelled (finishing its open attempt) and announces it. */
+  async function closeCancelled(em: EntityManager, r: TaskRef, series: number, reason: string): Promise<void> {
+    await em.execute(`update ${s}.tasks set status = 'cancelled', stage = 'cancelled', error_code = 'CANCELLED', error_message = ?, finished_at = now(), updated_at = now() where id = ?`, [reason, r.taskId]);
+    await em.execute(`update ${s}.task_attempts set finished_at = now(), error_code = 'CANCELLED', error_message = ? where task_id = ? and finished_at is null`, [reason, r.taskId]);
+    const [{ attempt } = { attempt: 0 }] = await em.execute<{ attempt: number }[]>(`select attempt from ${s}.tasks where id = ?`, [r.taskId]);
+    await statusEvent(em, r, 'cancelled', attempt, series, { code: 'CANCELLED', message: reason, retryable: false }, null);
+  }
+
   return {
     /**
-     * Creates the task on its first delivery and opens attempt `attempt`. Returns 'done' when the
-     * task is already terminal (a redelivery after the result was committed): nothing runs twice.
+     * Creates the task on its first delivery and opens the next attempt. A task already terminal
+     * (a redelivery after its result was committed) is 'done': nothing runs twice. A task that was
+     * cancelled before or while it ran (its worker died) closes as 'cancelled', never resurrected.
      */
-    beginAttempt: (job: RenderJobRequested, attempt: number): Promise<'run' | 'done'> =>
+    beginAttempt: (job: RenderJobRequested): Promise<BeginResult> =>
       inTx(async (em) => {
-        const d = job.data;
-        await em.execute(
-          `insert into ${s}.tasks (id, account_id, generation_id, source_id, source_url, content_type, options, status) values (?, ?, ?, ?, ?, ?, ?::jsonb, 'queued') on conflict (id) do nothing`,
-          [d.taskId, job.accountId, d.generationId, d.sourceId, d.sourceUrl, d.contentType, JSON.stringify(d.options)],
-        );
-        const [task] = await em.execute<{ status: string }[]>(`select status from ${s}.tasks where id = ? for update`, [d.taskId]);
-        if (!task || TERMINAL.includes(task.status)) return 'done';
-        await em.execute(
-          `update ${s}.tasks set status = 'processing', stage = 'downloading', percent = 0, attempt = ?, started_at = coalesce(started_at, now()), updated_at = now() where id = ?`,
-          [attempt, d.taskId],
-        );
-        await em.execute(`insert into ${s}.task_attempts (task_id, attempt) values (?, ?) on conflict do nothing`, [d.taskId, attempt]);
-        await statusEvent(em, job, 'processing', attempt, null, null);
-        return 'run';
+        const taskId = job.data.taskId;
+        await insertTask(em, job);
+        const [task] = await em.execute<{ status: string; series: number }[]>(`select status, series from ${s}.tasks where id = ? for update`, [taskId]);
+        if (!task || TERMINAL.includes(task.status)) return { kind: 'done' };
+        const [cancel] = await em.execute<{ reason: string }[]>(`select reason from ${s}.task_cancellations where task_id = ?`, [taskId]);
+        if (cancel || task.status === 'cancelling') {
+          await closeCancelled(em, ref(job), task.series, cancel?.reason ?? 'cancelled');
+          return { kind: 'cancelled' };
+        }
+        const [{ next } = { next: 1 }] = await em.execute<{ next: number }[]>(`select coalesce(max(attempt), 0) + 1 as next from ${s}.task_attempts where task_id = ?`, [taskId]);
+        await em.execute(`update ${s}.tasks set status = 'processing', stage = 'downloading', percent = 0, attempt = ?, started_at = coalesce(started_at, now()), updated_at = now() where id = ?`, [next, taskId]);
+        await em.execute(`insert into ${s}.task_attempts (task_id, attempt) values (?, ?)`, [taskId, next]);
+        await statusEvent(em, ref(job), 'processing', next, task.series, null, null);
+        return { kind: 'run', attempt: next, series: task.series };
       }),
 
     /** Stores the clips (at most once per task and clip index) and completes the task. */
-    complete: (job: RenderJobRequested, attempt: number, clips: StoredClip[]): Promise<string[]> =>
+    complete: (job: RenderJobRequested, attempt: number, series: number, clips: StoredClip[]): Promise<string[]> =>
       inTx(async (em) => {
         const ids: string[] = [];
         for (const c of clips) {
@@ -82,7 +108,7 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
         }
         await em.execute(`update ${s}.tasks set status = 'completed', stage = 'completed', percent = 100, error_code = null, error_message = null, finished_at = now(), updated_at = now() where id = ?`, [job.data.taskId]);
         await em.execute(`update ${s}.task_attempts set finished_at = now() where task_id = ? and attempt = ?`, [job.data.taskId, attempt]);
-        await statusEvent(em, job, 'completed', attempt, null, ids);
+        await statusEvent(em, ref(job), 'completed', attempt, series, null, ids);
         return ids;
       }),
 
@@ -94,17 +120,77 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
       }),
 
     /** Fails the task for good (after its last attempt, or a permanent error). No-op when already terminal. */
-    fail: (job: RenderJobRequested, attempt: number, error: TaskError): Promise<void> =>
+    fail: (job: RenderJobRequested, error: TaskError): Promise<void> =>
       inTx(async (em) => {
-        await em.execute(
-          `insert into ${s}.tasks (id, account_id, generation_id, source_id, source_url, content_type, options, status) values (?, ?, ?, ?, ?, ?, ?::jsonb, 'queued') on conflict (id) do nothing`,
-          [job.data.taskId, job.accountId, job.data.generationId, job.data.sourceId, job.data.sourceUrl, job.data.contentType, JSON.stringify(job.data.options)],
-        );
-        const [task] = await em.execute<{ status: string }[]>(`select status from ${s}.tasks where id = ? for update`, [job.data.taskId]);
+        await insertTask(em, job);
+        const [task] = await em.execute<{ status: string; attempt: number; series: number }[]>(`select status, attempt, series from ${s}.tasks where id = ? for update`, [job.data.taskId]);
         if (!task || TERMINAL.includes(task.status)) return;
+        if (task.status === 'cancelling') return closeCancelled(em, ref(job), task.series, 'cancelled');
         await em.execute(`update ${s}.tasks set status = 'failed', stage = 'failed', error_code = ?, error_message = ?, finished_at = now(), updated_at = now() where id = ?`, [error.code, error.message, job.data.taskId]);
-        await statusEvent(em, job, 'failed', attempt, error, null);
+        await statusEvent(em, ref(job), 'failed', task.attempt, task.series, error, null);
       }),
+
+    /** The worker stopped the task's ffmpeg and removed its files: the cancel is now confirmed. */
+    confirmCancelled: (job: RenderJobRequested, reason: string): Promise<void> =>
+      inTx(async (em) => {
+        const [task] = await em.execute<{ status: string; series: number }[]>(`select status, series from ${s}.tasks where id = ? for update`, [job.data.taskId]);
+        if (!task || TERMINAL.includes(task.status)) return;
+        await closeCancelled(em, ref(job), task.series, reason);
+      }),
+
+    /**
+     * Records a cancel for each task: a queued (or not yet arrived) task closes now; a running one
+     * goes to `cancelling` and is returned, so the caller can tell its worker to kill ffmpeg.
+     */
+    requestCancel: (tasks: TaskRef[], reason: string): Promise<string[]> =>
+      inTx(async (em) => {
+        const running: string[] = [];
+        for (const r of tasks) {
+          await em.execute(`insert into ${s}.task_cancellations (task_id, reason) values (?, ?) on conflict (task_id) do nothing`, [r.taskId, reason]);
+          const [task] = await em.execute<{ status: string; series: number }[]>(`select status, series from ${s}.tasks where id = ? for update`, [r.taskId]);
+          if (!task) {
+            // Its job has not arrived yet: announce the cancel now; the job will close silently.
+            await statusEvent(em, r, 'cancelled', 0, 0, { code: 'CANCELLED', message: reason, retryable: false }, null);
+          } else if (task.status === 'queued') {
+            await closeCancelled(em, r, task.series, reason);
+          } else if (task.status === 'processing' || task.status === 'cancelling') {
+            await em.execute(`update ${s}.tasks set status = 'cancelling', updated_at = now() where id = ?`, [r.taskId]);
+            running.push(r.taskId);
+          }
+        }
+        return running;
+      }),
+
+    /** Puts a failed or cancelled task back in the queue as a new retry series, with a new render job. */
+    retry: (taskId: string, accountIds: string[]): Promise<void> =>
+      inTx(async (em) => {
+        const [task] = await em.execute<{ status: string; series: number; account_id: string; generation_id: string | null; source_id: string | null; source_url: string; content_type: string; options: RenderOptions }[]>(
+          `select * from ${s}.tasks where id = ? and account_id = any(?::uuid[]) for update`,
+          [taskId, `{${accountIds.join(',')}}`],
+        );
+        if (!task) throw new DomainError('NOT_FOUND', `task ${taskId} not found`);
+        if (task.status !== 'failed' && task.status !== 'cancelled') throw new DomainError('CONFLICT', `only a failed or cancelled task can be retried; this one is ${task.status}`);
+        const series = task.series + 1;
+        await em.execute(`delete from ${s}.task_cancellations where task_id = ?`, [taskId]);
+        await em.execute(`update ${s}.tasks set status = 'queued', stage = 'queued', percent = 0, series = ?, error_code = null, error_message = null, finished_at = null, updated_at = now() where id = ?`, [series, taskId]);
+        const r = { taskId, accountId: task.account_id, generationId: task.generation_id };
+        const job: RenderJobRequested = makeEnvelope('render.job.requested.v1', deps.service, task.account_id, {
+          taskId,
+          generationId: task.generation_id,
+          sourceId: task.source_id,
+          sourceUrl: task.source_url,
+          contentType: task.content_type,
+          options: task.options,
+        });
+        await enqueueOutbox(em, deps.schema, subjects.renderJob(task.account_id), job);
+        await statusEvent(em, r, 'queued', 0, series, null, null);
+      }),
+
+    /** Whether a cancel is pending for a task (checked when a run starts and at each stage, in case the kill broadcast was missed). */
+    cancelRequested: async (taskId: string): Promise<boolean> => {
+      const rows = await deps.orm.em.fork().execute(`select 1 from ${s}.tasks where id = ? and status = 'cancelling'`, [taskId]);
+      return rows.length > 0;
+    },
 
     /** Mirrors the current stage into the row, so a snapshot (GET /tasks/:id) shows it. */
     setStage: async (taskId: string, stage: string, percent: number): Promise<void> => {

@@ -1,0 +1,48 @@
+import { subjects, filters } from '@reelforge/contracts';
+import type { Messaging } from '@reelforge/messaging';
+import type { Subscription } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+
+/** Why a running task's signal was aborted by a cancel (told apart from shutdown and timeout). */
+export class TaskCancelled extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'TaskCancelled';
+  }
+}
+
+/**
+ * The tasks this process is running, each with an AbortController. Every instance listens to the
+ * kill broadcast; the one that runs the task aborts it (which SIGKILLs its ffmpeg).
+ */
+export function createRunningTasks(m: Messaging, log: Logger) {
+  const running = new Map<string, AbortController>();
+  const sub: Subscription = m.nc.subscribe(m.subject(filters.killTasks), {
+    callback: (err, msg) => {
+      if (err) return;
+      const taskId = msg.subject.split('.').pop() ?? '';
+      const controller = running.get(taskId);
+      if (!controller) return;
+      log.info({ taskId }, 'cancel: killing the running task');
+      controller.abort(new TaskCancelled(new TextDecoder().decode(msg.data) || 'cancelled'));
+    },
+  });
+  return {
+    /** Registers a running task; call the returned function when it ends. */
+    start(taskId: string): { signal: AbortSignal; abort: (reason: string) => void; done: () => void } {
+      const controller = new AbortController();
+      running.set(taskId, controller);
+      return { signal: controller.signal, abort: (reason) => controller.abort(new TaskCancelled(reason)), done: () => running.delete(taskId) };
+    },
+    /** Tells every instance to kill these tasks (at most once; a missed one is closed on redelivery). */
+    kill(taskIds: string[], reason: string): void {
+      for (const id of taskIds) m.nc.publish(m.subject(subjects.killTask(id)), reason);
+    },
+    get size() {
+      return running.size;
+    },
+    close: () => sub.drain(),
+  };
+}
+
+export type RunningTasks = ReturnType<typeof createRunningTasks>;
