@@ -5,7 +5,7 @@ export function apiClient(baseUrl: string, bearer: string | undefined) {
       ...init,
       headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.headers ?? {}) },
     });
-  const post = (path: string, body: unknown) => call(path, { method: 'POST', body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) => call(path, body === undefined ? { method: 'POST' } : { method: 'POST', body: JSON.stringify(body) });
   return {
     call,
     post,
