@@ -24,7 +24,7 @@ export interface Stack {
   gateway: AnyBooted;
   logs: ReturnType<typeof memoryLogger>;
   /** A bearer token for tenant `subject`. */
-  bearer(subject: string): Promise<string>;
+  bearer(subject: string, roles?: string[]): Promise<string>;
   /** Runs SQL with `$schema` standing for one service's schema (same database for all). */
   sql<T = Record<string, unknown>>(service: 'orchestrator' | 'repurposer' | 'gateway', query: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
@@ -79,7 +79,7 @@ export async function startStack(options: { withRepurposer?: boolean; env?: Reco
       repurposer,
       gateway,
       logs,
-      bearer: (subject) => signDevToken(TEST_JWT_SECRET, subject),
+      bearer: (subject, roles = []) => signDevToken(TEST_JWT_SECRET, subject, { roles }),
       sql: <T,>(service: string, query: string, params: unknown[] = []) =>
         orchestrator.platform.orm.em.fork().execute(query.replaceAll('$schema', `"${token}_${service}"`), params) as Promise<T[]>,
       async stop() {
