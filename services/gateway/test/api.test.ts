@@ -131,7 +131,7 @@ describe('gateway API', () => {
   });
 
   it('answers 503 with a reason when the owning service is down', async () => {
-    await stack.orchestrator.stop();
+    await stack.orchestrator!.stop();
     const started = Date.now();
     const res = await call('/api/v1/accounts', alice);
     expect(res.status).toBe(503);

@@ -94,7 +94,7 @@ describe('generation flow, end to end', () => {
     const [source] = await stack.sql<{ state: string }>('orchestrator', 'select state from $schema.source_videos where account_id = ?', [account.id]);
     expect(source?.state).toBe('failed');
     // The job is in the dead-letter stream with its error, and gone from the work queue.
-    const m = stack.orchestrator.platform.messaging;
+    const m = stack.gateway.platform.messaging;
     const dlq = await m.jsm.streams.getMessage(m.stream('DLQ'), { last_by_subj: m.subject(`dlq.${m.stream("RENDER_JOBS")}.${m.ns.streamPrefix}repurposer-render`) });
     const letter = dlq?.json<{ reason: string; error: { code: string }; payload: string }>();
     expect(letter).toMatchObject({ reason: 'permanent', error: { code: 'INVALID_INPUT' } });

@@ -19,7 +19,8 @@ export interface Stack {
   env: Record<string, string>;
   mediaRoot: string;
   gatewayUrl: string;
-  orchestrator: AnyBooted;
+  /** Undefined when the test runs the orchestrator as its own process. */
+  orchestrator: AnyBooted | undefined;
   repurposer: AnyBooted | undefined;
   gateway: AnyBooted;
   logs: ReturnType<typeof memoryLogger>;
@@ -32,10 +33,10 @@ export interface Stack {
 
 /**
  * Starts the real services in this process against the run's real NATS and PostgreSQL, isolated
- * by a unique NATS namespace and per-service schemas. `withRepurposer: false` leaves the render
- * worker out (a test may run it as a separate process to kill it).
+ * by a unique NATS namespace and per-service schemas. `withRepurposer: false` /
+ * `withOrchestrator: false` leave that service out (a test may run it as a process to kill it).
  */
-export async function startStack(options: { withRepurposer?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(options: { withRepurposer?: boolean; withOrchestrator?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
   const token = uniqueToken();
   const mediaRoot = mkdtempSync(join(tmpdir(), `reelforge-media-${token}-`));
   const env: Record<string, string> = {
@@ -64,8 +65,8 @@ export async function startStack(options: { withRepurposer?: boolean; env?: Reco
 
   const started: AnyBooted[] = [];
   try {
-    const orchestrator = await boot(orchestratorService as never, 'orchestrator');
-    started.push(orchestrator);
+    const orchestrator = options.withOrchestrator === false ? undefined : await boot(orchestratorService as never, 'orchestrator');
+    if (orchestrator) started.push(orchestrator);
     const repurposer = options.withRepurposer === false ? undefined : await boot(repurposerService as never, 'repurposer');
     if (repurposer) started.push(repurposer);
     const gateway = await boot(gatewayService as never, 'gateway');
@@ -81,7 +82,7 @@ export async function startStack(options: { withRepurposer?: boolean; env?: Reco
       logs,
       bearer: (subject, roles = []) => signDevToken(TEST_JWT_SECRET, subject, { roles }),
       sql: <T,>(service: string, query: string, params: unknown[] = []) =>
-        orchestrator.platform.orm.em.fork().execute(query.replaceAll('$schema', `"${token}_${service}"`), params) as Promise<T[]>,
+        gateway.platform.orm.em.fork().execute(query.replaceAll('$schema', `"${token}_${service}"`), params) as Promise<T[]>,
       async stop() {
         for (const s of started.reverse()) await s.stop();
         rmSync(mediaRoot, { recursive: true, force: true });
