@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { ensureTool, startEmbeddedPostgres, startNatsServer, TOOLS } from '@reelforge/local-infra';
 import { memoryLogger } from '@reelforge/testing';
+import { benchControlPlane } from './control-plane.bench.ts';
 import { benchMessaging } from './messaging.bench.ts';
 import { benchOutbox } from './outbox.bench.ts';
 import { benchRender } from './render.bench.ts';
@@ -27,6 +28,7 @@ const results: BenchResult[] = [];
 try {
   results.push(...(await benchMessaging(nc, log)));
   results.push(...(await benchOutbox(nc, databaseUrl, log)));
+  results.push(...(await benchControlPlane(nc, natsUrl, databaseUrl, log)));
   results.push(...(await benchRender(ffmpeg, ffprobe, work)));
 } finally {
   await nc.drain();

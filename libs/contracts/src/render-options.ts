@@ -21,7 +21,7 @@ export const ASPECTS = { '9:16': [9, 16], '1:1': [1, 1], '16:9': [16, 9], '4:5':
 /** Output size for an aspect and width, both even (x264 needs even dimensions). */
 export function outputSize(options: RenderOptions): { width: number; height: number } {
   const [w, h] = ASPECTS[options.aspect ?? '9:16'];
-  const width = options.width ?? (w >= h ? 1920 : 1080);
+  const width = options.width ?? (w > h ? 1920 : 1080); // 1080 wide for portrait and square, 1920 for landscape
   const height = Math.round((width * h) / w / 2) * 2;
   return { width, height };
 }

@@ -5,7 +5,7 @@ import type { Static } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Messaging } from './context.ts';
 import { publishDeadLetter } from './dead-letter.ts';
-import { PermanentError, errorCode, errorMessage } from './errors.ts';
+import { PermanentError, RetryableError, errorCode, errorMessage } from './errors.ts';
 import { backoffDelayMs, type RetryPolicy } from './retry-policy.ts';
 import { extractTraceContext } from './trace-headers.ts';
 
@@ -121,7 +121,7 @@ export async function startConsumer<S extends TSchemaLike>(m: Messaging, options
       } else if (deliveryCount >= options.retry.maxDeliveries) {
         await context.with(trace.setSpan(parent, span), () => settleDeadLetter(msg, event, 'max_deliveries', error));
       } else {
-        const delay = backoffDelayMs(options.retry, deliveryCount);
+        const delay = err instanceof RetryableError && err.retryAfterMs !== undefined ? err.retryAfterMs : backoffDelayMs(options.retry, deliveryCount);
         log.warn({ seq: msg.info.streamSequence, delivery: deliveryCount, delayMs: delay, error }, 'handler failed; will retry');
         msg.nak(delay);
       }

@@ -3,6 +3,8 @@ import { nanos } from '@nats-io/transport-node';
 import type { StreamDeclaration } from '@reelforge/contracts';
 import type { Messaging } from './context.ts';
 
+const DUPLICATE_WINDOW_MS = 2 * 60_000;
+
 function isNotFound(err: unknown): boolean {
   return err instanceof Error && /not found/i.test(err.message);
 }
@@ -20,7 +22,8 @@ export async function ensureStream(m: Messaging, decl: StreamDeclaration, option
     discard: DiscardPolicy.Old,
     max_age: nanos(decl.maxAgeMs),
     num_replicas: options.replicas,
-    duplicate_window: nanos(2 * 60_000),
+    // The server refuses a duplicate window longer than max_age (0 = unlimited age).
+    duplicate_window: nanos(decl.maxAgeMs > 0 ? Math.min(DUPLICATE_WINDOW_MS, decl.maxAgeMs) : DUPLICATE_WINDOW_MS),
     description: decl.description,
   };
   try {

@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT, context, propagation } from '@opentelemetry/api';
 import type { Envelope } from '@reelforge/contracts';
 import type { Logger } from 'pino';
 import type { EntityManager, MikroORM } from './orm.ts';
@@ -32,7 +33,11 @@ export const OUTBOX_INBOX_SQL = [
  * if the transaction commits. `traceparent` is kept so the relayed message continues the trace.
  */
 export async function enqueueOutbox(em: EntityManager, schema: string, subject: string, envelope: Envelope, headers: Record<string, string> = {}): Promise<void> {
-  await em.execute(`insert into "${assertSchemaName(schema)}".outbox (id, subject, envelope, headers) values (?, ?, ?::jsonb, ?::jsonb)`, [
+  // The trace that caused this event continues when the relay publishes it, later, elsewhere.
+  propagation.inject(context.active(), headers);
+  // clock_timestamp(), not the column default now(): now() is the transaction's start time, so rows
+  // enqueued in one transaction would tie and be relayed in id order (random within a millisecond).
+  await em.execute(`insert into "${assertSchemaName(schema)}".outbox (id, subject, envelope, headers, created_at) values (?, ?, ?::jsonb, ?::jsonb, clock_timestamp())`, [
     envelope.id,
     subject,
     JSON.stringify(envelope),
@@ -94,19 +99,29 @@ export function startOutboxRelay(options: {
         `select id, subject, envelope, headers from "${schema}".outbox where published_at is null order by created_at, id limit ? for update skip locked`,
         [options.batchSize ?? 100],
       );
+      // Order is kept per subject (a subject is one account's stream of facts): rows of one subject
+      // go one after the other and stop at a failure; different subjects go in parallel.
+      const bySubject = new Map<string, OutboxRow[]>();
+      for (const row of rows) bySubject.set(row.subject, [...(bySubject.get(row.subject) ?? []), row]);
       const published: string[] = [];
-      for (const row of rows) {
-        try {
-          await options.publish(row);
-          published.push(row.id);
-        } catch (err) {
-          log.warn({ id: row.id, err: err instanceof Error ? err.message : String(err) }, 'outbox publish failed; will retry');
-          await tx.execute(`update "${schema}".outbox set attempts = attempts + 1, last_error = ? where id = ?`, [String(err).slice(0, 500), row.id]);
-          break; // Keep order: do not publish later rows past a failed one.
-        }
-      }
+      let failed = false;
+      await Promise.all(
+        [...bySubject.values()].map(async (group) => {
+          for (const row of group) {
+            try {
+              await context.with(propagation.extract(ROOT_CONTEXT, row.headers ?? {}), () => options.publish(row));
+              published.push(row.id);
+            } catch (err) {
+              failed = true;
+              log.warn({ id: row.id, err: err instanceof Error ? err.message : String(err) }, 'outbox publish failed; will retry');
+              await tx.execute(`update "${schema}".outbox set attempts = attempts + 1, last_error = ? where id = ?`, [String(err).slice(0, 500), row.id]);
+              return; // the rest of this subject waits for the failed row
+            }
+          }
+        }),
+      );
       if (published.length) await tx.execute(`update "${schema}".outbox set published_at = now() where id = any(?::uuid[])`, [`{${published.join(',')}}`]);
-      return rows.length === published.length ? rows.length : 0;
+      return failed ? 0 : rows.length;
     });
   }
 

@@ -2,7 +2,7 @@ import { trace, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
 export interface TelemetryOptions {
@@ -29,9 +29,16 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
     const url = `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces`;
     processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));
   }
+  // NodeSDK registers no tracer provider when it gets no processor: every span would then be a
+  // no-op with all-zero ids (no trace ids in logs, nothing propagated). Keep real, unexported spans.
+  if (processors.length === 0) processors.push(new NoopSpanProcessor());
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
     spanProcessors: processors,
+    // Traces only, for now: without these the SDK would start OTLP metric and log exporters of its
+    // own (to localhost:4318) from its environment defaults.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [],
   });
   sdk.start();

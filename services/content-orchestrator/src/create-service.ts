@@ -79,7 +79,8 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
     stream: STREAMS.TASKS.name,
     durable: TASK_STATUS_CONSUMER,
     schema: TaskStatusChanged,
-    concurrency: 4,
+    // Folds of one generation serialise on its row lock; different generations fold in parallel.
+    concurrency: 16,
     retry: { initialDelayMs: 1000, maxDelayMs: 60_000, maxDeliveries: 10, jitter: 0.2 },
     heartbeatMs: Math.max(1000, Math.floor(config.EVENT_ACK_WAIT / 3)),
     drainTimeoutMs: 10_000,

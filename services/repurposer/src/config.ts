@@ -20,6 +20,8 @@ export const configSpec = {
   MEDIA_ROOT: env.string(join(process.cwd(), '.data', 'media')),
   TEMP_DIR: env.string(join(tmpdir(), 'reelforge-repurposer')),
   SOURCE_URL_ALLOW_PRIVATE: env.bool(false),
+  /** `noop` skips fetch and ffmpeg (a task completes with no clip): for measuring the control plane alone. */
+  RENDER_STAGE: env.oneOf(['ffmpeg', 'noop'] as const, 'ffmpeg'),
   MAX_SOURCE_BYTES: env.int(2 * 1024 ** 3, 1),
   SOURCE_FETCH_TIMEOUT: env.durationMs('s', '10m'),
 };

@@ -6,6 +6,7 @@ import type { RepurposerConfig } from './config.ts';
 import { createCancelRequestHandler } from './handlers/cancel-request.ts';
 import { createRenderJobDeadLetterHandler, createRenderJobHandler } from './handlers/render-job.ts';
 import { createLocalMediaStore } from './media-store/media-store.ts';
+import { noopRender, renderTask, type PipelineDeps } from './pipeline/render-task.ts';
 import { createRunningTasks } from './tasks/running-tasks.ts';
 import { createTaskQueries } from './tasks/task-queries.ts';
 import { createTaskStore } from './tasks/task-store.ts';
@@ -25,22 +26,23 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
   const running = createRunningTasks(m, log);
   platform.shutdown.add('kill-listener', () => running.close());
 
+  const pipeline: PipelineDeps = {
+    ffmpegPath: config.FFMPEG_PATH,
+    ffprobePath: config.FFPROBE_PATH,
+    ffmpegThreads: config.FFMPEG_THREADS,
+    tempDir: config.TEMP_DIR,
+    store: createLocalMediaStore(config.MEDIA_ROOT),
+    fetchLimits: { maxBytes: config.MAX_SOURCE_BYTES, timeoutMs: config.SOURCE_FETCH_TIMEOUT, maxRedirects: 5, allowPrivate: config.SOURCE_URL_ALLOW_PRIVATE },
+    maxSourceSeconds: 4 * 3600,
+    maxSourcePixels: 4096 * 2160,
+  };
   const handler = createRenderJobHandler({
     m,
     service: SERVICE,
     tasks,
     running,
     taskTimeoutMs: config.TASK_TIMEOUT,
-    pipeline: {
-      ffmpegPath: config.FFMPEG_PATH,
-      ffprobePath: config.FFPROBE_PATH,
-      ffmpegThreads: config.FFMPEG_THREADS,
-      tempDir: config.TEMP_DIR,
-      store: createLocalMediaStore(config.MEDIA_ROOT),
-      fetchLimits: { maxBytes: config.MAX_SOURCE_BYTES, timeoutMs: config.SOURCE_FETCH_TIMEOUT, maxRedirects: 5, allowPrivate: config.SOURCE_URL_ALLOW_PRIVATE },
-      maxSourceSeconds: 4 * 3600,
-      maxSourcePixels: 4096 * 2160,
-    },
+    render: config.RENDER_STAGE === 'noop' ? noopRender : (job, signal, report) => renderTask(job, pipeline, signal, report),
   });
 
   const deps = { log, tracer };

@@ -1,6 +1,6 @@
 import { RenderJobRequested, validator } from '@reelforge/contracts';
 import { PermanentError, RetryableError, errorCode, errorMessage, type HandlerContext, type Messaging } from '@reelforge/messaging';
-import { renderTask, type PipelineDeps } from '../pipeline/render-task.ts';
+import type { RenderTask } from '../pipeline/render-task.ts';
 import { TaskErrorCodes } from '../pipeline/errors.ts';
 import { createProgressReporter } from '../tasks/progress-reporter.ts';
 import { TaskCancelled, type RunningTasks } from '../tasks/running-tasks.ts';
@@ -11,7 +11,7 @@ export interface RenderJobDeps {
   service: string;
   tasks: TaskStore;
   running: RunningTasks;
-  pipeline: PipelineDeps;
+  render: RenderTask;
   taskTimeoutMs: number;
 }
 
@@ -54,7 +54,7 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
       },
     });
     try {
-      const clips = await renderTask(job, deps.pipeline, signal, report);
+      const clips = await deps.render(job, signal, report);
       await deps.tasks.complete(job, begun.attempt, begun.series, clips);
       report('completed', 100, 'done');
       ctx.log.info({ taskId, clips: clips.length }, 'task completed');

@@ -19,6 +19,12 @@ export interface PipelineDeps {
   maxSourcePixels: number;
 }
 
+/** The render stage as the handler sees it: a job in, stored clips out. */
+export type RenderTask = (job: RenderJobRequested, signal: AbortSignal, report: ReportProgress) => Promise<StoredClip[]>;
+
+/** A render stage that does nothing (RENDER_STAGE=noop): the control plane measured on its own. */
+export const noopRender: RenderTask = async () => [];
+
 // Overall percent per stage: download and probe are quick next to the render.
 const WEIGHTS = { downloading: [0, 10], probing: [10, 12], rendering: [12, 95], uploading: [95, 100] } as const;
 const span = (stage: keyof typeof WEIGHTS, fraction: number) => WEIGHTS[stage][0] + (WEIGHTS[stage][1] - WEIGHTS[stage][0]) * fraction;

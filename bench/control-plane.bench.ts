@@ -1,0 +1,113 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { trace } from '@opentelemetry/api';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { bootService, type BootedService } from '@reelforge/service-kit';
+import { orchestratorService } from '@reelforge/content-orchestrator';
+import { repurposerService } from '@reelforge/repurposer';
+import { gatewayService } from '@reelforge/gateway';
+import { signDevToken } from '../services/gateway/src/auth/dev-token.ts';
+import type { Logger } from 'pino';
+import type { BenchResult } from './result.ts';
+
+const ACCOUNTS = 20;
+const SOURCES_PER_ACCOUNT = 10;
+const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+
+/**
+ * Tasks per second through the whole control plane (HTTP start → orchestrator → outbox → render
+ * job → repurposer with a no-op render stage → task events → counters → generation closed), next
+ * to a raw JetStream publish-then-consume of the same number of messages measured in this run.
+ */
+export async function benchControlPlane(nc: NatsConnection, natsUrl: string, databaseUrl: string, log: Logger): Promise<BenchResult[]> {
+  const token = `cp${Date.now().toString(36)}`;
+  const env = {
+    DATABASE_URL: databaseUrl,
+    NATS_URL: natsUrl,
+    NATS_NAMESPACE: token,
+    LOG_LEVEL: 'warn',
+    HEALTH_PORT: '0',
+    PORT: '0',
+    JWT_SECRET: SECRET,
+    MEDIA_ROOT: mkdtempSync(join(tmpdir(), 'reelforge-bench-media-')),
+    RENDER_STAGE: 'noop',
+    TASK_WORKER_COUNT: '16',
+  };
+  const tracer = trace.getTracer('bench');
+  const booted: BootedService<{ DB_SCHEMA: string }>[] = [];
+  const boot = async (def: unknown, name: string) => {
+    const b = (await bootService(def as never, { ...env, DB_SCHEMA: `${token}_${name}` }, { log, tracer })) as unknown as BootedService<{ DB_SCHEMA: string }>;
+    booted.push(b);
+    return b;
+  };
+  try {
+    const orchestrator = await boot(orchestratorService, 'orchestrator');
+    await boot(repurposerService, 'repurposer');
+    const gateway = await boot(gatewayService, 'gateway');
+    const base = `http://127.0.0.1:${gateway.port}`;
+    const headers = { authorization: `Bearer ${await signDevToken(SECRET, 'bench')}`, 'content-type': 'application/json' };
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+      if (res.status >= 300) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
+      return res.json() as Promise<{ id: string }>;
+    };
+    const accounts: string[] = [];
+    for (let a = 0; a < ACCOUNTS; a++) {
+      const { id } = await post('/api/v1/accounts', { name: `bench ${a}` });
+      for (let s = 0; s < SOURCES_PER_ACCOUNT; s++) await post(`/api/v1/accounts/${id}/sources`, { url: `https://videos.example.com/${a}/${s}.mp4` });
+      accounts.push(id);
+    }
+    const total = ACCOUNTS * SOURCES_PER_ACCOUNT;
+    const schema = `"${token}_orchestrator"`;
+    const started = performance.now();
+    await Promise.all(accounts.map((id) => post(`/api/v1/accounts/${id}/generations`, { type: 'shorts', count: SOURCES_PER_ACCOUNT })));
+    // Polling a table is fine in a benchmark (tests await events instead).
+    for (;;) {
+      const [row] = await orchestrator.platform.orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from ${schema}.generations where status = 'completed'`);
+      if (Number(row?.n) === ACCOUNTS) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const ours = total / ((performance.now() - started) / 1000);
+    if (process.env.BENCH_DEBUG) {
+      const rs = `"${token}_repurposer"`;
+      const q = (sql: string) => orchestrator.platform.orm.em.fork().execute(sql);
+      console.log(JSON.stringify({
+        gen: await q(`select min(created_at) a, max(finished_at) b from ${schema}.generations`),
+        tasks: await q(`select min(created_at) a, max(created_at) c, max(finished_at) b from ${rs}.tasks`),
+        folds: await q(`select max(updated_at) b from ${schema}.generation_tasks`),
+      }));
+    }
+
+    // Baseline: the same number of messages published to JetStream and consumed with acks, raw.
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    const stream = `${token.toUpperCase()}_RAW`;
+    await jsm.streams.add({ name: stream, subjects: [`${token}.raw.>`] });
+    await jsm.consumers.add(stream, { durable_name: 'raw', ack_policy: AckPolicy.Explicit });
+    const t = performance.now();
+    for (let i = 0; i < total; i += 64) await Promise.all(Array.from({ length: Math.min(64, total - i) }, (_, k) => js.publish(`${token}.raw.x`, JSON.stringify({ n: i + k, pad: 'x'.repeat(400) }))));
+    const messages = await (await js.consumers.get(stream, 'raw')).consume({ max_messages: 256 });
+    let seen = 0;
+    for await (const m of messages) {
+      m.ack();
+      if (++seen === total) break;
+    }
+    const raw = total / ((performance.now() - t) / 1000);
+    await jsm.streams.delete(stream);
+    return [
+      {
+        name: `control plane, ${total} tasks (no-op render)`,
+        unit: 'tasks/s',
+        ours,
+        baseline: raw,
+        baselineName: 'raw JetStream publish+consume',
+        higherIsBetter: true,
+        notes: 'per task: start tx + outbox, render job, task row + attempt + 2 status events via outbox, 2 folds (inbox + recount), generation events',
+      },
+    ];
+  } finally {
+    for (const b of booted.reverse()) await b.stop();
+  }
+}

@@ -1,0 +1,262 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { Migration } from '@mikro-orm/migrations';
+import { makeEnvelope, uuidv7, type Envelope } from '@reelforge/contracts';
+import { OUTBOX_INBOX_SQL, claimInbox, createOrm, enqueueOutbox, migrate, startOutboxRelay, type MikroORM, type OutboxRelay, type OutboxRow } from '@reelforge/persistence';
+import { eventually, memoryLogger, uniqueToken } from '@reelforge/testing';
+
+// The outbox, inbox and migration lock against a real PostgreSQL; every test has its own schema.
+
+class M1 extends Migration {
+  override async up(): Promise<void> {
+    for (const sql of OUTBOX_INBOX_SQL) this.addSql(sql);
+    // Holds the migration open a moment, so two concurrent runs surely overlap.
+    this.addSql('select pg_sleep(0.2)');
+  }
+}
+
+const { log } = memoryLogger('persistence-test');
+const orms: MikroORM[] = [];
+const relays: OutboxRelay[] = [];
+const schemas: string[] = [];
+/** Opens every gate a test holds a publish callback on, so a failed test still lets its relays stop. */
+const gates: (() => void)[] = [];
+
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  gates.push(open);
+  return { opened, open };
+}
+
+afterEach(async () => {
+  for (const open of gates.splice(0)) open();
+  while (relays.length) await relays.pop()!.stop();
+  const admin = orms[0];
+  for (const schema of schemas.splice(0)) await admin?.em.fork().execute(`drop schema if exists "${schema}" cascade`);
+  while (orms.length) await orms.pop()!.close(true);
+});
+
+function newSchema(): string {
+  const schema = uniqueToken('outbox_test_');
+  schemas.push(schema);
+  return schema;
+}
+
+async function open(schema: string): Promise<MikroORM> {
+  const orm = await createOrm({ databaseUrl: inject('databaseUrl'), schema, entities: [], migrations: [{ name: 'm1', class: M1 }], log });
+  orms.push(orm);
+  return orm;
+}
+
+/** A migrated schema and its ORM. */
+async function migrated(): Promise<{ orm: MikroORM; schema: string }> {
+  const schema = newSchema();
+  const orm = await open(schema);
+  await migrate(orm, schema, log);
+  return { orm, schema };
+}
+
+function event(n: number): Envelope<'test.thing.v1', { n: number }> {
+  return makeEnvelope('test.thing.v1', 'test', uuidv7(), { n });
+}
+
+interface Row {
+  id: string;
+  published_at: Date | null;
+  attempts: number;
+  last_error: string | null;
+}
+
+async function outboxRows(orm: MikroORM, schema: string): Promise<Row[]> {
+  return orm.em.fork().execute<Row[]>(`select id, published_at, attempts, last_error from "${schema}".outbox order by created_at, id`);
+}
+
+function relay(orm: MikroORM, schema: string, publish: (row: OutboxRow) => Promise<void>, options: { intervalMs?: number; batchSize?: number } = {}): OutboxRelay {
+  const r = startOutboxRelay({ orm, schema, publish, log, intervalMs: options.intervalMs ?? 50, ...(options.batchSize ? { batchSize: options.batchSize } : {}) });
+  relays.push(r);
+  return r;
+}
+
+/** Resolves once `reached()` holds, checked by `check()` after every callback; rejects (readably) at the deadline. */
+function when(what: string, reached: () => boolean, deadlineMs = 15_000): { check: () => void; promise: Promise<void> } {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const timer = setTimeout(() => reject(new Error(`${what}: not reached within ${deadlineMs} ms`)), deadlineMs);
+  return {
+    promise,
+    check: () => {
+      if (reached()) {
+        clearTimeout(timer);
+        resolve();
+      }
+    },
+  };
+}
+
+async function allPublished(orm: MikroORM, schema: string, n: number): Promise<Row[]> {
+  return eventually(`${n} outbox rows marked published`, async () => {
+    const rows = await outboxRows(orm, schema);
+    return rows.length === n && rows.every((r) => r.published_at !== null) ? rows : undefined;
+  }, 10_000);
+}
+
+describe('migrate', () => {
+  it('applies a migration once when two replicas migrate at the same time, and nothing on a later run', async () => {
+    const schema = newSchema();
+    const [a, b] = [await open(schema), await open(schema)];
+
+    const results = await Promise.all([migrate(a, schema, log), migrate(b, schema, log)]);
+    expect(results.flat()).toEqual(['m1']);
+    expect(results.map((r) => r.length).sort()).toEqual([0, 1]);
+
+    expect(await migrate(await open(schema), schema, log)).toEqual([]);
+    const recorded = await a.em.fork().execute<{ name: string }[]>(`select name from "${schema}".mikro_orm_migrations`);
+    expect(recorded.map((r) => r.name)).toEqual(['m1']);
+    const tables = await a.em.fork().execute<{ table_name: string }[]>(`select table_name from information_schema.tables where table_schema = ? order by table_name`, [schema]);
+    expect(tables.map((t) => t.table_name)).toEqual(['inbox', 'mikro_orm_migrations', 'outbox']);
+  });
+});
+
+describe('outbox', () => {
+  it('relays nothing from a rolled-back transaction, and a committed batch exactly once, in order', async () => {
+    const { orm, schema } = await migrated();
+
+    const lost = event(0);
+    await expect(
+      orm.em.fork().transactional(async (tx) => {
+        await enqueueOutbox(tx, schema, 'thing.rolled-back', lost);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await outboxRows(orm, schema)).toEqual([]);
+
+    const events = [1, 2, 3, 4, 5].map(event);
+    await orm.em.fork().transactional(async (tx) => {
+      for (const e of events) await enqueueOutbox(tx, schema, `thing.${e.data.n}`, e, { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` });
+    });
+
+    const published: OutboxRow[] = [];
+    const five = when('five rows published', () => published.length >= 5);
+    const first = relay(orm, schema, async (row) => {
+      published.push(row);
+      five.check();
+    });
+    await five.promise;
+    const rows = await allPublished(orm, schema, 5);
+    await first.stop();
+    // A later relay's pass over the same schema must find nothing left to send.
+    await relay(orm, schema, async (row) => void published.push(row)).stop();
+
+    expect(published.map((r) => r.id)).toEqual(events.map((e) => e.id));
+    expect(published.map((r) => r.subject)).toEqual(['thing.1', 'thing.2', 'thing.3', 'thing.4', 'thing.5']);
+    expect(published[0]!.envelope).toEqual(events[0]);
+    expect(published[0]!.headers).toEqual({ traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` });
+    expect(published.some((r) => r.id === lost.id)).toBe(false);
+    expect(rows.every((r) => r.attempts === 0 && r.last_error === null)).toBe(true);
+  });
+
+  it('keeps a row whose publish failed pending, records the failure, and sends it before the rows behind it', async () => {
+    const { orm, schema } = await migrated();
+    const events = [1, 2, 3].map(event);
+    await orm.em.fork().transactional(async (tx) => {
+      for (const e of events) await enqueueOutbox(tx, schema, 'thing', e);
+    });
+    const [first] = events;
+
+    const calls: string[] = [];
+    const hold = gate();
+    const retried = when('the failed row retried', () => calls.filter((id) => id === first!.id).length === 2);
+    const done = when('all rows published', () => new Set(calls).size === 3);
+    relay(orm, schema, async (row) => {
+      calls.push(row.id);
+      retried.check();
+      done.check();
+      if (calls.length === 1) throw new Error('nats unavailable');
+      if (calls.length === 2) await hold.opened; // hold the retry until the state after the failed pass is checked
+    });
+
+    // The retry pass has begun, so the failed pass has committed: check what it left behind.
+    await retried.promise;
+    expect(calls).toEqual([first!.id, first!.id]);
+    const afterFailure = await outboxRows(orm, schema);
+    expect(afterFailure.map((r) => r.id)).toEqual(events.map((e) => e.id));
+    expect(afterFailure.every((r) => r.published_at === null)).toBe(true);
+    expect(afterFailure.map((r) => r.attempts)).toEqual([1, 0, 0]);
+    expect(afterFailure[0]!.last_error).toContain('nats unavailable');
+
+    hold.open();
+    await done.promise;
+    const rows = await allPublished(orm, schema, 3);
+    await relays.pop()!.stop();
+    expect(calls).toEqual([first!.id, ...events.map((e) => e.id)]);
+    expect(rows[0]!.attempts).toBe(1);
+  });
+
+  it('relays 50 rows with two relays at once, each row exactly once', async () => {
+    const schema = newSchema();
+    const [a, b] = [await open(schema), await open(schema)];
+    await migrate(a, schema, log);
+    const events = Array.from({ length: 50 }, (_, i) => event(i));
+    await a.em.fork().transactional(async (tx) => {
+      for (const e of events) await enqueueOutbox(tx, schema, 'thing', e);
+    });
+
+    const perId = new Map<string, number>();
+    const perRelay = [0, 0];
+    const all = when('50 distinct rows published', () => perId.size === 50);
+    // The first publish (whichever relay makes it) is held, with its batch locked, until the other
+    // relay has published a row: both relays really run at once, and one must skip the other's rows.
+    let firstRelay: number | undefined;
+    const otherPublished = gate();
+    const publisher = (relayNo: number) => async (row: OutboxRow) => {
+      perId.set(row.id, (perId.get(row.id) ?? 0) + 1);
+      perRelay[relayNo]!++;
+      all.check();
+      if (firstRelay === undefined) {
+        firstRelay = relayNo;
+        await otherPublished.opened;
+      } else if (relayNo !== firstRelay) {
+        otherPublished.open();
+      }
+    };
+    relay(a, schema, publisher(0), { batchSize: 10, intervalMs: 20 });
+    relay(b, schema, publisher(1), { batchSize: 10, intervalMs: 20 });
+
+    await all.promise;
+    await allPublished(a, schema, 50);
+    while (relays.length) await relays.pop()!.stop();
+
+    expect([...perId.values()].filter((n) => n !== 1)).toEqual([]);
+    expect(perId.size).toBe(50);
+    expect(perRelay[0]! + perRelay[1]!).toBe(50);
+    expect(perRelay[0]).toBeGreaterThan(0);
+    expect(perRelay[1]).toBeGreaterThan(0);
+  });
+});
+
+describe('inbox', () => {
+  it('claims an event once per consumer', async () => {
+    const { orm, schema } = await migrated();
+    const id = uuidv7();
+    expect(await claimInbox(orm.em.fork(), schema, 'fold-task-status', id)).toBe(true);
+    expect(await claimInbox(orm.em.fork(), schema, 'fold-task-status', id)).toBe(false);
+    expect(await claimInbox(orm.em.fork(), schema, 'notify', id)).toBe(true);
+    expect(await claimInbox(orm.em.fork(), schema, 'fold-task-status', uuidv7())).toBe(true);
+  });
+
+  it('forgets a claim whose transaction rolled back', async () => {
+    const { orm, schema } = await migrated();
+    const id = uuidv7();
+    await expect(
+      orm.em.fork().transactional(async (tx) => {
+        expect(await claimInbox(tx, schema, 'fold-task-status', id)).toBe(true);
+        throw new Error('handler failed');
+      }),
+    ).rejects.toThrow('handler failed');
+    expect(await claimInbox(orm.em.fork(), schema, 'fold-task-status', id)).toBe(true);
+  });
+});
