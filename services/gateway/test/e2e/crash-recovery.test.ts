@@ -68,5 +68,41 @@ describe('repurposer killed mid-render', () => {
     expect(attempts[1]!.finished_at).not.toBeNull();
     const [gen] = await stack.sql<{ status: string; completed: number; failed: number; total_requested: number }>('orchestrator', 'select * from $schema.generations where id = ?', [generation.id]);
     expect(gen).toMatchObject({ status: 'completed', completed: 1, failed: 0, total_requested: 1 });
+    second.child.kill('SIGTERM'); // the next test starts from no worker
+    await second.exited;
+  }, 120_000);
+
+  it('closes a task as cancelled when its worker died before it could confirm the cancel', async () => {
+    const bearer = await stack.bearer('tenant-dead-cancel');
+    const api = apiClient(stack.gatewayUrl, bearer);
+    const account = await api.createAccount('Dead worker cancel');
+    await api.addSource(account.id, files.url('long.mp4'));
+    const ws = await openWs(stack.gatewayUrl, bearer);
+    ws.send({ subscribe_account: account.id });
+    await ws.waitFor('subscribed', (m) => m.type === 'subscribed');
+
+    const first = worker();
+    await first.waitForLine(/repurposer ready/);
+    const { generation } = (await (await api.startGeneration(account.id, { type: 'shorts', options: { width: 720, preset: 'medium' } })).json()) as StartedGeneration;
+    const taskId = generation.taskIds[0]!;
+    await ws.waitFor('rendering', (m) => m.type === 'job_progress' && m.job_id === taskId && m.stage === 'rendering');
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    // Nobody runs the task now: the cancel can only be recorded (cancelling), not confirmed.
+    expect((await api.post(`/api/v1/generations/${generation.id}/cancel`, undefined)).status).toBe(202);
+    await expect.poll(async () => ((await (await api.call(`/api/v1/tasks/${taskId}`)).json()) as { status: string }).status).toBe('cancelling');
+
+    // A new worker gets the job back and closes it as cancelled instead of rendering it again.
+    const second = worker();
+    await second.waitForLine(/repurposer ready/);
+    await ws.waitFor('generation cancelled', (m) => m.type === 'job_status' && m.job_id === generation.id && (m.status as { status: string }).status === 'cancelled', 60_000);
+    ws.close();
+    const task = (await (await api.call(`/api/v1/tasks/${taskId}`)).json()) as { status: string; attempts: unknown[] };
+    expect(task.status).toBe('cancelled');
+    expect(task.attempts).toHaveLength(1); // never resurrected: no second attempt
+    expect(await stack.sql('repurposer', 'select 1 from $schema.generated_content where task_id = ?', [taskId])).toHaveLength(0);
+    second.child.kill('SIGTERM');
+    await second.exited;
   }, 120_000);
 });
