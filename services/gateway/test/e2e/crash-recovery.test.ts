@@ -25,8 +25,8 @@ describe('repurposer killed mid-render', () => {
     await stack?.stop();
   });
 
-  const worker = () => {
-    const w = startServiceProcess('repurposer', { ...stack.env, DB_SCHEMA: `${stack.token}_repurposer`, HEALTH_PORT: '0', TASK_ACK_WAIT: '3s' });
+  const worker = (ackWait = '3s') => {
+    const w = startServiceProcess('repurposer', { ...stack.env, DB_SCHEMA: `${stack.token}_repurposer`, HEALTH_PORT: '0', TASK_ACK_WAIT: ackWait });
     workers.push(w);
     return w;
   };
@@ -81,7 +81,8 @@ describe('repurposer killed mid-render', () => {
     ws.send({ subscribe_account: account.id });
     await ws.waitFor('subscribed', (m) => m.type === 'subscribed');
 
-    const first = worker();
+    // A long ack_wait: the cancel below is handled well before the dead worker's job comes back.
+    const first = worker('8s');
     await first.waitForLine(/repurposer ready/);
     const { generation } = (await (await api.startGeneration(account.id, { type: 'shorts', options: { width: 720, preset: 'medium' } })).json()) as StartedGeneration;
     const taskId = generation.taskIds[0]!;
@@ -89,13 +90,13 @@ describe('repurposer killed mid-render', () => {
     first.child.kill('SIGKILL');
     await first.exited;
 
-    // Nobody runs the task now: the cancel can only be recorded (cancelling), not confirmed.
-    expect((await api.post(`/api/v1/generations/${generation.id}/cancel`, undefined)).status).toBe(202);
-    await expect.poll(async () => ((await (await api.call(`/api/v1/tasks/${taskId}`)).json()) as { status: string }).status).toBe('cancelling');
-
-    // A new worker gets the job back and closes it as cancelled instead of rendering it again.
-    const second = worker();
+    // Another instance takes the cancel; nobody runs the task now, so it can only be marked `cancelling`.
+    const second = worker('8s');
     await second.waitForLine(/repurposer ready/);
+    expect((await api.post(`/api/v1/generations/${generation.id}/cancel`, undefined)).status).toBe(202);
+    await expect.poll(async () => ((await (await api.call(`/api/v1/tasks/${taskId}`)).json()) as { status: string }).status, { timeout: 5000 }).toBe('cancelling');
+
+    // The dead worker's job comes back to the live instance, which closes it instead of rendering it.
     await ws.waitFor('generation cancelled', (m) => m.type === 'job_status' && m.job_id === generation.id && (m.status as { status: string }).status === 'cancelled', 60_000);
     ws.close();
     const task = (await (await api.call(`/api/v1/tasks/${taskId}`)).json()) as { status: string; attempts: unknown[] };
