@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 
 import { makeTestVideo, serveFiles, startServiceProcess, type ServiceProcess } from '@reelforge/testing';
-import { apiClient, type StartedGeneration } from '../support/api-client.ts';
+import type { StartedGeneration } from '../support/api-client.ts';
+import { newTenant, watchAccount } from '../support/tenant.ts';
 import { startStack, type Stack } from '../support/stack.ts';
-import { openWs } from '../support/ws-client.ts';
 
 // A render worker killed with SIGKILL mid-ffmpeg loses nothing: JetStream redelivers the job after
 // its ack_wait, a fresh worker renders it, and the result exists exactly once.
@@ -32,14 +32,9 @@ describe('repurposer killed mid-render', () => {
   };
 
   it('redelivers the job to a new worker and completes it once', async () => {
-    const bearer = await stack.bearer('tenant-crash');
-    const api = apiClient(stack.gatewayUrl, bearer);
-    const account = await api.createAccount('Crash');
-    await api.addSource(account.id, files.url('long.mp4'));
+    const { bearer, api, account } = await newTenant(stack, 'tenant-crash', [files.url('long.mp4')]);
 
-    const ws = await openWs(stack.gatewayUrl, bearer);
-    ws.send({ subscribe_account: account.id });
-    await ws.waitFor('subscribed', (m) => m.type === 'subscribed');
+    const ws = await watchAccount(stack, bearer, account.id);
 
     const first = worker();
     await first.waitForLine(/repurposer ready/);
@@ -73,13 +68,8 @@ describe('repurposer killed mid-render', () => {
   }, 120_000);
 
   it('closes a task as cancelled when its worker died before it could confirm the cancel', async () => {
-    const bearer = await stack.bearer('tenant-dead-cancel');
-    const api = apiClient(stack.gatewayUrl, bearer);
-    const account = await api.createAccount('Dead worker cancel');
-    await api.addSource(account.id, files.url('long.mp4'));
-    const ws = await openWs(stack.gatewayUrl, bearer);
-    ws.send({ subscribe_account: account.id });
-    await ws.waitFor('subscribed', (m) => m.type === 'subscribed');
+    const { bearer, api, account } = await newTenant(stack, 'tenant-dead-cancel', [files.url('long.mp4')]);
+    const ws = await watchAccount(stack, bearer, account.id);
 
     // A long ack_wait: the cancel below is handled well before the dead worker's job comes back.
     const first = worker('8s');

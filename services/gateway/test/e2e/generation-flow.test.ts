@@ -3,7 +3,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { makeTestVideo, probeSummary, serveFiles } from '@reelforge/testing';
-import { apiClient, type StartedGeneration } from '../support/api-client.ts';
+import type { StartedGeneration } from '../support/api-client.ts';
+import { newTenant, watchAccount } from '../support/tenant.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { openWs } from '../support/ws-client.ts';
 
@@ -27,10 +28,7 @@ describe('generation flow, end to end', () => {
   });
 
   it('renders a 9:16 clip, counts it, closes the generation and pushes the status over WebSocket', async () => {
-    const bearer = await stack.bearer('tenant-a');
-    const api = apiClient(stack.gatewayUrl, bearer);
-    const account = await api.createAccount('Creator A');
-    await api.addSource(account.id, files.url('source.mp4'));
+    const { bearer, api, account } = await newTenant(stack, 'tenant-a', [files.url('source.mp4')]);
 
     const ws = await openWs(stack.gatewayUrl, bearer);
     await ws.waitFor('greeting', (m) => m.type === 'connection');
@@ -72,13 +70,8 @@ describe('generation flow, end to end', () => {
   });
 
   it('fails a corrupt source at once with a readable reason, dead-letters the job and retires the source', async () => {
-    const bearer = await stack.bearer('tenant-corrupt');
-    const api = apiClient(stack.gatewayUrl, bearer);
-    const account = await api.createAccount('Corrupt');
-    await api.addSource(account.id, files.url('corrupt.mp4'));
-    const ws = await openWs(stack.gatewayUrl, bearer);
-    ws.send({ subscribe_account: account.id });
-    await ws.waitFor('subscribed', (m) => m.type === 'subscribed');
+    const { bearer, api, account } = await newTenant(stack, 'tenant-corrupt', [files.url('corrupt.mp4')]);
+    const ws = await watchAccount(stack, bearer, account.id);
     const { generation } = (await (await api.startGeneration(account.id, { type: 'shorts' })).json()) as StartedGeneration;
     const taskId = generation.taskIds[0]!;
 

@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { makeTestVideo, serveFiles, startServiceProcess, type ServiceProcess } from '@reelforge/testing';
 import { apiClient, type StartedGeneration } from '../support/api-client.ts';
+import { watchAccount } from '../support/tenant.ts';
 import { startStack, type Stack } from '../support/stack.ts';
-import { openWs, type WsMessage } from '../support/ws-client.ts';
+import type { WsMessage } from '../support/ws-client.ts';
 
 const statusOf = (m: WsMessage) => (m.status as { status: string }).status;
 
@@ -38,9 +39,7 @@ describe('orchestrator killed between task events', () => {
     const api = apiClient(stack.gatewayUrl, bearer);
     const account = await api.createAccount('Orchestrator crash');
     for (const f of ['a.mp4', 'b.mp4', 'c.mp4']) await api.addSource(account.id, files.url(f));
-    const ws = await openWs(stack.gatewayUrl, bearer);
-    ws.send({ subscribe_account: account.id });
-    await ws.waitFor('subscribed', (m) => m.type === 'subscribed');
+    const ws = await watchAccount(stack, bearer, account.id);
     const { generation } = (await (await api.startGeneration(account.id, { type: 'shorts', count: 3, options: { width: 360, preset: 'ultrafast' } })).json()) as StartedGeneration;
 
     // Kill it as soon as the first task has finished; the other two finish while it is down.

@@ -3,9 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { makeTestVideo, serveFiles } from '@reelforge/testing';
-import { apiClient, type StartedGeneration } from '../support/api-client.ts';
+import type { StartedGeneration } from '../support/api-client.ts';
+import { newTenant, watchAccount } from '../support/tenant.ts';
 import { startStack, type Stack } from '../support/stack.ts';
-import { openWs, type WsMessage } from '../support/ws-client.ts';
+import type { WsMessage } from '../support/ws-client.ts';
 
 const statusOf = (m: WsMessage) => (m.status as { status: string }).status;
 
@@ -35,13 +36,8 @@ describe('task lifecycle', () => {
   });
 
   it('retries a transient failure with backoff and completes on the third attempt', async () => {
-    const bearer = await stack.bearer('tenant-retry');
-    const api = apiClient(stack.gatewayUrl, bearer);
-    const account = await api.createAccount('Retry');
-    await api.addSource(account.id, files.url('flaky.mp4'));
-    const ws = await openWs(stack.gatewayUrl, bearer);
-    ws.send({ subscribe_account: account.id });
-    await ws.waitFor('subscribed', (m) => m.type === 'subscribed');
+    const { bearer, api, account } = await newTenant(stack, 'tenant-retry', [files.url('flaky.mp4')]);
+    const ws = await watchAccount(stack, bearer, account.id);
     const { generation } = (await (await api.startGeneration(account.id, { type: 'shorts', options: { width: 360, preset: 'ultrafast' } })).json()) as StartedGeneration;
     await ws.waitFor('generation completed', (m) => m.type === 'job_status' && m.job_id === generation.id && statusOf(m) === 'completed');
     ws.close();
@@ -62,14 +58,8 @@ describe('task lifecycle', () => {
   });
 
   it('cancels a generation: the queued task at once, the running ffmpeg within 2 s, then releases the lock', async () => {
-    const bearer = await stack.bearer('tenant-cancel');
-    const api = apiClient(stack.gatewayUrl, bearer);
-    const account = await api.createAccount('Cancel');
-    await api.addSource(account.id, files.url('long.mp4'));
-    await api.addSource(account.id, files.url('short.mp4'));
-    const ws = await openWs(stack.gatewayUrl, bearer);
-    ws.send({ subscribe_account: account.id });
-    await ws.waitFor('subscribed', (m) => m.type === 'subscribed');
+    const { bearer, api, account } = await newTenant(stack, 'tenant-cancel', [files.url('long.mp4'), files.url('short.mp4')]);
+    const ws = await watchAccount(stack, bearer, account.id);
     // One worker: the first task renders, the second waits in the queue.
     const { generation } = (await (await api.startGeneration(account.id, { type: 'shorts', count: 2, options: { width: 720, preset: 'medium' } })).json()) as StartedGeneration;
     const rendering = await ws.waitFor('rendering', (m) => m.type === 'job_progress' && m.stage === 'rendering');
@@ -97,13 +87,8 @@ describe('task lifecycle', () => {
   });
 
   it('retries a cancelled task as a new series and reopens its generation', async () => {
-    const bearer = await stack.bearer('tenant-manual-retry');
-    const api = apiClient(stack.gatewayUrl, bearer);
-    const account = await api.createAccount('Manual retry');
-    await api.addSource(account.id, files.url('long.mp4'));
-    const ws = await openWs(stack.gatewayUrl, bearer);
-    ws.send({ subscribe_account: account.id });
-    await ws.waitFor('subscribed', (m) => m.type === 'subscribed');
+    const { bearer, api, account } = await newTenant(stack, 'tenant-manual-retry', [files.url('long.mp4')]);
+    const ws = await watchAccount(stack, bearer, account.id);
     const { generation } = (await (await api.startGeneration(account.id, { type: 'retry', options: { width: 360, preset: 'ultrafast', maxDurationSeconds: 2 } })).json()) as StartedGeneration;
     const taskId = generation.taskIds[0]!;
     await ws.waitFor('running', (m) => m.type === 'job_progress' && m.job_id === taskId);
