@@ -120,6 +120,20 @@ export const TaskStats = Type.Object({
 });
 export type TaskStats = Static<typeof TaskStats>;
 
+export const ContentView = Type.Object({
+  id: Uuid,
+  taskId: Uuid,
+  accountId: Uuid,
+  clipIndex: Type.Integer(),
+  durationSeconds: Type.Number(),
+  sizeBytes: Type.Integer(),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  checksumSha256: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export type ContentView = Static<typeof ContentView>;
+
 /** The accounts a caller may see; the gateway resolves them (orchestrator) and the repurposer scopes by them. */
 const Scope = { accountIds: Type.Array(Uuid, { maxItems: 10_000 }) };
 
@@ -129,6 +143,18 @@ export const repurposerCommands = {
   cancelTask: command('cmd.repurposer.tasks.cancel', Type.Object({ ...Scope, taskId: Uuid }), TaskView),
   retryTask: command('cmd.repurposer.tasks.retry', Type.Object({ ...Scope, taskId: Uuid }), TaskView),
   taskStats: command('cmd.repurposer.tasks.stats', Type.Object(Scope), TaskStats),
+  listContent: command(
+    'cmd.repurposer.content.list',
+    Type.Object({ ...Scope, accountId: Type.Optional(Uuid), taskId: Type.Optional(Uuid), ...Page }),
+    Type.Object({ items: Type.Array(ContentView), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+  ),
+  getContent: command('cmd.repurposer.content.get', Type.Object({ ...Scope, contentId: Uuid }), ContentView),
+  /** Where a clip's bytes are in the media store (for the gateway's streaming route; never shown to clients). */
+  locateContent: command(
+    'cmd.repurposer.content.locate',
+    Type.Object({ ...Scope, contentId: Uuid, kind: Type.Union([Type.Literal('video'), Type.Literal('thumbnail')]) }),
+    Type.Object({ mediaKey: Type.String(), sizeBytes: Type.Integer(), contentType: Type.String() }),
+  ),
   /** The real states of tasks (the cleanup job recomputes generations from them). */
   taskStates: command(
     'cmd.repurposer.tasks.states',

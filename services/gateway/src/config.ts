@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { ConfigError, commonSettings, env, loadConfig, type ConfigOf } from '@reelforge/service-kit';
 
 export const configSpec = {
@@ -11,6 +12,12 @@ export const configSpec = {
   JWT_AUDIENCE: env.optionalString(),
   /** How long the gateway waits for an owning service to answer before a 503. */
   COMMAND_TIMEOUT: env.durationMs('ms', '5s'),
+  /** The media store's root (shared with the repurposer): clips are streamed from here. */
+  MEDIA_ROOT: env.string(join(process.cwd(), '.data', 'media')),
+  /** Origins allowed by CORS (comma-separated); empty = no cross-origin access. */
+  CORS_ORIGINS: env.list([]),
+  /** Requests per minute per principal (per IP for unauthenticated calls). */
+  RATE_LIMIT_PER_MINUTE: env.int(600, 1),
   WS_HEARTBEAT_INTERVAL: env.durationMs('s', '30s'),
   /** A WebSocket whose unsent data exceeds this is dropped (slow client), in bytes. */
   WS_MAX_BUFFERED_BYTES: env.int(1024 * 1024, 1024),

@@ -8,6 +8,9 @@ import { createTokenVerifier, type VerifyToken } from './auth/verify-token.ts';
 import type { GatewayConfig } from './config.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { installIdempotency } from './http/idempotency.ts';
+import { installApiDocs, installHttpPlugins, installRateLimit, type HttpPolicy } from './http/platform-plugins.ts';
+import { registerContentRoutes } from './routes/content.ts';
+import { createLocalMediaStore, type MediaStore } from '@reelforge/media-store';
 import { createForward, type Forward } from './http/forward.ts';
 import { startStatusFanout } from './live/status-fanout.ts';
 import { createSubscriptionRegistry, type SubscriptionRegistry } from './live/subscription-registry.ts';
@@ -20,8 +23,16 @@ import { registerWsRoute } from './routes/ws.ts';
 
 export const SERVICE = 'gateway';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    registeredRoutes: { method: string; url: string; hidden: boolean }[];
+  }
+}
+
 export interface GatewayAppDeps {
   log: Logger;
+  store: MediaStore;
+  policy: HttpPolicy;
   orm: MikroORM;
   schema: string;
   forward: Forward;
@@ -41,18 +52,28 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     genReqId: () => crypto.randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
+  // Every route as registered, so a test can check the OpenAPI document covers each one.
+  const routes: { method: string; url: string; hidden: boolean }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide) });
+  });
+  app.decorate('registeredRoutes', routes);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
   installErrorHandler(app);
+  await installHttpPlugins(app, deps.policy);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   installAuth(app, deps.verifyToken);
+  await installRateLimit(app, deps.policy);
   installIdempotency(app, { orm: deps.orm, schema: deps.schema });
+  await installApiDocs(app);
   registerHealthRoutes(app, deps.checks);
   registerAccountRoutes(app, deps.forward);
   registerGenerationRoutes(app, deps.forward);
   registerTaskRoutes(app, deps.forward);
   registerJobRoutes(app, deps.forward);
+  registerContentRoutes(app, { forward: deps.forward, store: deps.store });
   registerWsRoute(app, { forward: deps.forward, registry: deps.registry, heartbeatMs: deps.heartbeatMs, maxBufferedBytes: deps.maxBufferedBytes, log: deps.log });
   return app;
 }
@@ -64,6 +85,8 @@ export async function createGateway(platform: Platform, config: GatewayConfig): 
   platform.shutdown.add('status-fanout', () => fanout.stop());
   const app = await buildGatewayApp({
     log: platform.log,
+    store: createLocalMediaStore(config.MEDIA_ROOT),
+    policy: { corsOrigins: [...config.CORS_ORIGINS], rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE },
     orm: platform.orm,
     schema: platform.schema,
     forward: createForward(platform.messaging, config.COMMAND_TIMEOUT),

@@ -3,9 +3,10 @@ import { ensureConsumer, ensureStream, publishEvent, serveCommand, startConsumer
 import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
 import type { RepurposerConfig } from './config.ts';
+import { createContentQueries } from './content/content-queries.ts';
 import { createCancelRequestHandler } from './handlers/cancel-request.ts';
 import { createRenderJobDeadLetterHandler, createRenderJobHandler } from './handlers/render-job.ts';
-import { createLocalMediaStore } from './media-store/media-store.ts';
+import { createLocalMediaStore } from '@reelforge/media-store';
 import { noopRender, renderTask, type PipelineDeps } from './pipeline/render-task.ts';
 import { createRunningTasks } from './tasks/running-tasks.ts';
 import { createTaskQueries } from './tasks/task-queries.ts';
@@ -26,12 +27,14 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
   const running = createRunningTasks(m, log);
   platform.shutdown.add('kill-listener', () => running.close());
 
+  const store = createLocalMediaStore(config.MEDIA_ROOT);
+  const content = createContentQueries({ orm, schema, store });
   const pipeline: PipelineDeps = {
     ffmpegPath: config.FFMPEG_PATH,
     ffprobePath: config.FFPROBE_PATH,
     ffmpegThreads: config.FFMPEG_THREADS,
     tempDir: config.TEMP_DIR,
-    store: createLocalMediaStore(config.MEDIA_ROOT),
+    store,
     fetchLimits: { maxBytes: config.MAX_SOURCE_BYTES, timeoutMs: config.SOURCE_FETCH_TIMEOUT, maxRedirects: 5, allowPrivate: config.SOURCE_URL_ALLOW_PRIVATE },
     maxSourceSeconds: 4 * 3600,
     maxSourcePixels: 4096 * 2160,
@@ -49,6 +52,9 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
   const subs = [
     serveCommand(m, repurposerCommands.getTask, (req) => queries.view(req.taskId, req.accountIds), deps),
     serveCommand(m, repurposerCommands.taskStats, (req) => queries.stats(req.accountIds), deps),
+    serveCommand(m, repurposerCommands.listContent, content.list, deps),
+    serveCommand(m, repurposerCommands.getContent, content.get, deps),
+    serveCommand(m, repurposerCommands.locateContent, content.locate, deps),
     serveCommand(m, repurposerCommands.taskStates, async (req) => ({ states: await queries.states(req.taskIds) }), deps),
     serveCommand(
       m,

@@ -1,12 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { TaskStats, TaskView, orchestratorCommands, repurposerCommands, type Principal } from '@reelforge/contracts';
+import { TaskStats, TaskView, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
+import { ownedAccountIds } from '../http/scope.ts';
 import { ErrorResponse, IdParam, errorResponses } from '../http/schemas.ts';
-
-/** The accounts the caller owns: the repurposer scopes every task query by them. */
-async function ownedAccountIds(forward: Forward, principal: Principal): Promise<string[]> {
-  return (await forward(orchestratorCommands.listAccounts, { principal })).items.map((a) => a.id);
-}
 
 export function registerTaskRoutes(app: FastifyInstance, forward: Forward): void {
   app.get('/api/v1/tasks/stats', { schema: { response: { 200: TaskStats, ...errorResponses } } }, async (req) =>

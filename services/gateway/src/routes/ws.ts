@@ -5,10 +5,22 @@ import type { Forward } from '../http/forward.ts';
 import { handleWsConnection } from '../live/ws-connection.ts';
 import type { SubscriptionRegistry } from '../live/subscription-registry.ts';
 import type { Logger } from 'pino';
+import { Type } from '@sinclair/typebox';
+import { ErrorResponse } from '../http/schemas.ts';
 
 /** `GET /api/v1/ws`: live status. Authenticated like every route (header, or `?token=` for browsers). */
 export function registerWsRoute(app: FastifyInstance, deps: { forward: Forward; registry: SubscriptionRegistry; heartbeatMs: number; maxBufferedBytes: number; log: Logger }): void {
-  app.get('/api/v1/ws', { websocket: true }, (socket, req) => {
+  app.get(
+    '/api/v1/ws',
+    {
+      websocket: true,
+      schema: {
+        description: 'Live status over WebSocket (upgrade). Protocol: docs/architecture.md. Browsers may pass the token as `?token=`.',
+        querystring: Type.Object({ token: Type.Optional(Type.String({ maxLength: 4096 })) }, { additionalProperties: false }),
+        response: { 101: Type.Null({ description: 'Switching Protocols' }), 401: ErrorResponse },
+      },
+    },
+    (socket, req) => {
     const principal = req.principal;
     handleWsConnection(socket, principal, randomUUID(), {
       registry: deps.registry,
@@ -20,5 +32,6 @@ export function registerWsRoute(app: FastifyInstance, deps: { forward: Forward; 
         await deps.forward(orchestratorCommands.getAccount, { principal: p, accountId: id });
       },
     });
-  });
+    },
+  );
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { makeTestVideo, probeSummary, serveFiles } from '@reelforge/testing';
-import type { StartedGeneration } from '../support/api-client.ts';
+import { apiClient, type StartedGeneration } from '../support/api-client.ts';
 import { newTenant, watchAccount } from '../support/tenant.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { openWs } from '../support/ws-client.ts';
@@ -67,6 +67,27 @@ describe('generation flow, end to end', () => {
     expect(probe).toMatchObject({ width: 360, height: 640, hasVideo: true, hasAudio: true });
     expect(probe.durationSeconds).toBeGreaterThan(1.5);
     expect(clips[0]).toMatchObject({ width: 360, height: 640 });
+
+    // The clip through the API: listed, described, and streamed with HTTP Range.
+    const listed = (await (await api.call(`/api/v1/content?account_id=${account.id}`)).json()) as { items: { id: string; sizeBytes: number; taskId: string }[] };
+    expect(listed.items).toHaveLength(1);
+    const content = listed.items[0]!;
+    expect(content.taskId).toBe(generation.taskIds[0]);
+    const bytes = readFileSync(file);
+    expect(content.sizeBytes).toBe(bytes.length);
+    const part = await api.call(`/api/v1/content/${content.id}/file`, { headers: { range: 'bytes=100-1099' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 100-1099/${bytes.length}`);
+    expect(part.headers.get('content-length')).toBe('1000');
+    expect(part.headers.get('accept-ranges')).toBe('bytes');
+    expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(100, 1100))).toBe(true);
+    const whole = await api.call(`/api/v1/content/${content.id}/file`);
+    expect(whole.status).toBe(200);
+    expect(Buffer.from(await whole.arrayBuffer()).equals(bytes)).toBe(true);
+    expect((await api.call(`/api/v1/content/${content.id}/file`, { headers: { range: `bytes=${bytes.length + 10}-` } })).status).toBe(416);
+    const stranger = apiClient(stack.gatewayUrl, await stack.bearer('tenant-stranger'));
+    expect((await stranger.call(`/api/v1/content/${content.id}/file`)).status).toBe(404);
+    expect((await stranger.call(`/api/v1/content/${content.id}`)).status).toBe(404);
   });
 
   it('fails a corrupt source at once with a readable reason, dead-letters the job and retires the source', async () => {

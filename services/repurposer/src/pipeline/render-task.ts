@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { outputSize, type RenderJobRequested } from '@reelforge/contracts';
-import type { MediaStore } from '../media-store/media-store.ts';
+import type { MediaStore } from '@reelforge/media-store';
 import type { ReportProgress } from '../tasks/progress-reporter.ts';
 import type { StoredClip } from '../tasks/task-store.ts';
 import { fetchSource, type FetchLimits } from './fetch-source.ts';

@@ -1,0 +1,80 @@
+import { stat } from 'node:fs/promises';
+import { DomainError, type ContentView } from '@reelforge/contracts';
+import type { MikroORM } from '@reelforge/persistence';
+import type { MediaStore } from '@reelforge/media-store';
+
+interface ContentRow {
+  id: string;
+  task_id: string;
+  account_id: string;
+  clip_index: number;
+  media_key: string;
+  duration_seconds: number;
+  size_bytes: string | number;
+  width: number;
+  height: number;
+  checksum_sha256: string;
+  created_at: Date;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toView(r: ContentRow): ContentView {
+  return {
+    id: r.id,
+    taskId: r.task_id,
+    accountId: r.account_id,
+    clipIndex: r.clip_index,
+    durationSeconds: Number(r.duration_seconds),
+    sizeBytes: Number(r.size_bytes),
+    width: r.width,
+    height: r.height,
+    checksumSha256: r.checksum_sha256,
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}
+
+/** Generated content, scoped to the caller's accounts; ids are UUIDv7, so the cursor is the last id. */
+export function createContentQueries(deps: { orm: MikroORM; schema: string; store: MediaStore }) {
+  const s = `"${deps.schema}"`;
+  const scope = (ids: string[]) => `{${ids.join(',')}}`;
+  const one = async (contentId: string, accountIds: string[]): Promise<ContentRow> => {
+    const [row] = await deps.orm.em.fork().execute<ContentRow[]>(`select * from ${s}.generated_content where id = ? and account_id = any(?::uuid[])`, [contentId, scope(accountIds)]);
+    if (!row) throw new DomainError('NOT_FOUND', `content ${contentId} not found`);
+    return row;
+  };
+  return {
+    async list(req: { accountIds: string[]; accountId?: string; taskId?: string; limit?: number; cursor?: string }): Promise<{ items: ContentView[]; nextCursor: string | null }> {
+      if (req.cursor !== undefined && !UUID.test(req.cursor)) throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API returned', { field: 'querystring/cursor' });
+      const limit = req.limit ?? 20;
+      const where = ['account_id = any(?::uuid[])'];
+      const params: unknown[] = [scope(req.accountIds)];
+      if (req.accountId) {
+        where.push('account_id = ?');
+        params.push(req.accountId);
+      }
+      if (req.taskId) {
+        where.push('task_id = ?');
+        params.push(req.taskId);
+      }
+      if (req.cursor) {
+        where.push('id < ?');
+        params.push(req.cursor);
+      }
+      const rows = await deps.orm.em.fork().execute<ContentRow[]>(`select * from ${s}.generated_content where ${where.join(' and ')} order by id desc limit ?`, [...params, limit + 1]);
+      const page = rows.slice(0, limit);
+      return { items: page.map(toView), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
+    },
+    get: async (req: { accountIds: string[]; contentId: string }) => toView(await one(req.contentId, req.accountIds)),
+    async locate(req: { accountIds: string[]; contentId: string; kind: 'video' | 'thumbnail' }): Promise<{ mediaKey: string; sizeBytes: number; contentType: string }> {
+      const row = await one(req.contentId, req.accountIds);
+      if (req.kind === 'thumbnail') throw new DomainError('NOT_FOUND', 'this clip has no thumbnail (thumbnails arrive with the full media pipeline)');
+      const size = await stat(deps.store.pathOf(row.media_key)).then(
+        (st) => st.size,
+        () => undefined,
+      );
+      if (size === undefined) throw new DomainError('NOT_FOUND', `the file of content ${req.contentId} is missing from the media store`);
+      return { mediaKey: row.media_key, sizeBytes: size, contentType: 'video/mp4' };
+    },
+  };
+}
