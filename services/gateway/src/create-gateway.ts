@@ -7,6 +7,7 @@ import { installAuth } from './auth/auth-hook.ts';
 import { createTokenVerifier, type VerifyToken } from './auth/verify-token.ts';
 import type { GatewayConfig } from './config.ts';
 import { installErrorHandler } from './http/error-handler.ts';
+import { NoQuery } from './http/schemas.ts';
 import { installIdempotency } from './http/idempotency.ts';
 import { installApiDocs, installHttpPlugins, installRateLimit, type HttpPolicy } from './http/platform-plugins.ts';
 import { registerContentRoutes } from './routes/content.ts';
@@ -55,6 +56,9 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   // Every route as registered, so a test can check the OpenAPI document covers each one.
   const routes: { method: string; url: string; hidden: boolean }[] = [];
   app.addHook('onRoute', (route) => {
+    // Unknown query parameters are rejected like unknown body fields: a route without a query
+    // schema takes no query string at all.
+    if (route.url.startsWith('/api/v1/') && !route.schema?.querystring) route.schema = { ...route.schema, querystring: NoQuery };
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide) });
   });
   app.decorate('registeredRoutes', routes);

@@ -1,4 +1,6 @@
-import { uuidv7, type Principal, type SourceView } from '@reelforge/contracts';
+import { DomainError, UUID_PATTERN, uuidv7, type Principal, type SourceView } from '@reelforge/contracts';
+
+const UUID = new RegExp(UUID_PATTERN);
 import type { EntityManager } from '@reelforge/persistence';
 import { findOwnedAccount } from '../accounts/account-commands.ts';
 import { SourceVideo } from '../entities/index.ts';
@@ -13,6 +15,7 @@ export function createSourceCommands(deps: { fork: () => EntityManager }) {
     async list(req: { principal: Principal; accountId: string; limit?: number; cursor?: string }): Promise<{ items: SourceView[]; nextCursor: string | null }> {
       const em = deps.fork();
       await findOwnedAccount(em, req.principal, req.accountId);
+      if (req.cursor !== undefined && !UUID.test(req.cursor)) throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API returned', { field: 'querystring/cursor' });
       const limit = req.limit ?? 50;
       const rows = await em.find(SourceVideo, { accountId: req.accountId, ...(req.cursor ? { id: { $lt: req.cursor } } : {}) }, { orderBy: { id: 'desc' }, limit: limit + 1 });
       const page = rows.slice(0, limit);

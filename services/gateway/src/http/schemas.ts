@@ -23,3 +23,6 @@ export const PageQuery = Type.Object(
   { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
   { additionalProperties: false },
 );
+
+/** The query schema of routes that take no query parameters. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });

@@ -31,7 +31,9 @@ export function registerContentRoutes(app: FastifyInstance, deps: { forward: For
   });
   app.get('/api/v1/tasks/:taskId/clips', { schema: { params: IdParam('taskId'), response: { 200: Page, ...errorResponses } } }, async (req) => {
     const { taskId } = req.params as { taskId: string };
-    return forward(repurposerCommands.listContent, { accountIds: await ownedAccountIds(forward, req.principal), taskId, limit: 100 });
+    const accountIds = await ownedAccountIds(forward, req.principal);
+    await forward(repurposerCommands.getTask, { accountIds, taskId }); // 404 for a task that is not the caller's
+    return forward(repurposerCommands.listContent, { accountIds, taskId, limit: 100 });
   });
   app.get('/api/v1/content/:contentId', { schema: { params: IdParam('contentId'), response: { 200: ContentView, ...errorResponses } } }, async (req) => {
     const { contentId } = req.params as { contentId: string };
