@@ -18,6 +18,8 @@ export const configSpec = {
   CORS_ORIGINS: env.list([]),
   /** Requests per minute per principal (per IP for unauthenticated calls). */
   RATE_LIMIT_PER_MINUTE: env.int(600, 1),
+  /** Accept source URLs on loopback/private/link-local addresses (local development only). */
+  SOURCE_URL_ALLOW_PRIVATE: env.bool(false),
   WS_HEARTBEAT_INTERVAL: env.durationMs('s', '30s'),
   /** A WebSocket whose unsent data exceeds this is dropped (slow client), in bytes. */
   WS_MAX_BUFFERED_BYTES: env.int(1024 * 1024, 1024),

@@ -73,7 +73,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   installIdempotency(app, { orm: deps.orm, schema: deps.schema });
   await installApiDocs(app);
   registerHealthRoutes(app, deps.checks);
-  registerAccountRoutes(app, deps.forward);
+  registerAccountRoutes(app, deps.forward, { allowPrivate: deps.policy.sourceUrlAllowPrivate });
   registerGenerationRoutes(app, deps.forward);
   registerTaskRoutes(app, deps.forward);
   registerJobRoutes(app, deps.forward);
@@ -90,7 +90,7 @@ export async function createGateway(platform: Platform, config: GatewayConfig): 
   const app = await buildGatewayApp({
     log: platform.log,
     store: createLocalMediaStore(config.MEDIA_ROOT),
-    policy: { corsOrigins: [...config.CORS_ORIGINS], rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE },
+    policy: { corsOrigins: [...config.CORS_ORIGINS], rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, sourceUrlAllowPrivate: config.SOURCE_URL_ALLOW_PRIVATE },
     orm: platform.orm,
     schema: platform.schema,
     forward: createForward(platform.messaging, config.COMMAND_TIMEOUT),

@@ -14,7 +14,7 @@ describe('OpenAPI document', () => {
     const app = await buildGatewayApp({
       log: memoryLogger('gateway').log,
       store: createLocalMediaStore('/nonexistent'),
-      policy: { corsOrigins: [], rateLimitPerMinute: 1000 },
+      policy: { corsOrigins: [], rateLimitPerMinute: 1000, sourceUrlAllowPrivate: false },
       orm: {} as MikroORM,
       schema: 'gateway',
       forward: async () => {

@@ -10,6 +10,8 @@ import { ErrorResponse } from './schemas.ts';
 export interface HttpPolicy {
   corsOrigins: string[];
   rateLimitPerMinute: number;
+  /** Accept source URLs that resolve to private or loopback addresses (local development). */
+  sourceUrlAllowPrivate: boolean;
 }
 
 /** Security headers, CORS and the OpenAPI document: registered before any route. */

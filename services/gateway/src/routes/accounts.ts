@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { AccountView, CreateAccountBody, RegisterSourceBody, SourceView, UpdateAccountBody, orchestratorCommands } from '@reelforge/contracts';
+import { sourceUrlProblem } from '@reelforge/net-policy';
+import { AccountView, DomainError, CreateAccountBody, RegisterSourceBody, SourceView, UpdateAccountBody, orchestratorCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 
-export function registerAccountRoutes(app: FastifyInstance, forward: Forward): void {
+export function registerAccountRoutes(app: FastifyInstance, forward: Forward, sourcePolicy: { allowPrivate: boolean }): void {
   app.post('/api/v1/accounts', { schema: { body: CreateAccountBody, response: { 201: AccountView, ...errorResponses } } }, async (req, reply) => {
     const account = await forward(orchestratorCommands.createAccount, { principal: req.principal, body: req.body as typeof CreateAccountBody.static });
     return reply.status(201).send(account);
@@ -16,8 +17,10 @@ export function registerAccountRoutes(app: FastifyInstance, forward: Forward): v
     const { accountId } = req.params as { accountId: string };
     return forward(orchestratorCommands.getAccount, { principal: req.principal, accountId });
   });
-  app.post('/api/v1/accounts/:accountId/sources', { schema: { params: IdParam('accountId'), body: RegisterSourceBody, response: { 201: SourceView, ...errorResponses } } }, async (req, reply) => {
+  app.post('/api/v1/accounts/:accountId/sources', { schema: { params: IdParam('accountId'), body: RegisterSourceBody, response: { 201: SourceView, 422: ErrorResponse, ...errorResponses } } }, async (req, reply) => {
     const { accountId } = req.params as { accountId: string };
+    const problem = await sourceUrlProblem((req.body as { url: string }).url, sourcePolicy);
+    if (problem) throw new DomainError('UNPROCESSABLE', `source URL refused: ${problem}`, { field: 'body/url' });
     const source = await forward(orchestratorCommands.registerSource, { principal: req.principal, accountId, body: req.body as typeof RegisterSourceBody.static });
     return reply.status(201).send(source);
   });

@@ -2,7 +2,8 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { createWriteStream } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { isForbiddenAddress } from '@reelforge/net-policy';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { PermanentError } from '@reelforge/messaging';
@@ -14,22 +15,6 @@ export interface FetchLimits {
   maxRedirects: number;
   /** Allow loopback/private/link-local targets (local development and tests only). */
   allowPrivate: boolean;
-}
-
-// Addresses a server-side fetch must not reach unless allowed: loopback, private, link-local
-// (cloud metadata lives there), CGNAT, unspecified, multicast, and their IPv6 counterparts.
-const blocked = new BlockList();
-for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
-  blocked.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) blocked.addSubnet(net, prefix, 'ipv6');
-
-export function isForbiddenAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 0) return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return blocked.check(mapped[1]!, 'ipv4');
-  return blocked.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 /**
