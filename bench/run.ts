@@ -11,6 +11,7 @@ import { benchControlPlane } from './control-plane.bench.ts';
 import { benchMessaging } from './messaging.bench.ts';
 import { benchOutbox } from './outbox.bench.ts';
 import { benchRender } from './render.bench.ts';
+import { benchWsFanout } from './ws-fanout.bench.ts';
 import type { BenchResult } from './result.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'reelforge-bench-'));
@@ -29,6 +30,7 @@ try {
   results.push(...(await benchMessaging(nc, log)));
   results.push(...(await benchOutbox(nc, databaseUrl, log)));
   results.push(...(await benchControlPlane(nc, natsUrl, databaseUrl, log)));
+  results.push(...(await benchWsFanout(natsUrl, databaseUrl, log)));
   results.push(...(await benchRender(ffmpeg, ffprobe, work)));
 } finally {
   await nc.drain();
