@@ -33,6 +33,8 @@ export async function benchControlPlane(nc: NatsConnection, natsUrl: string, dat
     JWT_SECRET: SECRET,
     MEDIA_ROOT: mkdtempSync(join(tmpdir(), 'reelforge-bench-media-')),
     RENDER_STAGE: 'noop',
+    // The no-op render never fetches, and the sandbox cannot resolve the sources' host.
+    SOURCE_URL_ALLOW_PRIVATE: 'true',
     TASK_WORKER_COUNT: '16',
   };
   const tracer = trace.getTracer('bench');
