@@ -8,6 +8,7 @@ import { connect } from '@nats-io/transport-node';
 import { ensureTool, startEmbeddedPostgres, startNatsServer, TOOLS } from '@reelforge/local-infra';
 import { memoryLogger } from '@reelforge/testing';
 import { benchControlPlane } from './control-plane.bench.ts';
+import { benchHttpApi } from './http-api.bench.ts';
 import { benchMessaging } from './messaging.bench.ts';
 import { benchOutbox } from './outbox.bench.ts';
 import { benchRender } from './render.bench.ts';
@@ -30,6 +31,7 @@ try {
   results.push(...(await benchMessaging(nc, log)));
   results.push(...(await benchOutbox(nc, databaseUrl, log)));
   results.push(...(await benchControlPlane(nc, natsUrl, databaseUrl, log)));
+  results.push(...(await benchHttpApi(natsUrl, databaseUrl, log)));
   results.push(...(await benchWsFanout(natsUrl, databaseUrl, log)));
   results.push(...(await benchRender(ffmpeg, ffprobe, work)));
 } finally {
