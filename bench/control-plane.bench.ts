@@ -1,20 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { trace } from '@opentelemetry/api';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { bootService, type BootedService } from '@reelforge/service-kit';
-import { orchestratorService } from '@reelforge/content-orchestrator';
-import { repurposerService } from '@reelforge/repurposer';
-import { gatewayService } from '@reelforge/gateway';
-import { signDevToken } from '../services/gateway/src/auth/dev-token.ts';
+import { bootBenchStack } from './bench-stack.ts';
 import type { Logger } from 'pino';
 import type { BenchResult } from './result.ts';
 
 const ACCOUNTS = 20;
 const SOURCES_PER_ACCOUNT = 10;
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
 /**
  * Tasks per second through the whole control plane (HTTP start → orchestrator → outbox → render
@@ -22,34 +13,12 @@ const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
  * to a raw JetStream publish-then-consume of the same number of messages measured in this run.
  */
 export async function benchControlPlane(nc: NatsConnection, natsUrl: string, databaseUrl: string, log: Logger): Promise<BenchResult[]> {
-  const token = `cp${Date.now().toString(36)}`;
-  const env = {
-    DATABASE_URL: databaseUrl,
-    NATS_URL: natsUrl,
-    NATS_NAMESPACE: token,
-    LOG_LEVEL: 'warn',
-    HEALTH_PORT: '0',
-    PORT: '0',
-    JWT_SECRET: SECRET,
-    MEDIA_ROOT: mkdtempSync(join(tmpdir(), 'reelforge-bench-media-')),
-    RENDER_STAGE: 'noop',
-    // The no-op render never fetches, and the sandbox cannot resolve the sources' host.
-    SOURCE_URL_ALLOW_PRIVATE: 'true',
-    TASK_WORKER_COUNT: '16',
-  };
-  const tracer = trace.getTracer('bench');
-  const booted: BootedService<{ DB_SCHEMA: string }>[] = [];
-  const boot = async (def: unknown, name: string) => {
-    const b = (await bootService(def as never, { ...env, DB_SCHEMA: `${token}_${name}` }, { log, tracer })) as unknown as BootedService<{ DB_SCHEMA: string }>;
-    booted.push(b);
-    return b;
-  };
+  const stack = await bootBenchStack({ prefix: 'cp', services: ['orchestrator', 'repurposer', 'gateway'], natsUrl, databaseUrl, log, env: { TASK_WORKER_COUNT: '16' } });
+  const token = stack.token;
   try {
-    const orchestrator = await boot(orchestratorService, 'orchestrator');
-    await boot(repurposerService, 'repurposer');
-    const gateway = await boot(gatewayService, 'gateway');
-    const base = `http://127.0.0.1:${gateway.port}`;
-    const headers = { authorization: `Bearer ${await signDevToken(SECRET, 'bench')}`, 'content-type': 'application/json' };
+    const orchestrator = stack.booted.orchestrator!;
+    const base = stack.baseUrl;
+    const headers = { authorization: `Bearer ${await stack.bearer('bench')}`, 'content-type': 'application/json' };
     const post = async (path: string, body: unknown) => {
       const res = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
       if (res.status >= 300) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
@@ -110,6 +79,6 @@ export async function benchControlPlane(nc: NatsConnection, natsUrl: string, dat
       },
     ];
   } finally {
-    for (const b of booted.reverse()) await b.stop();
+    await stack.stop();
   }
 }

@@ -1,17 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { trace } from '@opentelemetry/api';
 import Fastify from 'fastify';
-import { bootService, type BootedService } from '@reelforge/service-kit';
-import { orchestratorService } from '@reelforge/content-orchestrator';
-import { repurposerService } from '@reelforge/repurposer';
-import { gatewayService } from '@reelforge/gateway';
-import { signDevToken } from '../services/gateway/src/auth/dev-token.ts';
+import { bootBenchStack } from './bench-stack.ts';
 import type { Logger } from 'pino';
 import type { BenchResult } from './result.ts';
 
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const REQUESTS = 3000;
 const CONCURRENCY = 32;
 
@@ -41,21 +32,11 @@ async function load(n: number, concurrency: number, send: (i: number) => Promise
  * next to a bare Fastify route answering the same JSON; and the p99 of starting a generation.
  */
 export async function benchHttpApi(natsUrl: string, databaseUrl: string, log: Logger): Promise<BenchResult[]> {
-  const token = `api${Date.now().toString(36)}`;
-  const env = { DATABASE_URL: databaseUrl, NATS_URL: natsUrl, NATS_NAMESPACE: token, LOG_LEVEL: 'warn', HEALTH_PORT: '0', PORT: '0', JWT_SECRET: SECRET, MEDIA_ROOT: mkdtempSync(join(tmpdir(), 'rf-api-')), RATE_LIMIT_PER_MINUTE: '10000000', RENDER_STAGE: 'noop', SOURCE_URL_ALLOW_PRIVATE: 'true' };
-  const booted: BootedService<{ DB_SCHEMA: string }>[] = [];
-  const boot = async (def: unknown, name: string) => {
-    const b = (await bootService(def as never, { ...env, DB_SCHEMA: `${token}_${name}` }, { log, tracer: trace.getTracer('bench') })) as unknown as BootedService<{ DB_SCHEMA: string }>;
-    booted.push(b);
-    return b;
-  };
+  const stack = await bootBenchStack({ prefix: 'api', services: ['orchestrator', 'repurposer', 'gateway'], natsUrl, databaseUrl, log });
   const bare = Fastify();
   try {
-    await boot(orchestratorService, 'orchestrator');
-    await boot(repurposerService, 'repurposer');
-    const gateway = await boot(gatewayService, 'gateway');
-    const base = `http://127.0.0.1:${gateway.port}`;
-    const headers = { authorization: `Bearer ${await signDevToken(SECRET, 'bench-api')}`, 'content-type': 'application/json' };
+    const base = stack.baseUrl;
+    const headers = { authorization: `Bearer ${await stack.bearer('bench-api')}`, 'content-type': 'application/json' };
     const post = async (path: string, body: unknown) => (await (await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as Record<string, unknown>;
 
     // One finished task to read.
@@ -93,6 +74,6 @@ export async function benchHttpApi(natsUrl: string, databaseUrl: string, log: Lo
     ];
   } finally {
     await bare.close();
-    for (const b of booted.reverse()) await b.stop();
+    await stack.stop();
   }
 }

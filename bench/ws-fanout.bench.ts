@@ -1,22 +1,14 @@
-import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { trace } from '@opentelemetry/api';
 import WebSocket, { WebSocketServer } from 'ws';
 import { makeEnvelope, subjects, uuidv7 } from '@reelforge/contracts';
 import { publishEvent } from '@reelforge/messaging';
-import { bootService, type BootedService } from '@reelforge/service-kit';
-import { orchestratorService } from '@reelforge/content-orchestrator';
-import { gatewayService } from '@reelforge/gateway';
-import { signDevToken } from '../services/gateway/src/auth/dev-token.ts';
+import { bootBenchStack } from './bench-stack.ts';
 import type { Logger } from 'pino';
 import type { BenchResult } from './result.ts';
 
 const CLIENTS = Number(process.env.BENCH_WS_CLIENTS ?? 2000);
 const EVENTS = 20;
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? 0;
 
@@ -46,21 +38,12 @@ async function openClients(url: string, n: number, headers: Record<string, strin
  * bare `ws` server broadcasting the same payloads to the same number of sockets.
  */
 export async function benchWsFanout(natsUrl: string, databaseUrl: string, log: Logger): Promise<BenchResult[]> {
-  const token = `ws${Date.now().toString(36)}`;
-  const env = { DATABASE_URL: databaseUrl, NATS_URL: natsUrl, NATS_NAMESPACE: token, LOG_LEVEL: 'warn', HEALTH_PORT: '0', PORT: '0', JWT_SECRET: SECRET, MEDIA_ROOT: mkdtempSync(join(tmpdir(), 'rf-ws-')), RATE_LIMIT_PER_MINUTE: '1000000' };
-  const booted: BootedService<{ DB_SCHEMA: string }>[] = [];
-  const tracer = trace.getTracer('bench');
-  const boot = async (def: unknown, name: string) => {
-    const b = (await bootService(def as never, { ...env, DB_SCHEMA: `${token}_${name}` }, { log, tracer })) as unknown as BootedService<{ DB_SCHEMA: string }>;
-    booted.push(b);
-    return b;
-  };
+  const stack = await bootBenchStack({ prefix: 'ws', services: ['orchestrator', 'gateway'], natsUrl, databaseUrl, log });
   const sockets: WebSocket[] = [];
   try {
-    await boot(orchestratorService, 'orchestrator');
-    const gateway = await boot(gatewayService, 'gateway');
-    const bearer = await signDevToken(SECRET, 'bench-ws');
-    const base = `http://127.0.0.1:${gateway.port}`;
+    const gateway = stack.booted.gateway!;
+    const bearer = await stack.bearer('bench-ws');
+    const base = stack.baseUrl;
     const account = (await (await fetch(`${base}/api/v1/accounts`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ws bench' }) })).json()) as { id: string };
 
     // Gateway side.
@@ -133,6 +116,6 @@ export async function benchWsFanout(natsUrl: string, databaseUrl: string, log: L
     ];
   } finally {
     for (const s of sockets) s.terminate();
-    for (const b of booted.reverse()) await b.stop();
+    await stack.stop();
   }
 }
