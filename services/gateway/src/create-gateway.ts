@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import type { Logger } from 'pino';
+import type { Messaging } from '@reelforge/messaging';
 import type { MikroORM } from '@reelforge/persistence';
 import type { Platform, ReadinessCheck } from '@reelforge/service-kit';
 import { installAuth } from './auth/auth-hook.ts';
@@ -32,6 +33,7 @@ declare module 'fastify' {
 
 export interface GatewayAppDeps {
   log: Logger;
+  messaging: Messaging;
   store: MediaStore;
   policy: HttpPolicy;
   orm: MikroORM;
@@ -78,7 +80,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   registerTaskRoutes(app, deps.forward);
   registerJobRoutes(app, deps.forward);
   registerContentRoutes(app, { forward: deps.forward, store: deps.store });
-  registerWsRoute(app, { forward: deps.forward, registry: deps.registry, heartbeatMs: deps.heartbeatMs, maxBufferedBytes: deps.maxBufferedBytes, log: deps.log });
+  registerWsRoute(app, { forward: deps.forward, messaging: deps.messaging, registry: deps.registry, heartbeatMs: deps.heartbeatMs, maxBufferedBytes: deps.maxBufferedBytes, log: deps.log });
   return app;
 }
 
@@ -89,6 +91,7 @@ export async function createGateway(platform: Platform, config: GatewayConfig): 
   platform.shutdown.add('status-fanout', () => fanout.stop());
   const app = await buildGatewayApp({
     log: platform.log,
+    messaging: platform.messaging,
     store: createLocalMediaStore(config.MEDIA_ROOT),
     policy: { corsOrigins: [...config.CORS_ORIGINS], rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, sourceUrlAllowPrivate: config.SOURCE_URL_ALLOW_PRIVATE },
     orm: platform.orm,

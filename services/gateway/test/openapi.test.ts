@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '@reelforge/contracts';
 import { createLocalMediaStore } from '@reelforge/media-store';
+import type { Messaging } from '@reelforge/messaging';
 import type { MikroORM } from '@reelforge/persistence';
 import { memoryLogger } from '@reelforge/testing';
 import { createTokenVerifier } from '../src/auth/verify-token.ts';
@@ -16,6 +17,7 @@ describe('OpenAPI document', () => {
       store: createLocalMediaStore('/nonexistent'),
       policy: { corsOrigins: [], rateLimitPerMinute: 1000, sourceUrlAllowPrivate: false },
       orm: {} as MikroORM,
+      messaging: {} as Messaging,
       schema: 'gateway',
       forward: async () => {
         throw new DomainError('SERVICE_UNAVAILABLE', 'no owner in this test');

@@ -2,6 +2,8 @@ import { filters, STREAMS, GenerationUpdated, TaskProgress, TaskStatusChanged, v
 
 /** A status fact the gateway relays to clients, with the ids it can be subscribed by. */
 export interface StatusEvent {
+  /** Where the fact is stored: resume (`since`) replays from these positions. */
+  position: { stream: 'TASKS' | 'CONTENT'; seq: number };
   accountId: string;
   generationId: string | null;
   taskId: string | null;
@@ -14,27 +16,29 @@ const isTaskStatus = validator(TaskStatusChanged);
 const isGeneration = validator(GenerationUpdated);
 
 /** Turns an event from TASKS or CONTENT into the protocol message, or undefined when it is not one. */
-export function toStatusEvent(event: unknown): StatusEvent | undefined {
+export function toStatusEvent(event: unknown, position: StatusEvent['position']): StatusEvent | undefined {
   if (isProgress.check(event)) {
     const d = event.data;
     return {
+      position,
       accountId: event.accountId,
       generationId: d.generationId,
       taskId: d.taskId,
-      message: { type: 'job_progress', job_id: d.taskId, generation_id: d.generationId, stage: d.stage, progress: d.percent, message: d.message, eta_seconds: d.etaSeconds },
+      message: { type: 'job_progress', event_id: event.id, job_id: d.taskId, generation_id: d.generationId, stage: d.stage, progress: d.percent, message: d.message, eta_seconds: d.etaSeconds },
     };
   }
   if (isTaskStatus.check(event)) {
     const d = event.data;
     return {
+      position,
       accountId: event.accountId,
       generationId: d.generationId,
       taskId: d.taskId,
-      message: { type: 'job_status', kind: 'task', job_id: d.taskId, generation_id: d.generationId, status: { status: d.status, attempt: d.attempt, error: d.error, output: d.output } },
+      message: { type: 'job_status', event_id: event.id, kind: 'task', job_id: d.taskId, generation_id: d.generationId, status: { status: d.status, attempt: d.attempt, error: d.error, output: d.output } },
     };
   }
   if (isGeneration.check(event)) {
-    return { accountId: event.accountId, generationId: event.data.id, taskId: null, message: generationStatusMessage(event.data) };
+    return { position, accountId: event.accountId, generationId: event.data.id, taskId: null, message: { ...generationStatusMessage(event.data), event_id: event.id } };
   }
   return undefined;
 }
@@ -45,6 +49,21 @@ export function generationStatusMessage(view: GenerationUpdated['data']): Record
 
 /** The streams and filters the gateway reads status from (each instance reads them all itself). */
 export const STATUS_SOURCES = [
-  { stream: STREAMS.TASKS.name, filter: filters.allTasks },
-  { stream: STREAMS.CONTENT.name, filter: filters.generations },
+  { stream: STREAMS.TASKS.name, filter: filters.allTasks, perAccount: (accountId: string) => `task.*.${accountId}` },
+  { stream: STREAMS.CONTENT.name, filter: filters.generations, perAccount: (accountId: string) => `content.generation.${accountId}` },
 ] as const;
+
+/** A client's resume point: the last TASKS and CONTENT positions it has seen, as `"<tasks>-<content>"`. */
+export interface Cursor {
+  TASKS: number;
+  CONTENT: number;
+}
+
+export function formatCursor(c: Cursor): string {
+  return `${c.TASKS}-${c.CONTENT}`;
+}
+
+export function parseCursor(text: unknown): Cursor | undefined {
+  const m = typeof text === 'string' ? /^(\d{1,15})-(\d{1,15})$/.exec(text) : null;
+  return m ? { TASKS: Number(m[1]), CONTENT: Number(m[2]) } : undefined;
+}

@@ -28,7 +28,7 @@ export async function startStatusFanout(m: Messaging, registry: SubscriptionRegi
           } catch {
             continue;
           }
-          const status = toStatusEvent(event);
+          const status = toStatusEvent(event, { stream: source.stream, seq: msg.info.streamSequence });
           if (status) registry.dispatch(status);
         }
       })().catch((err: unknown) => log.error({ err: String(err), stream: source.stream }, 'status fan-out stopped')),

@@ -1,11 +1,13 @@
 import type { WebSocket } from 'ws';
 import { DomainError, UUID_PATTERN, type GenerationView, type Principal } from '@reelforge/contracts';
 import type { Logger } from 'pino';
-import { generationStatusMessage, type StatusEvent } from './status-event.ts';
+import { formatCursor, generationStatusMessage, parseCursor, type Cursor, type StatusEvent } from './status-event.ts';
 import type { Subscriber, SubscriptionRegistry } from './subscription-registry.ts';
 
 export interface WsConnectionDeps {
   registry: SubscriptionRegistry;
+  /** Stored facts of an account after a cursor, filtered (for `since`). */
+  replay(accountId: string, since: Cursor, keep: (e: StatusEvent) => boolean): Promise<StatusEvent[]>;
   /** Loads a generation the principal owns (throws NOT_FOUND otherwise). */
   getGeneration(principal: Principal, id: string): Promise<GenerationView>;
   /** Resolves when the principal owns the account (throws NOT_FOUND otherwise). */
@@ -21,13 +23,20 @@ const MAX_SUBSCRIPTIONS = 200;
 /**
  * One client connection speaking the DESIGN.md protocol: greeting, subscribe/unsubscribe to a
  * generation or an account (owned by the caller, else refused), a snapshot on subscribe, then
- * job_progress / job_status messages numbered by a per-connection `seq`. Ping/pong drops dead
+ * job_progress / job_status messages numbered by a per-connection `seq` and carrying a `cursor`;
+ * `{subscribe…, since: cursor}` on a new connection first replays, from JetStream, every fact
+ * the client missed after that cursor (none twice), then goes on live. Ping/pong drops dead
  * peers; a client that does not read (buffer over the limit) is dropped rather than buffered.
  */
 export function handleWsConnection(socket: WebSocket, principal: Principal, connectionId: string, deps: WsConnectionDeps): void {
   let seq = 0;
   let alive = true;
   const subscriptions = new Set<string>();
+  // The newest stored position sent on this connection, per stream: the resume cursor it reports.
+  const cursor: Cursor = { TASKS: 0, CONTENT: 0 };
+  // While a resume replays stored facts, live ones wait here so none overtakes the replay.
+  let replaying = 0;
+  const held: StatusEvent[] = [];
   const send = (message: Record<string, unknown>) => {
     if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > deps.maxBufferedBytes) {
@@ -37,7 +46,15 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
     }
     socket.send(JSON.stringify({ ...message, seq: ++seq }));
   };
-  const subscriber: Subscriber = { deliver: (event: StatusEvent) => send(event.message) };
+  const sendStatus = (event: StatusEvent) => {
+    const { stream, seq: at } = event.position;
+    if (at <= cursor[stream]) return; // already sent (a replayed fact seen live again)
+    cursor[stream] = at;
+    send({ ...event.message, cursor: formatCursor(cursor) });
+  };
+  const subscriber: Subscriber = {
+    deliver: (event: StatusEvent) => (replaying > 0 ? held.push(event) : sendStatus(event)),
+  };
 
   const heartbeat = setInterval(() => {
     if (!alive) {
@@ -53,20 +70,34 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
 
   const refuse = (id: unknown, code: string, message: string) => send({ type: 'error', id, error: { code, message } });
 
-  async function subscribe(id: string, kind: 'generation' | 'account') {
+  async function subscribe(id: string, kind: 'generation' | 'account', since?: Cursor) {
     if (subscriptions.has(id)) return send({ type: 'subscribed', id, kind });
     if (subscriptions.size >= MAX_SUBSCRIPTIONS) return refuse(id, 'VALIDATION_FAILED', `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`);
     try {
       // Register before reading the snapshot, so nothing that happens in between is missed.
       deps.registry.add(id, subscriber);
       subscriptions.add(id);
-      if (kind === 'generation') {
-        const view = await deps.getGeneration(principal, id);
-        send({ type: 'subscribed', id, kind });
-        send({ ...generationStatusMessage(view), snapshot: true });
-      } else {
-        await deps.checkAccount(principal, id);
-        send({ type: 'subscribed', id, kind });
+      if (since) replaying++;
+      try {
+        let accountId = id;
+        let snapshot: Record<string, unknown> | undefined;
+        if (kind === 'generation') {
+          const view = await deps.getGeneration(principal, id);
+          accountId = view.accountId;
+          snapshot = { ...generationStatusMessage(view), snapshot: true };
+        } else {
+          await deps.checkAccount(principal, id);
+        }
+        send({ type: 'subscribed', id, kind, ...(since ? { resumed_from: formatCursor(since) } : {}) });
+        if (since) {
+          // What the client missed since its cursor, then whatever arrived live meanwhile.
+          Object.assign(cursor, { TASKS: Math.max(cursor.TASKS, since.TASKS), CONTENT: Math.max(cursor.CONTENT, since.CONTENT) });
+          const missed = await deps.replay(accountId, since, (e) => kind === 'account' || e.generationId === id);
+          for (const e of missed) sendStatus(e);
+        }
+        if (snapshot) send(snapshot);
+      } finally {
+        if (since && --replaying === 0) for (const e of held.splice(0)) sendStatus(e);
       }
     } catch (err) {
       deps.registry.remove(id, subscriber);
@@ -86,13 +117,18 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
       return refuse(null, 'INVALID_JSON', 'message is not a JSON object');
     }
     const target = (key: string) => (typeof msg[key] === 'string' && uuid.test(msg[key] as string) ? (msg[key] as string) : undefined);
+    let since: Cursor | undefined;
+    if ('since' in msg) {
+      since = parseCursor(msg.since);
+      if (!since) return refuse(msg.since, 'VALIDATION_FAILED', 'since must be a cursor this server sent ("<n>-<n>")');
+    }
     if ('subscribe' in msg) {
       const id = target('subscribe');
-      return id ? void subscribe(id, 'generation') : refuse(msg.subscribe, 'VALIDATION_FAILED', 'subscribe needs a generation id (uuid)');
+      return id ? void subscribe(id, 'generation', since) : refuse(msg.subscribe, 'VALIDATION_FAILED', 'subscribe needs a generation id (uuid)');
     }
     if ('subscribe_account' in msg) {
       const id = target('subscribe_account');
-      return id ? void subscribe(id, 'account') : refuse(msg.subscribe_account, 'VALIDATION_FAILED', 'subscribe_account needs an account id (uuid)');
+      return id ? void subscribe(id, 'account', since) : refuse(msg.subscribe_account, 'VALIDATION_FAILED', 'subscribe_account needs an account id (uuid)');
     }
     for (const key of ['unsubscribe', 'unsubscribe_account']) {
       if (key in msg) {

@@ -3,13 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { orchestratorCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
 import { handleWsConnection } from '../live/ws-connection.ts';
+import { replayStatus } from '../live/replay.ts';
+import type { Messaging } from '@reelforge/messaging';
 import type { SubscriptionRegistry } from '../live/subscription-registry.ts';
 import type { Logger } from 'pino';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../http/schemas.ts';
 
 /** `GET /api/v1/ws`: live status. Authenticated like every route (header, or `?token=` for browsers). */
-export function registerWsRoute(app: FastifyInstance, deps: { forward: Forward; registry: SubscriptionRegistry; heartbeatMs: number; maxBufferedBytes: number; log: Logger }): void {
+export function registerWsRoute(app: FastifyInstance, deps: { forward: Forward; messaging: Messaging; registry: SubscriptionRegistry; heartbeatMs: number; maxBufferedBytes: number; log: Logger }): void {
   app.get(
     '/api/v1/ws',
     {
@@ -24,6 +26,7 @@ export function registerWsRoute(app: FastifyInstance, deps: { forward: Forward; 
     const principal = req.principal;
     handleWsConnection(socket, principal, randomUUID(), {
       registry: deps.registry,
+      replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
       heartbeatMs: deps.heartbeatMs,
       maxBufferedBytes: deps.maxBufferedBytes,
       log: deps.log,
