@@ -12,6 +12,8 @@ import { NoQuery } from './http/schemas.ts';
 import { installIdempotency } from './http/idempotency.ts';
 import { installApiDocs, installHttpPlugins, installRateLimit, type HttpPolicy } from './http/platform-plugins.ts';
 import { registerContentRoutes } from './routes/content.ts';
+import { registerSseRoutes } from './routes/sse.ts';
+import { replayStatus } from './live/replay.ts';
 import { createLocalMediaStore, type MediaStore } from '@reelforge/media-store';
 import { createForward, type Forward } from './http/forward.ts';
 import { startStatusFanout } from './live/status-fanout.ts';
@@ -80,6 +82,13 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   registerTaskRoutes(app, deps.forward);
   registerJobRoutes(app, deps.forward);
   registerContentRoutes(app, { forward: deps.forward, store: deps.store });
+  registerSseRoutes(app, {
+    forward: deps.forward,
+    registry: deps.registry,
+    replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
+    heartbeatMs: Math.min(15_000, deps.heartbeatMs),
+    maxBufferedBytes: deps.maxBufferedBytes,
+  });
   registerWsRoute(app, { forward: deps.forward, messaging: deps.messaging, registry: deps.registry, heartbeatMs: deps.heartbeatMs, maxBufferedBytes: deps.maxBufferedBytes, log: deps.log });
   return app;
 }

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import { DomainError, UUID_PATTERN, type GenerationView, type Principal } from '@reelforge/contracts';
 import type { Logger } from 'pino';
+import { createCursorGate } from './cursor-gate.ts';
 import { formatCursor, generationStatusMessage, parseCursor, type Cursor, type StatusEvent } from './status-event.ts';
 import type { Subscriber, SubscriptionRegistry } from './subscription-registry.ts';
 
@@ -32,11 +33,7 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
   let seq = 0;
   let alive = true;
   const subscriptions = new Set<string>();
-  // The newest stored position sent on this connection, per stream: the resume cursor it reports.
-  const cursor: Cursor = { TASKS: 0, CONTENT: 0 };
-  // While a resume replays stored facts, live ones wait here so none overtakes the replay.
-  let replaying = 0;
-  const held: StatusEvent[] = [];
+
   const send = (message: Record<string, unknown>) => {
     if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > deps.maxBufferedBytes) {
@@ -46,15 +43,8 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
     }
     socket.send(JSON.stringify({ ...message, seq: ++seq }));
   };
-  const sendStatus = (event: StatusEvent) => {
-    const { stream, seq: at } = event.position;
-    if (at <= cursor[stream]) return; // already sent (a replayed fact seen live again)
-    cursor[stream] = at;
-    send({ ...event.message, cursor: formatCursor(cursor) });
-  };
-  const subscriber: Subscriber = {
-    deliver: (event: StatusEvent) => (replaying > 0 ? held.push(event) : sendStatus(event)),
-  };
+  const gate = createCursorGate((event, cursor) => send({ ...event.message, cursor }));
+  const subscriber: Subscriber = { deliver: gate.deliver };
 
   const heartbeat = setInterval(() => {
     if (!alive) {
@@ -77,7 +67,7 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
       // Register before reading the snapshot, so nothing that happens in between is missed.
       deps.registry.add(id, subscriber);
       subscriptions.add(id);
-      if (since) replaying++;
+      if (since) gate.beginResume(since);
       try {
         let accountId = id;
         let snapshot: Record<string, unknown> | undefined;
@@ -89,15 +79,11 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
           await deps.checkAccount(principal, id);
         }
         send({ type: 'subscribed', id, kind, ...(since ? { resumed_from: formatCursor(since) } : {}) });
-        if (since) {
-          // What the client missed since its cursor, then whatever arrived live meanwhile.
-          Object.assign(cursor, { TASKS: Math.max(cursor.TASKS, since.TASKS), CONTENT: Math.max(cursor.CONTENT, since.CONTENT) });
-          const missed = await deps.replay(accountId, since, (e) => kind === 'account' || e.generationId === id);
-          for (const e of missed) sendStatus(e);
-        }
+        // What the client missed since its cursor; what arrived live meanwhile follows.
+        if (since) gate.replayed(await deps.replay(accountId, since, (e) => kind === 'account' || e.generationId === id));
         if (snapshot) send(snapshot);
       } finally {
-        if (since && --replaying === 0) for (const e of held.splice(0)) sendStatus(e);
+        if (since) gate.endResume();
       }
     } catch (err) {
       deps.registry.remove(id, subscriber);

@@ -59,4 +59,57 @@ describe('WebSocket resume', () => {
     expect(await bad.waitFor('refusal', (m) => m.type === 'error')).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
     bad.close();
   });
+
+  it('serves a task as Server-Sent Events and resumes from Last-Event-ID', async () => {
+    const { bearer, api, account } = await newTenant(stack, 'tenant-sse', [files.url('a.mp4')]);
+    const watch = await watchAccount(stack, bearer, account.id);
+    const { generation } = (await (await api.startGeneration(account.id, { type: 'sse', options: { width: 360, preset: 'ultrafast', maxDurationSeconds: 1 } })).json()) as StartedGeneration;
+    const taskId = generation.taskIds[0]!;
+    // The task is the repurposer's once it has taken the job.
+    await watch.waitFor('task taken', (m) => m.type === 'job_status' && m.job_id === taskId);
+    watch.close();
+    const read = async (lastEventId: string | undefined, until: (e: { id: string; event: string; data: Record<string, unknown> }) => boolean) => {
+      const controller = new AbortController();
+      const res = await fetch(`${stack.gatewayUrl}/api/v1/tasks/${taskId}/events`, { headers: { authorization: `Bearer ${bearer}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: controller.signal });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/event-stream');
+      const events: { id: string; event: string; data: Record<string, unknown> }[] = [];
+      const decoder = new TextDecoder();
+      const reader = res.body!.getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return events;
+        buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+          const data = field('data');
+          if (!data) continue;
+          const e = { id: field('id')!, event: field('event')!, data: JSON.parse(data) as Record<string, unknown> };
+          events.push(e);
+          if (until(e)) {
+            await reader.cancel().catch(() => undefined);
+            controller.abort();
+            return events;
+          }
+        }
+      }
+    };
+    const done = (e: { event: string; data: Record<string, unknown> }) => e.event === 'job_status' && (e.data.status as { status: string }).status === 'completed';
+    // First connection: drop after the first event.
+    const first = await read(undefined, () => true);
+    expect(first[0]!.data.job_id).toBe(taskId);
+    // Reconnect with its id: the rest up to the task's completion, nothing already seen.
+    const rest = await read(first[0]!.id, done);
+    expect(rest.some(done)).toBe(true);
+    const ids = [first[0]!.data.event_id, ...rest.map((e) => e.data.event_id)];
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(rest.every((e) => e.data.job_id === taskId)).toBe(true);
+    // Another tenant cannot open the stream.
+    const stranger = await fetch(`${stack.gatewayUrl}/api/v1/tasks/${taskId}/events`, { headers: { authorization: `Bearer ${await stack.bearer('sse-stranger')}` } });
+    expect(stranger.status).toBe(404);
+  });
 });

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
+import type { Forward } from '../http/forward.ts';
+import { IdParam, errorResponses } from '../http/schemas.ts';
+import { ownedAccountIds } from '../http/scope.ts';
+import { streamStatus, type SseDeps } from '../live/sse-stream.ts';
+
+const Stream = { 200: Type.String({ description: 'text/event-stream: `id:` is the resume cursor (send it back as `Last-Event-ID`)' }), ...errorResponses };
+
+/** Server-Sent Events twins of the WebSocket: one task, or a whole account. */
+export function registerSseRoutes(app: FastifyInstance, deps: SseDeps & { forward: Forward }): void {
+  app.get(
+    '/api/v1/events',
+    { schema: { querystring: Type.Object({ account_id: Type.String({ format: 'uuid' }) }, { additionalProperties: false }), response: Stream } },
+    async (req, reply) => {
+      const accountId = (req.query as { account_id: string }).account_id;
+      await deps.forward(orchestratorCommands.getAccount, { principal: req.principal, accountId }); // 404 unless the caller's
+      await streamStatus(req, reply, deps, { id: accountId, accountId, keep: () => true });
+    },
+  );
+  app.get('/api/v1/tasks/:taskId/events', { schema: { params: IdParam('taskId'), response: Stream } }, async (req, reply) => {
+    const { taskId } = req.params as { taskId: string };
+    const task = await deps.forward(repurposerCommands.getTask, { accountIds: await ownedAccountIds(deps.forward, req.principal), taskId });
+    await streamStatus(req, reply, deps, { id: taskId, accountId: task.accountId, keep: (e) => e.taskId === taskId });
+  });
+}
