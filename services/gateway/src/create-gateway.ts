@@ -5,6 +5,8 @@ import type { Messaging } from '@reelforge/messaging';
 import type { MikroORM } from '@reelforge/persistence';
 import type { Platform, ReadinessCheck } from '@reelforge/service-kit';
 import { installAuth } from './auth/auth-hook.ts';
+import { createApiKeys, verifyBearer } from './auth/api-keys.ts';
+import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { createTokenVerifier, type VerifyToken } from './auth/verify-token.ts';
 import type { GatewayConfig } from './config.ts';
 import { installErrorHandler } from './http/error-handler.ts';
@@ -72,7 +74,8 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   installErrorHandler(app);
   await installHttpPlugins(app, deps.policy);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  installAuth(app, deps.verifyToken);
+  const apiKeys = createApiKeys({ orm: deps.orm, schema: deps.schema });
+  installAuth(app, verifyBearer(deps.verifyToken, apiKeys));
   await installRateLimit(app, deps.policy);
   installIdempotency(app, { orm: deps.orm, schema: deps.schema });
   await installApiDocs(app);
@@ -81,6 +84,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   registerGenerationRoutes(app, deps.forward);
   registerTaskRoutes(app, deps.forward);
   registerJobRoutes(app, deps.forward);
+  registerApiKeyRoutes(app, apiKeys);
   registerContentRoutes(app, { forward: deps.forward, store: deps.store });
   registerSseRoutes(app, {
     forward: deps.forward,

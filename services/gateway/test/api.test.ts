@@ -97,6 +97,30 @@ describe('gateway API', () => {
     expect(await stack.sql('orchestrator', 'select id from $schema.generations where account_id = ?', [account.id])).toHaveLength(1);
   });
 
+  it('issues API keys that act as their maker, shows the secret once, and revokes them', async () => {
+    const api = apiClient(stack.gatewayUrl, alice);
+    const created = await api.post('/api/v1/api-keys', { name: 'ci bot' });
+    expect(created.status).toBe(201);
+    const { id, key } = (await created.json()) as { id: string; key: string };
+    expect(key).toMatch(/^rf_[A-Za-z0-9_-]{43}$/);
+    // The key sees exactly what alice sees.
+    const viaKey = (await (await apiClient(stack.gatewayUrl, key).call('/api/v1/accounts')).json()) as { items: { id: string }[] };
+    expect(viaKey.items.map((a) => a.id)).toContain(aliceAccount.id);
+    // Only a hash is stored, and listing never shows the secret.
+    const listed = await (await api.call('/api/v1/api-keys')).text();
+    expect(listed).toContain(id);
+    expect(listed).not.toContain(key);
+    const [stored] = await stack.sql<{ key_hash: string }>('gateway', 'select key_hash from $schema.api_keys where id = ?', [id]);
+    expect(stored!.key_hash).not.toContain(key.slice(3));
+    // Another tenant cannot revoke it; its owner can, and then it stops working.
+    expect((await apiClient(stack.gatewayUrl, bob).call(`/api/v1/api-keys/${id}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await api.call(`/api/v1/api-keys/${id}`, { method: 'DELETE' })).status).toBe(204);
+    const revoked = await apiClient(stack.gatewayUrl, key).call('/api/v1/accounts');
+    expect(revoked.status).toBe(401);
+    expect(await revoked.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED', message: 'API key is invalid or revoked' } });
+    expect((await apiClient(stack.gatewayUrl, `rf_${'A'.repeat(43)}`).call('/api/v1/accounts')).status).toBe(401);
+  });
+
   it('hides one tenant from another: 404, never 403', async () => {
     for (const [path, init] of [
       [`/api/v1/accounts/${aliceAccount.id}`, {}],
