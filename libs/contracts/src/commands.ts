@@ -44,8 +44,15 @@ export const CreateAccountBody = Type.Object({
   autoGenerateHour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23 })),
 }, { additionalProperties: false });
 
-export const RegisterSourceBody = Type.Object({
-  url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }),
+/** The public body of `POST /accounts/:id/sources`: an http(s) URL, or an upload of the caller's. */
+export const RegisterSourceBody = Type.Union([
+  Type.Object({ url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }) }, { additionalProperties: false }),
+  Type.Object({ uploadId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+]);
+
+/** What the orchestrator records: an http(s) URL, or `media:<key>` for a file already in the media store. */
+export const SourceLocation = Type.Object({
+  url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^(https?://|media:uploads/)' }),
 }, { additionalProperties: false });
 
 export const StartGenerationBody = Type.Object({
@@ -75,7 +82,7 @@ export const orchestratorCommands = {
   createAccount: command('cmd.orchestrator.accounts.create', Type.Object({ principal: Principal, body: CreateAccountBody }), AccountView),
   getAccount: command('cmd.orchestrator.accounts.get', Type.Object({ principal: Principal, accountId: Uuid }), AccountView),
   listAccounts: command('cmd.orchestrator.accounts.list', Type.Object({ principal: Principal }), Type.Object({ items: Type.Array(AccountView) })),
-  registerSource: command('cmd.orchestrator.sources.register', Type.Object({ principal: Principal, accountId: Uuid, body: RegisterSourceBody }), SourceView),
+  registerSource: command('cmd.orchestrator.sources.register', Type.Object({ principal: Principal, accountId: Uuid, body: SourceLocation }), SourceView),
   startGeneration: command(
     'cmd.orchestrator.generations.start',
     Type.Object({ principal: Principal, accountId: Uuid, body: StartGenerationBody }),

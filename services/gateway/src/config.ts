@@ -14,6 +14,9 @@ export const configSpec = {
   COMMAND_TIMEOUT: env.durationMs('ms', '5s'),
   /** The media store's root (shared with the repurposer): clips are streamed from here. */
   MEDIA_ROOT: env.string(join(process.cwd(), '.data', 'media')),
+  /** Largest accepted upload, in bytes (2 GiB). */
+  MAX_UPLOAD_BYTES: env.int(2 * 1024 ** 3, 1),
+  FFPROBE_PATH: env.string('ffprobe'),
   /** Origins allowed by CORS (comma-separated); empty = no cross-origin access. */
   CORS_ORIGINS: env.list([]),
   /** Requests per minute per principal (per IP for unauthenticated calls). */

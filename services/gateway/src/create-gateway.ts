@@ -15,6 +15,9 @@ import { installIdempotency } from './http/idempotency.ts';
 import { installApiDocs, installHttpPlugins, installRateLimit, type HttpPolicy } from './http/platform-plugins.ts';
 import { registerContentRoutes } from './routes/content.ts';
 import { registerSseRoutes } from './routes/sse.ts';
+import { registerUploadRoutes } from './routes/uploads.ts';
+import { createUploads } from './uploads/uploads.ts';
+import multipart from '@fastify/multipart';
 import { replayStatus } from './live/replay.ts';
 import { createLocalMediaStore, type MediaStore } from '@reelforge/media-store';
 import { createForward, type Forward } from './http/forward.ts';
@@ -80,7 +83,10 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   installIdempotency(app, { orm: deps.orm, schema: deps.schema });
   await installApiDocs(app);
   registerHealthRoutes(app, deps.checks);
-  registerAccountRoutes(app, deps.forward, { allowPrivate: deps.policy.sourceUrlAllowPrivate });
+  const uploads = createUploads({ orm: deps.orm, schema: deps.schema, store: deps.store, ffprobePath: deps.policy.ffprobePath });
+  await app.register(multipart);
+  registerAccountRoutes(app, deps.forward, { allowPrivate: deps.policy.sourceUrlAllowPrivate }, uploads);
+  registerUploadRoutes(app, { uploads, maxBytes: deps.policy.maxUploadBytes });
   registerGenerationRoutes(app, deps.forward);
   registerTaskRoutes(app, deps.forward);
   registerJobRoutes(app, deps.forward);
@@ -106,7 +112,7 @@ export async function createGateway(platform: Platform, config: GatewayConfig): 
     log: platform.log,
     messaging: platform.messaging,
     store: createLocalMediaStore(config.MEDIA_ROOT),
-    policy: { corsOrigins: [...config.CORS_ORIGINS], rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, sourceUrlAllowPrivate: config.SOURCE_URL_ALLOW_PRIVATE },
+    policy: { corsOrigins: [...config.CORS_ORIGINS], rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, sourceUrlAllowPrivate: config.SOURCE_URL_ALLOW_PRIVATE, maxUploadBytes: config.MAX_UPLOAD_BYTES, ffprobePath: config.FFPROBE_PATH },
     orm: platform.orm,
     schema: platform.schema,
     forward: createForward(platform.messaging, config.COMMAND_TIMEOUT),

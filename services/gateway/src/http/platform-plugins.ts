@@ -12,6 +12,8 @@ export interface HttpPolicy {
   rateLimitPerMinute: number;
   /** Accept source URLs that resolve to private or loopback addresses (local development). */
   sourceUrlAllowPrivate: boolean;
+  maxUploadBytes: number;
+  ffprobePath: string;
 }
 
 /** Security headers, CORS and the OpenAPI document: registered before any route. */

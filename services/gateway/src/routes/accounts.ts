@@ -3,9 +3,10 @@ import { Type } from '@sinclair/typebox';
 import { sourceUrlProblem } from '@reelforge/net-policy';
 import { AccountView, DomainError, CreateAccountBody, RegisterSourceBody, SourceView, UpdateAccountBody, orchestratorCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
+import type { Uploads } from '../uploads/uploads.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 
-export function registerAccountRoutes(app: FastifyInstance, forward: Forward, sourcePolicy: { allowPrivate: boolean }): void {
+export function registerAccountRoutes(app: FastifyInstance, forward: Forward, sourcePolicy: { allowPrivate: boolean }, uploads: Uploads): void {
   app.post('/api/v1/accounts', { schema: { body: CreateAccountBody, response: { 201: AccountView, ...errorResponses } } }, async (req, reply) => {
     const account = await forward(orchestratorCommands.createAccount, { principal: req.principal, body: req.body as typeof CreateAccountBody.static });
     return reply.status(201).send(account);
@@ -19,9 +20,16 @@ export function registerAccountRoutes(app: FastifyInstance, forward: Forward, so
   });
   app.post('/api/v1/accounts/:accountId/sources', { schema: { params: IdParam('accountId'), body: RegisterSourceBody, response: { 201: SourceView, 422: ErrorResponse, ...errorResponses } } }, async (req, reply) => {
     const { accountId } = req.params as { accountId: string };
-    const problem = await sourceUrlProblem((req.body as { url: string }).url, sourcePolicy);
-    if (problem) throw new DomainError('UNPROCESSABLE', `source URL refused: ${problem}`, { field: 'body/url' });
-    const source = await forward(orchestratorCommands.registerSource, { principal: req.principal, accountId, body: req.body as typeof RegisterSourceBody.static });
+    const body = req.body as typeof RegisterSourceBody.static;
+    let url: string;
+    if ('uploadId' in body) {
+      url = await uploads.locate(req.principal, body.uploadId);
+    } else {
+      const problem = await sourceUrlProblem(body.url, sourcePolicy);
+      if (problem) throw new DomainError('UNPROCESSABLE', `source URL refused: ${problem}`, { field: 'body/url' });
+      url = body.url;
+    }
+    const source = await forward(orchestratorCommands.registerSource, { principal: req.principal, accountId, body: { url } });
     return reply.status(201).send(source);
   });
   app.patch('/api/v1/accounts/:accountId', { schema: { params: IdParam('accountId'), body: UpdateAccountBody, response: { 200: AccountView, 422: ErrorResponse, ...errorResponses } } }, async (req) => {

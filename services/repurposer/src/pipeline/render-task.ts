@@ -1,4 +1,6 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
+import { PermanentError } from '@reelforge/messaging';
+import { TaskErrorCodes } from './errors.ts';
 import { join } from 'node:path';
 import { outputSize, type RenderJobRequested } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
@@ -17,6 +19,16 @@ export interface PipelineDeps {
   fetchLimits: FetchLimits;
   maxSourceSeconds: number;
   maxSourcePixels: number;
+}
+
+/** An uploaded source is already in the media store: copy it into the task's scratch directory. */
+async function copyFromStore(store: MediaStore, key: string, dest: string): Promise<{ bytes: number }> {
+  try {
+    await copyFile(store.pathOf(key), dest);
+  } catch (err) {
+    throw new PermanentError(TaskErrorCodes.SOURCE_UNAVAILABLE, 'the uploaded source is no longer in the media store', { cause: err });
+  }
+  return { bytes: (await stat(dest)).size };
 }
 
 /** The render stage as the handler sees it: a job in, stored clips out. */
@@ -42,7 +54,9 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
   try {
     report('downloading', span('downloading', 0), 'downloading the source');
     const source = join(work, 'source');
-    const { bytes } = await fetchSource(job.data.sourceUrl, source, deps.fetchLimits, signal);
+    const { bytes } = job.data.sourceUrl.startsWith('media:')
+      ? await copyFromStore(deps.store, job.data.sourceUrl.slice('media:'.length), source)
+      : await fetchSource(job.data.sourceUrl, source, deps.fetchLimits, signal);
     report('probing', span('probing', 0), `downloaded ${bytes} bytes; probing`);
     const probe = await probeSource(deps.ffprobePath, source, { maxDurationSeconds: deps.maxSourceSeconds, maxPixels: deps.maxSourcePixels });
 
