@@ -2,7 +2,7 @@ import { DomainError, makeEnvelope, subjects, type GenerationView, type Principa
 import { enqueueOutbox, type EntityManager } from '@reelforge/persistence';
 import { findOwnedAccount } from '../accounts/account-commands.ts';
 import { loadGenerationView } from './generation-view.ts';
-import { OPEN_STATUSES, settleGeneration } from './settle-generation.ts';
+import { isOpen, settleGeneration } from './settle-generation.ts';
 
 /**
  * Asks for a generation's cancel: records it and sends the repurposer one cancel request (through
@@ -19,7 +19,7 @@ export function createCancelGeneration(deps: { fork: () => EntityManager; schema
       await findOwnedAccount(tx, req.principal, gen.account_id).catch(() => {
         throw new DomainError('NOT_FOUND', `generation ${req.generationId} not found`);
       });
-      if (OPEN_STATUSES.includes(gen.status as never)) {
+      if (isOpen(gen.status)) {
         await tx.execute(`update ${s}.generations set cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now() where id = ?`, [req.generationId]);
         const open = await tx.execute<{ task_id: string }[]>(`select task_id from ${s}.generation_tasks where generation_id = ? and status in ('queued', 'processing')`, [req.generationId]);
         const taskIds = open.map((t) => t.task_id);

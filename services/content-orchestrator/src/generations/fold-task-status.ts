@@ -1,7 +1,7 @@
 import type { TaskStatusChanged } from '@reelforge/contracts';
 import { claimInbox, type EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
-import { OPEN_STATUSES, settleGeneration } from './settle-generation.ts';
+import { isOpen, settleGeneration } from './settle-generation.ts';
 
 export { generationStatusOf } from './settle-generation.ts';
 
@@ -41,10 +41,10 @@ export async function foldTaskStatus(em: EntityManager, event: TaskStatusChanged
     const [gen] = await tx.execute<{ status: string }[]>(`select status from ${s}.generations where id = ? for update`, [task.generation_id]);
     const [current] = await tx.execute<{ status: string; series: number }[]>(`select status, series from ${s}.generation_tasks where task_id = ?`, [taskId]);
     if (!gen || !current || !isNewer(current, { status, series })) return false;
-    if (!OPEN_STATUSES.includes(gen.status as never) && series <= current.series) return false;
+    if (!isOpen(gen.status) && series <= current.series) return false;
     await tx.execute(`update ${s}.generation_tasks set status = ?, series = ?, error_code = ?, updated_at = now() where task_id = ?`, [status, series, event.data.error?.code ?? null, taskId]);
     const settled = await settleGeneration(tx, deps.schema, deps.service, task.generation_id);
-    if (!OPEN_STATUSES.includes(settled.status)) log.info({ generationId: task.generation_id, status: settled.status, counts: settled.counts }, 'generation finished');
+    if (!isOpen(settled.status)) log.info({ generationId: task.generation_id, status: settled.status, counts: settled.counts }, 'generation finished');
     return true;
   });
   if (changed) deps.afterCommit();

@@ -16,6 +16,9 @@ export function generationStatusOf(counts: Record<string, number>, total: number
 
 export const OPEN_STATUSES: readonly GenerationStatus[] = ['queuing', 'processing'];
 
+/** Whether a generation in this status still runs (a raw status string from the database). */
+export const isOpen = (status: string): boolean => (OPEN_STATUSES as readonly string[]).includes(status);
+
 /**
  * Recomputes a generation's counters and status from its tasks' states, in the caller's
  * transaction (which must hold the generation's row lock). When every task is terminal it closes
@@ -29,7 +32,7 @@ export async function settleGeneration(tx: EntityManager, schema: string, servic
   const rows = await tx.execute<{ status: string; n: string }[]>(`select status, count(*) as n from ${s}.generation_tasks where generation_id = ? group by status`, [generationId]);
   const counts: Record<string, number> = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   const status = generationStatusOf(counts, gen.total_requested, gen.cancel_requested_at !== null);
-  const finished = !OPEN_STATUSES.includes(status);
+  const finished = !isOpen(status);
   await tx.execute(
     `update ${s}.generations set status = ?, queued = ?, processing = ?, completed = ?, failed = ?, cancelled = ?, updated_at = now(), finished_at = ${finished ? 'coalesce(finished_at, now())' : 'null'} where id = ?`,
     [status, counts.queued ?? 0, counts.processing ?? 0, counts.completed ?? 0, counts.failed ?? 0, counts.cancelled ?? 0, generationId],

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -37,7 +37,7 @@ export function createUploads(deps: { orm: MikroORM; schema: string; store: Medi
         const video = await sniffVideo(deps.ffprobePath, tmp);
         if (!video) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'the file is not a video that can be read (checked by its content, not its name)');
         await rename(tmp, target);
-        const { size } = await import('node:fs/promises').then((fs) => fs.stat(target));
+        const { size } = await stat(target);
         const [row] = await deps.orm.em.fork().execute<{ created_at: Date }[]>(
           `insert into ${t} (id, principal_id, media_key, size_bytes, duration_seconds, width, height) values (?, ?, ?, ?, ?, ?, ?) returning created_at`,
           [id, principal.id, key, size, video.durationSeconds, video.width, video.height],
