@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { GenerationCounters, GenerationView } from './events.ts';
-import { RenderOptions } from './render-options.ts';
+import { PublicRenderOptions, RenderOptions } from './render-options.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 
@@ -32,6 +32,7 @@ export const SourceView = Type.Object({
   id: Uuid,
   accountId: Uuid,
   url: Type.String(),
+  captionsUrl: Type.Union([Type.String(), Type.Null()]),
   state: Type.Union(['available', 'reserved', 'used', 'failed'].map((s) => Type.Literal(s))),
   createdAt: Type.String({ format: 'date-time' }),
 });
@@ -45,21 +46,26 @@ export const CreateAccountBody = Type.Object({
 }, { additionalProperties: false });
 
 /** The public body of `POST /accounts/:id/sources`: an http(s) URL, or an upload of the caller's. */
+const CaptionsUrl = Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://', description: 'Captions for this video, SRT or WebVTT: burned into its clips.' });
 export const RegisterSourceBody = Type.Union([
-  Type.Object({ url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }) }, { additionalProperties: false }),
-  Type.Object({ uploadId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+  Type.Object({ url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }), captionsUrl: Type.Optional(CaptionsUrl) }, { additionalProperties: false }),
+  Type.Object({ uploadId: Type.String({ format: 'uuid' }), captionsUrl: Type.Optional(CaptionsUrl) }, { additionalProperties: false }),
 ]);
 
 /** What the orchestrator records: an http(s) URL, or `media:<key>` for a file already in the media store. */
 export const SourceLocation = Type.Object({
   url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^(https?://|media:uploads/)' }),
+  captionsUrl: Type.Optional(CaptionsUrl),
 }, { additionalProperties: false });
 
-export const StartGenerationBody = Type.Object({
+const generationFields = {
   type: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_-]*$' }),
   count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-  options: Type.Optional(RenderOptions),
-}, { additionalProperties: false });
+};
+/** A generation as a client asks for it. */
+export const StartGenerationBody = Type.Object({ ...generationFields, options: Type.Optional(PublicRenderOptions) }, { additionalProperties: false });
+/** The same after the gateway resolved upload ids (the logo's) to media-store locations. */
+export const ResolvedGenerationBody = Type.Object({ ...generationFields, options: Type.Optional(RenderOptions) }, { additionalProperties: false });
 
 export const UpdateAccountBody = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -85,7 +91,7 @@ export const orchestratorCommands = {
   registerSource: command('cmd.orchestrator.sources.register', Type.Object({ principal: Principal, accountId: Uuid, body: SourceLocation }), SourceView),
   startGeneration: command(
     'cmd.orchestrator.generations.start',
-    Type.Object({ principal: Principal, accountId: Uuid, body: StartGenerationBody }),
+    Type.Object({ principal: Principal, accountId: Uuid, body: ResolvedGenerationBody }),
     Type.Object({ generation: GenerationView, shortBy: Type.Integer({ minimum: 0 }) }),
   ),
   getGeneration: command('cmd.orchestrator.generations.get', Type.Object({ principal: Principal, generationId: Uuid }), GenerationView),
@@ -137,6 +143,14 @@ export const ContentView = Type.Object({
   width: Type.Integer(),
   height: Type.Integer(),
   checksumSha256: Type.String(),
+  /** The source spans this clip was cut from (several when joined with a transition). */
+  segment: Type.Array(Type.Object({ start: Type.Number(), end: Type.Number() })),
+  /** The analysis score (null for segments the caller chose) and why the segment was picked. */
+  score: Type.Union([Type.Number(), Type.Null()]),
+  reason: Type.String(),
+  captioned: Type.Boolean(),
+  title: Type.Union([Type.String(), Type.Null()]),
+  hasThumbnail: Type.Boolean(),
   createdAt: Type.String({ format: 'date-time' }),
 });
 export type ContentView = Static<typeof ContentView>;
@@ -154,6 +168,12 @@ export const repurposerCommands = {
     'cmd.repurposer.content.list',
     Type.Object({ ...Scope, accountId: Type.Optional(Uuid), taskId: Type.Optional(Uuid), ...Page }),
     Type.Object({ items: Type.Array(ContentView), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+  ),
+  /** What fontconfig on the render workers can really draw (title and caption fonts must be one of these). */
+  listFonts: command(
+    'cmd.repurposer.fonts.list',
+    Type.Object({}),
+    Type.Object({ defaultFamily: Type.String(), items: Type.Array(Type.Object({ family: Type.String(), styles: Type.Array(Type.String()) })) }),
   ),
   getContent: command('cmd.repurposer.content.get', Type.Object({ ...Scope, contentId: Uuid }), ContentView),
   /** Where a clip's bytes are in the media store (for the gateway's streaming route; never shown to clients). */

@@ -14,6 +14,8 @@ export const RenderJobRequested = envelopeOf(
     /** The library source the orchestrator reserved; null for a task started on a bare URL. */
     sourceId: Type.Union([Uuid, Type.Null()]),
     sourceUrl: Type.String({ minLength: 1, maxLength: 4096 }),
+    /** SRT or WebVTT captions supplied with the source (absent in jobs from before captions existed). */
+    captionsUrl: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()])),
     contentType: Type.String({ minLength: 1, maxLength: 64 }),
     options: RenderOptions,
   }, { additionalProperties: false }),

@@ -24,6 +24,7 @@ import { createForward, type Forward } from './http/forward.ts';
 import { startStatusFanout } from './live/status-fanout.ts';
 import { createSubscriptionRegistry, type SubscriptionRegistry } from './live/subscription-registry.ts';
 import { registerAccountRoutes } from './routes/accounts.ts';
+import { registerCatalogueRoutes } from './routes/catalogue.ts';
 import { registerGenerationRoutes } from './routes/generations.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
@@ -87,7 +88,8 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   await app.register(multipart);
   registerAccountRoutes(app, deps.forward, { allowPrivate: deps.policy.sourceUrlAllowPrivate }, uploads);
   registerUploadRoutes(app, { uploads, maxBytes: deps.policy.maxUploadBytes });
-  registerGenerationRoutes(app, deps.forward);
+  registerGenerationRoutes(app, deps.forward, uploads);
+  registerCatalogueRoutes(app, deps.forward);
   registerTaskRoutes(app, deps.forward);
   registerJobRoutes(app, deps.forward);
   registerApiKeyRoutes(app, apiKeys);

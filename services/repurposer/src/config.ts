@@ -23,6 +23,8 @@ export const configSpec = {
   /** `noop` skips fetch and ffmpeg (a task completes with no clip): for measuring the control plane alone. */
   RENDER_STAGE: env.oneOf(['ffmpeg', 'noop'] as const, 'ffmpeg'),
   MAX_SOURCE_BYTES: env.int(2 * 1024 ** 3, 1),
+  /** Sources above this many pixels per frame are refused (default: 4K DCI, 4096×2160). */
+  MAX_SOURCE_PIXELS: env.int(4096 * 2160, 1),
   SOURCE_FETCH_TIMEOUT: env.durationMs('s', '10m'),
 };
 

@@ -1,4 +1,4 @@
-import { CancelRequested, DomainError, RenderJobRequested, STREAMS, filters, repurposerCommands } from '@reelforge/contracts';
+import { CancelRequested, DEFAULT_FONT_FAMILY, DomainError, RenderJobRequested, STREAMS, filters, repurposerCommands } from '@reelforge/contracts';
 import { ensureConsumer, ensureStream, publishEvent, serveCommand, startConsumer } from '@reelforge/messaging';
 import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
@@ -8,6 +8,8 @@ import { createCancelRequestHandler } from './handlers/cancel-request.ts';
 import { createRenderJobDeadLetterHandler, createRenderJobHandler } from './handlers/render-job.ts';
 import { createLocalMediaStore } from '@reelforge/media-store';
 import { noopRender, renderTask, type PipelineDeps } from './pipeline/render-task.ts';
+import { createSuppliedCaptionsTranscriber } from './captions/transcriber.ts';
+import { loadFontCatalog } from './fonts/font-catalog.ts';
 import { createRunningTasks } from './tasks/running-tasks.ts';
 import { createTaskQueries } from './tasks/task-queries.ts';
 import { createTaskStore } from './tasks/task-store.ts';
@@ -29,6 +31,7 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
 
   const store = createLocalMediaStore(config.MEDIA_ROOT);
   const content = createContentQueries({ orm, schema, store });
+  const fonts = await loadFontCatalog();
   const pipeline: PipelineDeps = {
     ffmpegPath: config.FFMPEG_PATH,
     ffprobePath: config.FFPROBE_PATH,
@@ -37,7 +40,10 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     store,
     fetchLimits: { maxBytes: config.MAX_SOURCE_BYTES, timeoutMs: config.SOURCE_FETCH_TIMEOUT, maxRedirects: 5, allowPrivate: config.SOURCE_URL_ALLOW_PRIVATE },
     maxSourceSeconds: 4 * 3600,
-    maxSourcePixels: 4096 * 2160,
+    maxSourcePixels: config.MAX_SOURCE_PIXELS,
+    minSourceSeconds: 1,
+    fonts,
+    transcriber: createSuppliedCaptionsTranscriber(),
   };
   const handler = createRenderJobHandler({
     m,
@@ -54,6 +60,7 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     serveCommand(m, repurposerCommands.taskStats, (req) => queries.stats(req.accountIds), deps),
     serveCommand(m, repurposerCommands.listContent, content.list, deps),
     serveCommand(m, repurposerCommands.getContent, content.get, deps),
+    serveCommand(m, repurposerCommands.listFonts, async () => ({ defaultFamily: DEFAULT_FONT_FAMILY, items: fonts.families() }), deps),
     serveCommand(m, repurposerCommands.locateContent, content.locate, deps),
     serveCommand(m, repurposerCommands.taskStates, async (req) => ({ states: await queries.states(req.taskIds) }), deps),
     serveCommand(

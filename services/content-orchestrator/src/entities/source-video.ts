@@ -8,6 +8,7 @@ export const SourceVideo = defineEntity({
     id: p.uuid().primary(),
     accountId: p.uuid(),
     url: p.text(),
+    captionsUrl: p.text().nullable(),
     state: p.string(),
     generationId: p.uuid().nullable(),
     createdAt: p.datetime(),

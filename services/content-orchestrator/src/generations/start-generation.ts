@@ -49,8 +49,8 @@ export function createStartGeneration(deps: StartGenerationDeps) {
         const [holder] = await em.execute<{ generation_id: string }[]>(`select generation_id from ${s}.generation_locks where account_id = ? and content_type = ?`, [req.accountId, req.body.type]);
         throw new DomainError('GENERATION_LOCKED', `a ${req.body.type} generation is already running for this account`, { generationId: holder?.generation_id ?? null });
       }
-      const sources = await em.execute<{ id: string; url: string }[]>(
-        `select id, url from ${s}.source_videos where account_id = ? and state = 'available' order by created_at, id limit ? for update skip locked`,
+      const sources = await em.execute<{ id: string; url: string; captions_url: string | null }[]>(
+        `select id, url, captions_url from ${s}.source_videos where account_id = ? and state = 'available' order by created_at, id limit ? for update skip locked`,
         [req.accountId, count],
       );
       if (sources.length === 0) throw new DomainError('NO_SOURCES_AVAILABLE', 'the account has no available source videos', { requested: count });
@@ -64,6 +64,7 @@ export function createStartGeneration(deps: StartGenerationDeps) {
           generationId,
           sourceId: source.id,
           sourceUrl: source.url,
+          captionsUrl: source.captions_url,
           contentType: req.body.type,
           options,
         });

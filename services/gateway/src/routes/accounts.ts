@@ -29,7 +29,12 @@ export function registerAccountRoutes(app: FastifyInstance, forward: Forward, so
       if (problem) throw new DomainError('UNPROCESSABLE', `source URL refused: ${problem}`, { field: 'body/url' });
       url = body.url;
     }
-    const source = await forward(orchestratorCommands.registerSource, { principal: req.principal, accountId, body: { url } });
+    if (body.captionsUrl) {
+      const problem = await sourceUrlProblem(body.captionsUrl, sourcePolicy);
+      if (problem) throw new DomainError('UNPROCESSABLE', `captions URL refused: ${problem}`, { field: 'body/captionsUrl' });
+    }
+    const location = body.captionsUrl ? { url, captionsUrl: body.captionsUrl } : { url };
+    const source = await forward(orchestratorCommands.registerSource, { principal: req.principal, accountId, body: location });
     return reply.status(201).send(source);
   });
   app.patch('/api/v1/accounts/:accountId', { schema: { params: IdParam('accountId'), body: UpdateAccountBody, response: { 200: AccountView, 422: ErrorResponse, ...errorResponses } } }, async (req) => {

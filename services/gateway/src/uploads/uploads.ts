@@ -48,10 +48,10 @@ export function createUploads(deps: { orm: MikroORM; schema: string; store: Medi
         throw err;
       }
     },
-    /** The media location of one of the principal's uploads. */
-    async locate(principal: Principal, uploadId: string): Promise<string> {
+    /** The media location of one of the principal's uploads; `field` names it when it came in a body (then it's a 422). */
+    async locate(principal: Principal, uploadId: string, field?: string): Promise<string> {
       const [row] = await deps.orm.em.fork().execute<{ media_key: string }[]>(`select media_key from ${t} where id = ? and principal_id = ?`, [uploadId, principal.id]);
-      if (!row) throw new DomainError('NOT_FOUND', `upload ${uploadId} not found`);
+      if (!row) throw field ? new DomainError('UNPROCESSABLE', `upload ${uploadId} not found`, { field }) : new DomainError('NOT_FOUND', `upload ${uploadId} not found`);
       return `media:${row.media_key}`;
     },
   };

@@ -14,6 +14,12 @@ interface ContentRow {
   width: number;
   height: number;
   checksum_sha256: string;
+  segment: { start: number; end: number }[];
+  score: number | null;
+  reason: string;
+  captioned: boolean;
+  title: string | null;
+  thumbnail_key: string | null;
   created_at: Date;
 }
 
@@ -30,6 +36,12 @@ function toView(r: ContentRow): ContentView {
     width: r.width,
     height: r.height,
     checksumSha256: r.checksum_sha256,
+    segment: r.segment,
+    score: r.score === null ? null : Number(r.score),
+    reason: r.reason,
+    captioned: r.captioned,
+    title: r.title,
+    hasThumbnail: r.thumbnail_key !== null,
     createdAt: new Date(r.created_at).toISOString(),
   };
 }
@@ -68,13 +80,14 @@ export function createContentQueries(deps: { orm: MikroORM; schema: string; stor
     get: async (req: { accountIds: string[]; contentId: string }) => toView(await one(req.contentId, req.accountIds)),
     async locate(req: { accountIds: string[]; contentId: string; kind: 'video' | 'thumbnail' }): Promise<{ mediaKey: string; sizeBytes: number; contentType: string }> {
       const row = await one(req.contentId, req.accountIds);
-      if (req.kind === 'thumbnail') throw new DomainError('NOT_FOUND', 'this clip has no thumbnail (thumbnails arrive with the full media pipeline)');
-      const size = await stat(deps.store.pathOf(row.media_key)).then(
+      const key = req.kind === 'thumbnail' ? row.thumbnail_key : row.media_key;
+      if (key === null) throw new DomainError('NOT_FOUND', 'this clip has no thumbnail (it was rendered before thumbnails existed)');
+      const size = await stat(deps.store.pathOf(key)).then(
         (st) => st.size,
         () => undefined,
       );
-      if (size === undefined) throw new DomainError('NOT_FOUND', `the file of content ${req.contentId} is missing from the media store`);
-      return { mediaKey: row.media_key, sizeBytes: size, contentType: 'video/mp4' };
+      if (size === undefined) throw new DomainError('NOT_FOUND', `the ${req.kind} of content ${req.contentId} is missing from the media store`);
+      return { mediaKey: key, sizeBytes: size, contentType: req.kind === 'thumbnail' ? 'image/jpeg' : 'video/mp4' };
     },
   };
 }

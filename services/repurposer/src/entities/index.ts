@@ -57,6 +57,12 @@ export const GeneratedContent = defineEntity({
     width: p.integer(),
     height: p.integer(),
     checksumSha256: p.string(),
+    segment: p.json<{ start: number; end: number }[]>(),
+    score: p.double().nullable(),
+    reason: p.text(),
+    captioned: p.boolean(),
+    title: p.text().nullable(),
+    thumbnailKey: p.text().nullable(),
     createdAt: p.datetime(),
   },
 });

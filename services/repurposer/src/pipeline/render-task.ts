@@ -1,14 +1,26 @@
 import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
-import { PermanentError } from '@reelforge/messaging';
-import { TaskErrorCodes } from './errors.ts';
 import { join } from 'node:path';
-import { outputSize, type RenderJobRequested } from '@reelforge/contracts';
+import { DEFAULT_FONT_FAMILY, type RenderJobRequested } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
+import { PermanentError } from '@reelforge/messaging';
+import { chooseSegments } from '../analysis/choose-segments.ts';
+import { measureSignals } from '../analysis/measure-signals.ts';
+import { resolveCaptionStyle } from '../captions/ass-document.ts';
+import { sentenceEnds } from '../captions/clip-cues.ts';
+import type { Cue } from '../captions/cue.ts';
+import { CaptionsFormatError } from '../captions/parse-captions.ts';
+import type { Transcriber } from '../captions/transcriber.ts';
+import type { FontCatalog } from '../fonts/font-catalog.ts';
+import { clipDurationSeconds } from '../render/clip-command.ts';
+import { renderClip, type RenderedClip } from '../render/render-clip.ts';
+import { resolveRenderOptions, type ResolvedRender } from '../render/resolve-options.ts';
 import type { ReportProgress } from '../tasks/progress-reporter.ts';
 import type { StoredClip } from '../tasks/task-store.ts';
+import { TaskErrorCodes, invalidInput } from './errors.ts';
 import { fetchSource, type FetchLimits } from './fetch-source.ts';
-import { probeSource } from './probe.ts';
-import { transcodeVertical } from './transcode-vertical.ts';
+import { explicitSegments, type PlannedSegment } from './plan-segments.ts';
+import { probeSource, type ProbeResult } from './probe.ts';
+import { QUICK_STAGES, createProgressPlan } from './progress-plan.ts';
 
 export interface PipelineDeps {
   ffmpegPath: string;
@@ -19,16 +31,11 @@ export interface PipelineDeps {
   fetchLimits: FetchLimits;
   maxSourceSeconds: number;
   maxSourcePixels: number;
-}
-
-/** An uploaded source is already in the media store: copy it into the task's scratch directory. */
-async function copyFromStore(store: MediaStore, key: string, dest: string): Promise<{ bytes: number }> {
-  try {
-    await copyFile(store.pathOf(key), dest);
-  } catch (err) {
-    throw new PermanentError(TaskErrorCodes.SOURCE_UNAVAILABLE, 'the uploaded source is no longer in the media store', { cause: err });
-  }
-  return { bytes: (await stat(dest)).size };
+  minSourceSeconds: number;
+  fonts: FontCatalog;
+  transcriber: Transcriber;
+  /** Called with every clip rendered (the benchmark reads the exact ffmpeg commands from it). */
+  onClipRendered?: (clip: RenderedClip) => void;
 }
 
 /** The render stage as the handler sees it: a job in, stored clips out. */
@@ -37,58 +44,140 @@ export type RenderTask = (job: RenderJobRequested, signal: AbortSignal, report: 
 /** A render stage that does nothing (RENDER_STAGE=noop): the control plane measured on its own. */
 export const noopRender: RenderTask = async () => [];
 
-// Overall percent per stage: download and probe are quick next to the render.
-const WEIGHTS = { downloading: [0, 10], probing: [10, 12], rendering: [12, 95], uploading: [95, 100] } as const;
-const span = (stage: keyof typeof WEIGHTS, fraction: number) => WEIGHTS[stage][0] + (WEIGHTS[stage][1] - WEIGHTS[stage][0]) * fraction;
+const CAPTIONS_MAX_BYTES = 5 * 1024 * 1024;
+
+/** A `media:` location is already in the store (an upload): copy it into the task's directory. */
+async function fetchInto(location: string, dest: string, deps: PipelineDeps, limits: FetchLimits, signal: AbortSignal): Promise<{ bytes: number }> {
+  if (!location.startsWith('media:')) return fetchSource(location, dest, limits, signal);
+  try {
+    await copyFile(deps.store.pathOf(location.slice('media:'.length)), dest);
+  } catch (err) {
+    throw new PermanentError(TaskErrorCodes.SOURCE_UNAVAILABLE, 'the upload is no longer in the media store', { cause: err });
+  }
+  return { bytes: (await stat(dest)).size };
+}
+
+/** Font families must exist on this worker: fontconfig would silently substitute another. */
+function fontFile(deps: PipelineDeps, family: string, bold: boolean, what: string): string {
+  const file = deps.fonts.fileFor(family, bold);
+  if (!file) throw invalidInput(`the ${what} font "${family}" is not installed; GET /api/v1/fonts lists the ones that are`);
+  return file;
+}
+
+async function transcribe(deps: PipelineDeps, source: string, captionsFile: string | null, signal: AbortSignal): Promise<Cue[] | null> {
+  try {
+    return await deps.transcriber.transcribe({ sourceFile: source, captionsFile }, signal);
+  } catch (err) {
+    if (err instanceof CaptionsFormatError) throw invalidInput(`the captions file cannot be used: ${err.message}`, err);
+    throw err;
+  }
+}
+
+/** Relative cost of the long stages, so the progress bar moves evenly: media seconds × output pixels. */
+const renderCost = (seconds: number, r: ResolvedRender) => seconds * ((r.reframe.width * r.reframe.height) / (1080 * 1920)) * 1.2;
+const analysisCost = (probe: ProbeResult) => probe.durationSeconds * 0.08;
+
+async function planSegments(job: RenderJobRequested, r: ResolvedRender, probe: ProbeResult, cues: Cue[] | null, deps: PipelineDeps, signal: AbortSignal, onProgress: (f: number) => void, source: string): Promise<PlannedSegment[]> {
+  if (job.data.options.segments) return explicitSegments(job.data.options.segments, probe.durationSeconds);
+  const signals = await measureSignals({ ffmpegPath: deps.ffmpegPath, input: source, durationSeconds: probe.durationSeconds, hasAudio: probe.hasAudio, threads: deps.ffmpegThreads, signal, onProgress });
+  const chosen = chooseSegments(signals, { count: r.clipCount, minSeconds: r.minClipSeconds, maxSeconds: r.maxClipSeconds, ...(cues ? { sentenceEnds: sentenceEnds(cues) } : {}) });
+  return chosen.map((c) => ({ parts: [{ start: c.start, end: c.end }], score: c.score, reason: c.reason }));
+}
 
 /**
- * Runs one render task: fetch → probe → render (9:16 reframe) → store. Safe to re-run: it works
- * in a per-task temp directory that it clears first and always removes, and the store's write is
- * atomic, so a crash at any point leaves no partial output behind.
+ * Runs one render task: fetch → probe → transcribe → analyze → render each clip (with thumbnail)
+ * → store. Safe to re-run: it works in a per-task directory that it clears first and always
+ * removes, and the store's writes are atomic, so a crash or cancel at any point leaves nothing
+ * partial behind.
  */
 export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, signal: AbortSignal, report: ReportProgress): Promise<StoredClip[]> {
   const { taskId } = job.data;
+  const r = resolveRenderOptions(job.data.options);
+  // Checked before any download: a wrong font fails in milliseconds, not after a 2 GB fetch.
+  const titleFont = r.title ? fontFile(deps, r.title.fontFamily, r.title.bold, 'title') : null;
+  const captionStyle = resolveCaptionStyle(job.data.options.captions, r.reframe);
+  if (r.captions) fontFile(deps, job.data.options.captions?.font?.family ?? DEFAULT_FONT_FAMILY, false, 'caption');
+
   const work = join(deps.tempDir, taskId);
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   try {
-    report('downloading', span('downloading', 0), 'downloading the source');
-    const source = join(work, 'source');
-    const { bytes } = job.data.sourceUrl.startsWith('media:')
-      ? await copyFromStore(deps.store, job.data.sourceUrl.slice('media:'.length), source)
-      : await fetchSource(job.data.sourceUrl, source, deps.fetchLimits, signal);
-    report('probing', span('probing', 0), `downloaded ${bytes} bytes; probing`);
-    const probe = await probeSource(deps.ffprobePath, source, { maxDurationSeconds: deps.maxSourceSeconds, maxPixels: deps.maxSourcePixels });
+    report('downloading', QUICK_STAGES.downloading, 'downloading the source');
+    const { bytes } = await fetchInto(job.data.sourceUrl, join(work, 'source'), deps, deps.fetchLimits, signal);
+    const captionsUrl = r.captions ? (job.data.captionsUrl ?? null) : null;
+    if (captionsUrl) await fetchInto(captionsUrl, join(work, 'captions'), deps, { ...deps.fetchLimits, maxBytes: CAPTIONS_MAX_BYTES }, signal);
+    const logo = job.data.options.logo?.location;
+    if (logo) await fetchInto(logo, join(work, 'logo'), deps, deps.fetchLimits, signal);
 
-    const { width, height } = outputSize(job.data.options);
-    const durationSeconds = Math.min(probe.durationSeconds, job.data.options.maxDurationSeconds ?? probe.durationSeconds);
-    const output = join(work, 'clip-00.mp4');
-    const started = performance.now();
-    report('rendering', span('rendering', 0), `rendering ${width}×${height}`);
-    await transcodeVertical({
-      ffmpegPath: deps.ffmpegPath,
-      input: source,
-      output,
-      width,
-      height,
-      durationSeconds,
-      hasAudio: probe.hasAudio,
-      crf: job.data.options.crf ?? 23,
-      preset: job.data.options.preset ?? 'veryfast',
-      threads: deps.ffmpegThreads,
-      signal,
-      onProgress: (fraction) => {
-        const elapsed = (performance.now() - started) / 1000;
-        const eta = fraction > 0.01 ? (elapsed / fraction) * (1 - fraction) : null;
-        report('rendering', span('rendering', fraction), `rendering ${Math.round(fraction * 100)}%`, eta);
-      },
-    });
+    report('probing', QUICK_STAGES.probing, `downloaded ${bytes} bytes; probing`);
+    const probe = await probeSource(deps.ffprobePath, join(work, 'source'), { maxDurationSeconds: deps.maxSourceSeconds, maxPixels: deps.maxSourcePixels });
+    if (probe.durationSeconds < deps.minSourceSeconds) throw invalidInput(`the source is ${probe.durationSeconds.toFixed(2)} s long; a clip needs at least ${deps.minSourceSeconds} s`);
 
-    report('uploading', span('uploading', 0), 'storing the clip');
-    const rendered = await probeSource(deps.ffprobePath, output, { maxDurationSeconds: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER });
-    const mediaKey = `${job.accountId}/${taskId}/clip-00.mp4`;
-    const stored = await deps.store.putFile(mediaKey, output);
-    return [{ clipIndex: 0, mediaKey, durationSeconds: rendered.durationSeconds, width: rendered.width, height: rendered.height, ...stored }];
+    report('transcribing', QUICK_STAGES.transcribing, captionsUrl ? 'reading the captions' : 'no transcript: clips without captions');
+    const cues = r.captions ? await transcribe(deps, join(work, 'source'), captionsUrl ? join(work, 'captions') : null, signal) : null;
+
+    const explicit = job.data.options.segments !== undefined;
+    // Progress is planned twice: before analysis the clips' lengths are only an estimate.
+    const estimate = createProgressPlan([
+      { key: 'analysis', cost: explicit ? 0 : analysisCost(probe) },
+      { key: 'render', cost: renderCost(Math.min(probe.durationSeconds, r.clipCount * r.maxClipSeconds), r) },
+    ]);
+    report('analyzing', estimate.at('analysis', 0).percent, explicit ? 'using the given segments' : 'finding the best segments');
+    const segments = await planSegments(job, r, probe, cues, deps, signal, (f) => {
+      const p = estimate.at('analysis', f);
+      report('analyzing', p.percent, `analyzing ${Math.round(f * 100)}%`, p.etaSeconds);
+    }, join(work, 'source'));
+
+    const plan = createProgressPlan([
+      { key: 'analysis', cost: explicit ? 0 : analysisCost(probe) },
+      ...segments.map((s, i) => ({ key: `clip-${i}`, cost: renderCost(clipDurationSeconds(s.parts, r.transitionSeconds), r) })),
+    ]);
+    plan.at('analysis', 1);
+    const rendered: RenderedClip[] = [];
+    for (const [i, segment] of segments.entries()) {
+      const clip = await renderClip(
+        { index: i, parts: segment.parts, source: 'source', hasAudio: probe.hasAudio, cues, captionStyle, titleFontFile: titleFont, logoFile: logo ? 'logo' : null },
+        r,
+        {
+          ffmpegPath: deps.ffmpegPath,
+          cwd: work,
+          threads: deps.ffmpegThreads,
+          signal,
+          onProgress: (f) => {
+            const p = plan.at(`clip-${i}`, f);
+            report('rendering', p.percent, `rendering clip ${i + 1} of ${segments.length} (${Math.round(f * 100)}%)`, p.etaSeconds);
+          },
+        },
+      );
+      deps.onClipRendered?.(clip);
+      rendered.push(clip);
+    }
+
+    report('uploading', QUICK_STAGES.uploading, `storing ${rendered.length} clip(s)`);
+    const stored: StoredClip[] = [];
+    for (const clip of rendered) {
+      const info = await probeSource(deps.ffprobePath, clip.file, { maxDurationSeconds: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER });
+      const base = `${job.accountId}/${taskId}/clip-${String(clip.index).padStart(2, '0')}`;
+      const thumbnailKey = `${base}.jpg`;
+      await deps.store.putFile(thumbnailKey, clip.thumbnail);
+      const video = await deps.store.putFile(`${base}.mp4`, clip.file);
+      const segment = segments[clip.index]!;
+      stored.push({
+        clipIndex: clip.index,
+        mediaKey: `${base}.mp4`,
+        durationSeconds: info.durationSeconds,
+        width: info.width,
+        height: info.height,
+        ...video,
+        segment: segment.parts,
+        score: segment.score,
+        reason: segment.reason,
+        captioned: clip.captioned,
+        title: r.title?.text ?? null,
+        thumbnailKey,
+      });
+    }
+    return stored;
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -9,6 +9,13 @@ export interface StoredClip {
   width: number;
   height: number;
   checksumSha256: string;
+  /** The source spans the clip was cut from, why, and what was burned in. */
+  segment: { start: number; end: number }[];
+  score: number | null;
+  reason: string;
+  captioned: boolean;
+  title: string | null;
+  thumbnailKey: string;
 }
 
 export interface TaskError {
@@ -99,9 +106,9 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
         const ids: string[] = [];
         for (const c of clips) {
           await em.execute(
-            `insert into ${s}.generated_content (id, task_id, account_id, clip_index, media_key, duration_seconds, size_bytes, width, height, checksum_sha256)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (task_id, clip_index) do nothing`,
-            [uuidv7(), job.data.taskId, job.accountId, c.clipIndex, c.mediaKey, c.durationSeconds, c.sizeBytes, c.width, c.height, c.checksumSha256],
+            `insert into ${s}.generated_content (id, task_id, account_id, clip_index, media_key, duration_seconds, size_bytes, width, height, checksum_sha256, segment, score, reason, captioned, title, thumbnail_key)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?) on conflict (task_id, clip_index) do nothing`,
+            [uuidv7(), job.data.taskId, job.accountId, c.clipIndex, c.mediaKey, c.durationSeconds, c.sizeBytes, c.width, c.height, c.checksumSha256, JSON.stringify(c.segment), c.score, c.reason, c.captioned, c.title, c.thumbnailKey],
           );
           const [row] = await em.execute<{ id: string }[]>(`select id from ${s}.generated_content where task_id = ? and clip_index = ?`, [job.data.taskId, c.clipIndex]);
           if (row) ids.push(row.id);

@@ -1,0 +1,87 @@
+import { gridBoundaries, naturalBoundaries, type Boundary } from './boundaries.ts';
+import { segmentReason, segmentScore, signalIndex, type SegmentStats } from './segment-score.ts';
+import type { Signals } from './signals.ts';
+
+export interface ChosenSegment {
+  start: number;
+  end: number;
+  /** 0..1, higher is better; comparable between segments of one source only. */
+  score: number;
+  reason: string;
+}
+
+export interface ChooseOptions {
+  count: number;
+  minSeconds: number;
+  maxSeconds: number;
+  /** Ends of sentences (from a transcript), the cleanest places to cut. */
+  sentenceEnds?: number[];
+}
+
+interface Candidate {
+  from: Boundary;
+  to: Boundary;
+  score: number;
+}
+
+// Float slack when comparing lengths with the limits.
+const EPS = 1e-6;
+
+/** Every stretch from one boundary to a later one whose length is within limits, scored. O(boundaries × boundaries per max length). */
+function candidates(bounds: readonly Boundary[], stats: (a: number, b: number) => SegmentStats, o: ChooseOptions): Candidate[] {
+  const out: Candidate[] = [];
+  let first = 0;
+  for (let i = 0; i < bounds.length; i++) {
+    const from = bounds[i]!;
+    while (first < bounds.length && bounds[first]!.t < from.t + o.minSeconds - EPS) first++;
+    for (let j = Math.max(first, i + 1); j < bounds.length && bounds[j]!.t <= from.t + o.maxSeconds + EPS; j++) {
+      const to = bounds[j]!;
+      out.push({ from, to, score: segmentScore(stats(from.t, to.t), to.t - from.t, from, to, o) });
+    }
+  }
+  return out;
+}
+
+/** Best first; ties go to the earlier start, then the shorter: the order never depends on anything but the input. */
+const byScore = (a: Candidate, b: Candidate) => b.score - a.score || a.from.t - b.from.t || a.to.t - b.to.t;
+
+/** Takes the best candidates that overlap nothing already taken (touching is fine), until `picked` holds `count`. */
+function pickGreedy(pool: Candidate[], picked: Candidate[], count: number): void {
+  for (const c of pool.sort(byScore)) {
+    if (picked.length >= count) return;
+    if (picked.every((p) => c.to.t <= p.from.t + EPS || c.from.t >= p.to.t - EPS)) picked.push(c);
+  }
+}
+
+/**
+ * Chooses up to `count` non-overlapping segments of `minSeconds`..`maxSeconds` worth clipping.
+ * Segments start and end on natural boundaries (pauses, scene cuts, sentence ends, the source's
+ * edges) and are scored by energy, speech presence, boundary cleanliness and liveliness; the best
+ * are taken greedily. Only when natural boundaries cannot supply `count` segments are the rest
+ * filled from a fixed grid. A source shorter than `minSeconds` is one segment, whole. Pure and
+ * deterministic; segments come back in time order.
+ */
+export function chooseSegments(signals: Signals, o: ChooseOptions): ChosenSegment[] {
+  if (!(o.minSeconds > 0) || !(o.maxSeconds >= o.minSeconds)) throw new RangeError(`need 0 < minSeconds <= maxSeconds, got ${o.minSeconds}..${o.maxSeconds}`);
+  const count = Math.floor(o.count);
+  const duration = signals.durationSeconds;
+  if (!(count >= 1) || !(duration > 0)) return [];
+
+  const stats = signalIndex(signals);
+  const natural = naturalBoundaries(signals, o.sentenceEnds);
+  const picked: Candidate[] = [];
+  if (duration < o.minSeconds) {
+    // Too short to cut: the whole source is the only clip it has.
+    const [from, to] = [natural[0]!, natural[natural.length - 1]!];
+    const s = stats(0, duration);
+    return [{ start: 0, end: duration, score: round(segmentScore(s, duration, from, to, o)), reason: `the whole source (shorter than ${o.minSeconds} s), ${segmentReason(s, from, to)}` }];
+  }
+  pickGreedy(candidates(natural, stats, o), picked, count);
+  if (picked.length < count) pickGreedy(candidates(gridBoundaries(duration, o.minSeconds, natural), stats, o), picked, count);
+
+  return picked
+    .sort((a, b) => a.from.t - b.from.t)
+    .map((c) => ({ start: c.from.t, end: c.to.t, score: round(c.score), reason: segmentReason(stats(c.from.t, c.to.t), c.from, c.to) }));
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -1,0 +1,151 @@
+import ffmpeg from 'fluent-ffmpeg';
+import { TaskErrorCodes, invalidInput, retryable } from '../pipeline/errors.ts';
+import { isInputError, summarizeFfmpegStderr } from '../pipeline/ffmpeg-stderr.ts';
+import { timemarkSeconds } from '../pipeline/transcode-vertical.ts';
+import type { Interval, LoudnessPoint, Signals } from './signals.ts';
+
+export interface MeasureSignalsOptions {
+  ffmpegPath: string;
+  input: string;
+  /** The source's duration (from probe): progress, and the end of a silence still open at EOF. */
+  durationSeconds: number;
+  hasAudio: boolean;
+  threads: number;
+  signal: AbortSignal;
+  /** 0..1 of the pass, from ffmpeg's own time. */
+  onProgress: (fraction: number) => void;
+  /** Below this level audio counts as silent (dBFS). Default -35. */
+  silenceNoiseDb?: number;
+  /** Shorter quiet stretches are not silences (seconds). Default 0.4. */
+  silenceMinSeconds?: number;
+  /** scdet's threshold in percent: higher finds fewer, harder cuts. Default 10. */
+  sceneThreshold?: number;
+}
+
+// ebur128 reports the 400 ms window that ends at `t`; we keep the window's centre, and drop the
+// first points, whose window is not full yet (they read as near-silence).
+const MOMENTARY_WINDOW = 0.4;
+// ebur128's own floor for "no signal"; -inf and nan are mapped to it so points stay finite.
+const LUFS_FLOOR = -120.7;
+// Lines kept for the error message: measurement lines excluded, so this stays small and useful.
+const TAIL_LINES = 20;
+
+// Only lines that start with the filter's own log prefix: container metadata (titles, comments)
+// is printed indented, so a file cannot plant fake measurements.
+const EBUR128_LINE = /^\[[^\]]*ebur128[^\]]*\] t: *([\d.]+)\s.*?\bM: *(\S+)/;
+const SILENCE_START = /^\[[^\]]*silencedetect[^\]]*\] silence_start: *(-?[\d.]+)/;
+const SILENCE_END = /^\[[^\]]*silencedetect[^\]]*\] silence_end: *(-?[\d.]+)/;
+const SCENE_CUT = /^\[[^\]]*scdet[^\]]*\] .*lavfi\.scd\.time: *(-?[\d.]+)/;
+const PROGRESS = /^(frame|size)=/;
+
+const ms = (t: number) => Math.round(t * 1000) / 1000;
+
+/** Builds Signals from ffmpeg's stderr, a line at a time: memory grows with the measurements, never with the log. */
+function signalCollector(durationSeconds: number) {
+  const loudness: LoudnessPoint[] = [];
+  const silences: Interval[] = [];
+  const sceneCuts: number[] = [];
+  const tail: string[] = [];
+  let silenceStart: number | null = null;
+  const clampT = (t: number) => Math.min(durationSeconds, Math.max(0, t));
+
+  return {
+    line(raw: string): void {
+      const line = raw.trim();
+      let m: RegExpExecArray | null;
+      if ((m = EBUR128_LINE.exec(line))) {
+        const end = Number(m[1]);
+        if (end < MOMENTARY_WINDOW - 0.001) return;
+        const lufs = Number.parseFloat(m[2] ?? '');
+        loudness.push({ t: ms(end - MOMENTARY_WINDOW / 2), lufs: Number.isFinite(lufs) ? Math.max(LUFS_FLOOR, lufs) : LUFS_FLOOR });
+      } else if ((m = SILENCE_START.exec(line))) {
+        silenceStart = clampT(Number(m[1]));
+      } else if ((m = SILENCE_END.exec(line))) {
+        // silencedetect prints an end at EOF for a silence still open; past the duration because of codec padding.
+        const end = clampT(Number(m[1]));
+        if (silenceStart !== null && end > silenceStart) silences.push({ start: ms(silenceStart), end: ms(end) });
+        silenceStart = null;
+      } else if ((m = SCENE_CUT.exec(line))) {
+        const t = Number(m[1]);
+        if (t > 0 && t < durationSeconds) sceneCuts.push(ms(t));
+      } else if (line && !PROGRESS.test(line)) {
+        tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+      }
+    },
+    /** The log's last meaningful lines, for an error message. */
+    tail: () => tail.join('\n'),
+    finish(): Signals {
+      // Some ffmpeg versions print no end for a silence open at EOF: it lasts to the end.
+      if (silenceStart !== null && durationSeconds > silenceStart) silences.push({ start: ms(silenceStart), end: ms(durationSeconds) });
+      silenceStart = null;
+      return {
+        durationSeconds,
+        loudness: loudness.sort((a, b) => a.t - b.t),
+        silences: silences.sort((a, b) => a.start - b.start),
+        sceneCuts: [...new Set(sceneCuts)].sort((a, b) => a - b),
+      };
+    },
+  };
+}
+
+function finite(name: string, value: number): number {
+  if (!Number.isFinite(value)) throw new RangeError(`${name} must be a finite number, got ${value}`);
+  return value;
+}
+
+/**
+ * One ffmpeg pass over the source, decoded once, that measures what segment choice needs: scene
+ * cuts (scdet on a tiny downscale: cuts do not need detail, and scaling to 160×90 makes the
+ * detector nearly free), momentary loudness every 0.1 s (ebur128) and silences (silencedetect).
+ * Output goes to the null muxer. The measurements are read from stderr as lines arrive (ebur128's
+ * frame log, silencedetect's and scdet's info lines), so nothing but the results is kept; the log
+ * level must stay at info for those lines to be printed. Aborting `signal` SIGKILLs ffmpeg.
+ */
+export function measureSignals(o: MeasureSignalsOptions): Promise<Signals> {
+  return new Promise((resolve, reject) => {
+    if (o.signal.aborted) return reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'aborted before ffmpeg started'));
+    const noiseDb = finite('silenceNoiseDb', o.silenceNoiseDb ?? -35);
+    const minSilence = finite('silenceMinSeconds', o.silenceMinSeconds ?? 0.4);
+    const sceneThreshold = finite('sceneThreshold', o.sceneThreshold ?? 10);
+    const collector = signalCollector(o.durationSeconds);
+
+    // 0:V skips cover art and thumbnails, which some files carry as a video stream.
+    const graph = [`[0:V:0]scale=160:90:flags=fast_bilinear,scdet=threshold=${sceneThreshold}[vo]`];
+    if (o.hasAudio) graph.push(`[0:a:0]ebur128=framelog=info,silencedetect=noise=${noiseDb}dB:duration=${minSilence}[ao]`);
+    // fluent-ffmpeg keeps its own ring of stderr lines; ours is the one that matters, so keep its small.
+    const cmd = ffmpeg({ stdoutLines: 20 })
+      .setFfmpegPath(o.ffmpegPath)
+      .input(o.input)
+      .inputOptions(['-hide_banner', '-nostdin', '-loglevel', 'info', '-threads', String(o.threads)])
+      .complexFilter(graph.join(';'))
+      .outputOptions(['-map', '[vo]', ...(o.hasAudio ? ['-map', '[ao]'] : [])])
+      .format('null')
+      .output('-');
+
+    let killed = false;
+    const onAbort = () => {
+      killed = true;
+      cmd.kill('SIGKILL');
+    };
+    o.signal.addEventListener('abort', onAbort, { once: true });
+    cmd.on('stderr', (line: string) => collector.line(line));
+    cmd.on('progress', (p: { timemark?: string }) => {
+      if (p.timemark && o.durationSeconds > 0) o.onProgress(Math.min(1, Math.max(0, timemarkSeconds(p.timemark) / o.durationSeconds)));
+    });
+    cmd.on('error', (err: Error) => {
+      o.signal.removeEventListener('abort', onAbort);
+      if (killed) return reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'ffmpeg was stopped', err));
+      const text = collector.tail() || err.message;
+      const summary = summarizeFfmpegStderr(text);
+      if (isInputError(text)) reject(invalidInput(`ffmpeg could not read the source: ${summary}`, err));
+      else reject(retryable(TaskErrorCodes.FFMPEG_FAILED, `ffmpeg failed while analysing the source: ${summary}`, err));
+    });
+    cmd.on('end', () => {
+      o.signal.removeEventListener('abort', onAbort);
+      o.onProgress(1);
+      resolve(collector.finish());
+    });
+    cmd.run();
+  });
+}

@@ -1,0 +1,54 @@
+import { open } from 'node:fs/promises';
+import type { Cue } from './cue.ts';
+import { CaptionsFormatError, parseCaptions } from './parse-captions.ts';
+
+/** Where a clip's captions come from. */
+export interface Transcriber {
+  /** The source's transcript, or null when there is none (no captions: not a failure). */
+  transcribe(input: { sourceFile: string; captionsFile: string | null }, signal: AbortSignal): Promise<Cue[] | null>;
+}
+
+/** Caption files are text: anything bigger is not one, and must not be read into memory. */
+export const MAX_CAPTIONS_BYTES = 5 * 1024 * 1024;
+
+/** Bytes to text: UTF-16 when its BOM says so, UTF-8 when valid, else Windows-1252 (old SRT files). */
+function decode(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('windows-1252').decode(bytes);
+  }
+}
+
+/**
+ * Reads the caption file supplied with the source (SRT or WebVTT). No file: null. A file
+ * over 5 MB or in neither format: CaptionsFormatError, for the caller to fail or ignore.
+ */
+export function createSuppliedCaptionsTranscriber(): Transcriber {
+  return {
+    async transcribe({ captionsFile }, signal) {
+      if (captionsFile === null) return null;
+      signal.throwIfAborted();
+      const file = await open(captionsFile, 'r');
+      let bytes: Uint8Array;
+      try {
+        // Read one byte past the cap instead of trusting stat: the size is what actually arrives.
+        const buffer = Buffer.alloc(MAX_CAPTIONS_BYTES + 1);
+        let length = 0;
+        while (length < buffer.length) {
+          const { bytesRead } = await file.read(buffer, length, buffer.length - length, null);
+          if (bytesRead === 0) break;
+          length += bytesRead;
+          signal.throwIfAborted();
+        }
+        if (length > MAX_CAPTIONS_BYTES) throw new CaptionsFormatError(`the captions file is larger than ${MAX_CAPTIONS_BYTES / 1024 / 1024} MB`);
+        bytes = buffer.subarray(0, length);
+      } finally {
+        await file.close();
+      }
+      return parseCaptions(decode(bytes));
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+
+/** One ffmpeg invocation as data: the pipeline runs it, the benchmark runs the very same one raw. */
+export interface FfmpegCommand {
+  inputs: { path: string; options: string[] }[];
+  filterComplex: string | null;
+  outputOptions: string[];
+  /** A file, or `-` with `-f null` for analysis passes. */
+  output: string;
+}
+
+/** The argument vector ffmpeg gets (no shell: nothing in it is ever interpreted). */
+export function ffmpegArgs(cmd: FfmpegCommand): string[] {
+  const args = ['-hide_banner', '-nostdin', '-y'];
+  for (const input of cmd.inputs) args.push(...input.options, '-i', input.path);
+  if (cmd.filterComplex) args.push('-filter_complex', cmd.filterComplex);
+  args.push(...cmd.outputOptions, cmd.output);
+  return args;
+}
+
+/** Runs a command directly, with no progress or cancel plumbing: the benchmark's reference. */
+export function runFfmpegRaw(ffmpegPath: string, cmd: FfmpegCommand): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ffmpegPath, ['-loglevel', 'error', ...ffmpegArgs(cmd)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}: ${stderr.trim()}`))));
+  });
+}
+
+/**
+ * A file name for use inside a filtergraph option. Escaping for ffmpeg's two nested parsers is
+ * brittle, so we don't: the pipeline runs ffmpeg inside the task's directory with fixed relative
+ * names, and system paths (fonts) must be plain. Anything else is refused, not guessed at.
+ */
+export function filterPath(path: string): string {
+  if (!/^[A-Za-z0-9._/+-]+$/.test(path)) throw new Error(`path not usable in an ffmpeg filtergraph: ${JSON.stringify(path)}`);
+  return path;
+}

@@ -1,0 +1,41 @@
+export type ReframeMode = 'fit_blur' | 'crop' | 'pad';
+
+export interface ReframeOptions {
+  mode: ReframeMode;
+  width: number;
+  height: number;
+  /** `crop`: 0 = left edge … 1 = right edge. */
+  cropX: number;
+  /** `pad`: `#RRGGBB`. */
+  padColor: string;
+}
+
+const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+
+/**
+ * The filter chain that turns any frame into exactly width×height, from `input` to `output` labels.
+ * Expressions use the input's own size (iw/ih) so rotation and odd sources need no special case.
+ * - crop: scale to cover, cut a window (centre by default)
+ * - pad: scale to fit, solid bars
+ * - fit_blur: scale to fit over a blurred cover-scaled copy; the blur runs at 1/8 size, where it is
+ *   ~64× cheaper and looks the same once scaled up.
+ */
+export function reframeFilter(o: ReframeOptions, input: string, output: string): string {
+  const { width: W, height: H } = o;
+  switch (o.mode) {
+    case 'crop':
+      return `[${input}]scale=${W}:${H}:force_original_aspect_ratio=increase,crop=${W}:${H}:x='(iw-${W})*${o.cropX}':y='(ih-${H})/2',setsar=1[${output}]`;
+    case 'pad':
+      return `[${input}]scale=${W}:${H}:force_original_aspect_ratio=decrease,pad=${W}:${H}:x='(ow-iw)/2':y='(oh-ih)/2':color=0x${o.padColor.slice(1)},setsar=1[${output}]`;
+    case 'fit_blur': {
+      const bw = even(W / 8);
+      const bh = even(H / 8);
+      return [
+        `[${input}]split=2[${output}_bg][${output}_fg]`,
+        `[${output}_bg]scale=${bw}:${bh}:force_original_aspect_ratio=increase,crop=${bw}:${bh},boxblur=luma_radius=6:luma_power=2,scale=${W}:${H}[${output}_bgb]`,
+        `[${output}_fg]scale=${W}:${H}:force_original_aspect_ratio=decrease[${output}_fgs]`,
+        `[${output}_bgb][${output}_fgs]overlay=x='(W-w)/2':y='(H-h)/2',setsar=1[${output}]`,
+      ].join(';');
+    }
+  }
+}
