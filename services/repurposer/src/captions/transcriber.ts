@@ -11,6 +11,10 @@ export interface Transcriber {
 /** Caption files are text: anything bigger is not one, and must not be read into memory. */
 export const MAX_CAPTIONS_BYTES = 5 * 1024 * 1024;
 
+// Windows-1252's 0x80–0x9F (curly quotes, dashes, €): Node's TextDecoder('windows-1252') reads
+// them as Latin-1 control characters. The five unassigned bytes stay as they are.
+const CP1252_HIGH = '€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8DŽ\x8F\x90‘’“”•–—˜™š›œ\x9DžŸ';
+
 /** Bytes to text: UTF-16 when its BOM says so, UTF-8 when valid, else Windows-1252 (old SRT files). */
 function decode(bytes: Uint8Array): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
@@ -18,7 +22,7 @@ function decode(bytes: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return new TextDecoder('windows-1252').decode(bytes);
+    return Buffer.from(bytes).toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!);
   }
 }
 

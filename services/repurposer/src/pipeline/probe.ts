@@ -26,8 +26,7 @@ export async function probeSource(ffprobePath: string, file: string, limits: Pro
       .setFfprobePath(ffprobePath)
       .ffprobe((err: Error | null, result: ffmpeg.FfprobeData) => (err ? reject(err) : resolve(result)));
   }).catch((err: Error) => {
-    const detail = err.message.split('\n').map((l) => l.trim()).filter(Boolean).slice(-1)[0] ?? err.message;
-    throw invalidInput(`the source is not a readable video (${detail})`, err);
+    throw invalidInput(`the source is not a readable video (${probeErrorDetail(err.message, file)})`, err);
   });
   const video = data.streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
   if (!video) throw invalidInput('the source has no video stream');
@@ -48,4 +47,17 @@ export async function probeSource(ffprobePath: string, file: string, limits: Pro
     frameRate: den ? (num ?? 0) / den : 0,
     hasAudio: data.streams.some((s) => s.codec_type === 'audio'),
   };
+}
+
+/**
+ * ffprobe's complaint without its banner, demuxer tags or our temp path: e.g. "moov atom not
+ * found; Invalid data found when processing input".
+ */
+export function probeErrorDetail(message: string, file: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(ffprobe version|built with|configuration:|lib\w+\s+\d|Command failed|ffprobe exited)/.test(l))
+    .map((l) => l.replace(/^\[[^\]]+\]\s*/, '').split(file).join('').replace(/^[:\s]+/, ''));
+  return [...new Set(lines)].slice(-2).join('; ') || 'ffprobe could not read it';
 }

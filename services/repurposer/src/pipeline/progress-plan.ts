@@ -32,7 +32,7 @@ export function createProgressPlan(items: WorkItem[], now: () => number = () => 
       const elapsed = (now() - startedAt) / 1000;
       // Too early to measure a speed: say nothing rather than something wild.
       const etaSeconds = done > 0.02 && elapsed > 0.5 ? (elapsed / done) * (1 - done) : null;
-      return { percent: LONG_FROM + (LONG_TO - LONG_FROM) * done, etaSeconds };
+      return { percent: Math.round((LONG_FROM + (LONG_TO - LONG_FROM) * done) * 10) / 10, etaSeconds };
     },
   };
 }

@@ -36,8 +36,8 @@ describe('createSuppliedCaptionsTranscriber', () => {
   it('decodes UTF-16 with a BOM and falls back to Windows-1252 for invalid UTF-8', async () => {
     const utf16 = await file('b.srt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('1\n00:00:00,000 --> 00:00:01,000\nnaïve\n', 'utf16le')]));
     expect((await transcriber.transcribe({ sourceFile: '', captionsFile: utf16 }, signal))?.[0]?.text).toBe('naïve');
-    const latin = await file('c.srt', Buffer.from('1\n00:00:00,000 --> 00:00:01,000\ncaf\xe9 \x93ok\x94\n', 'latin1'));
-    expect((await transcriber.transcribe({ sourceFile: '', captionsFile: latin }, signal))?.[0]?.text).toBe('café “ok”');
+    const latin = await file('c.srt', Buffer.from('1\n00:00:00,000 --> 00:00:01,000\ncaf\xe9 \x93ok\x94 don\x92t \x80\n', 'latin1'));
+    expect((await transcriber.transcribe({ sourceFile: '', captionsFile: latin }, signal))?.[0]?.text).toBe('café “ok” don’t €');
   });
 
   it('lets CaptionsFormatError through for a file in neither format', async () => {

@@ -29,7 +29,7 @@ export interface Harness {
   /** Puts a local file into the media store as an upload; returns its `media:` location. */
   upload(file: string, name: string): Promise<string>;
   /** Runs the pipeline on a `media:` source with the given options. */
-  render(source: string, options: RenderOptions, extra?: { captionsUrl?: string; signal?: AbortSignal }): Promise<{ clips: StoredClip[]; progress: ProgressEvent[]; taskId: string }>;
+  render(source: string, options: RenderOptions, extra?: { captionsUrl?: string; signal?: AbortSignal; onProgress?: (e: ProgressEvent) => void }): Promise<{ clips: StoredClip[]; progress: ProgressEvent[]; taskId: string }>;
   /** Files left in the pipeline's temp directory (must be none after any outcome). */
   leftovers(): Promise<string[]>;
   close(): Promise<void>;
@@ -83,7 +83,9 @@ export async function createHarness(): Promise<Harness> {
       });
       const progress: ProgressEvent[] = [];
       const clips = await renderTask(job, deps, extra.signal ?? new AbortController().signal, (stage, percent, message, etaSeconds = null) => {
-        progress.push({ stage, percent, message, etaSeconds });
+        const event = { stage, percent, message, etaSeconds };
+        progress.push(event);
+        extra.onProgress?.(event);
       });
       return { clips, progress, taskId };
     },
