@@ -85,9 +85,32 @@ describe('generation flow, end to end', () => {
     expect(whole.status).toBe(200);
     expect(Buffer.from(await whole.arrayBuffer()).equals(bytes)).toBe(true);
     expect((await api.call(`/api/v1/content/${content.id}/file`, { headers: { range: `bytes=${bytes.length + 10}-` } })).status).toBe(416);
+    // Its description and thumbnail: the segment it was cut from, a JPEG of the same aspect.
+    const described = (await (await api.call(`/api/v1/content/${content.id}`)).json()) as { segment: { start: number; end: number }[]; reason: string; hasThumbnail: boolean; captioned: boolean };
+    expect(described).toMatchObject({ hasThumbnail: true, captioned: false });
+    expect(described.segment).toHaveLength(1);
+    expect(described.reason.length).toBeGreaterThan(0);
+    const thumb = await api.call(`/api/v1/content/${content.id}/thumbnail`);
+    expect(thumb.status).toBe(200);
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await thumb.arrayBuffer()).subarray(0, 3).toString('hex')).toBe('ffd8ff');
+
     const stranger = apiClient(stack.gatewayUrl, await stack.bearer('tenant-stranger'));
     expect((await stranger.call(`/api/v1/content/${content.id}/file`)).status).toBe(404);
+    expect((await stranger.call(`/api/v1/content/${content.id}/thumbnail`)).status).toBe(404);
     expect((await stranger.call(`/api/v1/content/${content.id}`)).status).toBe(404);
+  });
+
+  it('lists the fonts the render workers can draw (from fontconfig) and the transitions', async () => {
+    const { api } = await newTenant(stack, 'tenant-catalogue', []);
+    const fonts = (await (await api.call('/api/v1/fonts')).json()) as { defaultFamily: string; items: { family: string; styles: string[] }[] };
+    const dejavu = fonts.items.find((f) => f.family === fonts.defaultFamily);
+    expect(dejavu, JSON.stringify(fonts)).toBeDefined();
+    expect(dejavu!.styles).toContain('Bold');
+    const transitions = (await (await api.call('/api/v1/transitions')).json()) as { default: string; items: string[] };
+    expect(transitions.items).toContain(transitions.default);
+    expect(transitions.items).toEqual(expect.arrayContaining(['fade', 'wipeleft', 'slideup', 'dissolve']));
+    expect((await fetch(`${stack.gatewayUrl}/api/v1/fonts`)).status).toBe(401);
   });
 
   it('fails a corrupt source at once with a readable reason, dead-letters the job and retires the source', async () => {

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { makeTestVideo, serveFiles } from '@reelforge/testing';
+import { makeTestVideo, processesWorkingInDirNamed, serveFiles } from '@reelforge/testing';
 import type { StartedGeneration } from '../support/api-client.ts';
 import { newTenant, watchAccount } from '../support/tenant.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -11,13 +10,7 @@ import type { WsMessage } from '../support/ws-client.ts';
 const statusOf = (m: WsMessage) => (m.status as { status: string }).status;
 
 /** ffmpeg processes working in a task's temp directory (there is one per running task). */
-function ffmpegFor(taskId: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-f', `${taskId}/source`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-}
+const ffmpegFor = (taskId: string) => processesWorkingInDirNamed(taskId);
 
 // Retries, cancel and repair on the real services, NATS, PostgreSQL and ffmpeg.
 describe('task lifecycle', () => {
@@ -62,16 +55,17 @@ describe('task lifecycle', () => {
     const ws = await watchAccount(stack, bearer, account.id);
     // One worker: the first task renders, the second waits in the queue.
     const { generation } = (await (await api.startGeneration(account.id, { type: 'shorts', count: 2, options: { width: 720, preset: 'medium' } })).json()) as StartedGeneration;
-    const rendering = await ws.waitFor('rendering', (m) => m.type === 'job_progress' && m.stage === 'rendering');
+    // Past 10 % of the clip: the render itself runs (its first 5 % is loudnorm's measuring pass).
+    const rendering = await ws.waitFor('rendering', (m) => m.type === 'job_progress' && m.stage === 'rendering' && /\(([1-9]\d)%\)/.test(String(m.message)));
     const runningTask = rendering.job_id as string;
-    expect(ffmpegFor(runningTask).length).toBeGreaterThan(0);
+    expect((await ffmpegFor(runningTask)).length).toBeGreaterThan(0);
 
     const cancelledAt = Date.now();
     const res = await api.post(`/api/v1/generations/${generation.id}/cancel`, undefined);
     expect(res.status).toBe(202);
     await ws.waitFor('running task cancelled', (m) => m.type === 'job_status' && m.job_id === runningTask && statusOf(m) === 'cancelled');
     expect(Date.now() - cancelledAt).toBeLessThan(2000);
-    expect(ffmpegFor(runningTask)).toEqual([]);
+    expect(await ffmpegFor(runningTask)).toEqual([]);
     expect(existsSync(join(stack.env.TEMP_DIR!, runningTask))).toBe(false);
     const done = await ws.waitFor('generation cancelled', (m) => m.type === 'job_status' && m.job_id === generation.id && statusOf(m) === 'cancelled');
     expect((done.status as { counters: Record<string, number> }).counters).toMatchObject({ totalRequested: 2, cancelled: 2, completed: 0, queued: 0, processing: 0 });

@@ -19,9 +19,9 @@ export function ffmpegArgs(cmd: FfmpegCommand): string[] {
 }
 
 /** Runs a command directly, with no progress or cancel plumbing: the benchmark's reference. */
-export function runFfmpegRaw(ffmpegPath: string, cmd: FfmpegCommand): Promise<void> {
+export function runFfmpegRaw(ffmpegPath: string, cmd: FfmpegCommand, cwd?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath, ['-loglevel', 'error', ...ffmpegArgs(cmd)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(ffmpegPath, ['-loglevel', 'error', ...ffmpegArgs(cmd)], { stdio: ['ignore', 'ignore', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     child.on('error', reject);

@@ -29,8 +29,9 @@ export interface RenderedClip {
   thumbnail: string;
   durationSeconds: number;
   captioned: boolean;
-  /** Every ffmpeg command run for this clip, in order (the benchmark replays them raw). */
+  /** Every ffmpeg command run for this clip, in order, and the side files they read (the benchmark replays them raw). */
   commands: FfmpegCommand[];
+  sideFiles: { name: string; text: string }[];
 }
 
 export interface ClipRunContext {
@@ -75,14 +76,16 @@ export async function renderClip(job: ClipJob, r: ResolvedRender, ctx: ClipRunCo
     return runFfmpeg(cmd, { ffmpegPath: ctx.ffmpegPath, cwd: ctx.cwd, signal: ctx.signal, expectedSeconds, ...(onProgress ? { onProgress } : {}) });
   };
 
+  const sideFiles: { name: string; text: string }[] = [];
   let captionsFile: string | null = null;
   const cues = job.cues ? cuesForClip(job.cues, job.parts, r.transitionSeconds) : [];
   if (cues.length > 0) {
     captionsFile = `${name}.ass`;
-    await writeFile(join(ctx.cwd, captionsFile), buildAssDocument(cues, job.captionStyle, r.reframe));
+    sideFiles.push({ name: captionsFile, text: buildAssDocument(cues, job.captionStyle, r.reframe) });
   }
   const title = job.titleFontFile ? titleSpec(r, job.titleFontFile, job.index, duration) : null;
-  for (const f of title?.files ?? []) await writeFile(join(ctx.cwd, f.name), f.text);
+  sideFiles.push(...(title?.files ?? []));
+  for (const f of sideFiles) await writeFile(join(ctx.cwd, f.name), f.text);
 
   const spec: ClipSpec = {
     source: job.source,
@@ -107,5 +110,5 @@ export async function renderClip(job: ClipJob, r: ResolvedRender, ctx: ClipRunCo
   const thumbnail = `${name}.jpg`;
   await run(buildThumbnailCommand(spec.output, duration, r.reframe, thumbnail), 0);
   ctx.onProgress(1);
-  return { index: job.index, file: join(ctx.cwd, spec.output), thumbnail: join(ctx.cwd, thumbnail), durationSeconds: duration, captioned: captionsFile !== null, commands };
+  return { index: job.index, file: join(ctx.cwd, spec.output), thumbnail: join(ctx.cwd, thumbnail), durationSeconds: duration, captioned: captionsFile !== null, commands, sideFiles };
 }

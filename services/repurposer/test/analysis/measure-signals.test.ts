@@ -65,6 +65,7 @@ function processesUsing(path: string): number[] {
   return pids;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 describe('measureSignals (real ffmpeg)', () => {
@@ -145,31 +146,41 @@ describe('measureSignals (real ffmpeg)', () => {
   });
 
   it('SIGKILLs ffmpeg mid-run on abort and rejects at once with FFMPEG_KILLED', async () => {
-    // A FIFO fed 40% of the source and held open: ffmpeg is mid-file and stays there until killed.
+    // The source arrives through a FIFO, 2% every 100 ms: ffmpeg is certainly mid-file when aborted.
     const fifo = join(dir, 'slow.ts');
     await run('mkfifo', [fifo]);
     const controller = new AbortController();
     let progressed!: () => void;
-    const firstProgress = new Promise<void>((resolve) => (progressed = resolve));
-    const pending = measureSignals({ ...base(), input: fifo, hasAudio: true, signal: controller.signal, onProgress: () => progressed() });
+    const midRun = new Promise<void>((resolve) => (progressed = resolve));
+    const pending = measureSignals({ ...base(), input: fifo, hasAudio: true, signal: controller.signal, onProgress: (f) => f > 0 && f < 1 && progressed() });
     pending.catch(() => {});
     const writer = createWriteStream(fifo);
     writer.on('error', () => {}); // EPIPE once ffmpeg is gone
     const bytes = readFileSync(source.stream);
-    writer.write(bytes.subarray(0, Math.floor(bytes.length * 0.4)));
+    const chunk = Math.ceil(bytes.length / 50);
+    let feeding = true;
+    const feed = (async () => {
+      for (let at = 0; feeding && at < bytes.length; at += chunk) {
+        writer.write(bytes.subarray(at, at + chunk));
+        await sleep(100);
+      }
+    })();
     try {
-      await firstProgress;
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await Promise.race([midRun, sleep(20_000).then(() => Promise.reject(new Error('no progress from ffmpeg')))]);
       const [pid] = processesUsing(fifo);
       expect(pid, 'ffmpeg is running').toBeDefined();
 
       const aborted = performance.now();
       controller.abort();
-      await expect(pending).rejects.toMatchObject({ code: 'FFMPEG_KILLED' });
+      const outcome = await Promise.race([pending.then(() => 'resolved', (err: unknown) => err), sleep(2000).then(() => 'still running after 2 s')]);
+      expect(outcome).toMatchObject({ code: 'FFMPEG_KILLED' });
       expect(performance.now() - aborted).toBeLessThan(2000);
       expect(() => process.kill(pid!, 0)).toThrow();
       expect(processesUsing(fifo)).toEqual([]);
     } finally {
+      controller.abort();
+      feeding = false;
+      await feed;
       writer.destroy();
     }
   });

@@ -1,19 +1,9 @@
-import { readdir, readlink, stat, truncate, writeFile } from 'node:fs/promises';
+import { readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError } from '@reelforge/messaging';
+import { processesWorkingIn } from '@reelforge/testing';
 import { createHarness, ffmpegRun, type Harness } from '../support/pipeline-harness.ts';
-
-/** Processes whose working directory is inside `dir` (the pipeline runs every ffmpeg in its task directory). */
-async function processesIn(dir: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => '');
-    if (cwd.startsWith(dir)) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 describe('bad media fails fast, permanently, with a specific reason, and leaves nothing behind', () => {
   let h: Harness;
@@ -104,7 +94,7 @@ describe('bad media fails fast, permanently, with a specific reason, and leaves 
       onProgress: (e) => {
         // Past 10 %: the render itself is running (the first 5 % is loudnorm's measuring pass).
         if (cancelling || e.stage !== 'rendering' || !/\(([2-9]\d)%\)/.test(e.message)) return;
-        cancelling = processesIn(tempDir).then((pids) => {
+        cancelling = processesWorkingIn(tempDir).then((pids) => {
           runningBefore = pids;
           abortedAt = performance.now();
           controller.abort(new Error('cancelled by test'));
@@ -115,7 +105,7 @@ describe('bad media fails fast, permanently, with a specific reason, and leaves 
     const seconds = (performance.now() - abortedAt) / 1000;
     expect(runningBefore.length).toBeGreaterThan(0); // the check below would see ffmpeg if it lived
     expect(seconds).toBeLessThan(2);
-    expect(await processesIn(tempDir)).toEqual([]);
+    expect(await processesWorkingIn(tempDir)).toEqual([]);
     for (const pid of runningBefore) expect(() => process.kill(pid, 0)).toThrow();
     expect(await h.leftovers()).toEqual([]);
     // Nothing reached the media store but the uploads.
