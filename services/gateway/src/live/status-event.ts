@@ -1,4 +1,4 @@
-import { filters, STREAMS, GenerationUpdated, TaskProgress, TaskStatusChanged, validator } from '@reelforge/contracts';
+import { filters, STREAMS, GenerationUpdated, TaskProgress, TaskStatusChanged, validator, type TaskView } from '@reelforge/contracts';
 
 /** A status fact the gateway relays to clients, with the ids it can be subscribed by. */
 export interface StatusEvent {
@@ -45,6 +45,17 @@ export function toStatusEvent(event: unknown, position: StatusEvent['position'])
 
 export function generationStatusMessage(view: GenerationUpdated['data']): Record<string, unknown> {
   return { type: 'job_status', kind: 'generation', job_id: view.id, status: view };
+}
+
+/** A task's current state in the shape of its live `job_status` messages (the snapshot on subscribe). */
+export function taskStatusMessage(view: TaskView): Record<string, unknown> {
+  return {
+    type: 'job_status',
+    kind: 'task',
+    job_id: view.id,
+    generation_id: view.generationId,
+    status: { status: view.status, attempt: view.attempt, error: view.error, output: null, stage: view.stage, progress: view.percent },
+  };
 }
 
 /** The streams and filters the gateway reads status from (each instance reads them all itself). */

@@ -1,8 +1,8 @@
 import type { WebSocket } from 'ws';
-import { DomainError, UUID_PATTERN, type GenerationView, type Principal } from '@reelforge/contracts';
+import { DomainError, UUID_PATTERN, type GenerationView, type Principal, type TaskView } from '@reelforge/contracts';
 import type { Logger } from 'pino';
 import { createCursorGate } from './cursor-gate.ts';
-import { formatCursor, generationStatusMessage, parseCursor, type Cursor, type StatusEvent } from './status-event.ts';
+import { formatCursor, generationStatusMessage, parseCursor, taskStatusMessage, type Cursor, type StatusEvent } from './status-event.ts';
 import type { Subscriber, SubscriptionRegistry } from './subscription-registry.ts';
 
 export interface WsConnectionDeps {
@@ -11,6 +11,8 @@ export interface WsConnectionDeps {
   replay(accountId: string, since: Cursor, keep: (e: StatusEvent) => boolean): Promise<StatusEvent[]>;
   /** Loads a generation the principal owns (throws NOT_FOUND otherwise). */
   getGeneration(principal: Principal, id: string): Promise<GenerationView>;
+  /** Loads a task the principal owns (throws NOT_FOUND otherwise). */
+  getTask(principal: Principal, id: string): Promise<TaskView>;
   /** Resolves when the principal owns the account (throws NOT_FOUND otherwise). */
   checkAccount(principal: Principal, id: string): Promise<void>;
   heartbeatMs: number;
@@ -23,7 +25,7 @@ const MAX_SUBSCRIPTIONS = 200;
 
 /**
  * One client connection speaking the DESIGN.md protocol: greeting, subscribe/unsubscribe to a
- * generation or an account (owned by the caller, else refused), a snapshot on subscribe, then
+ * task, a generation or an account (owned by the caller, else refused), a snapshot on subscribe, then
  * job_progress / job_status messages numbered by a per-connection `seq` and carrying a `cursor`;
  * `{subscribe…, since: cursor}` on a new connection first replays, from JetStream, every fact
  * the client missed after that cursor (none twice), then goes on live. Ping/pong drops dead
@@ -60,8 +62,21 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
 
   const refuse = (id: unknown, code: string, message: string) => send({ type: 'error', id, error: { code, message } });
 
-  async function subscribe(id: string, kind: 'generation' | 'account', since?: Cursor) {
-    if (subscriptions.has(id)) return send({ type: 'subscribed', id, kind });
+  /** `subscribe` takes a generation or a task id (DESIGN.md): ids are UUIDv7, never shared, so try one then the other. */
+  async function job(id: string): Promise<{ kind: 'generation' | 'task'; accountId: string; snapshot: Record<string, unknown> }> {
+    try {
+      const view = await deps.getGeneration(principal, id);
+      return { kind: 'generation', accountId: view.accountId, snapshot: { ...generationStatusMessage(view), snapshot: true } };
+    } catch (err) {
+      if (!(err instanceof DomainError && err.code === 'NOT_FOUND')) throw err;
+      const task = await deps.getTask(principal, id);
+      return { kind: 'task', accountId: task.accountId, snapshot: { ...taskStatusMessage(task), snapshot: true } };
+    }
+  }
+
+  async function subscribe(id: string, target: 'job' | 'account', since?: Cursor) {
+    let kind: 'generation' | 'task' | 'account' = target === 'account' ? 'account' : 'generation';
+    if (subscriptions.has(id)) return send({ type: 'subscribed', id });
     if (subscriptions.size >= MAX_SUBSCRIPTIONS) return refuse(id, 'VALIDATION_FAILED', `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`);
     try {
       // Register before reading the snapshot, so nothing that happens in between is missed.
@@ -71,16 +86,15 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
       try {
         let accountId = id;
         let snapshot: Record<string, unknown> | undefined;
-        if (kind === 'generation') {
-          const view = await deps.getGeneration(principal, id);
-          accountId = view.accountId;
-          snapshot = { ...generationStatusMessage(view), snapshot: true };
+        if (target === 'job') {
+          ({ kind, accountId, snapshot } = await job(id));
         } else {
           await deps.checkAccount(principal, id);
         }
         send({ type: 'subscribed', id, kind, ...(since ? { resumed_from: formatCursor(since) } : {}) });
         // What the client missed since its cursor; what arrived live meanwhile follows.
-        if (since) gate.replayed(await deps.replay(accountId, since, (e) => kind === 'account' || e.generationId === id));
+        const keep = (e: StatusEvent) => kind === 'account' || (kind === 'generation' ? e.generationId === id : e.taskId === id);
+        if (since) gate.replayed(await deps.replay(accountId, since, keep));
         if (snapshot) send(snapshot);
       } finally {
         if (since) gate.endResume();
@@ -89,7 +103,7 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
       deps.registry.remove(id, subscriber);
       subscriptions.delete(id);
       const e = err instanceof DomainError ? err : new DomainError('INTERNAL', 'subscription failed');
-      refuse(id, e.code, e.code === 'NOT_FOUND' ? `${kind} ${id} not found` : e.message);
+      refuse(id, e.code, e.code === 'NOT_FOUND' ? `${target === 'job' ? 'task or generation' : 'account'} ${id} not found` : e.message);
     }
   }
 
@@ -110,7 +124,7 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
     }
     if ('subscribe' in msg) {
       const id = target('subscribe');
-      return id ? void subscribe(id, 'generation', since) : refuse(msg.subscribe, 'VALIDATION_FAILED', 'subscribe needs a generation id (uuid)');
+      return id ? void subscribe(id, 'job', since) : refuse(msg.subscribe, 'VALIDATION_FAILED', 'subscribe needs a task or generation id (uuid)');
     }
     if ('subscribe_account' in msg) {
       const id = target('subscribe_account');

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { orchestratorCommands } from '@reelforge/contracts';
+import { orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
+import { ownedAccountIds } from '../http/scope.ts';
 import type { Forward } from '../http/forward.ts';
 import { handleWsConnection } from '../live/ws-connection.ts';
 import { replayStatus } from '../live/replay.ts';
@@ -31,6 +32,7 @@ export function registerWsRoute(app: FastifyInstance, deps: { forward: Forward; 
       maxBufferedBytes: deps.maxBufferedBytes,
       log: deps.log,
       getGeneration: (p, id) => deps.forward(orchestratorCommands.getGeneration, { principal: p, generationId: id }),
+      getTask: async (p, id) => deps.forward(repurposerCommands.getTask, { accountIds: await ownedAccountIds(deps.forward, p), taskId: id }),
       checkAccount: async (p, id) => {
         await deps.forward(orchestratorCommands.getAccount, { principal: p, accountId: id });
       },

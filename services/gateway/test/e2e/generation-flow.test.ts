@@ -101,6 +101,32 @@ describe('generation flow, end to end', () => {
     expect((await stranger.call(`/api/v1/content/${content.id}`)).status).toBe(404);
   });
 
+  it('a socket follows one task by its id: snapshot, progress, completion; another tenant is refused', async () => {
+    const { bearer, api, account } = await newTenant(stack, 'tenant-task-ws', [files.url('source.mp4')]);
+    // Held by the queue until the socket is subscribed: a second source would race it, so one task it is.
+    const started = await api.startGeneration(account.id, { type: 'task-ws', options: { width: 360, preset: 'ultrafast' } });
+    const body = (await started.json()) as StartedGeneration;
+    expect(started.status, JSON.stringify(body)).toBe(202);
+    const taskId = body.generation.taskIds[0]!;
+    const ws = await openWs(stack.gatewayUrl, bearer);
+    ws.send({ subscribe: taskId });
+    const subscribed = await ws.waitFor('subscribed', (m) => m.type === 'subscribed' && m.id === taskId);
+    expect(subscribed.kind).toBe('task');
+    const snapshot = await ws.waitFor('snapshot', (m) => m.type === 'job_status' && m.job_id === taskId && m.snapshot === true);
+    expect(snapshot.kind).toBe('task');
+    const done = await ws.waitFor('task completed', (m) => m.type === 'job_status' && m.job_id === taskId && (m.status as { status: string }).status === 'completed');
+    expect((done.status as { output: { contentIds: string[] } }).output.contentIds).toHaveLength(1);
+    // Only this task's facts: never the generation's own status messages.
+    expect(ws.messages.filter((m) => m.type === 'job_status' || m.type === 'job_progress').every((m) => m.job_id === taskId)).toBe(true);
+    ws.close();
+
+    const stranger = await openWs(stack.gatewayUrl, await stack.bearer('tenant-task-ws-stranger'));
+    stranger.send({ subscribe: taskId });
+    const refused = await stranger.waitFor('refused', (m) => m.type === 'error' && m.id === taskId);
+    expect((refused.error as { code: string }).code).toBe('NOT_FOUND');
+    stranger.close();
+  });
+
   it('lists the fonts the render workers can draw (from fontconfig) and the transitions', async () => {
     const { api } = await newTenant(stack, 'tenant-catalogue', []);
     const fonts = (await (await api.call('/api/v1/fonts')).json()) as { defaultFamily: string; items: { family: string; styles: string[] }[] };
