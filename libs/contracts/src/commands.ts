@@ -67,6 +67,20 @@ export const StartGenerationBody = Type.Object({ ...generationFields, options: T
 /** The same after the gateway resolved upload ids (the logo's) to media-store locations. */
 export const ResolvedGenerationBody = Type.Object({ ...generationFields, options: Type.Optional(RenderOptions) }, { additionalProperties: false });
 
+/** `POST /tasks`: one source → clips, outside any generation (no lock, no library source). */
+const taskFields = { accountId: Type.String({ format: 'uuid' }), captionsUrl: Type.Optional(CaptionsUrl), options: Type.Optional(PublicRenderOptions) };
+export const CreateTaskBody = Type.Union([
+  Type.Object({ ...taskFields, url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }) }, { additionalProperties: false }),
+  Type.Object({ ...taskFields, uploadId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+]);
+
+export const TaskListQuery = Type.Object({
+  account_id: Type.Optional(Type.String({ format: 'uuid' })),
+  status: Type.Optional(Type.Union(['queued', 'processing', 'cancelling', 'completed', 'failed', 'cancelled'].map((x) => Type.Literal(x)))),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: Type.Optional(Type.String({ maxLength: 64 })),
+}, { additionalProperties: false });
+
 export const UpdateAccountBody = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
@@ -164,6 +178,22 @@ export const repurposerCommands = {
   cancelTask: command('cmd.repurposer.tasks.cancel', Type.Object({ ...Scope, taskId: Uuid }), TaskView),
   retryTask: command('cmd.repurposer.tasks.retry', Type.Object({ ...Scope, taskId: Uuid }), TaskView),
   taskStats: command('cmd.repurposer.tasks.stats', Type.Object(Scope), TaskStats),
+  createTask: command(
+    'cmd.repurposer.tasks.create',
+    Type.Object({
+      ...Scope,
+      accountId: Uuid,
+      sourceUrl: SourceLocation.properties.url,
+      captionsUrl: Type.Union([CaptionsUrl, Type.Null()]),
+      options: RenderOptions,
+    }),
+    TaskView,
+  ),
+  listTasks: command(
+    'cmd.repurposer.tasks.list',
+    Type.Object({ ...Scope, accountId: Type.Optional(Uuid), status: Type.Optional(Type.String({ maxLength: 32 })), ...Page }),
+    Type.Object({ items: Type.Array(TaskView), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+  ),
   listContent: command(
     'cmd.repurposer.content.list',
     Type.Object({ ...Scope, accountId: Type.Optional(Uuid), taskId: Type.Optional(Uuid), ...Page }),

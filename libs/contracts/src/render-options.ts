@@ -113,3 +113,4 @@ export function outputSize(options: Pick<RenderOptions, 'aspect' | 'width'>): { 
   const height = Math.round((width * h) / w / 2) * 2;
   return { width, height };
 }
+export type PublicRenderOptions = Static<typeof PublicRenderOptions>;

@@ -90,7 +90,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   registerUploadRoutes(app, { uploads, maxBytes: deps.policy.maxUploadBytes });
   registerGenerationRoutes(app, deps.forward, uploads);
   registerCatalogueRoutes(app, deps.forward);
-  registerTaskRoutes(app, deps.forward);
+  registerTaskRoutes(app, deps.forward, uploads, { allowPrivate: deps.policy.sourceUrlAllowPrivate });
   registerJobRoutes(app, deps.forward);
   registerApiKeyRoutes(app, apiKeys);
   registerContentRoutes(app, { forward: deps.forward, store: deps.store });

@@ -1,4 +1,4 @@
-import { CancelRequested, DEFAULT_FONT_FAMILY, DomainError, RenderJobRequested, STREAMS, filters, repurposerCommands } from '@reelforge/contracts';
+import { CancelRequested, DEFAULT_FONT_FAMILY, DomainError, makeEnvelope, uuidv7, RenderJobRequested, STREAMS, filters, repurposerCommands } from '@reelforge/contracts';
 import { ensureConsumer, ensureStream, publishEvent, serveCommand, startConsumer } from '@reelforge/messaging';
 import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
@@ -58,6 +58,26 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
   const subs = [
     serveCommand(m, repurposerCommands.getTask, (req) => queries.view(req.taskId, req.accountIds), deps),
     serveCommand(m, repurposerCommands.taskStats, (req) => queries.stats(req.accountIds), deps),
+    serveCommand(m, repurposerCommands.listTasks, queries.list, deps),
+    serveCommand(
+      m,
+      repurposerCommands.createTask,
+      async (req) => {
+        if (!req.accountIds.includes(req.accountId)) throw new DomainError('NOT_FOUND', `account ${req.accountId} not found`);
+        const job = makeEnvelope('render.job.requested.v1', SERVICE, req.accountId, {
+          taskId: uuidv7(),
+          generationId: null,
+          sourceId: null,
+          sourceUrl: req.sourceUrl,
+          captionsUrl: req.captionsUrl,
+          contentType: 'task',
+          options: req.options,
+        });
+        await tasks.create(job);
+        return queries.view(job.data.taskId, req.accountIds);
+      },
+      deps,
+    ),
     serveCommand(m, repurposerCommands.listContent, content.list, deps),
     serveCommand(m, repurposerCommands.getContent, content.get, deps),
     serveCommand(m, repurposerCommands.listFonts, async () => ({ defaultFamily: DEFAULT_FONT_FAMILY, items: fonts.families() }), deps),

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { sourceUrlProblem } from '@reelforge/net-policy';
-import { AccountView, DomainError, CreateAccountBody, RegisterSourceBody, SourceView, UpdateAccountBody, orchestratorCommands } from '@reelforge/contracts';
+import { AccountView, CreateAccountBody, RegisterSourceBody, SourceView, UpdateAccountBody, orchestratorCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
+import { resolveSource } from '../uploads/resolve-source.ts';
 import type { Uploads } from '../uploads/uploads.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 
@@ -21,19 +21,7 @@ export function registerAccountRoutes(app: FastifyInstance, forward: Forward, so
   app.post('/api/v1/accounts/:accountId/sources', { schema: { params: IdParam('accountId'), body: RegisterSourceBody, response: { 201: SourceView, 422: ErrorResponse, ...errorResponses } } }, async (req, reply) => {
     const { accountId } = req.params as { accountId: string };
     const body = req.body as typeof RegisterSourceBody.static;
-    let url: string;
-    if ('uploadId' in body) {
-      url = await uploads.locate(req.principal, body.uploadId);
-    } else {
-      const problem = await sourceUrlProblem(body.url, sourcePolicy);
-      if (problem) throw new DomainError('UNPROCESSABLE', `source URL refused: ${problem}`, { field: 'body/url' });
-      url = body.url;
-    }
-    if (body.captionsUrl) {
-      const problem = await sourceUrlProblem(body.captionsUrl, sourcePolicy);
-      if (problem) throw new DomainError('UNPROCESSABLE', `captions URL refused: ${problem}`, { field: 'body/captionsUrl' });
-    }
-    const location = body.captionsUrl ? { url, captionsUrl: body.captionsUrl } : { url };
+    const location = await resolveSource(body, req.principal, uploads, sourcePolicy);
     const source = await forward(orchestratorCommands.registerSource, { principal: req.principal, accountId, body: location });
     return reply.status(201).send(source);
   });

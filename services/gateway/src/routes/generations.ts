@@ -1,19 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { GenerationView, StartGenerationBody, orchestratorCommands, type Principal } from '@reelforge/contracts';
+import { GenerationView, StartGenerationBody, orchestratorCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
+import { resolveOptionUploads } from '../uploads/resolve-source.ts';
 import type { Uploads } from '../uploads/uploads.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 
 type Body = typeof StartGenerationBody.static;
-
-/** The orchestrator can't see uploads (the gateway owns them): a logo's upload id becomes its media location here. */
-async function resolveUploads(body: Body, principal: Principal, uploads: Uploads) {
-  const logo = body.options?.logo;
-  if (!logo) return body;
-  const location = await uploads.locate(principal, logo.uploadId, 'body/options/logo/uploadId');
-  return { ...body, options: { ...body.options, logo: { ...logo, location } } };
-}
 
 export function registerGenerationRoutes(app: FastifyInstance, forward: Forward, uploads: Uploads): void {
   app.post(
@@ -28,7 +21,9 @@ export function registerGenerationRoutes(app: FastifyInstance, forward: Forward,
     },
     async (req, reply) => {
       const { accountId } = req.params as { accountId: string };
-      const body = await resolveUploads(req.body as Body, req.principal, uploads);
+      const raw = req.body as Body;
+      const options = await resolveOptionUploads(raw.options, req.principal, uploads);
+      const body = options ? { ...raw, options } : raw;
       const result = await forward(orchestratorCommands.startGeneration, { principal: req.principal, accountId, body });
       return reply.status(202).header('location', `/api/v1/generations/${result.generation.id}`).send(result);
     },

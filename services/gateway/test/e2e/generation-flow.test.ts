@@ -127,6 +127,37 @@ describe('generation flow, end to end', () => {
     stranger.close();
   });
 
+  it('POST /tasks renders one source with explicit options outside any generation; GET /tasks lists it', async () => {
+    const { bearer, api, account } = await newTenant(stack, 'tenant-task', []);
+    const ws = await openWs(stack.gatewayUrl, bearer);
+    const res = await api.post('/api/v1/tasks', {
+      accountId: account.id,
+      url: files.url('source.mp4'),
+      options: { width: 360, preset: 'ultrafast', mode: 'pad', segments: [{ parts: [{ start: 0.2, end: 1.8 }] }], title: { text: 'Hello' } },
+    });
+    const task = (await res.json()) as { id: string; status: string; generationId: string | null };
+    expect(res.status, JSON.stringify(task)).toBe(202);
+    expect(res.headers.get('location')).toBe(`/api/v1/tasks/${task.id}`);
+    expect(task).toMatchObject({ status: 'queued', generationId: null });
+    ws.send({ subscribe: task.id });
+    await ws.waitFor('subscribed', (m) => m.type === 'subscribed' && m.id === task.id);
+    await ws.waitFor('task completed', (m) => m.type === 'job_status' && m.job_id === task.id && (m.status as { status: string }).status === 'completed');
+    ws.close();
+
+    const clips = (await (await api.call(`/api/v1/tasks/${task.id}/clips`)).json()) as { items: { segment: { start: number; end: number }[]; title: string | null; durationSeconds: number }[] };
+    expect(clips.items).toHaveLength(1);
+    expect(clips.items[0]).toMatchObject({ segment: [{ start: 0.2, end: 1.8 }], title: 'Hello' });
+    expect(Math.abs(clips.items[0]!.durationSeconds - 1.6)).toBeLessThanOrEqual(0.1);
+    const listed = (await (await api.call(`/api/v1/tasks?account_id=${account.id}&status=completed`)).json()) as { items: { id: string }[] };
+    expect(listed.items.map((t) => t.id)).toEqual([task.id]);
+
+    // Another tenant can neither start a task on this account nor see the task.
+    const stranger = apiClient(stack.gatewayUrl, await stack.bearer('tenant-task-stranger'));
+    expect((await stranger.post('/api/v1/tasks', { accountId: account.id, url: files.url('source.mp4') })).status).toBe(404);
+    expect(((await (await stranger.call('/api/v1/tasks')).json()) as { items: unknown[] }).items).toEqual([]);
+    expect((await stranger.call(`/api/v1/tasks/${task.id}`)).status).toBe(404);
+  });
+
   it('lists the fonts the render workers can draw (from fontconfig) and the transitions', async () => {
     const { api } = await newTenant(stack, 'tenant-catalogue', []);
     const fonts = (await (await api.call('/api/v1/fonts')).json()) as { defaultFamily: string; items: { family: string; styles: string[] }[] };

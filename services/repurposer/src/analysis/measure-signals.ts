@@ -1,25 +1,30 @@
+import { dirname, resolve } from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
 import { TaskErrorCodes, invalidInput, retryable } from '../pipeline/errors.ts';
 import { isInputError, summarizeFfmpegStderr } from '../pipeline/ffmpeg-stderr.ts';
 import { timemarkSeconds } from '../pipeline/transcode-vertical.ts';
+import type { FfmpegCommand } from '../render/ffmpeg-command.ts';
 import type { Interval, LoudnessPoint, Signals } from './signals.ts';
 
-export interface MeasureSignalsOptions {
-  ffmpegPath: string;
+export interface SignalsCommandOptions {
   input: string;
-  /** The source's duration (from probe): progress, and the end of a silence still open at EOF. */
-  durationSeconds: number;
   hasAudio: boolean;
   threads: number;
-  signal: AbortSignal;
-  /** 0..1 of the pass, from ffmpeg's own time. */
-  onProgress: (fraction: number) => void;
   /** Below this level audio counts as silent (dBFS). Default -35. */
   silenceNoiseDb?: number;
   /** Shorter quiet stretches are not silences (seconds). Default 0.4. */
   silenceMinSeconds?: number;
   /** scdet's threshold in percent: higher finds fewer, harder cuts. Default 10. */
   sceneThreshold?: number;
+}
+
+export interface MeasureSignalsOptions extends SignalsCommandOptions {
+  ffmpegPath: string;
+  /** The source's duration (from probe): progress, and the end of a silence still open at EOF. */
+  durationSeconds: number;
+  signal: AbortSignal;
+  /** 0..1 of the pass, from ffmpeg's own time. */
+  onProgress: (fraction: number) => void;
 }
 
 // ebur128 reports the 400 ms window that ends at `t`; we keep the window's centre, and drop the
@@ -36,12 +41,41 @@ const EBUR128_LINE = /^\[[^\]]*ebur128[^\]]*\] t: *([\d.]+)\s.*?\bM: *(\S+)/;
 const SILENCE_START = /^\[[^\]]*silencedetect[^\]]*\] silence_start: *(-?[\d.]+)/;
 const SILENCE_END = /^\[[^\]]*silencedetect[^\]]*\] silence_end: *(-?[\d.]+)/;
 const SCENE_CUT = /^\[[^\]]*scdet[^\]]*\] .*lavfi\.scd\.time: *(-?[\d.]+)/;
-const PROGRESS = /^(frame|size)=/;
+const PROGRESS = /^(?:frame|size)=.*?\btime=\s*(-?\d+:\d{2}:\d{2}(?:\.\d+)?)/;
 
 const ms = (t: number) => Math.round(t * 1000) / 1000;
 
+function finite(name: string, value: number): number {
+  if (!Number.isFinite(value)) throw new RangeError(`${name} must be a finite number, got ${value}`);
+  return value;
+}
+
+/**
+ * The analysis pass as data: one decode of the source to the null muxer. Video: scdet on a 160×90
+ * downscale (cuts need no detail, a frame difference ignores the aspect ratio, and the detector
+ * becomes nearly free: decoding is the pass's cost). Audio: ebur128's momentary loudness, logged
+ * every 0.1 s, then silencedetect. Everything is read from the info-level log, so it stays at info.
+ * The benchmark runs this very command raw.
+ */
+export function buildSignalsCommand(o: SignalsCommandOptions): FfmpegCommand {
+  const noiseDb = finite('silenceNoiseDb', o.silenceNoiseDb ?? -35);
+  const minSilence = finite('silenceMinSeconds', o.silenceMinSeconds ?? 0.4);
+  const sceneThreshold = finite('sceneThreshold', o.sceneThreshold ?? 10);
+  // 0:V skips cover art and thumbnails, which some files carry as a video stream. `area` averages
+  // when shrinking: fast_bilinear aliases film grain into frame-to-frame flicker that scdet scores
+  // up to 6 (threshold 10) on noisy 1080p, area keeps it under 1, for ~10% more CPU in this pass.
+  const graph = [`[0:V:0]scale=160:90:flags=area,scdet=threshold=${sceneThreshold}[vo]`];
+  if (o.hasAudio) graph.push(`[0:a:0]ebur128=framelog=info,silencedetect=noise=${noiseDb}dB:duration=${minSilence}[ao]`);
+  return {
+    inputs: [{ path: o.input, options: ['-loglevel', 'info', '-threads', String(Math.max(0, Math.floor(o.threads)))] }],
+    filterComplex: graph.join(';'),
+    outputOptions: ['-map', '[vo]', ...(o.hasAudio ? ['-map', '[ao]'] : []), '-f', 'null'],
+    output: '-',
+  };
+}
+
 /** Builds Signals from ffmpeg's stderr, a line at a time: memory grows with the measurements, never with the log. */
-function signalCollector(durationSeconds: number) {
+function signalCollector(durationSeconds: number, onProgress: (fraction: number) => void) {
   const loudness: LoudnessPoint[] = [];
   const silences: Interval[] = [];
   const sceneCuts: number[] = [];
@@ -68,7 +102,9 @@ function signalCollector(durationSeconds: number) {
       } else if ((m = SCENE_CUT.exec(line))) {
         const t = Number(m[1]);
         if (t > 0 && t < durationSeconds) sceneCuts.push(ms(t));
-      } else if (line && !PROGRESS.test(line)) {
+      } else if ((m = PROGRESS.exec(line))) {
+        if (durationSeconds > 0) onProgress(Math.min(1, Math.max(0, timemarkSeconds(m[1]!) / durationSeconds)));
+      } else if (line && !line.startsWith('frame=') && !line.startsWith('size=')) {
         tail.push(line);
         if (tail.length > TAIL_LINES) tail.shift();
       }
@@ -89,41 +125,25 @@ function signalCollector(durationSeconds: number) {
   };
 }
 
-function finite(name: string, value: number): number {
-  if (!Number.isFinite(value)) throw new RangeError(`${name} must be a finite number, got ${value}`);
-  return value;
-}
-
 /**
- * One ffmpeg pass over the source, decoded once, that measures what segment choice needs: scene
- * cuts (scdet on a 160×90 downscale: cuts need no detail, the aspect ratio does not matter to a
- * frame difference, and the detector becomes nearly free; decoding is the pass's cost), momentary loudness every 0.1 s (ebur128) and silences (silencedetect).
- * Output goes to the null muxer. The measurements are read from stderr as lines arrive (ebur128's
- * frame log, silencedetect's and scdet's info lines), so nothing but the results is kept; the log
- * level must stay at info for those lines to be printed. Aborting `signal` SIGKILLs ffmpeg.
+ * Measures what segment choice needs in one ffmpeg pass (see buildSignalsCommand), reading the
+ * measurements from stderr as lines arrive, so nothing but the results is kept, whatever the
+ * source's length. Progress comes from the same lines, not from fluent-ffmpeg's 'progress' event,
+ * which would start an extra ffprobe on the input. ffmpeg runs in the input's directory (a task's
+ * ffmpeg is found by its working directory). Aborting `signal` SIGKILLs ffmpeg: a retryable
+ * FFMPEG_KILLED; a failure caused by the input is permanent.
  */
 export function measureSignals(o: MeasureSignalsOptions): Promise<Signals> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolvePromise, reject) => {
     if (o.signal.aborted) return reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'aborted before ffmpeg started'));
-    const noiseDb = finite('silenceNoiseDb', o.silenceNoiseDb ?? -35);
-    const minSilence = finite('silenceMinSeconds', o.silenceMinSeconds ?? 0.4);
-    const sceneThreshold = finite('sceneThreshold', o.sceneThreshold ?? 10);
-    const collector = signalCollector(o.durationSeconds);
-
-    // 0:V skips cover art and thumbnails, which some files carry as a video stream. `area` averages
-    // when shrinking: fast_bilinear aliases film grain into frame-to-frame flicker that scdet scores
-    // up to 6 (threshold 10) on noisy 1080p, area keeps it under 1, for ~10% more CPU in this pass.
-    const graph = [`[0:V:0]scale=160:90:flags=area,scdet=threshold=${sceneThreshold}[vo]`];
-    if (o.hasAudio) graph.push(`[0:a:0]ebur128=framelog=info,silencedetect=noise=${noiseDb}dB:duration=${minSilence}[ao]`);
+    const input = resolve(o.input);
+    const spec = buildSignalsCommand({ ...o, input });
+    const collector = signalCollector(o.durationSeconds, o.onProgress);
     // fluent-ffmpeg keeps its own ring of stderr lines; ours is the one that matters, so keep its small.
-    const cmd = ffmpeg({ stdoutLines: 20 })
-      .setFfmpegPath(o.ffmpegPath)
-      .input(o.input)
-      .inputOptions(['-hide_banner', '-nostdin', '-loglevel', 'info', '-threads', String(o.threads)])
-      .complexFilter(graph.join(';'))
-      .outputOptions(['-map', '[vo]', ...(o.hasAudio ? ['-map', '[ao]'] : [])])
-      .format('null')
-      .output('-');
+    const cmd = ffmpeg({ cwd: dirname(input), stdoutLines: 20 }).setFfmpegPath(o.ffmpegPath);
+    for (const [i, s] of spec.inputs.entries()) cmd.input(s.path).inputOptions([...(i === 0 ? ['-hide_banner', '-nostdin'] : []), ...s.options]);
+    if (spec.filterComplex) cmd.complexFilter(spec.filterComplex);
+    cmd.outputOptions(spec.outputOptions).output(spec.output);
 
     let killed = false;
     const onAbort = () => {
@@ -132,9 +152,6 @@ export function measureSignals(o: MeasureSignalsOptions): Promise<Signals> {
     };
     o.signal.addEventListener('abort', onAbort, { once: true });
     cmd.on('stderr', (line: string) => collector.line(line));
-    cmd.on('progress', (p: { timemark?: string }) => {
-      if (p.timemark && o.durationSeconds > 0) o.onProgress(Math.min(1, Math.max(0, timemarkSeconds(p.timemark) / o.durationSeconds)));
-    });
     cmd.on('error', (err: Error) => {
       o.signal.removeEventListener('abort', onAbort);
       if (killed) return reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'ffmpeg was stopped', err));
@@ -146,7 +163,7 @@ export function measureSignals(o: MeasureSignalsOptions): Promise<Signals> {
     cmd.on('end', () => {
       o.signal.removeEventListener('abort', onAbort);
       o.onProgress(1);
-      resolve(collector.finish());
+      resolvePromise(collector.finish());
     });
     cmd.run();
   });

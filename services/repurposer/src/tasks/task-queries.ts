@@ -1,5 +1,5 @@
 import { DomainError, type TaskStats, type TaskView } from '@reelforge/contracts';
-import type { MikroORM } from '@reelforge/persistence';
+import type { EntityManager, MikroORM } from '@reelforge/persistence';
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 const uuidArray = (ids: string[]) => `{${ids.join(',')}}`;
@@ -20,6 +20,40 @@ interface TaskRow {
   finished_at: Date | null;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface AttemptRow {
+  task_id: string;
+  attempt: number;
+  started_at: Date;
+  finished_at: Date | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+/** Task rows as views, with their attempts read in one query for the whole page. */
+async function withAttempts(em: EntityManager, tasks: TaskRow[], schema: string): Promise<TaskView[]> {
+  if (tasks.length === 0) return [];
+  const attempts = await em.execute<AttemptRow[]>(`select * from ${schema}.task_attempts where task_id = any(?::uuid[]) order by task_id, attempt`, [uuidArray(tasks.map((t) => t.id))]);
+  return tasks.map((t) => ({
+    id: t.id,
+    accountId: t.account_id,
+    generationId: t.generation_id,
+    status: t.status,
+    stage: t.stage,
+    percent: Number(t.percent),
+    attempt: t.attempt,
+    series: t.series,
+    error: t.error_code ? { code: t.error_code, message: t.error_message ?? '' } : null,
+    attempts: attempts
+      .filter((a) => a.task_id === t.id)
+      .map((a) => ({ attempt: a.attempt, startedAt: iso(a.started_at)!, finishedAt: iso(a.finished_at), error: a.error_code ? { code: a.error_code, message: a.error_message ?? '' } : null })),
+    createdAt: iso(t.created_at)!,
+    startedAt: iso(t.started_at),
+    finishedAt: iso(t.finished_at),
+  }));
+}
+
 /** Read side of the task table: views scoped to the caller's accounts, queue statistics, states. */
 export function createTaskQueries(deps: { orm: MikroORM; schema: string }) {
   const s = `"${deps.schema}"`;
@@ -28,30 +62,28 @@ export function createTaskQueries(deps: { orm: MikroORM; schema: string }) {
       const em = deps.orm.em.fork();
       const [t] = await em.execute<TaskRow[]>(`select * from ${s}.tasks where id = ? and account_id = any(?::uuid[])`, [taskId, uuidArray(accountIds)]);
       if (!t) throw new DomainError('NOT_FOUND', `task ${taskId} not found`);
-      const attempts = await em.execute<{ attempt: number; started_at: Date; finished_at: Date | null; error_code: string | null; error_message: string | null }[]>(
-        `select * from ${s}.task_attempts where task_id = ? order by attempt`,
-        [taskId],
-      );
-      return {
-        id: t.id,
-        accountId: t.account_id,
-        generationId: t.generation_id,
-        status: t.status,
-        stage: t.stage,
-        percent: Number(t.percent),
-        attempt: t.attempt,
-        series: t.series,
-        error: t.error_code ? { code: t.error_code, message: t.error_message ?? '' } : null,
-        attempts: attempts.map((a) => ({
-          attempt: a.attempt,
-          startedAt: iso(a.started_at)!,
-          finishedAt: iso(a.finished_at),
-          error: a.error_code ? { code: a.error_code, message: a.error_message ?? '' } : null,
-        })),
-        createdAt: iso(t.created_at)!,
-        startedAt: iso(t.started_at),
-        finishedAt: iso(t.finished_at),
-      };
+      return (await withAttempts(em, [t], s))[0]!;
+    },
+
+    /** The caller's tasks, newest first; ids are UUIDv7, so the cursor is the last id. */
+    async list(req: { accountIds: string[]; accountId?: string; status?: string; limit?: number; cursor?: string }): Promise<{ items: TaskView[]; nextCursor: string | null }> {
+      if (req.cursor !== undefined && !UUID.test(req.cursor)) throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API returned', { field: 'querystring/cursor' });
+      const limit = req.limit ?? 20;
+      const where = ['account_id = any(?::uuid[])'];
+      const params: unknown[] = [uuidArray(req.accountIds)];
+      for (const [column, value] of [['account_id', req.accountId], ['status', req.status]] as const) {
+        if (value === undefined) continue;
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+      if (req.cursor) {
+        where.push('id < ?');
+        params.push(req.cursor);
+      }
+      const em = deps.orm.em.fork();
+      const rows = await em.execute<TaskRow[]>(`select * from ${s}.tasks where ${where.join(' and ')} order by id desc limit ?`, [...params, limit + 1]);
+      const page = rows.slice(0, limit);
+      return { items: await withAttempts(em, page, s), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
     },
 
     /** Queue statistics over the caller's accounts. */

@@ -82,6 +82,13 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
      * (a redelivery after its result was committed) is 'done': nothing runs twice. A task that was
      * cancelled before or while it ran (its worker died) closes as 'cancelled', never resurrected.
      */
+    /** A task asked for on its own (POST /tasks): its row and its render job, in one transaction. */
+    create: (job: RenderJobRequested): Promise<void> =>
+      inTx(async (em) => {
+        await insertTask(em, job);
+        await enqueueOutbox(em, deps.schema, subjects.renderJob(job.accountId), job);
+      }),
+
     beginAttempt: (job: RenderJobRequested): Promise<BeginResult> =>
       inTx(async (em) => {
         const taskId = job.data.taskId;

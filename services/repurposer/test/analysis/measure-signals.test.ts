@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chooseSegments } from '../../src/analysis/choose-segments.ts';
-import { measureSignals, type MeasureSignalsOptions } from '../../src/analysis/measure-signals.ts';
+import { buildSignalsCommand, measureSignals, type MeasureSignalsOptions } from '../../src/analysis/measure-signals.ts';
 import type { Signals } from '../../src/analysis/signals.ts';
 
 const run = promisify(execFile);
@@ -183,6 +183,18 @@ describe('measureSignals (real ffmpeg)', () => {
       await feed;
       writer.destroy();
     }
+  });
+
+  it('builds one command: a video-only source gets no audio filters, thresholds reach the graph', () => {
+    const both = buildSignalsCommand({ input: '/x/source', hasAudio: true, threads: 2, sceneThreshold: 14, silenceNoiseDb: -40, silenceMinSeconds: 0.6 });
+    expect(both.inputs).toEqual([{ path: '/x/source', options: ['-loglevel', 'info', '-threads', '2'] }]);
+    expect(both.filterComplex).toContain('scdet=threshold=14[vo]');
+    expect(both.filterComplex).toContain('silencedetect=noise=-40dB:duration=0.6[ao]');
+    expect(both.outputOptions).toEqual(['-map', '[vo]', '-map', '[ao]', '-f', 'null']);
+    const videoOnly = buildSignalsCommand({ input: '/x/source', hasAudio: false, threads: 0 });
+    expect(videoOnly.filterComplex).not.toMatch(/ebur128|silencedetect|\[ao\]|0:a/);
+    expect(videoOnly.outputOptions).toEqual(['-map', '[vo]', '-f', 'null']);
+    expect(() => buildSignalsCommand({ input: '/x/source', hasAudio: true, threads: 1, sceneThreshold: Number.NaN })).toThrow(RangeError);
   });
 
   it('rejects an already-aborted signal without starting ffmpeg', async () => {
