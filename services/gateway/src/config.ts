@@ -8,6 +8,8 @@ export const configSpec = {
   HOST: env.string('127.0.0.1'),
   /** HS256 secret for bearer JWTs (the local launcher generates one under .data/). */
   JWT_SECRET: env.optionalString(),
+  /** An identity provider's JWKS URL: RS/PS/ES/EdDSA tokens are verified against its keys (with or without JWT_SECRET). */
+  JWT_JWKS_URL: env.optionalString(),
   JWT_ISSUER: env.optionalString(),
   JWT_AUDIENCE: env.optionalString(),
   /** How long the gateway waits for an owning service to answer before a 503. */
@@ -32,9 +34,11 @@ export type GatewayConfig = ConfigOf<typeof configSpec>;
 
 export function loadGatewayConfig(source: Record<string, string | undefined> = process.env): GatewayConfig {
   const config = loadConfig(configSpec, source);
-  if (!config.JWT_SECRET || config.JWT_SECRET.length < 32) {
-    // Checked here rather than as "required" so the message says what a good value is.
-    throw new ConfigError(['JWT_SECRET must be set to at least 32 characters (e.g. `openssl rand -hex 32`)']);
-  }
+  // Checked here rather than as "required" so the message says what a good value is.
+  const problems: string[] = [];
+  if (config.JWT_SECRET !== undefined && config.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  if (config.JWT_JWKS_URL !== undefined && !/^https?:\/\//.test(config.JWT_JWKS_URL)) problems.push('JWT_JWKS_URL must be an http(s) URL');
+  if (config.JWT_SECRET === undefined && config.JWT_JWKS_URL === undefined) problems.push('set JWT_SECRET (at least 32 characters, e.g. `openssl rand -hex 32`) or JWT_JWKS_URL (your identity provider\'s key set)');
+  if (problems.length) throw new ConfigError(problems);
   return config;
 }

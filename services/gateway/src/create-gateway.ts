@@ -118,7 +118,7 @@ export async function createGateway(platform: Platform, config: GatewayConfig): 
     orm: platform.orm,
     schema: platform.schema,
     forward: createForward(platform.messaging, config.COMMAND_TIMEOUT),
-    verifyToken: createTokenVerifier({ secret: config.JWT_SECRET ?? '', issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    verifyToken: createTokenVerifier({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
     registry,
     checks: platform.checks,
     heartbeatMs: config.WS_HEARTBEAT_INTERVAL,
