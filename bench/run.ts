@@ -11,7 +11,7 @@ import { benchControlPlane } from './control-plane.bench.ts';
 import { benchHttpApi } from './http-api.bench.ts';
 import { benchMessaging } from './messaging.bench.ts';
 import { benchOutbox } from './outbox.bench.ts';
-import { benchRender } from './render.bench.ts';
+import { benchPipeline } from './pipeline.bench.ts';
 import { benchWsFanout } from './ws-fanout.bench.ts';
 import type { BenchResult } from './result.ts';
 
@@ -33,7 +33,7 @@ try {
   results.push(...(await benchControlPlane(nc, natsUrl, databaseUrl, log)));
   results.push(...(await benchHttpApi(natsUrl, databaseUrl, log)));
   results.push(...(await benchWsFanout(natsUrl, databaseUrl, log)));
-  results.push(...(await benchRender(ffmpeg, ffprobe, work)));
+  results.push(...(await benchPipeline(ffmpeg, ffprobe, work)));
 } finally {
   await nc.drain();
   await nats?.stop();

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
 import { TaskErrorCodes, invalidInput, retryable } from '../pipeline/errors.ts';
 import { isInputError, summarizeFfmpegStderr } from '../pipeline/ffmpeg-stderr.ts';
-import { timemarkSeconds } from '../pipeline/transcode-vertical.ts';
+import { timemarkSeconds } from '../render/run-ffmpeg.ts';
 import type { FfmpegCommand } from '../render/ffmpeg-command.ts';
 import type { Interval, LoudnessPoint, Signals } from './signals.ts';
 

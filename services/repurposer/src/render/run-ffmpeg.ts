@@ -19,41 +19,55 @@ export function timemarkSeconds(mark: string): number {
   return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : 0;
 }
 
+// ffmpeg's stats line: `frame=… time=00:00:12.34 …` (or `size=…` for audio-only outputs).
+const PROGRESS = /^(?:frame|size)=.*?\btime=\s*(-?\d+:\d{2}:\d{2}(?:\.\d+)?)/;
+// Lines kept: enough for loudnorm's JSON summary and an error's last meaningful lines.
+const TAIL_LINES = 200;
+
 /**
- * Runs one ffmpeg command through fluent-ffmpeg and resolves with its stderr (analysis passes read
- * their measurements from it). Aborting `signal` SIGKILLs the process: a retryable FFMPEG_KILLED.
- * A failure becomes a readable error from stderr's last meaningful lines; one caused by the input
- * is permanent.
+ * Runs one ffmpeg command through fluent-ffmpeg and resolves with the tail of its stderr
+ * (loudnorm's first pass reads its measurement from it). Progress is read from ffmpeg's own stats
+ * lines, not fluent-ffmpeg's `progress` event, which starts a hidden ffprobe of the input for
+ * every command (from PATH, ignoring FFPROBE_PATH) only to compute a percent we don't use.
+ * Aborting `signal` SIGKILLs the process: a retryable FFMPEG_KILLED. A failure becomes a readable
+ * error from stderr's last meaningful lines; one caused by the input is permanent.
  */
 export function runFfmpeg(cmd: FfmpegCommand, o: RunOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     if (o.signal.aborted) return reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'aborted before ffmpeg started'));
-    const command = ffmpeg({ cwd: o.cwd, stdoutLines: 200 }).setFfmpegPath(o.ffmpegPath);
+    const command = ffmpeg({ cwd: o.cwd, stdoutLines: 1 }).setFfmpegPath(o.ffmpegPath);
     for (const input of cmd.inputs) command.input(input.path).inputOptions(input.options);
     if (cmd.filterComplex) command.complexFilter(cmd.filterComplex);
     command.outputOptions(cmd.outputOptions).output(cmd.output);
 
+    const tail: string[] = [];
     let killed = false;
     const onAbort = () => {
       killed = true;
       command.kill('SIGKILL');
     };
     o.signal.addEventListener('abort', onAbort, { once: true });
-    command.on('progress', (p: { timemark?: string }) => {
-      if (p.timemark && o.onProgress) o.onProgress(Math.min(1, Math.max(0, timemarkSeconds(p.timemark) / o.expectedSeconds)));
+    command.on('stderr', (line: string) => {
+      const progress = PROGRESS.exec(line);
+      if (progress) {
+        if (o.onProgress && o.expectedSeconds > 0) o.onProgress(Math.min(1, Math.max(0, timemarkSeconds(progress[1]!) / o.expectedSeconds)));
+        return;
+      }
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
     });
-    command.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
+    command.on('error', (err: Error) => {
       o.signal.removeEventListener('abort', onAbort);
       if (killed) return reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'ffmpeg was stopped', err));
-      const text = stderr ?? err.message;
+      const text = tail.join('\n') || err.message;
       const summary = summarizeFfmpegStderr(text);
       if (isInputError(text)) reject(invalidInput(`ffmpeg could not read the source: ${summary}`, err));
       else reject(retryable(TaskErrorCodes.FFMPEG_FAILED, `ffmpeg failed: ${summary}`, err));
     });
-    command.on('end', (_stdout: string | null, stderr: string | null) => {
+    command.on('end', () => {
       o.signal.removeEventListener('abort', onAbort);
       o.onProgress?.(1);
-      resolve(stderr ?? '');
+      resolve(tail.join('\n'));
     });
     command.run();
   });
