@@ -16,7 +16,7 @@ const SECONDS = 60;
 
 /** A 60 s 1080p source with structure to find: scene changes and quiet gaps every ~15 s. */
 async function makeSource(ffmpeg: string, file: string): Promise<void> {
-  const scene = (src: string, d: number) => ['-f', 'lavfi', '-i', `${src}:s=1920x1080:r=30:d=${d}`];
+  const scene = (src: string, d: number) => ['-f', 'lavfi', '-i', `${src}=s=1920x1080:r=30:d=${d}`];
   await run(ffmpeg, [
     '-hide_banner', '-loglevel', 'error', '-y',
     ...scene('testsrc2', 16), ...scene('smptehdbars', 14), ...scene('testsrc', 17), ...scene('rgbtestsrc', 13),

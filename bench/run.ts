@@ -26,14 +26,28 @@ const ffprobe = ensureTool(TOOLS.ffprobe, say);
 const { log } = memoryLogger('bench');
 const nc = await connect({ servers: natsUrl });
 
+// `npm run bench -- pipeline ws-fanout` runs only the named groups; no names, all of them.
+const groups: Record<string, () => Promise<BenchResult[]>> = {
+  messaging: () => benchMessaging(nc, log),
+  outbox: () => benchOutbox(nc, databaseUrl, log),
+  'control-plane': () => benchControlPlane(nc, natsUrl, databaseUrl, log),
+  'http-api': () => benchHttpApi(natsUrl, databaseUrl, log),
+  'ws-fanout': () => benchWsFanout(natsUrl, databaseUrl, log),
+  pipeline: () => benchPipeline(ffmpeg, ffprobe, work),
+};
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((g) => !(g in groups));
+if (unknown.length) {
+  say(`unknown benchmark group(s): ${unknown.join(', ')}; known: ${Object.keys(groups).join(', ')}`);
+  process.exitCode = 2;
+}
+
 const results: BenchResult[] = [];
 try {
-  results.push(...(await benchMessaging(nc, log)));
-  results.push(...(await benchOutbox(nc, databaseUrl, log)));
-  results.push(...(await benchControlPlane(nc, natsUrl, databaseUrl, log)));
-  results.push(...(await benchHttpApi(natsUrl, databaseUrl, log)));
-  results.push(...(await benchWsFanout(natsUrl, databaseUrl, log)));
-  results.push(...(await benchPipeline(ffmpeg, ffprobe, work)));
+  for (const [name, run] of Object.entries(groups)) {
+    if (unknown.length || (wanted.length && !wanted.includes(name))) continue;
+    results.push(...(await run()));
+  }
 } finally {
   await nc.drain();
   await nats?.stop();

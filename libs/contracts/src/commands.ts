@@ -14,7 +14,7 @@ export interface CommandDeclaration<Req extends TSchema, Res extends TSchema> {
   response: Res;
 }
 
-function command<Req extends TSchema, Res extends TSchema>(subject: string, request: Req, response: Res): CommandDeclaration<Req, Res> {
+export function command<Req extends TSchema, Res extends TSchema>(subject: string, request: Req, response: Res): CommandDeclaration<Req, Res> {
   return { subject, request, response };
 }
 

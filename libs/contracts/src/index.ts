@@ -8,3 +8,4 @@ export * from './subjects.ts';
 export * from './streams.ts';
 export * from './commands.ts';
 export type { TSchema as TSchemaLike } from '@sinclair/typebox';
+export * from './owner-pending-commands.ts';

@@ -24,7 +24,9 @@ import { createForward, type Forward } from './http/forward.ts';
 import { startStatusFanout } from './live/status-fanout.ts';
 import { createSubscriptionRegistry, type SubscriptionRegistry } from './live/subscription-registry.ts';
 import { registerAccountRoutes } from './routes/accounts.ts';
+import { registerBacklogRoutes } from './routes/backlog.ts';
 import { registerCatalogueRoutes } from './routes/catalogue.ts';
+import { registerNotificationRoutes } from './routes/notifications.ts';
 import { registerGenerationRoutes } from './routes/generations.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
@@ -90,6 +92,8 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   registerUploadRoutes(app, { uploads, maxBytes: deps.policy.maxUploadBytes });
   registerGenerationRoutes(app, deps.forward, uploads);
   registerCatalogueRoutes(app, deps.forward);
+  registerBacklogRoutes(app, deps.forward);
+  registerNotificationRoutes(app, deps.forward);
   registerTaskRoutes(app, deps.forward, uploads, { allowPrivate: deps.policy.sourceUrlAllowPrivate });
   registerJobRoutes(app, deps.forward);
   registerApiKeyRoutes(app, apiKeys);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { AccountView, CreateAccountBody, RegisterSourceBody, SourceView, UpdateAccountBody, orchestratorCommands } from '@reelforge/contracts';
+import { AccountView, CreditsView, creditCommands, CreateAccountBody, RegisterSourceBody, SourceView, UpdateAccountBody, orchestratorCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
 import { resolveSource } from '../uploads/resolve-source.ts';
 import type { Uploads } from '../uploads/uploads.ts';
@@ -36,5 +36,9 @@ export function registerAccountRoutes(app: FastifyInstance, forward: Forward, so
       const { accountId } = req.params as { accountId: string };
       return forward(orchestratorCommands.listSources, { principal: req.principal, accountId, ...(req.query as typeof PageQuery.static) });
     },
+  );
+  // The credits ledger is the orchestrator's (503 until it serves this query).
+  app.get('/api/v1/accounts/:accountId/credits', { schema: { params: IdParam('accountId'), response: { 200: CreditsView, ...errorResponses } } }, async (req) =>
+    forward(creditCommands.getCredits, { principal: req.principal, accountId: (req.params as { accountId: string }).accountId }),
   );
 }

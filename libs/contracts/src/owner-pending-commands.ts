@@ -1,0 +1,94 @@
+import { Type } from '@sinclair/typebox';
+import { command, ContentView, Principal, Page } from './commands.ts';
+import { PublicRenderOptions } from './render-options.ts';
+
+// Commands of owners whose behaviour later issues build (backlog-keeper, notifier, scheduler, the
+// orchestrator's credits ledger). The gateway's routes exist now and forward here; until an owner
+// serves its subject, a call answers 503 naming the owner. Shapes follow DESIGN.md's API table and
+// may grow (never break) when the owner is built.
+
+const Uuid = Type.String({ format: 'uuid' });
+const Cursor = { items: Type.Array(Type.Unknown()), nextCursor: Type.Union([Type.String(), Type.Null()]) };
+const pageOf = <T extends ReturnType<typeof Type.Object>>(item: T) => Type.Object({ ...Cursor, items: Type.Array(item) });
+
+export const RecipeView = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  contentType: Type.String(),
+  options: PublicRenderOptions,
+  minBacklog: Type.Integer(),
+  priceCredits: Type.Integer(),
+  active: Type.Boolean(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+export const CreateRecipeBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    contentType: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_-]*$' }),
+    options: Type.Optional(PublicRenderOptions),
+    minBacklog: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+    priceCredits: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false },
+);
+export const BacklogView = Type.Object({ recipeId: Uuid, ready: Type.Integer(), minBacklog: Type.Integer(), rendering: Type.Integer() });
+export const InstantBody = Type.Object(
+  { recipe_id: Uuid, account_id: Uuid, form: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Union([Type.String({ maxLength: 2000 }), Type.Number(), Type.Boolean()]), { maxProperties: 50 })) },
+  { additionalProperties: false },
+);
+
+export const backlogCommands = {
+  listRecipes: command('cmd.backlog.recipes.list', Type.Object({ principal: Principal, ...Page }), pageOf(RecipeView)),
+  createRecipe: command('cmd.backlog.recipes.create', Type.Object({ principal: Principal, body: CreateRecipeBody }), RecipeView),
+  getBacklog: command('cmd.backlog.recipes.backlog', Type.Object({ principal: Principal, recipeId: Uuid }), BacklogView),
+  /** Claims one finished item atomically; NOT_FOUND carries `fallback_to_modal`, CONFLICT a lost race, PAYMENT_REQUIRED too few credits. */
+  claimInstant: command('cmd.backlog.instant.claim', Type.Object({ principal: Principal, accountIds: Type.Array(Uuid, { maxItems: 10_000 }), body: InstantBody }), ContentView),
+};
+
+export const CreditsView = Type.Object({
+  accountId: Uuid,
+  balance: Type.Integer(),
+  transactions: Type.Array(Type.Object({ id: Uuid, amount: Type.Integer(), reason: Type.String(), createdAt: Type.String({ format: 'date-time' }) })),
+});
+export const creditCommands = {
+  getCredits: command('cmd.orchestrator.credits.get', Type.Object({ principal: Principal, accountId: Uuid }), CreditsView),
+};
+
+export const NotificationPreferences = Type.Object(
+  {
+    email: Type.Optional(Type.Union([Type.String({ format: 'email', maxLength: 320 }), Type.Null()])),
+    onCompleted: Type.Optional(Type.Boolean()),
+    onFailed: Type.Optional(Type.Boolean()),
+    digest: Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('daily'), Type.Literal('weekly')])),
+  },
+  { additionalProperties: false },
+);
+export const WebhookView = Type.Object({ id: Uuid, url: Type.String(), events: Type.Array(Type.String()), createdAt: Type.String({ format: 'date-time' }) });
+export const CreateWebhookBody = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 2048, pattern: '^https://' }),
+    events: Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9.*_-]+$' }), { minItems: 1, maxItems: 50 }),
+  },
+  { additionalProperties: false },
+);
+export const notifierCommands = {
+  getPreferences: command('cmd.notifier.preferences.get', Type.Object({ principal: Principal }), NotificationPreferences),
+  putPreferences: command('cmd.notifier.preferences.put', Type.Object({ principal: Principal, body: NotificationPreferences }), NotificationPreferences),
+  /** The answer carries the signing secret once. */
+  createWebhook: command('cmd.notifier.webhooks.create', Type.Object({ principal: Principal, body: CreateWebhookBody }), Type.Object({ ...WebhookView.properties, secret: Type.String() })),
+  listWebhooks: command('cmd.notifier.webhooks.list', Type.Object({ principal: Principal }), Type.Object({ items: Type.Array(WebhookView) })),
+  deleteWebhook: command('cmd.notifier.webhooks.delete', Type.Object({ principal: Principal, webhookId: Uuid }), Type.Object({ deleted: Type.Boolean() })),
+};
+
+export const JobRunView = Type.Object({
+  id: Uuid,
+  job: Type.String(),
+  slot: Type.String(),
+  status: Type.String(),
+  startedAt: Type.String({ format: 'date-time' }),
+  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+export const schedulerCommands = {
+  listRuns: command('cmd.scheduler.runs.list', Type.Object({ job: Type.Optional(Type.String({ maxLength: 100 })), ...Page }), pageOf(JobRunView)),
+};
