@@ -4,6 +4,11 @@ import { startStack, type Stack } from './support/stack.ts';
 
 type Operation = { method: string; path: string };
 
+// Routes whose owners later issues build (backlog-keeper, notifier, scheduler, the credits ledger):
+// a request that passes validation there is answered 503 naming the owner (pending-owners.test.ts).
+// Remove a pattern when its owner is built: then it must answer 4xx like every other route.
+const OWNER_NOT_BUILT = [/^\/api\/v1\/recipes/, /^\/api\/v1\/instant/, /^\/api\/v1\/notification-preferences/, /^\/api\/v1\/webhooks/, /^\/api\/v1\/jobs\/runs/, /^\/api\/v1\/accounts\/[^/]+\/credits/];
+
 const BAD_IDS = ['not-a-uuid', 'ABCDEFGH-0000-7000-8000-000000000000', '%20', '..%2F..%2Fetc%2Fpasswd', '%2e%2e', "1'%20or%20'1'%3D'1", 'x'.repeat(3000), '00000000-0000-0000-0000-000000000000', '%00', '-1', '{}', 'null'];
 const BAD_QUERIES = ['limit=-1', 'limit=0', 'limit=1.5', 'token=%00', 'limit=abc', 'limit=100000', `cursor=${'x'.repeat(300)}`, 'cursor=../../x', 'unknown=1', 'account_id=nope', 'limit=1&limit=2', 'task_id=%00'];
 const BAD_BODIES: { body: string; type: string }[] = [
@@ -74,25 +79,32 @@ describe('malformed requests', () => {
 
     const outcomes = new Map<number, number>();
     const bad: string[] = [];
+    let ownerAbsent = 0;
     // A few at a time: the point is breadth, not load.
     for (let i = 0; i < requests.length; i += 16) {
       await Promise.all(
         requests.slice(i, i + 16).map(async (r) => {
           let status: number;
+          let text = '';
           try {
             const res = await fetch(`${stack.gatewayUrl}${r.url}`, { method: r.method, headers: r.headers, ...(r.body !== undefined ? { body: r.body } : {}) });
             status = res.status;
-            await res.arrayBuffer();
+            text = await res.text();
           } catch (err) {
             status = 0;
             bad.push(`${r.method} ${r.url.slice(0, 80)}: connection failed (${String(err)})`);
+          }
+          // A request that is well-formed for a route whose owner is not built yet gets that owner's 503.
+          if (status === 503 && OWNER_NOT_BUILT.some((p) => p.test(r.url)) && /"code":"SERVICE_UNAVAILABLE".*is not available/.test(text)) {
+            ownerAbsent++;
+            return;
           }
           outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
           if (status < 400 || status >= 500) bad.push(`${r.method} ${r.url.slice(0, 80)} ${r.headers['content-type'] ?? ''}: ${status}`);
         }),
       );
     }
-    process.stdout.write(`malformed requests: ${requests.length} sent, statuses ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}\n`);
+    process.stdout.write(`malformed requests: ${requests.length} sent, statuses ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}, ${ownerAbsent} well-formed for an owner not built yet (503)\n`);
     expect(bad).toEqual([]);
     for (const status of outcomes.keys()) expect(status >= 400 && status < 500, `status ${status}`).toBe(true);
     expect((await fetch(`${stack.gatewayUrl}/readyz`)).status).toBe(200);
