@@ -1,18 +1,13 @@
 import type { Span, Transition } from '@reelforge/contracts';
 import { filterPath, type FfmpegCommand } from './ffmpeg-command.ts';
 import { reframeFilter, type ReframeOptions } from './reframe.ts';
+import type { ResolvedTitle } from './resolve-options.ts';
 
-export interface TitleSpec {
+/** The title as drawn: its resolved style, with the text split into files and the font as a file. */
+export interface TitleSpec extends Omit<ResolvedTitle, 'text' | 'fontFamily' | 'bold'> {
   /** One text file per line (relative to ffmpeg's cwd), each centred on its own. */
   lineFiles: string[];
   fontFile: string;
-  fontSize: number;
-  color: string;
-  outlineColor: string;
-  outlineWidth: number;
-  position: 'top' | 'middle' | 'bottom';
-  start: number;
-  end: number;
 }
 
 export interface LogoSpec {

@@ -49,17 +49,7 @@ function titleSpec(r: ResolvedRender, fontFile: string, index: number, duration:
   const files = lines.map((text, i) => ({ name: `clip-${index}-title-${i}.txt`, text }));
   return {
     files,
-    spec: {
-      lineFiles: files.map((f) => f.name),
-      fontFile,
-      fontSize: t.fontSize,
-      color: t.color,
-      outlineColor: t.outlineColor,
-      outlineWidth: t.outlineWidth,
-      position: t.position,
-      start: t.start,
-      end: Math.min(t.end, duration),
-    },
+    spec: { ...t, lineFiles: files.map((f) => f.name), fontFile, end: Math.min(t.end, duration) },
   };
 }
 
