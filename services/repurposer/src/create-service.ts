@@ -32,6 +32,7 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
   const store = createLocalMediaStore(config.MEDIA_ROOT);
   const content = createContentQueries({ orm, schema, store });
   const fonts = await loadFontCatalog();
+  if (fonts.families().length === 0) log.warn('fontconfig lists no fonts (is fc-list installed?): titles and captions will fail until one is');
   const pipeline: PipelineDeps = {
     ffmpegPath: config.FFMPEG_PATH,
     ffprobePath: config.FFPROBE_PATH,

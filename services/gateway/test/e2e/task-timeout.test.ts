@@ -5,8 +5,9 @@ import { makeTestVideo, processesWorkingInDirNamed, serveFiles } from '@reelforg
 import type { StartedGeneration } from '../support/api-client.ts';
 import { newTenant, watchAccount } from '../support/tenant.ts';
 import { startStack, type Stack } from '../support/stack.ts';
+import type { WsMessage } from '../support/ws-client.ts';
 
-const statusOf = (m: { status?: unknown }) => (m.status as { status: string }).status;
+const statusOf = (m: WsMessage) => (m.status as { status: string }).status;
 
 // TASK_TIMEOUT on the real services: the running ffmpeg is killed like a cancel, each attempt is
 // recorded TIMED_OUT and retried, and the last one fails the task with TIMED_OUT.

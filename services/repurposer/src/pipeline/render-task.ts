@@ -1,6 +1,6 @@
 import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_FONT_FAMILY, type RenderJobRequested } from '@reelforge/contracts';
+import type { RenderJobRequested } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
 import { PermanentError } from '@reelforge/messaging';
 import { chooseSegments } from '../analysis/choose-segments.ts';
@@ -96,7 +96,7 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
   // Checked before any download: a wrong font fails in milliseconds, not after a 2 GB fetch.
   const titleFont = r.title ? fontFile(deps, r.title.fontFamily, r.title.bold, 'title') : null;
   const captionStyle = resolveCaptionStyle(job.data.options.captions, r.reframe);
-  if (r.captions) fontFile(deps, job.data.options.captions?.font?.family ?? DEFAULT_FONT_FAMILY, false, 'caption');
+  const captionsUrl = r.captions ? (job.data.captionsUrl ?? null) : null;
 
   const work = join(deps.tempDir, taskId);
   await rm(work, { recursive: true, force: true });
@@ -104,7 +104,6 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
   try {
     report('downloading', QUICK_STAGES.downloading, 'downloading the source');
     const { bytes } = await fetchInto(job.data.sourceUrl, join(work, 'source'), deps, deps.fetchLimits, signal);
-    const captionsUrl = r.captions ? (job.data.captionsUrl ?? null) : null;
     if (captionsUrl) await fetchInto(captionsUrl, join(work, 'captions'), deps, { ...deps.fetchLimits, maxBytes: CAPTIONS_MAX_BYTES }, signal);
     const logo = job.data.options.logo?.location;
     if (logo) await fetchInto(logo, join(work, 'logo'), deps, deps.fetchLimits, signal);
@@ -115,6 +114,7 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
 
     report('transcribing', QUICK_STAGES.transcribing, captionsUrl ? 'reading the captions' : 'no transcript: clips without captions');
     const cues = r.captions ? await transcribe(deps, join(work, 'source'), captionsUrl ? join(work, 'captions') : null, signal) : null;
+    if (cues) fontFile(deps, captionStyle.fontFamily, captionStyle.bold, 'caption');
 
     const explicit = job.data.options.segments !== undefined;
     // Progress is planned twice: before analysis the clips' lengths are only an estimate.
