@@ -110,6 +110,18 @@ describe('render: geometry, codecs, durations, overlays', () => {
     expect(changedFraction(plain, logo, W, 0, Math.round(H * 0.5))).toBeGreaterThan(0.02);
   });
 
+  it('a source rotated 90° (display matrix) is rendered upright: portrait fills a portrait frame without bars', async () => {
+    const rotated = join(h.root, 'rotated.mp4');
+    await ffmpegRun(h.ffmpeg, ['-i', h.store.pathOf(source.slice('media:'.length)), '-c', 'copy', '-metadata:s:v:0', 'rotate=90', rotated]);
+    const upright = await frameAt(h.ffmpeg, (await h.render(await h.upload(rotated, 'rotated.mp4'), { ...base, mode: 'pad', padColor: '#000000' })).clips.map((c) => h.store.pathOf(c.mediaKey))[0]!, 1);
+    // Unrotated, 640×360 fits 360×640 with black bars above and below; rotated to 360×640 it fills the frame.
+    const [r, g, b] = pixel(upright, W / 2, 40);
+    expect(r! + g! + b!, `top pixel ${[r, g, b]}`).toBeGreaterThan(150);
+    const sideways = await frameAt(h.ffmpeg, (await renderOne({ mode: 'pad', padColor: '#000000' })).file, 1);
+    const [sr, sg, sb] = pixel(sideways, W / 2, 40);
+    expect(sr! + sg! + sb!, `bar pixel ${[sr, sg, sb]}`).toBeLessThan(40);
+  });
+
   it('loudness is normalised to the target (−14 LUFS by default) within 1.5 LU', async () => {
     const { file } = await renderOne({ mode: 'crop', segments: [{ parts: [{ start: 0, end: 10 }] }] });
     const integrated = await integratedLoudness(h.ffmpeg, file);
