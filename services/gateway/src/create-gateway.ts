@@ -20,6 +20,7 @@ import { createUploads } from './uploads/uploads.ts';
 import multipart from '@fastify/multipart';
 import { replayStatus } from './live/replay.ts';
 import { createLocalMediaStore, type MediaStore } from '@reelforge/media-store';
+import { createAccountScope } from './http/scope.ts';
 import { createForward, type Forward } from './http/forward.ts';
 import { startStatusFanout } from './live/status-fanout.ts';
 import { createSubscriptionRegistry, type SubscriptionRegistry } from './live/subscription-registry.ts';
@@ -88,24 +89,27 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   registerHealthRoutes(app, deps.checks);
   const uploads = createUploads({ orm: deps.orm, schema: deps.schema, store: deps.store, ffprobePath: deps.policy.ffprobePath });
   await app.register(multipart);
-  registerAccountRoutes(app, deps.forward, { allowPrivate: deps.policy.sourceUrlAllowPrivate }, uploads);
+  // 2 s: long enough to spare the orchestrator a request per call under load, short against staleness.
+  const scope = createAccountScope(deps.forward, { ttlMs: 2_000 });
+  registerAccountRoutes(app, deps.forward, scope, { allowPrivate: deps.policy.sourceUrlAllowPrivate }, uploads);
   registerUploadRoutes(app, { uploads, maxBytes: deps.policy.maxUploadBytes });
   registerGenerationRoutes(app, deps.forward, uploads);
   registerCatalogueRoutes(app, deps.forward);
-  registerBacklogRoutes(app, deps.forward);
+  registerBacklogRoutes(app, deps.forward, scope);
   registerNotificationRoutes(app, deps.forward);
-  registerTaskRoutes(app, deps.forward, uploads, { allowPrivate: deps.policy.sourceUrlAllowPrivate });
+  registerTaskRoutes(app, deps.forward, scope, uploads, { allowPrivate: deps.policy.sourceUrlAllowPrivate });
   registerJobRoutes(app, deps.forward);
   registerApiKeyRoutes(app, apiKeys);
-  registerContentRoutes(app, { forward: deps.forward, store: deps.store });
+  registerContentRoutes(app, { forward: deps.forward, scope, store: deps.store });
   registerSseRoutes(app, {
     forward: deps.forward,
+    scope,
     registry: deps.registry,
     replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
     heartbeatMs: Math.min(15_000, deps.heartbeatMs),
     maxBufferedBytes: deps.maxBufferedBytes,
   });
-  registerWsRoute(app, { forward: deps.forward, messaging: deps.messaging, registry: deps.registry, heartbeatMs: deps.heartbeatMs, maxBufferedBytes: deps.maxBufferedBytes, log: deps.log });
+  registerWsRoute(app, { forward: deps.forward, scope, messaging: deps.messaging, registry: deps.registry, heartbeatMs: deps.heartbeatMs, maxBufferedBytes: deps.maxBufferedBytes, log: deps.log });
   return app;
 }
 

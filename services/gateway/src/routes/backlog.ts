@@ -3,10 +3,10 @@ import { BacklogView, ContentView, CreateRecipeBody, DomainError, InstantBody, R
 import { Type } from '@sinclair/typebox';
 import type { Forward } from '../http/forward.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
-import { ownedAccountIds } from '../http/scope.ts';
+import type { AccountScope } from '../http/scope.ts';
 
 /** Recipes, their backlogs and instant claims: owned by the backlog-keeper (503 naming it until it serves them). */
-export function registerBacklogRoutes(app: FastifyInstance, forward: Forward): void {
+export function registerBacklogRoutes(app: FastifyInstance, forward: Forward, scope: AccountScope): void {
   const Page = Type.Object({ items: Type.Array(RecipeView), nextCursor: Type.Union([Type.String(), Type.Null()]) });
   app.get('/api/v1/recipes', { schema: { querystring: PageQuery, response: { 200: Page, ...errorResponses } } }, async (req) =>
     forward(backlogCommands.listRecipes, { principal: req.principal, ...(req.query as typeof PageQuery.static) }),
@@ -21,6 +21,9 @@ export function registerBacklogRoutes(app: FastifyInstance, forward: Forward): v
   app.post(
     '/api/v1/instant',
     { config: { idempotent: true }, schema: { body: InstantBody, response: { 200: ContentView, 402: ErrorResponse, 409: ErrorResponse, ...errorResponses } } },
-    async (req) => forward(backlogCommands.claimInstant, { principal: req.principal, accountIds: await ownedAccountIds(forward, req.principal), body: req.body as typeof InstantBody.static }),
+    async (req) => {
+      const body = req.body as typeof InstantBody.static;
+      return forward(backlogCommands.claimInstant, { principal: req.principal, accountIds: await scope.ids(req.principal, body.account_id), body });
+    },
   );
 }

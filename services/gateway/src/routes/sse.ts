@@ -3,13 +3,13 @@ import { Type } from '@sinclair/typebox';
 import { orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
 import { IdParam, errorResponses } from '../http/schemas.ts';
-import { ownedAccountIds } from '../http/scope.ts';
+import type { AccountScope } from '../http/scope.ts';
 import { streamStatus, type SseDeps } from '../live/sse-stream.ts';
 
 const Stream = { 200: Type.String({ description: 'text/event-stream: `id:` is the resume cursor (send it back as `Last-Event-ID`)' }), ...errorResponses };
 
 /** Server-Sent Events twins of the WebSocket: one task, or a whole account. */
-export function registerSseRoutes(app: FastifyInstance, deps: SseDeps & { forward: Forward }): void {
+export function registerSseRoutes(app: FastifyInstance, deps: SseDeps & { forward: Forward; scope: AccountScope }): void {
   app.get(
     '/api/v1/events',
     { schema: { querystring: Type.Object({ account_id: Type.String({ format: 'uuid' }) }, { additionalProperties: false }), response: Stream } },
@@ -21,7 +21,7 @@ export function registerSseRoutes(app: FastifyInstance, deps: SseDeps & { forwar
   );
   app.get('/api/v1/tasks/:taskId/events', { schema: { params: IdParam('taskId'), response: Stream } }, async (req, reply) => {
     const { taskId } = req.params as { taskId: string };
-    const task = await deps.forward(repurposerCommands.getTask, { accountIds: await ownedAccountIds(deps.forward, req.principal), taskId });
+    const task = await deps.scope.scoped(req.principal, (accountIds) => deps.forward(repurposerCommands.getTask, { accountIds, taskId }));
     await streamStatus(req, reply, deps, { id: taskId, accountId: task.accountId, keep: (e) => e.taskId === taskId });
   });
 }
