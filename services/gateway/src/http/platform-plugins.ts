@@ -27,7 +27,7 @@ export async function installHttpPlugins(app: FastifyInstance, policy: HttpPolic
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Reelforge API', version: '1.0.0', description: 'Turns long videos into short vertical clips. Errors: `{ error: { code, message, details? } }` (docs/errors.md). Live status: WebSocket `GET /api/v1/ws` (bearer header or `?token=`): send `{subscribe: generationId}` or `{subscribe_account: accountId}`, receive `subscribed`, a snapshot, then `job_progress` / `job_status` messages, each with a per-connection `seq`.' },
+      info: { title: 'Reelforge API', version: '1.0.0', description: 'Turns long videos into short vertical clips. Errors: `{ error: { code, message, details? } }` (docs/errors.md). Live status: WebSocket `GET /api/v1/ws` (bearer header or `?token=`): send `{subscribe: taskOrGenerationId}` or `{subscribe_account: accountId}`, receive `subscribed`, a snapshot, then `job_progress` / `job_status` messages, each with a per-connection `seq`.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } }, schemas: { Error: ErrorResponse } },
       security: [{ bearer: [] }],
     },
