@@ -45,6 +45,48 @@ function candidates(bounds: readonly Boundary[], stats: (a: number, b: number) =
 /** Best first; ties go to the earlier start, then the shorter: the order never depends on anything but the input. */
 const byScore = (a: Candidate, b: Candidate) => b.score - a.score || a.from.t - b.from.t || a.to.t - b.to.t;
 
+/**
+ * The set of at most `count` non-overlapping candidates (touching is fine) with the highest total
+ * score: weighted interval scheduling by dynamic programming, O(count × candidates). A greedy
+ * "best first" would let one long segment crowd out two good ones (a 40 s source asked for 3
+ * clips would get one 40 s clip instead of two 20 s ones split at its pause).
+ */
+function pickBestSet(pool: Candidate[], count: number): Candidate[] {
+  // By end, then start, then score: the order (and so every tie) depends on the input alone.
+  const items = [...pool].sort((a, b) => a.to.t - b.to.t || a.from.t - b.from.t || b.score - a.score);
+  const n = items.length;
+  // prev[i]: how many items end at or before item i starts (all of them are compatible with it).
+  const prev = items.map((c) => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (items[mid]!.to.t <= c.from.t + EPS) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  });
+  // best[k][i]: the highest total from the first i items using at most k of them.
+  const best = Array.from({ length: count + 1 }, () => new Float64Array(n + 1));
+  for (let k = 1; k <= count; k++) {
+    const row = best[k]!;
+    const below = best[k - 1]!;
+    for (let i = 1; i <= n; i++) {
+      const take = below[prev[i - 1]!]! + items[i - 1]!.score;
+      row[i] = take > row[i - 1]! + EPS ? take : row[i - 1]!;
+    }
+  }
+  const chosen: Candidate[] = [];
+  for (let k = count, i = n; k > 0 && i > 0; ) {
+    if (best[k]![i]! > best[k]![i - 1]! + EPS) {
+      chosen.push(items[i - 1]!);
+      i = prev[i - 1]!;
+      k--;
+    } else i--;
+  }
+  return chosen;
+}
+
 /** Takes the best candidates that overlap nothing already taken (touching is fine), until `picked` holds `count`. */
 function pickGreedy(pool: Candidate[], picked: Candidate[], count: number): void {
   for (const c of pool.sort(byScore)) {
@@ -57,7 +99,7 @@ function pickGreedy(pool: Candidate[], picked: Candidate[], count: number): void
  * Chooses up to `count` non-overlapping segments of `minSeconds`..`maxSeconds` worth clipping.
  * Segments start and end on natural boundaries (pauses, scene cuts, sentence ends, the source's
  * edges) and are scored by energy, speech presence, boundary cleanliness and liveliness; the best
- * are taken greedily. Only when natural boundaries cannot supply `count` segments are the rest
+ * are chosen as the set with the highest total score. Only when natural boundaries cannot supply `count` segments are the rest
  * filled from a fixed grid. A source shorter than `minSeconds` is one segment, whole. Pure and
  * deterministic; segments come back in time order.
  */
@@ -76,7 +118,7 @@ export function chooseSegments(signals: Signals, o: ChooseOptions): ChosenSegmen
     const s = stats(0, duration);
     return [{ start: 0, end: duration, score: round(segmentScore(s, duration, from, to, o)), reason: `the whole source (shorter than ${o.minSeconds} s), ${segmentReason(s, from, to)}` }];
   }
-  pickGreedy(candidates(natural, stats, o), picked, count);
+  picked.push(...pickBestSet(candidates(natural, stats, o), count));
   if (picked.length < count) pickGreedy(candidates(gridBoundaries(duration, o.minSeconds, natural), stats, o), picked, count);
 
   return picked

@@ -164,4 +164,19 @@ describe('chooseSegments', () => {
     expectWellFormed(segments, many, o);
     expect(elapsed).toBeLessThan(3000);
   });
+
+  it('prefers two clips split at a pause over one long clip when more were asked for (best total, not best first)', () => {
+    // 40 s with one pause at 20 s: 3 clips of 15–60 s asked; the whole source alone would score
+    // highest as a single segment, but two halves give more of what was asked.
+    const one = synth(40, { silences: pausesAt([20]) });
+    const segments = chooseSegments(one, { count: 3, minSeconds: 15, maxSeconds: 60 });
+    expectWellFormed(segments, one, { count: 3, minSeconds: 15, maxSeconds: 60 });
+    expect(segments).toHaveLength(2);
+    expect(segments[0]!.start).toBe(0);
+    expect(Math.abs(segments[0]!.end - 20)).toBeLessThanOrEqual(0.3);
+    expect(Math.abs(segments[1]!.start - 20)).toBeLessThanOrEqual(0.3);
+    expect(segments[1]!.end).toBe(40);
+    // Asked for one clip, it takes the best single one.
+    expect(chooseSegments(one, { count: 1, minSeconds: 15, maxSeconds: 60 })).toHaveLength(1);
+  });
 });
