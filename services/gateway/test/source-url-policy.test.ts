@@ -21,6 +21,12 @@ describe('source URL policy at registration', () => {
       expect(res.status, url).toBe(422);
       expect(await res.json()).toMatchObject({ error: { code: 'UNPROCESSABLE', details: { field: 'body/url' } } });
     }
+    // The same for a captions URL next to a public source, and for POST /tasks.
+    const captions = await api.post(`/api/v1/accounts/${account.id}/sources`, { url: 'https://93.184.216.34/v.mp4', captionsUrl: 'http://169.254.169.254/c.srt' });
+    expect(captions.status).toBe(422);
+    expect(await captions.json()).toMatchObject({ error: { code: 'UNPROCESSABLE', details: { field: 'body/captionsUrl' } } });
+    const task = await api.post('/api/v1/tasks', { accountId: account.id, url: 'http://10.0.0.8/v.mp4' });
+    expect(task.status).toBe(422);
     expect(await stack.sql('orchestrator', 'select 1 from $schema.source_videos where account_id = ?', [account.id])).toHaveLength(0);
   });
 });

@@ -20,7 +20,9 @@ describe('generation flow, end to end', () => {
     const video = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'source.mp4'), { seconds: 2 });
     const corrupt = join(stack.mediaRoot, 'corrupt.mp4');
     writeFileSync(corrupt, Buffer.concat([Buffer.from('not a video at all '), randomBytes(4096)]));
-    files = await serveFiles({ 'source.mp4': video, 'corrupt.mp4': corrupt });
+    const captions = join(stack.mediaRoot, 'captions.vtt');
+    writeFileSync(captions, 'WEBVTT\n\n00:00.200 --> 00:01.800\nHello from the captions.\n');
+    files = await serveFiles({ 'source.mp4': video, 'corrupt.mp4': corrupt, 'captions.vtt': captions });
   });
   afterAll(async () => {
     await files?.close();
@@ -156,6 +158,21 @@ describe('generation flow, end to end', () => {
     expect((await stranger.post('/api/v1/tasks', { accountId: account.id, url: files.url('source.mp4') })).status).toBe(404);
     expect(((await (await stranger.call('/api/v1/tasks')).json()) as { items: unknown[] }).items).toEqual([]);
     expect((await stranger.call(`/api/v1/tasks/${task.id}`)).status).toBe(404);
+  });
+
+  it('captions registered with a source reach its clips (HTTP → orchestrator → job → repurposer)', async () => {
+    const { bearer, api, account } = await newTenant(stack, 'tenant-captions', []);
+    const registered = await api.post(`/api/v1/accounts/${account.id}/sources`, { url: files.url('source.mp4'), captionsUrl: files.url('captions.vtt') });
+    expect(registered.status).toBe(201);
+    expect(((await registered.json()) as { captionsUrl: string }).captionsUrl).toBe(files.url('captions.vtt'));
+    const ws = await watchAccount(stack, bearer, account.id);
+    const { generation } = (await (await api.startGeneration(account.id, { type: 'captioned', options: { width: 360, preset: 'ultrafast' } })).json()) as StartedGeneration;
+    await ws.waitFor('generation completed', (m) => m.type === 'job_status' && m.job_id === generation.id && (m.status as { status: string }).status === 'completed');
+    ws.close();
+    const listed = (await (await api.call(`/api/v1/content?account_id=${account.id}`)).json()) as { items: { captioned: boolean }[] };
+    expect(listed.items.map((c) => c.captioned)).toEqual([true]);
+    // Captions come over http(s) only (private addresses: source-url-policy.test.ts).
+    expect((await api.post(`/api/v1/accounts/${account.id}/sources`, { url: files.url('source.mp4'), captionsUrl: 'ftp://example.com/c.srt' })).status).toBe(400);
   });
 
   it('lists the fonts the render workers can draw (from fontconfig) and the transitions', async () => {
