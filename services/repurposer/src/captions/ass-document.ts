@@ -72,16 +72,6 @@ export function escapeAssText(text: string): string {
     .replace(/[{}]/g, (b) => `\\${b}`);
 }
 
-/**
- * Escapes a file path for `ass=<path>` (or `subtitles=`) in a filtergraph: first for the filter's
- * option parser (`\` `'` `:` `=`), then for the graph parser (`\` `'` `,` `;` `[` `]`). For an
- * argument vector (execFile, spawn), not a shell.
- */
-export function assFilterPath(path: string): string {
-  const option = path.replace(/[\\':=]/g, '\\$&');
-  return option.replace(/[\\',;[\]]/g, '\\$&');
-}
-
 /** Greedy word wrap: line breaks as word indices, each line at most `max` characters when it can be. */
 function wrap(words: string[], max: number): number[][] {
   const lines: number[][] = [];

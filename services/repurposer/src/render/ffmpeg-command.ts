@@ -30,11 +30,12 @@ export function runFfmpegRaw(ffmpegPath: string, cmd: FfmpegCommand, cwd?: strin
 }
 
 /**
- * A file name for use inside a filtergraph option. Escaping for ffmpeg's two nested parsers is
- * brittle, so we don't: the pipeline runs ffmpeg inside the task's directory with fixed relative
- * names, and system paths (fonts) must be plain. Anything else is refused, not guessed at.
+ * Escapes a file path for a filter option inside a filtergraph (`ass=`, `drawtext=fontfile=`…):
+ * first for the filter's option parser (`\` `'` `:` `=`), then for the graph parser (`\` `'` `,`
+ * `;` `[` `]`). For an argument vector, never a shell. The pipeline also runs ffmpeg in the task's
+ * directory with plain relative names, so user-chosen paths never reach a graph at all.
  */
 export function filterPath(path: string): string {
-  if (!/^[A-Za-z0-9._/+-]+$/.test(path)) throw new Error(`path not usable in an ffmpeg filtergraph: ${JSON.stringify(path)}`);
-  return path;
+  const option = path.replace(/[\\':=]/g, '\\$&');
+  return option.replace(/[\\',;[\]]/g, '\\$&');
 }

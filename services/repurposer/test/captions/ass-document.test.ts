@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assColor, assFilterPath, assTime, buildAssDocument, escapeAssText, resolveCaptionStyle, type CaptionStyle } from '../../src/captions/ass-document.ts';
+import { assColor, assTime, buildAssDocument, escapeAssText, resolveCaptionStyle, type CaptionStyle } from '../../src/captions/ass-document.ts';
+import { filterPath } from '../../src/render/ffmpeg-command.ts';
 import type { Cue } from '../../src/captions/cue.ts';
 
 const PORTRAIT = { width: 1080, height: 1920 };
@@ -78,9 +79,9 @@ describe('ASS primitives', () => {
     expect(escapeAssText('a\nb\tc')).toBe('a b c');
   });
 
-  it('escapes a path for the ass= filter', () => {
-    expect(assFilterPath('/tmp/a b/c.ass')).toBe('/tmp/a b/c.ass');
-    expect(assFilterPath("/t/it's:x,y[1];z=w\\v.ass")).toBe("/t/it\\\\\\'s\\\\:x\\,y\\[1\\]\\;z\\\\=w\\\\\\\\v.ass");
+  it('escapes a path for a filter option in a graph', () => {
+    expect(filterPath('/tmp/a b/c.ass')).toBe('/tmp/a b/c.ass');
+    expect(filterPath("/t/it's:x,y[1];z=w\\v.ass")).toBe("/t/it\\\\\\'s\\\\:x\\,y\\[1\\]\\;z\\\\=w\\\\\\\\v.ass");
   });
 });
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { assFilterPath, buildAssDocument, resolveCaptionStyle } from '../../src/captions/ass-document.ts';
+import { buildAssDocument, resolveCaptionStyle } from '../../src/captions/ass-document.ts';
+import { filterPath } from '../../src/render/ffmpeg-command.ts';
 
 const run = promisify(execFile);
 const ffmpeg = inject('ffmpegPath');
@@ -48,7 +49,7 @@ describe('ASS captions through ffmpeg', () => {
     await writeFile(file, buildAssDocument([{ start: 0, end: 1, text: 'Burned captions', words }], style, output));
 
     const plain = await frame(null);
-    const captioned = await frame(`ass=${assFilterPath(file)}`);
+    const captioned = await frame(`ass=${filterPath(file)}`);
     expect(changed(plain, captioned, Math.round(H * 0.6), H)).toBeGreaterThan(0.02);
     expect(changed(plain, captioned, 0, Math.round(H * 0.4))).toBe(0);
     // The first word is highlighted at t=0: yellow (#FFE000) pixels, next to white ones.
