@@ -23,6 +23,12 @@ export const configSpec = {
   /** `noop` skips fetch and ffmpeg (a task completes with no clip): for measuring the control plane alone. */
   RENDER_STAGE: env.oneOf(['ffmpeg', 'noop'] as const, 'ffmpeg'),
   MAX_SOURCE_BYTES: env.int(2 * 1024 ** 3, 1),
+  /** A Whisper-style speech-to-text endpoint; with TRANSCRIBE_API_KEY, sources without captions get transcribed. */
+  TRANSCRIBE_API_URL: env.optionalString(),
+  /** Secret: from the environment only. */
+  TRANSCRIBE_API_KEY: env.optionalString(),
+  TRANSCRIBE_MODEL: env.string('whisper-1'),
+  TRANSCRIBE_TIMEOUT: env.durationMs('s', '10m'),
   /** Sources above this many pixels per frame are refused (default: 4K DCI, 4096×2160). */
   MAX_SOURCE_PIXELS: env.int(4096 * 2160, 1),
   SOURCE_FETCH_TIMEOUT: env.durationMs('s', '10m'),

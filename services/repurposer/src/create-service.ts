@@ -8,7 +8,8 @@ import { createCancelRequestHandler } from './handlers/cancel-request.ts';
 import { createRenderJobDeadLetterHandler, createRenderJobHandler } from './handlers/render-job.ts';
 import { createLocalMediaStore } from '@reelforge/media-store';
 import { noopRender, renderTask, type PipelineDeps } from './pipeline/render-task.ts';
-import { createSuppliedCaptionsTranscriber } from './captions/transcriber.ts';
+import { createSpeechToTextTranscriber } from './captions/speech-to-text-transcriber.ts';
+import { createSuppliedCaptionsTranscriber, createTranscriber } from './captions/transcriber.ts';
 import { loadFontCatalog } from './fonts/font-catalog.ts';
 import { createRunningTasks } from './tasks/running-tasks.ts';
 import { createTaskQueries } from './tasks/task-queries.ts';
@@ -44,7 +45,13 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     maxSourcePixels: config.MAX_SOURCE_PIXELS,
     minSourceSeconds: 1,
     fonts,
-    transcriber: createSuppliedCaptionsTranscriber(),
+    transcriber: createTranscriber({
+      supplied: createSuppliedCaptionsTranscriber(),
+      speech:
+        config.TRANSCRIBE_API_URL && config.TRANSCRIBE_API_KEY
+          ? createSpeechToTextTranscriber({ ffmpegPath: config.FFMPEG_PATH, apiUrl: config.TRANSCRIBE_API_URL, apiKey: config.TRANSCRIBE_API_KEY, model: config.TRANSCRIBE_MODEL, timeoutMs: config.TRANSCRIBE_TIMEOUT })
+          : null,
+    }),
   };
   const handler = createRenderJobHandler({
     m,

@@ -5,7 +5,14 @@ import { CaptionsFormatError, parseCaptions } from './parse-captions.ts';
 /** Where a clip's captions come from. */
 export interface Transcriber {
   /** The source's transcript, or null when there is none (no captions: not a failure). */
-  transcribe(input: { sourceFile: string; captionsFile: string | null }, signal: AbortSignal): Promise<Cue[] | null>;
+  transcribe(input: { sourceFile: string; captionsFile: string | null; hasAudio: boolean }, signal: AbortSignal): Promise<Cue[] | null>;
+}
+
+/** Supplied captions win; without them, speech-to-text when configured; otherwise no transcript. */
+export function createTranscriber(o: { supplied: Transcriber; speech: Transcriber | null }): Transcriber {
+  return {
+    transcribe: (input, signal) => (input.captionsFile !== null || !o.speech ? o.supplied.transcribe(input, signal) : o.speech.transcribe(input, signal)),
+  };
 }
 
 /** Caption files are text: anything bigger is not one, and must not be read into memory. */

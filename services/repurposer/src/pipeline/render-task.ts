@@ -64,9 +64,9 @@ function fontFile(deps: PipelineDeps, family: string, bold: boolean, what: strin
   return file;
 }
 
-async function transcribe(deps: PipelineDeps, source: string, captionsFile: string | null, signal: AbortSignal): Promise<Cue[] | null> {
+async function transcribe(deps: PipelineDeps, source: string, captionsFile: string | null, hasAudio: boolean, signal: AbortSignal): Promise<Cue[] | null> {
   try {
-    return await deps.transcriber.transcribe({ sourceFile: source, captionsFile }, signal);
+    return await deps.transcriber.transcribe({ sourceFile: source, captionsFile, hasAudio }, signal);
   } catch (err) {
     if (err instanceof CaptionsFormatError) throw invalidInput(`the captions file cannot be used: ${err.message}`, err);
     throw err;
@@ -112,8 +112,8 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
     const probe = await probeSource(deps.ffprobePath, join(work, 'source'), { maxDurationSeconds: deps.maxSourceSeconds, maxPixels: deps.maxSourcePixels });
     if (probe.durationSeconds < deps.minSourceSeconds) throw invalidInput(`the source is ${probe.durationSeconds.toFixed(2)} s long; a clip needs at least ${deps.minSourceSeconds} s`);
 
-    report('transcribing', QUICK_STAGES.transcribing, captionsUrl ? 'reading the captions' : 'no transcript: clips without captions');
-    const cues = r.captions ? await transcribe(deps, join(work, 'source'), captionsUrl ? join(work, 'captions') : null, signal) : null;
+    report('transcribing', QUICK_STAGES.transcribing, captionsUrl ? 'reading the captions' : 'transcribing speech (when speech-to-text is configured)');
+    const cues = r.captions ? await transcribe(deps, join(work, 'source'), captionsUrl ? join(work, 'captions') : null, probe.hasAudio, signal) : null;
     if (cues) fontFile(deps, captionStyle.fontFamily, captionStyle.bold, 'caption');
 
     const explicit = job.data.options.segments !== undefined;
