@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RenderJobRequested } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
@@ -46,11 +46,19 @@ export const noopRender: RenderTask = async () => [];
 
 const CAPTIONS_MAX_BYTES = 5 * 1024 * 1024;
 
-/** A `media:` location is already in the store (an upload): copy it into the task's directory. */
+/**
+ * A `media:` location is already in the store (an upload): hard-linked into the task's directory
+ * (instant for a 2 GB source, and it survives the upload being removed meanwhile), copied when the
+ * store is on another filesystem.
+ */
 async function fetchInto(location: string, dest: string, deps: PipelineDeps, limits: FetchLimits, signal: AbortSignal): Promise<{ bytes: number }> {
   if (!location.startsWith('media:')) return fetchSource(location, dest, limits, signal);
+  const stored = deps.store.pathOf(location.slice('media:'.length));
   try {
-    await copyFile(deps.store.pathOf(location.slice('media:'.length)), dest);
+    await link(stored, dest).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EXDEV' && err.code !== 'EPERM') throw err;
+      return copyFile(stored, dest);
+    });
   } catch (err) {
     throw new PermanentError(TaskErrorCodes.SOURCE_UNAVAILABLE, 'the upload is no longer in the media store', { cause: err });
   }
