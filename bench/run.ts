@@ -1,11 +1,12 @@
 // `npm run bench`: measures the platform's hot paths against the physical limit measured in the
 // same run (raw NATS JetStream, raw ffmpeg), prints ratios, and writes bench/results/<stamp>.json.
 // Starts its own nats-server and PostgreSQL (or uses NATS_URL / DATABASE_URL).
+import { DEFAULT_FONT_FAMILY } from '@reelforge/contracts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { ensureTool, startEmbeddedPostgres, startNatsServer, TOOLS } from '@reelforge/local-infra';
+import { ensureFontFamily, ensureTool, startEmbeddedPostgres, startNatsServer, TOOLS } from '@reelforge/local-infra';
 import { memoryLogger } from '@reelforge/testing';
 import { benchControlPlane } from './control-plane.bench.ts';
 import { benchHttpApi } from './http-api.bench.ts';
@@ -23,6 +24,7 @@ const natsUrl = process.env.NATS_URL ?? nats!.url;
 const databaseUrl = process.env.DATABASE_URL ?? pg!.url;
 const ffmpeg = ensureTool(TOOLS.ffmpeg, say);
 const ffprobe = ensureTool(TOOLS.ffprobe, say);
+ensureFontFamily(DEFAULT_FONT_FAMILY, say);
 const { log } = memoryLogger('bench');
 const nc = await connect({ servers: natsUrl });
 

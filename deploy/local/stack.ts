@@ -1,12 +1,13 @@
 // The whole system on one machine: NATS, PostgreSQL and the six services, with data under .data/.
 // Run through start.ts, which keeps this process group away from the terminal's Ctrl-C so that the
 // shutdown happens in order here: services first (they drain), then NATS, then PostgreSQL.
+import { DEFAULT_FONT_FAMILY } from '@reelforge/contracts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
-import { ensureTool, freePort, MissingToolError, startEmbeddedPostgres, startNatsServer, stopChild, toolVersion, TOOLS, type RunningNats, type RunningPostgres } from '@reelforge/local-infra';
+import { ensureFontFamily, ensureTool, freePort, MissingToolError, startEmbeddedPostgres, startNatsServer, stopChild, toolVersion, TOOLS, type RunningNats, type RunningPostgres } from '@reelforge/local-infra';
 import { signDevToken } from '../../services/gateway/src/auth/dev-token.ts';
 import { formatLine } from './log-format.ts';
 
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
   try {
     const ffmpeg = ensureTool(TOOLS.ffmpeg, say);
     const ffprobe = ensureTool(TOOLS.ffprobe, say);
+    ensureFontFamily(DEFAULT_FONT_FAMILY, say);
     say(`ffmpeg: ${toolVersion(ffmpeg, ['-version'])}`);
 
     const natsUrl = process.env.NATS_URL ?? (nats = await startNatsServer({ storeDir: join(data, 'nats'), port: await portNear(14222), log: say })).url;

@@ -4,8 +4,8 @@ import { delimiter, join } from 'node:path';
 
 /** Thrown when a required program is missing and cannot be installed here; says how to get it. */
 export class MissingToolError extends Error {
-  constructor(tool: string, how: string) {
-    super(`${tool} is required but was not found on PATH. ${how}`);
+  constructor(tool: string, how: string, missing = 'was not found on PATH') {
+    super(`${tool} is required but ${missing}. ${how}`);
     this.name = 'MissingToolError';
   }
 }
@@ -49,23 +49,43 @@ export function ensureTool(spec: ToolSpec, log: (line: string) => void = () => u
   const found = which(spec.command);
   if (found) return found;
   const pkgs = [spec.aptPackage, ...(spec.aptExtras ?? [])];
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot && which('apt-get')) {
-    log(`${spec.command} not found: installing Debian package(s) ${pkgs.join(' ')} …`);
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    if (!aptUpdated) {
-      spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
-      aptUpdated = true;
-    }
-    const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: ['ignore', 'ignore', 'pipe'], env, encoding: 'utf8' });
-    const installed = which(spec.command);
-    if (r.status === 0 && installed) return installed;
-    throw new MissingToolError(spec.command, `Installing it with apt-get failed: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' ')}`);
+  const failure = aptInstall(pkgs, `${spec.command} not found`, log);
+  const installed = which(spec.command);
+  if (failure === null && installed) return installed;
+  throw new MissingToolError(spec.command, failure ?? howToInstall(pkgs));
+}
+
+const canApt = () => typeof process.getuid === 'function' && process.getuid() === 0 && which('apt-get') !== undefined;
+const howToInstall = (pkgs: string[]) =>
+  which('apt-get') ? `Install it with: sudo apt-get install ${pkgs.join(' ')}` : `Install the ${pkgs[0]} package with your system's package manager (or set its path in the environment).`;
+
+/** Installs Debian packages when root with apt-get; returns null on success, else why not (a readable sentence). */
+function aptInstall(pkgs: string[], reason: string, log: (line: string) => void): string | null {
+  if (!canApt()) return howToInstall(pkgs);
+  log(`${reason}: installing Debian package(s) ${pkgs.join(' ')} …`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!aptUpdated) {
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+    aptUpdated = true;
   }
-  const how = which('apt-get')
-    ? `Install it with: sudo apt-get install ${pkgs.join(' ')}`
-    : `Install the ${spec.aptPackage} package with your system's package manager (or set its path in the environment).`;
-  throw new MissingToolError(spec.command, how);
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: ['ignore', 'ignore', 'pipe'], env, encoding: 'utf8' });
+  return r.status === 0 ? null : `Installing it with apt-get failed: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' ')}`;
+}
+
+/**
+ * Makes sure fontconfig lists `family` (the pipeline's default font: titles and captions fail
+ * without it). ffmpeg may already be installed without fonts, so this is checked on its own.
+ */
+export function ensureFontFamily(family: string, log: (line: string) => void = () => undefined): void {
+  const pkgs = ['fontconfig', 'fonts-dejavu-core'];
+  const listed = () => {
+    const fcList = which('fc-list');
+    return fcList !== undefined && spawnSync(fcList, [family, 'family'], { encoding: 'utf8' }).stdout.trim() !== '';
+  };
+  if (listed()) return;
+  const failure = aptInstall(pkgs, `the font "${family}" is not installed`, log);
+  if (failure === null && listed()) return;
+  throw new MissingToolError(`The font "${family}"`, failure ?? howToInstall(pkgs), 'fontconfig does not list it');
 }
 
 /** First line of `<cmd> --version`-style output, for logs. */

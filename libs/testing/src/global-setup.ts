@@ -1,9 +1,10 @@
+import { DEFAULT_FONT_FAMILY } from '@reelforge/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { ensureTool, startEmbeddedPostgres, startNatsServer, TOOLS, type RunningNats, type RunningPostgres } from '@reelforge/local-infra';
+import { ensureFontFamily, ensureTool, startEmbeddedPostgres, startNatsServer, TOOLS, type RunningNats, type RunningPostgres } from '@reelforge/local-infra';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,6 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const root = mkdtempSync(join(tmpdir(), 'reelforge-test-'));
   const ffmpegPath = ensureTool(TOOLS.ffmpeg, log);
   const ffprobePath = ensureTool(TOOLS.ffprobe, log);
+  ensureFontFamily(DEFAULT_FONT_FAMILY, log);
   let nats: RunningNats | undefined;
   let pg: RunningPostgres | undefined;
   const natsUrl = process.env.NATS_URL ?? (nats = await startNatsServer({ storeDir: join(root, 'nats'), log })).url;
