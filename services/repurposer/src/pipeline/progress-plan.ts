@@ -13,7 +13,8 @@ const LONG_TO = 95;
  * estimated cost (seconds of media × pixels), so one long clip moves the bar more than a short
  * one; the ETA comes from the speed measured so far over the long stages, not from the estimate.
  */
-export function createProgressPlan(items: WorkItem[], now: () => number = () => performance.now()) {
+export function createProgressPlan(items: WorkItem[], o: { now?: () => number; startedAt?: number } = {}) {
+  const now = o.now ?? (() => performance.now());
   const total = items.reduce((sum, i) => sum + i.cost, 0) || 1;
   const startOf = new Map<string, number>();
   let acc = 0;
@@ -22,9 +23,14 @@ export function createProgressPlan(items: WorkItem[], now: () => number = () => 
     acc += item.cost;
   }
   const costOf = new Map(items.map((i) => [i.key, i.cost / total]));
-  let startedAt: number | undefined;
+  // A re-plan (once the segments are known) passes the first plan's start, so the ETA's speed covers all the long work.
+  let startedAt: number | undefined = o.startedAt;
 
   return {
+    /** When the long work began (the first `at` call), for a re-plan. */
+    get startedAt() {
+      return startedAt;
+    },
     /** Overall percent and seconds left when item `key` is `fraction` done. */
     at(key: string, fraction: number): { percent: number; etaSeconds: number | null } {
       startedAt ??= now();

@@ -139,8 +139,7 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
     const plan = createProgressPlan([
       { key: 'analysis', cost: explicit ? 0 : analysisCost(probe) },
       ...segments.map((s, i) => ({ key: `clip-${i}`, cost: renderCost(clipDurationSeconds(s.parts, r.transitionSeconds), r) })),
-    ]);
-    plan.at('analysis', 1);
+    ], estimate.startedAt === undefined ? {} : { startedAt: estimate.startedAt });
     const rendered: RenderedClip[] = [];
     for (const [i, segment] of segments.entries()) {
       const clip = await renderClip(
