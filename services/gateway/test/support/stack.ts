@@ -28,6 +28,8 @@ export interface Stack {
   bearer(subject: string, roles?: string[]): Promise<string>;
   /** Runs SQL with `$schema` standing for one service's schema (same database for all). */
   sql<T = Record<string, unknown>>(service: 'orchestrator' | 'repurposer' | 'gateway', query: string, params?: unknown[]): Promise<T[]>;
+  /** Boots one more gateway instance on the same schema, NATS and media (stopped with the stack); returns its URL. */
+  addGateway(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -83,6 +85,11 @@ export async function startStack(options: { withRepurposer?: boolean; withOrches
       bearer: (subject, roles = []) => signDevToken(TEST_JWT_SECRET, subject, { roles }),
       sql: <T,>(service: string, query: string, params: unknown[] = []) =>
         gateway.platform.orm.em.fork().execute(query.replaceAll('$schema', `"${token}_${service}"`), params) as Promise<T[]>,
+      async addGateway() {
+        const another = await boot(gatewayService as never, 'gateway');
+        started.push(another);
+        return `http://127.0.0.1:${another.port}`;
+      },
       async stop() {
         for (const s of started.reverse()) await s.stop();
         rmSync(mediaRoot, { recursive: true, force: true });
