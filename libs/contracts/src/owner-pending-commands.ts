@@ -4,7 +4,7 @@ import { PublicRenderOptions } from './render-options.ts';
 
 // Commands of owners whose behaviour later issues build (backlog-keeper, notifier, scheduler, the
 // orchestrator's credits ledger). The gateway's routes exist now and forward here; until an owner
-// serves its subject, a call answers 503 naming the owner. Shapes follow DESIGN.md's API table and
+// serves its subject, a call answers 503 naming the owner. Shapes follow the public API plan (docs/architecture.md) and
 // may grow (never break) when the owner is built.
 
 const Uuid = Type.String({ format: 'uuid' });

@@ -7,7 +7,7 @@ export interface StatusEvent {
   accountId: string;
   generationId: string | null;
   taskId: string | null;
-  /** The client-facing message (DESIGN.md protocol), minus the per-connection `seq`. */
+  /** The client-facing message (the live-status protocol), minus the per-connection `seq`. */
   message: Record<string, unknown>;
 }
 

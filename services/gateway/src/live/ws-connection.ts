@@ -22,9 +22,11 @@ export interface WsConnectionDeps {
 
 const uuid = new RegExp(UUID_PATTERN);
 const MAX_SUBSCRIPTIONS = 200;
+/** Refused subscriptions (not owned, malformed) a connection may make before it is closed. */
+export const MAX_FAILED_SUBSCRIBES = 20;
 
 /**
- * One client connection speaking the DESIGN.md protocol: greeting, subscribe/unsubscribe to a
+ * One client connection speaking the live-status protocol (docs/architecture.md): greeting, subscribe/unsubscribe to a
  * task, a generation or an account (owned by the caller, else refused), a snapshot on subscribe, then
  * job_progress / job_status messages numbered by a per-connection `seq` and carrying a `cursor`;
  * `{subscribe…, since: cursor}` on a new connection first replays, from JetStream, every fact
@@ -35,6 +37,9 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
   let seq = 0;
   let alive = true;
   const subscriptions = new Set<string>();
+  /** Ids being authorised: not yet registered, nothing sent. */
+  const pending = new Set<string>();
+  let failures = 0;
 
   const send = (message: Record<string, unknown>) => {
     if (socket.readyState !== socket.OPEN) return;
@@ -62,7 +67,7 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
 
   const refuse = (id: unknown, code: string, message: string) => send({ type: 'error', id, error: { code, message } });
 
-  /** `subscribe` takes a generation or a task id (DESIGN.md): ids are UUIDv7, never shared, so try one then the other. */
+  /** `subscribe` takes a generation or a task id: ids are UUIDv7, never shared, so try one then the other. */
   async function job(id: string): Promise<{ kind: 'generation' | 'task'; accountId: string; snapshot: Record<string, unknown> }> {
     try {
       const view = await deps.getGeneration(principal, id);
@@ -74,36 +79,55 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
     }
   }
 
+  /**
+   * Authorise, then register, then snapshot: nothing about an id reaches the client, and the id
+   * is not in the fan-out index, until the owner has confirmed the caller may see it. The snapshot
+   * is read again after registering, so a change between the check and the registration is not lost.
+   */
   async function subscribe(id: string, target: 'job' | 'account', since?: Cursor) {
-    let kind: 'generation' | 'task' | 'account' = target === 'account' ? 'account' : 'generation';
     if (subscriptions.has(id)) return send({ type: 'subscribed', id });
-    if (subscriptions.size >= MAX_SUBSCRIPTIONS) return refuse(id, 'VALIDATION_FAILED', `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`);
+    if (pending.has(id)) return;
+    if (subscriptions.size + pending.size >= MAX_SUBSCRIPTIONS) return refuse(id, 'VALIDATION_FAILED', `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`);
+    pending.add(id);
+    let kind: 'generation' | 'task' | 'account';
+    let accountId = id;
     try {
-      // Register before reading the snapshot, so nothing that happens in between is missed.
-      deps.registry.add(id, subscriber);
-      subscriptions.add(id);
-      if (since) gate.beginResume(since);
-      try {
-        let accountId = id;
-        let snapshot: Record<string, unknown> | undefined;
-        if (target === 'job') {
-          ({ kind, accountId, snapshot } = await job(id));
-        } else {
-          await deps.checkAccount(principal, id);
-        }
-        send({ type: 'subscribed', id, kind, ...(since ? { resumed_from: formatCursor(since) } : {}) });
-        // What the client missed since its cursor; what arrived live meanwhile follows.
-        const keep = (e: StatusEvent) => kind === 'account' || (kind === 'generation' ? e.generationId === id : e.taskId === id);
-        if (since) gate.replayed(await deps.replay(accountId, since, keep));
-        if (snapshot) send(snapshot);
-      } finally {
-        if (since) gate.endResume();
+      if (target === 'job') ({ kind, accountId } = await job(id));
+      else {
+        await deps.checkAccount(principal, id);
+        kind = 'account';
       }
     } catch (err) {
-      deps.registry.remove(id, subscriber);
-      subscriptions.delete(id);
+      pending.delete(id);
       const e = err instanceof DomainError ? err : new DomainError('INTERNAL', 'subscription failed');
-      refuse(id, e.code, e.code === 'NOT_FOUND' ? `${target === 'job' ? 'task or generation' : 'account'} ${id} not found` : e.message);
+      return failed(id, e.code, e.code === 'NOT_FOUND' ? `${target === 'job' ? 'task or generation' : 'account'} ${id} not found` : e.message);
+    }
+    // Unsubscribed or closed while being authorised: register nothing.
+    if (!pending.delete(id) || socket.readyState !== socket.OPEN) return;
+    deps.registry.add(id, subscriber);
+    subscriptions.add(id);
+    if (since) gate.beginResume(since);
+    try {
+      send({ type: 'subscribed', id, kind, ...(since ? { resumed_from: formatCursor(since) } : {}) });
+      // What the client missed since its cursor; what arrived live meanwhile follows.
+      const keep = (e: StatusEvent) => kind === 'account' || (kind === 'generation' ? e.generationId === id : e.taskId === id);
+      if (since) gate.replayed(await deps.replay(accountId, since, keep));
+      if (kind !== 'account') send((await job(id)).snapshot);
+    } catch (err) {
+      // Owned, but the replay or the snapshot could not be read: the live subscription stays.
+      const e = err instanceof DomainError ? err : new DomainError('INTERNAL', 'could not read the current state');
+      refuse(id, e.code, e.message);
+    } finally {
+      if (since) gate.endResume();
+    }
+  }
+
+  /** A refused subscribe costs budget: a client probing ids it does not own is cut off. */
+  function failed(id: unknown, code: string, message: string) {
+    refuse(id, code, message);
+    if (++failures >= MAX_FAILED_SUBSCRIBES) {
+      deps.log.warn({ connectionId, principal: principal.id, failures }, 'websocket closed after too many refused subscriptions');
+      socket.close(1008, 'too many refused subscriptions');
     }
   }
 
@@ -120,19 +144,20 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
     let since: Cursor | undefined;
     if ('since' in msg) {
       since = parseCursor(msg.since);
-      if (!since) return refuse(msg.since, 'VALIDATION_FAILED', 'since must be a cursor this server sent ("<n>-<n>")');
+      if (!since) return failed(msg.since, 'VALIDATION_FAILED', 'since must be a cursor this server sent ("<n>-<n>")');
     }
     if ('subscribe' in msg) {
       const id = target('subscribe');
-      return id ? void subscribe(id, 'job', since) : refuse(msg.subscribe, 'VALIDATION_FAILED', 'subscribe needs a task or generation id (uuid)');
+      return id ? void subscribe(id, 'job', since) : failed(msg.subscribe, 'VALIDATION_FAILED', 'subscribe needs a task or generation id (uuid)');
     }
     if ('subscribe_account' in msg) {
       const id = target('subscribe_account');
-      return id ? void subscribe(id, 'account', since) : refuse(msg.subscribe_account, 'VALIDATION_FAILED', 'subscribe_account needs an account id (uuid)');
+      return id ? void subscribe(id, 'account', since) : failed(msg.subscribe_account, 'VALIDATION_FAILED', 'subscribe_account needs an account id (uuid)');
     }
     for (const key of ['unsubscribe', 'unsubscribe_account']) {
       if (key in msg) {
         const id = target(key);
+        if (id) pending.delete(id);
         if (id && subscriptions.delete(id)) deps.registry.remove(id, subscriber);
         return send({ type: 'unsubscribed', id: msg[key] });
       }
@@ -145,6 +170,7 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
     clearInterval(heartbeat);
     for (const id of subscriptions) deps.registry.remove(id, subscriber);
     subscriptions.clear();
+    pending.clear();
   });
   socket.on('error', () => socket.terminate());
 
