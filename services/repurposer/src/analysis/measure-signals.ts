@@ -3,7 +3,7 @@ import ffmpeg from 'fluent-ffmpeg';
 import { TaskErrorCodes, invalidInput, retryable } from '../pipeline/errors.ts';
 import { isInputError, summarizeFfmpegStderr } from '../pipeline/ffmpeg-stderr.ts';
 import { timemarkSeconds } from '../render/run-ffmpeg.ts';
-import type { FfmpegCommand } from '../render/ffmpeg-command.ts';
+import { inputArgs, type FfmpegCommand } from '../render/ffmpeg-command.ts';
 import type { Interval, LoudnessPoint, Signals } from './signals.ts';
 
 export interface SignalsCommandOptions {
@@ -67,7 +67,7 @@ export function buildSignalsCommand(o: SignalsCommandOptions): FfmpegCommand {
   const graph = [`[0:V:0]scale=160:90:flags=area,scdet=threshold=${sceneThreshold}[vo]`];
   if (o.hasAudio) graph.push(`[0:a:0]ebur128=framelog=info,silencedetect=noise=${noiseDb}dB:duration=${minSilence}[ao]`);
   return {
-    inputs: [{ path: o.input, options: ['-loglevel', 'info', '-threads', String(Math.max(0, Math.floor(o.threads)))] }],
+    inputs: [{ path: o.input, kind: 'video', options: ['-loglevel', 'info', '-threads', String(Math.max(0, Math.floor(o.threads)))] }],
     filterComplex: graph.join(';'),
     outputOptions: ['-map', '[vo]', ...(o.hasAudio ? ['-map', '[ao]'] : []), '-f', 'null'],
     output: '-',
@@ -141,7 +141,7 @@ export function measureSignals(o: MeasureSignalsOptions): Promise<Signals> {
     const collector = signalCollector(o.durationSeconds, o.onProgress);
     // fluent-ffmpeg keeps its own ring of stderr lines; ours is the one that matters, so keep its small.
     const cmd = ffmpeg({ cwd: dirname(input), stdoutLines: 20 }).setFfmpegPath(o.ffmpegPath);
-    for (const [i, s] of spec.inputs.entries()) cmd.input(s.path).inputOptions([...(i === 0 ? ['-hide_banner', '-nostdin'] : []), ...s.options]);
+    for (const [i, s] of spec.inputs.entries()) cmd.input(s.path).inputOptions([...(i === 0 ? ['-hide_banner', '-nostdin'] : []), ...inputArgs(s)]);
     if (spec.filterComplex) cmd.complexFilter(spec.filterComplex);
     cmd.outputOptions(spec.outputOptions).output(spec.output);
 

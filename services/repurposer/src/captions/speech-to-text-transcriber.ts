@@ -60,7 +60,7 @@ export function createSpeechToTextTranscriber(o: SpeechToTextOptions): Transcrib
       if (!hasAudio) return null;
       const cwd = dirname(sourceFile);
       await runFfmpeg(
-        { inputs: [{ path: basename(sourceFile), options: [] }], filterComplex: null, outputOptions: ['-vn', '-map', '0:a:0', '-ac', '1', '-ar', '16000', '-c:a', 'libopus', '-b:a', '24k', '-f', 'ogg'], output: AUDIO_FILE },
+        { inputs: [{ path: basename(sourceFile), kind: 'video', options: [] }], filterComplex: null, outputOptions: ['-vn', '-map', '0:a:0', '-ac', '1', '-ar', '16000', '-c:a', 'libopus', '-b:a', '24k', '-f', 'ogg'], output: AUDIO_FILE },
         { ffmpegPath: o.ffmpegPath, cwd, signal, expectedSeconds: 0 },
       );
       const audio = join(cwd, AUDIO_FILE);

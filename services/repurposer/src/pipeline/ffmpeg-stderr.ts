@@ -10,7 +10,8 @@ export function summarizeFfmpegStderr(stderr: string, maxLines = 3): string {
   return lines.slice(-maxLines).join(' | ').slice(0, 500) || 'ffmpeg failed without a message';
 }
 
-const CORRUPT_INPUT = /Invalid data found|moov atom not found|could not find codec parameters|does not contain any stream|End of file|corrupt|error while decoding/i;
+// "Format not on whitelist": an input in a container outside the allow-list (the probe names it first).
+const CORRUPT_INPUT = /Format not on whitelist|Invalid data found|moov atom not found|could not find codec parameters|does not contain any stream|End of file|corrupt|error while decoding/i;
 
 /** Whether an ffmpeg failure is the input's fault (retrying cannot help). */
 export function isInputError(stderr: string): boolean {

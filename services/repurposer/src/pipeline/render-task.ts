@@ -19,7 +19,7 @@ import type { StoredClip } from '../tasks/task-store.ts';
 import { TaskErrorCodes, invalidInput } from './errors.ts';
 import { fetchSource, type FetchLimits } from './fetch-source.ts';
 import { explicitSegments, type PlannedSegment } from './plan-segments.ts';
-import { probeSource, type ProbeResult } from './probe.ts';
+import { probeImage, probeSource, type ProbeResult } from './probe.ts';
 import { QUICK_STAGES, createProgressPlan } from './progress-plan.ts';
 
 export interface PipelineDeps {
@@ -117,7 +117,8 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
     if (logo) await fetchInto(logo, join(work, 'logo'), deps, deps.fetchLimits, signal);
 
     report('probing', QUICK_STAGES.probing, `downloaded ${bytes} bytes; probing`);
-    const probe = await probeSource(deps.ffprobePath, join(work, 'source'), { maxDurationSeconds: deps.maxSourceSeconds, maxPixels: deps.maxSourcePixels });
+    const probe = await probeSource(deps.ffprobePath, join(work, 'source'), { maxDurationSeconds: deps.maxSourceSeconds, maxPixels: deps.maxSourcePixels }, signal);
+    if (logo) await probeImage(deps.ffprobePath, join(work, 'logo'), 'the logo', signal);
     if (probe.durationSeconds < deps.minSourceSeconds) throw invalidInput(`the source is ${probe.durationSeconds.toFixed(2)} s long; a clip needs at least ${deps.minSourceSeconds} s`);
 
     report('transcribing', QUICK_STAGES.transcribing, captionsUrl ? 'reading the captions' : 'transcribing speech (when speech-to-text is configured)');
@@ -163,7 +164,7 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
     report('uploading', QUICK_STAGES.uploading, `storing ${rendered.length} clip(s)`);
     const stored: StoredClip[] = [];
     for (const clip of rendered) {
-      const info = await probeSource(deps.ffprobePath, clip.file, { maxDurationSeconds: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER });
+      const info = await probeSource(deps.ffprobePath, clip.file, { maxDurationSeconds: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER }, signal);
       const base = `${job.accountId}/${taskId}/clip-${String(clip.index).padStart(2, '0')}`;
       const thumbnailKey = `${base}.jpg`;
       await deps.store.putFile(thumbnailKey, clip.thumbnail);

@@ -64,7 +64,7 @@ export function clipDurationSeconds(parts: Span[], transitionSeconds: number): n
 
 /** One input per part, seeked by ffmpeg itself (-ss before -i decodes only that span). */
 function partInputs(spec: ClipSpec): FfmpegCommand['inputs'] {
-  return spec.parts.map((p) => ({ path: spec.source, options: ['-ss', s3(p.start), '-t', s3(p.end - p.start)] }));
+  return spec.parts.map((p) => ({ path: spec.source, kind: 'video' as const, options: ['-ss', s3(p.start), '-t', s3(p.end - p.start)] }));
 }
 
 /** Joins labelled streams in order with xfade (video) or acrossfade (audio); returns the graph lines. */
@@ -136,7 +136,7 @@ export function buildClipCommand(spec: ClipSpec): FfmpegCommand {
 
   if (spec.logo) {
     const index = inputs.length;
-    inputs.push({ path: spec.logo.file, options: [] });
+    inputs.push({ path: spec.logo.file, kind: 'image', options: [] });
     const w = Math.max(2, Math.round((width * spec.logo.scale) / 2) * 2);
     graph.push(`[${index}:v]scale=${w}:-2,format=rgba,colorchannelmixer=aa=${spec.logo.opacity}[logo]`);
     graph.push(`[vt][logo]overlay=${LOGO_XY[spec.logo.position]}:format=auto,format=yuv420p[vout]`);
@@ -161,7 +161,7 @@ export function buildClipCommand(spec: ClipSpec): FfmpegCommand {
   } else {
     // Clip platforms expect an audio track: a silent one.
     const index = inputs.length;
-    inputs.push({ path: 'anullsrc=channel_layout=stereo:sample_rate=48000', options: ['-f', 'lavfi', '-t', s3(duration)] });
+    inputs.push({ path: 'anullsrc=channel_layout=stereo:sample_rate=48000', kind: 'generated', options: ['-f', 'lavfi', '-t', s3(duration)] });
     graph.push(`[${index}:a]anull[aout]`);
   }
 
@@ -184,7 +184,7 @@ export function buildClipCommand(spec: ClipSpec): FfmpegCommand {
 export function buildLoudnessMeasureCommand(spec: ClipSpec): FfmpegCommand {
   const target = spec.loudness?.targetLufs ?? -14;
   return {
-    inputs: partInputs(spec).map((i) => ({ path: i.path, options: ['-vn', ...i.options] })),
+    inputs: partInputs(spec).map((i) => ({ ...i, options: ['-vn', ...i.options] })),
     filterComplex: [...audioJoin(spec, 'aj'), `[aj]loudnorm=I=${target}:TP=${TRUE_PEAK}:LRA=${LRA}:print_format=json[aout]`].join(';'),
     outputOptions: ['-map', '[aout]', '-f', 'null'],
     output: '/dev/null',

@@ -1,8 +1,27 @@
 import { spawn } from 'node:child_process';
+import { inputGuard, type MediaKind } from '@reelforge/media-probe';
+
+/**
+ * What an input is: a user's video or image (opened only through allow-listed demuxers and the file
+ * protocol, so a playlist or concat list can never make ffmpeg read another file), or a source we
+ * generate ourselves (lavfi), which needs no guard.
+ */
+export type InputKind = MediaKind | 'generated';
+
+export interface FfmpegInput {
+  path: string;
+  kind: InputKind;
+  options: string[];
+}
+
+/** The options that go before this input's `-i`: the guard first, then its own. */
+export function inputArgs(input: FfmpegInput): string[] {
+  return input.kind === 'generated' ? input.options : [...inputGuard(input.kind), ...input.options];
+}
 
 /** One ffmpeg invocation as data: the pipeline runs it, the benchmark runs the very same one raw. */
 export interface FfmpegCommand {
-  inputs: { path: string; options: string[] }[];
+  inputs: FfmpegInput[];
   filterComplex: string | null;
   outputOptions: string[];
   /** A file, or `-` with `-f null` for analysis passes. */
@@ -12,7 +31,7 @@ export interface FfmpegCommand {
 /** The argument vector ffmpeg gets (no shell: nothing in it is ever interpreted). */
 export function ffmpegArgs(cmd: FfmpegCommand): string[] {
   const args = ['-hide_banner', '-nostdin', '-y'];
-  for (const input of cmd.inputs) args.push(...input.options, '-i', input.path);
+  for (const input of cmd.inputs) args.push(...inputArgs(input), '-i', input.path);
   if (cmd.filterComplex) args.push('-filter_complex', cmd.filterComplex);
   args.push(...cmd.outputOptions, cmd.output);
   return args;

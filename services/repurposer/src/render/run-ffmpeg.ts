@@ -1,7 +1,7 @@
 import ffmpeg from 'fluent-ffmpeg';
 import { TaskErrorCodes, invalidInput, retryable } from '../pipeline/errors.ts';
 import { isInputError, summarizeFfmpegStderr } from '../pipeline/ffmpeg-stderr.ts';
-import type { FfmpegCommand } from './ffmpeg-command.ts';
+import { inputArgs, type FfmpegCommand } from './ffmpeg-command.ts';
 
 export interface RunOptions {
   ffmpegPath: string;
@@ -36,7 +36,7 @@ export function runFfmpeg(cmd: FfmpegCommand, o: RunOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     if (o.signal.aborted) return reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'aborted before ffmpeg started'));
     const command = ffmpeg({ cwd: o.cwd, stdoutLines: 1 }).setFfmpegPath(o.ffmpegPath);
-    for (const input of cmd.inputs) command.input(input.path).inputOptions(input.options);
+    for (const input of cmd.inputs) command.input(input.path).inputOptions(inputArgs(input));
     if (cmd.filterComplex) command.complexFilter(cmd.filterComplex);
     command.outputOptions(cmd.outputOptions).output(cmd.output);
 

@@ -9,7 +9,7 @@ export function buildThumbnailCommand(clip: string, clipSeconds: number, size: {
   const width = Math.min(540, size.width);
   const height = Math.round((size.height * width) / size.width / 2) * 2;
   return {
-    inputs: [{ path: clip, options: ['-ss', (clipSeconds * 0.3).toFixed(3)] }],
+    inputs: [{ path: clip, kind: 'video', options: ['-ss', (clipSeconds * 0.3).toFixed(3)] }],
     filterComplex: null,
     outputOptions: ['-an', '-vf', `scale=${width}:${height},thumbnail=25`, '-frames:v', '1', '-q:v', '3', '-f', 'image2'],
     output,

@@ -62,6 +62,26 @@ describe('bad media fails fast, permanently, with a specific reason, and leaves 
       build: () => make('huge.mkv', ['-f', 'lavfi', '-i', 'color=c=gray:s=10000x1000:d=1:r=1', '-c:v', 'mjpeg', '-pix_fmt', 'yuvj420p']),
       reason: /10000×1000, above the limit/,
     },
+    {
+      // A playlist naming another file (another tenant's clip, in real life): ffmpeg would read it.
+      name: 'an HLS playlist named .mp4 that names another video',
+      build: async () => {
+        const other = await make('other.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=2', '-c:v', 'libx264', '-preset', 'ultrafast']);
+        const file = join(h.root, 'playlist.mp4');
+        await writeFile(file, `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n${other}\n#EXT-X-ENDLIST\n`);
+        return file;
+      },
+      reason: /the source is a "hls" container, which is not accepted/,
+    },
+    {
+      name: 'an ffconcat list named .mp4',
+      build: async () => {
+        const file = join(h.root, 'list.mp4');
+        await writeFile(file, `ffconcat version 1.0\nfile 'other.mp4'\n`);
+        return file;
+      },
+      reason: /the source is a "concat" container, which is not accepted/,
+    },
   ];
 
   for (const c of cases) {
