@@ -2,9 +2,11 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { timeoutConnectionOptions, type DbTimeouts } from './timeouts.ts';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
 export { MikroORM } from '@mikro-orm/postgresql';
+export { DEFAULT_DB_TIMEOUTS, DbTimeoutOptionError, dbTimeoutKind, type DbTimeoutKind, type DbTimeouts } from './timeouts.ts';
 
 export interface OrmOptions {
   databaseUrl: string;
@@ -17,6 +19,8 @@ export interface OrmOptions {
   migrations: MigrationObject[];
   log: Logger;
   poolMax?: number;
+  /** Per-connection server limits; each one left out takes DEFAULT_DB_TIMEOUTS' value. */
+  timeouts?: Partial<DbTimeouts>;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -33,6 +37,8 @@ export function assertSchemaName(schema: string): string {
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   assertSchemaName(options.schema);
   const log = options.log.child({ component: 'orm' });
+  // Checked before connecting: a bad value is a configuration error, not an unreachable database.
+  const timeouts = timeoutConnectionOptions(options.timeouts);
   let orm: MikroORM;
   try {
     orm = await MikroORM.init({
@@ -44,6 +50,9 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
       // Some services (gateway) keep only raw tables (outbox, API keys) for now.
       discovery: { warnWhenNoEntities: false },
       pool: { min: 0, max: options.poolMax ?? 10 },
+      // Merged into the `pg` Pool options (MikroORM 7 hands driverOptions to `new Pool`), so every
+      // connection opens with the limits as its session defaults.
+      driverOptions: timeouts,
       migrations: {
         migrationsList: options.migrations,
         schema: options.schema,
@@ -87,6 +96,22 @@ export function databaseCheck(orm: MikroORM): () => Promise<void> {
 }
 
 /**
+ * Takes the migration lock for `schema` in `tx`'s transaction, with the connection's limits lifted
+ * for that transaction only (`set local`): a replica must be able to wait for another replica's
+ * migrations however long they take, and a migration (a backfill, an index build) may rightly run
+ * longer than any request; cutting it would roll it back and crash-loop the service on it. The
+ * lock-wait limit comes back once the lock is held, so a migration's DDL still gives up rather than
+ * queue an exclusive table lock behind a long transaction and stall every query on that table (the
+ * service then fails to start, saying why, and is restarted).
+ */
+async function takeMigrationLock(tx: EntityManager, schema: string): Promise<void> {
+  await tx.execute('set local statement_timeout = 0');
+  await tx.execute('set local lock_timeout = 0');
+  await tx.execute(`select pg_advisory_xact_lock(hashtext('reelforge:migrate:' || ?))`, [schema]);
+  await tx.execute('set local lock_timeout to default');
+}
+
+/**
  * Creates the schema if needed and applies pending migrations, under a transaction-scoped advisory
  * lock keyed by the schema: replicas starting together run them once, the others wait and find
  * nothing pending (STYLE §9).
@@ -94,16 +119,15 @@ export function databaseCheck(orm: MikroORM): () => Promise<void> {
 export async function migrate(orm: MikroORM, schema: string, log: Logger): Promise<string[]> {
   assertSchemaName(schema);
   const em: EntityManager = orm.em.fork();
-  const lock = `select pg_advisory_xact_lock(hashtext('reelforge:migrate:' || ?))`;
   // The schema is created in its own short transaction under the lock: two concurrent `create
   // schema if not exists` can collide on the catalog, and creating it inside the migration
   // transaction below would hide it from the migrator's own connection (which then waits forever).
   await em.transactional(async (tx) => {
-    await tx.execute(lock, [schema]);
+    await takeMigrationLock(tx, schema);
     await tx.execute(`create schema if not exists "${schema}"`);
   });
   const applied = await em.transactional(async (tx) => {
-    await tx.execute(lock, [schema]);
+    await takeMigrationLock(tx, schema);
     const ctx = tx.getTransactionContext();
     const done = await orm.migrator.up({ schema, ...(ctx ? { transaction: ctx } : {}) });
     return done.map((m) => m.name);

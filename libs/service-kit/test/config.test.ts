@@ -80,6 +80,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'info',
       OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
       HEALTH_HOST: '127.0.0.1',
+      DB_STATEMENT_TIMEOUT: 30_000,
+      DB_LOCK_TIMEOUT: 5_000,
       NATS_NAMESPACE: undefined,
       NATS_STREAM_REPLICAS: 1,
     });

@@ -23,7 +23,7 @@ export function cleanupDeps(platform: Platform, config: OrchestratorConfig, afte
     service: SERVICE,
     stuckAfterMs: config.STUCK_GENERATION_AFTER,
     taskStates: (taskIds) =>
-      sendCommand(m, repurposerCommands.taskStates, { taskIds }, { timeoutMs: 5000, owner: 'repurposer' }).then(
+      sendCommand(m, repurposerCommands.taskStates, { taskIds }, { timeoutMs: 5000, owner: 'repurposer', log: platform.log }).then(
         (r) => r.states,
         (err: unknown) => {
           platform.log.warn({ err: String(err) }, 'cleanup: repurposer unavailable, using the recorded task states');

@@ -26,7 +26,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       body = { code: 'VALIDATION_FAILED', message: err.message, details: { field: `${field ?? ''}${missing}${extra}` } };
     } else if ('code' in err && typeof err.code === 'string' && FASTIFY_CODES[err.code]) {
       body = { code: FASTIFY_CODES[err.code]!, message: err.message };
-    } else if (err instanceof SyntaxError || ('code' in err && err.code === 'FST_ERR_CTP_INVALID_JSON_BODY')) {
+    } else if ('code' in err && err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      // Only the body parser's own error is the client's bad JSON: a SyntaxError from our code is ours (500).
       body = { code: 'INVALID_JSON', message: 'request body is not valid JSON' };
     } else if ('statusCode' in err && typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       body = { code: err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : err.statusCode === 429 ? 'RATE_LIMITED' : 'VALIDATION_FAILED', message: err.message };
@@ -34,7 +35,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       request.log.error({ err }, 'unhandled error');
       body = { code: 'INTERNAL', message: 'internal error' };
     }
-    if (body.code === 'INTERNAL' && err instanceof DomainError) request.log.error({ err }, 'internal error from an owner');
+    // Every 5xx is ours (or an owner's) to look at: logged, whatever its code.
+    if (err instanceof DomainError && httpStatusOf(body.code) >= 500) request.log.error({ err, code: body.code }, 'server-side error');
     void reply.status(httpStatusOf(body.code)).send({ error: body });
   });
   app.setNotFoundHandler((request, reply) => {
