@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
+import { natsAuthFromEnv } from '@reelforge/messaging';
 import { bootService, type BootedService } from '@reelforge/service-kit';
 import { orchestratorService } from '@reelforge/content-orchestrator';
 import { repurposerService } from '@reelforge/repurposer';
@@ -23,6 +24,8 @@ export async function bootBenchStack(options: { prefix: string; services: (keyof
   const env = {
     DATABASE_URL: options.databaseUrl,
     NATS_URL: options.natsUrl,
+    // Credentials for a NATS_URL given from outside (ours carries them in the URL).
+    ...natsAuthFromEnv(process.env),
     NATS_NAMESPACE: token,
     LOG_LEVEL: 'warn',
     HEALTH_PORT: '0',
@@ -30,6 +33,7 @@ export async function bootBenchStack(options: { prefix: string; services: (keyof
     JWT_SECRET: BENCH_SECRET,
     MEDIA_ROOT: mkdtempSync(join(tmpdir(), 'reelforge-bench-')),
     RATE_LIMIT_PER_MINUTE: '100000000',
+    RATE_LIMIT_PER_IP_PER_MINUTE: '100000000', // the bench calls from one address
     RENDER_STAGE: 'noop',
     // The no-op render never fetches, and the sandbox cannot resolve the sources' host.
     SOURCE_URL_ALLOW_PRIVATE: 'true',

@@ -5,8 +5,8 @@ import { DEFAULT_FONT_FAMILY } from '@reelforge/contracts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
 import { ensureFontFamily, ensureTool, startEmbeddedPostgres, startNatsServer, TOOLS } from '@reelforge/local-infra';
+import { NATS_AUTH_VARIABLES, natsAuthFromEnv, openNats } from '@reelforge/messaging';
 import { memoryLogger } from '@reelforge/testing';
 import { benchControlPlane } from './control-plane.bench.ts';
 import { benchHttpApi } from './http-api.bench.ts';
@@ -18,15 +18,18 @@ import type { BenchResult } from './result.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'reelforge-bench-'));
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const nats = process.env.NATS_URL ? undefined : await startNatsServer({ storeDir: join(work, 'nats') });
+// Our own server runs with authorization on; its credentials travel in the URL. A given NATS_URL
+// is used as is, with the NATS_* auth variables of the environment (bench-stack passes them on).
+const nats = process.env.NATS_URL ? undefined : await startNatsServer({ storeDir: join(work, 'nats'), auth: {} });
+if (nats) for (const name of NATS_AUTH_VARIABLES) delete process.env[name];
 const pg = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: join(work, 'pg'), database: 'bench' });
-const natsUrl = process.env.NATS_URL ?? nats!.url;
+const natsUrl = process.env.NATS_URL ?? nats!.clientUrl;
 const databaseUrl = process.env.DATABASE_URL ?? pg!.url;
 const ffmpeg = ensureTool(TOOLS.ffmpeg, say);
 const ffprobe = ensureTool(TOOLS.ffprobe, say);
 ensureFontFamily(DEFAULT_FONT_FAMILY, say);
 const { log } = memoryLogger('bench');
-const nc = await connect({ servers: natsUrl });
+const nc = await openNats(natsUrl, {}, natsAuthFromEnv(process.env));
 
 // `npm run bench -- pipeline ws-fanout` runs only the named groups; no names, all of them.
 const groups: Record<string, () => Promise<BenchResult[]>> = {

@@ -123,6 +123,56 @@ describe('k8s/ YAML files', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// (a2) NetworkPolicies: only the services reach NATS and PostgreSQL; only the gateway takes traffic
+// ---------------------------------------------------------------------------------------------
+describe('k8s/base NetworkPolicies', () => {
+  const source = readFileSync(join(root, 'k8s', 'base', 'network-policies.yaml'), 'utf8');
+  const policies = parseDocs(source, 'network-policies.yaml');
+  const byName = (name: string) => policies.find((p) => p.metadata?.name === name) as Obj;
+  const clients = [...SERVICES, 'scheduler-job'].sort();
+  /** The app.kubernetes.io/name values a rule's `from` pod selector admits. */
+  const admittedNames = (policy: Obj): string[] => {
+    const from = (policy.spec.ingress?.[0]?.from ?? []) as Obj[];
+    const exprs = (from[0]?.podSelector?.matchExpressions ?? []) as Obj[];
+    return [...((exprs.find((e) => e.key === 'app.kubernetes.io/name')?.values ?? []) as string[])].sort();
+  };
+
+  it('are listed in the base kustomization', () => {
+    const kustomization = parse(readFileSync(join(root, 'k8s', 'base', 'kustomization.yaml'), 'utf8')) as Obj;
+    expect(kustomization.resources).toContain('network-policies.yaml');
+  });
+
+  it.each(policies.map((p) => [p.metadata?.name as string, p]))('%s parses as an Ingress NetworkPolicy', (_name, policy) => {
+    expect(policy.apiVersion).toBe('networking.k8s.io/v1');
+    expect(policy.kind).toBe('NetworkPolicy');
+    expect(policy.spec?.podSelector, 'podSelector').toEqual(expect.any(Object));
+    expect(policy.spec?.policyTypes).toEqual(['Ingress']);
+    expect(Array.isArray(policy.spec?.ingress), 'ingress is a list').toBe(true);
+  });
+
+  it('let only the services reach NATS (4222) and PostgreSQL (5432)', () => {
+    for (const [name, target, port] of [['nats-from-reelforge-only', 'nats', 4222], ['postgres-from-reelforge-only', 'postgres', 5432]] as const) {
+      const policy = byName(name);
+      expect(policy, name).toBeDefined();
+      expect(policy.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': target });
+      expect(policy.spec.ingress).toHaveLength(1);
+      expect(admittedNames(policy), name).toEqual(clients);
+      expect(policy.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port }]);
+    }
+  });
+
+  it('let outside traffic reach the gateway (HTTP port only) and nothing reach the other services', () => {
+    const gateway = byName('gateway-http-only');
+    expect(gateway.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'gateway' });
+    expect(gateway.spec.ingress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    const workers = byName('workers-no-ingress');
+    const selected = (workers.spec.podSelector.matchExpressions[0].values as string[]).slice().sort();
+    expect(selected).toEqual(clients.filter((n) => n !== 'gateway'));
+    expect(workers.spec.ingress).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // (b) kustomize renders of the overlays
 // ---------------------------------------------------------------------------------------------
 const kubectl = findOnPath('kubectl');
@@ -219,6 +269,21 @@ describe.each(OVERLAYS)('kustomize overlay $name', ({ name: overlay, namespace, 
     }
   });
 
+  it.skipIf(!kubectl)('renders the NetworkPolicies, and gives every workload the optional NATS login', () => {
+    const docs = render(overlay);
+    expect(ofKind(docs, 'NetworkPolicy').map((p) => p.metadata.name).sort()).toEqual(['gateway-http-only', 'nats-from-reelforge-only', 'postgres-from-reelforge-only', 'workers-no-ingress']);
+    for (const doc of [...ofKind(docs, 'Deployment').filter((d) => (SERVICES as readonly string[]).includes(d.metadata.name)), ...ofKind(docs, 'CronJob')]) {
+      const env = ((podSpecOf(doc) as Obj).containers[0].env ?? []) as Obj[];
+      for (const key of ['NATS_USER', 'NATS_PASSWORD']) {
+        const ref = env.find((e) => e.name === key)?.valueFrom?.secretKeyRef as Obj | undefined;
+        expect(ref, `${doc.metadata.name} ${key}`).toBeDefined();
+        expect(String(ref?.name)).toMatch(/^reelforge-secrets/);
+        expect(ref?.key).toBe(key);
+        expect(ref?.optional, `${doc.metadata.name} ${key} optional`).toBe(true);
+      }
+    }
+  });
+
   it.skipIf(!kubectl)('resolves every ConfigMap and Secret reference', () => {
     const docs = render(overlay);
     const configMaps = new Set(ofKind(docs, 'ConfigMap').map((c) => c.metadata.name as string));
@@ -253,6 +318,8 @@ describe.each(OVERLAYS)('kustomize overlay $name', ({ name: overlay, namespace, 
       expect(nats).toBeDefined();
       expect(nats.spec.template.spec.containers[0].image).toMatch(/^nats:2\.10/);
       expect(nats.spec.template.spec.containers[0].args).toContain('-js');
+      // Authorization on, with the login the services read from reelforge-secrets.
+      expect(nats.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['--user', '$(NATS_USER)', '--pass', '$(NATS_PASSWORD)']));
       expect(named(docs, 'StatefulSet', 'postgres')).toBeDefined();
       expect(named(docs, 'Service', 'nats')).toBeDefined();
       expect(named(docs, 'Service', 'postgres')).toBeDefined();
@@ -260,7 +327,7 @@ describe.each(OVERLAYS)('kustomize overlay $name', ({ name: overlay, namespace, 
       expect(config.data.LOG_LEVEL).toBe('debug');
       expect(config.data.NATS_URL).toBe('nats://nats:4222');
       const secret = ofKind(docs, 'Secret').find((s) => String(s.metadata.name).startsWith('reelforge-secrets')) as Obj;
-      expect(Object.keys(secret.data ?? {}).sort()).toEqual(['DATABASE_URL', 'JWT_SECRET']);
+      expect(Object.keys(secret.data ?? {}).sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'NATS_PASSWORD', 'NATS_USER']);
       for (const service of SERVICES) expect(named(docs, 'Deployment', service)?.spec.replicas).toBe(1);
     });
   } else {
@@ -315,6 +382,10 @@ describe('docker-compose.yml', () => {
     const env = (service.environment ?? {}) as Record<string, unknown>;
     expect(env.OTEL_SERVICE_NAME).toBe(name);
     expect(env.NATS_URL).toBe('nats://nats:4222');
+    // The same login the nats service is started with.
+    expect(env.NATS_USER).toBe('${NATS_USER:-reelforge}');
+    expect(String(env.NATS_PASSWORD)).toMatch(/^\$\{NATS_PASSWORD:-.+\}$/);
+    expect(services.nats?.command).toEqual(expect.arrayContaining(['--user', env.NATS_USER, '--pass', env.NATS_PASSWORD]));
     expect(String(env.DATABASE_URL)).toMatch(/^postgres:\/\/.+@postgres:5432\//);
     expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4318');
   });

@@ -1,23 +1,64 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ensureTool, TOOLS } from './tools.ts';
 import { freePort, waitForPort } from './free-port.ts';
 
+export interface NatsCredentials {
+  user: string;
+  password: string;
+}
+
 export interface RunningNats {
+  /** The server's URL, without credentials: fit to print. */
   url: string;
+  /** With `auth`: the URL with the credentials embedded (nats://user:password@…), for NATS_URL. Secret. */
+  clientUrl: string;
+  /** With `auth`: the user and password clients must present. */
+  credentials: NatsCredentials | undefined;
   port: number;
   stop(): Promise<void>;
 }
 
+/** A random user and password (hex, so they need no quoting in a URL or a config file). */
+export function generateNatsCredentials(): NatsCredentials {
+  return { user: `reelforge-${randomBytes(3).toString('hex')}`, password: randomBytes(24).toString('hex') };
+}
+
+/** `user:password@` for a URL, percent-encoded. */
+export function natsUrlWithCredentials(url: string, credentials: NatsCredentials): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)/i, `$1${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@`);
+}
+
+/**
+ * The server's authorization block, in a file only its owner reads: on the command line
+ * (`--pass`) the password would show in every `ps` listing.
+ */
+function writeAuthConfig(storeDir: string, credentials: NatsCredentials): string {
+  const file = join(storeDir, 'auth.conf');
+  writeFileSync(file, `authorization {\n  user: ${JSON.stringify(credentials.user)}\n  password: ${JSON.stringify(credentials.password)}\n}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}
+
 /**
  * Starts `nats-server -js` on 127.0.0.1 with its JetStream store in `storeDir` (kept between runs
- * when the directory is kept). Port 0 picks a free port.
+ * when the directory is kept). Port 0 picks a free port. With `auth`, clients must log in with
+ * that user and password (either one missing is generated); JetStream works as without it.
  */
-export async function startNatsServer(options: { storeDir: string; port?: number; log?: (line: string) => void }): Promise<RunningNats> {
+export async function startNatsServer(options: { storeDir: string; port?: number; auth?: Partial<NatsCredentials>; log?: (line: string) => void }): Promise<RunningNats> {
   const bin = ensureTool(TOOLS.natsServer, options.log);
   mkdirSync(options.storeDir, { recursive: true });
   const port = options.port || (await freePort());
-  const child: ChildProcess = spawn(bin, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', options.storeDir], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let credentials: NatsCredentials | undefined;
+  if (options.auth) {
+    const fresh = generateNatsCredentials();
+    credentials = { user: options.auth.user || fresh.user, password: options.auth.password || fresh.password };
+  }
+  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', options.storeDir];
+  if (credentials) args.unshift('-c', writeAuthConfig(options.storeDir, credentials));
+  const child: ChildProcess = spawn(bin, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -25,8 +66,11 @@ export async function startNatsServer(options: { storeDir: string; port?: number
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`))));
   await Promise.race([waitForPort(port), exited]);
   exited.catch(() => undefined);
+  const url = `nats://127.0.0.1:${port}`;
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url,
+    clientUrl: credentials ? natsUrlWithCredentials(url, credentials) : url,
+    credentials,
     port,
     stop: () => stopChild(child),
   };

@@ -2,6 +2,7 @@ export * from './errors.ts';
 export * from './retry-policy.ts';
 export * from './trace-headers.ts';
 export * from './context.ts';
+export * from './nats-auth.ts';
 export * from './connection.ts';
 export * from './provision.ts';
 export * from './publish.ts';

@@ -1,6 +1,6 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { trace } from '@opentelemetry/api';
 import { Type, type Static } from '@sinclair/typebox';
 import { STREAMS, envelopeOf, makeEnvelope, uuidv7, type Envelope, type StreamDeclaration } from '@reelforge/contracts';
@@ -10,6 +10,7 @@ import {
   ensureConsumer,
   ensureStream,
   namespaceFrom,
+  openNats,
   publishEvent,
   startConsumer,
   type ConsumerOptions,
@@ -86,7 +87,7 @@ let nc: NatsConnection;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  nc = await connect({ servers: inject('natsUrl') });
+  nc = await openNats(inject('natsUrl'));
 });
 
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Tracer } from '@opentelemetry/api';
-import { connectNats, createMessaging, ensureStream, namespaceFrom, natsCheck, type Messaging } from '@reelforge/messaging';
+import { connectNats, createMessaging, ensureStream, namespaceFrom, natsCheck, type Messaging, type NatsAuthSettings } from '@reelforge/messaging';
 import { createOrm, databaseCheck, migrate, type MikroORM } from '@reelforge/persistence';
 import { STREAMS, type StreamDeclaration } from '@reelforge/contracts';
 import { createLogger, initTelemetry, type Logger } from '@reelforge/telemetry';
@@ -25,8 +25,12 @@ export interface Platform {
 
 export interface PlatformOptions {
   service: string;
-  config: {
+  /** NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_*_FILE: how to authenticate to NATS (all optional). */
+  config: NatsAuthSettings & {
     DATABASE_URL: string;
+    /** Per-connection PostgreSQL limits, ms (createOrm's `timeouts`). */
+    DB_STATEMENT_TIMEOUT: number;
+    DB_LOCK_TIMEOUT: number;
     NATS_URL: string;
     LOG_LEVEL: string;
     OTEL_EXPORTER_OTLP_ENDPOINT: string | undefined;
@@ -59,14 +63,21 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     shutdown.add('telemetry', () => telemetry.shutdown());
     tracer = telemetry.tracer;
   }
-  const nc = await connectNats({ url: options.config.NATS_URL, name: options.service, log });
+  const nc = await connectNats({ url: options.config.NATS_URL, auth: natsAuthOf(options.config), name: options.service, log });
   shutdown.add('nats', () => nc.drain());
   const messaging = await createMessaging(nc, options.service, namespaceFrom(options.config.NATS_NAMESPACE));
   const replicas = options.config.NATS_STREAM_REPLICAS;
   for (const decl of options.ownedStreams) await ensureStream(messaging, decl, { replicas });
   await ensureStream(messaging, STREAMS.DLQ, { replicas, createOnly: true });
 
-  const orm = await createOrm({ databaseUrl: options.config.DATABASE_URL, schema: options.schema, entities: options.entities, migrations: options.migrations, log });
+  const orm = await createOrm({
+    databaseUrl: options.config.DATABASE_URL,
+    schema: options.schema,
+    entities: options.entities,
+    migrations: options.migrations,
+    log,
+    timeouts: { statementMs: options.config.DB_STATEMENT_TIMEOUT, lockMs: options.config.DB_LOCK_TIMEOUT },
+  });
   shutdown.add('database', () => orm.close());
   await migrate(orm, options.schema, log);
 
@@ -81,6 +92,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     shutdown,
     checks: { database: databaseCheck(orm), nats: natsCheck(nc) },
   };
+}
+
+/** Only the NATS auth settings of a config: nothing else is handed to the NATS client. */
+function natsAuthOf(c: NatsAuthSettings): NatsAuthSettings {
+  const { NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED_FILE, NATS_CREDS_FILE, NATS_TLS_CA_FILE, NATS_TLS_CERT_FILE, NATS_TLS_KEY_FILE } = c;
+  return { NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED_FILE, NATS_CREDS_FILE, NATS_TLS_CA_FILE, NATS_TLS_CERT_FILE, NATS_TLS_KEY_FILE };
 }
 
 /** Starts the probe server for a platform (services other than the gateway, which serves its own). */

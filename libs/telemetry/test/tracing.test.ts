@@ -3,12 +3,12 @@ import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { SpanKind, trace, type SpanContext } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Type } from '@sinclair/typebox';
 import { STREAMS, envelopeOf, makeEnvelope, uuidv7, type StreamDeclaration } from '@reelforge/contracts';
-import { createMessaging, ensureConsumer, ensureStream, namespaceFrom, publishEvent, startConsumer } from '@reelforge/messaging';
+import { createMessaging, ensureConsumer, ensureStream, namespaceFrom, openNats, publishEvent, startConsumer } from '@reelforge/messaging';
 import { memoryLogger, uniqueToken } from '@reelforge/testing';
 import { createLogger, initTelemetry, type Telemetry } from '../src/index.ts';
 
@@ -124,7 +124,7 @@ describe('trace context across NATS', () => {
   let nc: NatsConnection;
 
   beforeAll(async () => {
-    nc = await connect({ servers: inject('natsUrl') });
+    nc = await openNats(inject('natsUrl'));
   });
 
   afterAll(async () => {

@@ -18,6 +18,8 @@ declare module 'vitest' {
 /**
  * Starts, once per test run, a private nats-server and PostgreSQL on free ports (or uses NATS_URL /
  * DATABASE_URL when given), so tests never depend on, or collide with, what runs on the machine.
+ * `natsUrl` embeds a user and password (nats://user:pass@127.0.0.1:port): connect with
+ * `openNats(inject('natsUrl'))` from @reelforge/messaging, not with nats.js `connect` directly.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = (line: string) => process.stderr.write(`[test-infra] ${line}\n`);
@@ -27,7 +29,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   ensureFontFamily(DEFAULT_FONT_FAMILY, log);
   let nats: RunningNats | undefined;
   let pg: RunningPostgres | undefined;
-  const natsUrl = process.env.NATS_URL ?? (nats = await startNatsServer({ storeDir: join(root, 'nats'), log })).url;
+  // Authorization on, as in production: the URL carries the credentials (connectNats and openNats
+  // apply them), so a client that forgets them fails here too. A given NATS_URL is used as is.
+  const natsUrl = process.env.NATS_URL ?? (nats = await startNatsServer({ storeDir: join(root, 'nats'), auth: {}, log })).clientUrl;
   const databaseUrl = process.env.DATABASE_URL ?? (pg = await startEmbeddedPostgres({ dataDir: join(root, 'pg'), database: 'reelforge_test', log })).url;
   project.provide('natsUrl', natsUrl);
   project.provide('databaseUrl', databaseUrl);
