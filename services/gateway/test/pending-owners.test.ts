@@ -14,7 +14,7 @@ describe('routes of owners not built yet', () => {
 
   beforeAll(async () => {
     stack = await startStack({ withRepurposer: false });
-    admin = apiClient(stack.gatewayUrl, await stack.bearer('pending-admin', ['admin']));
+    admin = apiClient(stack.gatewayUrl, await stack.bearer('pending-admin', ['operator']));
     user = apiClient(stack.gatewayUrl, await stack.bearer('pending-user'));
   });
   afterAll(() => stack?.stop());

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { BacklogView, ContentView, CreateRecipeBody, DomainError, InstantBody, RecipeView, backlogCommands } from '@reelforge/contracts';
+import { BacklogView, ContentView, CreateRecipeBody, InstantBody, RecipeView, backlogCommands } from '@reelforge/contracts';
 import { Type } from '@sinclair/typebox';
+import { requireOperator } from '../auth/roles.ts';
 import type { Forward } from '../http/forward.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 import type { AccountScope } from '../http/scope.ts';
@@ -12,7 +13,7 @@ export function registerBacklogRoutes(app: FastifyInstance, forward: Forward, sc
     forward(backlogCommands.listRecipes, { principal: req.principal, ...(req.query as typeof PageQuery.static) }),
   );
   app.post('/api/v1/recipes', { schema: { body: CreateRecipeBody, response: { 201: RecipeView, 403: ErrorResponse, ...errorResponses } } }, async (req, reply) => {
-    if (!req.principal.roles.includes('admin')) throw new DomainError('FORBIDDEN', 'creating recipes needs the admin role');
+    requireOperator(req.principal, 'creating recipes'); // the recipe catalogue is system-wide
     return reply.status(201).send(await forward(backlogCommands.createRecipe, { principal: req.principal, body: req.body as typeof CreateRecipeBody.static }));
   });
   app.get('/api/v1/recipes/:recipeId/backlog', { schema: { params: IdParam('recipeId'), response: { 200: BacklogView, ...errorResponses } } }, async (req) =>

@@ -13,7 +13,7 @@ describe('cleanup-stuck-generations job', () => {
 
   beforeAll(async () => {
     stack = await startStack({ env: { STUCK_GENERATION_AFTER: '1m' } });
-    api = apiClient(stack.gatewayUrl, await stack.bearer('ops', ['admin']));
+    api = apiClient(stack.gatewayUrl, await stack.bearer('ops', ['operator']));
     accountId = (await api.createAccount('Stuck')).id;
     for (let i = 0; i < 8; i++) sources.push((await api.addSource(accountId, `https://v.example/${i}.mp4`)).id);
   });
