@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
-import { ensureFontFamily, ensureTool, freePort, MissingToolError, startEmbeddedPostgres, startNatsServer, stopChild, toolVersion, TOOLS, type RunningNats, type RunningPostgres } from '@reelforge/local-infra';
+import { ensureFontFamily, ensureTool, freePort, generateNatsCredentials, MissingToolError, startEmbeddedPostgres, startNatsServer, stopChild, toolVersion, TOOLS, type NatsCredentials, type RunningNats, type RunningPostgres } from '@reelforge/local-infra';
+import { redactNatsUrl } from '@reelforge/messaging';
 import { signDevToken } from '../../services/gateway/src/auth/dev-token.ts';
 import { formatLine } from './log-format.ts';
 
@@ -41,6 +42,21 @@ function readOrCreateSecret(): string {
   const secret = randomBytes(32).toString('hex');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
+}
+
+/**
+ * The local NATS's user and password: generated once into .data/nats-credentials (owner-only, like
+ * the JWT secret) and reused, so a restart keeps the same login.
+ */
+function readOrCreateNatsCredentials(): NatsCredentials {
+  const file = join(data, 'nats-credentials');
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<NatsCredentials>;
+    if (typeof saved.user === 'string' && typeof saved.password === 'string') return { user: saved.user, password: saved.password };
+  }
+  const credentials = generateNatsCredentials();
+  writeFileSync(file, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
+  return credentials;
 }
 
 async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -85,8 +101,11 @@ async function main(): Promise<void> {
     ensureFontFamily(DEFAULT_FONT_FAMILY, say);
     say(`ffmpeg: ${toolVersion(ffmpeg, ['-version'])}`);
 
-    const natsUrl = process.env.NATS_URL ?? (nats = await startNatsServer({ storeDir: join(data, 'nats'), port: await portNear(14222), log: say })).url;
-    say(`NATS: ${natsUrl}${nats ? ' (local nats-server, JetStream store in .data/nats)' : ''}`);
+    // A given NATS_URL (and any NATS_USER/NATS_PASSWORD/… in the environment) is passed on as is;
+    // the local server runs with authorization on, its login handed to the services as NATS_USER/NATS_PASSWORD.
+    const natsUrl = process.env.NATS_URL ?? (nats = await startNatsServer({ storeDir: join(data, 'nats'), port: await portNear(14222), auth: readOrCreateNatsCredentials(), log: say })).url;
+    const natsLogin: Record<string, string> = nats?.credentials ? { NATS_USER: nats.credentials.user, NATS_PASSWORD: nats.credentials.password } : {};
+    say(`NATS: ${redactNatsUrl(natsUrl)}${nats ? ` (local nats-server, JetStream store in .data/nats, user ${nats.credentials?.user ?? '?'}, password in .data/nats-credentials)` : ''}`);
     const databaseUrl =
       process.env.DATABASE_URL ?? (pg = await startEmbeddedPostgres({ dataDir: join(data, 'pg'), port: await portNear(15432), database: 'reelforge', durable: true, log: say })).url;
     say(`PostgreSQL: ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}${pg ? ' (embedded, data in .data/pg)' : ''}`);
@@ -96,6 +115,7 @@ async function main(): Promise<void> {
     const baseEnv: Record<string, string> = {
       ...(process.env as Record<string, string>),
       NATS_URL: natsUrl,
+      ...natsLogin,
       DATABASE_URL: databaseUrl,
       FFMPEG_PATH: ffmpeg,
       FFPROBE_PATH: ffprobe,
@@ -126,7 +146,7 @@ async function main(): Promise<void> {
     }
     await Promise.all(ready);
 
-    const token = await signDevToken(jwtSecret, 'dev-user', { roles: ['admin'] });
+    const token = await signDevToken(jwtSecret, 'dev-user', { roles: ['admin', 'operator'] });
     const url = `http://127.0.0.1:${gatewayPort}`;
     process.stdout.write(
       [

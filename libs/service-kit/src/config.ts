@@ -1,3 +1,4 @@
+import { redactSecrets } from '@reelforge/telemetry';
 import { parseDurationMs, type DurationUnit } from './duration.ts';
 
 /** Thrown when the environment is wrong; its message names every bad variable, on one line. */
@@ -17,6 +18,15 @@ export interface Setting<T> {
   read(name: string, raw: string | undefined): { ok: true; value: T } | { ok: false; problem: string };
 }
 
+/** Variables whose value is (or carries) a secret: a bad one is named, never echoed. */
+const SECRET_NAME = /SECRET|PASSWORD|PASS$|TOKEN|KEY|CREDENTIAL|SEED/i;
+
+/** How a bad value is shown in a config error: secrets hidden, URLs without their password. */
+function describeValue(name: string, raw: string): string {
+  if (SECRET_NAME.test(name)) return `${name} (value hidden)`;
+  return `${name}=${JSON.stringify(redactSecrets(raw).slice(0, 80))}`;
+}
+
 function setting<T>(parse: (raw: string) => T | undefined, expected: string, fallback?: T): Setting<T> {
   return {
     read(name, raw) {
@@ -24,7 +34,7 @@ function setting<T>(parse: (raw: string) => T | undefined, expected: string, fal
         return fallback === undefined ? { ok: false, problem: `${name} is required (${expected})` } : { ok: true, value: fallback };
       }
       const value = parse(raw);
-      return value === undefined ? { ok: false, problem: `${name}=${JSON.stringify(raw.slice(0, 80))} is not ${expected}` } : { ok: true, value };
+      return value === undefined ? { ok: false, problem: `${describeValue(name, raw)} is not ${expected}` } : { ok: true, value };
     },
   };
 }
@@ -75,14 +85,30 @@ export function loadConfig<S extends ConfigSpec>(spec: S, source: Env = process.
   return Object.freeze(out) as ConfigOf<S>;
 }
 
-/** Settings every service reads (DESIGN.md: one name per concept). */
+/** Settings every service reads (one name per concept). */
 export const commonSettings = {
   DATABASE_URL: env.url(['postgres', 'postgresql']),
   NATS_URL: env.url(['nats', 'tls', 'ws', 'wss'], 'nats://127.0.0.1:4222'),
   LOG_LEVEL: env.oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info'),
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalString(),
   HEALTH_HOST: env.string('127.0.0.1'),
+  /**
+   * PostgreSQL limits every connection of the service starts with (bare numbers are ms; 0 leaves the
+   * server's own). Defaults match DEFAULT_DB_TIMEOUTS in @reelforge/persistence; migrations lift them.
+   */
+  DB_STATEMENT_TIMEOUT: env.durationMs('ms', '30s'),
+  DB_LOCK_TIMEOUT: env.durationMs('ms', '5s'),
   /** Prefix for stream/consumer names and subjects: lets several stacks share one NATS server. */
   NATS_NAMESPACE: env.optionalString(),
   NATS_STREAM_REPLICAS: env.int(1, 1, 5),
+  /** NATS authentication (docs/operations.md, "NATS authentication"): one way at a time; all optional. */
+  NATS_USER: env.optionalString(),
+  NATS_PASSWORD: env.optionalString(),
+  NATS_TOKEN: env.optionalString(),
+  NATS_NKEY_SEED_FILE: env.optionalString(),
+  NATS_CREDS_FILE: env.optionalString(),
+  /** TLS to NATS: the CA to trust, and a client certificate when the server asks for one. */
+  NATS_TLS_CA_FILE: env.optionalString(),
+  NATS_TLS_CERT_FILE: env.optionalString(),
+  NATS_TLS_KEY_FILE: env.optionalString(),
 } satisfies ConfigSpec;

@@ -1,3 +1,4 @@
+import { redactSecrets } from '@reelforge/telemetry';
 import { ConfigError } from './config.ts';
 
 /**
@@ -8,8 +9,9 @@ import { ConfigError } from './config.ts';
 export function runMain(service: string, start: () => Promise<void>): void {
   start().catch((err: unknown) => {
     const message = err instanceof ConfigError ? err.message : describeStartupError(err);
-    process.stderr.write(`${service}: cannot start: ${message}\n`);
-    if (process.env.DEBUG_STARTUP && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    // A driver's message may quote a connection string: mask secrets in whatever is printed.
+    process.stderr.write(`${service}: cannot start: ${redactSecrets(message)}\n`);
+    if (process.env.DEBUG_STARTUP && err instanceof Error) process.stderr.write(`${redactSecrets(err.stack ?? '')}\n`);
     process.exit(1);
   });
 }

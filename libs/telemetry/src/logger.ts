@@ -1,5 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { REDACTED_PATHS, redactSecrets } from './redact.ts';
 
 export type { Logger } from 'pino';
 
@@ -10,9 +11,23 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** Fastify's request fields, with the URL's secrets (`?token=`) masked; headers are never logged. */
+function requestSerializer(req: { method?: string; url?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) {
+  return { method: req.method, url: req.url === undefined ? undefined : redactSecrets(req.url), host: req.hostname, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
+/** Errors keep their type, code and stack, with secrets masked in the text (a URL quoted in a message). */
+function errorSerializer(err: unknown) {
+  const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+  if (!out || typeof out !== 'object') return out;
+  for (const key of ['message', 'stack']) if (typeof out[key] === 'string') out[key] = redactSecrets(out[key]);
+  return out;
+}
+
 /**
  * A pino JSON logger bound to `{ service }` that stamps `trace_id`/`span_id` from the active span on
- * every line, so a log line leads straight to its trace.
+ * every line, so a log line leads straight to its trace. Secrets are censored by path (headers,
+ * password/token fields) and masked in request URLs and error texts.
  */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
@@ -20,6 +35,8 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level ?? 'info',
       base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { req: requestSerializer, err: errorSerializer },
       mixin() {
         const span = trace.getActiveSpan();
         if (!span) return {};

@@ -21,10 +21,28 @@ export const configSpec = {
   FFPROBE_PATH: env.string('ffprobe'),
   /** Origins allowed by CORS (comma-separated); empty = no cross-origin access. */
   CORS_ORIGINS: env.list([]),
-  /** Requests per minute per principal (per IP for unauthenticated calls). */
+  /** Requests per minute per principal, counted after authentication. */
   RATE_LIMIT_PER_MINUTE: env.int(600, 1),
+  /** Requests per minute per client address (the socket's: no proxy headers are trusted), counted before authentication. */
+  RATE_LIMIT_PER_IP_PER_MINUTE: env.int(1200, 1),
+  /** Failed authentications per minute per client address; beyond, the address gets 429 without any credential check. */
+  AUTH_FAILURES_PER_MINUTE: env.int(30, 1),
   /** Accept source URLs on loopback/private/link-local addresses (local development only). */
   SOURCE_URL_ALLOW_PRIVATE: env.bool(false),
+  /** Longest time to receive a whole request (uploads included): a trickling client cannot hold a connection forever. */
+  HTTP_REQUEST_TIMEOUT: env.durationMs('s', '15m'),
+  /** A connection with no traffic either way for this long is closed (SSE and WebSocket send heartbeats). */
+  HTTP_CONNECTION_TIMEOUT: env.durationMs('s', '2m'),
+  /** An upload whose body stops arriving for this long is abandoned (408) and its bytes removed. */
+  UPLOAD_IDLE_TIMEOUT: env.durationMs('s', '30s'),
+  /** Open WebSocket + SSE connections per caller on one gateway instance; beyond, 429. */
+  LIVE_CONNECTIONS_PER_PRINCIPAL: env.int(50, 1),
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (rate limits): unset = none
+   * (the socket's address), `true` = any, a number = that many hops, or a comma-separated list of
+   * proxy addresses/CIDRs (e.g. the ingress controller's pod range).
+   */
+  TRUST_PROXY: env.optionalString(),
   WS_HEARTBEAT_INTERVAL: env.durationMs('s', '30s'),
   /** A WebSocket whose unsent data exceeds this is dropped (slow client), in bytes. */
   WS_MAX_BUFFERED_BYTES: env.int(1024 * 1024, 1024),

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import websocket from '@fastify/websocket';
 import type { Logger } from 'pino';
 import type { Messaging } from '@reelforge/messaging';
@@ -33,6 +34,8 @@ import { registerHealthRoutes } from './routes/health.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerTaskRoutes } from './routes/tasks.ts';
 import { registerWsRoute } from './routes/ws.ts';
+import { createConnectionCaps } from './live/connection-caps.ts';
+import { parseTrustProxy, type TrustProxy } from './http/trust-proxy.ts';
 
 export const SERVICE = 'gateway';
 
@@ -55,12 +58,40 @@ export interface GatewayAppDeps {
   checks: Record<string, ReadinessCheck>;
   heartbeatMs: number;
   maxBufferedBytes: number;
+  /** Deadlines and caps on connections; defaults suit tests that do not care. */
+  limits?: Partial<HttpLimits>;
+}
+
+export interface HttpLimits {
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
+  uploadIdleTimeoutMs: number;
+  liveConnectionsPerPrincipal: number;
+  trustProxy: TrustProxy;
+}
+
+const DEFAULT_LIMITS: HttpLimits = { requestTimeoutMs: 15 * 60_000, connectionTimeoutMs: 120_000, uploadIdleTimeoutMs: 30_000, liveConnectionsPerPrincipal: 50, trustProxy: false };
+
+/**
+ * No request without a deadline: the whole request (headers and body), the headers alone
+ * (slow-loris), and idle sockets; expiries are checked every few seconds, not Node's default 30.
+ */
+function createDeadlineServer(handler: RequestListener, limits: HttpLimits): Server {
+  const server = createServer(
+    { requestTimeout: limits.requestTimeoutMs, headersTimeout: Math.min(limits.requestTimeoutMs, 30_000), connectionsCheckingInterval: Math.min(5_000, Math.max(250, Math.floor(limits.requestTimeoutMs / 4))) },
+    handler,
+  );
+  server.setTimeout(limits.connectionTimeoutMs);
+  return server;
 }
 
 /** Builds the HTTP app without listening (tests use `inject` or listen on port 0). */
 export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInstance> {
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
+    serverFactory: (handler) => createDeadlineServer(handler, limits),
+    trustProxy: limits.trustProxy,
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
@@ -81,9 +112,9 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   installErrorHandler(app);
   await installHttpPlugins(app, deps.policy);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  const apiKeys = createApiKeys({ orm: deps.orm, schema: deps.schema });
+  await installRateLimit(app, deps.policy); // first: its per-address hook must run before authentication
+  const apiKeys = createApiKeys({ orm: deps.orm, schema: deps.schema, log: deps.log });
   installAuth(app, verifyBearer(deps.verifyToken, apiKeys));
-  await installRateLimit(app, deps.policy);
   installIdempotency(app, { orm: deps.orm, schema: deps.schema });
   await installApiDocs(app);
   registerHealthRoutes(app, deps.checks);
@@ -92,7 +123,8 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   // 2 s: long enough to spare the orchestrator a request per call under load, short against staleness.
   const scope = createAccountScope(deps.forward, { ttlMs: 2_000 });
   registerAccountRoutes(app, deps.forward, scope, { allowPrivate: deps.policy.sourceUrlAllowPrivate }, uploads);
-  registerUploadRoutes(app, { uploads, maxBytes: deps.policy.maxUploadBytes });
+  registerUploadRoutes(app, { uploads, maxBytes: deps.policy.maxUploadBytes, idleMs: limits.uploadIdleTimeoutMs });
+  const caps = createConnectionCaps(limits.liveConnectionsPerPrincipal);
   registerGenerationRoutes(app, deps.forward, uploads);
   registerCatalogueRoutes(app, deps.forward);
   registerBacklogRoutes(app, deps.forward, scope);
@@ -102,6 +134,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   registerApiKeyRoutes(app, apiKeys);
   registerContentRoutes(app, { forward: deps.forward, scope, store: deps.store });
   registerSseRoutes(app, {
+    caps,
     forward: deps.forward,
     scope,
     registry: deps.registry,
@@ -109,7 +142,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     heartbeatMs: Math.min(15_000, deps.heartbeatMs),
     maxBufferedBytes: deps.maxBufferedBytes,
   });
-  registerWsRoute(app, { forward: deps.forward, scope, messaging: deps.messaging, registry: deps.registry, heartbeatMs: deps.heartbeatMs, maxBufferedBytes: deps.maxBufferedBytes, log: deps.log });
+  registerWsRoute(app, { caps, forward: deps.forward, scope, messaging: deps.messaging, registry: deps.registry, heartbeatMs: deps.heartbeatMs, maxBufferedBytes: deps.maxBufferedBytes, log: deps.log });
   return app;
 }
 
@@ -122,15 +155,22 @@ export async function createGateway(platform: Platform, config: GatewayConfig): 
     log: platform.log,
     messaging: platform.messaging,
     store: createLocalMediaStore(config.MEDIA_ROOT),
-    policy: { corsOrigins: [...config.CORS_ORIGINS], rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, sourceUrlAllowPrivate: config.SOURCE_URL_ALLOW_PRIVATE, maxUploadBytes: config.MAX_UPLOAD_BYTES, ffprobePath: config.FFPROBE_PATH },
+    policy: { corsOrigins: [...config.CORS_ORIGINS], rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, rateLimitPerIpPerMinute: config.RATE_LIMIT_PER_IP_PER_MINUTE, authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE, sourceUrlAllowPrivate: config.SOURCE_URL_ALLOW_PRIVATE, maxUploadBytes: config.MAX_UPLOAD_BYTES, ffprobePath: config.FFPROBE_PATH },
     orm: platform.orm,
     schema: platform.schema,
-    forward: createForward(platform.messaging, config.COMMAND_TIMEOUT),
+    forward: createForward(platform.messaging, config.COMMAND_TIMEOUT, platform.log),
     verifyToken: createTokenVerifier({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
     registry,
     checks: platform.checks,
     heartbeatMs: config.WS_HEARTBEAT_INTERVAL,
     maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+    limits: {
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT,
+      connectionTimeoutMs: config.HTTP_CONNECTION_TIMEOUT,
+      uploadIdleTimeoutMs: config.UPLOAD_IDLE_TIMEOUT,
+      liveConnectionsPerPrincipal: config.LIVE_CONNECTIONS_PER_PRINCIPAL,
+      trustProxy: parseTrustProxy(config.TRUST_PROXY),
+    },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
   platform.shutdown.add('http', () => app.close());

@@ -15,7 +15,7 @@ describe('OpenAPI document', () => {
     const app = await buildGatewayApp({
       log: memoryLogger('gateway').log,
       store: createLocalMediaStore('/nonexistent'),
-      policy: { corsOrigins: [], rateLimitPerMinute: 1000, sourceUrlAllowPrivate: false, maxUploadBytes: 1024, ffprobePath: 'ffprobe' },
+      policy: { corsOrigins: [], rateLimitPerMinute: 1000, rateLimitPerIpPerMinute: 1000, authFailuresPerMinute: 1000, sourceUrlAllowPrivate: false, maxUploadBytes: 1024, ffprobePath: 'ffprobe' },
       orm: {} as MikroORM,
       messaging: {} as Messaging,
       schema: 'gateway',

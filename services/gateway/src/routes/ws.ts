@@ -10,17 +10,23 @@ import type { SubscriptionRegistry } from '../live/subscription-registry.ts';
 import type { Logger } from 'pino';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../http/schemas.ts';
+import type { ConnectionCaps } from '../live/connection-caps.ts';
 
 /** `GET /api/v1/ws`: live status. Authenticated like every route (header, or `?token=` for browsers). */
-export function registerWsRoute(app: FastifyInstance, deps: { forward: Forward; scope: AccountScope; messaging: Messaging; registry: SubscriptionRegistry; heartbeatMs: number; maxBufferedBytes: number; log: Logger }): void {
+export function registerWsRoute(app: FastifyInstance, deps: { caps: ConnectionCaps; forward: Forward; scope: AccountScope; messaging: Messaging; registry: SubscriptionRegistry; heartbeatMs: number; maxBufferedBytes: number; log: Logger }): void {
   app.get(
     '/api/v1/ws',
     {
       websocket: true,
+      // Counted before the upgrade (a 429 is still an HTTP answer); freed when the socket closes.
+      preHandler: async (req) => {
+        const release = deps.caps.acquire(req.principal.id);
+        req.raw.socket.once('close', release);
+      },
       schema: {
         description: 'Live status over WebSocket (upgrade). Protocol: docs/architecture.md. Browsers may pass the token as `?token=`.',
         querystring: Type.Object({ token: Type.Optional(Type.String({ maxLength: 4096 })) }, { additionalProperties: false }),
-        response: { 101: Type.Null({ description: 'Switching Protocols' }), 401: ErrorResponse },
+        response: { 101: Type.Null({ description: 'Switching Protocols' }), 401: ErrorResponse, 429: ErrorResponse },
       },
     },
     (socket, req) => {

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { DomainError, uuidv7, type Principal } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
 import type { MikroORM } from '@reelforge/persistence';
+import { idleGuard } from './idle-guard.ts';
 import { sniffVideo } from './sniff-video.ts';
 
 export interface UploadView {
@@ -25,14 +26,15 @@ export function createUploads(deps: { orm: MikroORM; schema: string; store: Medi
   const t = `"${deps.schema}".uploads`;
   return {
     /** Streams `file` in; `truncated()` tells whether the size limit cut it. */
-    async receive(principal: Principal, file: Readable, truncated: () => boolean, maxBytes: number): Promise<UploadView> {
+    async receive(principal: Principal, file: Readable, truncated: () => boolean, limits: { maxBytes: number; idleMs: number }): Promise<UploadView> {
+      const { maxBytes } = limits;
       const id = uuidv7();
       const key = `uploads/${id}/source`;
       const target = deps.store.pathOf(key);
       const tmp = `${target}.partial`;
       await mkdir(dirname(target), { recursive: true });
       try {
-        await pipeline(file, createWriteStream(tmp));
+        await pipeline(file, idleGuard(limits.idleMs), createWriteStream(tmp));
         if (truncated()) throw new DomainError('PAYLOAD_TOO_LARGE', `the file is larger than the limit of ${maxBytes} bytes`);
         const video = await sniffVideo(deps.ffprobePath, tmp);
         await rename(tmp, target);

@@ -52,6 +52,9 @@ export async function startStack(options: { withRepurposer?: boolean; withOrches
     MEDIA_ROOT: mediaRoot,
     TEMP_DIR: join(mediaRoot, '.tmp'),
     SOURCE_URL_ALLOW_PRIVATE: 'true',
+    // Every test calls from 127.0.0.1: the per-address budgets are tested on their own (address-limit.test.ts).
+    RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
+    AUTH_FAILURES_PER_MINUTE: '1000000',
     FFMPEG_PATH: inject('ffmpegPath'),
     FFPROBE_PATH: inject('ffprobePath'),
     TASK_WORKER_COUNT: '1',
