@@ -36,7 +36,11 @@ export function installErrorHandler(app: FastifyInstance): void {
       body = { code: 'INTERNAL', message: 'internal error' };
     }
     // Every 5xx is ours (or an owner's) to look at: logged, whatever its code.
-    if (err instanceof DomainError && httpStatusOf(body.code) >= 500) request.log.error({ err, code: body.code }, 'server-side error');
+    if (err instanceof DomainError && httpStatusOf(body.code) >= 500) {
+      // An owner that is down or slow is an operations matter (warn); a 500 or 502 is a bug (error).
+      if (body.code === 'SERVICE_UNAVAILABLE') request.log.warn({ err, code: body.code }, 'server-side error');
+      else request.log.error({ err, code: body.code }, 'server-side error');
+    }
     void reply.status(httpStatusOf(body.code)).send({ error: body });
   });
   app.setNotFoundHandler((request, reply) => {

@@ -187,7 +187,7 @@ describe('measureSignals (real ffmpeg)', () => {
 
   it('builds one command: a video-only source gets no audio filters, thresholds reach the graph', () => {
     const both = buildSignalsCommand({ input: '/x/source', hasAudio: true, threads: 2, sceneThreshold: 14, silenceNoiseDb: -40, silenceMinSeconds: 0.6 });
-    expect(both.inputs).toEqual([{ path: '/x/source', options: ['-loglevel', 'info', '-threads', '2'] }]);
+    expect(both.inputs).toEqual([{ path: '/x/source', kind: 'video', options: ['-loglevel', 'info', '-threads', '2'] }]);
     expect(both.filterComplex).toContain('scdet=threshold=14[vo]');
     expect(both.filterComplex).toContain('silencedetect=noise=-40dB:duration=0.6[ao]');
     expect(both.outputOptions).toEqual(['-map', '[vo]', '-map', '[ao]', '-f', 'null']);
