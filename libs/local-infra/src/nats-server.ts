@@ -32,12 +32,16 @@ export function natsUrlWithCredentials(url: string, credentials: NatsCredentials
 }
 
 /**
- * The server's authorization block, in a file only its owner reads: on the command line
+ * The server's settings (JetStream limits, the login) in a file only its owner reads: on the command line
  * (`--pass`) the password would show in every `ps` listing.
  */
-function writeAuthConfig(storeDir: string, credentials: NatsCredentials): string {
-  const file = join(storeDir, 'auth.conf');
-  writeFileSync(file, `authorization {\n  user: ${JSON.stringify(credentials.user)}\n  password: ${JSON.stringify(credentials.password)}\n}\n`, { mode: 0o600 });
+function writeServerConfig(storeDir: string, credentials: NatsCredentials | undefined): string {
+  const file = join(storeDir, 'server.conf');
+  // JetStream reserves each stream's max_bytes against max_file_store (75 % of the free disk by
+  // default); a test run makes dozens of namespaced stacks, so the reservation limit is lifted here.
+  const jetstream = 'jetstream {\n  max_file_store: 10TB\n}\n';
+  const auth = credentials ? `authorization {\n  user: ${JSON.stringify(credentials.user)}\n  password: ${JSON.stringify(credentials.password)}\n}\n` : '';
+  writeFileSync(file, jetstream + auth, { mode: 0o600 });
   chmodSync(file, 0o600);
   return file;
 }
@@ -57,7 +61,7 @@ export async function startNatsServer(options: { storeDir: string; port?: number
     credentials = { user: options.auth.user || fresh.user, password: options.auth.password || fresh.password };
   }
   const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', options.storeDir];
-  if (credentials) args.unshift('-c', writeAuthConfig(options.storeDir, credentials));
+  args.unshift('-c', writeServerConfig(options.storeDir, credentials));
   const child: ChildProcess = spawn(bin, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

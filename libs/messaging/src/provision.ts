@@ -13,14 +13,19 @@ function isNotFound(err: unknown): boolean {
  * Creates the stream, or updates its mutable settings when it exists. Called by the stream's owner
  * at start (and, for the shared DLQ, by every service that dead-letters, create-only).
  */
-export async function ensureStream(m: Messaging, decl: StreamDeclaration, options: { replicas: number; createOnly?: boolean }): Promise<void> {
+export async function ensureStream(m: Messaging, decl: StreamDeclaration, options: { replicas: number; createOnly?: boolean; maxBytesCap?: number }): Promise<void> {
+  const cap = options.maxBytesCap && options.maxBytesCap > 0 ? options.maxBytesCap : undefined;
   const config: Partial<StreamConfig> & { name: string } = {
     name: m.stream(decl.name),
     subjects: decl.subjects.map((s) => m.subject(s)),
     retention: decl.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
     storage: StorageType.File,
-    discard: DiscardPolicy.Old,
+    // A full fact stream drops its oldest facts; a full work queue refuses new jobs instead (the
+    // outbox keeps them and retries), because dropping a job would lose a task.
+    discard: decl.retention === 'workqueue' ? DiscardPolicy.New : DiscardPolicy.Old,
     max_age: nanos(decl.maxAgeMs),
+    max_bytes: cap ? Math.min(decl.maxBytes ?? cap, cap) : (decl.maxBytes ?? -1),
+    max_msgs: decl.maxMsgs ?? -1,
     num_replicas: options.replicas,
     // The server refuses a duplicate window longer than max_age (0 = unlimited age).
     duplicate_window: nanos(decl.maxAgeMs > 0 ? Math.min(DUPLICATE_WINDOW_MS, decl.maxAgeMs) : DUPLICATE_WINDOW_MS),

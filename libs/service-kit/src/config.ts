@@ -101,6 +101,8 @@ export const commonSettings = {
   /** Prefix for stream/consumer names and subjects: lets several stacks share one NATS server. */
   NATS_NAMESPACE: env.optionalString(),
   NATS_STREAM_REPLICAS: env.int(1, 1, 5),
+  /** Caps every owned stream's max_bytes (0 = the declared limits): JetStream reserves them on the server. */
+  NATS_STREAM_MAX_BYTES: env.int(0, 0),
   /** NATS authentication (docs/operations.md, "NATS authentication"): one way at a time; all optional. */
   NATS_USER: env.optionalString(),
   NATS_PASSWORD: env.optionalString(),

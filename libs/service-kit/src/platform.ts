@@ -36,6 +36,7 @@ export interface PlatformOptions {
     OTEL_EXPORTER_OTLP_ENDPOINT: string | undefined;
     NATS_NAMESPACE: string | undefined;
     NATS_STREAM_REPLICAS: number;
+    NATS_STREAM_MAX_BYTES?: number;
   };
   /** The service's schema (DB_SCHEMA overrides it, e.g. per test). */
   schema: string;
@@ -67,8 +68,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   shutdown.add('nats', () => nc.drain());
   const messaging = await createMessaging(nc, options.service, namespaceFrom(options.config.NATS_NAMESPACE));
   const replicas = options.config.NATS_STREAM_REPLICAS;
-  for (const decl of options.ownedStreams) await ensureStream(messaging, decl, { replicas });
-  await ensureStream(messaging, STREAMS.DLQ, { replicas, createOnly: true });
+  const maxBytesCap = options.config.NATS_STREAM_MAX_BYTES ?? 0;
+  for (const decl of options.ownedStreams) await ensureStream(messaging, decl, { replicas, maxBytesCap });
+  await ensureStream(messaging, STREAMS.DLQ, { replicas, createOnly: true, maxBytesCap });
 
   const orm = await createOrm({
     databaseUrl: options.config.DATABASE_URL,

@@ -84,6 +84,7 @@ describe('loadConfig', () => {
       DB_LOCK_TIMEOUT: 5_000,
       NATS_NAMESPACE: undefined,
       NATS_STREAM_REPLICAS: 1,
+      NATS_STREAM_MAX_BYTES: 0,
     });
   });
 

@@ -45,6 +45,8 @@ export async function startStack(options: { withRepurposer?: boolean; withOrches
     DATABASE_URL: inject('databaseUrl'),
     NATS_URL: inject('natsUrl'),
     NATS_NAMESPACE: token,
+    // Dozens of stacks share the run's server, which reserves every stream's max_bytes.
+    NATS_STREAM_MAX_BYTES: String(16 * 1024 * 1024),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
     HEALTH_PORT: '0',
     PORT: '0',
