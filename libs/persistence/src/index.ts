@@ -1,2 +1,3 @@
 export * from './orm.ts';
 export * from './outbox.ts';
+export * from './prune.ts';

@@ -103,6 +103,11 @@ export const commonSettings = {
   NATS_STREAM_REPLICAS: env.int(1, 1, 5),
   /** Caps every owned stream's max_bytes (0 = the declared limits): JetStream reserves them on the server. */
   NATS_STREAM_MAX_BYTES: env.int(0, 0),
+  /** How often each service deletes rows it no longer needs (0 = never); retention of relayed outbox rows and processed-event ids. */
+  PRUNE_INTERVAL: env.durationMs('m', '1h'),
+  OUTBOX_RETENTION: env.durationMs('d', '7d'),
+  // Longer than any stream keeps a message (7 days), so no redelivery can outlive its inbox id.
+  INBOX_RETENTION: env.durationMs('d', '8d'),
   /** NATS authentication (docs/operations.md, "NATS authentication"): one way at a time; all optional. */
   NATS_USER: env.optionalString(),
   NATS_PASSWORD: env.optionalString(),

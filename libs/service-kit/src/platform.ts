@@ -37,6 +37,9 @@ export interface PlatformOptions {
     NATS_NAMESPACE: string | undefined;
     NATS_STREAM_REPLICAS: number;
     NATS_STREAM_MAX_BYTES?: number;
+    PRUNE_INTERVAL: number;
+    OUTBOX_RETENTION: number;
+    INBOX_RETENTION: number;
   };
   /** The service's schema (DB_SCHEMA overrides it, e.g. per test). */
   schema: string;

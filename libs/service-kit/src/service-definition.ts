@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import type { StreamDeclaration } from '@reelforge/contracts';
 import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { existingRules, inboxRule, outboxRule, startPruner, type PruneRule } from '@reelforge/persistence';
 import { serveHealth, startPlatform, type Platform, type PlatformOptions } from './platform.ts';
 
 type Env = Record<string, string | undefined>;
@@ -18,6 +19,8 @@ export interface ServiceDefinition<C extends PlatformOptions['config'] & { DB_SC
   start(platform: Platform, config: C): Promise<{ port?: number } | void>;
   /** Port of the separate probe server; omitted when the service serves probes itself (gateway). */
   healthPort?(config: C): number;
+  /** The service's own rows that expire (besides relayed outbox rows and old inbox ids, pruned for all). */
+  retention?(config: C): PruneRule[];
 }
 
 export interface BootedService<C> {
@@ -26,6 +29,8 @@ export interface BootedService<C> {
   /** The service's own listening port, if it has one (gateway). */
   port: number | undefined;
   healthPort: number | undefined;
+  /** Prunes expired rows now (it also runs every PRUNE_INTERVAL); rows deleted per rule. */
+  prune(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -48,9 +53,12 @@ export async function bootService<C extends PlatformOptions['config'] & { DB_SCH
   });
   try {
     const started = await def.start(platform, config);
+    const rules = await existingRules(platform.orm, platform.schema, [outboxRule(config.OUTBOX_RETENTION), inboxRule(config.INBOX_RETENTION), ...(def.retention?.(config) ?? [])]);
+    const pruner = startPruner({ orm: platform.orm, schema: platform.schema, rules, everyMs: config.PRUNE_INTERVAL, log: platform.log });
+    platform.shutdown.add('pruner', () => pruner.stop());
     const healthPort = def.healthPort ? await serveHealth(platform, config.HEALTH_HOST, def.healthPort(config)) : undefined;
     platform.log.info({ port: started?.port, healthPort }, `${def.name} ready`);
-    return { platform, config, port: started?.port, healthPort, stop: () => platform.shutdown.run('stop') };
+    return { platform, config, port: started?.port, healthPort, prune: pruner.runOnce, stop: () => platform.shutdown.run('stop') };
   } catch (err) {
     await platform.shutdown.run('start failed');
     throw err;

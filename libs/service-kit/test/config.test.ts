@@ -85,6 +85,9 @@ describe('loadConfig', () => {
       NATS_NAMESPACE: undefined,
       NATS_STREAM_REPLICAS: 1,
       NATS_STREAM_MAX_BYTES: 0,
+      PRUNE_INTERVAL: 3_600_000,
+      OUTBOX_RETENTION: 7 * 86_400_000,
+      INBOX_RETENTION: 8 * 86_400_000,
     });
   });
 

@@ -13,4 +13,12 @@ export const repurposerService: ServiceDefinition<RepurposerConfig> = {
   ownedStreams: [STREAMS.RENDER_JOBS, STREAMS.TASKS],
   start: createRepurposer,
   healthPort: (c) => c.HEALTH_PORT,
+  // A finished task keeps its last attempt (what a task view shows); earlier ones go after 30 days.
+  retention: () => [
+    {
+      name: 'attempts',
+      table: 'task_attempts',
+      where: `exists (select 1 from $schema.tasks t where t.id = task_attempts.task_id and t.finished_at < now() - interval '30 days' and task_attempts.attempt < t.attempt)`,
+    },
+  ],
 };
