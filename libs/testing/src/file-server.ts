@@ -17,7 +17,7 @@ export async function serveFiles(files: Record<string, string>, options: { failF
       res.writeHead(503).end('try later');
       return;
     }
-    const path = files[name];
+    const path = Object.hasOwn(files, name) ? files[name] : undefined;
     if (!path) {
       res.writeHead(404).end('not found');
       return;
