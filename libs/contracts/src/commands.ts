@@ -97,6 +97,36 @@ export const CleanupSummary = Type.Object({
 });
 export type CleanupSummary = Static<typeof CleanupSummary>;
 
+/**
+ * The client's `Idempotency-Key`, passed on by the gateway: the owner returns what the first request
+ * with it made (same principal and route) instead of making a second one.
+ */
+export const IdempotencyKey = Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' });
+
+/** A DLQ entry is named by its sequence in the DLQ stream. */
+const DeadLetterId = Type.Integer({ minimum: 1 });
+
+/** A dead letter as operators see it (the payload cut to its first 2,000 characters). */
+export const DeadLetterView = Type.Object({
+  id: DeadLetterId,
+  stream: Type.String(),
+  consumer: Type.String(),
+  subject: Type.String(),
+  streamSequence: Type.Integer(),
+  deliveries: Type.Integer(),
+  reason: Type.String(),
+  error: Type.Object({ code: Type.String(), message: Type.String() }),
+  failedAt: Type.String(),
+  payload: Type.String(),
+  payloadEncoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
+  payloadTruncated: Type.Boolean(),
+});
+export type DeadLetterView = Static<typeof DeadLetterView>;
+
+/** Where a redriven dead letter went: its original subject, now at `sequence` of `stream`. */
+export const RedriveResult = Type.Object({ id: DeadLetterId, subject: Type.String(), stream: Type.String(), sequence: Type.Integer(), duplicate: Type.Boolean() });
+export type RedriveResult = Static<typeof RedriveResult>;
+
 /** Request/reply commands owned by the content-orchestrator (queue group = service name). */
 export const orchestratorCommands = {
   createAccount: command('cmd.orchestrator.accounts.create', Type.Object({ principal: Principal, body: CreateAccountBody }), AccountView),
@@ -105,7 +135,7 @@ export const orchestratorCommands = {
   registerSource: command('cmd.orchestrator.sources.register', Type.Object({ principal: Principal, accountId: Uuid, body: SourceLocation }), SourceView),
   startGeneration: command(
     'cmd.orchestrator.generations.start',
-    Type.Object({ principal: Principal, accountId: Uuid, body: ResolvedGenerationBody }),
+    Type.Object({ principal: Principal, accountId: Uuid, body: ResolvedGenerationBody, idempotencyKey: Type.Optional(IdempotencyKey) }),
     Type.Object({ generation: GenerationView, shortBy: Type.Integer({ minimum: 0 }) }),
   ),
   getGeneration: command('cmd.orchestrator.generations.get', Type.Object({ principal: Principal, generationId: Uuid }), GenerationView),
@@ -118,6 +148,9 @@ export const orchestratorCommands = {
   ),
   cancelGeneration: command('cmd.orchestrator.generations.cancel', Type.Object({ principal: Principal, generationId: Uuid }), GenerationView),
   cleanupStuckGenerations: command('cmd.orchestrator.jobs.cleanup-stuck-generations', Type.Object({}), CleanupSummary),
+  /** The shared DLQ, for operators (the orchestrator serves it; the gateway checks the role, the orchestrator again). */
+  listDeadLetters: command('cmd.orchestrator.deadLetters.list', Type.Object({ principal: Principal, ...Page }), Type.Object({ items: Type.Array(DeadLetterView), nextCursor: Type.Union([Type.String(), Type.Null()]) })),
+  redriveDeadLetter: command('cmd.orchestrator.deadLetters.redrive', Type.Object({ principal: Principal, id: DeadLetterId }), RedriveResult),
 } as const;
 
 export const TaskView = Type.Object({
@@ -169,8 +202,11 @@ export const ContentView = Type.Object({
 });
 export type ContentView = Static<typeof ContentView>;
 
-/** The accounts a caller may see; the gateway resolves them (orchestrator) and the repurposer scopes by them. */
-const Scope = { accountIds: Type.Array(Uuid, { maxItems: 10_000 }) };
+/**
+ * The caller. The repurposer scopes by the owner principal recorded with each task and clip (from
+ * the render job), not by a list of account ids: a principal with any number of accounts sees them all.
+ */
+const Scope = { principal: Principal };
 
 /** Request/reply commands owned by the repurposer. */
 export const repurposerCommands = {
@@ -186,6 +222,7 @@ export const repurposerCommands = {
       sourceUrl: SourceLocation.properties.url,
       captionsUrl: Type.Union([CaptionsUrl, Type.Null()]),
       options: RenderOptions,
+      idempotencyKey: Type.Optional(IdempotencyKey),
     }),
     TaskView,
   ),

@@ -13,6 +13,10 @@ export const EnvelopeBase = {
   accountId: Type.String({ format: 'uuid' }),
 };
 
+/**
+ * Strict as declared (publishEvent checks what it sends against it); consumers validate with
+ * `lenientValidator`, which accepts and strips properties they do not know yet (additive evolution).
+ */
 export function envelopeOf<T extends string, D extends TSchema>(type: T, data: D) {
   return Type.Object({ ...EnvelopeBase, type: Type.Literal(type), data }, { additionalProperties: false });
 }

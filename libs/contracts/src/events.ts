@@ -18,6 +18,8 @@ export const RenderJobRequested = envelopeOf(
     captionsUrl: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()])),
     contentType: Type.String({ minLength: 1, maxLength: 64 }),
     options: RenderOptions,
+    /** The principal owning the account (absent in jobs from before owner scoping): task and clip reads are scoped by it. */
+    ownerId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   }, { additionalProperties: false }),
 );
 export type RenderJobRequested = Static<typeof RenderJobRequested>;

@@ -98,7 +98,7 @@ const renderOptionFields = {
   crf: Type.Optional(Type.Integer({ minimum: 0, maximum: 51 })),
   preset: Type.Optional(literals(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow'] as const)),
 };
-/** Render options as a job carries them (and the repurposer reads them). */
+/** Render options as a job carries them (and the repurposer reads them, leniently: an option it does not know yet is ignored). */
 export const RenderOptions = Type.Object({ ...renderOptionFields, logo: Type.Optional(LogoOptions) }, { additionalProperties: false });
 /** Render options as a client sends them. */
 export const PublicRenderOptions = Type.Object({ ...renderOptionFields, logo: Type.Optional(PublicLogoOptions) }, { additionalProperties: false });

@@ -1,6 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { FormatRegistry } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { Value } from '@sinclair/typebox/value';
 import { UUID_PATTERN } from './ids.ts';
 
 // TypeBox rejects unknown formats; register the ones the contracts use (same meaning as ajv-formats).
@@ -30,6 +31,55 @@ export function validator<T extends TSchema>(schema: T): Validator<T> {
     schema,
     check: (value: unknown): value is Static<T> => c.Check(value),
     errors: (value: unknown) => [...c.Errors(value)].slice(0, 10).map((e) => ({ path: e.path || '/', message: e.message })),
+  };
+}
+
+/**
+ * The same schema with `additionalProperties: false` dropped at every level: unknown properties are
+ * allowed. What a consumer validates events with, so that a newer producer's additive field does
+ * not poison an older consumer's message during a rolling deploy. Request schemas stay strict.
+ */
+export function lenient<T extends TSchema>(schema: T): T {
+  return relax(schema) as T;
+}
+
+// Copies own keys including TypeBox's symbol keys (Kind, OptionalKind), which JSON would lose.
+function relax(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(relax);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<PropertyKey, unknown> = {};
+  for (const key of Reflect.ownKeys(node)) {
+    const value = (node as Record<PropertyKey, unknown>)[key];
+    if (key === 'additionalProperties' && value === false) continue;
+    out[key] = relax(value);
+  }
+  return out;
+}
+
+/** A validator for consumed messages: unknown properties pass and are stripped from what it returns. */
+export interface LenientValidator<T extends TSchema> {
+  readonly schema: T;
+  /** A copy of `value` without the properties the schema does not know, or undefined when it is invalid. */
+  parse(value: unknown): Static<T> | undefined;
+  errors(value: unknown): { path: string; message: string }[];
+}
+
+const lenientCache = new WeakMap<TSchema, { relaxed: TSchema; check: Validator<TSchema> }>();
+
+/** Compiles the lenient form of a schema once (cached per schema object). */
+export function lenientValidator<T extends TSchema>(schema: T): LenientValidator<T> {
+  let entry = lenientCache.get(schema);
+  if (!entry) {
+    const relaxed = lenient(schema);
+    entry = { relaxed, check: validator(relaxed) };
+    lenientCache.set(schema, entry);
+  }
+  const { relaxed, check } = entry;
+  return {
+    schema,
+    // Clean removes what the schema does not declare; on a clone, so the caller's value is untouched.
+    parse: (value: unknown) => (check.check(value) ? (Value.Clean(relaxed, structuredClone(value)) as Static<T>) : undefined),
+    errors: (value: unknown) => check.errors(value),
   };
 }
 

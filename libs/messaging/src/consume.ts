@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api';
 import type { JsMsg } from '@nats-io/jetstream';
-import { describeErrors, validator, type TSchemaLike } from '@reelforge/contracts';
+import { describeErrors, lenientValidator, type TSchemaLike } from '@reelforge/contracts';
 import type { Static } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Messaging } from './context.ts';
@@ -50,7 +50,8 @@ export interface RunningConsumer {
 
 /**
  * Runs a durable pull consumer with explicit acks:
- * - invalid payload (bad JSON or schema) → dead letter, term;
+ * - invalid payload (bad JSON or schema) → dead letter, term; unknown properties are not invalid:
+ *   they are stripped before the handler sees the event (a newer producer may add fields);
  * - handler resolves → ack;
  * - PermanentError → dead letter, term;
  * - any other error → nak with exponential backoff; after `retry.maxDeliveries` → dead letter, term;
@@ -64,7 +65,8 @@ export async function startConsumer<S extends TSchemaLike>(m: Messaging, options
   const consumer = await m.js.consumers.get(stream, durable);
   const streamInfo = await m.jsm.streams.info(stream);
   const isWorkQueue = streamInfo.config.retention === 'workqueue';
-  const check = validator(options.schema);
+  // Lenient: a newer producer's additional fields are accepted and stripped (additive evolution).
+  const check = lenientValidator(options.schema);
   const log = options.log.child({ consumer: durable });
   const stopping = new AbortController();
   const abortHandlers = new AbortController();
@@ -87,9 +89,11 @@ export async function startConsumer<S extends TSchemaLike>(m: Messaging, options
     } catch {
       return settleDeadLetter(msg, undefined, 'invalid', { code: 'INVALID_JSON', message: 'payload is not JSON' });
     }
-    if (!check.check(event)) {
+    const parsed = check.parse(event);
+    if (parsed === undefined) {
       return settleDeadLetter(msg, event, 'invalid', { code: 'INVALID_MESSAGE', message: describeErrors(check.errors(event)) });
     }
+    event = parsed;
     if (deliveryCount > options.retry.maxDeliveries) {
       return settleDeadLetter(msg, event, 'max_deliveries', {
         code: 'MAX_DELIVERIES',

@@ -7,5 +7,6 @@ export * from './connection.ts';
 export * from './provision.ts';
 export * from './publish.ts';
 export * from './dead-letter.ts';
+export * from './dead-letter-queue.ts';
 export * from './consume.ts';
 export * from './request-reply.ts';

@@ -1,27 +1,27 @@
 import type { Logger } from 'pino';
 
 export interface Shutdown {
-  /** Registers a step; steps run in reverse order of registration (last opened, first closed). */
-  add(name: string, step: () => Promise<void> | void): void;
+  /** Registers a step; steps run in reverse order of registration (last opened, first closed). `timeoutMs` overrides the per-step bound (a worker's drain). */
+  add(name: string, step: () => Promise<void> | void, options?: { timeoutMs?: number }): void;
   /** Runs every step once, each bounded by `stepTimeoutMs`; later calls return the same promise. */
   run(reason: string): Promise<void>;
 }
 
 export function createShutdown(log: Logger, stepTimeoutMs = 30_000): Shutdown {
-  const steps: { name: string; step: () => Promise<void> | void }[] = [];
+  const steps: { name: string; step: () => Promise<void> | void; timeoutMs: number }[] = [];
   let running: Promise<void> | undefined;
   return {
-    add: (name, step) => void steps.push({ name, step }),
+    add: (name, step, options) => void steps.push({ name, step, timeoutMs: options?.timeoutMs ?? stepTimeoutMs }),
     run(reason) {
       running ??= (async () => {
         log.info({ reason }, 'shutting down');
-        for (const { name, step } of [...steps].reverse()) {
+        for (const { name, step, timeoutMs } of [...steps].reverse()) {
           let timer: NodeJS.Timeout | undefined;
           try {
             await Promise.race([
               Promise.resolve().then(step),
               new Promise((_, reject) => {
-                timer = setTimeout(() => reject(new Error(`timed out after ${stepTimeoutMs} ms`)), stepTimeoutMs);
+                timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
               }),
             ]);
           } catch (err) {

@@ -14,13 +14,13 @@ export async function processesWorkingIn(dir: string): Promise<number[]> {
   return pids;
 }
 
-/** Pids of processes working in a directory named `name` anywhere (a task's directory is its id). */
+/** Pids of processes working in a directory named `name` anywhere, or below it (a task's directory is its id, with one directory per attempt inside). */
 export async function processesWorkingInDirNamed(name: string): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => '');
-    if (cwd.endsWith(`/${name}`)) pids.push(Number(entry));
+    if (cwd.endsWith(`/${name}`) || cwd.includes(`/${name}/`)) pids.push(Number(entry));
   }
   return pids;
 }

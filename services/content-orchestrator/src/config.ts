@@ -9,6 +9,8 @@ export const configSpec = {
   DEFAULT_GENERATION_COUNT: env.int(1, 1, 100),
   /** ack_wait of the task-status consumer; the handler is short, so redelivery after a crash is quick. */
   EVENT_ACK_WAIT: env.durationMs('s', '30s'),
+  /** Deliveries of a task event before it is dead-lettered (and its generation recounted). */
+  EVENT_MAX_DELIVERIES: env.int(10, 1, 1000),
 };
 
 export type OrchestratorConfig = ConfigOf<typeof configSpec>;

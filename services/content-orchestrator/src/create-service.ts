@@ -4,7 +4,9 @@ import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
 import { createAccountCommands } from './accounts/account-commands.ts';
 import type { OrchestratorConfig } from './config.ts';
+import { createDeadLetterCommands } from './dead-letters/dead-letter-commands.ts';
 import { createCancelGeneration } from './generations/cancel-generation.ts';
+import { createFoldDeadLetterHandler } from './generations/fold-dead-letter.ts';
 import { foldTaskStatus } from './generations/fold-task-status.ts';
 import { createGenerationQueries } from './generations/generation-queries.ts';
 import { createStartGeneration } from './generations/start-generation.ts';
@@ -50,9 +52,10 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
   const accounts = createAccountCommands({ fork });
   const sources = createSourceCommands({ fork });
   const generations = createGenerationQueries({ fork, schema });
-  const startGeneration = createStartGeneration({ fork, schema, service: SERVICE, defaultCount: config.DEFAULT_GENERATION_COUNT, lockExpiryMs: config.LOCK_EXPIRY, afterCommit });
-  const cancelGeneration = createCancelGeneration({ fork, schema, service: SERVICE, afterCommit });
   const cleanup = cleanupDeps(platform, config, afterCommit);
+  const startGeneration = createStartGeneration({ fork, schema, service: SERVICE, defaultCount: config.DEFAULT_GENERATION_COUNT, lockExpiryMs: config.LOCK_EXPIRY, taskStates: cleanup.taskStates, afterCommit, log });
+  const cancelGeneration = createCancelGeneration({ fork, schema, service: SERVICE, afterCommit });
+  const deadLetters = createDeadLetterCommands({ m, log });
   const deps = { log, tracer };
   const c = orchestratorCommands;
   const subs = [
@@ -67,6 +70,8 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
     serveCommand(m, c.listGenerations, generations.list, deps),
     serveCommand(m, c.cancelGeneration, cancelGeneration, deps),
     serveCommand(m, c.cleanupStuckGenerations, () => cleanupStuckGenerations(cleanup), deps),
+    serveCommand(m, c.listDeadLetters, deadLetters.list, deps),
+    serveCommand(m, c.redriveDeadLetter, deadLetters.redrive, deps),
   ];
   platform.shutdown.add('commands', async () => {
     for (const sub of subs) await sub.drain();
@@ -81,12 +86,14 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
     schema: TaskStatusChanged,
     // Folds of one generation serialise on its row lock; different generations fold in parallel.
     concurrency: 16,
-    retry: { initialDelayMs: 1000, maxDelayMs: 60_000, maxDeliveries: 10, jitter: 0.2 },
+    retry: { initialDelayMs: 1000, maxDelayMs: 60_000, maxDeliveries: config.EVENT_MAX_DELIVERIES, jitter: 0.2 },
     heartbeatMs: Math.max(1000, Math.floor(config.EVENT_ACK_WAIT / 3)),
     drainTimeoutMs: 10_000,
     log,
     tracer,
     handler: (event, ctx) => foldTaskStatus(fork(), event, { schema, service: SERVICE, consumer: TASK_STATUS_CONSUMER, afterCommit }, ctx.log),
+    // A status that could not be folded is not forgotten: its generation is recounted from the real task states.
+    onDeadLetter: createFoldDeadLetterHandler({ fork, schema, service: SERVICE, taskStates: cleanup.taskStates, afterCommit, log }),
   });
   platform.shutdown.add('task-status-consumer', () => consumer.stop());
 }

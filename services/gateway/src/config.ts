@@ -18,6 +18,8 @@ export const configSpec = {
   MEDIA_ROOT: env.string(join(process.cwd(), '.data', 'media')),
   /** Largest accepted upload, in bytes (2 GiB). */
   MAX_UPLOAD_BYTES: env.int(2 * 1024 ** 3, 1),
+  /** Largest accepted image upload (a logo: PNG, JPEG or WebP), in bytes (10 MiB). */
+  MAX_IMAGE_UPLOAD_BYTES: env.int(10 * 1024 ** 2, 1),
   FFPROBE_PATH: env.string('ffprobe'),
   /** Origins allowed by CORS (comma-separated); empty = no cross-origin access. */
   CORS_ORIGINS: env.list([]),

@@ -11,6 +11,7 @@ import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { createTokenVerifier, type VerifyToken } from './auth/verify-token.ts';
 import type { GatewayConfig } from './config.ts';
 import { installErrorHandler } from './http/error-handler.ts';
+import { rejectNulCharacters } from './http/nul-characters.ts';
 import { NoQuery } from './http/schemas.ts';
 import { installIdempotency } from './http/idempotency.ts';
 import { installApiDocs, installHttpPlugins, installRateLimit, type HttpPolicy } from './http/platform-plugins.ts';
@@ -32,6 +33,7 @@ import { registerNotificationRoutes } from './routes/notifications.ts';
 import { registerGenerationRoutes } from './routes/generations.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
+import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
 import { registerTaskRoutes } from './routes/tasks.ts';
 import { registerWsRoute } from './routes/ws.ts';
 import { createConnectionCaps } from './live/connection-caps.ts';
@@ -60,9 +62,13 @@ export interface GatewayAppDeps {
   maxBufferedBytes: number;
   /** Deadlines and caps on connections; defaults suit tests that do not care. */
   limits?: Partial<HttpLimits>;
+  /** How long a request holds its Idempotency-Key before a retry may take it over (2 × COMMAND_TIMEOUT). */
+  idempotencyLeaseMs?: number;
 }
 
 export interface HttpLimits {
+  /** Largest image upload (a logo), in bytes. */
+  maxImageUploadBytes: number;
   requestTimeoutMs: number;
   connectionTimeoutMs: number;
   uploadIdleTimeoutMs: number;
@@ -70,7 +76,7 @@ export interface HttpLimits {
   trustProxy: TrustProxy;
 }
 
-const DEFAULT_LIMITS: HttpLimits = { requestTimeoutMs: 15 * 60_000, connectionTimeoutMs: 120_000, uploadIdleTimeoutMs: 30_000, liveConnectionsPerPrincipal: 50, trustProxy: false };
+const DEFAULT_LIMITS: HttpLimits = { maxImageUploadBytes: 10 * 1024 ** 2, requestTimeoutMs: 15 * 60_000, connectionTimeoutMs: 120_000, uploadIdleTimeoutMs: 30_000, liveConnectionsPerPrincipal: 50, trustProxy: false };
 
 /**
  * No request without a deadline: the whole request (headers and body), the headers alone
@@ -82,6 +88,8 @@ function createDeadlineServer(handler: RequestListener, limits: HttpLimits): Ser
     handler,
   );
   server.setTimeout(limits.connectionTimeoutMs);
+  // Fastify's own default (Node's is 5 s, shorter than many clients' idle pools: resets on reuse).
+  server.keepAliveTimeout = 72_000;
   return server;
 }
 
@@ -95,7 +103,13 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // `uuid`: exactly the 8-4-4-4-12 form (ajv-formats also takes `urn:uuid:…`, which PostgreSQL
+    // refuses); `unicode: false`: lengths in UTF-16 units, as the owners' validators count them.
+    // (set in onCreate, which runs after ajv-formats has added its own).
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false, unicode: false },
+      onCreate: (ajv: { addFormat(name: string, format: RegExp): unknown }) => ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i),
+    },
   });
   // Every route as registered, so a test can check the OpenAPI document covers each one.
   const routes: { method: string; url: string; hidden: boolean }[] = [];
@@ -110,12 +124,13 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     reply.header('x-request-id', req.id);
   });
   installErrorHandler(app);
+  rejectNulCharacters(app);
   await installHttpPlugins(app, deps.policy);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await installRateLimit(app, deps.policy); // first: its per-address hook must run before authentication
   const apiKeys = createApiKeys({ orm: deps.orm, schema: deps.schema, log: deps.log });
   installAuth(app, verifyBearer(deps.verifyToken, apiKeys));
-  installIdempotency(app, { orm: deps.orm, schema: deps.schema });
+  installIdempotency(app, { orm: deps.orm, schema: deps.schema, leaseMs: deps.idempotencyLeaseMs ?? 10_000 });
   await installApiDocs(app);
   registerHealthRoutes(app, deps.checks);
   const uploads = createUploads({ orm: deps.orm, schema: deps.schema, store: deps.store, ffprobePath: deps.policy.ffprobePath });
@@ -123,26 +138,26 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   // 2 s: long enough to spare the orchestrator a request per call under load, short against staleness.
   const scope = createAccountScope(deps.forward, { ttlMs: 2_000 });
   registerAccountRoutes(app, deps.forward, scope, { allowPrivate: deps.policy.sourceUrlAllowPrivate }, uploads);
-  registerUploadRoutes(app, { uploads, maxBytes: deps.policy.maxUploadBytes, idleMs: limits.uploadIdleTimeoutMs });
+  registerUploadRoutes(app, { uploads, maxBytes: deps.policy.maxUploadBytes, maxImageBytes: limits.maxImageUploadBytes, idleMs: limits.uploadIdleTimeoutMs });
   const caps = createConnectionCaps(limits.liveConnectionsPerPrincipal);
   registerGenerationRoutes(app, deps.forward, uploads);
   registerCatalogueRoutes(app, deps.forward);
   registerBacklogRoutes(app, deps.forward, scope);
   registerNotificationRoutes(app, deps.forward);
-  registerTaskRoutes(app, deps.forward, scope, uploads, { allowPrivate: deps.policy.sourceUrlAllowPrivate });
+  registerTaskRoutes(app, deps.forward, uploads, { allowPrivate: deps.policy.sourceUrlAllowPrivate });
   registerJobRoutes(app, deps.forward);
+  registerDeadLetterRoutes(app, deps.forward);
   registerApiKeyRoutes(app, apiKeys);
-  registerContentRoutes(app, { forward: deps.forward, scope, store: deps.store });
+  registerContentRoutes(app, { forward: deps.forward, store: deps.store });
   registerSseRoutes(app, {
     caps,
     forward: deps.forward,
-    scope,
     registry: deps.registry,
     replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
     heartbeatMs: Math.min(15_000, deps.heartbeatMs),
     maxBufferedBytes: deps.maxBufferedBytes,
   });
-  registerWsRoute(app, { caps, forward: deps.forward, scope, messaging: deps.messaging, registry: deps.registry, heartbeatMs: deps.heartbeatMs, maxBufferedBytes: deps.maxBufferedBytes, log: deps.log });
+  registerWsRoute(app, { caps, forward: deps.forward, messaging: deps.messaging, registry: deps.registry, heartbeatMs: deps.heartbeatMs, maxBufferedBytes: deps.maxBufferedBytes, log: deps.log });
   return app;
 }
 
@@ -151,6 +166,7 @@ export async function createGateway(platform: Platform, config: GatewayConfig): 
   const registry = createSubscriptionRegistry();
   const fanout = await startStatusFanout(platform.messaging, registry, platform.log, config.NATS_STREAM_REPLICAS);
   platform.shutdown.add('status-fanout', () => fanout.stop());
+  platform.checks['status-fanout'] = () => fanout.check();
   const app = await buildGatewayApp({
     log: platform.log,
     messaging: platform.messaging,
@@ -164,7 +180,9 @@ export async function createGateway(platform: Platform, config: GatewayConfig): 
     checks: platform.checks,
     heartbeatMs: config.WS_HEARTBEAT_INTERVAL,
     maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+    idempotencyLeaseMs: 2 * config.COMMAND_TIMEOUT,
     limits: {
+      maxImageUploadBytes: config.MAX_IMAGE_UPLOAD_BYTES,
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT,
       connectionTimeoutMs: config.HTTP_CONNECTION_TIMEOUT,
       uploadIdleTimeoutMs: config.UPLOAD_IDLE_TIMEOUT,

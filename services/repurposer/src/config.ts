@@ -14,6 +14,12 @@ export const configSpec = {
   TASK_MAX_RETRY_DELAY: env.durationMs('s', '1800s'),
   /** How long a render job may go without an in-progress ack before JetStream redelivers it (a crashed worker's job comes back after this). */
   TASK_ACK_WAIT: env.durationMs('s', '60s'),
+  /**
+   * How long a stopping worker lets running renders finish before it interrupts them and hands their
+   * jobs back (an interrupted attempt does not count as a retry). Keep it under the orchestrator's
+   * grace (k8s terminationGracePeriodSeconds: 120 s) minus time to hand back and close (≈ 20 s).
+   */
+  SHUTDOWN_GRACE: env.durationMs('s', '100s'),
   FFMPEG_PATH: env.string('ffmpeg'),
   FFPROBE_PATH: env.string('ffprobe'),
   FFMPEG_THREADS: env.int(0, 0, 64),

@@ -4,9 +4,10 @@ import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
 import type { RepurposerConfig } from './config.ts';
 import { createContentQueries } from './content/content-queries.ts';
-import { createCancelRequestHandler } from './handlers/cancel-request.ts';
+import { createCancelRequestDeadLetterHandler, createCancelRequestHandler } from './handlers/cancel-request.ts';
 import { createRenderJobDeadLetterHandler, createRenderJobHandler } from './handlers/render-job.ts';
 import { createLocalMediaStore } from '@reelforge/media-store';
+import { discardClips } from './pipeline/discard-clips.ts';
 import { noopRender, renderTask, type PipelineDeps } from './pipeline/render-task.ts';
 import { createSpeechToTextTranscriber } from './captions/speech-to-text-transcriber.ts';
 import { createSuppliedCaptionsTranscriber, createTranscriber } from './captions/transcriber.ts';
@@ -14,10 +15,19 @@ import { loadFontCatalog } from './fonts/font-catalog.ts';
 import { createRunningTasks } from './tasks/running-tasks.ts';
 import { createTaskQueries } from './tasks/task-queries.ts';
 import { createTaskStore } from './tasks/task-store.ts';
+import { createKeyedTasks, keyedUuid } from './tasks/keyed-task.ts';
 
 export const SERVICE = 'repurposer';
 const RENDER_CONSUMER = 'repurposer-render';
 const CANCEL_CONSUMER = 'repurposer-cancel';
+/**
+ * Deliveries of one render job the consumer loop allows beyond the task's counted attempts: the
+ * handler keeps the real budget (task_attempts, shutdown interruptions excluded), this only stops
+ * a job that never even opens an attempt from coming back forever.
+ */
+const EXTRA_DELIVERIES = 100;
+/** Time after the drain grace to interrupt running renders, record them and hand their jobs back. */
+const HAND_BACK_MS = 15_000;
 
 /** Wires the repurposer onto a started platform: render work queue, cancel requests, commands, outbox relay. */
 export async function createRepurposer(platform: Platform, config: RepurposerConfig): Promise<void> {
@@ -27,6 +37,7 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
 
   const tasks = createTaskStore({ orm, schema, service: SERVICE, afterCommit: () => relay.kick() });
   const queries = createTaskQueries({ orm, schema });
+  const keyedTasks = createKeyedTasks({ orm, schema });
   const running = createRunningTasks(m, log);
   platform.shutdown.add('kill-listener', () => running.close());
 
@@ -53,26 +64,31 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
           : null,
     }),
   };
+  const retry = { initialDelayMs: config.TASK_INITIAL_RETRY_DELAY, maxDelayMs: config.TASK_MAX_RETRY_DELAY, maxDeliveries: config.TASK_MAX_RETRIES + 1, jitter: 0.2 };
   const handler = createRenderJobHandler({
     m,
     service: SERVICE,
     tasks,
     running,
     taskTimeoutMs: config.TASK_TIMEOUT,
-    render: config.RENDER_STAGE === 'noop' ? noopRender : (job, signal, report) => renderTask(job, pipeline, signal, report),
+    maxAttempts: config.TASK_MAX_RETRIES + 1,
+    retry,
+    ackWaitMs: config.TASK_ACK_WAIT,
+    discardClips: (clips) => discardClips(store, clips),
+    render: config.RENDER_STAGE === 'noop' ? noopRender : (job, signal, report, attempt) => renderTask(job, pipeline, signal, report, attempt),
   });
 
   const deps = { log, tracer };
   const subs = [
-    serveCommand(m, repurposerCommands.getTask, (req) => queries.view(req.taskId, req.accountIds), deps),
-    serveCommand(m, repurposerCommands.taskStats, (req) => queries.stats(req.accountIds), deps),
+    serveCommand(m, repurposerCommands.getTask, (req) => queries.view(req.taskId, req.principal.id), deps),
+    serveCommand(m, repurposerCommands.taskStats, (req) => queries.stats(req.principal.id), deps),
     serveCommand(m, repurposerCommands.listTasks, queries.list, deps),
     serveCommand(
       m,
       repurposerCommands.createTask,
       async (req) => {
-        if (!req.accountIds.includes(req.accountId)) throw new DomainError('NOT_FOUND', `account ${req.accountId} not found`);
-        const job = makeEnvelope('render.job.requested.v1', SERVICE, req.accountId, {
+        // The gateway checked with the orchestrator that the account is the principal's; the job carries its owner.
+        const made = makeEnvelope('render.job.requested.v1', SERVICE, req.accountId, {
           taskId: uuidv7(),
           generationId: null,
           sourceId: null,
@@ -80,9 +96,15 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
           captionsUrl: req.captionsUrl,
           contentType: 'task',
           options: req.options,
+          ownerId: req.principal.id,
         });
-        await tasks.create(job);
-        return queries.view(job.data.taskId, req.accountIds);
+        if (!req.idempotencyKey) {
+          await tasks.create(made);
+          return queries.view(made.data.taskId, req.principal.id);
+        }
+        // A retried request (its first answer lost at the gateway) gets the task its key made.
+        const job = { ...made, id: keyedUuid(repurposerCommands.createTask.subject, req.principal.id, req.idempotencyKey) };
+        return queries.view(await keyedTasks.once(job, () => tasks.create(job)), req.principal.id);
       },
       deps,
     ),
@@ -95,10 +117,10 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
       m,
       repurposerCommands.cancelTask,
       async (req) => {
-        const view = await queries.view(req.taskId, req.accountIds);
+        const view = await queries.view(req.taskId, req.principal.id);
         if (['completed', 'failed', 'cancelled'].includes(view.status)) throw new DomainError('CONFLICT', `the task is already ${view.status}`);
         running.kill(await tasks.requestCancel([{ taskId: view.id, accountId: view.accountId, generationId: view.generationId }], 'cancelled by request'), 'cancelled by request');
-        return queries.view(req.taskId, req.accountIds);
+        return queries.view(req.taskId, req.principal.id);
       },
       deps,
     ),
@@ -106,8 +128,8 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
       m,
       repurposerCommands.retryTask,
       async (req) => {
-        await tasks.retry(req.taskId, req.accountIds);
-        return queries.view(req.taskId, req.accountIds);
+        await tasks.retry(req.taskId, req.principal.id);
+        return queries.view(req.taskId, req.principal.id);
       },
       deps,
     ),
@@ -123,14 +145,14 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     schema: RenderJobRequested,
     handler,
     concurrency: config.TASK_WORKER_COUNT,
-    retry: { initialDelayMs: config.TASK_INITIAL_RETRY_DELAY, maxDelayMs: config.TASK_MAX_RETRY_DELAY, maxDeliveries: config.TASK_MAX_RETRIES + 1, jitter: 0.2 },
+    retry: { ...retry, maxDeliveries: config.TASK_MAX_RETRIES + 1 + EXTRA_DELIVERIES },
     heartbeatMs: Math.max(500, Math.floor(config.TASK_ACK_WAIT / 3)),
-    drainTimeoutMs: 20_000,
+    drainTimeoutMs: config.SHUTDOWN_GRACE,
     onDeadLetter: createRenderJobDeadLetterHandler({ tasks }),
     log,
     tracer,
   });
-  platform.shutdown.add('render-consumer', () => renderConsumer.stop());
+  platform.shutdown.add('render-consumer', () => renderConsumer.stop(), { timeoutMs: config.SHUTDOWN_GRACE + HAND_BACK_MS });
 
   // The orchestrator owns CONTENT; create it (never update it) if this service starts first.
   await ensureStream(m, STREAMS.CONTENT, { replicas: config.NATS_STREAM_REPLICAS, createOnly: true });
@@ -140,6 +162,7 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     durable: CANCEL_CONSUMER,
     schema: CancelRequested,
     handler: createCancelRequestHandler({ tasks, running }),
+    onDeadLetter: createCancelRequestDeadLetterHandler({ tasks, running, log }),
     concurrency: 2,
     retry: { initialDelayMs: 500, maxDelayMs: 30_000, maxDeliveries: 10, jitter: 0.2 },
     heartbeatMs: 10_000,

@@ -1,12 +1,18 @@
 import { DomainError, makeEnvelope, subjects, uuidv7, type GenerationView, type Principal, type RenderJobRequested, type RenderOptions } from '@reelforge/contracts';
 import { enqueueOutbox, type EntityManager } from '@reelforge/persistence';
+import type { Logger } from 'pino';
 import { findOwnedAccount } from '../accounts/account-commands.ts';
+import { closeExpiredLock, findExpiredLocks } from './close-expired-lock.ts';
 import { loadGenerationView } from './generation-view.ts';
+import { findKeyedStart, requestHashOf } from './keyed-start.ts';
+import { realStatesOf, type TaskStatesLookup } from './recount-generation.ts';
 
 export interface StartGenerationRequest {
   principal: Principal;
   accountId: string;
   body: { type: string; count?: number; options?: RenderOptions };
+  /** The client's Idempotency-Key: a start with a key already used for this account returns that generation. */
+  idempotencyKey?: string;
 }
 
 export interface StartGenerationDeps {
@@ -15,8 +21,11 @@ export interface StartGenerationDeps {
   service: string;
   defaultCount: number;
   lockExpiryMs: number;
+  /** The repurposer's task states, to close the generation of an expired lock as the cleanup job does. */
+  taskStates: TaskStatesLookup;
   /** Called after commit so the relay publishes now instead of on its next tick. */
   afterCommit: () => void;
+  log: Logger;
 }
 
 /**
@@ -24,22 +33,33 @@ export interface StartGenerationDeps {
  * concurrent second start fail with GENERATION_LOCKED), reserves up to `count` available sources
  * with FOR UPDATE SKIP LOCKED (two generations never take the same source), records the generation
  * and its tasks, and puts one render job per task in the outbox. Fewer sources than asked: starts
- * with what there is and reports `shortBy`; none: NO_SOURCES_AVAILABLE (422).
+ * with what there is and reports `shortBy`; none: NO_SOURCES_AVAILABLE (422). An expired lock is
+ * taken over in the same transaction, its generation closed (closeExpiredLock). With an
+ * idempotency key, a key this account already used returns that generation instead (the unique
+ * (account, key) index makes a concurrent twin wait for the first and then find it).
  */
 export function createStartGeneration(deps: StartGenerationDeps) {
   const s = `"${deps.schema}"`;
   return async function startGeneration(req: StartGenerationRequest): Promise<{ generation: GenerationView; shortBy: number }> {
     const count = req.body.count ?? deps.defaultCount;
     const options = req.body.options ?? {};
+    const requestHash = requestHashOf({ type: req.body.type, count, options });
+    // Read without locks first: the repurposer is asked outside the transaction, which re-checks the lock.
+    const [expired] = await findExpiredLocks(deps.fork(), deps.schema, { accountId: req.accountId, contentType: req.body.type });
+    const real = expired ? await realStatesOf(deps.fork(), deps.schema, deps.taskStates, expired.generationId) : undefined;
+    let tookOver: string | undefined;
     const result = await deps.fork().transactional(async (em) => {
       await findOwnedAccount(em, req.principal, req.accountId);
       const generationId = uuidv7();
       // Lock first, sources second: a request that loses the lock must not hold (and so hide)
       // sources from the winner's SKIP LOCKED selection while it rolls back.
-      await em.execute(
-        `insert into ${s}.generations (id, account_id, content_type, status, total_requested, queued, options) values (?, ?, ?, 'queuing', 0, 0, ?::jsonb)`,
-        [generationId, req.accountId, req.body.type, JSON.stringify(options)],
+      const inserted = await em.execute<{ id: string }[]>(
+        `insert into ${s}.generations (id, account_id, content_type, status, total_requested, queued, options, idempotency_key, request_hash) values (?, ?, ?, 'queuing', 0, 0, ?::jsonb, ?, ?)
+         on conflict (account_id, idempotency_key) where idempotency_key is not null do nothing returning id`,
+        [generationId, req.accountId, req.body.type, JSON.stringify(options), req.idempotencyKey ?? null, requestHash],
       );
+      if (inserted.length === 0) return findKeyedStart(em, deps.schema, { accountId: req.accountId, key: req.idempotencyKey!, requestHash, count });
+      if (expired && (await closeExpiredLock(em, deps, expired, real))) tookOver = expired.generationId;
       const locked = await em.execute<{ generation_id: string }[]>(
         `insert into ${s}.generation_locks (account_id, content_type, generation_id, expires_at) values (?, ?, ?, now() + (? * interval '1 millisecond'))
          on conflict (account_id, content_type) do nothing returning generation_id`,
@@ -67,6 +87,8 @@ export function createStartGeneration(deps: StartGenerationDeps) {
           captionsUrl: source.captions_url,
           contentType: req.body.type,
           options,
+          // findOwnedAccount above checked the principal is the account's owner_id: the repurposer scopes reads by it.
+          ownerId: req.principal.id,
         });
         await enqueueOutbox(em, deps.schema, subjects.renderJob(req.accountId), job);
       }
@@ -76,6 +98,7 @@ export function createStartGeneration(deps: StartGenerationDeps) {
       return { generation: view, shortBy: count - sources.length };
     });
     deps.afterCommit();
+    if (tookOver) deps.log.warn({ generationId: tookOver, accountId: req.accountId, contentType: req.body.type, by: result.generation.id }, 'expired generation lock taken over; its generation closed');
     return result;
   };
 }

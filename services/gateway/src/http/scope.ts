@@ -15,9 +15,12 @@ export interface AccountScope {
 }
 
 /**
- * The accounts a caller owns come from their owner (the orchestrator), and every task, content
- * and status query is scoped by them. Accounts are never transferred or deleted, so a list can
- * only be missing new ones: caching it briefly per principal saves a request/reply per call.
+ * The accounts a caller owns come from their owner (the orchestrator). Only commands that still
+ * take a list of account ids use this (the backlog's instant claim, whose owner is not built yet);
+ * task, content and status queries are scoped by the principal in the repurposer instead, since a
+ * shipped list is bounded (the orchestrator lists at most 500). Accounts are never transferred or
+ * deleted, so a list can only be missing new ones: caching it briefly per principal saves a
+ * request/reply per call.
  */
 export function createAccountScope(forward: Forward, options: { ttlMs: number; maxEntries?: number; now?: () => number }): AccountScope {
   const now = options.now ?? Date.now;

@@ -1,4 +1,4 @@
-import { filters, STREAMS, GenerationUpdated, TaskProgress, TaskStatusChanged, validator, type TaskView } from '@reelforge/contracts';
+import { filters, STREAMS, GenerationUpdated, TaskProgress, TaskStatusChanged, lenientValidator, type TaskView } from '@reelforge/contracts';
 
 /** A status fact the gateway relays to clients, with the ids it can be subscribed by. */
 export interface StatusEvent {
@@ -11,13 +11,16 @@ export interface StatusEvent {
   message: Record<string, unknown>;
 }
 
-const isProgress = validator(TaskProgress);
-const isTaskStatus = validator(TaskStatusChanged);
-const isGeneration = validator(GenerationUpdated);
+// Lenient: a fact from a newer producer with an extra field is still relayed (without that field).
+const isProgress = lenientValidator(TaskProgress);
+const isTaskStatus = lenientValidator(TaskStatusChanged);
+const isGeneration = lenientValidator(GenerationUpdated);
 
 /** Turns an event from TASKS or CONTENT into the protocol message, or undefined when it is not one. */
-export function toStatusEvent(event: unknown, position: StatusEvent['position']): StatusEvent | undefined {
-  if (isProgress.check(event)) {
+export function toStatusEvent(raw: unknown, position: StatusEvent['position']): StatusEvent | undefined {
+  const progress = isProgress.parse(raw);
+  if (progress) {
+    const event = progress;
     const d = event.data;
     return {
       position,
@@ -27,7 +30,9 @@ export function toStatusEvent(event: unknown, position: StatusEvent['position'])
       message: { type: 'job_progress', event_id: event.id, job_id: d.taskId, generation_id: d.generationId, stage: d.stage, progress: d.percent, message: d.message, eta_seconds: d.etaSeconds },
     };
   }
-  if (isTaskStatus.check(event)) {
+  const status = isTaskStatus.parse(raw);
+  if (status) {
+    const event = status;
     const d = event.data;
     return {
       position,
@@ -37,7 +42,8 @@ export function toStatusEvent(event: unknown, position: StatusEvent['position'])
       message: { type: 'job_status', event_id: event.id, kind: 'task', job_id: d.taskId, generation_id: d.generationId, status: { status: d.status, attempt: d.attempt, error: d.error, output: d.output } },
     };
   }
-  if (isGeneration.check(event)) {
+  const event = isGeneration.parse(raw);
+  if (event) {
     return { position, accountId: event.accountId, generationId: event.data.id, taskId: null, message: { ...generationStatusMessage(event.data), event_id: event.id } };
   }
   return undefined;

@@ -6,14 +6,14 @@ import type { MediaStore } from '@reelforge/media-store';
 import { parseByteRange } from '../http/byte-range.ts';
 import type { Forward } from '../http/forward.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
-import type { AccountScope } from '../http/scope.ts';
 
 /**
  * Generated content: lists, metadata, and the files themselves, streamed with HTTP Range support.
- * Clients only ever name ids; the file's place in the store comes from its owner.
+ * Clients only ever name ids; the file's place in the store comes from its owner, which scopes
+ * every query by the caller (the owner principal it recorded with each clip).
  */
-export function registerContentRoutes(app: FastifyInstance, deps: { forward: Forward; scope: AccountScope; store: MediaStore }): void {
-  const { forward, scope } = deps;
+export function registerContentRoutes(app: FastifyInstance, deps: { forward: Forward; store: MediaStore }): void {
+  const { forward } = deps;
   const ListQuery = Type.Object(
     { account_id: Type.Optional(Type.String({ format: 'uuid' })), task_id: Type.Optional(Type.String({ format: 'uuid' })), ...PageQuery.properties },
     { additionalProperties: false },
@@ -22,7 +22,7 @@ export function registerContentRoutes(app: FastifyInstance, deps: { forward: For
   app.get('/api/v1/content', { schema: { querystring: ListQuery, response: { 200: Page, ...errorResponses } } }, async (req) => {
     const q = req.query as { account_id?: string; task_id?: string; limit?: number; cursor?: string };
     return forward(repurposerCommands.listContent, {
-      accountIds: await scope.ids(req.principal, q.account_id),
+      principal: req.principal,
       ...(q.account_id ? { accountId: q.account_id } : {}),
       ...(q.task_id ? { taskId: q.task_id } : {}),
       ...(q.limit ? { limit: q.limit } : {}),
@@ -31,18 +31,16 @@ export function registerContentRoutes(app: FastifyInstance, deps: { forward: For
   });
   app.get('/api/v1/tasks/:taskId/clips', { schema: { params: IdParam('taskId'), response: { 200: Page, ...errorResponses } } }, async (req) => {
     const { taskId } = req.params as { taskId: string };
-    return scope.scoped(req.principal, async (accountIds) => {
-      await forward(repurposerCommands.getTask, { accountIds, taskId }); // 404 for a task that is not the caller's
-      return forward(repurposerCommands.listContent, { accountIds, taskId, limit: 100 });
-    });
+    await forward(repurposerCommands.getTask, { principal: req.principal, taskId }); // 404 for a task that is not the caller's
+    return forward(repurposerCommands.listContent, { principal: req.principal, taskId, limit: 100 });
   });
   app.get('/api/v1/content/:contentId', { schema: { params: IdParam('contentId'), response: { 200: ContentView, ...errorResponses } } }, async (req) => {
     const { contentId } = req.params as { contentId: string };
-    return scope.scoped(req.principal, (accountIds) => forward(repurposerCommands.getContent, { accountIds, contentId }));
+    return forward(repurposerCommands.getContent, { principal: req.principal, contentId });
   });
 
   const file = async (principal: Principal, contentId: string, kind: 'video' | 'thumbnail', range: string | undefined, reply: FastifyReply) => {
-    const found = await scope.scoped(principal, (accountIds) => forward(repurposerCommands.locateContent, { accountIds, contentId, kind }));
+    const found = await forward(repurposerCommands.locateContent, { principal, contentId, kind });
     const path = deps.store.pathOf(found.mediaKey);
     const size = found.sizeBytes;
     const r = parseByteRange(range, size);

@@ -24,7 +24,9 @@ export function registerGenerationRoutes(app: FastifyInstance, forward: Forward,
       const raw = req.body as Body;
       const options = await resolveOptionUploads(raw.options, req.principal, uploads);
       const body = options ? { ...raw, options } : raw;
-      const result = await forward(orchestratorCommands.startGeneration, { principal: req.principal, accountId, body });
+      // The key goes on to the orchestrator: a retry whose first answer was lost gets the same generation.
+      const idempotencyKey = req.idempotency?.key;
+      const result = await forward(orchestratorCommands.startGeneration, { principal: req.principal, accountId, body, ...(idempotencyKey ? { idempotencyKey } : {}) });
       return reply.status(202).header('location', `/api/v1/generations/${result.generation.id}`).send(result);
     },
   );

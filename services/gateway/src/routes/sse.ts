@@ -4,13 +4,23 @@ import { Type } from '@sinclair/typebox';
 import { orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
 import { IdParam, errorResponses } from '../http/schemas.ts';
-import type { AccountScope } from '../http/scope.ts';
 import { streamStatus, type SseDeps } from '../live/sse-stream.ts';
+import { parseCursor, taskStatusMessage, type StatusEvent } from '../live/status-event.ts';
 
 const Stream = { 200: Type.String({ description: 'text/event-stream: `id:` is the resume cursor (send it back as `Last-Event-ID`)' }), ...errorResponses };
+const TaskStream = {
+  ...Stream,
+  200: Type.String({ description: 'text/event-stream: a `job_status` snapshot of the task first, then its facts; ends after its terminal status. `id:` is the resume cursor (send it back as `Last-Event-ID`)' }),
+  204: Type.Null({ description: 'Reconnected (`Last-Event-ID`) to a task that has ended since nothing after that cursor: there is nothing more to send, and an EventSource stops reconnecting' }),
+};
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+/** A task's `job_status` with a terminal status: nothing follows it (a retry is a new stream). */
+const isTerminalStatus = (message: Record<string, unknown>) =>
+  message.type === 'job_status' && TERMINAL.has(String((message.status as { status?: unknown } | undefined)?.status));
 
 /** Server-Sent Events twins of the WebSocket: one task, or a whole account. */
-export function registerSseRoutes(app: FastifyInstance, deps: SseDeps & { caps: ConnectionCaps; forward: Forward; scope: AccountScope }): void {
+export function registerSseRoutes(app: FastifyInstance, deps: SseDeps & { caps: ConnectionCaps; forward: Forward }): void {
   // Each stream counts against its caller's live connections until its response closes.
   const preHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     reply.raw.once('close', deps.caps.acquire(req.principal.id));
@@ -24,9 +34,20 @@ export function registerSseRoutes(app: FastifyInstance, deps: SseDeps & { caps: 
       await streamStatus(req, reply, deps, { id: accountId, accountId, keep: () => true });
     },
   );
-  app.get('/api/v1/tasks/:taskId/events', { preHandler, schema: { params: IdParam('taskId'), response: Stream } }, async (req, reply) => {
+  app.get('/api/v1/tasks/:taskId/events', { preHandler, schema: { params: IdParam('taskId'), response: TaskStream } }, async (req, reply) => {
     const { taskId } = req.params as { taskId: string };
-    const task = await deps.scope.scoped(req.principal, (accountIds) => deps.forward(repurposerCommands.getTask, { accountIds, taskId }));
-    await streamStatus(req, reply, deps, { id: taskId, accountId: task.accountId, keep: (e) => e.taskId === taskId });
+    const getTask = () => deps.forward(repurposerCommands.getTask, { principal: req.principal, taskId });
+    const task = await getTask(); // 404 unless the caller's: nothing is streamed before this
+    const keep = (e: StatusEvent) => e.taskId === taskId;
+    // An EventSource reconnects whenever a stream ends; one that already had the end is told there is no more.
+    const since = parseCursor(req.headers['last-event-id']);
+    if (since && TERMINAL.has(task.status) && (await deps.replay(task.accountId, since, keep)).length === 0) return reply.status(204).send();
+    await streamStatus(req, reply, deps, {
+      id: taskId,
+      accountId: task.accountId,
+      keep,
+      snapshot: async () => ({ ...taskStatusMessage(await getTask()), snapshot: true }),
+      isLast: isTerminalStatus,
+    });
   });
 }

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { CreateTaskBody, TaskListQuery, TaskStats, TaskView, repurposerCommands } from '@reelforge/contracts';
+import { CreateTaskBody, TaskListQuery, TaskStats, TaskView, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
-import type { AccountScope } from '../http/scope.ts';
 import { ErrorResponse, IdParam, errorResponses } from '../http/schemas.ts';
 import { resolveOptionUploads, resolveSource, type SourcePolicy } from '../uploads/resolve-source.ts';
 import type { Uploads } from '../uploads/uploads.ts';
 
-export function registerTaskRoutes(app: FastifyInstance, forward: Forward, scope: AccountScope, uploads: Uploads, sourcePolicy: SourcePolicy): void {
+/** Tasks are scoped by the caller: the repurposer records each task's owner principal and filters by it. */
+export function registerTaskRoutes(app: FastifyInstance, forward: Forward, uploads: Uploads, sourcePolicy: SourcePolicy): void {
   app.post(
     '/api/v1/tasks',
     { config: { idempotent: true }, schema: { body: CreateTaskBody, response: { 202: TaskView, 422: ErrorResponse, ...errorResponses } } },
@@ -15,12 +15,16 @@ export function registerTaskRoutes(app: FastifyInstance, forward: Forward, scope
       const body = req.body as typeof CreateTaskBody.static;
       const source = await resolveSource(body, req.principal, uploads, sourcePolicy);
       const options = (await resolveOptionUploads(body.options, req.principal, uploads)) ?? {};
+      // The account's owner says whether it is the caller's (404 if not); the repurposer records the caller as the task's owner.
+      await forward(orchestratorCommands.getAccount, { principal: req.principal, accountId: body.accountId });
       const task = await forward(repurposerCommands.createTask, {
-        accountIds: await scope.ids(req.principal, body.accountId),
+        principal: req.principal,
         accountId: body.accountId,
         sourceUrl: source.url,
         captionsUrl: source.captionsUrl ?? null,
         options,
+        // A retry whose first answer was lost gets the same task (the repurposer derives the job's id from the key).
+        ...(req.idempotency ? { idempotencyKey: req.idempotency.key } : {}),
       });
       return reply.status(202).header('location', `/api/v1/tasks/${task.id}`).send(task);
     },
@@ -29,7 +33,7 @@ export function registerTaskRoutes(app: FastifyInstance, forward: Forward, scope
   app.get('/api/v1/tasks', { schema: { querystring: TaskListQuery, response: { 200: Page, ...errorResponses } } }, async (req) => {
     const q = req.query as typeof TaskListQuery.static;
     return forward(repurposerCommands.listTasks, {
-      accountIds: await scope.ids(req.principal, q.account_id),
+      principal: req.principal,
       ...(q.account_id ? { accountId: q.account_id } : {}),
       ...(q.status ? { status: q.status } : {}),
       ...(q.limit ? { limit: q.limit } : {}),
@@ -37,18 +41,18 @@ export function registerTaskRoutes(app: FastifyInstance, forward: Forward, scope
     });
   });
   app.get('/api/v1/tasks/stats', { schema: { response: { 200: TaskStats, ...errorResponses } } }, async (req) =>
-    forward(repurposerCommands.taskStats, { accountIds: await scope.ids(req.principal) }),
+    forward(repurposerCommands.taskStats, { principal: req.principal }),
   );
   app.get('/api/v1/tasks/:taskId', { schema: { params: IdParam('taskId'), response: { 200: TaskView, ...errorResponses } } }, async (req) => {
     const { taskId } = req.params as { taskId: string };
-    return scope.scoped(req.principal, (accountIds) => forward(repurposerCommands.getTask, { accountIds, taskId }));
+    return forward(repurposerCommands.getTask, { principal: req.principal, taskId });
   });
   app.post('/api/v1/tasks/:taskId/cancel', { schema: { params: IdParam('taskId'), response: { 202: TaskView, 409: ErrorResponse, ...errorResponses } } }, async (req, reply) => {
     const { taskId } = req.params as { taskId: string };
-    return reply.status(202).send(await scope.scoped(req.principal, (accountIds) => forward(repurposerCommands.cancelTask, { accountIds, taskId })));
+    return reply.status(202).send(await forward(repurposerCommands.cancelTask, { principal: req.principal, taskId }));
   });
   app.post('/api/v1/tasks/:taskId/retry', { schema: { params: IdParam('taskId'), response: { 202: TaskView, 409: ErrorResponse, ...errorResponses } } }, async (req, reply) => {
     const { taskId } = req.params as { taskId: string };
-    return reply.status(202).send(await scope.scoped(req.principal, (accountIds) => forward(repurposerCommands.retryTask, { accountIds, taskId })));
+    return reply.status(202).send(await forward(repurposerCommands.retryTask, { principal: req.principal, taskId }));
   });
 }

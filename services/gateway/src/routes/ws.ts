@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
-import type { AccountScope } from '../http/scope.ts';
 import type { Forward } from '../http/forward.ts';
 import { handleWsConnection } from '../live/ws-connection.ts';
 import { replayStatus } from '../live/replay.ts';
@@ -13,7 +12,7 @@ import { ErrorResponse } from '../http/schemas.ts';
 import type { ConnectionCaps } from '../live/connection-caps.ts';
 
 /** `GET /api/v1/ws`: live status. Authenticated like every route (header, or `?token=` for browsers). */
-export function registerWsRoute(app: FastifyInstance, deps: { caps: ConnectionCaps; forward: Forward; scope: AccountScope; messaging: Messaging; registry: SubscriptionRegistry; heartbeatMs: number; maxBufferedBytes: number; log: Logger }): void {
+export function registerWsRoute(app: FastifyInstance, deps: { caps: ConnectionCaps; forward: Forward; messaging: Messaging; registry: SubscriptionRegistry; heartbeatMs: number; maxBufferedBytes: number; log: Logger }): void {
   app.get(
     '/api/v1/ws',
     {
@@ -38,7 +37,7 @@ export function registerWsRoute(app: FastifyInstance, deps: { caps: ConnectionCa
       maxBufferedBytes: deps.maxBufferedBytes,
       log: deps.log,
       getGeneration: (p, id) => deps.forward(orchestratorCommands.getGeneration, { principal: p, generationId: id }),
-      getTask: (p, id) => deps.scope.scoped(p, (accountIds) => deps.forward(repurposerCommands.getTask, { accountIds, taskId: id })),
+      getTask: (p, id) => deps.forward(repurposerCommands.getTask, { principal: p, taskId: id }),
       checkAccount: async (p, id) => {
         await deps.forward(orchestratorCommands.getAccount, { principal: p, accountId: id });
       },

@@ -15,7 +15,7 @@ export async function resolveSource(
 ): Promise<{ url: string; captionsUrl?: string }> {
   let url: string;
   if ('uploadId' in body) {
-    url = await uploads.locate(principal, body.uploadId);
+    url = await uploads.locate(principal, body.uploadId, { kind: 'video', field: 'body/uploadId' });
   } else {
     const problem = await sourceUrlProblem(body.url, policy);
     if (problem) throw new DomainError('UNPROCESSABLE', `source URL refused: ${problem}`, { field: 'body/url' });
@@ -31,6 +31,6 @@ export async function resolveSource(
 export async function resolveOptionUploads(options: PublicRenderOptions | undefined, principal: Principal, uploads: Uploads): Promise<RenderOptions | undefined> {
   const logo = options?.logo;
   if (!options || !logo) return options;
-  const location = await uploads.locate(principal, logo.uploadId, 'body/options/logo/uploadId');
+  const location = await uploads.locate(principal, logo.uploadId, { kind: 'image', field: 'body/options/logo/uploadId', notFoundIs422: true });
   return { ...options, logo: { ...logo, location } };
 }

@@ -1,14 +1,11 @@
 import { DomainError } from '@reelforge/contracts';
-import { MediaProbeError, probeMedia } from '@reelforge/media-probe';
+import { probeUpload } from './probe-upload.ts';
 
 export interface SniffedVideo {
   durationSeconds: number;
   width: number;
   height: number;
 }
-
-/** Reading headers takes milliseconds; past this the file (or the machine) is not behaving. */
-const SNIFF_TIMEOUT_MS = 30_000;
 
 /**
  * Reads an uploaded file with ffprobe, through the allow-listed containers only, and returns what
@@ -17,14 +14,7 @@ const SNIFF_TIMEOUT_MS = 30_000;
  * blamed on the file.
  */
 export async function sniffVideo(ffprobePath: string, file: string): Promise<SniffedVideo> {
-  let probed;
-  try {
-    probed = await probeMedia(ffprobePath, file, { kind: 'video', timeoutMs: SNIFF_TIMEOUT_MS });
-  } catch (err) {
-    if (!(err instanceof MediaProbeError)) throw err;
-    if (err.isInputFault) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `${err.message}; checked by its content, not its name`);
-    throw new DomainError('SERVICE_UNAVAILABLE', `the upload could not be checked: ${err.message}`, undefined, { cause: err });
-  }
+  const probed = await probeUpload(ffprobePath, file, 'video');
   const video = probed.streams.find((s) => s.codecType === 'video' && !s.attachedPic);
   if (!video?.width || !video.height) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'the file has no video stream (checked by its content, not its name)');
   const duration = probed.durationSeconds || video.durationSeconds;

@@ -7,26 +7,31 @@ import { DomainError, uuidv7, type Principal } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
 import type { MikroORM } from '@reelforge/persistence';
 import { idleGuard } from './idle-guard.ts';
+import { sniffImage } from './sniff-image.ts';
 import { sniffVideo } from './sniff-video.ts';
+import { kindSniffer, type UploadKind } from './upload-kind.ts';
 
 export interface UploadView {
   id: string;
+  kind: UploadKind;
   sizeBytes: number;
-  durationSeconds: number;
+  /** null for an image. */
+  durationSeconds: number | null;
   width: number;
   height: number;
   createdAt: string;
 }
 
 /**
- * Uploaded source videos: streamed to the media store (never held in memory), kept only when
- * ffprobe finds a video in an accepted container in them, and owned by the principal that sent them.
+ * Uploads: source videos and still images (logos), streamed to the media store (never held in
+ * memory), kept only when ffprobe finds a video or an image in an accepted container in them, and
+ * owned by the principal that sent them. Each is usable only where its kind is expected.
  */
 export function createUploads(deps: { orm: MikroORM; schema: string; store: MediaStore; ffprobePath: string }) {
   const t = `"${deps.schema}".uploads`;
   return {
     /** Streams `file` in; `truncated()` tells whether the size limit cut it. */
-    async receive(principal: Principal, file: Readable, truncated: () => boolean, limits: { maxBytes: number; idleMs: number }): Promise<UploadView> {
+    async receive(principal: Principal, file: Readable, truncated: () => boolean, limits: { maxBytes: number; maxImageBytes: number; idleMs: number }): Promise<UploadView> {
       const { maxBytes } = limits;
       const id = uuidv7();
       const key = `uploads/${id}/source`;
@@ -34,25 +39,33 @@ export function createUploads(deps: { orm: MikroORM; schema: string; store: Medi
       const tmp = `${target}.partial`;
       await mkdir(dirname(target), { recursive: true });
       try {
-        await pipeline(file, idleGuard(limits.idleMs), createWriteStream(tmp));
+        const sniffer = kindSniffer(limits.maxImageBytes);
+        await pipeline(file, idleGuard(limits.idleMs), sniffer, createWriteStream(tmp));
         if (truncated()) throw new DomainError('PAYLOAD_TOO_LARGE', `the file is larger than the limit of ${maxBytes} bytes`);
-        const video = await sniffVideo(deps.ffprobePath, tmp);
+        if (sniffer.imageTooLarge()) throw new DomainError('PAYLOAD_TOO_LARGE', `the image is larger than the limit of ${limits.maxImageBytes} bytes`);
+        const kind = sniffer.kind();
+        const media = kind === 'image' ? { ...(await sniffImage(deps.ffprobePath, tmp)), durationSeconds: null } : await sniffVideo(deps.ffprobePath, tmp);
         await rename(tmp, target);
         const { size } = await stat(target);
         const [row] = await deps.orm.em.fork().execute<{ created_at: Date }[]>(
-          `insert into ${t} (id, principal_id, media_key, size_bytes, duration_seconds, width, height) values (?, ?, ?, ?, ?, ?, ?) returning created_at`,
-          [id, principal.id, key, size, video.durationSeconds, video.width, video.height],
+          `insert into ${t} (id, principal_id, media_key, kind, size_bytes, duration_seconds, width, height) values (?, ?, ?, ?, ?, ?, ?, ?) returning created_at`,
+          [id, principal.id, key, kind, size, media.durationSeconds, media.width, media.height],
         );
-        return { id, sizeBytes: size, ...video, createdAt: new Date(row!.created_at).toISOString() };
+        return { id, kind, sizeBytes: size, ...media, createdAt: new Date(row!.created_at).toISOString() };
       } catch (err) {
         await rm(dirname(target), { recursive: true, force: true });
         throw err;
       }
     },
-    /** The media location of one of the principal's uploads; `field` names it when it came in a body (then it's a 422). */
-    async locate(principal: Principal, uploadId: string, field?: string): Promise<string> {
-      const [row] = await deps.orm.em.fork().execute<{ media_key: string }[]>(`select media_key from ${t} where id = ? and principal_id = ?`, [uploadId, principal.id]);
-      if (!row) throw field ? new DomainError('UNPROCESSABLE', `upload ${uploadId} not found`, { field }) : new DomainError('NOT_FOUND', `upload ${uploadId} not found`);
+    /**
+     * The media location of one of the principal's uploads of `kind` (an image is no source, a video
+     * no logo: 422 naming `field`). A missing upload is a 422 when `notFoundIs422` (it was an option
+     * in a body), else a 404.
+     */
+    async locate(principal: Principal, uploadId: string, want: { kind: UploadKind; field: string; notFoundIs422?: boolean }): Promise<string> {
+      const [row] = await deps.orm.em.fork().execute<{ media_key: string; kind: UploadKind }[]>(`select media_key, kind from ${t} where id = ? and principal_id = ?`, [uploadId, principal.id]);
+      if (!row) throw want.notFoundIs422 ? new DomainError('UNPROCESSABLE', `upload ${uploadId} not found`, { field: want.field }) : new DomainError('NOT_FOUND', `upload ${uploadId} not found`);
+      if (row.kind !== want.kind) throw new DomainError('UNPROCESSABLE', `upload ${uploadId} is ${row.kind === 'image' ? 'an image' : 'a video'}; ${want.kind === 'image' ? 'an image' : 'a video'} is expected here`, { field: want.field });
       return `media:${row.media_key}`;
     },
   };

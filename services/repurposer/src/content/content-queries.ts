@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { DomainError, type ContentView } from '@reelforge/contracts';
+import { DomainError, type ContentView, type Principal } from '@reelforge/contracts';
 import type { MikroORM } from '@reelforge/persistence';
 import type { MediaStore } from '@reelforge/media-store';
 
@@ -46,21 +46,20 @@ function toView(r: ContentRow): ContentView {
   };
 }
 
-/** Generated content, scoped to the caller's accounts; ids are UUIDv7, so the cursor is the last id. */
+/** Generated content, scoped to the caller (the owner principal recorded with each clip); ids are UUIDv7, so the cursor is the last id. */
 export function createContentQueries(deps: { orm: MikroORM; schema: string; store: MediaStore }) {
   const s = `"${deps.schema}"`;
-  const scope = (ids: string[]) => `{${ids.join(',')}}`;
-  const one = async (contentId: string, accountIds: string[]): Promise<ContentRow> => {
-    const [row] = await deps.orm.em.fork().execute<ContentRow[]>(`select * from ${s}.generated_content where id = ? and account_id = any(?::uuid[])`, [contentId, scope(accountIds)]);
+  const one = async (contentId: string, principal: Principal): Promise<ContentRow> => {
+    const [row] = await deps.orm.em.fork().execute<ContentRow[]>(`select * from ${s}.generated_content where id = ? and owner_id = ?`, [contentId, principal.id]);
     if (!row) throw new DomainError('NOT_FOUND', `content ${contentId} not found`);
     return row;
   };
   return {
-    async list(req: { accountIds: string[]; accountId?: string; taskId?: string; limit?: number; cursor?: string }): Promise<{ items: ContentView[]; nextCursor: string | null }> {
+    async list(req: { principal: Principal; accountId?: string; taskId?: string; limit?: number; cursor?: string }): Promise<{ items: ContentView[]; nextCursor: string | null }> {
       if (req.cursor !== undefined && !UUID.test(req.cursor)) throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API returned', { field: 'querystring/cursor' });
       const limit = req.limit ?? 20;
-      const where = ['account_id = any(?::uuid[])'];
-      const params: unknown[] = [scope(req.accountIds)];
+      const where = ['owner_id = ?'];
+      const params: unknown[] = [req.principal.id];
       if (req.accountId) {
         where.push('account_id = ?');
         params.push(req.accountId);
@@ -77,9 +76,9 @@ export function createContentQueries(deps: { orm: MikroORM; schema: string; stor
       const page = rows.slice(0, limit);
       return { items: page.map(toView), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
     },
-    get: async (req: { accountIds: string[]; contentId: string }) => toView(await one(req.contentId, req.accountIds)),
-    async locate(req: { accountIds: string[]; contentId: string; kind: 'video' | 'thumbnail' }): Promise<{ mediaKey: string; sizeBytes: number; contentType: string }> {
-      const row = await one(req.contentId, req.accountIds);
+    get: async (req: { principal: Principal; contentId: string }) => toView(await one(req.contentId, req.principal)),
+    async locate(req: { principal: Principal; contentId: string; kind: 'video' | 'thumbnail' }): Promise<{ mediaKey: string; sizeBytes: number; contentType: string }> {
+      const row = await one(req.contentId, req.principal);
       const key = req.kind === 'thumbnail' ? row.thumbnail_key : row.media_key;
       if (key === null) throw new DomainError('NOT_FOUND', 'this clip has no thumbnail (it was rendered before thumbnails existed)');
       const size = await stat(deps.store.pathOf(key)).then(

@@ -2,10 +2,14 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { M0001Initial } from './m0001-initial.ts';
 import { M0002CancelAndRetry } from './m0002-cancel-and-retry.ts';
 import { M0003ClipDetails } from './m0003-clip-details.ts';
+import { M0004TaskInputs } from './m0004-task-inputs.ts';
+import { M0005OwnerScope } from './m0005-owner-scope.ts';
 
 /** Append-only, in order. The name is what the migrations table records. */
 export const migrations: MigrationObject[] = [
   { name: 'm0001-initial', class: M0001Initial },
   { name: 'm0002-cancel-and-retry', class: M0002CancelAndRetry },
   { name: 'm0003-clip-details', class: M0003ClipDetails },
+  { name: 'm0004-task-inputs', class: M0004TaskInputs },
+  { name: 'm0005-owner-scope', class: M0005OwnerScope },
 ];

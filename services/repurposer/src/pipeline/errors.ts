@@ -10,6 +10,12 @@ export const TaskErrorCodes = {
   FFMPEG_FAILED: 'FFMPEG_FAILED',
   FFMPEG_KILLED: 'FFMPEG_KILLED',
   TIMED_OUT: 'TIMED_OUT',
+  /** The worker shut down mid-attempt: recorded on the attempt, not counted against TASK_MAX_RETRIES. */
+  INTERRUPTED: 'INTERRUPTED',
+  /** Every allowed attempt started but none finished (the worker crashed or was killed each time). */
+  MAX_DELIVERIES: 'MAX_DELIVERIES',
+  /** A newer attempt of the task runs (its job was redelivered meanwhile): this one's result is dropped. */
+  SUPERSEDED: 'SUPERSEDED',
 } as const;
 
 export const invalidInput = (message: string, cause?: unknown) => new PermanentError(TaskErrorCodes.INVALID_INPUT, message, { cause });

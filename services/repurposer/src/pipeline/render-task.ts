@@ -1,4 +1,4 @@
-import { copyFile, link, mkdir, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RenderJobRequested } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
@@ -38,8 +38,8 @@ export interface PipelineDeps {
   onClipRendered?: (clip: RenderedClip) => void;
 }
 
-/** The render stage as the handler sees it: a job in, stored clips out. */
-export type RenderTask = (job: RenderJobRequested, signal: AbortSignal, report: ReportProgress) => Promise<StoredClip[]>;
+/** The render stage as the handler sees it: a job (and which attempt at it this is) in, stored clips out. */
+export type RenderTask = (job: RenderJobRequested, signal: AbortSignal, report: ReportProgress, attempt: number) => Promise<StoredClip[]>;
 
 /** A render stage that does nothing (RENDER_STAGE=noop): the control plane measured on its own. */
 export const noopRender: RenderTask = async () => [];
@@ -94,11 +94,12 @@ async function planSegments(job: RenderJobRequested, r: ResolvedRender, probe: P
 
 /**
  * Runs one render task: fetch → probe → transcribe → analyze → render each clip (with thumbnail)
- * → store. Safe to re-run: it works in a per-task directory that it clears first and always
- * removes, and the store's writes are atomic, so a crash or cancel at any point leaves nothing
- * partial behind.
+ * → store. Safe to re-run: each attempt works in its own directory (`<tempDir>/<taskId>/<attempt>`)
+ * that it clears first and always removes, so a redelivered attempt never deletes the files of one
+ * still running; the store's writes are atomic and keyed by attempt too (only the attempt that
+ * completes the task gets rows), so a crash or cancel at any point leaves nothing partial behind.
  */
-export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, signal: AbortSignal, report: ReportProgress): Promise<StoredClip[]> {
+export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, signal: AbortSignal, report: ReportProgress, attempt = 1): Promise<StoredClip[]> {
   const { taskId } = job.data;
   const r = resolveRenderOptions(job.data.options);
   // Checked before any download: a wrong font fails in milliseconds, not after a 2 GB fetch.
@@ -106,9 +107,10 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
   const captionStyle = resolveCaptionStyle(job.data.options.captions, r.reframe);
   const captionsUrl = r.captions ? (job.data.captionsUrl ?? null) : null;
 
-  const work = join(deps.tempDir, taskId);
+  const taskDir = join(deps.tempDir, taskId);
+  const work = join(taskDir, String(attempt));
   await rm(work, { recursive: true, force: true });
-  await mkdir(work, { recursive: true });
+  await makeWorkDir(work);
   try {
     report('downloading', QUICK_STAGES.downloading, 'downloading the source');
     const { bytes } = await fetchInto(job.data.sourceUrl, join(work, 'source'), deps, deps.fetchLimits, signal);
@@ -165,7 +167,7 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
     const stored: StoredClip[] = [];
     for (const clip of rendered) {
       const info = await probeSource(deps.ffprobePath, clip.file, { maxDurationSeconds: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER }, signal);
-      const base = `${job.accountId}/${taskId}/clip-${String(clip.index).padStart(2, '0')}`;
+      const base = `${job.accountId}/${taskId}/${attempt}/clip-${String(clip.index).padStart(2, '0')}`;
       const thumbnailKey = `${base}.jpg`;
       await deps.store.putFile(thumbnailKey, clip.thumbnail);
       const video = await deps.store.putFile(`${base}.mp4`, clip.file);
@@ -188,5 +190,17 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
     return stored;
   } finally {
     await rm(work, { recursive: true, force: true });
+    // The task's directory goes with its last attempt; another attempt still in it keeps it.
+    await rmdir(taskDir).catch(() => undefined);
+  }
+}
+
+/** mkdir -p, once more if another attempt's cleanup removed the (empty) task directory in between. */
+async function makeWorkDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dir, { recursive: true });
   }
 }

@@ -98,7 +98,8 @@ function titleFilters(t: TitleSpec, height: number): string[] {
   const top = t.position === 'top' ? Math.round(height * 0.12) : t.position === 'middle' ? Math.round((height - block) / 2) : Math.round(height * 0.62);
   return t.lineFiles.map(
     (file, i) =>
-      `drawtext=fontfile=${filterPath(t.fontFile)}:textfile=${filterPath(file)}:fontsize=${t.fontSize}:fontcolor=${hex(t.color)}` +
+      // expansion=none: drawtext would otherwise expand `%{…}` sequences and drop a line with a bare `%` ("50% off").
+      `drawtext=fontfile=${filterPath(t.fontFile)}:textfile=${filterPath(file)}:expansion=none:fontsize=${t.fontSize}:fontcolor=${hex(t.color)}` +
       `:borderw=${t.outlineWidth}:bordercolor=${hex(t.outlineColor)}:x='(w-text_w)/2':y=${top + i * lineHeight}:enable='between(t,${s3(t.start)},${s3(t.end)})'`,
   );
 }

@@ -16,23 +16,30 @@ export class TaskCancelled extends Error {
  * kill broadcast; the one that runs the task aborts it (which SIGKILLs its ffmpeg).
  */
 export function createRunningTasks(m: Messaging, log: Logger) {
-  const running = new Map<string, AbortController>();
+  // A set per task: a redelivery may run a second attempt of a task in this process while the first is still alive.
+  const running = new Map<string, Set<AbortController>>();
   const sub: Subscription = m.nc.subscribe(m.subject(filters.killTasks), {
     callback: (err, msg) => {
       if (err) return;
       const taskId = msg.subject.split('.').pop() ?? '';
-      const controller = running.get(taskId);
-      if (!controller) return;
+      const controllers = running.get(taskId);
+      if (!controllers) return;
       log.info({ taskId }, 'cancel: killing the running task');
-      controller.abort(new TaskCancelled(new TextDecoder().decode(msg.data) || 'cancelled'));
+      for (const controller of controllers) controller.abort(new TaskCancelled(new TextDecoder().decode(msg.data) || 'cancelled'));
     },
   });
   return {
     /** Registers a running task; call the returned function when it ends. */
     start(taskId: string): { signal: AbortSignal; abort: (reason: string) => void; done: () => void } {
       const controller = new AbortController();
-      running.set(taskId, controller);
-      return { signal: controller.signal, abort: (reason) => controller.abort(new TaskCancelled(reason)), done: () => running.delete(taskId) };
+      const controllers = running.get(taskId) ?? new Set<AbortController>();
+      controllers.add(controller);
+      running.set(taskId, controllers);
+      const done = () => {
+        controllers.delete(controller);
+        if (controllers.size === 0 && running.get(taskId) === controllers) running.delete(taskId);
+      };
+      return { signal: controller.signal, abort: (reason) => controller.abort(new TaskCancelled(reason)), done };
     },
     /** Tells every instance to kill these tasks (at most once; a missed one is closed on redelivery). */
     kill(taskIds: string[], reason: string): void {

@@ -1,4 +1,4 @@
-import { DomainError, type TaskStats, type TaskView } from '@reelforge/contracts';
+import { DomainError, type Principal, type TaskStats, type TaskView } from '@reelforge/contracts';
 import type { EntityManager, MikroORM } from '@reelforge/persistence';
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
@@ -54,23 +54,23 @@ async function withAttempts(em: EntityManager, tasks: TaskRow[], schema: string)
   }));
 }
 
-/** Read side of the task table: views scoped to the caller's accounts, queue statistics, states. */
+/** Read side of the task table: views scoped to the caller (the owner principal recorded with each task), queue statistics, states. */
 export function createTaskQueries(deps: { orm: MikroORM; schema: string }) {
   const s = `"${deps.schema}"`;
   return {
-    async view(taskId: string, accountIds: string[]): Promise<TaskView> {
+    async view(taskId: string, ownerId: string): Promise<TaskView> {
       const em = deps.orm.em.fork();
-      const [t] = await em.execute<TaskRow[]>(`select * from ${s}.tasks where id = ? and account_id = any(?::uuid[])`, [taskId, uuidArray(accountIds)]);
+      const [t] = await em.execute<TaskRow[]>(`select * from ${s}.tasks where id = ? and owner_id = ?`, [taskId, ownerId]);
       if (!t) throw new DomainError('NOT_FOUND', `task ${taskId} not found`);
       return (await withAttempts(em, [t], s))[0]!;
     },
 
     /** The caller's tasks, newest first; ids are UUIDv7, so the cursor is the last id. */
-    async list(req: { accountIds: string[]; accountId?: string; status?: string; limit?: number; cursor?: string }): Promise<{ items: TaskView[]; nextCursor: string | null }> {
+    async list(req: { principal: Principal; accountId?: string; status?: string; limit?: number; cursor?: string }): Promise<{ items: TaskView[]; nextCursor: string | null }> {
       if (req.cursor !== undefined && !UUID.test(req.cursor)) throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API returned', { field: 'querystring/cursor' });
       const limit = req.limit ?? 20;
-      const where = ['account_id = any(?::uuid[])'];
-      const params: unknown[] = [uuidArray(req.accountIds)];
+      const where = ['owner_id = ?'];
+      const params: unknown[] = [req.principal.id];
       for (const [column, value] of [['account_id', req.accountId], ['status', req.status]] as const) {
         if (value === undefined) continue;
         where.push(`${column} = ?`);
@@ -86,19 +86,18 @@ export function createTaskQueries(deps: { orm: MikroORM; schema: string }) {
       return { items: await withAttempts(em, page, s), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
     },
 
-    /** Queue statistics over the caller's accounts. */
-    async stats(accountIds: string[]): Promise<TaskStats> {
+    /** Queue statistics over the caller's tasks. */
+    async stats(ownerId: string): Promise<TaskStats> {
       const em = deps.orm.em.fork();
-      const scope = uuidArray(accountIds);
-      const byStatus = await em.execute<{ status: string; n: string }[]>(`select status, count(*) as n from ${s}.tasks where account_id = any(?::uuid[]) group by status`, [scope]);
+      const byStatus = await em.execute<{ status: string; n: string }[]>(`select status, count(*) as n from ${s}.tasks where owner_id = ? group by status`, [ownerId]);
       const [agg] = await em.execute<{ oldest: number | null; last_minute: string; last_hour: string; retried: string; dead: string }[]>(
         `select extract(epoch from now() - min(created_at) filter (where status = 'queued')) as oldest,
                 count(*) filter (where status = 'completed' and finished_at > now() - interval '1 minute') as last_minute,
                 count(*) filter (where status = 'completed' and finished_at > now() - interval '1 hour') as last_hour,
                 count(*) filter (where attempt > 1 or series > 0) as retried,
                 count(*) filter (where status = 'failed') as dead
-           from ${s}.tasks where account_id = any(?::uuid[])`,
-        [scope],
+           from ${s}.tasks where owner_id = ?`,
+        [ownerId],
       );
       return {
         byStatus: Object.fromEntries(byStatus.map((r) => [r.status, Number(r.n)])),

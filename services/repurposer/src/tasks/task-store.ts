@@ -1,5 +1,7 @@
 import { DomainError, makeEnvelope, subjects, uuidv7, type RenderJobRequested, type RenderOptions, type TaskStatus } from '@reelforge/contracts';
 import { enqueueOutbox, type EntityManager, type MikroORM } from '@reelforge/persistence';
+import { TaskErrorCodes } from '../pipeline/errors.ts';
+import { adoptOwnerlessRows } from './owner-backfill.ts';
 
 export interface StoredClip {
   clipIndex: number;
@@ -31,7 +33,12 @@ interface TaskRef {
   generationId: string | null;
 }
 
-export type BeginResult = { kind: 'run'; attempt: number; series: number } | { kind: 'done' } | { kind: 'cancelled' };
+/**
+ * `used`: attempts of the current series that count against the retry budget, this one included
+ * (attempts interrupted by a shutdown do not). `exhausted`: the budget was spent by attempts that
+ * never finished (the worker crashed or was killed every time), so this one does not run.
+ */
+export type BeginResult = { kind: 'run'; attempt: number; series: number; used: number } | { kind: 'exhausted'; used: number } | { kind: 'done' } | { kind: 'cancelled' };
 
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 
@@ -61,11 +68,16 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
     return result;
   }
 
-  const insertTask = (em: EntityManager, job: RenderJobRequested) =>
-    em.execute(
-      `insert into ${s}.tasks (id, account_id, generation_id, source_id, source_url, content_type, options, status) values (?, ?, ?, ?, ?, ?, ?::jsonb, 'queued') on conflict (id) do nothing`,
-      [job.data.taskId, job.accountId, job.data.generationId, job.data.sourceId, job.data.sourceUrl, job.data.contentType, JSON.stringify(job.data.options)],
+  const insertTask = async (em: EntityManager, job: RenderJobRequested) => {
+    await em.execute(
+      // `inputs` keeps the whole job data (captions, logo, options…): a manual retry rebuilds the same job from it.
+      `insert into ${s}.tasks (id, account_id, generation_id, source_id, source_url, content_type, options, inputs, status) values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, 'queued') on conflict (id) do nothing`,
+      [job.data.taskId, job.accountId, job.data.generationId, job.data.sourceId, job.data.sourceUrl, job.data.contentType, JSON.stringify(job.data.options), JSON.stringify(job.data)],
     );
+    // The owner principal scopes every read: the new row, and any older ownerless rows of the account, get the job's owner.
+    // A job from before owner scoping names none (its rows stay invisible until a job of the account that does arrives).
+    if (job.data.ownerId) await adoptOwnerlessRows(em, s, job.accountId, job.data.ownerId);
+  };
   const ref = (job: RenderJobRequested): TaskRef => ({ taskId: job.data.taskId, accountId: job.accountId, generationId: job.data.generationId });
 
   /** Closes a task as cancelled (finishing its open attempt) and announces it. */
@@ -89,7 +101,7 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
         await enqueueOutbox(em, deps.schema, subjects.renderJob(job.accountId), job);
       }),
 
-    beginAttempt: (job: RenderJobRequested): Promise<BeginResult> =>
+    beginAttempt: (job: RenderJobRequested, maxAttempts: number): Promise<BeginResult> =>
       inTx(async (em) => {
         const taskId = job.data.taskId;
         await insertTask(em, job);
@@ -100,22 +112,32 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
           await closeCancelled(em, ref(job), task.series, cancel?.reason ?? 'cancelled');
           return { kind: 'cancelled' };
         }
-        const [{ next } = { next: 1 }] = await em.execute<{ next: number }[]>(`select coalesce(max(attempt), 0) + 1 as next from ${s}.task_attempts where task_id = ?`, [taskId]);
+        const [{ next, used } = { next: 1, used: 0 }] = await em.execute<{ next: number; used: number }[]>(
+          `select coalesce(max(attempt), 0) + 1 as next, (count(*) filter (where series = ? and error_code is distinct from ?))::int as used from ${s}.task_attempts where task_id = ?`,
+          [task.series, TaskErrorCodes.INTERRUPTED, taskId],
+        );
+        if (used >= maxAttempts) return { kind: 'exhausted', used };
         await em.execute(`update ${s}.tasks set status = 'processing', stage = 'downloading', percent = 0, attempt = ?, started_at = coalesce(started_at, now()), updated_at = now() where id = ?`, [next, taskId]);
-        await em.execute(`insert into ${s}.task_attempts (task_id, attempt) values (?, ?)`, [taskId, next]);
+        await em.execute(`insert into ${s}.task_attempts (task_id, attempt, series) values (?, ?, ?)`, [taskId, next, task.series]);
         await statusEvent(em, ref(job), 'processing', next, task.series, null, null);
-        return { kind: 'run', attempt: next, series: task.series };
+        return { kind: 'run', attempt: next, series: task.series, used: used + 1 };
       }),
 
-    /** Stores the clips (at most once per task and clip index) and completes the task. */
-    complete: (job: RenderJobRequested, attempt: number, series: number, clips: StoredClip[]): Promise<string[]> =>
+    /**
+     * Stores the clips (at most once per task and clip index) and completes the task, if `attempt`
+     * is still the task's current one; null (nothing written) when a newer attempt superseded it
+     * (its delivery came back while this one still ran) or the task is already closed.
+     */
+    complete: (job: RenderJobRequested, attempt: number, series: number, clips: StoredClip[]): Promise<string[] | null> =>
       inTx(async (em) => {
+        const [task] = await em.execute<{ status: string; attempt: number }[]>(`select status, attempt from ${s}.tasks where id = ? for update`, [job.data.taskId]);
+        if (!task || TERMINAL.includes(task.status) || task.attempt !== attempt) return null;
         const ids: string[] = [];
         for (const c of clips) {
           await em.execute(
-            `insert into ${s}.generated_content (id, task_id, account_id, clip_index, media_key, duration_seconds, size_bytes, width, height, checksum_sha256, segment, score, reason, captioned, title, thumbnail_key)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?) on conflict (task_id, clip_index) do nothing`,
-            [uuidv7(), job.data.taskId, job.accountId, c.clipIndex, c.mediaKey, c.durationSeconds, c.sizeBytes, c.width, c.height, c.checksumSha256, JSON.stringify(c.segment), c.score, c.reason, c.captioned, c.title, c.thumbnailKey],
+            `insert into ${s}.generated_content (id, task_id, account_id, clip_index, media_key, duration_seconds, size_bytes, width, height, checksum_sha256, segment, score, reason, captioned, title, thumbnail_key, owner_id)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, (select owner_id from ${s}.tasks where id = ?)) on conflict (task_id, clip_index) do nothing`,
+            [uuidv7(), job.data.taskId, job.accountId, c.clipIndex, c.mediaKey, c.durationSeconds, c.sizeBytes, c.width, c.height, c.checksumSha256, JSON.stringify(c.segment), c.score, c.reason, c.captioned, c.title, c.thumbnailKey, job.data.taskId],
           );
           const [row] = await em.execute<{ id: string }[]>(`select id from ${s}.generated_content where task_id = ? and clip_index = ?`, [job.data.taskId, c.clipIndex]);
           if (row) ids.push(row.id);
@@ -130,8 +152,15 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
     recordAttemptError: (taskId: string, attempt: number, error: TaskError): Promise<void> =>
       inTx(async (em) => {
         await em.execute(`update ${s}.task_attempts set finished_at = now(), error_code = ?, error_message = ? where task_id = ? and attempt = ?`, [error.code, error.message, taskId, attempt]);
-        await em.execute(`update ${s}.tasks set error_code = ?, error_message = ?, updated_at = now() where id = ?`, [error.code, error.message, taskId]);
+        // The task row speaks for its current attempt only: a superseded one's error stays on its attempt row.
+        await em.execute(`update ${s}.tasks set error_code = ?, error_message = ?, updated_at = now() where id = ? and attempt = ?`, [error.code, error.message, taskId, attempt]);
       }),
+
+    /** Whether `attempt` is still the task's latest attempt and the task is open (a redelivery may have started a newer one). */
+    isCurrent: async (taskId: string, attempt: number): Promise<boolean> => {
+      const rows = await deps.orm.em.fork().execute(`select 1 from ${s}.tasks where id = ? and attempt = ? and status in ('processing', 'cancelling')`, [taskId, attempt]);
+      return rows.length > 0;
+    },
 
     /** Fails the task for good (after its last attempt, or a permanent error). No-op when already terminal. */
     fail: (job: RenderJobRequested, error: TaskError): Promise<void> =>
@@ -176,11 +205,11 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
       }),
 
     /** Puts a failed or cancelled task back in the queue as a new retry series, with a new render job. */
-    retry: (taskId: string, accountIds: string[]): Promise<void> =>
+    retry: (taskId: string, ownerId: string): Promise<void> =>
       inTx(async (em) => {
-        const [task] = await em.execute<{ status: string; series: number; account_id: string; generation_id: string | null; source_id: string | null; source_url: string; content_type: string; options: RenderOptions }[]>(
-          `select * from ${s}.tasks where id = ? and account_id = any(?::uuid[]) for update`,
-          [taskId, `{${accountIds.join(',')}}`],
+        const [task] = await em.execute<{ status: string; series: number; account_id: string; generation_id: string | null; source_id: string | null; source_url: string; content_type: string; options: RenderOptions; inputs: RenderJobRequested['data'] | null }[]>(
+          `select * from ${s}.tasks where id = ? and owner_id = ? for update`,
+          [taskId, ownerId],
         );
         if (!task) throw new DomainError('NOT_FOUND', `task ${taskId} not found`);
         if (task.status !== 'failed' && task.status !== 'cancelled') throw new DomainError('CONFLICT', `only a failed or cancelled task can be retried; this one is ${task.status}`);
@@ -188,13 +217,13 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
         await em.execute(`delete from ${s}.task_cancellations where task_id = ?`, [taskId]);
         await em.execute(`update ${s}.tasks set status = 'queued', stage = 'queued', percent = 0, series = ?, error_code = null, error_message = null, finished_at = null, updated_at = now() where id = ?`, [series, taskId]);
         const r = { taskId, accountId: task.account_id, generationId: task.generation_id };
+        // The job as first asked for (captions, logo, options…); a task from before `inputs` existed falls back to its columns.
+        const inputs = task.inputs ?? { sourceId: task.source_id, sourceUrl: task.source_url, contentType: task.content_type, options: task.options };
         const job: RenderJobRequested = makeEnvelope('render.job.requested.v1', deps.service, task.account_id, {
+          ...inputs,
           taskId,
           generationId: task.generation_id,
-          sourceId: task.source_id,
-          sourceUrl: task.source_url,
-          contentType: task.content_type,
-          options: task.options,
+          ownerId,
         });
         await enqueueOutbox(em, deps.schema, subjects.renderJob(task.account_id), job);
         await statusEvent(em, r, 'queued', 0, series, null, null);
@@ -207,8 +236,8 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
     },
 
     /** Mirrors the current stage into the row, so a snapshot (GET /tasks/:id) shows it. */
-    setStage: async (taskId: string, stage: string, percent: number): Promise<void> => {
-      await deps.orm.em.fork().execute(`update ${s}.tasks set stage = ?, percent = ?, updated_at = now() where id = ? and status = 'processing'`, [stage, percent, taskId]);
+    setStage: async (taskId: string, attempt: number, stage: string, percent: number): Promise<void> => {
+      await deps.orm.em.fork().execute(`update ${s}.tasks set stage = ?, percent = ?, updated_at = now() where id = ? and attempt = ? and status = 'processing'`, [stage, percent, taskId, attempt]);
     },
   };
 }

@@ -95,6 +95,16 @@ describe('render: geometry, codecs, durations, overlays', () => {
     expect(changedFraction(await frameAt(h.ffmpeg, (await renderOne({ mode: 'pad' })).file, 3.5), await frameAt(h.ffmpeg, titled.file, 3.5), W, 0, Math.round(H * 0.3))).toBe(0);
   });
 
+  it('a title with `%` and `%{…}` is drawn as written (drawtext expands nothing)', async () => {
+    const plain = await frameAt(h.ffmpeg, (await renderOne({ mode: 'pad' })).file, 1.5);
+    for (const text of ['50% off', '100%{pts} real']) {
+      const titled = await renderOne({ mode: 'pad', title: { text, start: 0, end: 3 } });
+      expect(titled.clip.title).toBe(text);
+      const withTitle = await frameAt(h.ffmpeg, titled.file, 1.5);
+      expect(changedFraction(plain, withTitle, W, 0, Math.round(H * 0.3)), text).toBeGreaterThan(0.01);
+    }
+  });
+
   it('a logo is overlaid in its corner', async () => {
     const png = join(h.root, 'logo.png');
     await ffmpegRun(h.ffmpeg, ['-f', 'lavfi', '-i', 'color=c=yellow:s=200x100', '-frames:v', '1', png]);
