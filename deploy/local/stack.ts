@@ -1,21 +1,35 @@
-// The whole system on one machine: NATS, PostgreSQL and the six services, with data under .data/.
-// Run through start.ts, which keeps this process group away from the terminal's Ctrl-C so that the
-// shutdown happens in order here: services first (they drain), then NATS, then PostgreSQL.
+// The whole system on one machine: NATS, PostgreSQL and the six services, with data under .data/
+// (or REELFORGE_DATA_DIR). Run through start.ts, which keeps this process group away from the
+// terminal's Ctrl-C so that the shutdown happens in order here: services first (they drain), then
+// PostgreSQL, then NATS. A service that crashes is restarted (supervise.ts); only Ctrl-C or a crash
+// loop stops the stack. One launcher per data directory (lock.ts).
 import { DEFAULT_FONT_FAMILY } from '@reelforge/contracts';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { join, resolve } from 'node:path';
-import { ensureFontFamily, ensureTool, freePort, generateNatsCredentials, MissingToolError, startEmbeddedPostgres, startNatsServer, stopChild, toolVersion, TOOLS, type NatsCredentials, type RunningNats, type RunningPostgres } from '@reelforge/local-infra';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { ensureFontFamily, ensureTool, freePort, generateNatsCredentials, MissingToolError, startedList, startEmbeddedPostgres, startNatsServer, toolVersion, TOOLS, type NatsCredentials } from '@reelforge/local-infra';
 import { redactNatsUrl } from '@reelforge/messaging';
 import { signDevToken } from '../../services/gateway/src/auth/dev-token.ts';
 import { formatLine } from './log-format.ts';
+import { leftoversOf, stopLeftovers } from './leftovers.ts';
+import { acquireLock, StackAlreadyRunningError, type Lock } from './lock.ts';
+import { spawnService } from './service-process.ts';
+import { readStatus, statusFile } from './status.ts';
+import { describeExit, supervise, type ChildExit, type ChildHandle, type Supervisor } from './supervise.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
-const data = join(root, '.data');
+/** Everything the stack keeps; REELFORGE_DATA_DIR moves it (tests run a stack beside yours). */
+const data = resolve(root, process.env.REELFORGE_DATA_DIR ?? '.data');
+/** A path inside the data directory as the user knows it (`.data/pg`), absolute when elsewhere. */
+const shown = (path: string) => {
+  const rel = relative(root, path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+};
 const color = process.stdout.isTTY;
 const say = (line: string) => process.stdout.write(`${formatLine('launcher', 6, line, color)}\n`);
+// A closed terminal (EPIPE) must not kill the launcher and orphan its services half-way through a stop.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
 
 const SERVICES = [
   { name: 'content-orchestrator', healthPort: 8081 },
@@ -59,10 +73,13 @@ function readOrCreateNatsCredentials(): NatsCredentials {
   return credentials;
 }
 
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** Resolves once `url` answers 2xx; rejects if the process exits first or after `timeoutMs`. */
+async function waitReady(url: string, child: ChildHandle, timeoutMs: number): Promise<void> {
+  let exit: ChildExit | undefined;
+  void child.exited.then((e) => (exit = e));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode} before it was ready`);
+    if (exit) throw new Error(`${describeExit(exit)} before it was ready`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
       if (res.ok) return;
@@ -74,26 +91,54 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
   throw new Error(`not ready after ${timeoutMs} ms (${url})`);
 }
 
+/** Takes the data directory's lock, or says who holds it and exits before anything else is touched. */
+function lockOrExit(): Lock {
+  try {
+    const lock = acquireLock(join(data, 'launcher.lock'), 'stack.ts');
+    if (lock.tookOverFrom !== undefined) say(`the previous launcher (PID ${lock.tookOverFrom}) is gone: took over its lock`);
+    return lock;
+  } catch (err) {
+    if (!(err instanceof StackAlreadyRunningError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+}
+
+/** After taking over a dead launcher's lock: stops what it left running (it would hold the ports and files). */
+async function stopPreviousLeftovers(lock: Lock, file: string): Promise<void> {
+  const previous = readStatus(file);
+  if (lock.tookOverFrom === undefined || previous?.launcherPid !== lock.tookOverFrom) return;
+  for (const leftover of await stopLeftovers(leftoversOf(previous))) say(`stopped the previous launcher's ${leftover.name} (PID ${leftover.pid}), left running when it died`);
+}
+
 async function main(): Promise<void> {
   mkdirSync(data, { recursive: true });
-  const children: { name: string; child: ChildProcess }[] = [];
-  let nats: RunningNats | undefined;
-  let pg: RunningPostgres | undefined;
+  const lock = lockOrExit();
+  await stopPreviousLeftovers(lock, join(data, 'stack.json'));
+  const status = statusFile(join(data, 'stack.json'));
+  // Stopped newest first: the services (together), then PostgreSQL, then NATS.
+  const started = startedList();
+  const services: { stop(): Promise<void> }[] = [];
   let stopping: Promise<void> | undefined;
 
-  const stopAll = (code: number) => {
+  const stopAll = (code: number, reason: string) => {
     stopping ??= (async () => {
-      say('stopping …');
-      await Promise.all(children.map(({ child }) => stopChild(child, 25_000)));
-      await nats?.stop();
-      await pg?.stop();
+      say(`stopping: ${reason}`);
+      try {
+        await started.stopAll();
+      } catch (err) {
+        say(err instanceof Error ? err.message : String(err));
+        code = code || 1;
+      }
+      status.remove();
+      lock.release();
       say('stopped');
       process.exit(code);
     })();
     return stopping;
   };
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  process.on('SIGINT', () => void stopAll(0, 'Ctrl-C'));
+  process.on('SIGTERM', () => void stopAll(0, 'asked to stop (SIGTERM)'));
 
   try {
     const ffmpeg = ensureTool(TOOLS.ffmpeg, say);
@@ -103,12 +148,16 @@ async function main(): Promise<void> {
 
     // A given NATS_URL (and any NATS_USER/NATS_PASSWORD/… in the environment) is passed on as is;
     // the local server runs with authorization on, its login handed to the services as NATS_USER/NATS_PASSWORD.
-    const natsUrl = process.env.NATS_URL ?? (nats = await startNatsServer({ storeDir: join(data, 'nats'), port: await portNear(14222), auth: readOrCreateNatsCredentials(), log: say })).url;
+    const nats = process.env.NATS_URL ? undefined : started.add('nats-server', await startNatsServer({ storeDir: join(data, 'nats'), port: await portNear(14222), auth: readOrCreateNatsCredentials(), log: say }));
+    if (nats) status.server('nats-server', { pid: nats.pid, marker: join(data, 'nats') });
+    const natsUrl = process.env.NATS_URL ?? nats!.url;
     const natsLogin: Record<string, string> = nats?.credentials ? { NATS_USER: nats.credentials.user, NATS_PASSWORD: nats.credentials.password } : {};
-    say(`NATS: ${redactNatsUrl(natsUrl)}${nats ? ` (local nats-server, JetStream store in .data/nats, user ${nats.credentials?.user ?? '?'}, password in .data/nats-credentials)` : ''}`);
-    const databaseUrl =
-      process.env.DATABASE_URL ?? (pg = await startEmbeddedPostgres({ dataDir: join(data, 'pg'), port: await portNear(15432), database: 'reelforge', durable: true, log: say })).url;
-    say(`PostgreSQL: ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}${pg ? ' (embedded, data in .data/pg)' : ''}`);
+    say(`NATS: ${redactNatsUrl(natsUrl)}${nats ? ` (local nats-server, JetStream store in ${shown(join(data, 'nats'))}, user ${nats.credentials?.user ?? '?'}, password in ${shown(join(data, 'nats-credentials'))})` : ''}`);
+    const pg = process.env.DATABASE_URL ? undefined : started.add('postgres', await startEmbeddedPostgres({ dataDir: join(data, 'pg'), port: await portNear(15432), database: 'reelforge', durable: true, log: say }));
+    if (pg) status.server('postgres', { pid: pg.pid, marker: pg.dataDir });
+    const databaseUrl = process.env.DATABASE_URL ?? pg!.url;
+    say(`PostgreSQL: ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}${pg ? ` (embedded, data in ${shown(pg.dataDir)})` : ''}`);
+    started.add('services', { stop: async () => void (await Promise.all(services.map((s) => s.stop()))) });
 
     const jwtSecret = readOrCreateSecret();
     const gatewayPort = Number(process.env.PORT ?? (await portNear(8080)));
@@ -132,22 +181,32 @@ async function main(): Promise<void> {
     for (const [index, svc] of SERVICES.entries()) {
       const healthPort = svc.healthPort ? await portNear(svc.healthPort) : gatewayPort;
       const env = { ...baseEnv, HEALTH_PORT: String(healthPort), OTEL_SERVICE_NAME: svc.name };
-      const child = spawn(process.execPath, [join(root, 'services', svc.name, 'src', 'main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      children.push({ name: svc.name, child });
-      for (const stream of [child.stdout, child.stderr]) {
-        createInterface({ input: stream! }).on('line', (line) => process.stdout.write(`${formatLine(svc.name, index, line, color)}\n`));
-      }
-      child.on('exit', (code, signal) => {
-        if (stopping) return;
-        say(`${svc.name} exited (${signal ?? code}); stopping the stack`);
-        void stopAll(1);
-      });
-      ready.push(waitReady(`http://127.0.0.1:${healthPort}/readyz`, child, 60_000).catch((err: Error) => Promise.reject(new Error(`${svc.name}: ${err.message}`))));
+      const start = (): ChildHandle => {
+        const child = spawnService({ name: svc.name, index, root, env, color, say });
+        status.started(svc.name, child.pid);
+        void child.exited.then(() => status.exited(svc.name));
+        return child;
+      };
+      const first = start();
+      // Until it is ready, a service that exits fails the start (a bad setting, most likely);
+      // from then on its supervisor restarts it.
+      let supervisor: Supervisor | undefined;
+      services.push({ stop: () => (supervisor ? supervisor.stop() : first.stop()) });
+      ready.push(
+        waitReady(`http://127.0.0.1:${healthPort}/readyz`, first, 60_000).then(
+          () => {
+            if (stopping) return;
+            supervisor = supervise({ name: svc.name, first, start, log: say, giveUp: (reason) => void stopAll(1, reason) });
+          },
+          (err: Error) => Promise.reject(new Error(`${svc.name}: ${err.message}`)),
+        ),
+      );
     }
     await Promise.all(ready);
 
     const token = await signDevToken(jwtSecret, 'dev-user', { roles: ['admin', 'operator'] });
     const url = `http://127.0.0.1:${gatewayPort}`;
+    status.up(url);
     process.stdout.write(
       [
         '',
@@ -155,6 +214,7 @@ async function main(): Promise<void> {
         `  Gateway:     ${url}   (readiness: ${url}/readyz)`,
         `  Dev token:   ${token}`,
         `  Try:         curl -H "Authorization: Bearer ${token}" ${url}/api/v1/accounts`,
+        `  Status:      ${shown(join(data, 'stack.json'))} (PIDs, restarts)`,
         `  Stop:        Ctrl-C`,
         '',
       ].join('\n') + '\n',
@@ -162,7 +222,7 @@ async function main(): Promise<void> {
   } catch (err) {
     const message = err instanceof MissingToolError ? err.message : `could not start: ${err instanceof Error ? err.message : String(err)}`;
     process.stderr.write(`${message}\n`);
-    await stopAll(1);
+    await stopAll(1, 'the start failed');
   }
 }
 

@@ -7,13 +7,15 @@ import { join } from 'node:path';
 
 const child = spawn(process.execPath, [join(import.meta.dirname, 'stack.ts')], { stdio: 'inherit', detached: true });
 let signals = 0;
-const forward = () => {
+const forward = (signal: NodeJS.Signals) => {
   signals++;
   if (child.pid === undefined) return;
-  // First Ctrl-C: orderly stop. Second: kill the whole group at once.
-  if (signals === 1) child.kill('SIGTERM');
+  // First Ctrl-C: orderly stop (SIGINT passed on as such, so the stack says "Ctrl-C"). Second: kill the whole group at once.
+  if (signals === 1) child.kill(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
   else process.kill(-child.pid, 'SIGKILL');
 };
 process.on('SIGINT', forward);
 process.on('SIGTERM', forward);
+// A closed terminal: stop the stack in order rather than leave it running with no one to stop it.
+process.on('SIGHUP', forward);
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

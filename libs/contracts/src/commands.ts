@@ -18,15 +18,27 @@ export function command<Req extends TSchema, Res extends TSchema>(subject: strin
   return { subject, request, response };
 }
 
+const MediaRetentionDays = Type.Integer({ minimum: 0, maximum: 3650 });
+
 export const AccountView = Type.Object({
   id: Uuid,
   name: Type.String(),
   timezone: Type.String(),
   autoGenerateEnabled: Type.Boolean(),
   autoGenerateHour: Type.Union([Type.Integer({ minimum: 0, maximum: 23 }), Type.Null()]),
+  mediaRetentionDays: Type.Union([MediaRetentionDays, Type.Null()], { description: 'Days a clip of this account is kept (0 = forever); null = the service default. Applies to clips made after a change.' }),
   createdAt: Type.String({ format: 'date-time' }),
 });
 export type AccountView = Static<typeof AccountView>;
+
+export const StorageUsage = Type.Object({
+  accountId: Uuid,
+  usedBytes: Type.Integer(),
+  /** 0 = no quota. */
+  quotaBytes: Type.Integer(),
+  clips: Type.Integer(),
+});
+export type StorageUsage = Static<typeof StorageUsage>;
 
 export const SourceView = Type.Object({
   id: Uuid,
@@ -86,6 +98,7 @@ export const UpdateAccountBody = Type.Object({
   timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   autoGenerateEnabled: Type.Optional(Type.Boolean()),
   autoGenerateHour: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 23 }), Type.Null()])),
+  mediaRetentionDays: Type.Optional(Type.Union([MediaRetentionDays, Type.Null()], { description: 'Days clips are kept (0 = forever, null = the service default)' })),
 }, { additionalProperties: false, minProperties: 1 });
 
 export const Page = { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) };
@@ -223,6 +236,8 @@ export const repurposerCommands = {
       captionsUrl: Type.Union([CaptionsUrl, Type.Null()]),
       options: RenderOptions,
       idempotencyKey: Type.Optional(IdempotencyKey),
+      /** The account's clip retention (its view's `mediaRetentionDays`). */
+      mediaRetentionDays: Type.Optional(Type.Union([MediaRetentionDays, Type.Null()])),
     }),
     TaskView,
   ),
@@ -249,6 +264,10 @@ export const repurposerCommands = {
     Type.Object({ ...Scope, contentId: Uuid, kind: Type.Union([Type.Literal('video'), Type.Literal('thumbnail')]) }),
     Type.Object({ mediaKey: Type.String(), sizeBytes: Type.Integer(), contentType: Type.String() }),
   ),
+  /** Deletes a clip (file, thumbnail, row) of the caller's. */
+  deleteContent: command('cmd.repurposer.content.delete', Type.Object({ ...Scope, contentId: Uuid }), Type.Object({ deleted: Type.Boolean() })),
+  /** Bytes of clips an account keeps, against its quota. */
+  contentUsage: command('cmd.repurposer.content.usage', Type.Object({ ...Scope, accountId: Uuid }), StorageUsage),
   /** The real states of tasks (the cleanup job recomputes generations from them). */
   taskStates: command(
     'cmd.repurposer.tasks.states',

@@ -20,6 +20,8 @@ export const RenderJobRequested = envelopeOf(
     options: RenderOptions,
     /** The principal owning the account (absent in jobs from before owner scoping): task and clip reads are scoped by it. */
     ownerId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    /** Days the clips are kept (0 = forever); absent or null = the repurposer's MEDIA_RETENTION. */
+    mediaRetentionDays: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 3650 }), Type.Null()])),
   }, { additionalProperties: false }),
 );
 export type RenderJobRequested = Static<typeof RenderJobRequested>;

@@ -2,3 +2,8 @@ export * from './tools.ts';
 export * from './free-port.ts';
 export * from './nats-server.ts';
 export * from './postgres.ts';
+export * from './postgres-user.ts';
+export * from './postgres-binaries.ts';
+export * from './postgres-data-dir.ts';
+export * from './started.ts';
+export * from './test-infra.ts';

@@ -18,6 +18,8 @@ export interface RunningNats {
   /** With `auth`: the user and password clients must present. */
   credentials: NatsCredentials | undefined;
   port: number;
+  /** The server's process id (for status output and tests). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -68,14 +70,21 @@ export async function startNatsServer(options: { storeDir: string; port?: number
     stderr = (stderr + d.toString()).slice(-4000);
   });
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`))));
-  await Promise.race([waitForPort(port), exited]);
   exited.catch(() => undefined);
+  try {
+    await Promise.race([waitForPort(port), exited]);
+  } catch (err) {
+    // A server that never answered is not left behind.
+    await stopChild(child);
+    throw err;
+  }
   const url = `nats://127.0.0.1:${port}`;
   return {
     url,
     clientUrl: credentials ? natsUrlWithCredentials(url, credentials) : url,
     credentials,
     port,
+    pid: child.pid ?? 0,
     stop: () => stopChild(child),
   };
 }

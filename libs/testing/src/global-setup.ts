@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { ensureFontFamily, ensureTool, startEmbeddedPostgres, startNatsServer, TOOLS, type RunningNats, type RunningPostgres } from '@reelforge/local-infra';
+import { ensureFontFamily, ensureTool, startEmbeddedPostgres, startNatsServer, startTestInfra, TOOLS } from '@reelforge/local-infra';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,23 +23,30 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = (line: string) => process.stderr.write(`[test-infra] ${line}\n`);
-  const root = mkdtempSync(join(tmpdir(), 'reelforge-test-'));
   const ffmpegPath = ensureTool(TOOLS.ffmpeg, log);
   const ffprobePath = ensureTool(TOOLS.ffprobe, log);
   ensureFontFamily(DEFAULT_FONT_FAMILY, log);
-  let nats: RunningNats | undefined;
-  let pg: RunningPostgres | undefined;
+  const root = mkdtempSync(join(tmpdir(), 'reelforge-test-'));
   // Authorization on, as in production: the URL carries the credentials (connectNats and openNats
   // apply them), so a client that forgets them fails here too. A given NATS_URL is used as is.
-  const natsUrl = process.env.NATS_URL ?? (nats = await startNatsServer({ storeDir: join(root, 'nats'), auth: {}, log })).clientUrl;
-  const databaseUrl = process.env.DATABASE_URL ?? (pg = await startEmbeddedPostgres({ dataDir: join(root, 'pg'), database: 'reelforge_test', log })).url;
+  // A failed step stops what the earlier ones started (startTestInfra), and the temp dir goes too.
+  const infra = await startTestInfra(
+    {
+      nats: () => startNatsServer({ storeDir: join(root, 'nats'), auth: {}, log }),
+      postgres: () => startEmbeddedPostgres({ dataDir: join(root, 'pg'), database: 'reelforge_test', log }),
+    },
+    { natsUrl: process.env.NATS_URL, databaseUrl: process.env.DATABASE_URL },
+  ).catch((err: unknown) => {
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  });
+  const { natsUrl, databaseUrl } = infra;
   project.provide('natsUrl', natsUrl);
   project.provide('databaseUrl', databaseUrl);
   project.provide('ffmpegPath', ffmpegPath);
   project.provide('ffprobePath', ffprobePath);
   return async () => {
-    await nats?.stop();
-    await pg?.stop();
+    await infra.stop();
     rmSync(root, { recursive: true, force: true });
   };
 }

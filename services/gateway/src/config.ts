@@ -37,6 +37,8 @@ export const configSpec = {
   HTTP_CONNECTION_TIMEOUT: env.durationMs('s', '2m'),
   /** An upload whose body stops arriving for this long is abandoned (408) and its bytes removed. */
   UPLOAD_IDLE_TIMEOUT: env.durationMs('s', '30s'),
+  /** Bytes of uploads one caller may keep (0 = no quota); beyond, 413 until some are deleted. */
+  UPLOAD_STORAGE_QUOTA_BYTES: env.int(20 * 1024 ** 3, 0),
   /** Open WebSocket + SSE connections per caller on one gateway instance; beyond, 429. */
   LIVE_CONNECTIONS_PER_PRINCIPAL: env.int(50, 1),
   /**

@@ -67,6 +67,8 @@ export interface GatewayAppDeps {
 }
 
 export interface HttpLimits {
+  /** Bytes of uploads per caller (0 = no quota). */
+  uploadQuotaBytes: number;
   /** Largest image upload (a logo), in bytes. */
   maxImageUploadBytes: number;
   requestTimeoutMs: number;
@@ -76,7 +78,7 @@ export interface HttpLimits {
   trustProxy: TrustProxy;
 }
 
-const DEFAULT_LIMITS: HttpLimits = { maxImageUploadBytes: 10 * 1024 ** 2, requestTimeoutMs: 15 * 60_000, connectionTimeoutMs: 120_000, uploadIdleTimeoutMs: 30_000, liveConnectionsPerPrincipal: 50, trustProxy: false };
+const DEFAULT_LIMITS: HttpLimits = { uploadQuotaBytes: 0, maxImageUploadBytes: 10 * 1024 ** 2, requestTimeoutMs: 15 * 60_000, connectionTimeoutMs: 120_000, uploadIdleTimeoutMs: 30_000, liveConnectionsPerPrincipal: 50, trustProxy: false };
 
 /**
  * No request without a deadline: the whole request (headers and body), the headers alone
@@ -133,7 +135,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   installIdempotency(app, { orm: deps.orm, schema: deps.schema, leaseMs: deps.idempotencyLeaseMs ?? 10_000 });
   await installApiDocs(app);
   registerHealthRoutes(app, deps.checks);
-  const uploads = createUploads({ orm: deps.orm, schema: deps.schema, store: deps.store, ffprobePath: deps.policy.ffprobePath });
+  const uploads = createUploads({ orm: deps.orm, schema: deps.schema, store: deps.store, ffprobePath: deps.policy.ffprobePath, quotaBytes: limits.uploadQuotaBytes });
   await app.register(multipart);
   // 2 s: long enough to spare the orchestrator a request per call under load, short against staleness.
   const scope = createAccountScope(deps.forward, { ttlMs: 2_000 });
@@ -182,6 +184,7 @@ export async function createGateway(platform: Platform, config: GatewayConfig): 
     maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
     idempotencyLeaseMs: 2 * config.COMMAND_TIMEOUT,
     limits: {
+      uploadQuotaBytes: config.UPLOAD_STORAGE_QUOTA_BYTES,
       maxImageUploadBytes: config.MAX_IMAGE_UPLOAD_BYTES,
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT,
       connectionTimeoutMs: config.HTTP_CONNECTION_TIMEOUT,

@@ -20,6 +20,10 @@ export const configSpec = {
    * grace (k8s terminationGracePeriodSeconds: 120 s) minus time to hand back and close (≈ 20 s).
    */
   SHUTDOWN_GRACE: env.durationMs('s', '100s'),
+  /** Clips are deleted this long after they were made, unless their account says otherwise (0 = kept). */
+  MEDIA_RETENTION: env.durationMs('d', '90d'),
+  /** Bytes of clips one account may keep (0 = no quota); a render that would pass it fails, saying so. */
+  ACCOUNT_STORAGE_QUOTA_BYTES: env.int(50 * 1024 ** 3, 0),
   FFMPEG_PATH: env.string('ffmpeg'),
   FFPROBE_PATH: env.string('ffprobe'),
   FFMPEG_THREADS: env.int(0, 0, 64),

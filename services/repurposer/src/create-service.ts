@@ -4,6 +4,7 @@ import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
 import type { RepurposerConfig } from './config.ts';
 import { createContentQueries } from './content/content-queries.ts';
+import { createContentStorage } from './content/content-storage.ts';
 import { createCancelRequestDeadLetterHandler, createCancelRequestHandler } from './handlers/cancel-request.ts';
 import { createRenderJobDeadLetterHandler, createRenderJobHandler } from './handlers/render-job.ts';
 import { createLocalMediaStore } from '@reelforge/media-store';
@@ -35,7 +36,7 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
   const relay = startOutboxRelay({ orm, schema, log, publish: (row) => publishEvent(m, row.subject, row.envelope).then(() => undefined) });
   platform.shutdown.add('outbox-relay', () => relay.stop());
 
-  const tasks = createTaskStore({ orm, schema, service: SERVICE, afterCommit: () => relay.kick() });
+  const tasks = createTaskStore({ orm, schema, service: SERVICE, afterCommit: () => relay.kick(), retentionMs: config.MEDIA_RETENTION });
   const queries = createTaskQueries({ orm, schema });
   const keyedTasks = createKeyedTasks({ orm, schema });
   const running = createRunningTasks(m, log);
@@ -43,6 +44,11 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
 
   const store = createLocalMediaStore(config.MEDIA_ROOT);
   const content = createContentQueries({ orm, schema, store });
+  const storage = createContentStorage({ orm, schema, store, quotaBytes: config.ACCOUNT_STORAGE_QUOTA_BYTES, log });
+  // Clips past their retention go on the pruning schedule (files first, then rows).
+  const expiry = config.PRUNE_INTERVAL > 0 ? setInterval(() => void storage.expire().catch((err: unknown) => log.warn({ err: String(err) }, 'clip expiry failed; trying again next time')), config.PRUNE_INTERVAL) : undefined;
+  expiry?.unref();
+  platform.shutdown.add('clip-expiry', async () => clearInterval(expiry));
   const fonts = await loadFontCatalog();
   if (fonts.families().length === 0) log.warn('fontconfig lists no fonts (is fc-list installed?): titles and captions will fail until one is');
   const pipeline: PipelineDeps = {
@@ -56,6 +62,7 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     maxSourcePixels: config.MAX_SOURCE_PIXELS,
     minSourceSeconds: 1,
     fonts,
+    ensureRoom: storage.ensureRoom,
     transcriber: createTranscriber({
       supplied: createSuppliedCaptionsTranscriber(),
       speech:
@@ -88,6 +95,7 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
       repurposerCommands.createTask,
       async (req) => {
         // The gateway checked with the orchestrator that the account is the principal's; the job carries its owner.
+        await storage.checkNotFull(req.accountId, req.principal.id);
         const made = makeEnvelope('render.job.requested.v1', SERVICE, req.accountId, {
           taskId: uuidv7(),
           generationId: null,
@@ -97,6 +105,7 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
           contentType: 'task',
           options: req.options,
           ownerId: req.principal.id,
+          mediaRetentionDays: req.mediaRetentionDays ?? null,
         });
         if (!req.idempotencyKey) {
           await tasks.create(made);
@@ -112,6 +121,8 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     serveCommand(m, repurposerCommands.getContent, content.get, deps),
     serveCommand(m, repurposerCommands.listFonts, async () => ({ defaultFamily: DEFAULT_FONT_FAMILY, items: fonts.families() }), deps),
     serveCommand(m, repurposerCommands.locateContent, content.locate, deps),
+    serveCommand(m, repurposerCommands.deleteContent, storage.remove, deps),
+    serveCommand(m, repurposerCommands.contentUsage, storage.usage, deps),
     serveCommand(m, repurposerCommands.taskStates, async (req) => ({ states: await queries.states(req.taskIds) }), deps),
     serveCommand(
       m,

@@ -11,6 +11,7 @@ export const Account = defineEntity({
     timezone: p.string(),
     autoGenerateEnabled: p.boolean(),
     autoGenerateHour: p.integer().nullable(),
+    mediaRetentionDays: p.integer().nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
   },

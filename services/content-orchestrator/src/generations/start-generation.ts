@@ -49,7 +49,7 @@ export function createStartGeneration(deps: StartGenerationDeps) {
     const real = expired ? await realStatesOf(deps.fork(), deps.schema, deps.taskStates, expired.generationId) : undefined;
     let tookOver: string | undefined;
     const result = await deps.fork().transactional(async (em) => {
-      await findOwnedAccount(em, req.principal, req.accountId);
+      const account = await findOwnedAccount(em, req.principal, req.accountId);
       const generationId = uuidv7();
       // Lock first, sources second: a request that loses the lock must not hold (and so hide)
       // sources from the winner's SKIP LOCKED selection while it rolls back.
@@ -89,6 +89,7 @@ export function createStartGeneration(deps: StartGenerationDeps) {
           options,
           // findOwnedAccount above checked the principal is the account's owner_id: the repurposer scopes reads by it.
           ownerId: req.principal.id,
+          mediaRetentionDays: account.mediaRetentionDays ?? null,
         });
         await enqueueOutbox(em, deps.schema, subjects.renderJob(req.accountId), job);
       }

@@ -3,6 +3,7 @@ import { M0001Initial } from './m0001-initial.ts';
 import { M0002CancelAndRetry } from './m0002-cancel-and-retry.ts';
 import { M0003SourceCaptions } from './m0003-source-captions.ts';
 import { M0004IdempotencyKey } from './m0004-idempotency-key.ts';
+import { M0005MediaRetention } from './m0005-media-retention.ts';
 
 /** Append-only, in order. The name is what the migrations table records. */
 export const migrations: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm0002-cancel-and-retry', class: M0002CancelAndRetry },
   { name: 'm0003-source-captions', class: M0003SourceCaptions },
   { name: 'm0004-idempotency-key', class: M0004IdempotencyKey },
+  { name: 'm0005-media-retention', class: M0005MediaRetention },
 ];

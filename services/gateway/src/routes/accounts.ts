@@ -1,11 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { AccountView, CreditsView, creditCommands, CreateAccountBody, RegisterSourceBody, SourceView, UpdateAccountBody, orchestratorCommands } from '@reelforge/contracts';
+import { AccountView, CreditsView, creditCommands, CreateAccountBody, RegisterSourceBody, SourceView, StorageUsage, UpdateAccountBody, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
 import type { AccountScope } from '../http/scope.ts';
 import { resolveSource } from '../uploads/resolve-source.ts';
 import type { Uploads } from '../uploads/uploads.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
+
+const AccountStorage = Type.Object({
+  ...StorageUsage.properties,
+  mediaRetentionDays: Type.Union([Type.Integer(), Type.Null()], { description: "the account's clip retention (null = the service default)" }),
+}, { description: 'Bytes of clips the account keeps against its quota (0 = none), and how long new clips are kept' });
 
 export function registerAccountRoutes(app: FastifyInstance, forward: Forward, scope: AccountScope, sourcePolicy: { allowPrivate: boolean }, uploads: Uploads): void {
   app.post('/api/v1/accounts', { schema: { body: CreateAccountBody, response: { 201: AccountView, ...errorResponses } } }, async (req, reply) => {
@@ -19,6 +24,12 @@ export function registerAccountRoutes(app: FastifyInstance, forward: Forward, sc
   app.get('/api/v1/accounts/:accountId', { schema: { params: IdParam('accountId'), response: { 200: AccountView, ...errorResponses } } }, async (req) => {
     const { accountId } = req.params as { accountId: string };
     return forward(orchestratorCommands.getAccount, { principal: req.principal, accountId });
+  });
+  app.get('/api/v1/accounts/:accountId/storage', { schema: { params: IdParam('accountId'), response: { 200: AccountStorage, ...errorResponses } } }, async (req) => {
+    const { accountId } = req.params as { accountId: string };
+    const account = await forward(orchestratorCommands.getAccount, { principal: req.principal, accountId });
+    const usage = await forward(repurposerCommands.contentUsage, { principal: req.principal, accountId });
+    return { ...usage, mediaRetentionDays: account.mediaRetentionDays };
   });
   app.post('/api/v1/accounts/:accountId/sources', { schema: { params: IdParam('accountId'), body: RegisterSourceBody, response: { 201: SourceView, 422: ErrorResponse, ...errorResponses } } }, async (req, reply) => {
     const { accountId } = req.params as { accountId: string };

@@ -34,6 +34,10 @@ export function registerContentRoutes(app: FastifyInstance, deps: { forward: For
     await forward(repurposerCommands.getTask, { principal: req.principal, taskId }); // 404 for a task that is not the caller's
     return forward(repurposerCommands.listContent, { principal: req.principal, taskId, limit: 100 });
   });
+  app.delete('/api/v1/content/:contentId', { schema: { params: IdParam('contentId'), response: { 204: Type.Null(), ...errorResponses } } }, async (req, reply) => {
+    await forward(repurposerCommands.deleteContent, { principal: req.principal, contentId: (req.params as { contentId: string }).contentId });
+    return reply.status(204).send();
+  });
   app.get('/api/v1/content/:contentId', { schema: { params: IdParam('contentId'), response: { 200: ContentView, ...errorResponses } } }, async (req) => {
     const { contentId } = req.params as { contentId: string };
     return forward(repurposerCommands.getContent, { principal: req.principal, contentId });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { GenerationView, StartGenerationBody, orchestratorCommands } from '@reelforge/contracts';
+import { DomainError, GenerationView, StartGenerationBody, orchestratorCommands, repurposerCommands, type Principal } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
 import { resolveOptionUploads } from '../uploads/resolve-source.ts';
 import type { Uploads } from '../uploads/uploads.ts';
@@ -26,6 +26,7 @@ export function registerGenerationRoutes(app: FastifyInstance, forward: Forward,
       const body = options ? { ...raw, options } : raw;
       // The key goes on to the orchestrator: a retry whose first answer was lost gets the same generation.
       const idempotencyKey = req.idempotency?.key;
+      await refuseWhenFull(forward, req.principal, accountId);
       const result = await forward(orchestratorCommands.startGeneration, { principal: req.principal, accountId, body, ...(idempotencyKey ? { idempotencyKey } : {}) });
       return reply.status(202).header('location', `/api/v1/generations/${result.generation.id}`).send(result);
     },
@@ -47,4 +48,19 @@ export function registerGenerationRoutes(app: FastifyInstance, forward: Forward,
     const { generationId } = req.params as { generationId: string };
     return reply.status(202).send(await forward(orchestratorCommands.cancelGeneration, { principal: req.principal, generationId }));
   });
+}
+
+/**
+ * An account whose clips fill its storage quota cannot start more work (422 with the figures). If
+ * the repurposer cannot say right now, the start goes ahead: the render's own check still stops
+ * clips that would pass the quota.
+ */
+async function refuseWhenFull(forward: Forward, principal: Principal, accountId: string): Promise<void> {
+  const usage = await forward(repurposerCommands.contentUsage, { principal, accountId }).catch((err: unknown) => {
+    if (err instanceof DomainError && err.code === 'SERVICE_UNAVAILABLE') return undefined;
+    throw err;
+  });
+  if (usage && usage.quotaBytes > 0 && usage.usedBytes >= usage.quotaBytes) {
+    throw new DomainError('UNPROCESSABLE', `account ${accountId} uses ${usage.usedBytes} of its ${usage.quotaBytes} bytes of clip storage; delete clips before making more`, { usedBytes: usage.usedBytes, quotaBytes: usage.quotaBytes });
+  }
 }

@@ -16,13 +16,14 @@ export function registerTaskRoutes(app: FastifyInstance, forward: Forward, uploa
       const source = await resolveSource(body, req.principal, uploads, sourcePolicy);
       const options = (await resolveOptionUploads(body.options, req.principal, uploads)) ?? {};
       // The account's owner says whether it is the caller's (404 if not); the repurposer records the caller as the task's owner.
-      await forward(orchestratorCommands.getAccount, { principal: req.principal, accountId: body.accountId });
+      const account = await forward(orchestratorCommands.getAccount, { principal: req.principal, accountId: body.accountId });
       const task = await forward(repurposerCommands.createTask, {
         principal: req.principal,
         accountId: body.accountId,
         sourceUrl: source.url,
         captionsUrl: source.captionsUrl ?? null,
         options,
+        mediaRetentionDays: account.mediaRetentionDays,
         // A retry whose first answer was lost gets the same task (the repurposer derives the job's id from the key).
         ...(req.idempotency ? { idempotencyKey: req.idempotency.key } : {}),
       });

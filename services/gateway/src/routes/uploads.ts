@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { DomainError } from '@reelforge/contracts';
 import type { Uploads } from '../uploads/uploads.ts';
-import { ErrorResponse, errorResponses } from '../http/schemas.ts';
+import { ErrorResponse, IdParam, errorResponses } from '../http/schemas.ts';
 
 const UploadView = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -34,4 +34,8 @@ export function registerUploadRoutes(app: FastifyInstance, deps: { uploads: Uplo
       return reply.status(201).send(view);
     },
   );
+  app.delete('/api/v1/uploads/:uploadId', { schema: { params: IdParam('uploadId'), response: { 204: Type.Null(), ...errorResponses } } }, async (req, reply) => {
+    await deps.uploads.remove(req.principal, (req.params as { uploadId: string }).uploadId);
+    return reply.status(204).send();
+  });
 }

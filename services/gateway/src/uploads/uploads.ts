@@ -27,12 +27,26 @@ export interface UploadView {
  * memory), kept only when ffprobe finds a video or an image in an accepted container in them, and
  * owned by the principal that sent them. Each is usable only where its kind is expected.
  */
-export function createUploads(deps: { orm: MikroORM; schema: string; store: MediaStore; ffprobePath: string }) {
+export function createUploads(deps: { orm: MikroORM; schema: string; store: MediaStore; ffprobePath: string; quotaBytes?: number }) {
   const t = `"${deps.schema}".uploads`;
+  const quota = deps.quotaBytes ?? 0;
+  const usedBytes = async (principal: Principal): Promise<number> => {
+    const [row] = await deps.orm.em.fork().execute<{ bytes: string | number }[]>(`select coalesce(sum(size_bytes), 0) as bytes from ${t} where principal_id = ?`, [principal.id]);
+    return Number(row?.bytes ?? 0);
+  };
+  /** A caller's uploads may occupy at most `quota` bytes: refused before streaming when full, after when this one passes it. */
+  const checkQuota = async (principal: Principal, incoming: number) => {
+    if (quota <= 0) return;
+    const used = await usedBytes(principal);
+    if (used + incoming > quota || (incoming === 0 && used >= quota)) {
+      throw new DomainError('PAYLOAD_TOO_LARGE', `your uploads would use ${used + incoming} of your ${quota} bytes of upload storage; delete uploads you no longer need (DELETE /uploads/:id)`, { usedBytes: used, quotaBytes: quota });
+    }
+  };
   return {
     /** Streams `file` in; `truncated()` tells whether the size limit cut it. */
     async receive(principal: Principal, file: Readable, truncated: () => boolean, limits: { maxBytes: number; maxImageBytes: number; idleMs: number }): Promise<UploadView> {
       const { maxBytes } = limits;
+      await checkQuota(principal, 0);
       const id = uuidv7();
       const key = `uploads/${id}/source`;
       const target = deps.store.pathOf(key);
@@ -45,6 +59,7 @@ export function createUploads(deps: { orm: MikroORM; schema: string; store: Medi
         if (sniffer.imageTooLarge()) throw new DomainError('PAYLOAD_TOO_LARGE', `the image is larger than the limit of ${limits.maxImageBytes} bytes`);
         const kind = sniffer.kind();
         const media = kind === 'image' ? { ...(await sniffImage(deps.ffprobePath, tmp)), durationSeconds: null } : await sniffVideo(deps.ffprobePath, tmp);
+        await checkQuota(principal, (await stat(tmp)).size);
         await rename(tmp, target);
         const { size } = await stat(target);
         const [row] = await deps.orm.em.fork().execute<{ created_at: Date }[]>(
@@ -56,6 +71,12 @@ export function createUploads(deps: { orm: MikroORM; schema: string; store: Medi
         await rm(dirname(target), { recursive: true, force: true });
         throw err;
       }
+    },
+    /** Deletes one of the principal's uploads (row, then file). Sources registered from it fail their next render, saying the upload is gone. */
+    async remove(principal: Principal, uploadId: string): Promise<void> {
+      const [row] = await deps.orm.em.fork().execute<{ media_key: string }[]>(`delete from ${t} where id = ? and principal_id = ? returning media_key`, [uploadId, principal.id]);
+      if (!row) throw new DomainError('NOT_FOUND', `upload ${uploadId} not found`);
+      await rm(dirname(deps.store.pathOf(row.media_key)), { recursive: true, force: true });
     },
     /**
      * The media location of one of the principal's uploads of `kind` (an image is no source, a video

@@ -10,6 +10,8 @@ export const TaskErrorCodes = {
   FFMPEG_FAILED: 'FFMPEG_FAILED',
   FFMPEG_KILLED: 'FFMPEG_KILLED',
   TIMED_OUT: 'TIMED_OUT',
+  /** Storing the clips would take the account past its storage quota. */
+  STORAGE_QUOTA_EXCEEDED: 'STORAGE_QUOTA_EXCEEDED',
   /** The worker shut down mid-attempt: recorded on the attempt, not counted against TASK_MAX_RETRIES. */
   INTERRUPTED: 'INTERRUPTED',
   /** Every allowed attempt started but none finished (the worker crashed or was killed each time). */

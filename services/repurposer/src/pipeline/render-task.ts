@@ -36,6 +36,8 @@ export interface PipelineDeps {
   transcriber: Transcriber;
   /** Called with every clip rendered (the benchmark reads the exact ffmpeg commands from it). */
   onClipRendered?: (clip: RenderedClip) => void;
+  /** Throws (permanently) when `bytes` more would take the account past its storage quota. */
+  ensureRoom?: (accountId: string, bytes: number) => Promise<void>;
 }
 
 /** The render stage as the handler sees it: a job (and which attempt at it this is) in, stored clips out. */
@@ -164,6 +166,11 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
     }
 
     report('uploading', QUICK_STAGES.uploading, `storing ${rendered.length} clip(s)`);
+    if (deps.ensureRoom) {
+      let bytes = 0;
+      for (const clip of rendered) bytes += (await stat(clip.file)).size + (await stat(clip.thumbnail)).size;
+      await deps.ensureRoom(job.accountId, bytes);
+    }
     const stored: StoredClip[] = [];
     for (const clip of rendered) {
       const info = await probeSource(deps.ffprobePath, clip.file, { maxDurationSeconds: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER }, signal);

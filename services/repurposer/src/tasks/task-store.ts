@@ -46,7 +46,8 @@ const TERMINAL = ['completed', 'failed', 'cancelled'];
  * The repurposer's task table, written in transactions that also put the task's status event in
  * the outbox: a status is recorded if and only if its event will be published.
  */
-export function createTaskStore(deps: { orm: MikroORM; schema: string; service: string; afterCommit: () => void }) {
+/** How long clips are kept by default (0 = forever): a job's own `mediaRetentionDays` wins. */
+export function createTaskStore(deps: { orm: MikroORM; schema: string; service: string; afterCommit: () => void; retentionMs?: number }) {
   const s = `"${deps.schema}"`;
 
   async function statusEvent(em: EntityManager, ref: TaskRef, status: TaskStatus, attempt: number, series: number, error: TaskError | null, contentIds: string[] | null) {
@@ -133,11 +134,14 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
         const [task] = await em.execute<{ status: string; attempt: number }[]>(`select status, attempt from ${s}.tasks where id = ? for update`, [job.data.taskId]);
         if (!task || TERMINAL.includes(task.status) || task.attempt !== attempt) return null;
         const ids: string[] = [];
+        const days = job.data.mediaRetentionDays;
+        const keepMs = days === undefined || days === null ? (deps.retentionMs ?? 0) : days * 86_400_000;
+        const expiresAt = keepMs > 0 ? new Date(Date.now() + keepMs) : null;
         for (const c of clips) {
           await em.execute(
-            `insert into ${s}.generated_content (id, task_id, account_id, clip_index, media_key, duration_seconds, size_bytes, width, height, checksum_sha256, segment, score, reason, captioned, title, thumbnail_key, owner_id)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, (select owner_id from ${s}.tasks where id = ?)) on conflict (task_id, clip_index) do nothing`,
-            [uuidv7(), job.data.taskId, job.accountId, c.clipIndex, c.mediaKey, c.durationSeconds, c.sizeBytes, c.width, c.height, c.checksumSha256, JSON.stringify(c.segment), c.score, c.reason, c.captioned, c.title, c.thumbnailKey, job.data.taskId],
+            `insert into ${s}.generated_content (id, task_id, account_id, clip_index, media_key, duration_seconds, size_bytes, width, height, checksum_sha256, segment, score, reason, captioned, title, thumbnail_key, owner_id, expires_at)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, (select owner_id from ${s}.tasks where id = ?), ?) on conflict (task_id, clip_index) do nothing`,
+            [uuidv7(), job.data.taskId, job.accountId, c.clipIndex, c.mediaKey, c.durationSeconds, c.sizeBytes, c.width, c.height, c.checksumSha256, JSON.stringify(c.segment), c.score, c.reason, c.captioned, c.title, c.thumbnailKey, job.data.taskId, expiresAt],
           );
           const [row] = await em.execute<{ id: string }[]>(`select id from ${s}.generated_content where task_id = ? and clip_index = ?`, [job.data.taskId, c.clipIndex]);
           if (row) ids.push(row.id);

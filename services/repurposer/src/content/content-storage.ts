@@ -1,0 +1,86 @@
+import { DomainError, type Principal, type StorageUsage } from '@reelforge/contracts';
+import type { MediaStore } from '@reelforge/media-store';
+import type { MikroORM } from '@reelforge/persistence';
+import { PermanentError } from '@reelforge/messaging';
+import type { Logger } from 'pino';
+import { TaskErrorCodes } from '../pipeline/errors.ts';
+
+interface StoredRow {
+  id: string;
+  media_key: string;
+  thumbnail_key: string | null;
+}
+
+/**
+ * What clips occupy and how they go: usage against each account's quota, deletion by the owner,
+ * and expiry at the end of their retention. Files go first, then the row: a crash in between
+ * leaves a row whose file is missing (answered 404 and deleted by the next expiry or delete),
+ * never a file no row knows about.
+ */
+export function createContentStorage(deps: { orm: MikroORM; schema: string; store: MediaStore; quotaBytes: number; log: Logger }) {
+  const s = `"${deps.schema}"`;
+  /** Scoped by owner when asked for a caller (another tenant's account reads as empty). */
+  const usedBytes = async (accountId: string, ownerId?: string): Promise<{ bytes: number; clips: number }> => {
+    const [row] = await deps.orm.em.fork().execute<{ bytes: string | number; clips: number }[]>(
+      `select coalesce(sum(size_bytes), 0) as bytes, count(*)::int as clips from ${s}.generated_content where account_id = ?${ownerId === undefined ? '' : ' and owner_id = ?'}`,
+      ownerId === undefined ? [accountId] : [accountId, ownerId],
+    );
+    return { bytes: Number(row?.bytes ?? 0), clips: row?.clips ?? 0 };
+  };
+  const removeRows = async (rows: StoredRow[]): Promise<number> => {
+    for (const r of rows) {
+      await deps.store.remove(r.media_key);
+      if (r.thumbnail_key) await deps.store.remove(r.thumbnail_key);
+    }
+    if (rows.length === 0) return 0;
+    const deleted = await deps.orm.em.fork().execute(`delete from ${s}.generated_content where id = any(?::uuid[]) returning id`, [`{${rows.map((r) => r.id).join(',')}}`]);
+    return deleted.length;
+  };
+  return {
+    async usage(req: { principal: Principal; accountId: string }): Promise<StorageUsage> {
+      const { bytes, clips } = await usedBytes(req.accountId, req.principal.id);
+      return { accountId: req.accountId, usedBytes: bytes, quotaBytes: deps.quotaBytes, clips };
+    },
+    /**
+     * Refuses, permanently and saying why, clips that would take the account past its quota.
+     * Checked before a task stores anything, so a refused task leaves nothing behind; tasks of one
+     * account finishing at the same moment may overshoot by one task (a soft quota).
+     */
+    async ensureRoom(accountId: string, newBytes: number): Promise<void> {
+      if (deps.quotaBytes <= 0) return;
+      const { bytes } = await usedBytes(accountId);
+      if (bytes + newBytes > deps.quotaBytes) {
+        throw new PermanentError(
+          TaskErrorCodes.STORAGE_QUOTA_EXCEEDED,
+          `storing these clips (${newBytes} bytes) would take the account to ${bytes + newBytes} of its ${deps.quotaBytes} bytes; delete clips (DELETE /content/:id) or shorten their retention`,
+        );
+      }
+    },
+    /** Whether the caller's account may start new work (a 422 at the API before anything renders). */
+    async checkNotFull(accountId: string, ownerId: string): Promise<void> {
+      if (deps.quotaBytes <= 0) return;
+      const { bytes } = await usedBytes(accountId, ownerId);
+      if (bytes >= deps.quotaBytes) {
+        throw new DomainError('UNPROCESSABLE', `account ${accountId} uses ${bytes} of its ${deps.quotaBytes} bytes of clip storage; delete clips before making more`, { usedBytes: bytes, quotaBytes: deps.quotaBytes });
+      }
+    },
+    async remove(req: { principal: Principal; contentId: string }): Promise<{ deleted: boolean }> {
+      const rows = await deps.orm.em.fork().execute<StoredRow[]>(`select id, media_key, thumbnail_key from ${s}.generated_content where id = ? and owner_id = ?`, [req.contentId, req.principal.id]);
+      if (rows.length === 0) throw new DomainError('NOT_FOUND', `content ${req.contentId} not found`);
+      return { deleted: (await removeRows(rows)) > 0 };
+    },
+    /** Deletes clips past their retention, a batch at a time; returns how many went. */
+    async expire(batch = 500): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const rows = await deps.orm.em.fork().execute<StoredRow[]>(`select id, media_key, thumbnail_key from ${s}.generated_content where expires_at < now() order by expires_at limit ?`, [batch]);
+        total += await removeRows(rows);
+        if (rows.length < batch) break;
+      }
+      if (total > 0) deps.log.info({ clips: total }, 'expired clips deleted');
+      return total;
+    },
+  };
+}
+
+export type ContentStorage = ReturnType<typeof createContentStorage>;
