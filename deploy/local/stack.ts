@@ -173,6 +173,8 @@ async function main(): Promise<void> {
       JWT_SECRET: jwtSecret,
       PORT: String(gatewayPort),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      // The launcher gives each service 25 s to stop: renders are handed back well before that.
+      SHUTDOWN_GRACE: process.env.SHUTDOWN_GRACE ?? '15s',
       // Local development fetches sources from localhost too.
       SOURCE_URL_ALLOW_PRIVATE: process.env.SOURCE_URL_ALLOW_PRIVATE ?? 'true',
     };

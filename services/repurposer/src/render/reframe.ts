@@ -30,9 +30,12 @@ export function reframeFilter(o: ReframeOptions, input: string, output: string):
     case 'fit_blur': {
       const bw = even(W / 8);
       const bh = even(H / 8);
+      // boxblur refuses a radius above half of a plane's side, and chroma planes are half the
+      // size: small outputs (a 64-wide clip blurs at 8 px) get a smaller radius.
+      const radius = Math.max(1, Math.min(6, Math.floor(Math.min(bw, bh) / 4)));
       return [
         `[${input}]split=2[${output}_bg][${output}_fg]`,
-        `[${output}_bg]scale=${bw}:${bh}:force_original_aspect_ratio=increase,crop=${bw}:${bh},boxblur=luma_radius=6:luma_power=2,scale=${W}:${H}[${output}_bgb]`,
+        `[${output}_bg]scale=${bw}:${bh}:force_original_aspect_ratio=increase,crop=${bw}:${bh},boxblur=luma_radius=${radius}:luma_power=2,scale=${W}:${H}[${output}_bgb]`,
         `[${output}_fg]scale=${W}:${H}:force_original_aspect_ratio=decrease[${output}_fgs]`,
         `[${output}_bgb][${output}_fgs]overlay=x='(W-w)/2':y='(H-h)/2',setsar=1[${output}]`,
       ].join(';');
