@@ -95,6 +95,14 @@ function createDeadlineServer(handler: RequestListener, limits: HttpLimits): Ser
   return server;
 }
 
+const AJV_LOGGER = {
+  log: () => undefined,
+  warn: (...args: unknown[]) => {
+    if (!String(args[0]).includes('option unicode')) console.warn(...args);
+  },
+  error: (...args: unknown[]) => console.error(...args),
+};
+
 /** Builds the HTTP app without listening (tests use `inject` or listen on port 0). */
 export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInstance> {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
@@ -109,7 +117,8 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     // refuses); `unicode: false`: lengths in UTF-16 units, as the owners' validators count them.
     // (set in onCreate, which runs after ajv-formats has added its own).
     ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false, unicode: false },
+      // ajv calls `unicode` deprecated but still honours it; its notice is dropped, other warnings kept.
+      customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false, unicode: false, logger: AJV_LOGGER },
       onCreate: (ajv: { addFormat(name: string, format: RegExp): unknown }) => ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i),
     },
   });
