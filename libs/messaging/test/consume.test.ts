@@ -19,7 +19,7 @@ import {
   type Messaging,
   type RunningConsumer,
 } from '@reelforge/messaging';
-import { eventually, memoryLogger, uniqueToken } from '@reelforge/testing';
+import { eventually, memoryLogger, uniqueToken, deferred } from '@reelforge/testing';
 
 // The consumer loop against a real JetStream server. Each test gets its own namespace (streams
 // `T…_WORK` / `T…_DLQ`, subjects `t….work.>`), so nothing is shared between tests.
@@ -31,16 +31,6 @@ const WORK: StreamDeclaration = { name: 'WORK', owner: 'shared', subjects: ['wor
 const DURABLE = 'worker';
 const tracer = trace.getTracer('test');
 
-/** A promise with its resolve/reject exposed. */
-function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /**
  * Collects messages from a core subscription and lets a test await a condition on them. The

@@ -1,15 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryLogger } from '@reelforge/testing';
+import { memoryLogger, deferred } from '@reelforge/testing';
 import { createShutdown, runReadiness, startHealthServer, type HealthServer, type ReadinessCheck } from '../src/index.ts';
 
-/** A promise with its resolve exposed. */
-function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((res) => {
-    resolve = res;
-  });
-  return { promise, resolve };
-}
 
 const never = (): Promise<void> => new Promise<void>(() => undefined);
 

@@ -9,7 +9,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { Type } from '@sinclair/typebox';
 import { STREAMS, envelopeOf, makeEnvelope, uuidv7, type StreamDeclaration } from '@reelforge/contracts';
 import { createMessaging, ensureConsumer, ensureStream, namespaceFrom, openNats, publishEvent, startConsumer } from '@reelforge/messaging';
-import { memoryLogger, uniqueToken } from '@reelforge/testing';
+import { memoryLogger, uniqueToken, deferred } from '@reelforge/testing';
 import { createLogger, initTelemetry, type Telemetry } from '../src/index.ts';
 
 // The OTel API is process-global: tracing is initialised once for this file, with every span kept
@@ -26,14 +26,6 @@ afterAll(async () => {
   await telemetry?.shutdown();
 });
 
-/** A promise with its resolve exposed. */
-function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((res) => {
-    resolve = res;
-  });
-  return { promise, resolve };
-}
 
 /** Turns "it never happened" into a readable failure well before the test timeout. */
 function within<T>(what: string, promise: Promise<T>, ms = 20_000): Promise<T> {

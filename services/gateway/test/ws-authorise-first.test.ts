@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { DomainError, uuidv7, type GenerationView, type TaskView } from '@reelforge/contracts';
-import { memoryLogger } from '@reelforge/testing';
+import { memoryLogger, deferred } from '@reelforge/testing';
 import { handleWsConnection, MAX_FAILED_SUBSCRIBES, type WsConnectionDeps } from '../src/live/ws-connection.ts';
 import { createSubscriptionRegistry } from '../src/live/subscription-registry.ts';
 import type { StatusEvent } from '../src/live/status-event.ts';
@@ -14,15 +14,6 @@ import type { StatusEvent } from '../src/live/status-event.ts';
 
 type Frame = Record<string, unknown>;
 
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 const notFound = () => new DomainError('NOT_FOUND', 'not found');
 
