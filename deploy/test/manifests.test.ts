@@ -18,8 +18,9 @@ const FFMPEG_SERVICES = new Set<string>(['gateway', 'repurposer']);
 const CRONJOBS: Record<string, string> = {
   'auto-generate': '0 * * * *',
   'cleanup-stuck-generations': '*/30 * * * *',
-  'backlog-maintenance': '*/10 * * * *',
+  'backlog-maintenance': '*/5 * * * *',
   'notification-digest': '0 * * * *',
+  prune: '0 3 * * *',
 };
 
 // Rendered manifests and compose files are navigated loosely; the assertions do the checking.
@@ -238,6 +239,8 @@ describe.each(OVERLAYS)('kustomize overlay $name', ({ name: overlay, namespace, 
       const name = cronJob.metadata.name as string;
       expect(cronJob.spec.schedule, name).toBe(CRONJOBS[name]);
       expect(cronJob.spec.concurrencyPolicy, name).toBe('Forbid');
+      // Live: `scheduler run <job>` runs each slot once (job_runs), so no CronJob stays suspended.
+      expect(cronJob.spec.suspend ?? false, name).toBe(false);
       expect(cronJob.spec.startingDeadlineSeconds, name).toEqual(expect.any(Number));
       expect(cronJob.spec.successfulJobsHistoryLimit, name).toEqual(expect.any(Number));
       expect(cronJob.spec.failedJobsHistoryLimit, name).toEqual(expect.any(Number));

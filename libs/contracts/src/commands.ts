@@ -19,6 +19,8 @@ export function command<Req extends TSchema, Res extends TSchema>(subject: strin
 }
 
 const MediaRetentionDays = Type.Integer({ minimum: 0, maximum: 3650 });
+const AutoGenerateType = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_-]*$' });
+const AutoGenerateCount = Type.Integer({ minimum: 1, maximum: 100 });
 
 export const AccountView = Type.Object({
   id: Uuid,
@@ -26,6 +28,8 @@ export const AccountView = Type.Object({
   timezone: Type.String(),
   autoGenerateEnabled: Type.Boolean(),
   autoGenerateHour: Type.Union([Type.Integer({ minimum: 0, maximum: 23 }), Type.Null()]),
+  autoGenerateType: Type.Union([AutoGenerateType, Type.Null()], { description: 'Content type auto-generation starts; null = the scheduler default (shorts)' }),
+  autoGenerateCount: Type.Union([AutoGenerateCount, Type.Null()], { description: 'Clips per auto-generation; null = the scheduler default (1)' }),
   mediaRetentionDays: Type.Union([MediaRetentionDays, Type.Null()], { description: 'Days a clip of this account is kept (0 = forever); null = the service default. Applies to clips made after a change.' }),
   createdAt: Type.String({ format: 'date-time' }),
 });
@@ -98,6 +102,8 @@ export const UpdateAccountBody = Type.Object({
   timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   autoGenerateEnabled: Type.Optional(Type.Boolean()),
   autoGenerateHour: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 23 }), Type.Null()])),
+  autoGenerateType: Type.Optional(Type.Union([AutoGenerateType, Type.Null()], { description: 'null = the scheduler default' })),
+  autoGenerateCount: Type.Optional(Type.Union([AutoGenerateCount, Type.Null()], { description: 'null = the scheduler default' })),
   mediaRetentionDays: Type.Optional(Type.Union([MediaRetentionDays, Type.Null()], { description: 'Days clips are kept (0 = forever, null = the service default)' })),
 }, { additionalProperties: false, minProperties: 1 });
 
@@ -109,6 +115,25 @@ export const CleanupSummary = Type.Object({
   locksRemoved: Type.Integer(),
 });
 export type CleanupSummary = Static<typeof CleanupSummary>;
+
+export const AutoGenerateRequest = Type.Object({
+  at: Type.String({ format: 'date-time' }),
+  type: Type.Optional(generationFields.type),
+  count: generationFields.count,
+});
+export const AutoGenerateSummary = Type.Object({
+  at: Type.String(),
+  /** Accounts whose hour it is. */
+  due: Type.Integer(),
+  started: Type.Integer(),
+  /** Due accounts whose generation of this slot already exists (a repeated run). */
+  alreadyStarted: Type.Integer(),
+  /** Due accounts with a generation of that type still running (locked). */
+  skippedLocked: Type.Integer(),
+  /** Failures per error code (e.g. NO_SOURCES_AVAILABLE). */
+  failed: Type.Record(Type.String(), Type.Integer()),
+});
+export type AutoGenerateSummary = Static<typeof AutoGenerateSummary>;
 
 /**
  * The client's `Idempotency-Key`, passed on by the gateway: the owner returns what the first request
@@ -161,6 +186,8 @@ export const orchestratorCommands = {
   ),
   cancelGeneration: command('cmd.orchestrator.generations.cancel', Type.Object({ principal: Principal, generationId: Uuid }), GenerationView),
   cleanupStuckGenerations: command('cmd.orchestrator.jobs.cleanup-stuck-generations', Type.Object({}), CleanupSummary),
+  /** The scheduler's hourly slot `at`: accounts whose auto-generate hour is `at`'s hour in their time zone get one generation. */
+  autoGenerateContent: command('cmd.orchestrator.jobs.auto-generate-content', AutoGenerateRequest, AutoGenerateSummary),
   /** The shared DLQ, for operators (the orchestrator serves it; the gateway checks the role, the orchestrator again). */
   listDeadLetters: command('cmd.orchestrator.deadLetters.list', Type.Object({ principal: Principal, ...Page }), Type.Object({ items: Type.Array(DeadLetterView), nextCursor: Type.Union([Type.String(), Type.Null()]) })),
   redriveDeadLetter: command('cmd.orchestrator.deadLetters.redrive', Type.Object({ principal: Principal, id: DeadLetterId }), RedriveResult),
@@ -274,4 +301,87 @@ export const repurposerCommands = {
     Type.Object({ taskIds: Type.Array(Uuid, { maxItems: 10_000 }) }),
     Type.Object({ states: Type.Array(Type.Object({ taskId: Uuid, status: Type.String(), errorCode: Type.Union([Type.String(), Type.Null()]) })) }),
   ),
+} as const;
+
+/** One in-app notification of a principal (a generation that ended, a task outside generations that failed). */
+export const NotificationView = Type.Object({
+  id: Uuid,
+  kind: Type.Union(['generation.completed', 'generation.partially_failed', 'generation.failed', 'generation.cancelled', 'task.failed'].map((k) => Type.Literal(k))),
+  accountId: Uuid,
+  /** The generation or task it is about. */
+  subjectId: Uuid,
+  message: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  readAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+export type NotificationView = Static<typeof NotificationView>;
+
+/** `POST /notifications/read`: some of the caller's notifications by id, or all of them. */
+export const MarkReadBody = Type.Union([
+  Type.Object({ ids: Type.Array(Uuid, { minItems: 1, maxItems: 100 }) }, { additionalProperties: false }),
+  Type.Object({ all: Type.Literal(true) }, { additionalProperties: false }),
+]);
+export type MarkReadBody = Static<typeof MarkReadBody>;
+
+export const NotificationPage = Type.Object({ items: Type.Array(NotificationView), nextCursor: Type.Union([Type.String(), Type.Null()]), unread: Type.Integer({ minimum: 0 }) });
+export type NotificationPage = Static<typeof NotificationPage>;
+
+/** Where and whether a principal gets e-mail. Without an address nothing is mailed; `emailOptOut` stops every mail. */
+export const NotificationPreferences = Type.Object({
+  email: Type.Union([Type.String(), Type.Null()]),
+  emailOptOut: Type.Boolean(),
+  /** A mail when a generation ends. */
+  completionEmail: Type.Boolean(),
+  /** A mail now and then (at most every 12 hours) with the count of unread notifications. */
+  digest: Type.Boolean(),
+});
+export type NotificationPreferences = Static<typeof NotificationPreferences>;
+
+/** `PUT /notification-preferences`: the fields to change (absent ones keep their value; at least one). */
+export const NotificationPreferencesBody = Type.Object({
+  email: Type.Optional(Type.Union([Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@<>]+@[^\\s@<>]+$' }), Type.Null()])),
+  emailOptOut: Type.Optional(Type.Boolean()),
+  completionEmail: Type.Optional(Type.Boolean()),
+  digest: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false, minProperties: 1 });
+export type NotificationPreferencesBody = Static<typeof NotificationPreferencesBody>;
+
+/** Request/reply commands owned by the notifier; every one is scoped to the principal. */
+export const notifierCommands = {
+  listNotifications: command('cmd.notifier.notifications.list', Type.Object({ principal: Principal, ...Page }), NotificationPage),
+  getPreferences: command('cmd.notifier.preferences.get', Type.Object({ principal: Principal }), NotificationPreferences),
+  putPreferences: command('cmd.notifier.preferences.put', Type.Object({ principal: Principal, body: NotificationPreferencesBody }), NotificationPreferences),
+  /** The scheduler's hourly digest job: mails each opted-in principal with unread notifications whose last digest is ≥ 12 h old. */
+  sendDigests: command(
+    'cmd.notifier.digest.send',
+    // `at`: the scheduler's slot, for the logs; whether 12 h have passed is the notifier's own clock.
+    Type.Object({ at: Type.Optional(Type.String({ maxLength: 64 })) }),
+    Type.Object({ sent: Type.Integer({ minimum: 0 }) }),
+  ),
+  markRead: command('cmd.notifier.notifications.read', Type.Object({ principal: Principal, body: MarkReadBody }), Type.Object({ updated: Type.Integer({ minimum: 0 }), unread: Type.Integer({ minimum: 0 }) })),
+} as const;
+
+export const JOB_RUN_STATUSES = ['running', 'succeeded', 'failed', 'died'] as const;
+export const JobRunView = Type.Object({
+  id: Uuid,
+  job: Type.String(),
+  slot: Type.String(),
+  status: Type.Union(JOB_RUN_STATUSES.map((s) => Type.Literal(s))),
+  attempts: Type.Integer(),
+  startedAt: Type.String({ format: 'date-time' }),
+  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  summary: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+export type JobRunView = Static<typeof JobRunView>;
+
+/** Request/reply commands owned by the scheduler; both are for operators (the gateway checks the role, the scheduler again). */
+export const schedulerCommands = {
+  listRuns: command(
+    'cmd.scheduler.runs.list',
+    Type.Object({ principal: Principal, job: Type.Optional(Type.String({ maxLength: 100 })), status: Type.Optional(Type.String({ maxLength: 32 })), ...Page }),
+    Type.Object({ items: Type.Array(JobRunView), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+  ),
+  /** Runs a job now in a slot of its own (the instant asked), whatever its cron. */
+  runJob: command('cmd.scheduler.jobs.run', Type.Object({ principal: Principal, job: Type.String({ maxLength: 100 }) }), JobRunView),
 } as const;

@@ -63,6 +63,8 @@ export const TaskStatusChanged = envelopeOf(
       Type.Object({ contentIds: Type.Array(Uuid) }),
       Type.Null(),
     ]),
+    /** The task's owner principal when the producer sends it: the notifier tells this owner of a failed task outside generations. */
+    ownerId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   }, { additionalProperties: false }),
 );
 export type TaskStatusChanged = Static<typeof TaskStatusChanged>;
@@ -95,7 +97,14 @@ export const GenerationView = Type.Object({
 export type GenerationView = Static<typeof GenerationView>;
 
 /** Every change of a generation's status or counters (terminal ones included), via the orchestrator's outbox. */
-export const GenerationUpdated = envelopeOf('content.generation.updated.v1', GenerationView);
+export const GenerationUpdated = envelopeOf(
+  'content.generation.updated.v1',
+  Type.Object({
+    ...GenerationView.properties,
+    /** The principal owning the account (absent in events from before it): the notifier tells this owner when the generation ends. */
+    ownerId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  }),
+);
 export type GenerationUpdated = Static<typeof GenerationUpdated>;
 
 /**

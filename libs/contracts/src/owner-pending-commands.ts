@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { command, ContentView, Principal, Page } from './commands.ts';
 import { PublicRenderOptions } from './render-options.ts';
 
-// Commands of owners whose behaviour later issues build (backlog-keeper, notifier, scheduler, the
+// Commands of owners whose behaviour later issues build (backlog-keeper, notifier, the
 // orchestrator's credits ledger). The gateway's routes exist now and forward here; until an owner
 // serves its subject, a call answers 503 naming the owner. Shapes follow the public API plan (docs/architecture.md) and
 // may grow (never break) when the owner is built.
@@ -54,15 +54,6 @@ export const creditCommands = {
   getCredits: command('cmd.orchestrator.credits.get', Type.Object({ principal: Principal, accountId: Uuid }), CreditsView),
 };
 
-export const NotificationPreferences = Type.Object(
-  {
-    email: Type.Optional(Type.Union([Type.String({ format: 'email', maxLength: 320 }), Type.Null()])),
-    onCompleted: Type.Optional(Type.Boolean()),
-    onFailed: Type.Optional(Type.Boolean()),
-    digest: Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('daily'), Type.Literal('weekly')])),
-  },
-  { additionalProperties: false },
-);
 export const WebhookView = Type.Object({ id: Uuid, url: Type.String(), events: Type.Array(Type.String()), createdAt: Type.String({ format: 'date-time' }) });
 export const CreateWebhookBody = Type.Object(
   {
@@ -71,24 +62,10 @@ export const CreateWebhookBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const notifierCommands = {
-  getPreferences: command('cmd.notifier.preferences.get', Type.Object({ principal: Principal }), NotificationPreferences),
-  putPreferences: command('cmd.notifier.preferences.put', Type.Object({ principal: Principal, body: NotificationPreferences }), NotificationPreferences),
+/** The notifier's commands it does not serve yet (its served ones: `notifierCommands` in commands.ts). */
+export const notifierPendingCommands = {
   /** The answer carries the signing secret once. */
   createWebhook: command('cmd.notifier.webhooks.create', Type.Object({ principal: Principal, body: CreateWebhookBody }), Type.Object({ ...WebhookView.properties, secret: Type.String() })),
   listWebhooks: command('cmd.notifier.webhooks.list', Type.Object({ principal: Principal }), Type.Object({ items: Type.Array(WebhookView) })),
   deleteWebhook: command('cmd.notifier.webhooks.delete', Type.Object({ principal: Principal, webhookId: Uuid }), Type.Object({ deleted: Type.Boolean() })),
-};
-
-export const JobRunView = Type.Object({
-  id: Uuid,
-  job: Type.String(),
-  slot: Type.String(),
-  status: Type.String(),
-  startedAt: Type.String({ format: 'date-time' }),
-  finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  error: Type.Union([Type.String(), Type.Null()]),
-});
-export const schedulerCommands = {
-  listRuns: command('cmd.scheduler.runs.list', Type.Object({ job: Type.Optional(Type.String({ maxLength: 100 })), ...Page }), pageOf(JobRunView)),
 };

@@ -10,6 +10,7 @@ import { createFoldDeadLetterHandler } from './generations/fold-dead-letter.ts';
 import { foldTaskStatus } from './generations/fold-task-status.ts';
 import { createGenerationQueries } from './generations/generation-queries.ts';
 import { createStartGeneration } from './generations/start-generation.ts';
+import { autoGenerateContent } from './jobs/auto-generate-content.ts';
 import { cleanupStuckGenerations, type CleanupDeps } from './jobs/cleanup-stuck-generations.ts';
 import { createSourceCommands } from './sources/source-commands.ts';
 
@@ -70,6 +71,8 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
     serveCommand(m, c.listGenerations, generations.list, deps),
     serveCommand(m, c.cancelGeneration, cancelGeneration, deps),
     serveCommand(m, c.cleanupStuckGenerations, () => cleanupStuckGenerations(cleanup), deps),
+    // Many accounts may be due at once: as long as the scheduler waits (its SCHEDULER_JOB_TIMEOUT default).
+    serveCommand(m, c.autoGenerateContent, (req) => autoGenerateContent({ fork, schema, startGeneration, log }, req), deps, { deadlineMs: 10 * 60_000 }),
     serveCommand(m, c.listDeadLetters, deadLetters.list, deps),
     serveCommand(m, c.redriveDeadLetter, deadLetters.redrive, deps),
   ];

@@ -25,12 +25,9 @@ describe('routes of owners not built yet', () => {
     { name: 'POST /recipes', path: '/api/v1/recipes', init: json('POST', { name: 'Top moments', contentType: 'shorts' }), owner: 'backlog-keeper' },
     { name: 'GET /recipes/:id/backlog', path: `/api/v1/recipes/${ID}/backlog`, owner: 'backlog-keeper' },
     { name: 'POST /instant', path: '/api/v1/instant', init: json('POST', { recipe_id: ID, account_id: ID }), owner: 'backlog-keeper' },
-    { name: 'GET /notification-preferences', path: '/api/v1/notification-preferences', owner: 'notifier' },
-    { name: 'PUT /notification-preferences', path: '/api/v1/notification-preferences', init: json('PUT', { onFailed: true }), owner: 'notifier' },
     { name: 'POST /webhooks', path: '/api/v1/webhooks', init: json('POST', { url: 'https://example.com/hook', events: ['task.completed'] }), owner: 'notifier' },
     { name: 'GET /webhooks', path: '/api/v1/webhooks', owner: 'notifier' },
     { name: 'DELETE /webhooks/:id', path: `/api/v1/webhooks/${ID}`, init: { method: 'DELETE' }, owner: 'notifier' },
-    { name: 'GET /jobs/runs', path: '/api/v1/jobs/runs', owner: 'scheduler' },
     { name: 'GET /accounts/:id/credits', path: `/api/v1/accounts/${ID}/credits`, owner: 'content-orchestrator' },
   ];
 

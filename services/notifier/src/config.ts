@@ -6,6 +6,20 @@ export const configSpec = {
   HEALTH_PORT: env.port(8084),
   SMTP_URL: env.optionalString(),
   MAIL_FROM: env.string('Reelforge <no-reply@localhost>'),
+  /** Without SMTP_URL, mails are written here as .eml files (a local user reads them there). */
+  MAIL_DIR: env.string('.data/mail'),
+  /** Backoff of a mail that could not be handed over: doubles from the first delay up to the cap. */
+  MAIL_RETRY_INITIAL: env.durationMs('ms', '1s'),
+  MAIL_RETRY_MAX: env.durationMs('ms', '5m'),
+  MAIL_MAX_ATTEMPTS: env.int(8, 1, 100),
+  /** How often due mails are looked for (also right after a mail is queued). */
+  MAIL_POLL_INTERVAL: env.durationMs('ms', '1s'),
+  /** Read notifications are deleted this long after being read; finished mails (and their attempts) this long after they finished. */
+  NOTIFICATION_RETENTION: env.durationMs('d', '90d'),
+  MAIL_RETENTION: env.durationMs('d', '30d'),
+  /** How long a fact may stay unacked before JetStream redelivers it, and how often before it is dead-lettered. */
+  EVENT_ACK_WAIT: env.durationMs('s', '30s'),
+  EVENT_MAX_DELIVERIES: env.int(10, 1, 1000),
 };
 export type NotifierConfig = ConfigOf<typeof configSpec>;
 export const loadNotifierConfig = (source: Record<string, string | undefined> = process.env): NotifierConfig => loadConfig(configSpec, source);

@@ -1,18 +1,29 @@
 import { STREAMS } from '@reelforge/contracts';
 import type { ServiceDefinition } from '@reelforge/service-kit';
 import { loadNotifierConfig, type NotifierConfig } from './config.ts';
-import { M0001Initial } from './migrations/m0001-initial.ts';
+import { SERVICE, createNotifier, type NotifierDeps } from './create-service.ts';
+import { migrations } from './migrations/index.ts';
 
 /**
- * Boots on the platform: its schema and migrations, its NOTIFY stream, health and readiness.
- * Not built yet: e-mail, webhooks and digests arrive with the notifier issue (docs/architecture.md, "What is built").
+ * Turns generation and task facts into in-app notifications per owner principal and serves them;
+ * mails completions and digests (docs/architecture.md). Not built yet: webhooks. `deps` lets a test
+ * inject its clock.
  */
-export const notifierService: ServiceDefinition<NotifierConfig> = {
-  name: 'notifier',
-  loadConfig: loadNotifierConfig,
-  entities: [],
-  migrations: [{ name: 'm0001-initial', class: M0001Initial }],
-  ownedStreams: [STREAMS.NOTIFY],
-  start: async () => undefined,
-  healthPort: (c) => c.HEALTH_PORT,
-};
+export function createNotifierService(deps: NotifierDeps = { clock: () => new Date() }): ServiceDefinition<NotifierConfig> {
+  return {
+    name: SERVICE,
+    loadConfig: loadNotifierConfig,
+    entities: [],
+    migrations,
+    ownedStreams: [STREAMS.NOTIFY],
+    start: (platform, config) => createNotifier(platform, config, deps),
+    healthPort: (c) => c.HEALTH_PORT,
+    // Nothing grows forever: unread notifications stay until read; pending mails until they finish.
+    retention: (c) => [
+      { name: 'read-notifications', table: 'notifications', where: 'read_at < now() - make_interval(secs => ?)', params: [c.NOTIFICATION_RETENTION / 1000] },
+      { name: 'finished-mails', table: 'mail_deliveries', where: 'finished_at < now() - make_interval(secs => ?)', params: [c.MAIL_RETENTION / 1000] },
+    ],
+  };
+}
+
+export const notifierService: ServiceDefinition<NotifierConfig> = createNotifierService();

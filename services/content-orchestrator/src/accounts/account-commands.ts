@@ -9,6 +9,8 @@ export function toAccountView(a: Account): AccountView {
     timezone: a.timezone,
     autoGenerateEnabled: a.autoGenerateEnabled,
     autoGenerateHour: a.autoGenerateHour ?? null,
+    autoGenerateType: a.autoGenerateType ?? null,
+    autoGenerateCount: a.autoGenerateCount ?? null,
     mediaRetentionDays: a.mediaRetentionDays ?? null,
     createdAt: a.createdAt.toISOString(),
   };
@@ -47,6 +49,8 @@ export function createAccountCommands(deps: { fork: () => EntityManager }) {
         timezone,
         autoGenerateEnabled: req.body.autoGenerateEnabled ?? false,
         autoGenerateHour: req.body.autoGenerateHour ?? null,
+        autoGenerateType: null,
+        autoGenerateCount: null,
         mediaRetentionDays: null,
         createdAt: now,
         updatedAt: now,
@@ -57,7 +61,7 @@ export function createAccountCommands(deps: { fork: () => EntityManager }) {
     async get(req: { principal: Principal; accountId: string }): Promise<AccountView> {
       return toAccountView(await findOwnedAccount(deps.fork(), req.principal, req.accountId));
     },
-    async update(req: { principal: Principal; accountId: string; body: { name?: string; timezone?: string; autoGenerateEnabled?: boolean; autoGenerateHour?: number | null; mediaRetentionDays?: number | null } }): Promise<AccountView> {
+    async update(req: { principal: Principal; accountId: string; body: { name?: string; timezone?: string; autoGenerateEnabled?: boolean; autoGenerateHour?: number | null; autoGenerateType?: string | null; autoGenerateCount?: number | null; mediaRetentionDays?: number | null } }): Promise<AccountView> {
       const em = deps.fork();
       const account = await findOwnedAccount(em, req.principal, req.accountId);
       const b = req.body;
@@ -67,6 +71,8 @@ export function createAccountCommands(deps: { fork: () => EntityManager }) {
       if (b.autoGenerateEnabled !== undefined) account.autoGenerateEnabled = b.autoGenerateEnabled;
       if (b.autoGenerateHour !== undefined) account.autoGenerateHour = b.autoGenerateHour;
       if (b.mediaRetentionDays !== undefined) account.mediaRetentionDays = b.mediaRetentionDays;
+      if (b.autoGenerateType !== undefined) account.autoGenerateType = b.autoGenerateType;
+      if (b.autoGenerateCount !== undefined) account.autoGenerateCount = b.autoGenerateCount;
       if (account.autoGenerateEnabled && (account.autoGenerateHour ?? null) === null) {
         throw new DomainError('UNPROCESSABLE', 'auto-generation needs autoGenerateHour (0-23)', { field: 'body/autoGenerateHour' });
       }

@@ -11,6 +11,8 @@ export const Account = defineEntity({
     timezone: p.string(),
     autoGenerateEnabled: p.boolean(),
     autoGenerateHour: p.integer().nullable(),
+    autoGenerateType: p.string().nullable(),
+    autoGenerateCount: p.integer().nullable(),
     mediaRetentionDays: p.integer().nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),

@@ -55,6 +55,10 @@ export async function settleGeneration(tx: EntityManager, schema: string, servic
     );
   }
   const view = await loadGenerationView(tx, schema, generationId);
-  if (view) await enqueueOutbox(tx, schema, subjects.generation(view.accountId), makeEnvelope('content.generation.updated.v1', service, view.accountId, view));
+  if (view) {
+    // The owner travels with the fact so the notifier can tell that principal without asking us.
+    const [owner] = await tx.execute<{ owner_id: string }[]>(`select owner_id from ${s}.accounts where id = ?`, [view.accountId]);
+    await enqueueOutbox(tx, schema, subjects.generation(view.accountId), makeEnvelope('content.generation.updated.v1', service, view.accountId, { ...view, ...(owner ? { ownerId: owner.owner_id } : {}) }));
+  }
   return { status, counts };
 }

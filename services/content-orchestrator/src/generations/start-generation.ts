@@ -95,7 +95,7 @@ export function createStartGeneration(deps: StartGenerationDeps) {
       }
       const view = await loadGenerationView(em, deps.schema, generationId);
       if (!view) throw new Error('generation vanished inside its own transaction');
-      await enqueueOutbox(em, deps.schema, subjects.generation(req.accountId), makeEnvelope('content.generation.updated.v1', deps.service, req.accountId, view));
+      await enqueueOutbox(em, deps.schema, subjects.generation(req.accountId), makeEnvelope('content.generation.updated.v1', deps.service, req.accountId, { ...view, ownerId: req.principal.id }));
       return { generation: view, shortBy: count - sources.length };
     });
     deps.afterCommit();

@@ -4,6 +4,7 @@ import { M0002CancelAndRetry } from './m0002-cancel-and-retry.ts';
 import { M0003SourceCaptions } from './m0003-source-captions.ts';
 import { M0004IdempotencyKey } from './m0004-idempotency-key.ts';
 import { M0005MediaRetention } from './m0005-media-retention.ts';
+import { M0006AutoGenerateSettings } from './m0006-auto-generate-settings.ts';
 
 /** Append-only, in order. The name is what the migrations table records. */
 export const migrations: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm0003-source-captions', class: M0003SourceCaptions },
   { name: 'm0004-idempotency-key', class: M0004IdempotencyKey },
   { name: 'm0005-media-retention', class: M0005MediaRetention },
+  { name: 'm0006-auto-generate-settings', class: M0006AutoGenerateSettings },
 ];

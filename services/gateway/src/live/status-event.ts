@@ -50,7 +50,9 @@ export function toStatusEvent(raw: unknown, position: StatusEvent['position']): 
 }
 
 export function generationStatusMessage(view: GenerationUpdated['data']): Record<string, unknown> {
-  return { type: 'job_status', kind: 'generation', job_id: view.id, status: view };
+  // The owner principal rides along for internal consumers (the notifier); clients never see it.
+  const { ownerId: _owner, ...status } = view as GenerationUpdated['data'] & { ownerId?: string };
+  return { type: 'job_status', kind: 'generation', job_id: view.id, status };
 }
 
 /** A task's current state in the shape of its live `job_status` messages (the snapshot on subscribe). */

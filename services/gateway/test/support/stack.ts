@@ -7,6 +7,8 @@ import { bootService, type BootedService } from '@reelforge/service-kit';
 import { memoryLogger, uniqueToken } from '@reelforge/testing';
 import { orchestratorService } from '@reelforge/content-orchestrator';
 import { repurposerService } from '@reelforge/repurposer';
+import { createNotifierService, notifierService } from '@reelforge/notifier';
+import { createSchedulerService } from '@reelforge/scheduler';
 import { gatewayService } from '../../src/service.ts';
 import { signDevToken } from '../../src/auth/dev-token.ts';
 
@@ -22,12 +24,16 @@ export interface Stack {
   /** Undefined when the test runs the orchestrator as its own process. */
   orchestrator: AnyBooted | undefined;
   repurposer: AnyBooted | undefined;
+  /** Booted only with `withNotifier: true`. */
+  notifier: AnyBooted | undefined;
+  /** Booted only with `withScheduler: true`, answering job commands but running no cron (tests drive slots). */
+  scheduler: AnyBooted | undefined;
   gateway: AnyBooted;
   logs: ReturnType<typeof memoryLogger>;
   /** A bearer token for tenant `subject`. */
   bearer(subject: string, roles?: string[]): Promise<string>;
   /** Runs SQL with `$schema` standing for one service's schema (same database for all). */
-  sql<T = Record<string, unknown>>(service: 'orchestrator' | 'repurposer' | 'gateway', query: string, params?: unknown[]): Promise<T[]>;
+  sql<T = Record<string, unknown>>(service: 'orchestrator' | 'repurposer' | 'gateway' | 'notifier' | 'scheduler', query: string, params?: unknown[]): Promise<T[]>;
   /** Boots one more gateway instance on the same schema, NATS and media (stopped with the stack); returns its URL. */
   addGateway(): Promise<string>;
   stop(): Promise<void>;
@@ -37,8 +43,11 @@ export interface Stack {
  * Starts the real services in this process against the run's real NATS and PostgreSQL, isolated
  * by a unique NATS namespace and per-service schemas. `withRepurposer: false` /
  * `withOrchestrator: false` leave that service out (a test may run it as a process to kill it).
+ * `withNotifier: true` adds the notifier (off by default: other tests need not pay for it), on
+ * `notifierClock` when given;
+ * `withScheduler: true` the scheduler, likewise.
  */
-export async function startStack(options: { withRepurposer?: boolean; withOrchestrator?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(options: { withRepurposer?: boolean; withOrchestrator?: boolean; withNotifier?: boolean; notifierClock?: () => Date; withScheduler?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
   const token = uniqueToken();
   const mediaRoot = mkdtempSync(join(tmpdir(), `reelforge-media-${token}-`));
   const env: Record<string, string> = {
@@ -53,6 +62,8 @@ export async function startStack(options: { withRepurposer?: boolean; withOrches
     JWT_SECRET: TEST_JWT_SECRET,
     MEDIA_ROOT: mediaRoot,
     TEMP_DIR: join(mediaRoot, '.tmp'),
+    // The notifier's .eml files (no SMTP_URL) stay inside the test's own directory.
+    MAIL_DIR: join(mediaRoot, 'mail'),
     SOURCE_URL_ALLOW_PRIVATE: 'true',
     // Every test calls from 127.0.0.1: the per-address budgets are tested on their own (address-limit.test.ts).
     RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
@@ -76,6 +87,10 @@ export async function startStack(options: { withRepurposer?: boolean; withOrches
     if (orchestrator) started.push(orchestrator);
     const repurposer = options.withRepurposer === false ? undefined : await boot(repurposerService as never, 'repurposer');
     if (repurposer) started.push(repurposer);
+    const notifier = options.withNotifier ? await boot((options.notifierClock ? createNotifierService({ clock: options.notifierClock }) : notifierService) as never, 'notifier') : undefined;
+    if (notifier) started.push(notifier);
+    const scheduler = options.withScheduler ? await boot(createSchedulerService({ inProcess: false }) as never, 'scheduler') : undefined;
+    if (scheduler) started.push(scheduler);
     const gateway = await boot(gatewayService as never, 'gateway');
     started.push(gateway);
     return {
@@ -85,6 +100,8 @@ export async function startStack(options: { withRepurposer?: boolean; withOrches
       gatewayUrl: `http://127.0.0.1:${gateway.port}`,
       orchestrator,
       repurposer,
+      notifier,
+      scheduler,
       gateway,
       logs,
       bearer: (subject, roles = []) => signDevToken(TEST_JWT_SECRET, subject, { roles }),

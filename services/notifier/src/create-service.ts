@@ -1,0 +1,77 @@
+import { notifierCommands } from '@reelforge/contracts';
+import { serveCommand } from '@reelforge/messaging';
+import type { Platform } from '@reelforge/service-kit';
+import type { NotifierConfig } from './config.ts';
+import { sendDigests } from './digest/send-digests.ts';
+import { fileMailer, smtpMailer } from './mail/mailer.ts';
+import { startMailWorker } from './mail/mail-worker.ts';
+import { queueCompletionMail } from './mail/queue-completion-mail.ts';
+import { startNotificationConsumers } from './notifications/consumers.ts';
+import { createNotificationCommands } from './notifications/notification-commands.ts';
+import { createPreferenceCommands } from './preferences/preference-commands.ts';
+
+export const SERVICE = 'notifier';
+
+/** What the notifier takes from outside besides its platform (tests inject a clock). */
+export interface NotifierDeps {
+  clock: () => Date;
+}
+
+/** Wires the notifier onto a started platform: mail worker, commands, consumers, each registered for shutdown. */
+export async function createNotifier(platform: Platform, config: NotifierConfig, deps: NotifierDeps): Promise<void> {
+  const { messaging: m, orm, schema, log, tracer } = platform;
+  const fork = () => orm.em.fork();
+  const { clock } = deps;
+
+  // Without an SMTP server (local use) mails land as .eml files a user can open.
+  const mailer = config.SMTP_URL ? smtpMailer(config.SMTP_URL) : fileMailer(config.MAIL_DIR);
+  const mail = startMailWorker({
+    fork,
+    schema,
+    mailer,
+    from: config.MAIL_FROM,
+    clock,
+    policy: { initialDelayMs: config.MAIL_RETRY_INITIAL, maxDelayMs: config.MAIL_RETRY_MAX, maxAttempts: config.MAIL_MAX_ATTEMPTS },
+    pollMs: config.MAIL_POLL_INTERVAL,
+    log,
+  });
+  platform.shutdown.add('mail-worker', () => mail.stop());
+
+  const notifications = createNotificationCommands({ fork, schema, clock });
+  const preferences = createPreferenceCommands({ fork, schema, clock });
+  const digest = async () => {
+    const result = await sendDigests({ fork, schema, clock });
+    if (result.sent > 0) mail.kick();
+    return result;
+  };
+  const c = notifierCommands;
+  const subs = [
+    serveCommand(m, c.listNotifications, notifications.list, { log, tracer }),
+    serveCommand(m, c.markRead, notifications.markRead, { log, tracer }),
+    serveCommand(m, c.getPreferences, preferences.get, { log, tracer }),
+    serveCommand(m, c.putPreferences, preferences.put, { log, tracer }),
+    serveCommand(m, c.sendDigests, digest, { log, tracer }),
+  ];
+  platform.shutdown.add('commands', async () => {
+    for (const sub of subs) await sub.drain();
+  });
+
+  const consumers = await startNotificationConsumers({
+    m,
+    fork,
+    schema,
+    clock,
+    ackWaitMs: config.EVENT_ACK_WAIT,
+    maxDeliveries: config.EVENT_MAX_DELIVERIES,
+    replicas: config.NATS_STREAM_REPLICAS,
+    log,
+    tracer,
+    alsoInTransaction: async (tx, draft) => {
+      await queueCompletionMail(tx, schema, draft, clock());
+    },
+    afterCommit: () => mail.kick(),
+  });
+  platform.shutdown.add('consumers', async () => {
+    for (const consumer of consumers) await consumer.stop();
+  });
+}

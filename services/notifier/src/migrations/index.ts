@@ -1,0 +1,13 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { M0001Initial } from './m0001-initial.ts';
+import { M0002Notifications } from './m0002-notifications.ts';
+import { M0003Preferences } from './m0003-preferences.ts';
+import { M0004MailDeliveries } from './m0004-mail-deliveries.ts';
+
+/** Append-only, in order. The name is what the migrations table records. */
+export const migrations: MigrationObject[] = [
+  { name: 'm0001-initial', class: M0001Initial },
+  { name: 'm0002-notifications', class: M0002Notifications },
+  { name: 'm0003-preferences', class: M0003Preferences },
+  { name: 'm0004-mail-deliveries', class: M0004MailDeliveries },
+];
