@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { STREAMS } from '@reelforge/contracts';
@@ -72,6 +73,27 @@ describe('in-app notifications', () => {
     // Read today is kept (NOTIFICATION_RETENTION): the prune rule runs and deletes nothing yet.
     expect(await stack.notifier!.prune()).toMatchObject({ 'read-notifications': 0, 'finished-mails': 0 });
     expect((await list(api)).items).toHaveLength(1);
+  });
+
+  it('a task started on its own that fails tells its owner, and no one else', async () => {
+    const { api, account } = await newTenant(stack, 'notify-task-owner', []);
+    const other = apiClient(stack.gatewayUrl, await stack.bearer('notify-task-other'));
+    const notes = join(stack.mediaRoot, 'notes.mp4');
+    writeFileSync(notes, 'these are notes, not a video\n'.repeat(50));
+    const server = await serveFiles({ 'notes.mp4': notes });
+    try {
+      const created = await api.post('/api/v1/tasks', { accountId: account.id, url: server.url('notes.mp4'), options: { width: 360 } });
+      expect(created.status).toBe(202);
+      const task = (await created.json()) as { id: string };
+      const page = await eventually('the owner is told the task failed', async () => {
+        const p = (await (await api.call('/api/v1/notifications')).json()) as Page;
+        return p.items.some((n) => n.subjectId === task.id) ? p : undefined;
+      }, 60_000);
+      expect(page.items.find((n) => n.subjectId === task.id)).toMatchObject({ kind: 'task.failed', accountId: account.id, readAt: null });
+      expect(((await (await other.call('/api/v1/notifications')).json()) as Page).items).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 
   it('keeps e-mail preferences per principal: defaults, partial updates, validation', async () => {

@@ -51,7 +51,10 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
   const s = `"${deps.schema}"`;
 
   async function statusEvent(em: EntityManager, ref: TaskRef, status: TaskStatus, attempt: number, series: number, error: TaskError | null, contentIds: string[] | null) {
+    // The owner rides along for internal consumers (the notifier tells them about failed tasks).
+    const [owner] = await em.execute<{ owner_id: string | null }[]>(`select owner_id from ${s}.tasks where id = ?`, [ref.taskId]);
     const event = makeEnvelope('task.status.v1', deps.service, ref.accountId, {
+      ...(owner?.owner_id ? { ownerId: owner.owner_id } : {}),
       taskId: ref.taskId,
       generationId: ref.generationId,
       status,
