@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { DomainError, GenerationView, StartGenerationBody, orchestratorCommands, repurposerCommands, type Principal } from '@reelforge/contracts';
+import { DomainError, accountStorageFull, GenerationView, StartGenerationBody, orchestratorCommands, repurposerCommands, type Principal } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
 import { resolveOptionUploads } from '../uploads/resolve-source.ts';
 import type { Uploads } from '../uploads/uploads.ts';
@@ -60,7 +60,6 @@ async function refuseWhenFull(forward: Forward, principal: Principal, accountId:
     if (err instanceof DomainError && err.code === 'SERVICE_UNAVAILABLE') return undefined;
     throw err;
   });
-  if (usage && usage.quotaBytes > 0 && usage.usedBytes >= usage.quotaBytes) {
-    throw new DomainError('UNPROCESSABLE', `account ${accountId} uses ${usage.usedBytes} of its ${usage.quotaBytes} bytes of clip storage; delete clips before making more`, { usedBytes: usage.usedBytes, quotaBytes: usage.quotaBytes });
-  }
+  const full = usage && accountStorageFull(accountId, usage.usedBytes, usage.quotaBytes);
+  if (full) throw full;
 }

@@ -1,4 +1,4 @@
-import { DomainError, type Principal, type StorageUsage } from '@reelforge/contracts';
+import { DomainError, accountStorageFull, type Principal, type StorageUsage } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
 import type { MikroORM } from '@reelforge/persistence';
 import { PermanentError } from '@reelforge/messaging';
@@ -59,10 +59,8 @@ export function createContentStorage(deps: { orm: MikroORM; schema: string; stor
     /** Whether the caller's account may start new work (a 422 at the API before anything renders). */
     async checkNotFull(accountId: string, ownerId: string): Promise<void> {
       if (deps.quotaBytes <= 0) return;
-      const { bytes } = await usedBytes(accountId, ownerId);
-      if (bytes >= deps.quotaBytes) {
-        throw new DomainError('UNPROCESSABLE', `account ${accountId} uses ${bytes} of its ${deps.quotaBytes} bytes of clip storage; delete clips before making more`, { usedBytes: bytes, quotaBytes: deps.quotaBytes });
-      }
+      const full = accountStorageFull(accountId, (await usedBytes(accountId, ownerId)).bytes, deps.quotaBytes);
+      if (full) throw full;
     },
     async remove(req: { principal: Principal; contentId: string }): Promise<{ deleted: boolean }> {
       const rows = await deps.orm.em.fork().execute<StoredRow[]>(`select id, media_key, thumbnail_key from ${s}.generated_content where id = ? and owner_id = ?`, [req.contentId, req.principal.id]);
