@@ -177,6 +177,10 @@ async function main(): Promise<void> {
       SHUTDOWN_GRACE: process.env.SHUTDOWN_GRACE ?? '15s',
       // Local development fetches sources from localhost too.
       SOURCE_URL_ALLOW_PRIVATE: process.env.SOURCE_URL_ALLOW_PRIVATE ?? 'true',
+      // …and calls webhooks on localhost (a local receiver over http).
+      WEBHOOK_URL_ALLOW_PRIVATE: process.env.WEBHOOK_URL_ALLOW_PRIVATE ?? 'true',
+      // Without SMTP_URL, mails are written beside the rest of the stack's data.
+      MAIL_DIR: process.env.MAIL_DIR ?? join(data, 'mail'),
     };
 
     const ready: Promise<void>[] = [];

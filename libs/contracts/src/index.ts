@@ -9,4 +9,5 @@ export * from './streams.ts';
 export * from './commands.ts';
 export type { TSchema as TSchemaLike } from '@sinclair/typebox';
 export * from './owner-pending-commands.ts';
+export * from './webhooks.ts';
 export * from './storage-quota.ts';

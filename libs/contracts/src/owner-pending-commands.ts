@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { command, ContentView, Principal, Page } from './commands.ts';
 import { PublicRenderOptions } from './render-options.ts';
 
-// Commands of owners whose behaviour later issues build (backlog-keeper, notifier, the
+// Commands of owners whose behaviour later issues build (backlog-keeper, the
 // orchestrator's credits ledger). The gateway's routes exist now and forward here; until an owner
 // serves its subject, a call answers 503 naming the owner. Shapes follow the public API plan (docs/architecture.md) and
 // may grow (never break) when the owner is built.
@@ -52,20 +52,4 @@ export const CreditsView = Type.Object({
 });
 export const creditCommands = {
   getCredits: command('cmd.orchestrator.credits.get', Type.Object({ principal: Principal, accountId: Uuid }), CreditsView),
-};
-
-export const WebhookView = Type.Object({ id: Uuid, url: Type.String(), events: Type.Array(Type.String()), createdAt: Type.String({ format: 'date-time' }) });
-export const CreateWebhookBody = Type.Object(
-  {
-    url: Type.String({ minLength: 1, maxLength: 2048, pattern: '^https://' }),
-    events: Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9.*_-]+$' }), { minItems: 1, maxItems: 50 }),
-  },
-  { additionalProperties: false },
-);
-/** The notifier's commands it does not serve yet (its served ones: `notifierCommands` in commands.ts). */
-export const notifierPendingCommands = {
-  /** The answer carries the signing secret once. */
-  createWebhook: command('cmd.notifier.webhooks.create', Type.Object({ principal: Principal, body: CreateWebhookBody }), Type.Object({ ...WebhookView.properties, secret: Type.String() })),
-  listWebhooks: command('cmd.notifier.webhooks.list', Type.Object({ principal: Principal }), Type.Object({ items: Type.Array(WebhookView) })),
-  deleteWebhook: command('cmd.notifier.webhooks.delete', Type.Object({ principal: Principal, webhookId: Uuid }), Type.Object({ deleted: Type.Boolean() })),
 };

@@ -1,1 +1,2 @@
 export * from './address-policy.ts';
+export * from './guarded-lookup.ts';

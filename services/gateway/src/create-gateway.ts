@@ -30,6 +30,7 @@ import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerBacklogRoutes } from './routes/backlog.ts';
 import { registerCatalogueRoutes } from './routes/catalogue.ts';
 import { registerNotificationRoutes } from './routes/notifications.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
 import { registerGenerationRoutes } from './routes/generations.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
@@ -155,6 +156,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   registerCatalogueRoutes(app, deps.forward);
   registerBacklogRoutes(app, deps.forward, scope);
   registerNotificationRoutes(app, deps.forward);
+  registerWebhookRoutes(app, deps.forward);
   registerTaskRoutes(app, deps.forward, uploads, { allowPrivate: deps.policy.sourceUrlAllowPrivate });
   registerJobRoutes(app, deps.forward);
   registerDeadLetterRoutes(app, deps.forward);

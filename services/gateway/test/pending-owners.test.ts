@@ -4,9 +4,9 @@ import { startStack, type Stack } from './support/stack.ts';
 
 const ID = '0190a0c0-0000-7000-8000-000000000001';
 
-// Routes whose owners' behaviour later issues build (backlog-keeper, notifier, scheduler, the
-// credits ledger): defined, authenticated, validated, documented; until the owner serves the
-// command they answer 503 naming it, promptly and never with made-up data.
+// Routes whose owners' behaviour later issues build (backlog-keeper, the credits ledger): defined,
+// authenticated, validated, documented; until the owner serves the command they answer 503 naming
+// it, promptly and never with made-up data.
 describe('routes of owners not built yet', () => {
   let stack: Stack;
   let admin: ReturnType<typeof apiClient>;
@@ -25,9 +25,6 @@ describe('routes of owners not built yet', () => {
     { name: 'POST /recipes', path: '/api/v1/recipes', init: json('POST', { name: 'Top moments', contentType: 'shorts' }), owner: 'backlog-keeper' },
     { name: 'GET /recipes/:id/backlog', path: `/api/v1/recipes/${ID}/backlog`, owner: 'backlog-keeper' },
     { name: 'POST /instant', path: '/api/v1/instant', init: json('POST', { recipe_id: ID, account_id: ID }), owner: 'backlog-keeper' },
-    { name: 'POST /webhooks', path: '/api/v1/webhooks', init: json('POST', { url: 'https://example.com/hook', events: ['task.completed'] }), owner: 'notifier' },
-    { name: 'GET /webhooks', path: '/api/v1/webhooks', owner: 'notifier' },
-    { name: 'DELETE /webhooks/:id', path: `/api/v1/webhooks/${ID}`, init: { method: 'DELETE' }, owner: 'notifier' },
     { name: 'GET /accounts/:id/credits', path: `/api/v1/accounts/${ID}/credits`, owner: 'content-orchestrator' },
   ];
 
@@ -43,7 +40,6 @@ describe('routes of owners not built yet', () => {
   }
 
   it('validates bodies and roles before asking the owner', async () => {
-    expect((await admin.call('/api/v1/webhooks', json('POST', { url: 'http://insecure.example', events: ['x'] }))).status).toBe(400);
     expect((await admin.call('/api/v1/instant', json('POST', { recipe_id: 'nope', account_id: ID }))).status).toBe(400);
     expect((await admin.call('/api/v1/recipes', json('POST', { name: 'x', contentType: 'shorts', surprise: 1 }))).status).toBe(400);
     expect((await user.call('/api/v1/recipes', json('POST', { name: 'x', contentType: 'shorts' }))).status).toBe(403);

@@ -6,7 +6,7 @@ import { migrations } from './migrations/index.ts';
 
 /**
  * Turns generation and task facts into in-app notifications per owner principal and serves them;
- * mails completions and digests (docs/architecture.md). Not built yet: webhooks. `deps` lets a test
+ * mails completions and digests and calls webhooks (docs/architecture.md). `deps` lets a test
  * inject its clock.
  */
 export function createNotifierService(deps: NotifierDeps = { clock: () => new Date() }): ServiceDefinition<NotifierConfig> {
@@ -18,10 +18,11 @@ export function createNotifierService(deps: NotifierDeps = { clock: () => new Da
     ownedStreams: [STREAMS.NOTIFY],
     start: (platform, config) => createNotifier(platform, config, deps),
     healthPort: (c) => c.HEALTH_PORT,
-    // Nothing grows forever: unread notifications stay until read; pending mails until they finish.
+    // Nothing grows forever: unread notifications stay until read; pending mails and deliveries until they finish.
     retention: (c) => [
       { name: 'read-notifications', table: 'notifications', where: 'read_at < now() - make_interval(secs => ?)', params: [c.NOTIFICATION_RETENTION / 1000] },
       { name: 'finished-mails', table: 'mail_deliveries', where: 'finished_at < now() - make_interval(secs => ?)', params: [c.MAIL_RETENTION / 1000] },
+      { name: 'finished-webhook-deliveries', table: 'webhook_deliveries', where: 'finished_at < now() - make_interval(secs => ?)', params: [c.WEBHOOK_RETENTION / 1000] },
     ],
   };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileMailer } from '../src/mail/mailer.ts';
-import { backoffMs } from '../src/mail/mail-worker.ts';
+import { backoffMs } from '../src/delivery/retry-policy.ts';
 
 describe('mail without an SMTP server', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'reelforge-mail-')), 'nested', 'mail');

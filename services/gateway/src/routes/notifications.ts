@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { CreateWebhookBody, MarkReadBody, NotificationPage, NotificationPreferences, NotificationPreferencesBody, WebhookView, notifierCommands, notifierPendingCommands } from '@reelforge/contracts';
+import { MarkReadBody, NotificationPage, NotificationPreferences, NotificationPreferencesBody, notifierCommands } from '@reelforge/contracts';
 import { Type } from '@sinclair/typebox';
 import type { Forward } from '../http/forward.ts';
-import { IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
+import { PageQuery, errorResponses } from '../http/schemas.ts';
 
-/** Notifications, their preferences and webhooks: owned by the notifier (webhooks answer 503 naming it until it serves them). */
+/** Notifications and their preferences: owned by the notifier. */
 export function registerNotificationRoutes(app: FastifyInstance, forward: Forward): void {
   app.get('/api/v1/notifications', { schema: { querystring: PageQuery, response: { 200: NotificationPage, ...errorResponses } } }, async (req) => {
     const q = req.query as { limit?: number; cursor?: string };
@@ -18,14 +18,5 @@ export function registerNotificationRoutes(app: FastifyInstance, forward: Forwar
   );
   app.put('/api/v1/notification-preferences', { schema: { body: NotificationPreferencesBody, response: { 200: NotificationPreferences, ...errorResponses } } }, async (req) =>
     forward(notifierCommands.putPreferences, { principal: req.principal, body: req.body as NotificationPreferencesBody }),
-  );
-  app.post('/api/v1/webhooks', { schema: { body: CreateWebhookBody, response: { 201: Type.Object({ ...WebhookView.properties, secret: Type.String() }), ...errorResponses } } }, async (req, reply) =>
-    reply.status(201).send(await forward(notifierPendingCommands.createWebhook, { principal: req.principal, body: req.body as typeof CreateWebhookBody.static })),
-  );
-  app.get('/api/v1/webhooks', { schema: { response: { 200: Type.Object({ items: Type.Array(WebhookView) }), ...errorResponses } } }, async (req) =>
-    forward(notifierPendingCommands.listWebhooks, { principal: req.principal }),
-  );
-  app.delete('/api/v1/webhooks/:webhookId', { schema: { params: IdParam('webhookId'), response: { 200: Type.Object({ deleted: Type.Boolean() }), ...errorResponses } } }, async (req) =>
-    forward(notifierPendingCommands.deleteWebhook, { principal: req.principal, webhookId: (req.params as { webhookId: string }).webhookId }),
   );
 }

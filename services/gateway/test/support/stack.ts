@@ -65,6 +65,7 @@ export async function startStack(options: { withRepurposer?: boolean; withOrches
     // The notifier's .eml files (no SMTP_URL) stay inside the test's own directory.
     MAIL_DIR: join(mediaRoot, 'mail'),
     SOURCE_URL_ALLOW_PRIVATE: 'true',
+    WEBHOOK_URL_ALLOW_PRIVATE: 'true',
     // Every test calls from 127.0.0.1: the per-address budgets are tested on their own (address-limit.test.ts).
     RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
     AUTH_FAILURES_PER_MINUTE: '1000000',

@@ -1,18 +1,8 @@
 import type { EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
+import { startPoller } from '../delivery/poller.ts';
+import { CLAIM_LEASE_MS, backoffMs, type RetryPolicy } from '../delivery/retry-policy.ts';
 import { MailDeliveryError, type Mailer } from './mailer.ts';
-
-export interface MailRetryPolicy {
-  initialDelayMs: number;
-  maxDelayMs: number;
-  maxAttempts: number;
-}
-
-/** The wait before attempt `attempts + 1`: doubling from the initial delay, capped. */
-export const backoffMs = (policy: MailRetryPolicy, attempts: number): number => Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, attempts - 1));
-
-/** A claimed attempt is retried by anyone after this long (its sender died mid-send). */
-const LEASE_MS = 120_000;
 
 interface Claimed {
   id: string;
@@ -29,7 +19,7 @@ export interface MailWorkerDeps {
   mailer: Mailer;
   from: string;
   clock: () => Date;
-  policy: MailRetryPolicy;
+  policy: RetryPolicy;
   pollMs: number;
   log: Logger;
 }
@@ -41,7 +31,7 @@ async function claimDue(deps: MailWorkerDeps): Promise<Claimed | undefined> {
     `update "${deps.schema}".mail_deliveries set attempts = attempts + 1, next_attempt_at = ?
      where id = (select id from "${deps.schema}".mail_deliveries where status = 'pending' and next_attempt_at <= ? order by next_attempt_at limit 1 for update skip locked)
      returning id, to_address, subject, text_body, html_body, attempts`,
-    [new Date(now.getTime() + LEASE_MS), now],
+    [new Date(now.getTime() + CLAIM_LEASE_MS), now],
   );
   return row;
 }
@@ -85,35 +75,13 @@ export interface MailWorker {
   stop(): Promise<void>;
 }
 
-/** Polls for due mails every `pollMs` and on each kick; never runs two passes at once. */
+/** Polls for due mails every `pollMs` and on each kick. */
 export function startMailWorker(deps: MailWorkerDeps): MailWorker {
-  let running: Promise<void> | undefined;
-  let again = false;
-  let stopped = false;
-  const pass = (): void => {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = sendDueMails(deps)
-      .then(() => undefined, (err: unknown) => deps.log.error({ err }, 'mail pass failed'))
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          pass();
-        }
-      });
-  };
-  const timer = setInterval(pass, deps.pollMs);
-  timer.unref();
+  const poller = startPoller('mail', () => sendDueMails(deps), deps.pollMs, deps.log);
   return {
-    kick: pass,
+    kick: poller.kick,
     async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
+      await poller.stop();
       deps.mailer.close();
     },
   };

@@ -3,6 +3,7 @@ import { M0001Initial } from './m0001-initial.ts';
 import { M0002Notifications } from './m0002-notifications.ts';
 import { M0003Preferences } from './m0003-preferences.ts';
 import { M0004MailDeliveries } from './m0004-mail-deliveries.ts';
+import { M0005Webhooks } from './m0005-webhooks.ts';
 
 /** Append-only, in order. The name is what the migrations table records. */
 export const migrations: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm0002-notifications', class: M0002Notifications },
   { name: 'm0003-preferences', class: M0003Preferences },
   { name: 'm0004-mail-deliveries', class: M0004MailDeliveries },
+  { name: 'm0005-webhooks', class: M0005Webhooks },
 ];

@@ -8,6 +8,9 @@ export interface NotificationDraft {
   kind: NotificationView['kind'];
   subjectId: string;
   message: string;
+  /** When the fact happened, and what it says (without the owner id): a webhook's payload. */
+  occurredAt: string;
+  data: Record<string, unknown>;
 }
 
 const TERMINAL: Record<string, NotificationView['kind']> = {
@@ -24,16 +27,23 @@ export function fromGeneration(event: GenerationUpdated): NotificationDraft | un
   if (!kind || !g.ownerId) return undefined;
   const c = g.counters;
   const message = `Generation "${g.contentType}" ${g.status.replace('_', ' ')}: ${c.completed} of ${c.totalRequested} clips made, ${c.failed} failed, ${c.cancelled} cancelled.`;
-  return { eventId: event.id, ownerId: g.ownerId, accountId: g.accountId, kind, subjectId: g.id, message };
+  return { eventId: event.id, ownerId: g.ownerId, accountId: g.accountId, kind, subjectId: g.id, message, occurredAt: event.occurredAt, data: withoutOwner(g) };
+}
+
+/** A fact's data as a client may see it: which principal owns an account is never shown. */
+function withoutOwner(data: { ownerId?: string }): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...data };
+  delete copy.ownerId;
+  return copy;
 }
 
 /**
  * A failed task outside any generation (a generation's own failures arrive as its end). Only when
- * the fact names the owner: the repurposer's events do not carry it yet (docs/architecture.md).
+ * the fact names the owner (facts from before owners were carried do not).
  */
 export function fromTaskStatus(event: TaskStatusChanged): NotificationDraft | undefined {
   const t = event.data;
   if (t.status !== 'failed' || t.generationId !== null || !t.ownerId) return undefined;
   const reason = t.error ? `${t.error.code}: ${t.error.message}` : 'no reason given';
-  return { eventId: event.id, ownerId: t.ownerId, accountId: event.accountId, kind: 'task.failed', subjectId: t.taskId, message: `Task failed (${reason}).` };
+  return { eventId: event.id, ownerId: t.ownerId, accountId: event.accountId, kind: 'task.failed', subjectId: t.taskId, message: `Task failed (${reason}).`, occurredAt: event.occurredAt, data: withoutOwner(t) };
 }

@@ -1,9 +1,8 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { createWriteStream } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { isForbiddenAddress } from '@reelforge/net-policy';
+import { FORBIDDEN_ADDRESS, guardedLookup, isForbiddenAddress } from '@reelforge/net-policy';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { PermanentError } from '@reelforge/messaging';
@@ -75,15 +74,7 @@ export async function fetchSource(url: string, dest: string, limits: FetchLimits
 }
 
 function get(url: URL, allowPrivate: boolean, signal: AbortSignal): Promise<IncomingMessage> {
-  const lookup = (hostname: string, options: object, cb: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return cb(err, '', 0);
-      const list = addresses as LookupAddress[];
-      const bad = !allowPrivate && list.find((a) => isForbiddenAddress(a.address));
-      if (bad) return cb(Object.assign(new Error(`refusing to fetch from ${bad.address}`), { code: 'EFORBIDDEN' }), '', 0);
-      cb(null, list);
-    });
-  };
+  const lookup = guardedLookup(allowPrivate);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) && !allowPrivate && isForbiddenAddress(host)) {
     return Promise.reject(new PermanentError(TaskErrorCodes.SOURCE_URL_FORBIDDEN, `refusing to fetch from ${host} (private or loopback address)`));
@@ -92,7 +83,7 @@ function get(url: URL, allowPrivate: boolean, signal: AbortSignal): Promise<Inco
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'GET', lookup, signal, headers: { 'user-agent': 'reelforge-repurposer' } }, resolve);
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EFORBIDDEN') reject(new PermanentError(TaskErrorCodes.SOURCE_URL_FORBIDDEN, `${err.message} (private or loopback address)`));
+      if (err.code === FORBIDDEN_ADDRESS) reject(new PermanentError(TaskErrorCodes.SOURCE_URL_FORBIDDEN, `refusing to fetch from ${err.message.replace(/^refusing to connect to /, '')} (private or loopback address)`));
       else reject(err);
     });
     req.end();
