@@ -10,6 +10,8 @@ export const configSpec = {
   SCHEDULER_JOB_TIMEOUT: env.durationMs('ms', '10m'),
   /** A run's lease, renewed every third of it: a run not renewed for this long is marked died and retried. */
   SCHEDULER_LEASE: env.durationMs('ms', '1m'),
+  /** How long POST /jobs/:name/run waits for the job; a longer one is answered as running (202). Keep it under the gateway's COMMAND_TIMEOUT. */
+  SCHEDULER_MANUAL_RUN_WAIT: env.durationMs('ms', '3s'),
   /** Off: the service only answers commands (runs come from `scheduler run <job>`, e.g. CronJobs). */
   SCHEDULER_IN_PROCESS: env.bool(true),
   /** What `auto_generate_content` asks for per due account. */

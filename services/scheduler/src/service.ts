@@ -37,7 +37,7 @@ export function createSchedulerService(options: SchedulerOptions = {}): ServiceD
     ownedStreams: [STREAMS.SCHEDULER],
     start: async (platform, config) => {
       const deps = schedulerDeps(platform, config, clock);
-      const commands = createSchedulerCommands(deps);
+      const commands = createSchedulerCommands({ ...deps, manualRunWaitMs: config.SCHEDULER_MANUAL_RUN_WAIT });
       const c = schedulerCommands;
       const subs = [serveCommand(platform.messaging, c.listRuns, commands.listRuns, { log: platform.log, tracer: platform.tracer }), serveCommand(platform.messaging, c.runJob, commands.runJob, { log: platform.log, tracer: platform.tracer }, { deadlineMs: config.SCHEDULER_JOB_TIMEOUT })];
       platform.shutdown.add('commands', async () => {

@@ -21,13 +21,16 @@ export function registerJobRoutes(app: FastifyInstance, forward: Forward): void 
     requireOperator(req.principal, 'running jobs');
     return forward(orchestratorCommands.cleanupStuckGenerations, {});
   });
-  // Any scheduler job by name, run now in a slot of its own and recorded in job runs.
+  // Any scheduler job by name, run now in a slot of its own and recorded in job runs: 200 with the
+  // finished run, or 202 with the run still going when it takes longer than SCHEDULER_MANUAL_RUN_WAIT.
   app.post(
     '/api/v1/jobs/:name/run',
-    { schema: { params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9_-]+$' }) }, { additionalProperties: false }), response: { 200: JobRunView, 403: ErrorResponse, ...errorResponses } } },
-    async (req) => {
+    { schema: { params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9_-]+$' }) }, { additionalProperties: false }), response: { 200: JobRunView, 202: JobRunView, 403: ErrorResponse, ...errorResponses } } },
+    async (req, reply) => {
       requireOperator(req.principal, 'running jobs');
-      return forward(schedulerCommands.runJob, { principal: req.principal, job: (req.params as { name: string }).name });
+      const run = await forward(schedulerCommands.runJob, { principal: req.principal, job: (req.params as { name: string }).name });
+      // Still running after the scheduler's wait: accepted; GET /jobs/runs shows how it ends.
+      return reply.status(run.status === 'running' ? 202 : 200).send(run);
     },
   );
 }

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uuidv7, type JobRunView } from '@reelforge/contracts';
+import { notifierCommands, uuidv7, type JobRunView } from '@reelforge/contracts';
+import { serveCommand } from '@reelforge/messaging';
 import { bootService, type BootedService } from '@reelforge/service-kit';
 import { notifierService } from '@reelforge/notifier';
 import { createSchedulerService, type SchedulerHandle } from '@reelforge/scheduler';
@@ -35,7 +36,7 @@ describe('scheduler jobs', () => {
     stack = await startStack({ withRepurposer: false });
     scheduler = (await bootService(
       createSchedulerService({ clock: () => now, inProcess: false, onStarted: (h) => (handle = h) }),
-      { ...stack.env, DB_SCHEMA: `${stack.token}_scheduler` },
+      { ...stack.env, DB_SCHEMA: `${stack.token}_scheduler`, SCHEDULER_MANUAL_RUN_WAIT: '2s' },
       { log: stack.logs.log, tracer: trace.getTracer('test') },
     )) as unknown as BootedService<{ DB_SCHEMA: string }>;
     ops = apiClient(stack.gatewayUrl, await stack.bearer('ops', ['operator']));
@@ -120,6 +121,37 @@ describe('scheduler jobs', () => {
     expect(view).toMatchObject({ job: 'send_notification_digest', slot: '2026-03-08T07:11:12.345Z', status: 'succeeded' });
     expect(['no owner yet', 'sent']).toContain(view.summary?.status);
     expect((await ops.post('/api/v1/jobs/no_such_job/run', undefined)).status).toBe(404);
+  });
+
+  it('answers a manual run that outlasts its wait with 202 and the run still going; the run then finishes', async () => {
+    // A digest owner that holds its answer until the test lets it go.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let asked!: () => void;
+    const reached = new Promise<void>((resolve) => (asked = resolve));
+    const owner = serveCommand(scheduler.platform.messaging, notifierCommands.sendDigests, async () => {
+      asked();
+      await held;
+      return { sent: 3 };
+    }, { log: stack.logs.log, tracer: trace.getTracer('test') });
+    try {
+      now = new Date('2026-03-08T07:13:00Z');
+      const res = await ops.post('/api/v1/jobs/send_notification_digest/run', undefined);
+      await reached;
+      expect(res.status).toBe(202);
+      const running = (await res.json()) as JobRunView;
+      expect(running).toMatchObject({ job: 'send_notification_digest', slot: '2026-03-08T07:13:00.000Z', status: 'running' });
+      release();
+      const finished = await eventually('the run is recorded as finished', async () => {
+        const page = (await (await ops.call('/api/v1/jobs/runs?job=send_notification_digest&limit=100')).json()) as { items: JobRunView[] };
+        const run = page.items.find((r) => r.id === running.id);
+        return run?.status === 'succeeded' ? run : undefined;
+      });
+      expect(finished.summary).toMatchObject({ status: 'sent', result: { sent: 3 } });
+    } finally {
+      release();
+      await owner.drain();
+    }
   });
 
   it('calls the notifier digest once the notifier serves it', async () => {

@@ -16,11 +16,13 @@ export type SlotOutcome = { outcome: 'ran'; run: JobRunView } | { outcome: 'take
 /**
  * Runs `job` for `slot` at most once across every scheduler process: claims the (job, slot) row,
  * renews its lease while the command works, and records succeeded/failed with the summary. A
- * failure is recorded, never thrown: the caller reads `run.status`.
+ * failure is recorded, never thrown: the caller reads `run.status`. `onClaimed` hears the run
+ * (status running) as soon as this call holds the slot.
  */
-export async function runSlot(deps: RunSlotDeps, job: JobDefinition, slot: Date): Promise<SlotOutcome> {
+export async function runSlot(deps: RunSlotDeps, job: JobDefinition, slot: Date, onClaimed?: (run: JobRunView) => void): Promise<SlotOutcome> {
   const claim = await claimRun(deps, { job: job.name, slot, holder: deps.holder, leaseMs: deps.leaseMs });
   if (!claim.claimed) return { outcome: 'taken', run: claim.run };
+  onClaimed?.(claim.run);
   const id = claim.run.id;
   const renew = setInterval(() => {
     renewLease(deps, { id, holder: deps.holder, leaseMs: deps.leaseMs }).catch((err: unknown) => deps.log.warn({ err: String(err), job: job.name }, 'could not renew a job lease'));
