@@ -101,4 +101,5 @@ export const TOOLS = {
   natsServer: { command: 'nats-server', aptPackage: 'nats-server' },
   ffmpeg: { command: process.env.FFMPEG_PATH ?? 'ffmpeg', aptPackage: 'ffmpeg', aptExtras: ['fonts-dejavu-core', 'fontconfig'] },
   ffprobe: { command: process.env.FFPROBE_PATH ?? 'ffprobe', aptPackage: 'ffmpeg' },
+  espeakNg: { command: process.env.ESPEAK_NG_PATH ?? 'espeak-ng', aptPackage: 'espeak-ng' },
 } as const satisfies Record<string, ToolSpec>;
