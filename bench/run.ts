@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ensureFontFamily, ensureTool, startEmbeddedPostgres, startNatsServer, TOOLS } from '@reelforge/local-infra';
 import { NATS_AUTH_VARIABLES, natsAuthFromEnv, openNats } from '@reelforge/messaging';
 import { memoryLogger } from '@reelforge/testing';
+import { benchArticle } from './article.bench.ts';
 import { benchControlPlane } from './control-plane.bench.ts';
 import { benchHttpApi } from './http-api.bench.ts';
 import { benchMessaging } from './messaging.bench.ts';
@@ -27,6 +28,7 @@ const natsUrl = process.env.NATS_URL ?? nats!.clientUrl;
 const databaseUrl = process.env.DATABASE_URL ?? pg!.url;
 const ffmpeg = ensureTool(TOOLS.ffmpeg, say);
 const ffprobe = ensureTool(TOOLS.ffprobe, say);
+const espeak = ensureTool(TOOLS.espeakNg, say);
 ensureFontFamily(DEFAULT_FONT_FAMILY, say);
 const { log } = memoryLogger('bench');
 const nc = await openNats(natsUrl, {}, natsAuthFromEnv(process.env));
@@ -39,6 +41,7 @@ const groups: Record<string, () => Promise<BenchResult[]>> = {
   'http-api': () => benchHttpApi(natsUrl, databaseUrl, log),
   'ws-fanout': () => benchWsFanout(natsUrl, databaseUrl, log),
   pipeline: () => benchPipeline(ffmpeg, ffprobe, work),
+  article: () => benchArticle(ffmpeg, ffprobe, espeak, work, say),
 };
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((g) => !(g in groups));

@@ -143,6 +143,8 @@ async function main(): Promise<void> {
   try {
     const ffmpeg = ensureTool(TOOLS.ffmpeg, say);
     const ffprobe = ensureTool(TOOLS.ffprobe, say);
+    // The offline narrator of article videos.
+    const espeak = ensureTool(TOOLS.espeakNg, say);
     ensureFontFamily(DEFAULT_FONT_FAMILY, say);
     say(`ffmpeg: ${toolVersion(ffmpeg, ['-version'])}`);
 
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
       DATABASE_URL: databaseUrl,
       FFMPEG_PATH: ffmpeg,
       FFPROBE_PATH: ffprobe,
+      ESPEAK_NG_PATH: espeak,
       MEDIA_ROOT: process.env.MEDIA_ROOT ?? join(data, 'media'),
       TEMP_DIR: process.env.TEMP_DIR ?? join(data, 'tmp'),
       JWT_SECRET: jwtSecret,

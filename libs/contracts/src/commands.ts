@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { GenerationCounters, GenerationView } from './events.ts';
+import { ArticleScript, ArticleSpec } from './article.ts';
 import { PublicRenderOptions, RenderOptions } from './render-options.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -197,6 +198,10 @@ export const TaskView = Type.Object({
   id: Uuid,
   accountId: Uuid,
   generationId: Type.Union([Uuid, Type.Null()]),
+  /** `clips`: a video cut into clips; `article`: an article narrated into one video. */
+  kind: Type.Union([Type.Literal('clips'), Type.Literal('article')]),
+  /** The article video's script, once written (null for clips, or before the script stage). */
+  script: Type.Union([ArticleScript, Type.Null()]),
   status: Type.Union(['queued', 'processing', 'cancelling', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s))),
   stage: Type.String(),
   percent: Type.Number(),
@@ -238,6 +243,11 @@ export const ContentView = Type.Object({
   captioned: Type.Boolean(),
   title: Type.Union([Type.String(), Type.Null()]),
   hasThumbnail: Type.Boolean(),
+  kind: Type.Union([Type.Literal('clip'), Type.Literal('article')]),
+  /** What it was made from: the source video's or the article's URL (null for an upload). */
+  sourceUrl: Type.Union([Type.String(), Type.Null()]),
+  /** An article video's script (null for clips). */
+  script: Type.Union([ArticleScript, Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
 });
 export type ContentView = Static<typeof ContentView>;
@@ -265,6 +275,8 @@ export const repurposerCommands = {
       idempotencyKey: Type.Optional(IdempotencyKey),
       /** The account's clip retention (its view's `mediaRetentionDays`). */
       mediaRetentionDays: Type.Optional(Type.Union([MediaRetentionDays, Type.Null()])),
+      /** An article to narrate (sourceUrl is its page); absent: a video to cut into clips. */
+      article: Type.Optional(ArticleSpec),
     }),
     TaskView,
   ),

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { envelopeOf } from './envelope.ts';
+import { ArticleSpec } from './article.ts';
 import { RenderOptions } from './render-options.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -22,12 +23,19 @@ export const RenderJobRequested = envelopeOf(
     ownerId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     /** Days the clips are kept (0 = forever); absent or null = the repurposer's MEDIA_RETENTION. */
     mediaRetentionDays: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 3650 }), Type.Null()])),
+    /** Present: `sourceUrl` is an article to narrate into one video (not a video to cut into clips). */
+    article: Type.Optional(Type.Union([ArticleSpec, Type.Null()])),
   }, { additionalProperties: false }),
 );
 export type RenderJobRequested = Static<typeof RenderJobRequested>;
 
 export const TaskStage = Type.Union(
-  ['queued', 'downloading', 'probing', 'transcribing', 'analyzing', 'rendering', 'uploading', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s)),
+  [
+    'queued', 'downloading', 'probing', 'transcribing', 'analyzing', 'rendering', 'uploading',
+    // An article video's own stages (docs/pipeline.md).
+    'extracting', 'scripting', 'voicing', 'fetching_assets', 'composing', 'finalizing',
+    'completed', 'failed', 'cancelled',
+  ].map((s) => Type.Literal(s)),
 );
 export type TaskStage = Static<typeof TaskStage>;
 

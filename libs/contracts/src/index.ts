@@ -11,3 +11,4 @@ export type { TSchema as TSchemaLike } from '@sinclair/typebox';
 export * from './owner-pending-commands.ts';
 export * from './webhooks.ts';
 export * from './storage-quota.ts';
+export * from './article.ts';

@@ -12,6 +12,7 @@ declare module 'vitest' {
     databaseUrl: string;
     ffmpegPath: string;
     ffprobePath: string;
+    espeakPath: string;
   }
 }
 
@@ -25,6 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const log = (line: string) => process.stderr.write(`[test-infra] ${line}\n`);
   const ffmpegPath = ensureTool(TOOLS.ffmpeg, log);
   const ffprobePath = ensureTool(TOOLS.ffprobe, log);
+  const espeakPath = ensureTool(TOOLS.espeakNg, log);
   ensureFontFamily(DEFAULT_FONT_FAMILY, log);
   const root = mkdtempSync(join(tmpdir(), 'reelforge-test-'));
   // Authorization on, as in production: the URL carries the credentials (connectNats and openNats
@@ -45,6 +47,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('databaseUrl', databaseUrl);
   project.provide('ffmpegPath', ffmpegPath);
   project.provide('ffprobePath', ffprobePath);
+  project.provide('espeakPath', espeakPath);
   return async () => {
     await infra.stop();
     rmSync(root, { recursive: true, force: true });

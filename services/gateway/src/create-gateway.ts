@@ -31,6 +31,7 @@ import { registerBacklogRoutes } from './routes/backlog.ts';
 import { registerCatalogueRoutes } from './routes/catalogue.ts';
 import { registerNotificationRoutes } from './routes/notifications.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
+import { registerArticleRoutes } from './routes/articles.ts';
 import { registerGenerationRoutes } from './routes/generations.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
@@ -158,6 +159,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   registerNotificationRoutes(app, deps.forward);
   registerWebhookRoutes(app, deps.forward);
   registerTaskRoutes(app, deps.forward, uploads, { allowPrivate: deps.policy.sourceUrlAllowPrivate });
+  registerArticleRoutes(app, deps.forward, { allowPrivate: deps.policy.sourceUrlAllowPrivate });
   registerJobRoutes(app, deps.forward);
   registerDeadLetterRoutes(app, deps.forward);
   registerApiKeyRoutes(app, apiKeys);

@@ -42,6 +42,23 @@ export const configSpec = {
   /** Sources above this many pixels per frame are refused (default: 4K DCI, 4096×2160). */
   MAX_SOURCE_PIXELS: env.int(4096 * 2160, 1),
   SOURCE_FETCH_TIMEOUT: env.durationMs('s', '10m'),
+  /** Article videos: the offline narrator, used when no speech API is configured. */
+  ESPEAK_NG_PATH: env.string('espeak-ng'),
+  /** An OpenAI-compatible speech API (`…/v1`); with SPEECH_API_KEY (secret), narration uses it instead of espeak-ng. */
+  SPEECH_API_URL: env.optionalString(),
+  SPEECH_API_KEY: env.optionalString(),
+  SPEECH_MODEL: env.string('tts-1'),
+  SPEECH_VOICE: env.string('alloy'),
+  SPEECH_TIMEOUT: env.durationMs('s', '2m'),
+  /** An OpenAI-compatible chat API (`…/v1`); with SCRIPT_API_KEY (secret), it writes article scripts (extractive otherwise, and on its failure). */
+  SCRIPT_API_URL: env.optionalString(),
+  SCRIPT_API_KEY: env.optionalString(),
+  SCRIPT_MODEL: env.string('gpt-4o-mini'),
+  SCRIPT_TIMEOUT: env.durationMs('s', '60s'),
+  /** Limits of an article page and its images (each image; at most ARTICLE_MAX_IMAGES are fetched). */
+  ARTICLE_MAX_PAGE_BYTES: env.int(5 * 1024 ** 2, 1),
+  ARTICLE_MAX_IMAGE_BYTES: env.int(10 * 1024 ** 2, 1),
+  ARTICLE_MAX_IMAGES: env.int(8, 0, 12),
 };
 
 export type RepurposerConfig = ConfigOf<typeof configSpec>;

@@ -14,6 +14,9 @@ import { createSpeechToTextTranscriber } from './captions/speech-to-text-transcr
 import { createSuppliedCaptionsTranscriber, createTranscriber } from './captions/transcriber.ts';
 import { loadFontCatalog } from './fonts/font-catalog.ts';
 import { createRunningTasks } from './tasks/running-tasks.ts';
+import { renderArticleTask, type ArticleDeps } from './article/render-article-task.ts';
+import { createLlmScriptWriter } from './article/script/llm-script-writer.ts';
+import { createSpeech } from './speech/create-speech.ts';
 import { createTaskQueries } from './tasks/task-queries.ts';
 import { createTaskStore } from './tasks/task-store.ts';
 import { createKeyedTasks, keyedUuid } from './tasks/keyed-task.ts';
@@ -71,6 +74,13 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
           : null,
     }),
   };
+  const articles: ArticleDeps = {
+    ...pipeline,
+    speech: createSpeech(config),
+    llm: config.SCRIPT_API_URL && config.SCRIPT_API_KEY ? createLlmScriptWriter({ url: config.SCRIPT_API_URL, apiKey: config.SCRIPT_API_KEY, model: config.SCRIPT_MODEL, timeoutMs: config.SCRIPT_TIMEOUT }) : null,
+    recordScript: tasks.recordScript,
+    limits: { pageBytes: config.ARTICLE_MAX_PAGE_BYTES, imageBytes: config.ARTICLE_MAX_IMAGE_BYTES, images: config.ARTICLE_MAX_IMAGES },
+  };
   const retry = { initialDelayMs: config.TASK_INITIAL_RETRY_DELAY, maxDelayMs: config.TASK_MAX_RETRY_DELAY, maxDeliveries: config.TASK_MAX_RETRIES + 1, jitter: 0.2 };
   const handler = createRenderJobHandler({
     m,
@@ -82,7 +92,10 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     retry,
     ackWaitMs: config.TASK_ACK_WAIT,
     discardClips: (clips) => discardClips(store, clips),
-    render: config.RENDER_STAGE === 'noop' ? noopRender : (job, signal, report, attempt) => renderTask(job, pipeline, signal, report, attempt),
+    render:
+      config.RENDER_STAGE === 'noop'
+        ? noopRender
+        : (job, signal, report, attempt) => (job.data.article ? renderArticleTask(job, articles, signal, report, attempt) : renderTask(job, pipeline, signal, report, attempt)),
   });
 
   const deps = { log, tracer };
@@ -102,10 +115,11 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
           sourceId: null,
           sourceUrl: req.sourceUrl,
           captionsUrl: req.captionsUrl,
-          contentType: 'task',
+          contentType: req.article ? 'article' : 'task',
           options: req.options,
           ownerId: req.principal.id,
           mediaRetentionDays: req.mediaRetentionDays ?? null,
+          ...(req.article ? { article: req.article } : {}),
         });
         if (!req.idempotencyKey) {
           await tasks.create(made);

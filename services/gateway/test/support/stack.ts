@@ -71,6 +71,7 @@ export async function startStack(options: { withRepurposer?: boolean; withOrches
     AUTH_FAILURES_PER_MINUTE: '1000000',
     FFMPEG_PATH: inject('ffmpegPath'),
     FFPROBE_PATH: inject('ffprobePath'),
+    ESPEAK_NG_PATH: inject('espeakPath'),
     TASK_WORKER_COUNT: '1',
     TASK_ACK_WAIT: '4s',
     TASK_INITIAL_RETRY_DELAY: '200ms',

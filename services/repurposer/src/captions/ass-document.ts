@@ -24,6 +24,8 @@ const MARGIN_BOTTOM = 0.2;
 const MARGIN_TOP = 0.1;
 const MARGIN_SIDE = 0.05;
 const MAX_LINES = 2;
+/** An emphasised cue (centred, the only thing on a plain background) is this much larger. */
+const EMPHASIS_SCALE = 1.4;
 
 /** Caption options filled in with defaults that look right on a short: bold white on a black outline. */
 export function resolveCaptionStyle(options: CaptionOptions | undefined, output: { width: number; height: number }): CaptionStyle {
@@ -157,6 +159,8 @@ function plainEvents(cue: Cue, style: CaptionStyle): Event[] {
 function highlightEvents(cue: Cue, words: Word[], style: CaptionStyle): Event[] {
   const texts = words.map((w) => w.text);
   const highlight = `{\\c&H${bgr(style.highlightColor)}&}`;
+  // Back to the caption colour (not {\r}, which would also drop a cue's size and placement).
+  const normal = `{\\c&H${bgr(style.color)}&}`;
   // Monotonic starts inside the cue: a transcriber's out-of-order word must not make events overlap.
   const starts: number[] = [];
   words.forEach((w, i) => starts.push(i === 0 ? cue.start : Math.min(cue.end, Math.max(starts[i - 1]!, w.start))));
@@ -166,7 +170,7 @@ function highlightEvents(cue: Cue, words: Word[], style: CaptionStyle): Event[] 
     const last = page[page.length - 1]![page[page.length - 1]!.length - 1]!;
     for (let k = first; k <= last; k++) {
       const text = page
-        .map((line) => line.map((w) => (w === k ? `${highlight}${escapeAssText(texts[w]!)}{\\r}` : escapeAssText(texts[w]!))).join(' '))
+        .map((line) => line.map((w) => (w === k ? `${highlight}${escapeAssText(texts[w]!)}${normal}` : escapeAssText(texts[w]!))).join(' '))
         .join('\\N');
       events.push({ start: starts[k]!, end: k + 1 < words.length ? starts[k + 1]! : cue.end, text });
     }
@@ -203,16 +207,19 @@ export function buildAssDocument(cues: Cue[], style: CaptionStyle, output: { wid
     '[Events]',
     'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text',
   ];
+  const emphasis = `{\\an5\\fs${Math.round(style.fontSize * EMPHASIS_SCALE)}}`;
   const sorted = cues.filter((c) => c.end > c.start && c.text.trim()).sort((a, b) => a.start - b.start || a.end - b.end);
   sorted.forEach((cue, i) => {
     const next = sorted[i + 1];
     const end = next && next.start > cue.start ? Math.min(cue.end, next.start) : cue.end;
     const trimmed = { ...cue, end };
     const words = (cue.words ?? []).map((w) => ({ ...w, text: w.text.replace(/\s+/g, ' ').trim() })).filter((w) => w.text);
-    const events = words.length > 0 ? highlightEvents(trimmed, words, style) : plainEvents(trimmed, style);
+    // Larger letters: fewer of them fit on a line.
+    const wrap = cue.emphasis ? { ...style, maxCharsPerLine: Math.max(8, Math.floor(style.maxCharsPerLine / EMPHASIS_SCALE)) } : style;
+    const events = words.length > 0 ? highlightEvents(trimmed, words, wrap) : plainEvents(trimmed, wrap);
     for (const e of events) {
       // Times are centiseconds in ASS: an event that rounds to nothing is not written.
-      if (Math.round(e.end * 100) > Math.round(e.start * 100)) lines.push(`Dialogue: 0,${assTime(e.start)},${assTime(e.end)},Caption,,0,0,0,,${e.text}`);
+      if (Math.round(e.end * 100) > Math.round(e.start * 100)) lines.push(`Dialogue: 0,${assTime(e.start)},${assTime(e.end)},Caption,,0,0,0,,${cue.emphasis ? emphasis : ''}${e.text}`);
     }
   });
   return `${lines.join('\n')}\n`;

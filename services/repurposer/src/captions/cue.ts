@@ -15,4 +15,6 @@ export interface Cue {
   end: number;
   text: string;
   words?: Word[];
+  /** Drawn centred and larger: the only thing on screen besides a plain background. */
+  emphasis?: boolean;
 }

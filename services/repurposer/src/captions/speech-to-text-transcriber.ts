@@ -5,6 +5,7 @@ import { invalidInput, retryable } from '../pipeline/errors.ts';
 import { runFfmpeg } from '../render/run-ffmpeg.ts';
 import type { Cue, Word } from './cue.ts';
 import type { Transcriber } from './transcriber.ts';
+import { apiErrorMessage } from '../pipeline/api-error-message.ts';
 
 export interface SpeechToTextOptions {
   ffmpegPath: string;
@@ -36,15 +37,6 @@ export function cuesFromVerboseJson(body: VerboseJson): Cue[] {
     });
 }
 
-async function apiError(res: Response): Promise<string> {
-  const text = await res.text().catch(() => '');
-  try {
-    const m = (JSON.parse(text) as { error?: { message?: string } }).error?.message;
-    return m ? `: ${m.slice(0, 300)}` : '';
-  } catch {
-    return '';
-  }
-}
 
 /**
  * Transcribes a source with a Whisper-style speech-to-text API: the audio is extracted by ffmpeg
@@ -81,9 +73,9 @@ export function createSpeechToTextTranscriber(o: SpeechToTextOptions): Transcrib
         const what = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${o.timeoutMs} ms` : 'cannot reach it';
         throw retryable(CODE, `speech-to-text API: ${what}`, err);
       }
-      if (res.status === 401 || res.status === 403) throw new PermanentError(CODE, `speech-to-text API refused the credentials (HTTP ${res.status})${await apiError(res)}`);
-      if (res.status === 429 || res.status >= 500) throw retryable(CODE, `speech-to-text API answered HTTP ${res.status}${await apiError(res)}`);
-      if (!res.ok) throw new PermanentError(CODE, `speech-to-text API answered HTTP ${res.status}${await apiError(res)}`);
+      if (res.status === 401 || res.status === 403) throw new PermanentError(CODE, `speech-to-text API refused the credentials (HTTP ${res.status})${await apiErrorMessage(res)}`);
+      if (res.status === 429 || res.status >= 500) throw retryable(CODE, `speech-to-text API answered HTTP ${res.status}${await apiErrorMessage(res)}`);
+      if (!res.ok) throw new PermanentError(CODE, `speech-to-text API answered HTTP ${res.status}${await apiErrorMessage(res)}`);
       const cues = cuesFromVerboseJson((await res.json()) as VerboseJson);
       return cues.length ? cues : null;
     },

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { DomainError, type ContentView, type Principal } from '@reelforge/contracts';
+import { DomainError, type ArticleScript, type ContentView, type Principal } from '@reelforge/contracts';
 import type { MikroORM } from '@reelforge/persistence';
 import type { MediaStore } from '@reelforge/media-store';
 
@@ -20,6 +20,9 @@ interface ContentRow {
   captioned: boolean;
   title: string | null;
   thumbnail_key: string | null;
+  kind: ContentView['kind'];
+  source_url: string | null;
+  script: ArticleScript | null;
   created_at: Date;
 }
 
@@ -42,6 +45,9 @@ function toView(r: ContentRow): ContentView {
     captioned: r.captioned,
     title: r.title,
     hasThumbnail: r.thumbnail_key !== null,
+    kind: r.kind,
+    sourceUrl: r.source_url,
+    script: r.script,
     createdAt: new Date(r.created_at).toISOString(),
   };
 }

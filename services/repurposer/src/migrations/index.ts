@@ -5,6 +5,7 @@ import { M0003ClipDetails } from './m0003-clip-details.ts';
 import { M0004TaskInputs } from './m0004-task-inputs.ts';
 import { M0005OwnerScope } from './m0005-owner-scope.ts';
 import { M0006ContentRetention } from './m0006-content-retention.ts';
+import { M0007ArticleVideos } from './m0007-article-videos.ts';
 
 /** Append-only, in order. The name is what the migrations table records. */
 export const migrations: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm0004-task-inputs', class: M0004TaskInputs },
   { name: 'm0005-owner-scope', class: M0005OwnerScope },
   { name: 'm0006-content-retention', class: M0006ContentRetention },
+  { name: 'm0007-article-videos', class: M0007ArticleVideos },
 ];

@@ -10,6 +10,8 @@ export const TaskErrorCodes = {
   FFMPEG_FAILED: 'FFMPEG_FAILED',
   FFMPEG_KILLED: 'FFMPEG_KILLED',
   TIMED_OUT: 'TIMED_OUT',
+  /** The voice-over of an article video failed in a way that may pass (a speech API's 429 or 5xx, a crashed espeak-ng). */
+  SPEECH_FAILED: 'SPEECH_FAILED',
   /** Storing the clips would take the account past its storage quota. */
   STORAGE_QUOTA_EXCEEDED: 'STORAGE_QUOTA_EXCEEDED',
   /** The worker shut down mid-attempt: recorded on the attempt, not counted against TASK_MAX_RETRIES. */

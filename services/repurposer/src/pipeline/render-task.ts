@@ -1,4 +1,4 @@
-import { copyFile, link, mkdir, rm, rmdir, stat } from 'node:fs/promises';
+import { copyFile, link, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RenderJobRequested } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
@@ -21,6 +21,7 @@ import { fetchSource, type FetchLimits } from './fetch-source.ts';
 import { explicitSegments, type PlannedSegment } from './plan-segments.ts';
 import { probeImage, probeSource, type ProbeResult } from './probe.ts';
 import { QUICK_STAGES, createProgressPlan } from './progress-plan.ts';
+import { withWorkDir } from './work-dir.ts';
 
 export interface PipelineDeps {
   ffmpegPath: string;
@@ -53,7 +54,7 @@ const CAPTIONS_MAX_BYTES = 5 * 1024 * 1024;
  * (instant for a 2 GB source, and it survives the upload being removed meanwhile), copied when the
  * store is on another filesystem.
  */
-async function fetchInto(location: string, dest: string, deps: PipelineDeps, limits: FetchLimits, signal: AbortSignal): Promise<{ bytes: number }> {
+export async function fetchInto(location: string, dest: string, deps: PipelineDeps, limits: FetchLimits, signal: AbortSignal): Promise<{ bytes: number }> {
   if (!location.startsWith('media:')) return fetchSource(location, dest, limits, signal);
   const stored = deps.store.pathOf(location.slice('media:'.length));
   try {
@@ -68,8 +69,8 @@ async function fetchInto(location: string, dest: string, deps: PipelineDeps, lim
 }
 
 /** Font families must exist on this worker: fontconfig would silently substitute another. */
-function fontFile(deps: PipelineDeps, family: string, bold: boolean, what: string): string {
-  const file = deps.fonts.fileFor(family, bold);
+export function requireFont(fonts: FontCatalog, family: string, bold: boolean, what: string): string {
+  const file = fonts.fileFor(family, bold);
   if (!file) throw invalidInput(`the ${what} font "${family}" is not installed; GET /api/v1/fonts lists the ones that are`);
   return file;
 }
@@ -105,15 +106,11 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
   const { taskId } = job.data;
   const r = resolveRenderOptions(job.data.options);
   // Checked before any download: a wrong font fails in milliseconds, not after a 2 GB fetch.
-  const titleFont = r.title ? fontFile(deps, r.title.fontFamily, r.title.bold, 'title') : null;
+  const titleFont = r.title ? requireFont(deps.fonts, r.title.fontFamily, r.title.bold, 'title') : null;
   const captionStyle = resolveCaptionStyle(job.data.options.captions, r.reframe);
   const captionsUrl = r.captions ? (job.data.captionsUrl ?? null) : null;
 
-  const taskDir = join(deps.tempDir, taskId);
-  const work = join(taskDir, String(attempt));
-  await rm(work, { recursive: true, force: true });
-  await makeWorkDir(work);
-  try {
+  return withWorkDir(deps.tempDir, taskId, attempt, async (work) => {
     report('downloading', QUICK_STAGES.downloading, 'downloading the source');
     const { bytes } = await fetchInto(job.data.sourceUrl, join(work, 'source'), deps, deps.fetchLimits, signal);
     if (captionsUrl) await fetchInto(captionsUrl, join(work, 'captions'), deps, { ...deps.fetchLimits, maxBytes: CAPTIONS_MAX_BYTES }, signal);
@@ -127,7 +124,7 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
 
     report('transcribing', QUICK_STAGES.transcribing, captionsUrl ? 'reading the captions' : 'transcribing speech (when speech-to-text is configured)');
     const cues = r.captions ? await transcribe(deps, join(work, 'source'), captionsUrl ? join(work, 'captions') : null, probe.hasAudio, signal) : null;
-    if (cues) fontFile(deps, captionStyle.fontFamily, captionStyle.bold, 'caption');
+    if (cues) requireFont(deps.fonts, captionStyle.fontFamily, captionStyle.bold, 'caption');
 
     const explicit = job.data.options.segments !== undefined;
     // Progress is planned twice: before analysis the clips' lengths are only an estimate.
@@ -195,19 +192,5 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
       });
     }
     return stored;
-  } finally {
-    await rm(work, { recursive: true, force: true });
-    // The task's directory goes with its last attempt; another attempt still in it keeps it.
-    await rmdir(taskDir).catch(() => undefined);
-  }
-}
-
-/** mkdir -p, once more if another attempt's cleanup removed the (empty) task directory in between. */
-async function makeWorkDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(dir, { recursive: true });
-  }
+  });
 }

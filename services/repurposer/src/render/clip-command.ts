@@ -1,5 +1,5 @@
 import type { Span, Transition } from '@reelforge/contracts';
-import { filterPath, type FfmpegCommand } from './ffmpeg-command.ts';
+import { filterPath, shortVideoOutput, type FfmpegCommand } from './ffmpeg-command.ts';
 import { reframeFilter, type ReframeOptions } from './reframe.ts';
 import type { ResolvedTitle } from './resolve-options.ts';
 
@@ -92,7 +92,8 @@ function audioJoin(spec: ClipSpec, out: string): string[] {
   return [...lines, ...joinChain(spec.parts.map((_, i) => `a${i}`), 'a', spec, out)];
 }
 
-function titleFilters(t: TitleSpec, height: number): string[] {
+/** drawtext filters for a title block, one per line, shown between its start and end. */
+export function titleFilters(t: TitleSpec, height: number): string[] {
   const lineHeight = Math.round(t.fontSize * 1.25);
   const block = lineHeight * t.lineFiles.length;
   const top = t.position === 'top' ? Math.round(height * 0.12) : t.position === 'middle' ? Math.round((height - block) / 2) : Math.round(height * 0.62);
@@ -169,14 +170,7 @@ export function buildClipCommand(spec: ClipSpec): FfmpegCommand {
   return {
     inputs,
     filterComplex: graph.join(';'),
-    outputOptions: [
-      '-map', '[vout]', '-map', '[aout]',
-      '-t', s3(duration),
-      '-c:v', 'libx264', '-preset', spec.encode.preset, '-crf', String(spec.encode.crf), '-pix_fmt', 'yuv420p',
-      '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '48000',
-      '-movflags', '+faststart',
-      '-threads', String(spec.encode.threads),
-    ],
+    outputOptions: ['-map', '[vout]', '-map', '[aout]', ...shortVideoOutput(duration, spec.encode)],
     output: spec.output,
   };
 }

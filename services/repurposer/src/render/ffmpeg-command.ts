@@ -58,3 +58,14 @@ export function filterPath(path: string): string {
   const option = path.replace(/[\\':=]/g, '\\$&');
   return option.replace(/[\\',;[\]]/g, '\\$&');
 }
+
+/** The output every short gets: `seconds` long, H.264 (yuv420p) + AAC 48 kHz stereo, moov first so playback starts before the download ends. */
+export function shortVideoOutput(seconds: number, encode: { crf: number; preset: string; threads: number }): string[] {
+  return [
+    '-t', seconds.toFixed(3),
+    '-c:v', 'libx264', '-preset', encode.preset, '-crf', String(encode.crf), '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '48000',
+    '-movflags', '+faststart',
+    '-threads', String(encode.threads),
+  ];
+}

@@ -2,11 +2,12 @@ import { makeEnvelope, subjects, TaskProgress, type TaskStage } from '@reelforge
 import { publishEvent, type Messaging } from '@reelforge/messaging';
 import type { Logger } from 'pino';
 
-export type ReportProgress = (stage: TaskStage, percent: number, message: string, etaSeconds?: number | null) => void;
+/** `milestone`: a step clients show (article videos' stage table), sent even inside the minimum interval. */
+export type ReportProgress = (stage: TaskStage, percent: number, message: string, etaSeconds?: number | null, o?: { milestone?: boolean }) => void;
 
 /**
  * Publishes live progress straight to JetStream (not through the outbox: it is superseded every
- * second). At most one event per `minIntervalMs` within a stage; every stage change goes out.
+ * second). At most one event per `minIntervalMs` within a stage; every stage change and milestone goes out.
  * Best effort: a failed publish is logged, never fails the task.
  */
 export function createProgressReporter(deps: { m: Messaging; service: string; accountId: string; taskId: string; generationId: string | null; log: Logger; minIntervalMs?: number; onStage?: (stage: TaskStage, percent: number) => void }): ReportProgress {
@@ -14,11 +15,11 @@ export function createProgressReporter(deps: { m: Messaging; service: string; ac
   let lastAt = 0;
   let lastPercent = -1;
   const minInterval = deps.minIntervalMs ?? 1000;
-  return (stage, percent, message, etaSeconds = null) => {
+  return (stage, percent, message, etaSeconds = null, o = {}) => {
     const now = Date.now();
     const rounded = Math.round(Math.min(100, Math.max(0, percent)) * 10) / 10;
     const stageChanged = stage !== lastStage;
-    if (!stageChanged && (now - lastAt < minInterval || rounded === lastPercent)) return;
+    if (!stageChanged && !o.milestone && (now - lastAt < minInterval || rounded === lastPercent)) return;
     lastStage = stage;
     lastAt = now;
     lastPercent = rounded;

@@ -1,4 +1,4 @@
-import { DomainError, type Principal, type TaskStats, type TaskView } from '@reelforge/contracts';
+import { DomainError, type ArticleScript, type Principal, type TaskStats, type TaskView } from '@reelforge/contracts';
 import type { EntityManager, MikroORM } from '@reelforge/persistence';
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
@@ -8,6 +8,8 @@ interface TaskRow {
   id: string;
   account_id: string;
   generation_id: string | null;
+  kind: TaskView['kind'];
+  script: ArticleScript | null;
   status: TaskView['status'];
   stage: string;
   percent: number;
@@ -39,6 +41,8 @@ async function withAttempts(em: EntityManager, tasks: TaskRow[], schema: string)
     id: t.id,
     accountId: t.account_id,
     generationId: t.generation_id,
+    kind: t.kind,
+    script: t.script,
     status: t.status,
     stage: t.stage,
     percent: Number(t.percent),

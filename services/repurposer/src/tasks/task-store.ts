@@ -1,4 +1,4 @@
-import { DomainError, makeEnvelope, subjects, uuidv7, type RenderJobRequested, type RenderOptions, type TaskStatus } from '@reelforge/contracts';
+import { DomainError, makeEnvelope, subjects, uuidv7, type ArticleScript, type RenderJobRequested, type RenderOptions, type TaskStatus } from '@reelforge/contracts';
 import { enqueueOutbox, type EntityManager, type MikroORM } from '@reelforge/persistence';
 import { TaskErrorCodes } from '../pipeline/errors.ts';
 import { adoptOwnerlessRows } from './owner-backfill.ts';
@@ -18,6 +18,8 @@ export interface StoredClip {
   captioned: boolean;
   title: string | null;
   thumbnailKey: string;
+  /** An article video (with its script) rather than a clip. */
+  script?: ArticleScript;
 }
 
 export interface TaskError {
@@ -75,8 +77,8 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
   const insertTask = async (em: EntityManager, job: RenderJobRequested) => {
     await em.execute(
       // `inputs` keeps the whole job data (captions, logo, options…): a manual retry rebuilds the same job from it.
-      `insert into ${s}.tasks (id, account_id, generation_id, source_id, source_url, content_type, options, inputs, status) values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, 'queued') on conflict (id) do nothing`,
-      [job.data.taskId, job.accountId, job.data.generationId, job.data.sourceId, job.data.sourceUrl, job.data.contentType, JSON.stringify(job.data.options), JSON.stringify(job.data)],
+      `insert into ${s}.tasks (id, account_id, generation_id, source_id, source_url, content_type, options, inputs, status, kind) values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, 'queued', ?) on conflict (id) do nothing`,
+      [job.data.taskId, job.accountId, job.data.generationId, job.data.sourceId, job.data.sourceUrl, job.data.contentType, JSON.stringify(job.data.options), JSON.stringify(job.data), job.data.article ? 'article' : 'clips'],
     );
     // The owner principal scopes every read: the new row, and any older ownerless rows of the account, get the job's owner.
     // A job from before owner scoping names none (its rows stay invisible until a job of the account that does arrives).
@@ -142,9 +144,15 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
         const expiresAt = keepMs > 0 ? new Date(Date.now() + keepMs) : null;
         for (const c of clips) {
           await em.execute(
-            `insert into ${s}.generated_content (id, task_id, account_id, clip_index, media_key, duration_seconds, size_bytes, width, height, checksum_sha256, segment, score, reason, captioned, title, thumbnail_key, owner_id, expires_at)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, (select owner_id from ${s}.tasks where id = ?), ?) on conflict (task_id, clip_index) do nothing`,
-            [uuidv7(), job.data.taskId, job.accountId, c.clipIndex, c.mediaKey, c.durationSeconds, c.sizeBytes, c.width, c.height, c.checksumSha256, JSON.stringify(c.segment), c.score, c.reason, c.captioned, c.title, c.thumbnailKey, job.data.taskId, expiresAt],
+            `insert into ${s}.generated_content (id, task_id, account_id, clip_index, media_key, duration_seconds, size_bytes, width, height, checksum_sha256, segment, score, reason, captioned, title, thumbnail_key, owner_id, expires_at, kind, source_url, script)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, (select owner_id from ${s}.tasks where id = ?), ?, ?, ?, ?::jsonb) on conflict (task_id, clip_index) do nothing`,
+            [
+              uuidv7(), job.data.taskId, job.accountId, c.clipIndex, c.mediaKey, c.durationSeconds, c.sizeBytes, c.width, c.height, c.checksumSha256, JSON.stringify(c.segment), c.score, c.reason, c.captioned, c.title, c.thumbnailKey, job.data.taskId, expiresAt,
+              c.script ? 'article' : 'clip',
+              // An upload's location is ours, not something to show.
+              job.data.sourceUrl.startsWith('media:') ? null : job.data.sourceUrl,
+              c.script ? JSON.stringify(c.script) : null,
+            ],
           );
           const [row] = await em.execute<{ id: string }[]>(`select id from ${s}.generated_content where task_id = ? and clip_index = ?`, [job.data.taskId, c.clipIndex]);
           if (row) ids.push(row.id);
@@ -154,6 +162,11 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
         await statusEvent(em, ref(job), 'completed', attempt, series, null, ids);
         return ids;
       }),
+
+    /** Keeps an article video's script on its task as soon as it is written (the task view shows it while the video is made). */
+    recordScript: async (taskId: string, attempt: number, script: ArticleScript): Promise<void> => {
+      await deps.orm.em.fork().execute(`update ${s}.tasks set script = ?::jsonb, updated_at = now() where id = ? and attempt = ?`, [JSON.stringify(script), taskId, attempt]);
+    },
 
     /** Records why an attempt failed; the task stays open for the next attempt. */
     recordAttemptError: (taskId: string, attempt: number, error: TaskError): Promise<void> =>

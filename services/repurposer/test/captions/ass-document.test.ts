@@ -159,9 +159,9 @@ describe('buildAssDocument', () => {
     };
     const y = '{\\c&H00E0FF&}';
     expect(dialogues(buildAssDocument([cue], STYLE, PORTRAIT))).toEqual([
-      { start: '0:00:01.00', end: '0:00:01.60', text: `${y}one{\\r} two three` },
-      { start: '0:00:01.60', end: '0:00:02.20', text: `one ${y}two{\\r} three` },
-      { start: '0:00:02.20', end: '0:00:03.00', text: `one two ${y}three{\\r}` },
+      { start: '0:00:01.00', end: '0:00:01.60', text: `${y}one{\\c&HFFFFFF&} two three` },
+      { start: '0:00:01.60', end: '0:00:02.20', text: `one ${y}two{\\c&HFFFFFF&} three` },
+      { start: '0:00:02.20', end: '0:00:03.00', text: `one two ${y}three{\\c&HFFFFFF&}` },
     ]);
   });
 
@@ -174,7 +174,19 @@ describe('buildAssDocument', () => {
       for (const row of visible(l.text).split('\n')) expect(row.length).toBeLessThanOrEqual(12);
       expect(visible(l.text).split('\n').length).toBeLessThanOrEqual(2);
     }
-    expect(lines[4]?.text).toContain('{\\c&H00E0FF&}epsilon{\\r}');
+    expect(lines[4]?.text).toContain('{\\c&H00E0FF&}epsilon{\\c&HFFFFFF&}');
+  });
+
+  it('draws an emphasised cue centred and larger, every highlight screen of it', () => {
+    const words = [{ start: 0, end: 0.4, text: 'big' }, { start: 0.5, end: 0.9, text: 'words' }];
+    const lines = dialogues(buildAssDocument([{ start: 0, end: 1, text: 'big words', words, emphasis: true }, { start: 1, end: 2, text: 'plain' }], STYLE, PORTRAIT));
+    const big = `{\\an5\\fs${Math.round(STYLE.fontSize * 1.4)}}`;
+    expect(lines.slice(0, 2).every((l) => l.text.startsWith(big))).toBe(true);
+    expect(lines[2]?.text).toBe('plain');
+    // Wrapped for the larger letters: 28 characters a line become 20.
+    const long = 'one two three four five six seven eight nine ten eleven'.split(' ').map((text, i) => ({ start: i * 0.3, end: i * 0.3 + 0.2, text }));
+    const wrapped = dialogues(buildAssDocument([{ start: 0, end: 4, text: long.map((w) => w.text).join(' '), words: long, emphasis: true }], STYLE, PORTRAIT));
+    for (const l of wrapped) for (const row of visible(l.text.replace(big, '')).split('\n')) expect(row.length).toBeLessThanOrEqual(20);
   });
 
   it('cuts an overlapping cue where the next one starts so captions never stack', () => {
