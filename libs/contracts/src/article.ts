@@ -61,3 +61,14 @@ export const CreateArticleBody = Type.Object(
   { additionalProperties: false },
 );
 export type CreateArticleBody = Static<typeof CreateArticleBody>;
+
+/** An `article` generation's narration settings (each of its videos gets them). */
+export const ArticleGenerationOptions = Type.Object(
+  {
+    targetSeconds: Type.Optional(Type.Integer({ minimum: ARTICLE_SECONDS.min, maximum: ARTICLE_SECONDS.max })),
+    voice: Type.Optional(Voice),
+    rate: Type.Optional(Type.Integer({ minimum: 80, maximum: 400 })),
+  },
+  { additionalProperties: false },
+);
+export type ArticleGenerationOptions = Static<typeof ArticleGenerationOptions>;

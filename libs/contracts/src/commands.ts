@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { GenerationCounters, GenerationView } from './events.ts';
-import { ArticleScript, ArticleSpec } from './article.ts';
+import { ArticleGenerationOptions, ArticleScript, ArticleSpec } from './article.ts';
 import { PublicRenderOptions, RenderOptions } from './render-options.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -45,11 +45,18 @@ export const StorageUsage = Type.Object({
 });
 export type StorageUsage = Static<typeof StorageUsage>;
 
+export const SourceKind = Type.Union([Type.Literal('video'), Type.Literal('article')]);
+export type SourceKind = Static<typeof SourceKind>;
+/** The generation type that narrates article sources; every other type cuts video sources into clips. */
+export const ARTICLE_CONTENT_TYPE = 'article';
+
 export const SourceView = Type.Object({
   id: Uuid,
   accountId: Uuid,
   url: Type.String(),
   captionsUrl: Type.Union([Type.String(), Type.Null()]),
+  /** `video`: cut into clips by a generation of any type but `article`; `article`: a page narrated by an `article` generation. */
+  kind: SourceKind,
   state: Type.Union(['available', 'reserved', 'used', 'failed'].map((s) => Type.Literal(s))),
   createdAt: Type.String({ format: 'date-time' }),
 });
@@ -65,7 +72,7 @@ export const CreateAccountBody = Type.Object({
 /** The public body of `POST /accounts/:id/sources`: an http(s) URL, or an upload of the caller's. */
 const CaptionsUrl = Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://', description: 'Captions for this video, SRT or WebVTT: burned into its clips.' });
 export const RegisterSourceBody = Type.Union([
-  Type.Object({ url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }), captionsUrl: Type.Optional(CaptionsUrl) }, { additionalProperties: false }),
+  Type.Object({ url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }), captionsUrl: Type.Optional(CaptionsUrl), kind: Type.Optional(SourceKind) }, { additionalProperties: false }),
   Type.Object({ uploadId: Type.String({ format: 'uuid' }), captionsUrl: Type.Optional(CaptionsUrl) }, { additionalProperties: false }),
 ]);
 
@@ -73,11 +80,14 @@ export const RegisterSourceBody = Type.Union([
 export const SourceLocation = Type.Object({
   url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^(https?://|media:uploads/)' }),
   captionsUrl: Type.Optional(CaptionsUrl),
+  kind: Type.Optional(SourceKind),
 }, { additionalProperties: false });
 
 const generationFields = {
   type: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_-]*$' }),
   count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  /** For `type: "article"`: how each article video is narrated. */
+  article: Type.Optional(ArticleGenerationOptions),
 };
 /** A generation as a client asks for it. */
 export const StartGenerationBody = Type.Object({ ...generationFields, options: Type.Optional(PublicRenderOptions) }, { additionalProperties: false });

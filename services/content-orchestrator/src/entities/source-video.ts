@@ -1,6 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
-/** A source video in an account's library: available → reserved → used (or failed). */
+/** A source in an account's library (a video, or an article page): available → reserved → used (or failed). */
 export const SourceVideo = defineEntity({
   name: 'SourceVideo',
   tableName: 'source_videos',
@@ -9,6 +9,7 @@ export const SourceVideo = defineEntity({
     accountId: p.uuid(),
     url: p.text(),
     captionsUrl: p.text().nullable(),
+    kind: p.string().default('video'),
     state: p.string(),
     generationId: p.uuid().nullable(),
     createdAt: p.datetime(),

@@ -1,4 +1,4 @@
-import { DomainError, makeEnvelope, subjects, uuidv7, type GenerationView, type Principal, type RenderJobRequested, type RenderOptions } from '@reelforge/contracts';
+import { ARTICLE_CONTENT_TYPE, ARTICLE_SECONDS, DomainError, makeEnvelope, subjects, uuidv7, type ArticleGenerationOptions, type ArticleSpec, type GenerationView, type Principal, type RenderJobRequested, type RenderOptions } from '@reelforge/contracts';
 import { enqueueOutbox, type EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
 import { findOwnedAccount } from '../accounts/account-commands.ts';
@@ -10,7 +10,7 @@ import { realStatesOf, type TaskStatesLookup } from './recount-generation.ts';
 export interface StartGenerationRequest {
   principal: Principal;
   accountId: string;
-  body: { type: string; count?: number; options?: RenderOptions };
+  body: { type: string; count?: number; options?: RenderOptions; article?: ArticleGenerationOptions };
   /** The client's Idempotency-Key: a start with a key already used for this account returns that generation. */
   idempotencyKey?: string;
 }
@@ -28,6 +28,9 @@ export interface StartGenerationDeps {
   log: Logger;
 }
 
+/** What each video of an article generation is told: the generation's narration settings, defaults filled in. */
+const articleSpec = (o: ArticleGenerationOptions | undefined): ArticleSpec => ({ targetSeconds: o?.targetSeconds ?? ARTICLE_SECONDS.default, voice: o?.voice ?? null, rate: o?.rate ?? null, title: null });
+
 /**
  * Starts a generation in one transaction: takes the account+type lock (its primary key makes a
  * concurrent second start fail with GENERATION_LOCKED), reserves up to `count` available sources
@@ -43,7 +46,7 @@ export function createStartGeneration(deps: StartGenerationDeps) {
   return async function startGeneration(req: StartGenerationRequest): Promise<{ generation: GenerationView; shortBy: number }> {
     const count = req.body.count ?? deps.defaultCount;
     const options = req.body.options ?? {};
-    const requestHash = requestHashOf({ type: req.body.type, count, options });
+    const requestHash = requestHashOf({ type: req.body.type, count, options, ...(req.body.article ? { article: req.body.article } : {}) });
     // Read without locks first: the repurposer is asked outside the transaction, which re-checks the lock.
     const [expired] = await findExpiredLocks(deps.fork(), deps.schema, { accountId: req.accountId, contentType: req.body.type });
     const real = expired ? await realStatesOf(deps.fork(), deps.schema, deps.taskStates, expired.generationId) : undefined;
@@ -69,11 +72,13 @@ export function createStartGeneration(deps: StartGenerationDeps) {
         const [holder] = await em.execute<{ generation_id: string }[]>(`select generation_id from ${s}.generation_locks where account_id = ? and content_type = ?`, [req.accountId, req.body.type]);
         throw new DomainError('GENERATION_LOCKED', `a ${req.body.type} generation is already running for this account`, { generationId: holder?.generation_id ?? null });
       }
+      // An article generation narrates article sources; every other type cuts videos.
+      const article = req.body.type === ARTICLE_CONTENT_TYPE;
       const sources = await em.execute<{ id: string; url: string; captions_url: string | null }[]>(
-        `select id, url, captions_url from ${s}.source_videos where account_id = ? and state = 'available' order by created_at, id limit ? for update skip locked`,
-        [req.accountId, count],
+        `select id, url, captions_url from ${s}.source_videos where account_id = ? and state = 'available' and kind = ? order by created_at, id limit ? for update skip locked`,
+        [req.accountId, article ? 'article' : 'video', count],
       );
-      if (sources.length === 0) throw new DomainError('NO_SOURCES_AVAILABLE', 'the account has no available source videos', { requested: count });
+      if (sources.length === 0) throw new DomainError('NO_SOURCES_AVAILABLE', article ? 'the account has no available article sources (add one with kind "article")' : 'the account has no available source videos', { requested: count });
       await em.execute(`update ${s}.generations set total_requested = ?, queued = ? where id = ?`, [sources.length, sources.length, generationId]);
       for (const source of sources) {
         const taskId = uuidv7();
@@ -90,6 +95,7 @@ export function createStartGeneration(deps: StartGenerationDeps) {
           // findOwnedAccount above checked the principal is the account's owner_id: the repurposer scopes reads by it.
           ownerId: req.principal.id,
           mediaRetentionDays: account.mediaRetentionDays ?? null,
+          ...(article ? { article: articleSpec(req.body.article) } : {}),
         });
         await enqueueOutbox(em, deps.schema, subjects.renderJob(req.accountId), job);
       }

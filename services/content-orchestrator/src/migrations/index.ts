@@ -5,6 +5,7 @@ import { M0003SourceCaptions } from './m0003-source-captions.ts';
 import { M0004IdempotencyKey } from './m0004-idempotency-key.ts';
 import { M0005MediaRetention } from './m0005-media-retention.ts';
 import { M0006AutoGenerateSettings } from './m0006-auto-generate-settings.ts';
+import { M0007SourceKind } from './m0007-source-kind.ts';
 
 /** Append-only, in order. The name is what the migrations table records. */
 export const migrations: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm0004-idempotency-key', class: M0004IdempotencyKey },
   { name: 'm0005-media-retention', class: M0005MediaRetention },
   { name: 'm0006-auto-generate-settings', class: M0006AutoGenerateSettings },
+  { name: 'm0007-source-kind', class: M0007SourceKind },
 ];

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { AccountView, CreditsView, creditCommands, CreateAccountBody, RegisterSourceBody, SourceView, StorageUsage, UpdateAccountBody, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
+import { AccountView, DomainError, CreditsView, creditCommands, CreateAccountBody, RegisterSourceBody, SourceView, StorageUsage, UpdateAccountBody, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
 import type { AccountScope } from '../http/scope.ts';
 import { resolveSource } from '../uploads/resolve-source.ts';
@@ -34,8 +34,10 @@ export function registerAccountRoutes(app: FastifyInstance, forward: Forward, sc
   app.post('/api/v1/accounts/:accountId/sources', { schema: { params: IdParam('accountId'), body: RegisterSourceBody, response: { 201: SourceView, 422: ErrorResponse, ...errorResponses } } }, async (req, reply) => {
     const { accountId } = req.params as { accountId: string };
     const body = req.body as typeof RegisterSourceBody.static;
+    const kind = 'kind' in body ? body.kind : undefined;
+    if (kind === 'article' && body.captionsUrl) throw new DomainError('VALIDATION_FAILED', 'an article source takes no captions: its captions come from its narration', { field: 'body/captionsUrl' });
     const location = await resolveSource(body, req.principal, uploads, sourcePolicy);
-    const source = await forward(orchestratorCommands.registerSource, { principal: req.principal, accountId, body: location });
+    const source = await forward(orchestratorCommands.registerSource, { principal: req.principal, accountId, body: { ...location, ...(kind ? { kind } : {}) } });
     return reply.status(201).send(source);
   });
   app.patch('/api/v1/accounts/:accountId', { schema: { params: IdParam('accountId'), body: UpdateAccountBody, response: { 200: AccountView, 422: ErrorResponse, ...errorResponses } } }, async (req) => {

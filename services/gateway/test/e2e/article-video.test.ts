@@ -134,6 +134,35 @@ describe('article videos', () => {
     expect(video!.reason).toContain('left out http://10.255.255.1/a.png');
   }, 180_000);
 
+  it('an article generation narrates the account\'s article sources, and never takes its videos', async () => {
+    const { api, account } = await newTenant(stack, 'article-generation', []);
+    const video = await api.post(`/api/v1/accounts/${account.id}/sources`, { url: site.url('red.png') });
+    expect(video.status).toBe(201);
+    expect(await video.json()).toMatchObject({ kind: 'video' });
+    // No article source yet: the video is not taken for an article.
+    const none = await api.startGeneration(account.id, { type: 'article', count: 1 });
+    expect(none.status).toBe(422);
+    expect(((await none.json()) as { error: { message: string } }).error.message).toContain('article sources');
+    const source = await api.post(`/api/v1/accounts/${account.id}/sources`, { url: site.url('article.html'), kind: 'article' });
+    expect(source.status).toBe(201);
+    expect(await source.json()).toMatchObject({ kind: 'article', state: 'available' });
+    expect((await api.post(`/api/v1/accounts/${account.id}/sources`, { url: site.url('article.html'), kind: 'article', captionsUrl: site.url('x.srt') })).status).toBe(400);
+
+    const ws = await watchAccount(stack, await stack.bearer('article-generation'), account.id);
+    const start = await api.startGeneration(account.id, { type: 'article', count: 2, options: { width: 360, preset: 'ultrafast' }, article: { targetSeconds: 15 } });
+    expect(start.status).toBe(202);
+    const started = (await start.json()) as { generation: { id: string; taskIds: string[] }; shortBy: number };
+    expect(started.shortBy).toBe(1); // one article source for two asked
+    const done = await ws.waitFor('the generation completed', (m) => m.type === 'job_status' && m.kind === 'generation' && m.job_id === started.generation.id && (m.status as { status?: string }).status === 'completed', 120_000);
+    ws.close();
+    expect((done.status as { counters: { completed: number } }).counters.completed).toBe(1);
+    const [made] = ((await (await api.call(`/api/v1/content?task_id=${started.generation.taskIds[0]}`)).json()) as { items: ContentView[] }).items;
+    expect(made).toMatchObject({ kind: 'article', sourceUrl: site.url('article.html'), width: 360 });
+    expect(made!.durationSeconds).toBeLessThan(30);
+    const sources = (await (await api.call(`/api/v1/accounts/${account.id}/sources`)).json()) as { items: { kind: string; state: string }[] };
+    expect(sources.items.find((s) => s.kind === 'video')?.state).toBe('available');
+  }, 180_000);
+
   it('refuses bad requests with a reason before any work', async () => {
     const post = (body: unknown, account = tenant.account.id) => tenant.api.post(`/api/v1/accounts/${account}/articles`, body);
     expect((await post({ url: 'ftp://example.com/a' })).status).toBe(400);
