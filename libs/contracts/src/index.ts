@@ -12,3 +12,5 @@ export * from './owner-pending-commands.ts';
 export * from './webhooks.ts';
 export * from './storage-quota.ts';
 export * from './article.ts';
+export * from './roles.ts';
+export * from './credits.ts';

@@ -2,10 +2,10 @@ import { Type } from '@sinclair/typebox';
 import { command, ContentView, Principal, Page } from './commands.ts';
 import { PublicRenderOptions } from './render-options.ts';
 
-// Commands of owners whose behaviour later issues build (backlog-keeper, the
-// orchestrator's credits ledger). The gateway's routes exist now and forward here; until an owner
-// serves its subject, a call answers 503 naming the owner. Shapes follow the public API plan (docs/architecture.md) and
-// may grow (never break) when the owner is built.
+// Commands of owners whose behaviour later issues build (the backlog-keeper). The gateway's routes
+// exist now and forward here; until an owner serves its subject, a call answers 503 naming the
+// owner. Shapes follow the public API plan (docs/architecture.md) and may grow (never break) when
+// the owner is built.
 
 const Uuid = Type.String({ format: 'uuid' });
 const Cursor = { items: Type.Array(Type.Unknown()), nextCursor: Type.Union([Type.String(), Type.Null()]) };
@@ -43,13 +43,4 @@ export const backlogCommands = {
   getBacklog: command('cmd.backlog.recipes.backlog', Type.Object({ principal: Principal, recipeId: Uuid }), BacklogView),
   /** Claims one finished item atomically; NOT_FOUND carries `fallback_to_modal`, CONFLICT a lost race, PAYMENT_REQUIRED too few credits. */
   claimInstant: command('cmd.backlog.instant.claim', Type.Object({ principal: Principal, accountIds: Type.Array(Uuid, { maxItems: 10_000 }), body: InstantBody }), ContentView),
-};
-
-export const CreditsView = Type.Object({
-  accountId: Uuid,
-  balance: Type.Integer(),
-  transactions: Type.Array(Type.Object({ id: Uuid, amount: Type.Integer(), reason: Type.String(), createdAt: Type.String({ format: 'date-time' }) })),
-});
-export const creditCommands = {
-  getCredits: command('cmd.orchestrator.credits.get', Type.Object({ principal: Principal, accountId: Uuid }), CreditsView),
 };

@@ -1,9 +1,10 @@
-import { STREAMS, TaskStatusChanged, filters, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
+import { STREAMS, TaskStatusChanged, creditCommands, filters, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import { ensureConsumer, ensureStream, publishEvent, sendCommand, serveCommand, startConsumer } from '@reelforge/messaging';
 import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
 import { createAccountCommands } from './accounts/account-commands.ts';
 import type { OrchestratorConfig } from './config.ts';
+import { createCreditCommands } from './credits/credit-commands.ts';
 import { createDeadLetterCommands } from './dead-letters/dead-letter-commands.ts';
 import { createCancelGeneration } from './generations/cancel-generation.ts';
 import { createFoldDeadLetterHandler } from './generations/fold-dead-letter.ts';
@@ -57,6 +58,7 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
   const startGeneration = createStartGeneration({ fork, schema, service: SERVICE, defaultCount: config.DEFAULT_GENERATION_COUNT, lockExpiryMs: config.LOCK_EXPIRY, taskStates: cleanup.taskStates, afterCommit, log });
   const cancelGeneration = createCancelGeneration({ fork, schema, service: SERVICE, afterCommit });
   const deadLetters = createDeadLetterCommands({ m, log });
+  const credits = createCreditCommands({ fork, schema });
   const deps = { log, tracer };
   const c = orchestratorCommands;
   const subs = [
@@ -75,6 +77,8 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
     serveCommand(m, c.autoGenerateContent, (req) => autoGenerateContent({ fork, schema, startGeneration, log }, req), deps, { deadlineMs: 10 * 60_000 }),
     serveCommand(m, c.listDeadLetters, deadLetters.list, deps),
     serveCommand(m, c.redriveDeadLetter, deadLetters.redrive, deps),
+    serveCommand(m, creditCommands.getCredits, credits.get, deps),
+    serveCommand(m, creditCommands.grantCredits, credits.grant, deps),
   ];
   platform.shutdown.add('commands', async () => {
     for (const sub of subs) await sub.drain();

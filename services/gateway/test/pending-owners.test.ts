@@ -4,7 +4,7 @@ import { startStack, type Stack } from './support/stack.ts';
 
 const ID = '0190a0c0-0000-7000-8000-000000000001';
 
-// Routes whose owners' behaviour later issues build (backlog-keeper, the credits ledger): defined,
+// Routes whose owners' behaviour later issues build (the backlog-keeper): defined,
 // authenticated, validated, documented; until the owner serves the command they answer 503 naming
 // it, promptly and never with made-up data.
 describe('routes of owners not built yet', () => {
@@ -25,7 +25,6 @@ describe('routes of owners not built yet', () => {
     { name: 'POST /recipes', path: '/api/v1/recipes', init: json('POST', { name: 'Top moments', contentType: 'shorts' }), owner: 'backlog-keeper' },
     { name: 'GET /recipes/:id/backlog', path: `/api/v1/recipes/${ID}/backlog`, owner: 'backlog-keeper' },
     { name: 'POST /instant', path: '/api/v1/instant', init: json('POST', { recipe_id: ID, account_id: ID }), owner: 'backlog-keeper' },
-    { name: 'GET /accounts/:id/credits', path: `/api/v1/accounts/${ID}/credits`, owner: 'content-orchestrator' },
   ];
 
   for (const r of routes) {

@@ -1,13 +1,6 @@
-import { DomainError, type DeadLetterView, type Principal, type RedriveResult } from '@reelforge/contracts';
+import { DomainError, requireOperator, type DeadLetterView, type Principal, type RedriveResult } from '@reelforge/contracts';
 import { listDeadLetters, redriveDeadLetter, type Messaging } from '@reelforge/messaging';
 import type { Logger } from 'pino';
-
-const OPERATOR = 'operator';
-
-/** The DLQ is every tenant's: only an operator reads or redrives it (checked by the gateway, and here again). */
-function requireOperator(principal: Principal, what: string): void {
-  if (!principal.roles.includes(OPERATOR)) throw new DomainError('FORBIDDEN', `${what} needs the ${OPERATOR} role`, { requiredRole: OPERATOR });
-}
 
 /**
  * `cmd.orchestrator.deadLetters.{list,redrive}`: the orchestrator serves the shared DLQ for the

@@ -6,6 +6,7 @@ import { M0004IdempotencyKey } from './m0004-idempotency-key.ts';
 import { M0005MediaRetention } from './m0005-media-retention.ts';
 import { M0006AutoGenerateSettings } from './m0006-auto-generate-settings.ts';
 import { M0007SourceKind } from './m0007-source-kind.ts';
+import { M0008Credits } from './m0008-credits.ts';
 
 /** Append-only, in order. The name is what the migrations table records. */
 export const migrations: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm0005-media-retention', class: M0005MediaRetention },
   { name: 'm0006-auto-generate-settings', class: M0006AutoGenerateSettings },
   { name: 'm0007-source-kind', class: M0007SourceKind },
+  { name: 'm0008-credits', class: M0008Credits },
 ];

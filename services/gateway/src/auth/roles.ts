@@ -1,17 +1,7 @@
-import { DomainError, type Principal } from '@reelforge/contracts';
+import { DomainError, OPERATOR, type Principal } from '@reelforge/contracts';
 
-/**
- * The role model. `operator` is system-wide: it runs system jobs, reads job runs and other
- * cross-tenant state, and manages what all tenants share (recipes). `admin` is a tenant's own
- * administrator: it means something inside that tenant only and never passes an operator check.
- */
-export const OPERATOR = 'operator';
-export const TENANT_ADMIN = 'admin';
-
-/** Throws 403 unless the caller holds `operator`; `what` says what was attempted. */
-export function requireOperator(principal: Principal, what: string): void {
-  if (!principal.roles.includes(OPERATOR)) throw new DomainError('FORBIDDEN', `${what} needs the ${OPERATOR} role`, { requiredRole: OPERATOR });
-}
+// The role model (operator vs a tenant's admin) lives in contracts: every owner checks it too.
+export { OPERATOR, TENANT_ADMIN, requireOperator } from '@reelforge/contracts';
 
 /**
  * The roles a new API key gets. Asked-for roles must each be held by the maker (a key never

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { AccountView, DomainError, CreditsView, creditCommands, CreateAccountBody, RegisterSourceBody, SourceView, StorageUsage, UpdateAccountBody, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
+import { AccountView, DomainError, CreditTransactionView, CreditsView, GrantCreditsBody, creditCommands, requireOperator, CreateAccountBody, RegisterSourceBody, SourceView, StorageUsage, UpdateAccountBody, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
 import type { AccountScope } from '../http/scope.ts';
 import { resolveSource } from '../uploads/resolve-source.ts';
@@ -52,8 +52,22 @@ export function registerAccountRoutes(app: FastifyInstance, forward: Forward, sc
       return forward(orchestratorCommands.listSources, { principal: req.principal, accountId, ...(req.query as typeof PageQuery.static) });
     },
   );
-  // The credits ledger is the orchestrator's (503 until it serves this query).
-  app.get('/api/v1/accounts/:accountId/credits', { schema: { params: IdParam('accountId'), response: { 200: CreditsView, ...errorResponses } } }, async (req) =>
-    forward(creditCommands.getCredits, { principal: req.principal, accountId: (req.params as { accountId: string }).accountId }),
+  // Credits are the orchestrator's (owned with accounts): the owner reads them, an operator grants them.
+  app.get('/api/v1/accounts/:accountId/credits', { schema: { params: IdParam('accountId'), querystring: PageQuery, response: { 200: CreditsView, ...errorResponses } } }, async (req) =>
+    forward(creditCommands.getCredits, { principal: req.principal, accountId: (req.params as { accountId: string }).accountId, ...(req.query as typeof PageQuery.static) }),
+  );
+  app.post(
+    '/api/v1/accounts/:accountId/credits/grants',
+    { config: { idempotent: true }, schema: { params: IdParam('accountId'), body: GrantCreditsBody, response: { 201: Type.Object({ transaction: CreditTransactionView, balance: Type.Integer() }), 403: ErrorResponse, ...errorResponses } } },
+    async (req, reply) => {
+      requireOperator(req.principal, 'granting credits');
+      const granted = await forward(creditCommands.grantCredits, {
+        principal: req.principal,
+        accountId: (req.params as { accountId: string }).accountId,
+        body: req.body as GrantCreditsBody,
+        ...(req.idempotency ? { idempotencyKey: req.idempotency.key } : {}),
+      });
+      return reply.status(201).send(granted);
+    },
   );
 }

@@ -1,14 +1,7 @@
-import { DomainError, type JobRunView, type Principal } from '@reelforge/contracts';
+import { DomainError, requireOperator, type JobRunView, type Principal } from '@reelforge/contracts';
 import type { JobDefinition } from '../jobs/job-registry.ts';
 import { listRuns } from '../runs/job-run-store.ts';
 import { runSlot, type RunSlotDeps } from '../runs/run-slot.ts';
-
-const OPERATOR = 'operator';
-
-/** The gateway checks the role; the owner checks again (a command can be sent by anything on NATS). */
-function requireOperator(principal: Principal, what: string): void {
-  if (!principal.roles.includes(OPERATOR)) throw new DomainError('FORBIDDEN', `${what} needs the ${OPERATOR} role`, { requiredRole: OPERATOR });
-}
 
 export function findJob(jobs: JobDefinition[], name: string): JobDefinition {
   const job = jobs.find((j) => j.name === name || j.aliases.includes(name));
