@@ -39,7 +39,7 @@ export async function benchArticle(ffmpeg: string, ffprobe: string, espeak: stri
     speech: createEspeakSpeech({ espeakPath: espeak }),
     llm: null,
     recordScript: async () => undefined,
-    limits: { pageBytes: 5 * 1024 ** 2, imageBytes: 10 * 1024 ** 2, images: 8 },
+    limits: { pageBytes: 5 * 1024 ** 2, imageBytes: 10 * 1024 ** 2, images: 8, musicBytes: 20 * 1024 ** 2 },
     // Keeps the compose run's inputs for the raw replay; the copy is instrumentation, not counted.
     onArticleComposed: async (cmd, cwd) => {
       const t = performance.now();

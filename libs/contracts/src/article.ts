@@ -31,6 +31,10 @@ export type ArticleScript = Static<typeof ArticleScript>;
 /** espeak-ng voice names (`en`, `en-us`, `de`, `en-gb-x-rp`, `en+f3`…) and API voice names alike. */
 const Voice = Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9][A-Za-z0-9_+.-]*$' });
 
+const MusicUrl = Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://', description: 'An audio file (MP3, WAV, Ogg, FLAC, AAC/M4A, WebM) looped under the narration.' });
+const MusicVolume = Type.Number({ minimum: 0.01, maximum: 1, description: 'Music level before ducking, 0–1 (default 0.25).' });
+export const DEFAULT_MUSIC_VOLUME = 0.25;
+
 /** What a render job for an article video carries besides its render options. */
 export const ArticleSpec = Type.Object(
   {
@@ -40,6 +44,8 @@ export const ArticleSpec = Type.Object(
     rate: Type.Union([Type.Integer({ minimum: 80, maximum: 400 }), Type.Null()]),
     /** Replaces the article's own title on the title card. */
     title: Type.Union([Type.String({ minLength: 1, maxLength: SCRIPT_LIMITS.titleMaxChars }), Type.Null()]),
+    /** Background music under the narration, ducked while the voice speaks (absent in jobs from before music). */
+    music: Type.Optional(Type.Union([Type.Object({ url: MusicUrl, volume: MusicVolume }, { additionalProperties: false }), Type.Null()])),
   },
   { additionalProperties: false },
 );
@@ -57,6 +63,8 @@ export const CreateArticleBody = Type.Object(
     width: RenderOptions.properties.width,
     captions: Type.Optional(CaptionOptions),
     preset: RenderOptions.properties.preset,
+    musicUrl: Type.Optional(MusicUrl),
+    musicVolume: Type.Optional(MusicVolume),
   },
   { additionalProperties: false },
 );
@@ -68,6 +76,8 @@ export const ArticleGenerationOptions = Type.Object(
     targetSeconds: Type.Optional(Type.Integer({ minimum: ARTICLE_SECONDS.min, maximum: ARTICLE_SECONDS.max })),
     voice: Type.Optional(Voice),
     rate: Type.Optional(Type.Integer({ minimum: 80, maximum: 400 })),
+    musicUrl: Type.Optional(MusicUrl),
+    musicVolume: Type.Optional(MusicVolume),
   },
   { additionalProperties: false },
 );

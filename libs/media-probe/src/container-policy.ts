@@ -4,19 +4,22 @@
  * `subfile` URL reads elsewhere. A user's "video" must never make ffmpeg read anything but itself,
  * so every input is opened only through demuxers on these lists, and only through the file protocol.
  */
-export type MediaKind = 'video' | 'image';
+export type MediaKind = 'video' | 'image' | 'audio';
 
 /** Demuxers that read one self-contained file (ffmpeg's names, as ffprobe reports in `format_name`). */
 export const ALLOWED_DEMUXERS: Record<MediaKind, readonly string[]> = {
   video: ['mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2', 'matroska', 'webm', 'mpegts', 'mpeg', 'avi', 'flv'],
   // The single-image "pipe" demuxers read exactly the bytes given, never a numbered sequence.
   image: ['png_pipe', 'jpeg_pipe', 'webp_pipe'],
+  // Single-file audio demuxers (background music; our own narration WAVs).
+  audio: ['mp3', 'wav', 'ogg', 'flac', 'aac', 'mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2', 'matroska', 'webm'],
 };
 
 /** What a user is told is accepted. */
 export const ACCEPTED_CONTAINERS: Record<MediaKind, string> = {
   video: 'MP4/MOV, Matroska/WebM, MPEG-TS, MPEG-PS, AVI or FLV',
   image: 'PNG, JPEG or WebP',
+  audio: 'MP3, WAV, Ogg, FLAC, AAC/M4A or WebM',
 };
 
 /**

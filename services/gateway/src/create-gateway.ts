@@ -153,7 +153,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   registerAccountRoutes(app, deps.forward, scope, { allowPrivate: deps.policy.sourceUrlAllowPrivate }, uploads);
   registerUploadRoutes(app, { uploads, maxBytes: deps.policy.maxUploadBytes, maxImageBytes: limits.maxImageUploadBytes, idleMs: limits.uploadIdleTimeoutMs });
   const caps = createConnectionCaps(limits.liveConnectionsPerPrincipal);
-  registerGenerationRoutes(app, deps.forward, uploads);
+  registerGenerationRoutes(app, deps.forward, uploads, { allowPrivate: deps.policy.sourceUrlAllowPrivate });
   registerCatalogueRoutes(app, deps.forward);
   registerBacklogRoutes(app, deps.forward, scope);
   registerNotificationRoutes(app, deps.forward);

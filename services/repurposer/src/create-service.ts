@@ -79,7 +79,7 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     speech: createSpeech(config),
     llm: config.SCRIPT_API_URL && config.SCRIPT_API_KEY ? createLlmScriptWriter({ url: config.SCRIPT_API_URL, apiKey: config.SCRIPT_API_KEY, model: config.SCRIPT_MODEL, timeoutMs: config.SCRIPT_TIMEOUT }) : null,
     recordScript: tasks.recordScript,
-    limits: { pageBytes: config.ARTICLE_MAX_PAGE_BYTES, imageBytes: config.ARTICLE_MAX_IMAGE_BYTES, images: config.ARTICLE_MAX_IMAGES },
+    limits: { pageBytes: config.ARTICLE_MAX_PAGE_BYTES, imageBytes: config.ARTICLE_MAX_IMAGE_BYTES, images: config.ARTICLE_MAX_IMAGES, musicBytes: config.ARTICLE_MAX_MUSIC_BYTES },
   };
   const retry = { initialDelayMs: config.TASK_INITIAL_RETRY_DELAY, maxDelayMs: config.TASK_MAX_RETRY_DELAY, maxDeliveries: config.TASK_MAX_RETRIES + 1, jitter: 0.2 };
   const handler = createRenderJobHandler({

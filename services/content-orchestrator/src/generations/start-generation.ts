@@ -1,4 +1,4 @@
-import { ARTICLE_CONTENT_TYPE, ARTICLE_SECONDS, DomainError, makeEnvelope, subjects, uuidv7, type ArticleGenerationOptions, type ArticleSpec, type GenerationView, type Principal, type RenderJobRequested, type RenderOptions } from '@reelforge/contracts';
+import { ARTICLE_CONTENT_TYPE, ARTICLE_SECONDS, DEFAULT_MUSIC_VOLUME, DomainError, makeEnvelope, subjects, uuidv7, type ArticleGenerationOptions, type ArticleSpec, type GenerationView, type Principal, type RenderJobRequested, type RenderOptions } from '@reelforge/contracts';
 import { enqueueOutbox, type EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
 import { findOwnedAccount } from '../accounts/account-commands.ts';
@@ -29,7 +29,13 @@ export interface StartGenerationDeps {
 }
 
 /** What each video of an article generation is told: the generation's narration settings, defaults filled in. */
-const articleSpec = (o: ArticleGenerationOptions | undefined): ArticleSpec => ({ targetSeconds: o?.targetSeconds ?? ARTICLE_SECONDS.default, voice: o?.voice ?? null, rate: o?.rate ?? null, title: null });
+const articleSpec = (o: ArticleGenerationOptions | undefined): ArticleSpec => ({
+  targetSeconds: o?.targetSeconds ?? ARTICLE_SECONDS.default,
+  voice: o?.voice ?? null,
+  rate: o?.rate ?? null,
+  title: null,
+  music: o?.musicUrl ? { url: o.musicUrl, volume: o.musicVolume ?? DEFAULT_MUSIC_VOLUME } : null,
+});
 
 /**
  * Starts a generation in one transaction: takes the account+type lock (its primary key makes a

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ARTICLE_SECONDS, CreateArticleBody, DomainError, TaskView, orchestratorCommands, repurposerCommands, type RenderOptions } from '@reelforge/contracts';
+import { ARTICLE_SECONDS, CreateArticleBody, DEFAULT_MUSIC_VOLUME, DomainError, TaskView, orchestratorCommands, repurposerCommands, type RenderOptions } from '@reelforge/contracts';
 import { sourceUrlProblem } from '@reelforge/net-policy';
 import type { Forward } from '../http/forward.ts';
 import { ErrorResponse, IdParam, errorResponses } from '../http/schemas.ts';
@@ -19,6 +19,8 @@ export function registerArticleRoutes(app: FastifyInstance, forward: Forward, so
       const body = req.body as CreateArticleBody;
       const problem = await sourceUrlProblem(body.url, sourcePolicy);
       if (problem) throw new DomainError('UNPROCESSABLE', `article URL refused: ${problem}`, { field: 'body/url' });
+      const musicProblem = body.musicUrl ? await sourceUrlProblem(body.musicUrl, sourcePolicy) : undefined;
+      if (musicProblem) throw new DomainError('UNPROCESSABLE', `music URL refused: ${musicProblem}`, { field: 'body/musicUrl' });
       // The account's owner says whether it is the caller's (404 if not).
       const account = await forward(orchestratorCommands.getAccount, { principal: req.principal, accountId });
       const options: RenderOptions = {
@@ -34,7 +36,13 @@ export function registerArticleRoutes(app: FastifyInstance, forward: Forward, so
         captionsUrl: null,
         options,
         mediaRetentionDays: account.mediaRetentionDays,
-        article: { targetSeconds: body.targetSeconds ?? ARTICLE_SECONDS.default, voice: body.voice ?? null, rate: body.rate ?? null, title: body.title ?? null },
+        article: {
+          targetSeconds: body.targetSeconds ?? ARTICLE_SECONDS.default,
+          voice: body.voice ?? null,
+          rate: body.rate ?? null,
+          title: body.title ?? null,
+          music: body.musicUrl ? { url: body.musicUrl, volume: body.musicVolume ?? DEFAULT_MUSIC_VOLUME } : null,
+        },
         ...(req.idempotency ? { idempotencyKey: req.idempotency.key } : {}),
       });
       return reply.status(202).header('location', `/api/v1/tasks/${task.id}`).send(task);

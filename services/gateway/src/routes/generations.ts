@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { DomainError, accountStorageFull, GenerationView, StartGenerationBody, orchestratorCommands, repurposerCommands, type Principal } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
-import { resolveOptionUploads } from '../uploads/resolve-source.ts';
+import { sourceUrlProblem } from '@reelforge/net-policy';
+import { resolveOptionUploads, type SourcePolicy } from '../uploads/resolve-source.ts';
 import type { Uploads } from '../uploads/uploads.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 
 type Body = typeof StartGenerationBody.static;
 
-export function registerGenerationRoutes(app: FastifyInstance, forward: Forward, uploads: Uploads): void {
+export function registerGenerationRoutes(app: FastifyInstance, forward: Forward, uploads: Uploads, sourcePolicy: SourcePolicy): void {
   app.post(
     '/api/v1/accounts/:accountId/generations',
     {
@@ -26,6 +27,9 @@ export function registerGenerationRoutes(app: FastifyInstance, forward: Forward,
       const body = options ? { ...raw, options } : raw;
       // The key goes on to the orchestrator: a retry whose first answer was lost gets the same generation.
       const idempotencyKey = req.idempotency?.key;
+      const musicUrl = raw.article?.musicUrl;
+      const musicProblem = musicUrl ? await sourceUrlProblem(musicUrl, sourcePolicy) : undefined;
+      if (musicProblem) throw new DomainError('UNPROCESSABLE', `music URL refused: ${musicProblem}`, { field: 'body/article/musicUrl' });
       await refuseWhenFull(forward, req.principal, accountId);
       const result = await forward(orchestratorCommands.startGeneration, { principal: req.principal, accountId, body, ...(idempotencyKey ? { idempotencyKey } : {}) });
       return reply.status(202).header('location', `/api/v1/generations/${result.generation.id}`).send(result);

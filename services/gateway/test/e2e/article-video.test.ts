@@ -40,7 +40,9 @@ describe('article videos', () => {
     const files = await writeArticleSite(inject('ffmpegPath'), dir);
     // The same article whose images point at a private address on another host: left out, said so.
     writeFileSync(join(dir, 'private.html'), articlePage(['http://10.255.255.1/a.png', 'http://169.254.169.254/b.png', 'http://10.255.255.1/c.png']));
-    site = await serveFiles({ ...files, 'private.html': join(dir, 'private.html') });
+    // One second of a 1 kHz tone: looped under the narration when asked for as music.
+    await run(inject('ffmpegPath'), ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=1000:duration=1:sample_rate=44100', join(dir, 'music.wav')]);
+    site = await serveFiles({ ...files, 'private.html': join(dir, 'private.html'), 'music.wav': join(dir, 'music.wav') });
     tenant = await newTenant(stack, 'article-owner', []);
   });
   afterAll(async () => {
@@ -132,6 +134,37 @@ describe('article videos', () => {
     expect(assets?.message).toContain('private or loopback');
     const [video] = ((await (await tenant.api.call(`/api/v1/content?task_id=${id}`)).json()) as { items: ContentView[] }).items;
     expect(video!.reason).toContain('left out http://10.255.255.1/a.png');
+  }, 180_000);
+
+  it('mixes the music asked for under the narration', async () => {
+    /** Makes a short video of the article, with or without the music, and returns its file. */
+    const make = async (extra: Record<string, unknown>, name: string) => {
+      const ws = await watchAccount(stack, tenant.bearer, tenant.account.id);
+      const res = await tenant.api.post(`/api/v1/accounts/${tenant.account.id}/articles`, { url: site.url('private.html'), targetSeconds: 15, width: 360, preset: 'ultrafast', ...extra });
+      expect(res.status, await res.clone().text()).toBe(202);
+      const { id } = (await res.json()) as TaskView;
+      await ws.waitFor('the task completed', (m) => m.type === 'job_status' && m.job_id === id && (m.status as { status?: string } | undefined)?.status === 'completed', 120_000);
+      ws.close();
+      const [video] = ((await (await tenant.api.call(`/api/v1/content?task_id=${id}`)).json()) as { items: ContentView[] }).items;
+      const file = join(dir, name);
+      writeFileSync(file, Buffer.from(await (await tenant.api.call(`/api/v1/content/${video!.id}/file`)).arrayBuffer()));
+      return file;
+    };
+    /** Mean level of the music's own pitch (a 1 kHz tone) in a file. */
+    const toneLevel = async (file: string) => {
+      const { stderr } = await run(inject('ffmpegPath'), ['-v', 'info', '-nostats', '-i', file, '-vn', '-af', 'bandpass=f=1000:width_type=q:w=40,volumedetect', '-f', 'null', '-']);
+      return Number(/mean_volume: (-?[\d.]+) dB/.exec(stderr)?.[1] ?? '-100');
+    };
+    const plain = await make({}, 'plain.mp4');
+    const withMusic = await make({ musicUrl: site.url('music.wav'), musicVolume: 0.5 }, 'music.mp4');
+    expect(await toneLevel(withMusic)).toBeGreaterThan((await toneLevel(plain)) + 10);
+    // Not audio at all: refused with the reason, permanently.
+    const ws = await watchAccount(stack, tenant.bearer, tenant.account.id);
+    const bad = await tenant.api.post(`/api/v1/accounts/${tenant.account.id}/articles`, { url: site.url('private.html'), targetSeconds: 15, width: 360, musicUrl: site.url('article.html') });
+    const { id } = (await bad.json()) as TaskView;
+    const failed = await ws.waitFor('the task failed', (m) => m.type === 'job_status' && m.job_id === id && (m.status as { status?: string } | undefined)?.status === 'failed', 60_000);
+    ws.close();
+    expect(JSON.stringify(failed)).toContain('the music cannot be used');
   }, 180_000);
 
   it('an article generation narrates the account\'s article sources, and never takes its videos', async () => {

@@ -20,6 +20,7 @@ import { narrationCues } from './compose/narration-cues.ts';
 import { ArticleExtractionError } from './errors.ts';
 import { extractArticle } from './extract-article.ts';
 import { fetchArticleImages } from './fetch-images.ts';
+import { fetchMusic } from './fetch-music.ts';
 import type { LlmScriptWriter } from './script/llm-script-writer.ts';
 import { writeScript } from './script/write-script.ts';
 import { voiceScenes } from './voice-scenes.ts';
@@ -29,7 +30,7 @@ export interface ArticleDeps extends PipelineDeps {
   llm: LlmScriptWriter | null;
   /** Keeps the script on the task as soon as it is written. */
   recordScript: (taskId: string, attempt: number, script: ArticleScript) => Promise<void>;
-  limits: { pageBytes: number; imageBytes: number; images: number };
+  limits: { pageBytes: number; imageBytes: number; images: number; musicBytes: number };
   /** Called with the compose command while its inputs still exist (the benchmark replays it raw). */
   onArticleComposed?: (cmd: FfmpegCommand, cwd: string) => Promise<void> | void;
 }
@@ -98,8 +99,9 @@ export async function renderArticleTask(job: RenderJobRequested, deps: ArticleDe
       work,
       signal,
     });
+    const music = spec.music ? await fetchMusic(spec.music.url, { fetchLimits: deps.fetchLimits, maxBytes: deps.limits.musicBytes, ffprobePath: deps.ffprobePath, work, signal }) : null;
     const skipped = images.skipped.length ? `; left out ${images.skipped.map((s) => `${s.url} (${s.reason})`).join(', ')}` : '';
-    report('fetching_assets', 75, `assets downloaded: ${images.used} of ${images.wanted} image(s)${skipped}`, null, MILESTONE);
+    report('fetching_assets', 75, `assets downloaded: ${images.used} of ${images.wanted} image(s)${music ? ' and the music' : ''}${skipped}`, null, MILESTONE);
 
     report('composing', 80, 'composing video', null, MILESTONE);
     const scenes = script.scenes.map((_, i) => ({ seconds: voice.scenes[i]!.seconds, image: images.files[i] ?? null }));
@@ -117,6 +119,7 @@ export async function renderArticleTask(job: RenderJobRequested, deps: ArticleDe
       transitionSeconds: 0.5,
       fadeSeconds: r.fadeSeconds,
       captionsFile,
+      music: music && spec.music ? { file: music, volume: spec.music.volume } : null,
       title: {
         lineFiles: titleLines.map((_, i) => `title-${i}.txt`),
         fontFile: titleFont,

@@ -20,6 +20,8 @@ export interface ComposeSpec {
   fadeSeconds: number;
   /** An ASS file (relative to cwd) with the narration's captions, or null. */
   captionsFile: string | null;
+  /** Background music (relative to cwd), looped, at `volume`, ducked while the voice speaks; or null. */
+  music: { file: string; volume: number } | null;
   /** The title card: drawn over the first scene. */
   title: TitleSpec | null;
   targetLufs: number;
@@ -79,7 +81,8 @@ function sceneVideo(index: number, scene: ComposeScene, length: number, spec: Co
 /**
  * The article video as one ffmpeg command: each scene's picture (Ken Burns on an image, or a
  * gradient), crossfaded at the scene boundaries, captions (ASS) and the title card burned in, faded
- * in and out; the narration loudness-normalised; H.264 + AAC with `+faststart`. Scene k's picture
+ * in and out; the narration (with the music ducked under it, when there is music) loudness-normalised;
+ * H.264 + AAC with `+faststart`. Scene k's picture
  * runs a transition longer than its narration so the crossfade into k+1 starts exactly where k+1's
  * narration does, and the video is exactly as long as the narration. Pure.
  */
@@ -117,12 +120,23 @@ export function buildComposeCommand(spec: ComposeSpec): FfmpegCommand {
 
   const narration = inputs.length;
   inputs.push(narrationInput(spec.narration));
-  const audio = ['aresample=48000', `loudnorm=I=${spec.targetLufs}:TP=-1.5:LRA=11`, 'aresample=48000'];
+  const audio = [`loudnorm=I=${spec.targetLufs}:TP=-1.5:LRA=11`, 'aresample=48000'];
   if (spec.fadeSeconds > 0) {
     const f = Math.min(spec.fadeSeconds, total / 4);
     audio.push(`afade=t=in:st=0:d=${s3(f)}`, `afade=t=out:st=${s3(total - f)}:d=${s3(f)}`);
   }
-  graph.push(`[${narration}:a]${audio.join(',')}[aout]`);
+  const stereo = 'aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo';
+  if (spec.music) {
+    const music = inputs.length;
+    // Looped for as long as the narration lasts; the voice keys a compressor that pulls the music down while it speaks.
+    inputs.push({ path: spec.music.file, kind: 'audio', options: ['-stream_loop', '-1'] });
+    graph.push(`[${narration}:a]${stereo},asplit=2[voice][key]`);
+    graph.push(`[${music}:a]${stereo},volume=${spec.music.volume}[bed]`);
+    graph.push('[bed][key]sidechaincompress=threshold=0.02:ratio=12:attack=20:release=400[ducked]');
+    graph.push(`[voice][ducked]amix=inputs=2:duration=first:dropout_transition=0:normalize=0,${audio.join(',')}[aout]`);
+  } else {
+    graph.push(`[${narration}:a]${stereo},${audio.join(',')}[aout]`);
+  }
 
   return {
     inputs,
