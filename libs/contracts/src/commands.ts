@@ -101,8 +101,9 @@ export const CreateTaskBody = Type.Union([
   Type.Object({ ...taskFields, uploadId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
 ]);
 
+/** `GET /tasks`'s query (camelCase like bodies; the gateway also takes the deprecated `account_id`). */
 export const TaskListQuery = Type.Object({
-  account_id: Type.Optional(Type.String({ format: 'uuid' })),
+  accountId: Type.Optional(Type.String({ format: 'uuid' })),
   status: Type.Optional(Type.Union(['queued', 'processing', 'cancelling', 'completed', 'failed', 'cancelled'].map((x) => Type.Literal(x)))),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   cursor: Type.Optional(Type.String({ maxLength: 64 })),

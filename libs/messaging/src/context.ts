@@ -3,7 +3,8 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import type { Namespace } from '@reelforge/contracts';
 
 /**
- * Everything messaging code needs, passed in rather than imported (STYLE §2). The namespace
+ * Everything messaging code needs, passed in rather than imported: no module holds a connection, so
+ * one process can run several services or test stacks side by side, each with its own. The namespace
  * prefixes stream/durable names and subjects so several stacks (or tests) share one server.
  */
 export interface Messaging {

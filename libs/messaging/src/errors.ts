@@ -1,5 +1,6 @@
 /**
- * What a handler's failure asks of the consumer loop (STYLE §5):
+ * What a handler's failure asks of the consumer loop (docs/architecture.md, Reliability decisions:
+ * dead-lettering and backoff):
  * - PermanentError: retrying cannot help (bad input, impossible option) → dead-letter now.
  * - anything else (RetryableError or an unexpected Error) → nak with backoff until max deliveries,
  *   then dead-letter.

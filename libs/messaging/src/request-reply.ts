@@ -6,7 +6,10 @@ import type { Logger } from 'pino';
 import type { Messaging } from './context.ts';
 import { extractTraceContext, injectTraceContext } from './trace-headers.ts';
 
-/** The reply on the wire: errors cross as data (code + message), never as stacks (STYLE §6). */
+/**
+ * The reply on the wire: errors cross as data (a code from docs/errors.md + message), never as stacks,
+ * so the caller can map the code to its HTTP status and nothing of the owner's internals leaks.
+ */
 type Reply<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 
 /**

@@ -32,7 +32,8 @@ export function assertSchemaName(schema: string): string {
 
 /**
  * Opens the service's ORM on its own schema. No global context: callers fork an EntityManager per
- * request and per message (STYLE §10). Fails fast, with the database named, when it is unreachable.
+ * request and per message, so no identity map is shared between two of them (docs/architecture.md,
+ * Runtime and tooling decisions). Fails fast, with the database named, when it is unreachable.
  */
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   assertSchemaName(options.schema);
@@ -114,7 +115,7 @@ async function takeMigrationLock(tx: EntityManager, schema: string): Promise<voi
 /**
  * Creates the schema if needed and applies pending migrations, under a transaction-scoped advisory
  * lock keyed by the schema: replicas starting together run them once, the others wait and find
- * nothing pending (STYLE §9).
+ * nothing pending (docs/architecture.md, Tables per owner: how migrations run).
  */
 export async function migrate(orm: MikroORM, schema: string, log: Logger): Promise<string[]> {
   assertSchemaName(schema);

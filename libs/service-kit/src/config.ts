@@ -1,5 +1,5 @@
 import { redactSecrets } from '@reelforge/telemetry';
-import { parseDurationMs, type DurationUnit } from './duration.ts';
+import { bareDurationWarning, parseDurationMs, type DurationUnit } from './duration.ts';
 
 /** Thrown when the environment is wrong; its message names every bad variable, on one line. */
 export class ConfigError extends Error {
@@ -13,9 +13,15 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Receives each warning of a config load: a value that is read, but probably not as its writer
+ * meant (a duration without a unit). The service still starts; the warning is logged once.
+ */
+export type ConfigWarn = (message: string) => void;
+
 /** One environment variable: how to read it and its default. */
 export interface Setting<T> {
-  read(name: string, raw: string | undefined): { ok: true; value: T } | { ok: false; problem: string };
+  read(name: string, raw: string | undefined): { ok: true; value: T; warning?: string } | { ok: false; problem: string };
 }
 
 /** Variables whose value is (or carries) a secret: a bad one is named, never echoed. */
@@ -60,8 +66,20 @@ export const env = {
     setting((s) => (/^-?\d+$/.test(s.trim()) && Number(s) >= min && Number(s) <= max ? Number(s) : undefined), `an integer in [${min}, ${max}]`, fallback),
   port: (fallback?: number) => setting((s) => (/^\d+$/.test(s) && Number(s) <= 65535 ? Number(s) : undefined), 'a port number (0-65535)', fallback),
   bool: (fallback?: boolean) => setting((s) => (/^(1|true|yes)$/i.test(s) ? true : /^(0|false|no)$/i.test(s) ? false : undefined), 'a boolean (true/false)', fallback),
-  durationMs: (bareUnit: DurationUnit, fallback?: string) =>
-    setting((s) => parseDurationMs(s, bareUnit), `a duration (e.g. 30s, 30m, 3h; bare numbers are ${bareUnit})`, fallback === undefined ? undefined : parseDurationMs(fallback, bareUnit)),
+  /**
+   * A duration in milliseconds from `500ms`, `30s`, `5m`, `3h` or `2d`. A bare number is still read
+   * in `bareUnit` (the unit the setting was first documented with), with a warning naming that unit.
+   */
+  durationMs: (bareUnit: DurationUnit, fallback?: string): Setting<number> => {
+    const base = setting((s) => parseDurationMs(s, bareUnit), `a duration (500ms, 30s, 5m, 3h or 2d; a bare number is ${bareUnit})`, fallback === undefined ? undefined : parseDurationMs(fallback, bareUnit));
+    return {
+      read(name, raw) {
+        const r = base.read(name, raw);
+        const warning = r.ok && raw ? bareDurationWarning(name, raw, bareUnit) : undefined;
+        return warning ? { ...r, warning } : r;
+      },
+    };
+  },
   oneOf: <T extends string>(values: readonly T[], fallback?: T) => setting((s) => (values.includes(s as T) ? (s as T) : undefined), `one of ${values.join(', ')}`, fallback),
   list: (fallback?: string[]) => setting((s) => s.split(',').map((x) => x.trim()).filter(Boolean), 'a comma-separated list', fallback),
 };
@@ -72,16 +90,24 @@ export type ConfigOf<S extends ConfigSpec> = { readonly [K in keyof S]: S[K] ext
 /**
  * Reads every setting of `spec` (keys are the variable names) from `source`, collects every
  * problem, and returns a frozen typed object, or throws one ConfigError naming each bad variable.
+ * Values that are read but look unintended (a duration without a unit) go to `warn`, one call per
+ * variable, only when the whole config is valid (a service that will not start has nothing to warn
+ * about). The logger exists only after this, so boot code collects them and logs them once it does.
  */
-export function loadConfig<S extends ConfigSpec>(spec: S, source: Env = process.env): ConfigOf<S> {
+export function loadConfig<S extends ConfigSpec>(spec: S, source: Env = process.env, warn?: ConfigWarn): ConfigOf<S> {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
+  const warnings: string[] = [];
   for (const [name, s] of Object.entries(spec)) {
     const r = s.read(name, source[name]);
-    if (r.ok) out[name] = r.value;
-    else problems.push(r.problem);
+    if (!r.ok) problems.push(r.problem);
+    else {
+      out[name] = r.value;
+      if (r.warning) warnings.push(r.warning);
+    }
   }
   if (problems.length) throw new ConfigError(problems);
+  for (const w of warnings) warn?.(w);
   return Object.freeze(out) as ConfigOf<S>;
 }
 
@@ -93,8 +119,9 @@ export const commonSettings = {
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalString(),
   HEALTH_HOST: env.string('127.0.0.1'),
   /**
-   * PostgreSQL limits every connection of the service starts with (bare numbers are ms; 0 leaves the
-   * server's own). Defaults match DEFAULT_DB_TIMEOUTS in @reelforge/persistence; migrations lift them.
+   * PostgreSQL limits every connection of the service starts with (bare numbers are ms, with a
+   * warning; 0 leaves the server's own). Defaults match DEFAULT_DB_TIMEOUTS in
+   * @reelforge/persistence; migrations lift them.
    */
   DB_STATEMENT_TIMEOUT: env.durationMs('ms', '30s'),
   DB_LOCK_TIMEOUT: env.durationMs('ms', '5s'),

@@ -48,6 +48,8 @@ export interface PlatformOptions {
   migrations: MigrationObject[];
   /** Streams this service owns; created or updated at start. The DLQ is ensured by everyone. */
   ownedStreams: StreamDeclaration[];
+  /** What loading `config` warned about (loadConfig's `warn`): logged once, as soon as there is a logger. */
+  configWarnings?: readonly string[];
   /** Injected in tests so several services share one process and one sink. */
   log?: Logger;
   tracer?: Tracer;
@@ -60,6 +62,7 @@ export interface PlatformOptions {
  */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const log = options.log ?? createLogger({ service: options.service, level: options.config.LOG_LEVEL });
+  for (const warning of options.configWarnings ?? []) log.warn({ component: 'config' }, warning);
   const shutdown = createShutdown(log);
   let tracer = options.tracer;
   if (!tracer) {

@@ -3,6 +3,7 @@ import type { StreamDeclaration } from '@reelforge/contracts';
 import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { existingRules, inboxRule, outboxRule, startPruner, type PruneRule } from '@reelforge/persistence';
+import type { ConfigWarn } from './config.ts';
 import { serveHealth, startPlatform, type Platform, type PlatformOptions } from './platform.ts';
 
 type Env = Record<string, string | undefined>;
@@ -10,7 +11,8 @@ type Env = Record<string, string | undefined>;
 /** Everything needed to boot one service; main.ts and in-process tests boot it the same way. */
 export interface ServiceDefinition<C extends PlatformOptions['config'] & { DB_SCHEMA: string; HEALTH_HOST: string }> {
   name: string;
-  loadConfig(env: Env): C;
+  /** Reads the service's settings from `env`; `warn` receives what loadConfig warns about. */
+  loadConfig(env: Env, warn?: ConfigWarn): C;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- MikroORM entity schemas are deeply generic.
   entities: any[];
   migrations: MigrationObject[];
@@ -34,16 +36,18 @@ export interface BootedService<C> {
   stop(): Promise<void>;
 }
 
-/** Loads config from `env`, starts the platform, the service and its probe server. */
+/** Loads config from `env`, starts the platform (which logs the config's warnings), the service and its probe server. */
 export async function bootService<C extends PlatformOptions['config'] & { DB_SCHEMA: string; HEALTH_HOST: string }>(
   def: ServiceDefinition<C>,
   env: Env,
   inject: { log?: Logger; tracer?: Tracer } = {},
 ): Promise<BootedService<C>> {
-  const config = def.loadConfig(env);
+  const configWarnings: string[] = [];
+  const config = def.loadConfig(env, (w) => configWarnings.push(w));
   const platform = await startPlatform({
     service: def.name,
     config,
+    configWarnings,
     schema: config.DB_SCHEMA,
     entities: def.entities,
     migrations: def.migrations,

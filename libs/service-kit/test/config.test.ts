@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, commonSettings, env, loadConfig, parseDurationMs, type ConfigSpec } from '../src/index.ts';
+import { ConfigError, bareDurationWarning, commonSettings, env, loadConfig, parseDurationMs, type ConfigSpec } from '../src/index.ts';
 
 /** Runs `loadConfig` expecting it to throw, and returns the ConfigError (fails the test otherwise). */
 function configErrorOf(spec: ConfigSpec, source: Record<string, string | undefined>): ConfigError {
@@ -174,6 +174,70 @@ describe('parseDurationMs', () => {
   it('env.durationMs reports junk as a problem naming the variable', () => {
     const r = readOne(env.durationMs('s', '1m'), 'soon');
     expect(r).toEqual({ problem: expect.stringMatching(/^V="soon" is not a duration/) });
+  });
+});
+
+describe('durations with units, and bare numbers with a warning', () => {
+  /** Loads one variable; returns its value and what loadConfig warned about. */
+  function load(setting: ConfigSpec[string], name: string, raw: string | undefined): { value: unknown; warnings: string[] } {
+    const warnings: string[] = [];
+    const value = loadConfig({ [name]: setting }, { [name]: raw }, (w) => warnings.push(w))[name];
+    return { value, warnings };
+  }
+
+  // Every unit form is read the same way whatever a setting's bare unit is.
+  it.each(['ms', 's', 'm', 'h', 'd'] as const)('a setting whose bare unit is %s reads 500ms, 30s, 5m, 3h and 2d, without a warning', (bareUnit) => {
+    for (const [raw, ms] of [['500ms', 500], ['30s', 30_000], ['5m', 300_000], ['3h', 10_800_000], ['2d', 172_800_000]] as const) {
+      expect(load(env.durationMs(bareUnit, '1s'), 'D', raw), raw).toEqual({ value: ms, warnings: [] });
+    }
+  });
+
+  it('reads a bare number in the documented unit and warns once, naming the variable, the unit read and the fix', () => {
+    expect(load(env.durationMs('ms', '5s'), 'COMMAND_TIMEOUT', '5')).toEqual({ value: 5, warnings: ['COMMAND_TIMEOUT=5 has no unit; read as 5 ms — write 5ms'] });
+    expect(load(env.durationMs('s', '30s'), 'TASK_ACK_WAIT', '90')).toEqual({ value: 90_000, warnings: ['TASK_ACK_WAIT=90 has no unit; read as 90 s — write 90s'] });
+    expect(load(env.durationMs('m', '30m'), 'TASK_TIMEOUT', ' 45 ')).toEqual({ value: 2_700_000, warnings: ['TASK_TIMEOUT=45 has no unit; read as 45 min — write 45m'] });
+    expect(load(env.durationMs('h', '3h'), 'LOCK_EXPIRY', '1.5')).toEqual({ value: 5_400_000, warnings: ['LOCK_EXPIRY=1.5 has no unit; read as 1.5 h — write 1.5h'] });
+    expect(load(env.durationMs('d', '90d'), 'MEDIA_RETENTION', '30')).toEqual({ value: 30 * 86_400_000, warnings: ['MEDIA_RETENTION=30 has no unit; read as 30 d — write 30d'] });
+  });
+
+  it('does not warn about a bare zero (zero in any unit), a default, or an empty variable', () => {
+    expect(load(env.durationMs('d', '90d'), 'MEDIA_RETENTION', '0')).toEqual({ value: 0, warnings: [] });
+    expect(load(env.durationMs('m', '1h'), 'PRUNE_INTERVAL', '0.0')).toEqual({ value: 0, warnings: [] });
+    expect(load(env.durationMs('ms', '5s'), 'COMMAND_TIMEOUT', undefined)).toEqual({ value: 5_000, warnings: [] });
+    expect(load(env.durationMs('ms', '5s'), 'COMMAND_TIMEOUT', '')).toEqual({ value: 5_000, warnings: [] });
+  });
+
+  it('warns once per bare variable of a whole spec, in spec order, and not at all when the config is invalid', () => {
+    const spec = { A: env.durationMs('ms', '1s'), B: env.durationMs('s', '1s'), C: env.durationMs('h', '1h'), PORT: env.port(80) } satisfies ConfigSpec;
+    const warnings: string[] = [];
+    const cfg = loadConfig(spec, { A: '250', B: '2m', C: '2' }, (w) => warnings.push(w));
+    expect(cfg).toEqual({ A: 250, B: 120_000, C: 7_200_000, PORT: 80 });
+    expect(warnings).toEqual(['A=250 has no unit; read as 250 ms — write 250ms', 'C=2 has no unit; read as 2 h — write 2h']);
+
+    const none: string[] = [];
+    expect(() => loadConfig(spec, { A: '250', PORT: 'eighty' }, (w) => none.push(w))).toThrow(ConfigError);
+    expect(none).toEqual([]);
+  });
+
+  it('without a warn callback a bare number is read just the same', () => {
+    expect(loadConfig({ T: env.durationMs('s', '1s') }, { T: '7' }).T).toBe(7_000);
+  });
+
+  it('the common settings warn in their own units', () => {
+    const warnings: string[] = [];
+    const cfg = loadConfig(commonSettings, { DATABASE_URL: 'postgres://db/app', DB_LOCK_TIMEOUT: '300', PRUNE_INTERVAL: '10', INBOX_RETENTION: '9' }, (w) => warnings.push(w));
+    expect([cfg.DB_LOCK_TIMEOUT, cfg.PRUNE_INTERVAL, cfg.INBOX_RETENTION]).toEqual([300, 600_000, 9 * 86_400_000]);
+    expect(warnings).toEqual([
+      'DB_LOCK_TIMEOUT=300 has no unit; read as 300 ms — write 300ms',
+      'PRUNE_INTERVAL=10 has no unit; read as 10 min — write 10m',
+      'INBOX_RETENTION=9 has no unit; read as 9 d — write 9d',
+    ]);
+  });
+
+  it('bareDurationWarning says nothing about a value with a unit or an unreadable one', () => {
+    expect(bareDurationWarning('X', '5ms', 's')).toBeUndefined();
+    expect(bareDurationWarning('X', 'soon', 's')).toBeUndefined();
+    expect(bareDurationWarning('X', '5', 's')).toBe('X=5 has no unit; read as 5 s — write 5s');
   });
 });
 

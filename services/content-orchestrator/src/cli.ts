@@ -21,8 +21,9 @@ runMain(`${SERVICE} cli`, async () => {
   const [arg1 = '', arg2 = ''] = process.argv.slice(3);
   if (job === 'redrive' && !ID.test(arg1)) throw new Error(`usage: cli.ts redrive <dlq-id> (got ${JSON.stringify(arg1)})`);
   if (job === 'dead-letters' && ((arg1 && !/^\d{1,15}$/.test(arg1)) || (arg2 && !ID.test(arg2)))) throw new Error('usage: cli.ts dead-letters [after-id] [limit]');
-  const config = loadOrchestratorConfig();
-  const platform = await startPlatform({ service: SERVICE, config, schema: config.DB_SCHEMA, entities, migrations, ownedStreams: [STREAMS.CONTENT] });
+  const configWarnings: string[] = [];
+  const config = loadOrchestratorConfig(process.env, (w) => configWarnings.push(w));
+  const platform = await startPlatform({ service: SERVICE, config, configWarnings, schema: config.DB_SCHEMA, entities, migrations, ownedStreams: [STREAMS.CONTENT] });
   const relay = startOutboxRelay({ orm: platform.orm, schema: platform.schema, log: platform.log, publish: (row) => publishEvent(platform.messaging, row.subject, row.envelope).then(() => undefined) });
   try {
     const result =

@@ -1,4 +1,4 @@
-import { commonSettings, env, loadConfig, type ConfigOf } from '@reelforge/service-kit';
+import { commonSettings, env, loadConfig, type ConfigOf, type ConfigWarn } from '@reelforge/service-kit';
 
 export const configSpec = {
   ...commonSettings,
@@ -15,6 +15,6 @@ export const configSpec = {
 
 export type OrchestratorConfig = ConfigOf<typeof configSpec>;
 
-export function loadOrchestratorConfig(source: Record<string, string | undefined> = process.env): OrchestratorConfig {
-  return loadConfig(configSpec, source);
+export function loadOrchestratorConfig(source: Record<string, string | undefined> = process.env, warn?: ConfigWarn): OrchestratorConfig {
+  return loadConfig(configSpec, source, warn);
 }

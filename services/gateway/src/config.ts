@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ConfigError, commonSettings, env, loadConfig, type ConfigOf } from '@reelforge/service-kit';
+import { ConfigError, commonSettings, env, loadConfig, type ConfigOf, type ConfigWarn } from '@reelforge/service-kit';
 
 export const configSpec = {
   ...commonSettings,
@@ -54,8 +54,8 @@ export const configSpec = {
 
 export type GatewayConfig = ConfigOf<typeof configSpec>;
 
-export function loadGatewayConfig(source: Record<string, string | undefined> = process.env): GatewayConfig {
-  const config = loadConfig(configSpec, source);
+export function loadGatewayConfig(source: Record<string, string | undefined> = process.env, warn?: ConfigWarn): GatewayConfig {
+  const config = loadConfig(configSpec, source, warn);
   // Checked here rather than as "required" so the message says what a good value is.
   const problems: string[] = [];
   if (config.JWT_SECRET !== undefined && config.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)');

@@ -1,4 +1,4 @@
-import { commonSettings, env, loadConfig, type ConfigOf } from '@reelforge/service-kit';
+import { commonSettings, env, loadConfig, type ConfigOf, type ConfigWarn } from '@reelforge/service-kit';
 
 export const configSpec = {
   ...commonSettings,
@@ -37,4 +37,4 @@ export const configSpec = {
   EVENT_MAX_DELIVERIES: env.int(10, 1, 1000),
 };
 export type NotifierConfig = ConfigOf<typeof configSpec>;
-export const loadNotifierConfig = (source: Record<string, string | undefined> = process.env): NotifierConfig => loadConfig(configSpec, source);
+export const loadNotifierConfig = (source: Record<string, string | undefined> = process.env, warn?: ConfigWarn): NotifierConfig => loadConfig(configSpec, source, warn);

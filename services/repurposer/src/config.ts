@@ -1,6 +1,6 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commonSettings, env, loadConfig, type ConfigOf } from '@reelforge/service-kit';
+import { commonSettings, env, loadConfig, type ConfigOf, type ConfigWarn } from '@reelforge/service-kit';
 
 export const configSpec = {
   ...commonSettings,
@@ -59,10 +59,11 @@ export const configSpec = {
   ARTICLE_MAX_PAGE_BYTES: env.int(5 * 1024 ** 2, 1),
   ARTICLE_MAX_IMAGE_BYTES: env.int(10 * 1024 ** 2, 1),
   ARTICLE_MAX_IMAGES: env.int(8, 0, 12),
+  ARTICLE_MAX_MUSIC_BYTES: env.int(20 * 1024 ** 2, 1),
 };
 
 export type RepurposerConfig = ConfigOf<typeof configSpec>;
 
-export function loadRepurposerConfig(source: Record<string, string | undefined> = process.env): RepurposerConfig {
-  return loadConfig(configSpec, source);
+export function loadRepurposerConfig(source: Record<string, string | undefined> = process.env, warn?: ConfigWarn): RepurposerConfig {
+  return loadConfig(configSpec, source, warn);
 }

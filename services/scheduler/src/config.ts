@@ -1,4 +1,4 @@
-import { commonSettings, env, loadConfig, type ConfigOf } from '@reelforge/service-kit';
+import { commonSettings, env, loadConfig, type ConfigOf, type ConfigWarn } from '@reelforge/service-kit';
 
 export const configSpec = {
   ...commonSettings,
@@ -19,4 +19,4 @@ export const configSpec = {
   AUTO_GENERATE_COUNT: env.int(1, 1, 100),
 };
 export type SchedulerConfig = ConfigOf<typeof configSpec>;
-export const loadSchedulerConfig = (source: Record<string, string | undefined> = process.env): SchedulerConfig => loadConfig(configSpec, source);
+export const loadSchedulerConfig = (source: Record<string, string | undefined> = process.env, warn?: ConfigWarn): SchedulerConfig => loadConfig(configSpec, source, warn);

@@ -6,6 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@reelforge/contracts';
 import { createAuthFailures } from '../auth/auth-failures.ts';
+import { markDeprecatedParameters } from './query-aliases.ts';
 import { ErrorResponse } from './schemas.ts';
 
 export interface HttpPolicy {
@@ -36,6 +37,8 @@ export async function installHttpPlugins(app: FastifyInstance, policy: HttpPolic
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } }, schemas: { Error: ErrorResponse } },
       security: [{ bearer: [] }],
     },
+    // Deprecated query spellings (`account_id`) say so on the parameter itself, where readers look.
+    transformObject: (document) => ('openapiObject' in document ? markDeprecatedParameters(document.openapiObject) : document.swaggerObject),
   });
 }
 

@@ -5,6 +5,7 @@ import { ContentView, repurposerCommands, type Principal } from '@reelforge/cont
 import type { MediaStore } from '@reelforge/media-store';
 import { parseByteRange } from '../http/byte-range.ts';
 import type { Forward } from '../http/forward.ts';
+import { withQueryAliases } from '../http/query-aliases.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 
 /**
@@ -15,16 +16,17 @@ import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schem
 export function registerContentRoutes(app: FastifyInstance, deps: { forward: Forward; store: MediaStore }): void {
   const { forward } = deps;
   const ListQuery = Type.Object(
-    { account_id: Type.Optional(Type.String({ format: 'uuid' })), task_id: Type.Optional(Type.String({ format: 'uuid' })), ...PageQuery.properties },
+    { accountId: Type.Optional(Type.String({ format: 'uuid' })), taskId: Type.Optional(Type.String({ format: 'uuid' })), ...PageQuery.properties },
     { additionalProperties: false },
   );
+  const listQuery = withQueryAliases(ListQuery, { account_id: 'accountId', task_id: 'taskId' });
   const Page = Type.Object({ items: Type.Array(ContentView), nextCursor: Type.Union([Type.String(), Type.Null()]) });
-  app.get('/api/v1/content', { schema: { querystring: ListQuery, response: { 200: Page, ...errorResponses } } }, async (req) => {
-    const q = req.query as { account_id?: string; task_id?: string; limit?: number; cursor?: string };
+  app.get('/api/v1/content', { preValidation: listQuery.preValidation, schema: { querystring: listQuery.querystring, response: { 200: Page, ...errorResponses } } }, async (req) => {
+    const q = req.query as typeof ListQuery.static;
     return forward(repurposerCommands.listContent, {
       principal: req.principal,
-      ...(q.account_id ? { accountId: q.account_id } : {}),
-      ...(q.task_id ? { taskId: q.task_id } : {}),
+      ...(q.accountId ? { accountId: q.accountId } : {}),
+      ...(q.taskId ? { taskId: q.taskId } : {}),
       ...(q.limit ? { limit: q.limit } : {}),
       ...(q.cursor ? { cursor: q.cursor } : {}),
     });

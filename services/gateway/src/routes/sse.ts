@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConnectionCaps } from '../live/connection-caps.ts';
 import { Type } from '@sinclair/typebox';
-import { orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
+import { DomainError, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
+import { withQueryAliases } from '../http/query-aliases.ts';
 import { IdParam, errorResponses } from '../http/schemas.ts';
 import { streamStatus, type SseDeps } from '../live/sse-stream.ts';
 import { parseCursor, taskStatusMessage, type StatusEvent } from '../live/status-event.ts';
@@ -25,11 +26,18 @@ export function registerSseRoutes(app: FastifyInstance, deps: SseDeps & { caps: 
   const preHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     reply.raw.once('close', deps.caps.acquire(req.principal.id));
   };
+  // `accountId` is required, but may come as its deprecated spelling `account_id` alone: the schema
+  // (and so the OpenAPI document) has to call each optional, and the absence of both is refused here.
+  const eventsQuery = withQueryAliases(
+    Type.Object({ accountId: Type.Optional(Type.String({ format: 'uuid', description: 'Required (or its deprecated spelling `account_id`).' })) }, { additionalProperties: false }),
+    { account_id: 'accountId' },
+  );
   app.get(
     '/api/v1/events',
-    { preHandler, schema: { querystring: Type.Object({ account_id: Type.String({ format: 'uuid' }) }, { additionalProperties: false }), response: Stream } },
+    { preValidation: eventsQuery.preValidation, preHandler, schema: { querystring: eventsQuery.querystring, response: Stream } },
     async (req, reply) => {
-      const accountId = (req.query as { account_id: string }).account_id;
+      const { accountId } = req.query as { accountId?: string };
+      if (!accountId) throw new DomainError('VALIDATION_FAILED', "querystring must have required property 'accountId'", { field: 'querystring/accountId' });
       await deps.forward(orchestratorCommands.getAccount, { principal: req.principal, accountId }); // 404 unless the caller's
       await streamStatus(req, reply, deps, { id: accountId, accountId, keep: () => true });
     },

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { CreateTaskBody, TaskListQuery, TaskStats, TaskView, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
+import { withQueryAliases } from '../http/query-aliases.ts';
 import { ErrorResponse, IdParam, errorResponses } from '../http/schemas.ts';
 import { resolveOptionUploads, resolveSource, type SourcePolicy } from '../uploads/resolve-source.ts';
 import type { Uploads } from '../uploads/uploads.ts';
@@ -31,11 +32,12 @@ export function registerTaskRoutes(app: FastifyInstance, forward: Forward, uploa
     },
   );
   const Page = Type.Object({ items: Type.Array(TaskView), nextCursor: Type.Union([Type.String(), Type.Null()]) });
-  app.get('/api/v1/tasks', { schema: { querystring: TaskListQuery, response: { 200: Page, ...errorResponses } } }, async (req) => {
+  const listQuery = withQueryAliases(TaskListQuery, { account_id: 'accountId' });
+  app.get('/api/v1/tasks', { preValidation: listQuery.preValidation, schema: { querystring: listQuery.querystring, response: { 200: Page, ...errorResponses } } }, async (req) => {
     const q = req.query as typeof TaskListQuery.static;
     return forward(repurposerCommands.listTasks, {
       principal: req.principal,
-      ...(q.account_id ? { accountId: q.account_id } : {}),
+      ...(q.accountId ? { accountId: q.accountId } : {}),
       ...(q.status ? { status: q.status } : {}),
       ...(q.limit ? { limit: q.limit } : {}),
       ...(q.cursor ? { cursor: q.cursor } : {}),

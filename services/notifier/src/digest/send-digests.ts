@@ -1,7 +1,7 @@
 import type { EntityManager } from '@reelforge/persistence';
 import { enqueueMail } from '../mail/mail-queue.ts';
 
-/** The seed's rule: at most one digest per principal every 12 hours. */
+/** At most one digest per principal every 12 hours (docs/operations.md, Notifications: Digest). */
 export const DIGEST_EVERY_MS = 12 * 60 * 60 * 1000;
 
 /** The digest mail: only the count, never what the notifications say. */

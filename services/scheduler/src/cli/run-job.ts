@@ -16,10 +16,12 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
  * the exit code.
  */
 export async function runJobCommand(name: string, env: Record<string, string | undefined>, clock: () => Date = () => new Date()): Promise<number> {
-  const config = loadSchedulerConfig(env);
+  const configWarnings: string[] = [];
+  const config = loadSchedulerConfig(env, (w) => configWarnings.push(w));
   const platform = await startPlatform({
     service: 'scheduler',
     config,
+    configWarnings,
     schema: config.DB_SCHEMA,
     entities: [],
     migrations,
