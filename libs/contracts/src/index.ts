@@ -14,3 +14,4 @@ export * from './storage-quota.ts';
 export * from './article.ts';
 export * from './roles.ts';
 export * from './credits.ts';
+export * from './recipes.ts';

@@ -21,8 +21,6 @@ describe('routes of owners not built yet', () => {
 
   const json = (method: string, body: unknown) => ({ method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
   const routes: { name: string; path: string; init?: RequestInit; owner: string }[] = [
-    { name: 'GET /recipes', path: '/api/v1/recipes', owner: 'backlog-keeper' },
-    { name: 'POST /recipes', path: '/api/v1/recipes', init: json('POST', { name: 'Top moments', contentType: 'shorts' }), owner: 'backlog-keeper' },
     { name: 'GET /recipes/:id/backlog', path: `/api/v1/recipes/${ID}/backlog`, owner: 'backlog-keeper' },
     { name: 'POST /instant', path: '/api/v1/instant', init: json('POST', { recipe_id: ID, account_id: ID }), owner: 'backlog-keeper' },
   ];
@@ -41,7 +39,7 @@ describe('routes of owners not built yet', () => {
   it('validates bodies and roles before asking the owner', async () => {
     expect((await admin.call('/api/v1/instant', json('POST', { recipe_id: 'nope', account_id: ID }))).status).toBe(400);
     expect((await admin.call('/api/v1/recipes', json('POST', { name: 'x', contentType: 'shorts', surprise: 1 }))).status).toBe(400);
-    expect((await user.call('/api/v1/recipes', json('POST', { name: 'x', contentType: 'shorts' }))).status).toBe(403);
+    expect((await user.call('/api/v1/recipes', json('POST', { name: 'x', kind: 'clips', sourcePool: { kind: 'library', tag: 'a' } }))).status).toBe(403);
     expect((await user.call('/api/v1/jobs/runs')).status).toBe(403);
   });
 });

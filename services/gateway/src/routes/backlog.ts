@@ -1,21 +1,37 @@
 import type { FastifyInstance } from 'fastify';
-import { BacklogView, ContentView, CreateRecipeBody, InstantBody, RecipeView, backlogCommands } from '@reelforge/contracts';
+import { BacklogView, ContentView, CreateRecipeBody, InstantBody, RecipeForm, RecipeView, RenderedRecipe, UpdateRecipeBody, backlogCommands, recipeCommands } from '@reelforge/contracts';
 import { Type } from '@sinclair/typebox';
 import { requireOperator } from '../auth/roles.ts';
 import type { Forward } from '../http/forward.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 import type { AccountScope } from '../http/scope.ts';
 
-/** Recipes, their backlogs and instant claims: owned by the backlog-keeper (503 naming it until it serves them). */
+/** Recipes (served), their backlogs and instant claims (503 naming the backlog-keeper until it serves them). */
 export function registerBacklogRoutes(app: FastifyInstance, forward: Forward, scope: AccountScope): void {
   const Page = Type.Object({ items: Type.Array(RecipeView), nextCursor: Type.Union([Type.String(), Type.Null()]) });
-  app.get('/api/v1/recipes', { schema: { querystring: PageQuery, response: { 200: Page, ...errorResponses } } }, async (req) =>
-    forward(backlogCommands.listRecipes, { principal: req.principal, ...(req.query as typeof PageQuery.static) }),
-  );
-  app.post('/api/v1/recipes', { schema: { body: CreateRecipeBody, response: { 201: RecipeView, 403: ErrorResponse, ...errorResponses } } }, async (req, reply) => {
-    requireOperator(req.principal, 'creating recipes'); // the recipe catalogue is system-wide
-    return reply.status(201).send(await forward(backlogCommands.createRecipe, { principal: req.principal, body: req.body as typeof CreateRecipeBody.static }));
+  const ListQuery = Type.Object({ includeInactive: Type.Optional(Type.Boolean()), ...PageQuery.properties }, { additionalProperties: false });
+  const RecipeId = IdParam('recipeId');
+  const recipeIdOf = (req: { params: unknown }) => (req.params as { recipeId: string }).recipeId;
+  app.get('/api/v1/recipes', { schema: { querystring: ListQuery, response: { 200: Page, 403: ErrorResponse, ...errorResponses } } }, async (req) => {
+    const q = req.query as typeof ListQuery.static;
+    if (q.includeInactive) requireOperator(req.principal, 'listing inactive recipes');
+    return forward(recipeCommands.list, { principal: req.principal, ...q });
   });
+  app.get('/api/v1/recipes/:recipeId', { schema: { params: RecipeId, response: { 200: RecipeView, ...errorResponses } } }, async (req) =>
+    forward(recipeCommands.get, { principal: req.principal, recipeId: recipeIdOf(req) }),
+  );
+  // The recipe catalogue is system-wide: operators write it.
+  app.post('/api/v1/recipes', { schema: { body: CreateRecipeBody, response: { 201: RecipeView, 403: ErrorResponse, ...errorResponses } } }, async (req, reply) => {
+    requireOperator(req.principal, 'creating recipes');
+    return reply.status(201).send(await forward(recipeCommands.create, { principal: req.principal, body: req.body as CreateRecipeBody }));
+  });
+  app.patch('/api/v1/recipes/:recipeId', { schema: { params: RecipeId, body: UpdateRecipeBody, response: { 200: RecipeView, 403: ErrorResponse, ...errorResponses } } }, async (req) => {
+    requireOperator(req.principal, 'changing recipes');
+    return forward(recipeCommands.update, { principal: req.principal, recipeId: recipeIdOf(req), body: req.body as UpdateRecipeBody });
+  });
+  app.post('/api/v1/recipes/:recipeId/render', { schema: { params: RecipeId, body: Type.Object({ form: RecipeForm }, { additionalProperties: false }), response: { 200: RenderedRecipe, ...errorResponses } } }, async (req) =>
+    forward(recipeCommands.render, { principal: req.principal, recipeId: recipeIdOf(req), form: (req.body as { form: RecipeForm }).form }),
+  );
   app.get('/api/v1/recipes/:recipeId/backlog', { schema: { params: IdParam('recipeId'), response: { 200: BacklogView, ...errorResponses } } }, async (req) =>
     forward(backlogCommands.getBacklog, { principal: req.principal, recipeId: (req.params as { recipeId: string }).recipeId }),
   );

@@ -9,6 +9,7 @@ import { orchestratorService } from '@reelforge/content-orchestrator';
 import { repurposerService } from '@reelforge/repurposer';
 import { createNotifierService, notifierService } from '@reelforge/notifier';
 import { createSchedulerService } from '@reelforge/scheduler';
+import { backlogKeeperService } from '@reelforge/backlog-keeper';
 import { gatewayService } from '../../src/service.ts';
 import { signDevToken } from '../../src/auth/dev-token.ts';
 
@@ -33,7 +34,7 @@ export interface Stack {
   /** A bearer token for tenant `subject`. */
   bearer(subject: string, roles?: string[]): Promise<string>;
   /** Runs SQL with `$schema` standing for one service's schema (same database for all). */
-  sql<T = Record<string, unknown>>(service: 'orchestrator' | 'repurposer' | 'gateway' | 'notifier' | 'scheduler', query: string, params?: unknown[]): Promise<T[]>;
+  sql<T = Record<string, unknown>>(service: 'orchestrator' | 'repurposer' | 'gateway' | 'notifier' | 'scheduler' | 'backlog', query: string, params?: unknown[]): Promise<T[]>;
   /** Boots one more gateway instance on the same schema, NATS and media (stopped with the stack); returns its URL. */
   addGateway(): Promise<string>;
   stop(): Promise<void>;
@@ -45,9 +46,9 @@ export interface Stack {
  * `withOrchestrator: false` leave that service out (a test may run it as a process to kill it).
  * `withNotifier: true` adds the notifier (off by default: other tests need not pay for it), on
  * `notifierClock` when given;
- * `withScheduler: true` the scheduler, likewise.
+ * `withScheduler: true` the scheduler, likewise; `withBacklog: true` the backlog-keeper.
  */
-export async function startStack(options: { withRepurposer?: boolean; withOrchestrator?: boolean; withNotifier?: boolean; notifierClock?: () => Date; withScheduler?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(options: { withRepurposer?: boolean; withOrchestrator?: boolean; withNotifier?: boolean; notifierClock?: () => Date; withScheduler?: boolean; withBacklog?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
   const token = uniqueToken();
   const mediaRoot = mkdtempSync(join(tmpdir(), `reelforge-media-${token}-`));
   const env: Record<string, string> = {
@@ -93,6 +94,8 @@ export async function startStack(options: { withRepurposer?: boolean; withOrches
     if (notifier) started.push(notifier);
     const scheduler = options.withScheduler ? await boot(createSchedulerService({ inProcess: false }) as never, 'scheduler') : undefined;
     if (scheduler) started.push(scheduler);
+    const backlog = options.withBacklog ? await boot(backlogKeeperService as never, 'backlog') : undefined;
+    if (backlog) started.push(backlog);
     const gateway = await boot(gatewayService as never, 'gateway');
     started.push(gateway);
     return {
