@@ -353,6 +353,10 @@ function validObject(s: JsonSchema, ctx: FuzzContext): fc.Arbitrary<Record<strin
 
 // --- invalid values ----------------------------------------------------------------------------
 
+/** A schema with no constraint at all (TypeBox's Unknown): every value is valid. */
+const acceptsAnything = (s: JsonSchema): boolean =>
+  s.type === undefined && s.enum === undefined && !('const' in s) && s.anyOf === undefined && s.oneOf === undefined && s.properties === undefined && s.pattern === undefined && s.format === undefined;
+
 /** Adds an own, enumerable property even for `__proto__` (so JSON.stringify writes it). */
 export function withKey(o: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...o };
@@ -425,7 +429,7 @@ export function invalidOf(s: JsonSchema, ctx: FuzzContext, name?: string): fc.Ar
     const types = typesOf(shape) ?? [];
     if (types.includes('string') || shape.enum) options.push(badStrings(shape));
     if (types.includes('number') || types.includes('integer')) options.push(badNumbers(shape));
-    if (types.includes('array') && shape.items) {
+    if (types.includes('array') && shape.items && !acceptsAnything(shape.items)) {
       const item = shape.items;
       const base = validOf(shape, ctx, name) as fc.Arbitrary<unknown[]>;
       const one = validOf(item, ctx, name);
@@ -450,7 +454,8 @@ function invalidObjects(s: JsonSchema, ctx: FuzzContext): fc.Arbitrary<unknown>[
   }
   if (s.maxProperties !== undefined) out.push(fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 3 }), { minKeys: s.maxProperties + 1, maxKeys: s.maxProperties + 3, noNullPrototype: true }));
   if (s.minProperties) out.push(fc.constant({}));
-  for (const [key, prop] of Object.entries(props)) out.push(fc.tuple(base, invalidOf(prop, ctx, key)).map(([o, bad]) => ({ ...o, [key]: bad })));
+  // A field any JSON value fits (`{}`: a recipe's form schema, its template) has no invalid value to break it with.
+  for (const [key, prop] of Object.entries(props)) if (!acceptsAnything(prop)) out.push(fc.tuple(base, invalidOf(prop, ctx, key)).map(([o, bad]) => ({ ...o, [key]: bad })));
   return out;
 }
 
