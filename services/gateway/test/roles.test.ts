@@ -29,7 +29,7 @@ describe('operator and tenant admin', () => {
   const OPERATOR_ROUTES: [string, RequestInit][] = [
     ['/api/v1/jobs/cleanup-stuck-generations/run', { method: 'POST' }],
     ['/api/v1/jobs/runs', {}],
-    ['/api/v1/recipes', json('POST', { name: 'Top moments', contentType: 'shorts' })],
+    ['/api/v1/recipes', json('POST', { name: 'Top moments', kind: 'clips', sourcePool: { kind: 'library', tag: 'podcast' } })],
   ];
   const as = async (subject: string, roles: string[]) => apiClient(stack.gatewayUrl, await stack.bearer(subject, roles));
   const createKey = async (maker: ReturnType<typeof apiClient>, body: Record<string, unknown>) => {
@@ -59,7 +59,7 @@ describe('operator and tenant admin', () => {
   it('lets an operator through the same checks', async () => {
     const operator = await as('ops', ['operator']);
     expect((await operator.post('/api/v1/jobs/cleanup-stuck-generations/run', undefined)).status).toBe(200);
-    // Past the role check, these reach owners not built yet: 503, not 403.
+    // Past the role check, these reach owners this stack does not run (scheduler, backlog-keeper): 503, not 403.
     expect((await operator.call('/api/v1/jobs/runs')).status).toBe(503);
     expect((await operator.call(...OPERATOR_ROUTES[2]!)).status).toBe(503);
   });
