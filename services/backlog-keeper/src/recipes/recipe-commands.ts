@@ -1,4 +1,4 @@
-import { DomainError, requireOperator, uuidv7, type CreateRecipeBody, type Principal, type RecipeForm, type RecipeView, type UpdateRecipeBody } from '@reelforge/contracts';
+import { DomainError, UUID_PATTERN, requireOperator, uuidv7, type CreateRecipeBody, type Principal, type RecipeForm, type RecipeView, type UpdateRecipeBody } from '@reelforge/contracts';
 import type { EntityManager } from '@reelforge/persistence';
 import { checkVariables, sampleForm, validateForm, type VariablesSchema } from './recipe-variables.ts';
 import { renderGeneration, templateVariables } from './render-template.ts';
@@ -18,7 +18,7 @@ interface RecipeRow {
   updated_at: Date | string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = new RegExp(UUID_PATTERN);
 const iso = (d: Date | string) => new Date(d).toISOString();
 const toView = (r: RecipeRow): RecipeView => ({
   id: r.id,

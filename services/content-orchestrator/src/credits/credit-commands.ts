@@ -1,9 +1,9 @@
-import { DomainError, requireOperator, type CreditsView, type GrantCreditsBody, type Principal } from '@reelforge/contracts';
+import { DomainError, UUID_PATTERN, requireOperator, type CreditsView, type GrantCreditsBody, type Principal } from '@reelforge/contracts';
 import type { EntityManager } from '@reelforge/persistence';
 import { findOwnedAccount } from '../accounts/account-commands.ts';
 import { applyCredit, toTransactionView, type CreditRow } from './credit-ledger.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = new RegExp(UUID_PATTERN);
 
 /** The credits of an account: its owner reads them, an operator grants them. */
 export function createCreditCommands(deps: { fork: () => EntityManager; schema: string }) {

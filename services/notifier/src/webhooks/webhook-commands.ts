@@ -1,5 +1,5 @@
 import { sourceUrlProblem } from '@reelforge/net-policy';
-import { DomainError, uuidv7, type CreateWebhookBody, type Principal, type UpdateWebhookBody, type WebhookDeliveryView, type WebhookView } from '@reelforge/contracts';
+import { DomainError, UUID_PATTERN, uuidv7, type CreateWebhookBody, type Principal, type UpdateWebhookBody, type WebhookDeliveryView, type WebhookView } from '@reelforge/contracts';
 import type { EntityManager } from '@reelforge/persistence';
 import { validateEventFilter } from './event-filter.ts';
 import { newWebhookSecret } from './signature.ts';
@@ -36,7 +36,9 @@ interface AttemptRow {
 }
 
 const iso = (d: Date | string) => new Date(d).toISOString();
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = new RegExp(UUID_PATTERN);
+/** A Postgres text[] literal (the driver would spread a JS array); filter entries are [a-z0-9._*-] only. */
+const textArray = (items: string[]) => `{${items.map((e) => `"${e}"`).join(',')}}`;
 const COLUMNS = 'id, url, events, account_id, enabled, disabled_reason, consecutive_failures, created_at';
 
 const toView = (r: WebhookRow): WebhookView => ({
@@ -110,7 +112,7 @@ export function createWebhookCommands(deps: WebhookCommandDeps) {
         if (Number(count?.n ?? 0) >= deps.maxPerOwner) throw new DomainError('CONFLICT', `at most ${deps.maxPerOwner} webhooks per caller; delete one first`);
         const [row] = await tx.execute<WebhookRow[]>(
           `insert into ${s}.webhooks (id, owner_id, account_id, url, secret, events, created_at, updated_at) values (?, ?, ?, ?, ?, ?::text[], ?, ?) returning ${COLUMNS}`,
-          [uuidv7(now.getTime()), req.principal.id, req.body.accountId ?? null, req.body.url, secret, `{${events.map((e) => `"${e}"`).join(',')}}`, now, now],
+          [uuidv7(now.getTime()), req.principal.id, req.body.accountId ?? null, req.body.url, secret, textArray(events), now, now],
         );
         return { ...toView(row!), secret };
       });
@@ -134,7 +136,7 @@ export function createWebhookCommands(deps: WebhookCommandDeps) {
            disabled_reason = case when ? then null else disabled_reason end,
            updated_at = ?
          where id = ? and owner_id = ? returning ${COLUMNS}`,
-        [b.url ?? null, events ? `{${events.map((e) => `"${e}"`).join(',')}}` : null, b.enabled ?? null, b.enabled === true, b.enabled === true, deps.clock(), req.webhookId, req.principal.id],
+        [b.url ?? null, events ? textArray(events) : null, b.enabled ?? null, b.enabled === true, b.enabled === true, deps.clock(), req.webhookId, req.principal.id],
       );
       if (!row) throw notFound();
       if (b.enabled) deps.kick();

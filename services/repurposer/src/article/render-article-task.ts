@@ -1,6 +1,6 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ARTICLE_SECONDS, type ArticleScript, type RenderJobRequested } from '@reelforge/contracts';
+import { ARTICLE_SECONDS, DEFAULT_FONT_FAMILY, type ArticleScript, type RenderJobRequested } from '@reelforge/contracts';
 import { PermanentError } from '@reelforge/messaging';
 import { buildAssDocument, resolveCaptionStyle } from '../captions/ass-document.ts';
 import { wrapTitle, resolveRenderOptions } from '../render/resolve-options.ts';
@@ -61,7 +61,7 @@ export async function renderArticleTask(job: RenderJobRequested, deps: ArticleDe
   const size = { width: r.reframe.width, height: r.reframe.height };
   const captionStyle = resolveCaptionStyle(job.data.options.captions, size);
   // Fonts are checked before any download: a wrong one fails in milliseconds.
-  const titleFont = requireFont(deps.fonts, 'DejaVu Sans', true, 'title');
+  const titleFont = requireFont(deps.fonts, DEFAULT_FONT_FAMILY, true, 'title');
   if (r.captions) requireFont(deps.fonts, captionStyle.fontFamily, captionStyle.bold, 'caption');
 
   return withWorkDir(deps.tempDir, taskId, attempt, async (work) => {
