@@ -8,7 +8,7 @@ export * from './subjects.ts';
 export * from './streams.ts';
 export * from './commands.ts';
 export type { TSchema as TSchemaLike } from '@sinclair/typebox';
-export * from './owner-pending-commands.ts';
+export * from './backlog.ts';
 export * from './webhooks.ts';
 export * from './storage-quota.ts';
 export * from './article.ts';

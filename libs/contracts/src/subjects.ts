@@ -10,6 +10,10 @@ export const subjects = {
   killTask: (taskId: string) => `repurposer.kill.${taskId}`,
   deadLetter: (stream: string, consumer: string) => `dlq.${stream}.${consumer}`,
   schedulerRun: (job: string) => `scheduler.runs.${job}`,
+  /** A backlog item moved to a user's account (the orchestrator's fact). */
+  backlogTransferred: (accountId: string) => `content.backlog.${accountId}`,
+  /** A user claimed a backlog item (the backlog-keeper's fact, for notifications). */
+  backlogClaimed: (accountId: string) => `backlog.claimed.${accountId}`,
 } as const;
 
 /** Filters for consumers (one filter subject each: the NATS 2.9 server refuses several). */
@@ -20,4 +24,6 @@ export const filters = {
   generations: 'content.generation.>',
   cancelRequests: 'content.cancel.>',
   killTasks: 'repurposer.kill.>',
+  backlogTransfers: 'content.backlog.>',
+  backlogClaims: 'backlog.claimed.>',
 } as const;

@@ -1,8 +1,12 @@
-import { STREAMS, TaskStatusChanged, creditCommands, filters, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
+import { STREAMS, TaskStatusChanged, creditCommands, filters, orchestratorBacklogCommands, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import { ensureConsumer, ensureStream, publishEvent, sendCommand, serveCommand, startConsumer } from '@reelforge/messaging';
 import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
 import { createAccountCommands } from './accounts/account-commands.ts';
+import { backlogStock } from './backlog/backlog-stock.ts';
+import { createClaimItem } from './backlog/claim-item.ts';
+import { createLibrarySourceCommands } from './backlog/library-sources.ts';
+import { createProduceItem } from './backlog/produce-item.ts';
 import type { OrchestratorConfig } from './config.ts';
 import { createCreditCommands } from './credits/credit-commands.ts';
 import { createDeadLetterCommands } from './dead-letters/dead-letter-commands.ts';
@@ -55,10 +59,14 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
   const sources = createSourceCommands({ fork });
   const generations = createGenerationQueries({ fork, schema });
   const cleanup = cleanupDeps(platform, config, afterCommit);
-  const startGeneration = createStartGeneration({ fork, schema, service: SERVICE, defaultCount: config.DEFAULT_GENERATION_COUNT, lockExpiryMs: config.LOCK_EXPIRY, taskStates: cleanup.taskStates, afterCommit, log });
+  const startGeneration = createStartGeneration({ fork, schema, service: SERVICE, defaultCount: config.DEFAULT_GENERATION_COUNT, lockExpiryMs: config.LOCK_EXPIRY, creditCostPerTask: config.GENERATION_CREDIT_COST, taskStates: cleanup.taskStates, afterCommit, log });
   const cancelGeneration = createCancelGeneration({ fork, schema, service: SERVICE, afterCommit });
   const deadLetters = createDeadLetterCommands({ m, log });
   const credits = createCreditCommands({ fork, schema });
+  const library = createLibrarySourceCommands({ fork, schema });
+  const produceItem = createProduceItem({ fork, schema, service: SERVICE, afterCommit });
+  const claimItem = createClaimItem({ fork, schema, service: SERVICE, afterCommit });
+  const b = orchestratorBacklogCommands;
   const deps = { log, tracer };
   const c = orchestratorCommands;
   const subs = [
@@ -79,6 +87,11 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
     serveCommand(m, c.redriveDeadLetter, deadLetters.redrive, deps),
     serveCommand(m, creditCommands.getCredits, credits.get, deps),
     serveCommand(m, creditCommands.grantCredits, credits.grant, deps),
+    serveCommand(m, b.addLibrarySource, library.add, deps),
+    serveCommand(m, b.listLibrarySources, library.list, deps),
+    serveCommand(m, b.stock, (req) => backlogStock(fork(), schema, req.recipeIds), deps),
+    serveCommand(m, b.produce, produceItem, deps),
+    serveCommand(m, b.claim, claimItem, deps),
   ];
   platform.shutdown.add('commands', async () => {
     for (const sub of subs) await sub.drain();

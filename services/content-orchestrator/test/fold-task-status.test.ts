@@ -32,7 +32,7 @@ describe('foldTaskStatus', () => {
   async function generationWith(tasks: number) {
     const account = await createAccountCommands({ fork }).create({ principal, body: { name: 'Fold' } });
     for (let i = 0; i < tasks; i++) await createSourceCommands({ fork }).register({ principal, accountId: account.id, body: { url: `https://v.example/${i}.mp4` } });
-    const start = createStartGeneration({ fork, schema: schema(), service: 'content-orchestrator', defaultCount: 1, lockExpiryMs: 3_600_000, taskStates: async () => undefined, afterCommit: () => undefined, log });
+    const start = createStartGeneration({ fork, schema: schema(), service: 'content-orchestrator', defaultCount: 1, lockExpiryMs: 3_600_000, creditCostPerTask: 0, taskStates: async () => undefined, afterCommit: () => undefined, log });
     const { generation } = await start({ principal, accountId: account.id, body: { type: 'shorts', count: tasks } });
     return generation;
   }

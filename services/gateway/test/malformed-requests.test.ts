@@ -8,13 +8,8 @@ import { operationsOf, requestArb, type FuzzContext, type GeneratedRequest, type
 import { startStack, type Stack } from './support/stack.ts';
 
 type Operation = { method: string; path: string };
-/** A generated request, or one of the hand-written cases (those must be 4xx, or an absent owner's 503). */
+/** A generated request, or one of the hand-written cases (those must be 4xx). */
 type Probe = Omit<GeneratedRequest, 'label'> & { label: GeneratedRequest['label'] | 'hand-written' };
-
-// Routes whose owners later issues build (backlog-keeper, notifier, scheduler, the credits ledger):
-// a request that passes validation there is answered 503 naming the owner (pending-owners.test.ts).
-// Remove a pattern when its owner is built: then it must answer 4xx like every other route.
-const OWNER_NOT_BUILT = [/^\/api\/v1\/recipes\/[^/]+\/backlog/, /^\/api\/v1\/instant/];
 
 /** Fixed, so a failure replays exactly: the same requests in the same order (printed with the results). */
 const SEED = 20_261_128;
@@ -73,9 +68,6 @@ function handWritten(ops: Operation[], accountId: string, bearer: string): Probe
 
 /** Why an answer is wrong for this request, or undefined when it is acceptable. */
 function problemWith(r: Probe, status: number, text: string): string | undefined {
-  const path = r.url.split('?')[0]!;
-  // Well-formed for a route whose owner is not built yet: that owner's 503 (never for a request the gateway must refuse itself).
-  if (status === 503 && r.label !== 'invalid' && OWNER_NOT_BUILT.some((p) => p.test(path)) && /"code":"SERVICE_UNAVAILABLE".*is not available/.test(text)) return undefined;
   if (status >= 400 && status < 500) return undefined;
   // Requests that may be valid may also succeed (and start work: a task, a generation, an account).
   if (status >= 200 && status < 300 && (r.label === 'valid' || r.label === 'fuzzy')) return undefined;

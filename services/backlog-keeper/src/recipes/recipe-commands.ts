@@ -2,40 +2,9 @@ import { DomainError, UUID_PATTERN, requireOperator, uuidv7, type CreateRecipeBo
 import type { EntityManager } from '@reelforge/persistence';
 import { checkVariables, sampleForm, validateForm, type VariablesSchema } from './recipe-variables.ts';
 import { renderGeneration, templateVariables } from './render-template.ts';
-
-interface RecipeRow {
-  id: string;
-  name: string;
-  description: string;
-  kind: RecipeView['kind'];
-  variables: VariablesSchema;
-  template: unknown;
-  source_pool: RecipeView['sourcePool'];
-  credit_cost: number;
-  min_backlog: number;
-  active: boolean;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
+import { findRecipe, toRecipeView, type RecipeRow } from './recipe-rows.ts';
 
 const UUID = new RegExp(UUID_PATTERN);
-const iso = (d: Date | string) => new Date(d).toISOString();
-const toView = (r: RecipeRow): RecipeView => ({
-  id: r.id,
-  name: r.name,
-  description: r.description,
-  kind: r.kind,
-  variables: r.variables,
-  template: r.template,
-  sourcePool: r.source_pool,
-  creditCost: r.credit_cost,
-  minBacklog: r.min_backlog,
-  active: r.active,
-  // No backlog yet (the backlog issue): nothing can be claimed at once.
-  instantAvailable: false,
-  createdAt: iso(r.created_at),
-  updatedAt: iso(r.updated_at),
-});
 
 /**
  * A recipe is checked whole before it is stored: its form schema, that its template names only
@@ -53,10 +22,23 @@ function checkRecipe(r: { kind: RecipeView['kind']; variables: unknown; template
   return variables;
 }
 
-export function createRecipeCommands(deps: { fork: () => EntityManager; schema: string; clock: () => Date }) {
+/** Which of these recipes have a ready item (none when the orchestrator cannot say: nothing is promised). */
+export type InstantAvailability = (recipeIds: string[]) => Promise<Set<string>>;
+
+export interface RecipeCommandDeps {
+  fork: () => EntityManager;
+  schema: string;
+  clock: () => Date;
+  available: InstantAvailability;
+  /** A recipe was created or changed: its pool may need filling (or stopping). */
+  changed: () => void;
+}
+
+export function createRecipeCommands(deps: RecipeCommandDeps) {
   const s = `"${deps.schema}"`;
+  const toView = async (r: RecipeRow) => toRecipeView(r, (await deps.available([r.id])).has(r.id));
   const load = async (em: EntityManager, principal: Principal, recipeId: string): Promise<RecipeRow> => {
-    const [row] = await em.execute<RecipeRow[]>(`select * from ${s}.recipes where id = ?`, [recipeId]);
+    const row = await findRecipe(em, deps.schema, recipeId);
     // An inactive recipe is an operator's draft: to everyone else it does not exist.
     if (!row || (!row.active && !principal.roles.includes('operator'))) throw new DomainError('NOT_FOUND', `recipe ${recipeId} not found`);
     return row;
@@ -69,7 +51,8 @@ export function createRecipeCommands(deps: { fork: () => EntityManager; schema: 
       const where = [req.includeInactive ? 'true' : 'active', ...(req.cursor ? ['id > ?'] : [])].join(' and ');
       const rows = await deps.fork().execute<RecipeRow[]>(`select * from ${s}.recipes where ${where} order by id limit ?`, [...(req.cursor ? [req.cursor] : []), limit + 1]);
       const page = rows.slice(0, limit);
-      return { items: page.map(toView), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
+      const available = await deps.available(page.map((r) => r.id));
+      return { items: page.map((r) => toRecipeView(r, available.has(r.id))), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
     },
     get: async (req: { principal: Principal; recipeId: string }) => toView(await load(deps.fork(), req.principal, req.recipeId)),
     async create(req: { principal: Principal; body: CreateRecipeBody }) {
@@ -83,11 +66,12 @@ export function createRecipeCommands(deps: { fork: () => EntityManager; schema: 
          values (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?) returning *`,
         [uuidv7(now.getTime()), b.name, b.description ?? '', b.kind, JSON.stringify(variables), JSON.stringify(template), JSON.stringify(b.sourcePool), b.creditCost ?? 0, b.minBacklog ?? 3, b.active ?? true, now, now],
       );
+      deps.changed();
       return toView(row!);
     },
     async update(req: { principal: Principal; recipeId: string; body: UpdateRecipeBody }) {
       requireOperator(req.principal, 'changing recipes');
-      return deps.fork().transactional(async (tx) => {
+      const updated = await deps.fork().transactional(async (tx) => {
         const [current] = await tx.execute<RecipeRow[]>(`select * from ${s}.recipes where id = ? for update`, [req.recipeId]);
         if (!current) throw new DomainError('NOT_FOUND', `recipe ${req.recipeId} not found`);
         const b = req.body;
@@ -97,8 +81,10 @@ export function createRecipeCommands(deps: { fork: () => EntityManager; schema: 
           `update ${s}.recipes set name = ?, description = ?, variables = ?::jsonb, template = ?::jsonb, source_pool = ?::jsonb, credit_cost = ?, min_backlog = ?, active = ?, updated_at = ? where id = ? returning *`,
           [b.name ?? current.name, b.description ?? current.description, JSON.stringify(variables), JSON.stringify(next.template), JSON.stringify(next.sourcePool), b.creditCost ?? current.credit_cost, b.minBacklog ?? current.min_backlog, b.active ?? current.active, deps.clock(), req.recipeId],
         );
-        return toView(row!);
+        return row!;
       });
+      deps.changed();
+      return toView(updated);
     },
     async render(req: { principal: Principal; recipeId: string; form: RecipeForm }) {
       const recipe = await load(deps.fork(), req.principal, req.recipeId);

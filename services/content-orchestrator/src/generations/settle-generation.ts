@@ -1,5 +1,6 @@
 import { makeEnvelope, subjects, type GenerationStatus } from '@reelforge/contracts';
 import { enqueueOutbox, type EntityManager } from '@reelforge/persistence';
+import { applyCredit } from '../credits/credit-ledger.ts';
 import { loadGenerationView } from './generation-view.ts';
 
 /** A generation's status from its tasks' states (and whether the user asked to cancel it). */
@@ -27,7 +28,10 @@ export const isOpen = (status: string): boolean => (OPEN_STATUSES as readonly st
  */
 export async function settleGeneration(tx: EntityManager, schema: string, service: string, generationId: string): Promise<{ status: GenerationStatus; counts: Record<string, number> }> {
   const s = `"${schema}"`;
-  const [gen] = await tx.execute<{ total_requested: number; cancel_requested_at: Date | null }[]>(`select total_requested, cancel_requested_at from ${s}.generations where id = ?`, [generationId]);
+  const [gen] = await tx.execute<{ account_id: string; total_requested: number; cancel_requested_at: Date | null; credits_per_task: number }[]>(
+    `select account_id, total_requested, cancel_requested_at, credits_per_task from ${s}.generations where id = ?`,
+    [generationId],
+  );
   if (!gen) throw new Error(`generation ${generationId} vanished`);
   const rows = await tx.execute<{ status: string; n: string }[]>(`select status, count(*) as n from ${s}.generation_tasks where generation_id = ? group by status`, [generationId]);
   const counts: Record<string, number> = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
@@ -47,6 +51,7 @@ export async function settleGeneration(tx: EntityManager, schema: string, servic
        from ${s}.generation_tasks t where t.source_id = v.id and t.generation_id = ?`,
       [generationId],
     );
+    if (gen.credits_per_task > 0) await refundUnmade(tx, schema, generationId, gen.account_id, gen.credits_per_task);
   } else {
     await tx.execute(
       `update ${s}.source_videos v set state = 'reserved', generation_id = t.generation_id, updated_at = now()
@@ -61,4 +66,14 @@ export async function settleGeneration(tx: EntityManager, schema: string, servic
     await enqueueOutbox(tx, schema, subjects.generation(view.accountId), makeEnvelope('content.generation.updated.v1', service, view.accountId, { ...view, ...(owner ? { ownerId: owner.owner_id } : {}) }));
   }
   return { status, counts };
+}
+
+/**
+ * Gives back what a paid generation's failed or cancelled videos cost: one refund per task (its
+ * reference), so a generation that closes again after a retry never refunds a task twice. A task
+ * refunded and then retried to success is not charged again (retries are on us).
+ */
+async function refundUnmade(tx: EntityManager, schema: string, generationId: string, accountId: string, perTask: number): Promise<void> {
+  const unmade = await tx.execute<{ task_id: string }[]>(`select task_id from "${schema}".generation_tasks where generation_id = ? and status in ('failed', 'cancelled') order by task_id`, [generationId]);
+  for (const t of unmade) await applyCredit(tx, schema, { accountId, amount: perTask, reason: 'refund', reference: `task:${t.task_id}`, note: `generation ${generationId}` });
 }

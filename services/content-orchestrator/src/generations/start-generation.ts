@@ -1,8 +1,10 @@
-import { ARTICLE_CONTENT_TYPE, ARTICLE_SECONDS, DEFAULT_MUSIC_VOLUME, DomainError, makeEnvelope, subjects, uuidv7, type ArticleGenerationOptions, type ArticleSpec, type GenerationView, type Principal, type RenderJobRequested, type RenderOptions } from '@reelforge/contracts';
+import { ARTICLE_CONTENT_TYPE, DomainError, makeEnvelope, subjects, uuidv7, type ArticleGenerationOptions, type GenerationView, type Principal, type RenderOptions } from '@reelforge/contracts';
 import { enqueueOutbox, type EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
 import { findOwnedAccount } from '../accounts/account-commands.ts';
+import { applyCredit } from '../credits/credit-ledger.ts';
 import { closeExpiredLock, findExpiredLocks } from './close-expired-lock.ts';
+import { enqueueRenderTask } from './enqueue-render-task.ts';
 import { loadGenerationView } from './generation-view.ts';
 import { findKeyedStart, requestHashOf } from './keyed-start.ts';
 import { realStatesOf, type TaskStatesLookup } from './recount-generation.ts';
@@ -21,21 +23,14 @@ export interface StartGenerationDeps {
   service: string;
   defaultCount: number;
   lockExpiryMs: number;
+  /** Credits each video of a generation costs (GENERATION_CREDIT_COST; 0 = free). */
+  creditCostPerTask: number;
   /** The repurposer's task states, to close the generation of an expired lock as the cleanup job does. */
   taskStates: TaskStatesLookup;
   /** Called after commit so the relay publishes now instead of on its next tick. */
   afterCommit: () => void;
   log: Logger;
 }
-
-/** What each video of an article generation is told: the generation's narration settings, defaults filled in. */
-const articleSpec = (o: ArticleGenerationOptions | undefined): ArticleSpec => ({
-  targetSeconds: o?.targetSeconds ?? ARTICLE_SECONDS.default,
-  voice: o?.voice ?? null,
-  rate: o?.rate ?? null,
-  title: null,
-  music: o?.musicUrl ? { url: o.musicUrl, volume: o.musicVolume ?? DEFAULT_MUSIC_VOLUME } : null,
-});
 
 /**
  * Starts a generation in one transaction: takes the account+type lock (its primary key makes a
@@ -85,25 +80,23 @@ export function createStartGeneration(deps: StartGenerationDeps) {
         [req.accountId, article ? 'article' : 'video', count],
       );
       if (sources.length === 0) throw new DomainError('NO_SOURCES_AVAILABLE', article ? 'the account has no available article sources (add one with kind "article")' : 'the account has no available source videos', { requested: count });
-      await em.execute(`update ${s}.generations set total_requested = ?, queued = ? where id = ?`, [sources.length, sources.length, generationId]);
+      await em.execute(`update ${s}.generations set total_requested = ?, queued = ?, credits_per_task = ? where id = ?`, [sources.length, sources.length, deps.creditCostPerTask, generationId]);
+      // Paid up front, for the videos really started; PAYMENT_REQUIRED rolls the whole start back.
+      if (deps.creditCostPerTask > 0) {
+        await applyCredit(em, deps.schema, { accountId: req.accountId, amount: -deps.creditCostPerTask * sources.length, reason: 'generation', reference: generationId, note: `${sources.length} × ${req.body.type}` });
+      }
       for (const source of sources) {
-        const taskId = uuidv7();
-        await em.execute(`update ${s}.source_videos set state = 'reserved', generation_id = ?, updated_at = now() where id = ?`, [generationId, source.id]);
-        await em.execute(`insert into ${s}.generation_tasks (task_id, generation_id, source_id, status) values (?, ?, ?, 'queued')`, [taskId, generationId, source.id]);
-        const job: RenderJobRequested = makeEnvelope('render.job.requested.v1', deps.service, req.accountId, {
-          taskId,
+        // findOwnedAccount above checked the principal is the account's owner_id: the repurposer scopes reads by it.
+        await enqueueRenderTask(em, deps.schema, deps.service, {
           generationId,
-          sourceId: source.id,
-          sourceUrl: source.url,
-          captionsUrl: source.captions_url,
-          contentType: req.body.type,
-          options,
-          // findOwnedAccount above checked the principal is the account's owner_id: the repurposer scopes reads by it.
+          accountId: req.accountId,
           ownerId: req.principal.id,
+          contentType: req.body.type,
+          source,
+          options,
+          article: req.body.article,
           mediaRetentionDays: account.mediaRetentionDays ?? null,
-          ...(article ? { article: articleSpec(req.body.article) } : {}),
         });
-        await enqueueOutbox(em, deps.schema, subjects.renderJob(req.accountId), job);
       }
       const view = await loadGenerationView(em, deps.schema, generationId);
       if (!view) throw new Error('generation vanished inside its own transaction');

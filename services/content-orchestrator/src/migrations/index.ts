@@ -7,6 +7,7 @@ import { M0005MediaRetention } from './m0005-media-retention.ts';
 import { M0006AutoGenerateSettings } from './m0006-auto-generate-settings.ts';
 import { M0007SourceKind } from './m0007-source-kind.ts';
 import { M0008Credits } from './m0008-credits.ts';
+import { M0009Backlog } from './m0009-backlog.ts';
 
 /** Append-only, in order. The name is what the migrations table records. */
 export const migrations: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm0006-auto-generate-settings', class: M0006AutoGenerateSettings },
   { name: 'm0007-source-kind', class: M0007SourceKind },
   { name: 'm0008-credits', class: M0008Credits },
+  { name: 'm0009-backlog', class: M0009Backlog },
 ];

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { DomainError, type Principal } from '@reelforge/contracts';
+import { DomainError, SYSTEM_PRINCIPAL_PREFIX, type Principal } from '@reelforge/contracts';
 
 export interface TokenVerifierOptions {
   /** HS256 shared secret (at least 32 characters). */
@@ -18,6 +18,8 @@ const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 
 function principalOf(payload: JWTPayload): Principal {
   if (typeof payload.sub !== 'string' || !payload.sub || payload.sub.length > 200) throw new DomainError('UNAUTHENTICATED', 'token has no subject');
+  // The system's own principals (the backlog account's owner) are never a caller.
+  if (payload.sub.startsWith(SYSTEM_PRINCIPAL_PREFIX)) throw new DomainError('UNAUTHENTICATED', `token subjects starting with "${SYSTEM_PRINCIPAL_PREFIX}" are reserved`);
   const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
   return { id: payload.sub, roles };
 }

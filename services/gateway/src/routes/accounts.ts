@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { AccountView, DomainError, CreditTransactionView, CreditsView, GrantCreditsBody, creditCommands, requireOperator, CreateAccountBody, RegisterSourceBody, SourceView, StorageUsage, UpdateAccountBody, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
-import type { AccountScope } from '../http/scope.ts';
 import { resolveSource } from '../uploads/resolve-source.ts';
 import type { Uploads } from '../uploads/uploads.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
@@ -12,11 +11,9 @@ const AccountStorage = Type.Object({
   mediaRetentionDays: Type.Union([Type.Integer(), Type.Null()], { description: "the account's clip retention (null = the service default)" }),
 }, { description: 'Bytes of clips the account keeps against its quota (0 = none), and how long new clips are kept' });
 
-export function registerAccountRoutes(app: FastifyInstance, forward: Forward, scope: AccountScope, sourcePolicy: { allowPrivate: boolean }, uploads: Uploads): void {
+export function registerAccountRoutes(app: FastifyInstance, forward: Forward, sourcePolicy: { allowPrivate: boolean }, uploads: Uploads): void {
   app.post('/api/v1/accounts', { schema: { body: CreateAccountBody, response: { 201: AccountView, ...errorResponses } } }, async (req, reply) => {
-    const account = await forward(orchestratorCommands.createAccount, { principal: req.principal, body: req.body as typeof CreateAccountBody.static });
-    scope.forget(req.principal);
-    return reply.status(201).send(account);
+    return reply.status(201).send(await forward(orchestratorCommands.createAccount, { principal: req.principal, body: req.body as typeof CreateAccountBody.static }));
   });
   app.get('/api/v1/accounts', { schema: { response: { 200: Type.Object({ items: Type.Array(AccountView) }), ...errorResponses } } }, async (req) =>
     forward(orchestratorCommands.listAccounts, { principal: req.principal }),

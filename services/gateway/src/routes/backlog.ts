@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { BacklogView, ContentView, CreateRecipeBody, InstantBody, RecipeForm, RecipeView, RenderedRecipe, UpdateRecipeBody, backlogCommands, recipeCommands } from '@reelforge/contracts';
+import { BacklogView, CreateRecipeBody, InstantBody, InstantClaimView, RecipeForm, RecipeView, RenderedRecipe, UpdateRecipeBody, backlogCommands, recipeCommands } from '@reelforge/contracts';
 import { Type } from '@sinclair/typebox';
 import { requireOperator } from '../auth/roles.ts';
 import type { Forward } from '../http/forward.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
-import type { AccountScope } from '../http/scope.ts';
 
-/** Recipes (served), their backlogs and instant claims (503 naming the backlog-keeper until it serves them). */
-export function registerBacklogRoutes(app: FastifyInstance, forward: Forward, scope: AccountScope): void {
+/** Recipes, their backlogs and instant claims (served by the backlog-keeper). */
+export function registerBacklogRoutes(app: FastifyInstance, forward: Forward): void {
   const Page = Type.Object({ items: Type.Array(RecipeView), nextCursor: Type.Union([Type.String(), Type.Null()]) });
   const ListQuery = Type.Object({ includeInactive: Type.Optional(Type.Boolean()), ...PageQuery.properties }, { additionalProperties: false });
   const RecipeId = IdParam('recipeId');
@@ -32,15 +31,16 @@ export function registerBacklogRoutes(app: FastifyInstance, forward: Forward, sc
   app.post('/api/v1/recipes/:recipeId/render', { schema: { params: RecipeId, body: Type.Object({ form: RecipeForm }, { additionalProperties: false }), response: { 200: RenderedRecipe, ...errorResponses } } }, async (req) =>
     forward(recipeCommands.render, { principal: req.principal, recipeId: recipeIdOf(req), form: (req.body as { form: RecipeForm }).form }),
   );
-  app.get('/api/v1/recipes/:recipeId/backlog', { schema: { params: IdParam('recipeId'), response: { 200: BacklogView, ...errorResponses } } }, async (req) =>
-    forward(backlogCommands.getBacklog, { principal: req.principal, recipeId: (req.params as { recipeId: string }).recipeId }),
+  app.get('/api/v1/recipes/:recipeId/backlog', { schema: { params: RecipeId, response: { 200: BacklogView, ...errorResponses } } }, async (req) =>
+    forward(backlogCommands.getBacklog, { principal: req.principal, recipeId: recipeIdOf(req) }),
   );
+  // 404 with details.fallbackToModal when nothing is ready (the client opens the normal form), 402 when the account cannot pay.
   app.post(
     '/api/v1/instant',
-    { config: { idempotent: true }, schema: { body: InstantBody, response: { 200: ContentView, 402: ErrorResponse, 409: ErrorResponse, ...errorResponses } } },
+    { config: { idempotent: true }, schema: { body: InstantBody, response: { 200: InstantClaimView, 402: ErrorResponse, 422: ErrorResponse, ...errorResponses } } },
     async (req) => {
-      const body = req.body as typeof InstantBody.static;
-      return forward(backlogCommands.claimInstant, { principal: req.principal, accountIds: await scope.ids(req.principal, body.account_id), body });
+      const idempotencyKey = req.idempotency?.key;
+      return forward(backlogCommands.claimInstant, { principal: req.principal, body: req.body as InstantBody, ...(idempotencyKey ? { idempotencyKey } : {}) });
     },
   );
 }

@@ -1,5 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
-import { DomainError, notifierCommands, orchestratorCommands, type CommandDeclaration } from '@reelforge/contracts';
+import { DomainError, backlogCommands, notifierCommands, orchestratorCommands, type CommandDeclaration } from '@reelforge/contracts';
 
 /** A result summary: what the run did, stored as jsonb and printed by `scheduler run`. */
 export type JobSummary = Record<string, unknown>;
@@ -53,8 +53,15 @@ export function buildJobs(deps: JobDeps): JobDefinition[] {
       aliases: ['backlog-maintenance'],
       cron: '*/5 * * * *',
       catchUp: 'latest',
-      // The backlog-keeper's behaviour is a later issue: say so, do not fail.
-      run: async () => ({ status: 'no owner yet', owner: 'backlog-keeper' }),
+      run: async () => {
+        // A backlog-keeper not running is not a failure of this job: the next slot tries again.
+        try {
+          return { status: 'maintained', result: await deps.send(backlogCommands.maintain, {}, 'backlog-keeper') };
+        } catch (err) {
+          if (isNoResponder(err)) return { status: 'no owner yet', owner: 'backlog-keeper', subject: backlogCommands.maintain.subject };
+          throw err;
+        }
+      },
     },
     {
       name: 'send_notification_digest',

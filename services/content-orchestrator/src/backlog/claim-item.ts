@@ -1,0 +1,106 @@
+import { BACKLOG_ACCOUNT_ID, DomainError, makeEnvelope, subjects, uuidv7, type BacklogItemTransferred, type ClaimResult, type Principal, type RecipeForm } from '@reelforge/contracts';
+import { enqueueOutbox, type EntityManager } from '@reelforge/persistence';
+import { findOwnedAccount } from '../accounts/account-commands.ts';
+import { applyCredit } from '../credits/credit-ledger.ts';
+import { loadGenerationView } from '../generations/generation-view.ts';
+
+export interface ClaimRequest {
+  principal: Principal;
+  accountId: string;
+  recipeId: string;
+  cost: number;
+  /** The client's Idempotency-Key (or a fresh id): the same key again answers with the first claim. */
+  claimKey: string;
+}
+
+interface ClaimRow {
+  id: string;
+  recipe_id: string;
+  generation_id: string;
+  credits_charged: string | number;
+  created_at: Date | string;
+}
+
+/**
+ * The instant claim, in ONE transaction of the one service that owns generations, accounts and
+ * credits (docs/architecture.md, "Backlog decisions"): the oldest ready item of the recipe is
+ * locked (`FOR UPDATE SKIP LOCKED`: concurrent claims take different items and never wait on each
+ * other), the claim is recorded (unique per account and key), the cost debited with its ledger row,
+ * the generation moved to the caller's account, and the facts put in the outbox. A crash anywhere
+ * before the commit leaves nothing; after it, everything — there is no state in between.
+ */
+export function createClaimItem(deps: { fork: () => EntityManager; schema: string; service: string; afterCommit: () => void; clock?: () => Date }) {
+  const s = `"${deps.schema}"`;
+  return async function claimItem(req: ClaimRequest): Promise<ClaimResult> {
+    const result = await deps.fork().transactional(async (em) => {
+      await findOwnedAccount(em, req.principal, req.accountId);
+      const prior = await findClaim(em, req);
+      if (prior) return replay(em, req, prior);
+      const [item] = await em.execute<{ id: string; backlog_form: RecipeForm | null }[]>(
+        `select id, backlog_form from ${s}.generations where account_id = ? and recipe_id = ? and status = 'completed' order by finished_at, id limit 1 for update skip locked`,
+        [BACKLOG_ACCOUNT_ID, req.recipeId],
+      );
+      if (!item) throw new DomainError('NOT_FOUND', 'no instant item is ready for this recipe; start a normal generation instead', { fallbackToModal: true, recipeId: req.recipeId });
+      const claimId = uuidv7();
+      const [recorded] = await em.execute<{ id: string }[]>(
+        `insert into ${s}.backlog_claims (id, account_id, claim_key, recipe_id, generation_id, credits_charged) values (?, ?, ?, ?, ?, ?)
+         on conflict (account_id, claim_key) do nothing returning id`,
+        [claimId, req.accountId, req.claimKey, req.recipeId, item.id, req.cost],
+      );
+      // A concurrent twin with the same key committed first (our insert waited for it): answer with its claim.
+      if (!recorded) return replay(em, req, (await findClaim(em, req))!);
+      const { balance } =
+        req.cost > 0
+          ? await applyCredit(em, deps.schema, { accountId: req.accountId, amount: -req.cost, reason: 'instant_claim', reference: claimId, note: `instant claim of generation ${item.id}` })
+          : { balance: await balanceOf(em, req.accountId) };
+      const [moved] = await em.execute<{ updated_at: Date | string }[]>(`update ${s}.generations set account_id = ?, updated_at = now() where id = ? returning updated_at`, [req.accountId, item.id]);
+      const generation = (await loadGenerationView(em, deps.schema, item.id))!;
+      const claimedAt = new Date(moved!.updated_at).toISOString();
+      const form = item.backlog_form ?? {};
+      await enqueueOutbox(em, deps.schema, subjects.generation(req.accountId), makeEnvelope('content.generation.updated.v1', deps.service, req.accountId, { ...generation, ownerId: req.principal.id }));
+      const fact: BacklogItemTransferred = makeEnvelope('content.backlog.claimed.v1', deps.service, req.accountId, {
+        generationId: item.id,
+        taskIds: generation.taskIds,
+        accountId: req.accountId,
+        ownerId: req.principal.id,
+        claimId,
+        recipeId: req.recipeId,
+        form,
+        creditsCharged: req.cost,
+        claimedAt,
+      });
+      await enqueueOutbox(em, deps.schema, subjects.backlogTransferred(req.accountId), fact);
+      return { claimId, recipeId: req.recipeId, accountId: req.accountId, generation, form, creditsCharged: req.cost, balance, claimedAt, replayed: false };
+    });
+    if (!result.replayed) deps.afterCommit();
+    return result;
+  };
+
+  async function findClaim(em: EntityManager, req: ClaimRequest): Promise<ClaimRow | undefined> {
+    const [row] = await em.execute<ClaimRow[]>(`select id, recipe_id, generation_id, credits_charged, created_at from ${s}.backlog_claims where account_id = ? and claim_key = ?`, [req.accountId, req.claimKey]);
+    return row;
+  }
+
+  async function balanceOf(em: EntityManager, accountId: string): Promise<number> {
+    const [row] = await em.execute<{ credit_balance: string }[]>(`select credit_balance from ${s}.accounts where id = ?`, [accountId]);
+    return Number(row?.credit_balance ?? 0);
+  }
+
+  /** The first claim with this key, as it answered (today's balance). */
+  async function replay(em: EntityManager, req: ClaimRequest, prior: ClaimRow): Promise<ClaimResult> {
+    if (prior.recipe_id !== req.recipeId) throw new DomainError('UNPROCESSABLE', 'this Idempotency-Key was used to claim from another recipe');
+    const generation = (await loadGenerationView(em, deps.schema, prior.generation_id))!;
+    const [form] = await em.execute<{ backlog_form: RecipeForm | null }[]>(`select backlog_form from ${s}.generations where id = ?`, [prior.generation_id]);
+    return {
+      claimId: prior.id,
+      recipeId: prior.recipe_id,
+      accountId: req.accountId,
+      generation,
+      form: form?.backlog_form ?? {},
+      creditsCharged: Number(prior.credits_charged),
+      balance: await balanceOf(em, req.accountId),
+      claimedAt: new Date(prior.created_at).toISOString(),
+      replayed: true,
+    };
+  }
+}
