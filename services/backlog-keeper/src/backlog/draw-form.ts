@@ -26,8 +26,9 @@ function randomValue(v: Variable, random: () => number): unknown {
   if (v.enum?.length) return v.enum[Math.floor(random() * v.enum.length)];
   if (v.type === 'boolean') return random() < 0.5;
   if ((v.type === 'number' || v.type === 'integer') && v.minimum !== undefined && v.maximum !== undefined) {
-    const x = v.minimum + random() * (v.maximum - v.minimum);
-    return v.type === 'integer' ? Math.min(v.maximum, Math.floor(x)) : x;
+    // Integers: each of min…max equally likely (max included).
+    if (v.type === 'integer') return Math.min(v.maximum, Math.ceil(v.minimum) + Math.floor(random() * (Math.floor(v.maximum) - Math.ceil(v.minimum) + 1)));
+    return v.minimum + random() * (v.maximum - v.minimum);
   }
   return undefined;
 }
