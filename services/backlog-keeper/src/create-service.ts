@@ -52,7 +52,8 @@ export async function createBacklogKeeper(platform: Platform, config: BacklogCon
     fork,
     schema,
     claim: (req) => sendCommand(m, o.claim, req, ask),
-    transfer: (req) => sendCommand(m, transferContentCommand, req, { timeoutMs: 5000, owner: 'repurposer', log }).then((r) => r.items),
+    // Short: the hand-over only lets the answer carry the clips; the claimed fact completes it anyway.
+    transfer: (req) => sendCommand(m, transferContentCommand, req, { timeoutMs: 2000, owner: 'repurposer', log }).then((r) => r.items),
     kick: () => kicker.kick(),
     log,
   });

@@ -1,10 +1,11 @@
-import { CancelRequested, DEFAULT_FONT_FAMILY, DomainError, makeEnvelope, uuidv7, RenderJobRequested, STREAMS, filters, repurposerCommands } from '@reelforge/contracts';
+import { BacklogItemTransferred, CancelRequested, DEFAULT_FONT_FAMILY, DomainError, makeEnvelope, uuidv7, RenderJobRequested, STREAMS, filters, repurposerCommands, transferContentCommand } from '@reelforge/contracts';
 import { ensureConsumer, ensureStream, publishEvent, serveCommand, startConsumer } from '@reelforge/messaging';
 import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
 import type { RepurposerConfig } from './config.ts';
 import { createContentQueries } from './content/content-queries.ts';
 import { createContentStorage } from './content/content-storage.ts';
+import { transferContent } from './content/transfer-content.ts';
 import { createCancelRequestDeadLetterHandler, createCancelRequestHandler } from './handlers/cancel-request.ts';
 import { createRenderJobDeadLetterHandler, createRenderJobHandler } from './handlers/render-job.ts';
 import { createLocalMediaStore } from '@reelforge/media-store';
@@ -24,6 +25,7 @@ import { createKeyedTasks, keyedUuid } from './tasks/keyed-task.ts';
 export const SERVICE = 'repurposer';
 const RENDER_CONSUMER = 'repurposer-render';
 const CANCEL_CONSUMER = 'repurposer-cancel';
+const TRANSFER_CONSUMER = 'repurposer-backlog-transfers';
 /**
  * Deliveries of one render job the consumer loop allows beyond the task's counted attempts: the
  * handler keeps the real budget (task_attempts, shutdown interruptions excluded), this only stops
@@ -137,6 +139,8 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     serveCommand(m, repurposerCommands.locateContent, content.locate, deps),
     serveCommand(m, repurposerCommands.deleteContent, storage.remove, deps),
     serveCommand(m, repurposerCommands.contentUsage, storage.usage, deps),
+    // A claimed backlog item's clips, handed to the claimer at once (the claimed fact below does it too).
+    serveCommand(m, transferContentCommand, async (req) => ({ items: await transferContent(orm.em.fork(), schema, req, log) }), deps),
     serveCommand(m, repurposerCommands.taskStates, async (req) => ({ states: await queries.states(req.taskIds) }), deps),
     serveCommand(
       m,
@@ -196,4 +200,20 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     tracer,
   });
   platform.shutdown.add('cancel-consumer', () => cancelConsumer.stop());
+
+  // Claims whose hand-over answer was lost (this service was down): the orchestrator's fact completes them.
+  await ensureConsumer(m, { stream: STREAMS.CONTENT.name, durable: TRANSFER_CONSUMER, filterSubject: filters.backlogTransfers, ackWaitMs: 30_000, maxAckPending: 100 });
+  const transferConsumer = await startConsumer(m, {
+    stream: STREAMS.CONTENT.name,
+    durable: TRANSFER_CONSUMER,
+    schema: BacklogItemTransferred,
+    handler: async (event) => void (await transferContent(orm.em.fork(), schema, event.data, log)),
+    concurrency: 4,
+    retry: { initialDelayMs: 500, maxDelayMs: 30_000, maxDeliveries: 20, jitter: 0.2 },
+    heartbeatMs: 10_000,
+    drainTimeoutMs: 5_000,
+    log,
+    tracer,
+  });
+  platform.shutdown.add('transfer-consumer', () => transferConsumer.stop());
 }

@@ -3,7 +3,7 @@ import { DomainError, type ArticleScript, type ContentView, type Principal } fro
 import type { MikroORM } from '@reelforge/persistence';
 import type { MediaStore } from '@reelforge/media-store';
 
-interface ContentRow {
+export interface ContentRow {
   id: string;
   task_id: string;
   account_id: string;
@@ -28,7 +28,7 @@ interface ContentRow {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function toView(r: ContentRow): ContentView {
+export function toContentView(r: ContentRow): ContentView {
   return {
     id: r.id,
     taskId: r.task_id,
@@ -80,9 +80,9 @@ export function createContentQueries(deps: { orm: MikroORM; schema: string; stor
       }
       const rows = await deps.orm.em.fork().execute<ContentRow[]>(`select * from ${s}.generated_content where ${where.join(' and ')} order by id desc limit ?`, [...params, limit + 1]);
       const page = rows.slice(0, limit);
-      return { items: page.map(toView), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
+      return { items: page.map(toContentView), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
     },
-    get: async (req: { principal: Principal; contentId: string }) => toView(await one(req.contentId, req.principal)),
+    get: async (req: { principal: Principal; contentId: string }) => toContentView(await one(req.contentId, req.principal)),
     async locate(req: { principal: Principal; contentId: string; kind: 'video' | 'thumbnail' }): Promise<{ mediaKey: string; sizeBytes: number; contentType: string }> {
       const row = await one(req.contentId, req.principal);
       const key = req.kind === 'thumbnail' ? row.thumbnail_key : row.media_key;

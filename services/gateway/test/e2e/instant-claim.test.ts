@@ -1,0 +1,197 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { BACKLOG_ACCOUNT_ID, backlogCommands, uuidv7, type BacklogView, type CreditsView, type InstantClaimView, type RecipeView } from '@reelforge/contracts';
+import { sendCommand } from '@reelforge/messaging';
+import { eventually, makeTestVideo, serveFiles } from '@reelforge/testing';
+import { apiClient } from '../support/api-client.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+import { newTenant, watchAccount } from '../support/tenant.ts';
+
+type Api = ReturnType<typeof apiClient>;
+
+const recipeBody = (tag: string, minBacklog: number, creditCost: number) => ({
+  name: `Quick takes ${tag}`,
+  kind: 'clips',
+  variables: { type: 'object', properties: { mood: { type: 'string', enum: ['calm', 'bold'], default: 'calm' } } },
+  template: { options: { width: 180, preset: 'ultrafast', title: { text: '{{mood}} take' } } },
+  sourcePool: { kind: 'library', tag },
+  creditCost,
+  minBacklog,
+});
+
+// The backlog and instant claim through the public API on the real services, NATS, PostgreSQL and
+// ffmpeg: an operator's recipe fills its pool through the normal generation path (items owned by
+// the system backlog account, invisible to users), a user claims one at once, pays once, and gets
+// the clip; the pool refills.
+describe('backlog and instant claim', () => {
+  let stack: Stack;
+  let files: Awaited<ReturnType<typeof serveFiles>>;
+  let ops: Api;
+
+  beforeAll(async () => {
+    stack = await startStack({ withBacklog: true, env: { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_PER_IP_PER_MINUTE: '1000000' } });
+    const video = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'library.mp4'), { seconds: 2 });
+    files = await serveFiles({ 'library.mp4': video });
+    ops = apiClient(stack.gatewayUrl, await stack.bearer('backlog-ops', ['operator']));
+  });
+  afterAll(async () => {
+    await files?.close();
+    await stack?.stop();
+  });
+
+  const backlogOf = async (api: Api, recipeId: string) => (await (await api.call(`/api/v1/recipes/${recipeId}/backlog`)).json()) as BacklogView;
+  const createRecipe = async (body: unknown) => {
+    const res = await ops.post('/api/v1/recipes', body);
+    expect(res.status, await res.clone().text()).toBe(201);
+    return (await res.json()) as RecipeView;
+  };
+
+  it('fills the pool unseen, then a claim hands the oldest item over, paid once, with its clip; the pool refills', async () => {
+    const user = await newTenant(stack, 'claimer', []);
+    const stranger = await newTenant(stack, 'stranger', []);
+    // Only operators keep the library.
+    expect((await user.api.post('/api/v1/library/sources', { url: files.url('library.mp4'), tags: ['quick'] })).status).toBe(403);
+    const added = await ops.post('/api/v1/library/sources', { url: files.url('library.mp4'), tags: ['quick'] });
+    expect(added.status, await added.clone().text()).toBe(201);
+
+    // Watching their own account while the pool fills: nothing of the backlog's may reach them.
+    const early = await watchAccount(stack, user.bearer, user.account.id);
+    const recipe = await createRecipe(recipeBody('quick', 2, 5));
+    // Creating the recipe starts its pool: two items through the normal pipeline.
+    const full = await eventually('the pool to fill', async () => {
+      const b = await backlogOf(user.api, recipe.id);
+      return b.ready === 2 ? b : undefined;
+    }, 90_000, 200);
+    expect(full).toMatchObject({ ready: 2, producing: 0, minimum: 2, configuredMinimum: 2, claimsLastHour: 0 });
+    const items = await stack.sql<{ id: string }>('orchestrator', `select id from $schema.generations where recipe_id = ? order by finished_at, id`, [recipe.id]);
+    expect(items).toHaveLength(2);
+    const [oldest] = items;
+
+    // Backlog items are nobody's: not listed, not readable, not subscribable by any user.
+    expect(((await (await user.api.call('/api/v1/tasks')).json()) as { items: unknown[] }).items).toEqual([]);
+    expect(((await (await user.api.call('/api/v1/content')).json()) as { items: unknown[] }).items).toEqual([]);
+    expect((await user.api.call(`/api/v1/generations/${oldest!.id}`)).status).toBe(404);
+    expect((await user.api.call(`/api/v1/accounts/${BACKLOG_ACCOUNT_ID}`)).status).toBe(404);
+    expect(((await (await user.api.call('/api/v1/recipes')).json()) as { items: RecipeView[] }).items.find((r) => r.id === recipe.id)?.instantAvailable).toBe(true);
+    const backlogTasks = (await stack.sql<{ task_id: string }>('orchestrator', `select task_id from $schema.generation_tasks where generation_id = any(?::uuid[])`, [`{${items.map((i) => i.id).join(',')}}`])).map((r) => r.task_id);
+    expect(backlogTasks).toHaveLength(2);
+    early.send({ subscribe: oldest!.id });
+    early.send({ subscribe: backlogTasks[0] });
+    await early.waitFor('the refusal of the generation', (m) => m.type === 'error' && m.id === oldest!.id);
+    await early.waitFor('the refusal of the task', (m) => m.type === 'error' && m.id === backlogTasks[0]);
+    const leaked = early.messages.filter((m) => [oldest!.id, items[1]!.id, ...backlogTasks].includes(String(m.job_id ?? m.id)) && m.type !== 'error');
+    expect(leaked).toEqual([]);
+    early.close();
+
+    // No credits yet: 402 with what is needed, and nothing moves.
+    const poor = await user.api.post('/api/v1/instant', { recipeId: recipe.id, accountId: user.account.id });
+    expect(poor.status).toBe(402);
+    expect(((await poor.json()) as { error: { details: unknown } }).error.details).toEqual({ required: 5, available: 0 });
+    expect((await backlogOf(user.api, recipe.id)).ready).toBe(2);
+    // Another tenant's account cannot be the target.
+    expect((await stranger.api.post('/api/v1/instant', { recipeId: recipe.id, accountId: user.account.id })).status).toBe(404);
+
+    expect((await ops.post(`/api/v1/accounts/${user.account.id}/credits/grants`, { amount: 12 })).status).toBe(201);
+    const ws = await watchAccount(stack, user.bearer, user.account.id);
+    const claim = (body: unknown, key: string) => user.api.call('/api/v1/instant', { method: 'POST', body: JSON.stringify(body), headers: { 'idempotency-key': key } });
+    const res = await claim({ recipeId: recipe.id, accountId: user.account.id }, 'claim-1');
+    expect(res.status, await res.clone().text()).toBe(200);
+    const claimed = (await res.json()) as InstantClaimView;
+    expect(claimed).toMatchObject({ recipeId: recipe.id, accountId: user.account.id, creditsCharged: 5, balance: 7, replayed: false, form: { mood: expect.stringMatching(/^(calm|bold)$/) } });
+    expect(claimed.generation).toMatchObject({ id: oldest!.id, accountId: user.account.id, status: 'completed' });
+    expect(claimed.content).toHaveLength(1);
+    expect(claimed.content[0]).toMatchObject({ accountId: user.account.id, taskId: claimed.generation.taskIds[0], width: 180 });
+    // The claimed generation reaches the user's live status stream.
+    await ws.waitFor('the claimed generation', (m) => m.type === 'job_status' && m.job_id === oldest!.id);
+    ws.close();
+
+    // Now the user's: listed, readable, playable; still not the stranger's.
+    const file = await user.api.call(`/api/v1/content/${claimed.content[0]!.id}/file`);
+    expect(file.status).toBe(200);
+    expect((await file.arrayBuffer()).byteLength).toBe(claimed.content[0]!.sizeBytes);
+    expect((await user.api.call(`/api/v1/generations/${oldest!.id}`)).status).toBe(200);
+    expect((await stranger.api.call(`/api/v1/content/${claimed.content[0]!.id}`)).status).toBe(404);
+
+    // A replay answers with the same claim and charges nothing more.
+    const again = await claim({ recipeId: recipe.id, accountId: user.account.id }, 'claim-1');
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as InstantClaimView).claimId).toBe(claimed.claimId);
+    const credits = (await (await user.api.call(`/api/v1/accounts/${user.account.id}/credits`)).json()) as CreditsView;
+    expect(credits.balance).toBe(7);
+    expect(credits.transactions.map((t) => [t.reason, t.amount])).toEqual([
+      ['instant_claim', -5],
+      ['grant', 12],
+    ]);
+
+    // The claim is recorded where demand is measured, and the pool refills to its minimum.
+    const refilled = await eventually('the pool to refill', async () => {
+      const b = await backlogOf(user.api, recipe.id);
+      return b.ready === 2 && b.claimsLastHour === 1 ? b : undefined;
+    }, 90_000, 200);
+    expect(refilled.producing).toBe(0);
+    const [usage] = await stack.sql<{ claims: string }>('backlog', 'select claims from $schema.recipe_usage where recipe_id = ?', [recipe.id]);
+    expect(Number(usage?.claims)).toBe(1);
+    expect(await stack.sql('orchestrator', `select id from $schema.generations where recipe_id = ?`, [recipe.id])).toHaveLength(3);
+  });
+
+  it('answers an empty pool with 404 and fallbackToModal, an unknown recipe with 404, an inactive one with 422', async () => {
+    const user = await newTenant(stack, 'empty-pool', []);
+    const recipe = await createRecipe(recipeBody('nothing-here', 0, 1));
+    const empty = await user.api.post('/api/v1/instant', { recipeId: recipe.id, accountId: user.account.id });
+    expect(empty.status).toBe(404);
+    expect(((await empty.json()) as { error: { details: unknown } }).error.details).toMatchObject({ fallbackToModal: true });
+    expect((await user.api.post('/api/v1/instant', { recipeId: uuidv7(), accountId: user.account.id })).status).toBe(404);
+    expect((await ops.call(`/api/v1/recipes/${recipe.id}`, { method: 'PATCH', body: JSON.stringify({ active: false }) })).status).toBe(200);
+    expect((await user.api.post('/api/v1/instant', { recipeId: recipe.id, accountId: user.account.id })).status).toBe(422);
+  });
+
+  it('1,000 concurrent claims over a pool of 100: exactly 100 succeed, the rest are clean 404s, no item twice, every ledger sums', async () => {
+    const recipe = await createRecipe(recipeBody('race', 0, 3));
+    // The pool is seeded as finished items (the pipeline that makes them is the test above): this test is about the claim race.
+    for (let i = 0; i < 100; i++) {
+      await stack.sql('orchestrator', `insert into $schema.generations (id, account_id, content_type, status, total_requested, completed, recipe_id, backlog_form, finished_at) values (?, ?, 'shorts', 'completed', 0, 0, ?, '{}'::jsonb, now())`, [uuidv7(), BACKLOG_ACCOUNT_ID, recipe.id]);
+    }
+    const tenants = await Promise.all(Array.from({ length: 20 }, (_, i) => newTenant(stack, `racer-${i}`, [])));
+    for (const t of tenants) expect((await ops.post(`/api/v1/accounts/${t.account.id}/credits/grants`, { amount: 1000 })).status).toBe(201);
+
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, async (_, i) => {
+        const t = tenants[i % tenants.length]!;
+        const res = await t.api.post('/api/v1/instant', { recipeId: recipe.id, accountId: t.account.id });
+        return { status: res.status, body: (await res.json()) as InstantClaimView & { error?: { details?: { fallbackToModal?: boolean } } }, tenant: t };
+      }),
+    );
+    const won = results.filter((r) => r.status === 200);
+    const lost = results.filter((r) => r.status !== 200);
+    expect(won).toHaveLength(100);
+    expect(lost.every((r) => r.status === 404 && r.body.error?.details?.fallbackToModal === true)).toBe(true);
+    expect(new Set(won.map((r) => r.body.generation.id)).size).toBe(100);
+    expect(await stack.sql('orchestrator', `select 1 from $schema.generations where recipe_id = ? and account_id = ?`, [recipe.id, BACKLOG_ACCOUNT_ID])).toEqual([]);
+    for (const t of tenants) {
+      const mine = won.filter((r) => r.tenant === t).length;
+      const owned = await stack.sql('orchestrator', `select 1 from $schema.generations where recipe_id = ? and account_id = ?`, [recipe.id, t.account.id]);
+      expect(owned).toHaveLength(mine);
+      const [ledger] = await stack.sql<{ balance: string; sum: string; debits: string }>(
+        'orchestrator',
+        `select a.credit_balance as balance, (select sum(amount) from $schema.credit_transactions where account_id = a.id) as sum,
+                (select count(*) from $schema.credit_transactions where account_id = a.id and reason = 'instant_claim') as debits
+           from $schema.accounts a where a.id = ?`,
+        [t.account.id],
+      );
+      expect(Number(ledger!.balance)).toBe(1000 - 3 * mine);
+      expect(Number(ledger!.sum)).toBe(Number(ledger!.balance));
+      expect(Number(ledger!.debits)).toBe(mine);
+    }
+  });
+
+  it('two maintenance passes racing start exactly what is missing, never more', async () => {
+    await ops.post('/api/v1/library/sources', { url: files.url('library.mp4'), tags: ['racing-refill'] });
+    // Created inactive (no pass of its own yet), then two passes race for it.
+    const recipe = await createRecipe({ ...recipeBody('racing-refill', 3, 0), active: false });
+    await stack.sql('backlog', `update $schema.recipes set active = true where id = ?`, [recipe.id]);
+    const pass = () => sendCommand(stack.gateway.platform.messaging, backlogCommands.maintain, { recipeId: recipe.id }, { timeoutMs: 60_000, owner: 'backlog-keeper' });
+    const [a, b] = await Promise.all([pass(), pass()]);
+    expect(a.started + b.started).toBe(3);
+    expect(await stack.sql('orchestrator', `select id from $schema.generations where recipe_id = ?`, [recipe.id])).toHaveLength(3);
+  });
+});

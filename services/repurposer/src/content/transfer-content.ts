@@ -1,0 +1,32 @@
+import { BACKLOG_OWNER_ID, type ContentTransfer, type ContentView } from '@reelforge/contracts';
+import type { EntityManager } from '@reelforge/persistence';
+import type { Logger } from 'pino';
+import { toContentView, type ContentRow } from './content-queries.ts';
+
+/**
+ * Hands a claimed backlog item's tasks and clips to the claimer, in one transaction. Only rows the
+ * backlog owner still holds may move (never another tenant's: that would be a leak), and rows
+ * already moved to exactly this claimer count as done, so the command and the claimed fact can
+ * both run it, in any order and any number of times (a conditional UPDATE, naturally idempotent:
+ * no inbox needed). Returns the claimer's clips of those tasks.
+ */
+export async function transferContent(em: EntityManager, schema: string, t: ContentTransfer, log: Logger): Promise<ContentView[]> {
+  const s = `"${schema}"`;
+  const ids = `{${t.taskIds.join(',')}}`;
+  return em.transactional(async (tx) => {
+    const moved = await tx.execute<{ id: string }[]>(
+      `update ${s}.tasks set account_id = ?, owner_id = ?, updated_at = now() where id = any(?::uuid[]) and generation_id = ? and owner_id = ? returning id`,
+      [t.accountId, t.ownerId, ids, t.generationId, BACKLOG_OWNER_ID],
+    );
+    await tx.execute(
+      `update ${s}.generated_content c set account_id = ?, owner_id = ? from ${s}.tasks k
+        where c.task_id = k.id and k.id = any(?::uuid[]) and k.owner_id = ? and k.account_id = ? and c.owner_id = ?`,
+      [t.accountId, t.ownerId, ids, t.ownerId, t.accountId, BACKLOG_OWNER_ID],
+    );
+    const held = await tx.execute<{ id: string }[]>(`select id from ${s}.tasks where id = any(?::uuid[]) and generation_id = ? and owner_id = ? and account_id = ?`, [ids, t.generationId, t.ownerId, t.accountId]);
+    if (held.length < t.taskIds.length) log.warn({ generationId: t.generationId, asked: t.taskIds.length, held: held.length }, 'content transfer: some tasks are neither the backlog’s nor this claimer’s; left alone');
+    if (moved.length > 0) log.info({ generationId: t.generationId, tasks: moved.length, accountId: t.accountId }, 'backlog content handed over');
+    const rows = await tx.execute<ContentRow[]>(`select * from ${s}.generated_content where task_id = any(?::uuid[]) and owner_id = ? and account_id = ? order by task_id, clip_index`, [ids, t.ownerId, t.accountId]);
+    return rows.map(toContentView);
+  });
+}
