@@ -326,10 +326,10 @@ export const repurposerCommands = {
   ),
 } as const;
 
-/** One in-app notification of a principal (a generation that ended, a task outside generations that failed). */
+/** One in-app notification of a principal (a generation that ended, a task outside generations that failed, an instant claim). */
 export const NotificationView = Type.Object({
   id: Uuid,
-  kind: Type.Union(['generation.completed', 'generation.partially_failed', 'generation.failed', 'generation.cancelled', 'task.failed'].map((k) => Type.Literal(k))),
+  kind: Type.Union(['generation.completed', 'generation.partially_failed', 'generation.failed', 'generation.cancelled', 'task.failed', 'backlog.item.claimed'].map((k) => Type.Literal(k))),
   accountId: Uuid,
   /** The generation or task it is about. */
   subjectId: Uuid,

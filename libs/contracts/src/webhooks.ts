@@ -8,7 +8,7 @@ const DateTime = Type.String({ format: 'date-time' });
  * What a webhook can subscribe to: the facts that also become in-app notifications. A filter entry
  * is one of these, a family (`generation.*`) or `*`.
  */
-export const WEBHOOK_EVENT_TYPES = ['generation.completed', 'generation.partially_failed', 'generation.failed', 'generation.cancelled', 'task.failed'] as const;
+export const WEBHOOK_EVENT_TYPES = ['generation.completed', 'generation.partially_failed', 'generation.failed', 'generation.cancelled', 'task.failed', 'backlog.item.claimed'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 const EventFilter = Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9._*-]+$' }), { minItems: 1, maxItems: 50 });

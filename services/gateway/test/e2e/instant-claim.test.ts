@@ -6,6 +6,7 @@ import { eventually, makeTestVideo, serveFiles } from '@reelforge/testing';
 import { apiClient } from '../support/api-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { newTenant, watchAccount } from '../support/tenant.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.ts';
 
 type Api = ReturnType<typeof apiClient>;
 
@@ -27,14 +28,17 @@ describe('backlog and instant claim', () => {
   let stack: Stack;
   let files: Awaited<ReturnType<typeof serveFiles>>;
   let ops: Api;
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
-    stack = await startStack({ withBacklog: true, env: { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_PER_IP_PER_MINUTE: '1000000' } });
+    stack = await startStack({ withBacklog: true, withNotifier: true, env: { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_PER_IP_PER_MINUTE: '1000000' } });
+    receiver = await startWebhookReceiver();
     const video = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'library.mp4'), { seconds: 2 });
     files = await serveFiles({ 'library.mp4': video });
     ops = apiClient(stack.gatewayUrl, await stack.bearer('backlog-ops', ['operator']));
   });
   afterAll(async () => {
+    await receiver?.close();
     await files?.close();
     await stack?.stop();
   });
@@ -92,6 +96,8 @@ describe('backlog and instant claim', () => {
     expect((await stranger.api.post('/api/v1/instant', { recipeId: recipe.id, accountId: user.account.id })).status).toBe(404);
 
     expect((await ops.post(`/api/v1/accounts/${user.account.id}/credits/grants`, { amount: 12 })).status).toBe(201);
+    const hook = await user.api.post('/api/v1/webhooks', { url: receiver.url(), events: ['backlog.*'] });
+    expect(hook.status, await hook.clone().text()).toBe(201);
     const ws = await watchAccount(stack, user.bearer, user.account.id);
     const claim = (body: unknown, key: string) => user.api.call('/api/v1/instant', { method: 'POST', body: JSON.stringify(body), headers: { 'idempotency-key': key } });
     const res = await claim({ recipeId: recipe.id, accountId: user.account.id }, 'claim-1');
@@ -111,6 +117,18 @@ describe('backlog and instant claim', () => {
     expect((await file.arrayBuffer()).byteLength).toBe(claimed.content[0]!.sizeBytes);
     expect((await user.api.call(`/api/v1/generations/${oldest!.id}`)).status).toBe(200);
     expect((await stranger.api.call(`/api/v1/content/${claimed.content[0]!.id}`)).status).toBe(404);
+
+    // The claimer is told: in the app, and at their webhook (filtered on the backlog's events).
+    const note = await eventually('the claim notification', async () => {
+      const page = (await (await user.api.call('/api/v1/notifications')).json()) as { items: { kind: string; subjectId: string; message: string }[] };
+      return page.items.find((n) => n.kind === 'backlog.item.claimed');
+    });
+    expect(note).toMatchObject({ subjectId: oldest!.id, message: 'Your instant "Quick takes quick" video is ready for 5 credits.' });
+    const delivered = JSON.parse((await receiver.next()).body) as { type: string; data: { generationId: string; ownerId?: string } };
+    expect(delivered).toMatchObject({ type: 'backlog.item.claimed', data: { generationId: oldest!.id } });
+    expect(delivered.data.ownerId).toBeUndefined();
+    // Nothing about the backlog's own generations reached anyone.
+    expect(await stack.sql('notifier', `select 1 from $schema.notifications where owner_id like 'reelforge:%'`)).toEqual([]);
 
     // A replay answers with the same claim and charges nothing more.
     const again = await claim({ recipeId: recipe.id, accountId: user.account.id }, 'claim-1');

@@ -1,13 +1,14 @@
-import { GenerationUpdated, STREAMS, TaskStatusChanged, filters } from '@reelforge/contracts';
+import { BacklogItemClaimed, GenerationUpdated, STREAMS, TaskStatusChanged, filters } from '@reelforge/contracts';
 import { ensureConsumer, ensureStream, startConsumer, type Messaging, type RunningConsumer } from '@reelforge/messaging';
 import type { EntityManager } from '@reelforge/persistence';
 import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { fromGeneration, fromTaskStatus, type NotificationDraft } from './from-event.ts';
+import { fromBacklogClaim, fromGeneration, fromTaskStatus, type NotificationDraft } from './from-event.ts';
 import { recordNotification } from './record-notification.ts';
 
 export const GENERATION_CONSUMER = 'notifier-generations';
 export const TASK_STATUS_CONSUMER = 'notifier-task-status';
+export const BACKLOG_CLAIM_CONSUMER = 'notifier-backlog-claims';
 
 export interface ConsumerDeps {
   m: Messaging;
@@ -26,7 +27,8 @@ export interface ConsumerDeps {
 }
 
 /**
- * The notifier's two durable consumers: generation facts (CONTENT) and task status facts (TASKS).
+ * The notifier's durable consumers: generation facts (CONTENT), task status facts (TASKS) and
+ * instant claims (BACKLOG).
  * Each turns a fact into at most one notification per event id (the inbox).
  */
 export async function startNotificationConsumers(deps: ConsumerDeps): Promise<RunningConsumer[]> {
@@ -46,8 +48,10 @@ export async function startNotificationConsumers(deps: ConsumerDeps): Promise<Ru
   // Owners create their streams; create (never update) one we read if its owner has not started yet.
   await ensureStream(m, STREAMS.CONTENT, { replicas: deps.replicas, createOnly: true });
   await ensureStream(m, STREAMS.TASKS, { replicas: deps.replicas, createOnly: true });
+  await ensureStream(m, STREAMS.BACKLOG, { replicas: deps.replicas, createOnly: true });
   await ensureConsumer(m, { stream: STREAMS.CONTENT.name, durable: GENERATION_CONSUMER, filterSubject: filters.generations, ackWaitMs: deps.ackWaitMs, maxAckPending: 1000 });
   await ensureConsumer(m, { stream: STREAMS.TASKS.name, durable: TASK_STATUS_CONSUMER, filterSubject: filters.taskStatus, ackWaitMs: deps.ackWaitMs, maxAckPending: 1000 });
+  await ensureConsumer(m, { stream: STREAMS.BACKLOG.name, durable: BACKLOG_CLAIM_CONSUMER, filterSubject: filters.backlogClaims, ackWaitMs: deps.ackWaitMs, maxAckPending: 1000 });
   const generations = await startConsumer(m, {
     ...common,
     stream: STREAMS.CONTENT.name,
@@ -62,5 +66,12 @@ export async function startNotificationConsumers(deps: ConsumerDeps): Promise<Ru
     schema: TaskStatusChanged,
     handler: (event) => record(TASK_STATUS_CONSUMER, event.id, fromTaskStatus(event)),
   });
-  return [generations, tasks];
+  const claims = await startConsumer(m, {
+    ...common,
+    stream: STREAMS.BACKLOG.name,
+    durable: BACKLOG_CLAIM_CONSUMER,
+    schema: BacklogItemClaimed,
+    handler: (event) => record(BACKLOG_CLAIM_CONSUMER, event.id, fromBacklogClaim(event)),
+  });
+  return [generations, tasks, claims];
 }

@@ -1,4 +1,4 @@
-import type { GenerationUpdated, NotificationView, TaskStatusChanged } from '@reelforge/contracts';
+import { SYSTEM_PRINCIPAL_PREFIX, type BacklogItemClaimed, type GenerationUpdated, type NotificationView, type TaskStatusChanged } from '@reelforge/contracts';
 
 /** What one fact tells one owner; undefined when the fact is not worth a notification. */
 export interface NotificationDraft {
@@ -20,11 +20,14 @@ const TERMINAL: Record<string, NotificationView['kind']> = {
   cancelled: 'generation.cancelled',
 };
 
+/** The system's own accounts (the backlog's) have nobody to tell. */
+const isSystem = (ownerId: string) => ownerId.startsWith(SYSTEM_PRINCIPAL_PREFIX);
+
 /** A generation that ended; open ones (queuing, processing) and events without an owner say nothing. */
 export function fromGeneration(event: GenerationUpdated): NotificationDraft | undefined {
   const g = event.data;
   const kind = TERMINAL[g.status];
-  if (!kind || !g.ownerId) return undefined;
+  if (!kind || !g.ownerId || isSystem(g.ownerId)) return undefined;
   const c = g.counters;
   const message = `Generation "${g.contentType}" ${g.status.replace('_', ' ')}: ${c.completed} of ${c.totalRequested} clips made, ${c.failed} failed, ${c.cancelled} cancelled.`;
   return { eventId: event.id, ownerId: g.ownerId, accountId: g.accountId, kind, subjectId: g.id, message, occurredAt: event.occurredAt, data: withoutOwner(g) };
@@ -43,7 +46,23 @@ function withoutOwner(data: { ownerId?: string }): Record<string, unknown> {
  */
 export function fromTaskStatus(event: TaskStatusChanged): NotificationDraft | undefined {
   const t = event.data;
-  if (t.status !== 'failed' || t.generationId !== null || !t.ownerId) return undefined;
+  if (t.status !== 'failed' || t.generationId !== null || !t.ownerId || isSystem(t.ownerId)) return undefined;
   const reason = t.error ? `${t.error.code}: ${t.error.message}` : 'no reason given';
   return { eventId: event.id, ownerId: t.ownerId, accountId: event.accountId, kind: 'task.failed', subjectId: t.taskId, message: `Task failed (${reason}).`, occurredAt: event.occurredAt, data: withoutOwner(t) };
+}
+
+/** An instant claim: the item is in the claimer's account now (paid). */
+export function fromBacklogClaim(event: BacklogItemClaimed): NotificationDraft {
+  const c = event.data;
+  const paid = c.creditsCharged > 0 ? ` for ${c.creditsCharged} credit${c.creditsCharged === 1 ? '' : 's'}` : '';
+  return {
+    eventId: event.id,
+    ownerId: c.ownerId,
+    accountId: c.accountId,
+    kind: 'backlog.item.claimed',
+    subjectId: c.generationId,
+    message: `Your instant "${c.recipeName}" video is ready${paid}.`,
+    occurredAt: event.occurredAt,
+    data: withoutOwner(c),
+  };
 }
