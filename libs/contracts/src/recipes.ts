@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { command, Page, Principal } from './commands.ts';
+import { command, IdempotencyKey, Page, Principal } from './commands.ts';
+import { GenerationView } from './events.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Json = Type.Unknown();
@@ -79,6 +80,10 @@ export type UpdateRecipeBody = Static<typeof UpdateRecipeBody>;
 export const RecipeForm = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 50 });
 export type RecipeForm = Static<typeof RecipeForm>;
 
+/** `POST /recipes/:id/generations`: a filled form, made now in one of the caller's accounts. */
+export const RecipeGenerationBody = Type.Object({ accountId: Uuid, form: RecipeForm }, { additionalProperties: false });
+export type RecipeGenerationBody = Static<typeof RecipeGenerationBody>;
+
 /** What a filled form makes: the form with defaults applied, and the generation body it becomes. */
 export const RenderedRecipe = Type.Object({ form: RecipeForm, generation: Type.Object({ type: Type.String(), options: Json, article: Type.Optional(Json) }) });
 
@@ -88,6 +93,12 @@ export const recipeCommands = {
   get: command('cmd.backlog.recipes.get', Type.Object({ principal: Principal, recipeId: Uuid }), RecipeView),
   create: command('cmd.backlog.recipes.create', Type.Object({ principal: Principal, body: CreateRecipeBody }), RecipeView),
   update: command('cmd.backlog.recipes.update', Type.Object({ principal: Principal, recipeId: Uuid, body: UpdateRecipeBody }), RecipeView),
+  /** Starts the generation a filled form makes, in the caller's account (the normal path; counted in the usage statistics). */
+  generate: command(
+    'cmd.backlog.recipes.generate',
+    Type.Object({ principal: Principal, recipeId: Uuid, body: RecipeGenerationBody, idempotencyKey: Type.Optional(IdempotencyKey) }),
+    Type.Object({ generation: GenerationView, shortBy: Type.Integer({ minimum: 0 }), form: RecipeForm }),
+  ),
   /** Validates a form against the recipe's variables and shows the generation it makes. */
   render: command('cmd.backlog.recipes.render', Type.Object({ principal: Principal, recipeId: Uuid, form: RecipeForm }), RenderedRecipe),
 } as const;

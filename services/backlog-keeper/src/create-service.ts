@@ -1,4 +1,4 @@
-import { BacklogItemTransferred, STREAMS, backlogCommands, filters, orchestratorBacklogCommands, recipeCommands, transferContentCommand } from '@reelforge/contracts';
+import { BacklogItemTransferred, STREAMS, backlogCommands, filters, orchestratorBacklogCommands, orchestratorCommands, recipeCommands, transferContentCommand } from '@reelforge/contracts';
 import { ensureConsumer, ensureStream, publishEvent, sendCommand, serveCommand, startConsumer } from '@reelforge/messaging';
 import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
@@ -7,6 +7,7 @@ import { createClaimInstant } from './backlog/claim-instant.ts';
 import { createMaintenanceKicker, maintainBacklog, type MaintainDeps } from './backlog/maintain-backlog.ts';
 import { recordClaim } from './backlog/record-claim.ts';
 import type { BacklogConfig } from './config.ts';
+import { createGenerateFromRecipe } from './recipes/generate-from-recipe.ts';
 import { createRecipeCommands } from './recipes/recipe-commands.ts';
 
 export const SERVICE = 'backlog-keeper';
@@ -57,6 +58,7 @@ export async function createBacklogKeeper(platform: Platform, config: BacklogCon
     kick: () => kicker.kick(),
     log,
   });
+  const generateFromRecipe = createGenerateFromRecipe({ fork, schema, start: (req) => sendCommand(m, orchestratorCommands.startGeneration, req, ask) });
   const deps = { log, tracer };
   const subs = [
     serveCommand(m, recipeCommands.list, recipes.list, deps),
@@ -64,6 +66,7 @@ export async function createBacklogKeeper(platform: Platform, config: BacklogCon
     serveCommand(m, recipeCommands.create, recipes.create, deps),
     serveCommand(m, recipeCommands.update, recipes.update, deps),
     serveCommand(m, recipeCommands.render, recipes.render, deps),
+    serveCommand(m, recipeCommands.generate, generateFromRecipe, deps),
     serveCommand(m, backlogCommands.getBacklog, (req) => backlogView({ fork, schema, stock, maxMinimum: config.BACKLOG_MAX_MINIMUM }, req), deps),
     serveCommand(m, backlogCommands.claimInstant, claimInstant, deps),
     // The scheduler waits for the pass (its summary is the job's result).

@@ -22,6 +22,13 @@ export class M0003Backlog extends Migration {
       generations bigint not null default 0,
       updated_at timestamptz not null default now()
     )`);
+    // Users' own generations from a recipe, once each (a replayed start is not a second use).
+    this.addSql(`create table recipe_generations (
+      generation_id uuid primary key,
+      recipe_id uuid not null,
+      account_id uuid not null,
+      created_at timestamptz not null default now()
+    )`);
     this.addSql(`create table recipe_usage_options (
       recipe_id uuid not null,
       variable text not null,

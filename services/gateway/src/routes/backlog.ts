@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { BacklogView, CreateRecipeBody, InstantBody, InstantClaimView, RecipeForm, RecipeView, RenderedRecipe, UpdateRecipeBody, backlogCommands, recipeCommands } from '@reelforge/contracts';
+import { BacklogView, CreateRecipeBody, GenerationView, InstantBody, InstantClaimView, RecipeForm, RecipeGenerationBody, RecipeView, RenderedRecipe, UpdateRecipeBody, backlogCommands, recipeCommands } from '@reelforge/contracts';
 import { Type } from '@sinclair/typebox';
 import { requireOperator } from '../auth/roles.ts';
 import type { Forward } from '../http/forward.ts';
+import { refuseWhenFull } from './generations.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 
 /** Recipes, their backlogs and instant claims (served by the backlog-keeper). */
@@ -30,6 +31,21 @@ export function registerBacklogRoutes(app: FastifyInstance, forward: Forward): v
   });
   app.post('/api/v1/recipes/:recipeId/render', { schema: { params: RecipeId, body: Type.Object({ form: RecipeForm }, { additionalProperties: false }), response: { 200: RenderedRecipe, ...errorResponses } } }, async (req) =>
     forward(recipeCommands.render, { principal: req.principal, recipeId: recipeIdOf(req), form: (req.body as { form: RecipeForm }).form }),
+  );
+  // The normal (not instant) path: the form made now in one of the caller's accounts, from its own sources.
+  app.post(
+    '/api/v1/recipes/:recipeId/generations',
+    {
+      config: { idempotent: true },
+      schema: { params: RecipeId, body: RecipeGenerationBody, response: { 202: Type.Object({ generation: GenerationView, shortBy: Type.Integer(), form: RecipeForm }), 402: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse, ...errorResponses } },
+    },
+    async (req, reply) => {
+      const body = req.body as RecipeGenerationBody;
+      await refuseWhenFull(forward, req.principal, body.accountId);
+      const idempotencyKey = req.idempotency?.key;
+      const result = await forward(recipeCommands.generate, { principal: req.principal, recipeId: recipeIdOf(req), body, ...(idempotencyKey ? { idempotencyKey } : {}) });
+      return reply.status(202).header('location', `/api/v1/generations/${result.generation.id}`).send(result);
+    },
   );
   app.get('/api/v1/recipes/:recipeId/backlog', { schema: { params: RecipeId, response: { 200: BacklogView, ...errorResponses } } }, async (req) =>
     forward(backlogCommands.getBacklog, { principal: req.principal, recipeId: recipeIdOf(req) }),

@@ -59,7 +59,8 @@ export function registerGenerationRoutes(app: FastifyInstance, forward: Forward,
  * the repurposer cannot say right now, the start goes ahead: the render's own check still stops
  * clips that would pass the quota.
  */
-async function refuseWhenFull(forward: Forward, principal: Principal, accountId: string): Promise<void> {
+/** 507-style refusal before a start when the account's stored clips reached its quota (the repurposer's count; skipped while it is away). */
+export async function refuseWhenFull(forward: Forward, principal: Principal, accountId: string): Promise<void> {
   const usage = await forward(repurposerCommands.contentUsage, { principal, accountId }).catch((err: unknown) => {
     if (err instanceof DomainError && err.code === 'SERVICE_UNAVAILABLE') return undefined;
     throw err;

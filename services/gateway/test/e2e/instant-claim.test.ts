@@ -152,12 +152,26 @@ describe('backlog and instant claim', () => {
     expect(await stack.sql('orchestrator', `select id from $schema.generations where recipe_id = ?`, [recipe.id])).toHaveLength(3);
   });
 
-  it('answers an empty pool with 404 and fallbackToModal, an unknown recipe with 404, an inactive one with 422', async () => {
-    const user = await newTenant(stack, 'empty-pool', []);
+  it('answers an empty pool with 404 and fallbackToModal (the form then makes it the normal way, counted once), an unknown recipe with 404, an inactive one with 422', async () => {
+    const user = await newTenant(stack, 'empty-pool', [files.url('library.mp4')]);
     const recipe = await createRecipe(recipeBody('nothing-here', 0, 1));
     const empty = await user.api.post('/api/v1/instant', { recipeId: recipe.id, accountId: user.account.id });
     expect(empty.status).toBe(404);
     expect(((await empty.json()) as { error: { details: unknown } }).error.details).toMatchObject({ fallbackToModal: true });
+
+    // The fallback: the same recipe's form, made now from the user's own source.
+    expect((await user.api.post(`/api/v1/recipes/${recipe.id}/generations`, { accountId: user.account.id, form: { mood: 'loud' } })).status).toBe(400);
+    const make = () => user.api.call(`/api/v1/recipes/${recipe.id}/generations`, { method: 'POST', body: JSON.stringify({ accountId: user.account.id, form: { mood: 'bold' } }), headers: { 'idempotency-key': 'recipe-gen-1' } });
+    const started = await make();
+    expect(started.status, await started.clone().text()).toBe(202);
+    const { generation, form } = (await started.json()) as { generation: { id: string; accountId: string }; form: Record<string, unknown> };
+    expect(generation.accountId).toBe(user.account.id);
+    expect(form).toEqual({ mood: 'bold' });
+    expect(((await (await make()).json()) as { generation: { id: string } }).generation.id).toBe(generation.id);
+    const usage = await stack.sql<{ variable: string; value: unknown; uses: string }>('backlog', 'select variable, value, uses from $schema.recipe_usage_options where recipe_id = ?', [recipe.id]);
+    expect(usage.map((u) => [u.variable, u.value, Number(u.uses)])).toEqual([['mood', 'bold', 1]]);
+    const [counted] = await stack.sql<{ generations: string; claims: string }>('backlog', 'select generations, claims from $schema.recipe_usage where recipe_id = ?', [recipe.id]);
+    expect(counted).toMatchObject({ generations: '1', claims: '0' });
     expect((await user.api.post('/api/v1/instant', { recipeId: uuidv7(), accountId: user.account.id })).status).toBe(404);
     expect((await ops.call(`/api/v1/recipes/${recipe.id}`, { method: 'PATCH', body: JSON.stringify({ active: false }) })).status).toBe(200);
     expect((await user.api.post('/api/v1/instant', { recipeId: recipe.id, accountId: user.account.id })).status).toBe(422);
