@@ -72,6 +72,8 @@ export const ClaimResult = Type.Object({
   claimedAt: Time,
   /** True when this answers a replay of an earlier claim (same Idempotency-Key). */
   replayed: Type.Boolean(),
+  /** The claiming account's clip retention (its view's `mediaRetentionDays`): the clips take it on. */
+  mediaRetentionDays: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
 });
 export type ClaimResult = Static<typeof ClaimResult>;
 
@@ -120,6 +122,8 @@ export const ContentTransfer = Type.Object({
   taskIds: Type.Array(Uuid, { maxItems: 1000 }),
   accountId: Uuid,
   ownerId: Type.String({ minLength: 1, maxLength: 200 }),
+  /** The new account's clip retention: a claimed clip is kept as if it were made at the claim. */
+  mediaRetentionDays: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
 });
 export type ContentTransfer = Static<typeof ContentTransfer>;
 
@@ -173,7 +177,7 @@ export const InstantBody = Type.Object({ recipeId: Uuid, accountId: Uuid }, { ad
 export type InstantBody = Static<typeof InstantBody>;
 
 export const InstantClaimView = Type.Object({
-  ...ClaimResult.properties,
+  ...Type.Omit(ClaimResult, ['mediaRetentionDays']).properties,
   /** The item's clips or video, now the caller's (empty only while the repurposer catches up). */
   content: Type.Array(ContentView),
 });

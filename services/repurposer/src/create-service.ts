@@ -140,7 +140,7 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     serveCommand(m, repurposerCommands.deleteContent, storage.remove, deps),
     serveCommand(m, repurposerCommands.contentUsage, storage.usage, deps),
     // A claimed backlog item's clips, handed to the claimer at once (the claimed fact below does it too).
-    serveCommand(m, transferContentCommand, async (req) => ({ items: await transferContent(orm.em.fork(), schema, req, log) }), deps),
+    serveCommand(m, transferContentCommand, async (req) => ({ items: await transferContent(orm.em.fork(), schema, req, { defaultRetentionMs: config.MEDIA_RETENTION, log }) }), deps),
     serveCommand(m, repurposerCommands.taskStates, async (req) => ({ states: await queries.states(req.taskIds) }), deps),
     serveCommand(
       m,
@@ -207,7 +207,7 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     stream: STREAMS.CONTENT.name,
     durable: TRANSFER_CONSUMER,
     schema: BacklogItemTransferred,
-    handler: async (event) => void (await transferContent(orm.em.fork(), schema, event.data, log)),
+    handler: async (event) => void (await transferContent(orm.em.fork(), schema, event.data, { defaultRetentionMs: config.MEDIA_RETENTION, log })),
     concurrency: 4,
     retry: { initialDelayMs: 500, maxDelayMs: 30_000, maxDeliveries: 20, jitter: 0.2 },
     heartbeatMs: 10_000,

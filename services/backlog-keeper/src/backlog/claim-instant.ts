@@ -26,10 +26,10 @@ export function createClaimInstant(deps: ClaimInstantDeps) {
     const recipe = await findRecipe(deps.fork(), deps.schema, req.body.recipeId);
     if (!recipe) throw new DomainError('NOT_FOUND', `recipe ${req.body.recipeId} not found`);
     if (!recipe.active) throw new DomainError('UNPROCESSABLE', `recipe ${req.body.recipeId} is not active`, { field: 'body/recipeId' });
-    const result = await deps.claim({ principal: req.principal, accountId: req.body.accountId, recipeId: recipe.id, cost: recipe.credit_cost, claimKey: req.idempotencyKey ?? uuidv7() });
+    const { mediaRetentionDays, ...result } = await deps.claim({ principal: req.principal, accountId: req.body.accountId, recipeId: recipe.id, cost: recipe.credit_cost, claimKey: req.idempotencyKey ?? uuidv7() });
     let content: ContentView[] = [];
     try {
-      content = await deps.transfer({ generationId: result.generation.id, taskIds: result.generation.taskIds, accountId: result.accountId, ownerId: req.principal.id });
+      content = await deps.transfer({ generationId: result.generation.id, taskIds: result.generation.taskIds, accountId: result.accountId, ownerId: req.principal.id, mediaRetentionDays });
     } catch (err) {
       deps.log.warn({ err: String(err), claimId: result.claimId }, 'claimed content not handed over yet; the claimed fact will do it');
     }

@@ -33,9 +33,10 @@ export function createClaimItem(deps: { fork: () => EntityManager; schema: strin
   const s = `"${deps.schema}"`;
   return async function claimItem(req: ClaimRequest): Promise<ClaimResult> {
     const result = await deps.fork().transactional(async (em) => {
-      await findOwnedAccount(em, req.principal, req.accountId);
+      const account = await findOwnedAccount(em, req.principal, req.accountId);
+      const mediaRetentionDays = account.mediaRetentionDays ?? null;
       const prior = await findClaim(em, req);
-      if (prior) return replay(em, req, prior);
+      if (prior) return replay(em, req, prior, mediaRetentionDays);
       const [item] = await em.execute<{ id: string; backlog_form: RecipeForm | null }[]>(
         `select id, backlog_form from ${s}.generations where account_id = ? and recipe_id = ? and status = 'completed' order by finished_at, id limit 1 for update skip locked`,
         [BACKLOG_ACCOUNT_ID, req.recipeId],
@@ -48,7 +49,7 @@ export function createClaimItem(deps: { fork: () => EntityManager; schema: strin
         [claimId, req.accountId, req.claimKey, req.recipeId, item.id, req.cost],
       );
       // A concurrent twin with the same key committed first (our insert waited for it): answer with its claim.
-      if (!recorded) return replay(em, req, (await findClaim(em, req))!);
+      if (!recorded) return replay(em, req, (await findClaim(em, req))!, mediaRetentionDays);
       const { balance } =
         req.cost > 0
           ? await applyCredit(em, deps.schema, { accountId: req.accountId, amount: -req.cost, reason: 'instant_claim', reference: claimId, note: `instant claim of generation ${item.id}` })
@@ -63,6 +64,7 @@ export function createClaimItem(deps: { fork: () => EntityManager; schema: strin
         taskIds: generation.taskIds,
         accountId: req.accountId,
         ownerId: req.principal.id,
+        mediaRetentionDays,
         claimId,
         recipeId: req.recipeId,
         form,
@@ -70,7 +72,7 @@ export function createClaimItem(deps: { fork: () => EntityManager; schema: strin
         claimedAt,
       });
       await enqueueOutbox(em, deps.schema, subjects.backlogTransferred(req.accountId), fact);
-      return { claimId, recipeId: req.recipeId, accountId: req.accountId, generation, form, creditsCharged: req.cost, balance, claimedAt, replayed: false };
+      return { claimId, recipeId: req.recipeId, accountId: req.accountId, generation, form, creditsCharged: req.cost, balance, claimedAt, replayed: false, mediaRetentionDays };
     });
     if (!result.replayed) deps.afterCommit();
     return result;
@@ -87,7 +89,7 @@ export function createClaimItem(deps: { fork: () => EntityManager; schema: strin
   }
 
   /** The first claim with this key, as it answered (today's balance). */
-  async function replay(em: EntityManager, req: ClaimRequest, prior: ClaimRow): Promise<ClaimResult> {
+  async function replay(em: EntityManager, req: ClaimRequest, prior: ClaimRow, mediaRetentionDays: number | null): Promise<ClaimResult> {
     if (prior.recipe_id !== req.recipeId) throw new DomainError('UNPROCESSABLE', 'this Idempotency-Key was used to claim from another recipe');
     const generation = (await loadGenerationView(em, deps.schema, prior.generation_id))!;
     const [form] = await em.execute<{ backlog_form: RecipeForm | null }[]>(`select backlog_form from ${s}.generations where id = ?`, [prior.generation_id]);
@@ -101,6 +103,7 @@ export function createClaimItem(deps: { fork: () => EntityManager; schema: strin
       balance: await balanceOf(em, req.accountId),
       claimedAt: new Date(prior.created_at).toISOString(),
       replayed: true,
+      mediaRetentionDays,
     };
   }
 }

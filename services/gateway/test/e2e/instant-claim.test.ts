@@ -98,6 +98,8 @@ describe('backlog and instant claim', () => {
     expect((await ops.post(`/api/v1/accounts/${user.account.id}/credits/grants`, { amount: 12 })).status).toBe(201);
     const hook = await user.api.post('/api/v1/webhooks', { url: receiver.url(), events: ['backlog.*'] });
     expect(hook.status, await hook.clone().text()).toBe(201);
+    // The claimer keeps clips 3 days: a claimed clip is kept as if made at the claim.
+    expect((await user.api.call(`/api/v1/accounts/${user.account.id}`, { method: 'PATCH', body: JSON.stringify({ mediaRetentionDays: 3 }) })).status).toBe(200);
     const ws = await watchAccount(stack, user.bearer, user.account.id);
     const claim = (body: unknown, key: string) => user.api.call('/api/v1/instant', { method: 'POST', body: JSON.stringify(body), headers: { 'idempotency-key': key } });
     const res = await claim({ recipeId: recipe.id, accountId: user.account.id }, 'claim-1');
@@ -107,6 +109,8 @@ describe('backlog and instant claim', () => {
     expect(claimed.generation).toMatchObject({ id: oldest!.id, accountId: user.account.id, status: 'completed' });
     expect(claimed.content).toHaveLength(1);
     expect(claimed.content[0]).toMatchObject({ accountId: user.account.id, taskId: claimed.generation.taskIds[0], width: 180 });
+    const [kept] = await stack.sql<{ days: number }>('repurposer', `select extract(epoch from expires_at - now()) / 86400 as days from $schema.generated_content where id = ?`, [claimed.content[0]!.id]);
+    expect(Number(kept!.days)).toBeCloseTo(3, 1);
     // The claimed generation reaches the user's live status stream.
     await ws.waitFor('the claimed generation', (m) => m.type === 'job_status' && m.job_id === oldest!.id);
     ws.close();

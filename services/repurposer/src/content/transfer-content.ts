@@ -10,18 +10,21 @@ import { toContentView, type ContentRow } from './content-queries.ts';
  * both run it, in any order and any number of times (a conditional UPDATE, naturally idempotent:
  * no inbox needed). Returns the claimer's clips of those tasks.
  */
-export async function transferContent(em: EntityManager, schema: string, t: ContentTransfer, log: Logger): Promise<ContentView[]> {
+export async function transferContent(em: EntityManager, schema: string, t: ContentTransfer, o: { defaultRetentionMs: number; log: Logger }): Promise<ContentView[]> {
   const s = `"${schema}"`;
   const ids = `{${t.taskIds.join(',')}}`;
+  const log = o.log;
+  // Kept as if made at the claim, by the claimer's retention (0 = kept; none set = the default).
+  const keepMs = t.mediaRetentionDays === null ? o.defaultRetentionMs : t.mediaRetentionDays * 86_400_000;
   return em.transactional(async (tx) => {
     const moved = await tx.execute<{ id: string }[]>(
       `update ${s}.tasks set account_id = ?, owner_id = ?, updated_at = now() where id = any(?::uuid[]) and generation_id = ? and owner_id = ? returning id`,
       [t.accountId, t.ownerId, ids, t.generationId, BACKLOG_OWNER_ID],
     );
     await tx.execute(
-      `update ${s}.generated_content c set account_id = ?, owner_id = ? from ${s}.tasks k
+      `update ${s}.generated_content c set account_id = ?, owner_id = ?, expires_at = ${keepMs > 0 ? `now() + (? * interval '1 millisecond')` : 'null'} from ${s}.tasks k
         where c.task_id = k.id and k.id = any(?::uuid[]) and k.owner_id = ? and k.account_id = ? and c.owner_id = ?`,
-      [t.accountId, t.ownerId, ids, t.ownerId, t.accountId, BACKLOG_OWNER_ID],
+      [t.accountId, t.ownerId, ...(keepMs > 0 ? [keepMs] : []), ids, t.ownerId, t.accountId, BACKLOG_OWNER_ID],
     );
     const held = await tx.execute<{ id: string }[]>(`select id from ${s}.tasks where id = any(?::uuid[]) and generation_id = ? and owner_id = ? and account_id = ?`, [ids, t.generationId, t.ownerId, t.accountId]);
     if (held.length < t.taskIds.length) log.warn({ generationId: t.generationId, asked: t.taskIds.length, held: held.length }, 'content transfer: some tasks are neither the backlog’s nor this claimer’s; left alone');
