@@ -7,13 +7,14 @@ import { bootService, type BootedService } from '@reelforge/service-kit';
 import { orchestratorService } from '@reelforge/content-orchestrator';
 import { repurposerService } from '@reelforge/repurposer';
 import { gatewayService } from '@reelforge/gateway';
+import { backlogKeeperService } from '@reelforge/backlog-keeper';
 import { signDevToken } from '../services/gateway/src/auth/dev-token.ts';
 import type { Logger } from 'pino';
 
 export const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
 type Booted = BootedService<{ DB_SCHEMA: string }>;
-const DEFS = { orchestrator: orchestratorService, repurposer: repurposerService, gateway: gatewayService } as const;
+const DEFS = { orchestrator: orchestratorService, repurposer: repurposerService, backlog: backlogKeeperService, gateway: gatewayService } as const;
 
 /**
  * Boots the named services in this process on their own NATS namespace and schemas, with limits
@@ -56,7 +57,7 @@ export async function bootBenchStack(options: { prefix: string; services: (keyof
     token,
     booted,
     baseUrl: gateway ? `http://127.0.0.1:${gateway.port}` : '',
-    bearer: (subject: string) => signDevToken(BENCH_SECRET, subject),
+    bearer: (subject: string, roles: string[] = []) => signDevToken(BENCH_SECRET, subject, { roles }),
     async stop() {
       for (const b of order.reverse()) await b.stop();
     },

@@ -11,6 +11,7 @@ import { memoryLogger } from '@reelforge/testing';
 import { benchArticle } from './article.bench.ts';
 import { benchControlPlane } from './control-plane.bench.ts';
 import { benchHttpApi } from './http-api.bench.ts';
+import { benchInstantClaim } from './instant-claim.bench.ts';
 import { benchMessaging } from './messaging.bench.ts';
 import { benchOutbox } from './outbox.bench.ts';
 import { benchPipeline } from './pipeline.bench.ts';
@@ -40,6 +41,7 @@ const groups: Record<string, () => Promise<BenchResult[]>> = {
   'control-plane': () => benchControlPlane(nc, natsUrl, databaseUrl, log),
   'http-api': () => benchHttpApi(natsUrl, databaseUrl, log),
   'ws-fanout': () => benchWsFanout(natsUrl, databaseUrl, log),
+  'instant-claim': () => benchInstantClaim(natsUrl, databaseUrl, log),
   pipeline: () => benchPipeline(ffmpeg, ffprobe, work),
   article: () => benchArticle(ffmpeg, ffprobe, espeak, work, say),
 };

@@ -8,6 +8,8 @@ export const configSpec = {
   BACKLOG_MAX_PRODUCING: env.int(3, 1, 1000),
   /** The adaptive minimum (next hour's expected claims) never goes above this. */
   BACKLOG_MAX_MINIMUM: env.int(50, 0, 100_000),
+  /** How long the orchestrator has to answer a command (a claim, a count, a start). */
+  COMMAND_TIMEOUT: env.durationMs('ms', '5s'),
   /** ack_wait of the claimed-facts consumer. */
   EVENT_ACK_WAIT: env.durationMs('s', '30s'),
   EVENT_MAX_DELIVERIES: env.int(10, 1, 1000),

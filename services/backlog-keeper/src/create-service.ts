@@ -25,7 +25,7 @@ export async function createBacklogKeeper(platform: Platform, config: BacklogCon
   const relay = startOutboxRelay({ orm, schema, log, publish: (row) => publishEvent(m, row.subject, row.envelope).then(() => undefined) });
   platform.shutdown.add('outbox-relay', () => relay.stop());
 
-  const ask = { timeoutMs: 5000, owner: ORCHESTRATOR, log };
+  const ask = { timeoutMs: config.COMMAND_TIMEOUT, owner: ORCHESTRATOR, log };
   const o = orchestratorBacklogCommands;
   const stock = (recipeIds: string[]) => sendCommand(m, o.stock, { recipeIds }, ask);
   const maintainDeps: MaintainDeps = {
