@@ -55,6 +55,8 @@ export const BacklogStock = Type.Object({
   ready: Type.Integer(),
   /** Items still being made. */
   producing: Type.Integer(),
+  /** Finished items too old to hand out (they count for nothing; refills replace them). */
+  stale: Type.Integer(),
   oldestReadyAt: Type.Union([Time, Type.Null()]),
 });
 export type BacklogStock = Static<typeof BacklogStock>;
@@ -88,7 +90,7 @@ export const orchestratorBacklogCommands = {
   /** Ready and in-progress items per recipe, and how many backlog generations run in all. */
   stock: command(
     'cmd.orchestrator.backlog.stock',
-    Type.Object({ recipeIds: Type.Array(Uuid, { maxItems: 10_000 }) }),
+    Type.Object({ recipeIds: Type.Array(Uuid, { maxItems: 10_000 }), freshAfter: Type.Optional(Time) }),
     Type.Object({ recipes: Type.Array(BacklogStock), producingTotal: Type.Integer() }),
   ),
   /** Starts one backlog item: a generation of the backlog account (no account lock: the keeper caps them). */
@@ -111,7 +113,7 @@ export const orchestratorBacklogCommands = {
    */
   claim: command(
     'cmd.orchestrator.backlog.claim',
-    Type.Object({ principal: Principal, accountId: Uuid, recipeId: Uuid, cost: Type.Integer({ minimum: 0 }), claimKey: IdempotencyKey }),
+    Type.Object({ principal: Principal, accountId: Uuid, recipeId: Uuid, cost: Type.Integer({ minimum: 0 }), claimKey: IdempotencyKey, freshAfter: Type.Optional(Time) }),
     ClaimResult,
   ),
 } as const;
@@ -165,6 +167,8 @@ export const BacklogView = Type.Object({
   recipeId: Uuid,
   ready: Type.Integer(),
   producing: Type.Integer(),
+  /** Items older than BACKLOG_ITEM_MAX_AGE: never handed out, replaced by refills. */
+  stale: Type.Integer(),
   /** The level maintenance keeps: the recipe's minimum, raised to the next hour's expected claims (bounded). */
   minimum: Type.Integer(),
   configuredMinimum: Type.Integer(),

@@ -27,7 +27,9 @@ export async function createBacklogKeeper(platform: Platform, config: BacklogCon
 
   const ask = { timeoutMs: config.COMMAND_TIMEOUT, owner: ORCHESTRATOR, log };
   const o = orchestratorBacklogCommands;
-  const stock = (recipeIds: string[]) => sendCommand(m, o.stock, { recipeIds }, ask);
+  // Items finished before this are stale: not handed out, not counted, replaced.
+  const fresh = () => (config.BACKLOG_ITEM_MAX_AGE > 0 ? { freshAfter: new Date(clock().getTime() - config.BACKLOG_ITEM_MAX_AGE).toISOString() } : {});
+  const stock = (recipeIds: string[]) => sendCommand(m, o.stock, { recipeIds, ...fresh() }, ask);
   const maintainDeps: MaintainDeps = {
     fork,
     schema,
@@ -52,7 +54,7 @@ export async function createBacklogKeeper(platform: Platform, config: BacklogCon
   const claimInstant = createClaimInstant({
     fork,
     schema,
-    claim: (req) => sendCommand(m, o.claim, req, ask),
+    claim: (req) => sendCommand(m, o.claim, { ...req, ...fresh() }, ask),
     // Short: the hand-over only lets the answer carry the clips; the claimed fact completes it anyway.
     transfer: (req) => sendCommand(m, transferContentCommand, req, { timeoutMs: 2000, owner: 'repurposer', log }).then((r) => r.items),
     kick: () => kicker.kick(),

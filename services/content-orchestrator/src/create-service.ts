@@ -89,7 +89,7 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
     serveCommand(m, creditCommands.grantCredits, credits.grant, deps),
     serveCommand(m, b.addLibrarySource, library.add, deps),
     serveCommand(m, b.listLibrarySources, library.list, deps),
-    serveCommand(m, b.stock, (req) => backlogStock(fork(), schema, req.recipeIds), deps),
+    serveCommand(m, b.stock, (req) => backlogStock(fork(), schema, req.recipeIds, req.freshAfter), deps),
     serveCommand(m, b.produce, produceItem, deps),
     serveCommand(m, b.claim, claimItem, deps),
   ];

@@ -17,6 +17,7 @@ export async function backlogView(
     recipeId: recipe.id,
     ready: stock?.ready ?? 0,
     producing: stock?.producing ?? 0,
+    stale: stock?.stale ?? 0,
     minimum: adaptiveMinimum(recipe.min_backlog, await claimsPerHour(em, deps.schema, recipe.id), deps.maxMinimum),
     configuredMinimum: recipe.min_backlog,
     claimsLastHour: await claimsLastHour(em, deps.schema, recipe.id),

@@ -11,6 +11,8 @@ export interface ClaimRequest {
   cost: number;
   /** The client's Idempotency-Key (or a fresh id): the same key again answers with the first claim. */
   claimKey: string;
+  /** Items finished before this are too old to hand out. */
+  freshAfter?: string;
 }
 
 interface ClaimRow {
@@ -38,8 +40,8 @@ export function createClaimItem(deps: { fork: () => EntityManager; schema: strin
       const prior = await findClaim(em, req);
       if (prior) return replay(em, req, prior, mediaRetentionDays);
       const [item] = await em.execute<{ id: string; backlog_form: RecipeForm | null }[]>(
-        `select id, backlog_form from ${s}.generations where account_id = ? and recipe_id = ? and status = 'completed' order by finished_at, id limit 1 for update skip locked`,
-        [BACKLOG_ACCOUNT_ID, req.recipeId],
+        `select id, backlog_form from ${s}.generations where account_id = ? and recipe_id = ? and status = 'completed' and finished_at >= ?::timestamptz order by finished_at, id limit 1 for update skip locked`,
+        [BACKLOG_ACCOUNT_ID, req.recipeId, req.freshAfter ?? '-infinity'],
       );
       if (!item) throw new DomainError('NOT_FOUND', 'no instant item is ready for this recipe; start a normal generation instead', { fallbackToModal: true, recipeId: req.recipeId });
       const claimId = uuidv7();

@@ -181,6 +181,27 @@ describe('backlog and instant claim', () => {
     expect((await user.api.post('/api/v1/instant', { recipeId: recipe.id, accountId: user.account.id })).status).toBe(422);
   });
 
+  it('never hands out an item older than BACKLOG_ITEM_MAX_AGE, and replaces it', async () => {
+    const user = await newTenant(stack, 'stale-pool', []);
+    await ops.post('/api/v1/library/sources', { url: files.url('library.mp4'), tags: ['ageing'] });
+    // Inactive first, so its pool stays empty until the old item is in place.
+    const recipe = await createRecipe({ ...recipeBody('ageing', 1, 0), active: false });
+    const old = uuidv7();
+    await stack.sql('orchestrator', `insert into $schema.generations (id, account_id, content_type, status, total_requested, completed, recipe_id, backlog_form, finished_at) values (?, ?, 'shorts', 'completed', 0, 0, ?, '{}'::jsonb, now() - interval '8 days')`, [old, BACKLOG_ACCOUNT_ID, recipe.id]);
+    expect((await ops.call(`/api/v1/recipes/${recipe.id}`, { method: 'PATCH', body: JSON.stringify({ active: true }) })).status).toBe(200);
+    // The change starts a pass: the 8-day-old item counts for nothing, so a fresh one is made.
+    const refreshed = await eventually('a fresh item', async () => {
+      const b = await backlogOf(user.api, recipe.id);
+      return b.ready === 1 ? b : undefined;
+    }, 90_000, 200);
+    expect(refreshed).toMatchObject({ ready: 1, stale: 1 });
+    const res = await user.api.post('/api/v1/instant', { recipeId: recipe.id, accountId: user.account.id });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(((await res.json()) as InstantClaimView).generation.id).not.toBe(old);
+    // The old one stays the backlog's, never handed out.
+    expect(await stack.sql('orchestrator', `select 1 from $schema.generations where id = ? and account_id = ?`, [old, BACKLOG_ACCOUNT_ID])).toHaveLength(1);
+  });
+
   it('1,000 concurrent claims over a pool of 100: exactly 100 succeed, the rest are clean 404s, no item twice, every ledger sums', async () => {
     const recipe = await createRecipe(recipeBody('race', 0, 3));
     // The pool is seeded as finished items (the pipeline that makes them is the test above): this test is about the claim race.
