@@ -206,7 +206,9 @@ export async function createGateway(platform: Platform, config: GatewayConfig): 
       trustProxy: parseTrustProxy(config.TRUST_PROXY),
     },
   });
-  await app.listen({ port: config.PORT, host: config.HOST });
+  // A burst of new connections (a thousand clients at once) waits in the accept queue instead of
+  // being reset: Node's default backlog is 511; the kernel caps this at net.core.somaxconn.
+  await app.listen({ port: config.PORT, host: config.HOST, backlog: 4096 });
   platform.shutdown.add('http', () => app.close());
   const address = app.server.address();
   return { app, port: typeof address === 'object' && address ? address.port : config.PORT };

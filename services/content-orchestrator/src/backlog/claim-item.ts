@@ -1,8 +1,7 @@
 import { BACKLOG_ACCOUNT_ID, DomainError, makeEnvelope, subjects, uuidv7, type BacklogItemTransferred, type ClaimResult, type Principal, type RecipeForm } from '@reelforge/contracts';
 import { enqueueOutbox, type EntityManager } from '@reelforge/persistence';
-import { findOwnedAccount } from '../accounts/account-commands.ts';
-import { applyCredit } from '../credits/credit-ledger.ts';
-import { loadGenerationView } from '../generations/generation-view.ts';
+import { debitNew } from '../credits/credit-ledger.ts';
+import { loadGenerationView, toGenerationView, type GenerationRow } from '../generations/generation-view.ts';
 
 export interface ClaimRequest {
   principal: Principal;
@@ -29,40 +28,51 @@ interface ClaimRow {
  * locked (`FOR UPDATE SKIP LOCKED`: concurrent claims take different items and never wait on each
  * other), the claim is recorded (unique per account and key), the cost debited with its ledger row,
  * the generation moved to the caller's account, and the facts put in the outbox. A crash anywhere
- * before the commit leaves nothing; after it, everything — there is no state in between.
+ * before the commit leaves nothing; after it, everything — there is no state in between. Five
+ * statements: the account with any earlier claim of this key, the item locked + claim recorded +
+ * item moved, the debit with its ledger row, the two facts.
  */
 export function createClaimItem(deps: { fork: () => EntityManager; schema: string; service: string; afterCommit: () => void; clock?: () => Date }) {
   const s = `"${deps.schema}"`;
   return async function claimItem(req: ClaimRequest): Promise<ClaimResult> {
     const result = await deps.fork().transactional(async (em) => {
-      const account = await findOwnedAccount(em, req.principal, req.accountId);
-      const mediaRetentionDays = account.mediaRetentionDays ?? null;
-      const prior = await findClaim(em, req);
-      if (prior) return replay(em, req, prior, mediaRetentionDays);
-      const [item] = await em.execute<{ id: string; backlog_form: RecipeForm | null }[]>(
-        `select id, backlog_form from ${s}.generations where account_id = ? and recipe_id = ? and status = 'completed' and finished_at >= ?::timestamptz order by finished_at, id limit 1 for update skip locked`,
-        [BACKLOG_ACCOUNT_ID, req.recipeId, req.freshAfter ?? '-infinity'],
+      // The caller's account and an earlier claim with this key, in one read.
+      const [account] = await em.execute<{ media_retention_days: number | null; prior: string | null }[]>(
+        `select a.media_retention_days, c.id as prior from ${s}.accounts a left join ${s}.backlog_claims c on c.account_id = a.id and c.claim_key = ? where a.id = ? and a.owner_id = ?`,
+        [req.claimKey, req.accountId, req.principal.id],
       );
-      if (!item) throw new DomainError('NOT_FOUND', 'no instant item is ready for this recipe; start a normal generation instead', { fallbackToModal: true, recipeId: req.recipeId });
+      if (!account) throw new DomainError('NOT_FOUND', `account ${req.accountId} not found`);
+      const mediaRetentionDays = account.media_retention_days;
+      if (account.prior) return replay(em, req, (await findClaim(em, req))!, mediaRetentionDays);
       const claimId = uuidv7();
-      const [recorded] = await em.execute<{ id: string }[]>(
-        `insert into ${s}.backlog_claims (id, account_id, claim_key, recipe_id, generation_id, credits_charged) values (?, ?, ?, ?, ?, ?)
-         on conflict (account_id, claim_key) do nothing returning id`,
-        [claimId, req.accountId, req.claimKey, req.recipeId, item.id, req.cost],
+      // Lock the oldest fresh item, record the claim and move the item, in one statement.
+      const [moved] = await em.execute<(GenerationRow & { updated_at: Date | string; backlog_form: RecipeForm | null; task_ids: string[] })[]>(
+        `with item as (
+           select id from ${s}.generations where account_id = ? and recipe_id = ? and status = 'completed' and finished_at >= ?::timestamptz
+            order by finished_at, id limit 1 for update skip locked),
+         claim as (
+           insert into ${s}.backlog_claims (id, account_id, claim_key, recipe_id, generation_id, credits_charged) select ?, ?, ?, ?, id, ? from item
+           on conflict (account_id, claim_key) do nothing returning generation_id)
+         update ${s}.generations g set account_id = ?, updated_at = now() from claim where g.id = claim.generation_id
+         returning g.*, (select coalesce(array_agg(t.task_id order by t.task_id), '{}') from ${s}.generation_tasks t where t.generation_id = g.id) as task_ids`,
+        [BACKLOG_ACCOUNT_ID, req.recipeId, req.freshAfter ?? '-infinity', claimId, req.accountId, req.claimKey, req.recipeId, req.cost, req.accountId],
       );
-      // A concurrent twin with the same key committed first (our insert waited for it): answer with its claim.
-      if (!recorded) return replay(em, req, (await findClaim(em, req))!, mediaRetentionDays);
+      if (!moved) {
+        // A concurrent twin with the same key committed first (our insert waited for it): answer with its claim.
+        const twin = await findClaim(em, req);
+        if (twin) return replay(em, req, twin, mediaRetentionDays);
+        throw new DomainError('NOT_FOUND', 'no instant item is ready for this recipe; start a normal generation instead', { fallbackToModal: true, recipeId: req.recipeId });
+      }
       const { balance } =
         req.cost > 0
-          ? await applyCredit(em, deps.schema, { accountId: req.accountId, amount: -req.cost, reason: 'instant_claim', reference: claimId, note: `instant claim of generation ${item.id}` })
+          ? await debitNew(em, deps.schema, { accountId: req.accountId, amount: req.cost, reason: 'instant_claim', reference: claimId, note: `instant claim of generation ${moved.id}` })
           : { balance: await balanceOf(em, req.accountId) };
-      const [moved] = await em.execute<{ updated_at: Date | string }[]>(`update ${s}.generations set account_id = ?, updated_at = now() where id = ? returning updated_at`, [req.accountId, item.id]);
-      const generation = (await loadGenerationView(em, deps.schema, item.id))!;
-      const claimedAt = new Date(moved!.updated_at).toISOString();
-      const form = item.backlog_form ?? {};
+      const generation = toGenerationView(moved, moved.task_ids);
+      const claimedAt = new Date(moved.updated_at).toISOString();
+      const form = moved.backlog_form ?? {};
       await enqueueOutbox(em, deps.schema, subjects.generation(req.accountId), makeEnvelope('content.generation.updated.v1', deps.service, req.accountId, { ...generation, ownerId: req.principal.id }));
       const fact: BacklogItemTransferred = makeEnvelope('content.backlog.claimed.v1', deps.service, req.accountId, {
-        generationId: item.id,
+        generationId: moved.id,
         taskIds: generation.taskIds,
         accountId: req.accountId,
         ownerId: req.principal.id,

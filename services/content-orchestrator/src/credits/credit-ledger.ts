@@ -65,3 +65,22 @@ export async function applyCredit(tx: EntityManager, schema: string, change: Cre
   const [row] = await tx.execute<CreditRow[]>(`update ${s}.credit_transactions set balance_after = ? where id = ? returning *`, [balance, id]);
   return { transaction: toTransactionView(row!), balance, replayed: false };
 }
+
+/**
+ * A debit whose reference is new by construction (a claim id made in this transaction): the same
+ * rule as applyCredit — never below zero without overdraft, the ledger row carrying the balance
+ * after it, concurrent changes serialised on the account row — in one statement instead of three,
+ * since there is no earlier row to find. PAYMENT_REQUIRED (required, available) when it cannot pay.
+ */
+export async function debitNew(tx: EntityManager, schema: string, change: { accountId: string; amount: number; reason: CreditReason; reference: string; note: string }): Promise<{ balance: number }> {
+  const s = `"${schema}"`;
+  const [row] = await tx.execute<{ balance_after: string }[]>(
+    `with moved as (
+       update ${s}.accounts set credit_balance = credit_balance - ?, updated_at = now() where id = ? and (credit_overdraft or credit_balance - ? >= 0) returning credit_balance)
+     insert into ${s}.credit_transactions (id, account_id, amount, balance_after, reason, reference, note) select ?, ?, ?, credit_balance, ?, ?, ? from moved returning balance_after`,
+    [change.amount, change.accountId, change.amount, uuidv7(), change.accountId, -change.amount, change.reason, change.reference, change.note],
+  );
+  if (row) return { balance: Number(row.balance_after) };
+  const [account] = await tx.execute<{ credit_balance: string }[]>(`select credit_balance from ${s}.accounts where id = ?`, [change.accountId]);
+  throw new DomainError('PAYMENT_REQUIRED', `not enough credits: ${change.amount} required, ${Number(account?.credit_balance ?? 0)} available`, { required: change.amount, available: Number(account?.credit_balance ?? 0) });
+}

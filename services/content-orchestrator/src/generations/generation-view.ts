@@ -1,7 +1,7 @@
 import type { GenerationStatus, GenerationView } from '@reelforge/contracts';
 import type { EntityManager } from '@reelforge/persistence';
 
-interface GenerationRow {
+export interface GenerationRow {
   id: string;
   account_id: string;
   content_type: string;
@@ -18,11 +18,8 @@ interface GenerationRow {
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
-/** Reads a generation with its task ids, in the caller's transaction when there is one. */
-export async function loadGenerationView(em: EntityManager, schema: string, generationId: string): Promise<GenerationView | undefined> {
-  const [row] = await em.execute<GenerationRow[]>(`select * from "${schema}".generations where id = ?`, [generationId]);
-  if (!row) return undefined;
-  const tasks = await em.execute<{ task_id: string }[]>(`select task_id from "${schema}".generation_tasks where generation_id = ? order by task_id`, [generationId]);
+/** A generation row and its task ids as the API shows them. */
+export function toGenerationView(row: GenerationRow, taskIds: string[]): GenerationView {
   return {
     id: row.id,
     accountId: row.account_id,
@@ -36,8 +33,16 @@ export async function loadGenerationView(em: EntityManager, schema: string, gene
       failed: row.failed,
       cancelled: row.cancelled,
     },
-    taskIds: tasks.map((t) => t.task_id),
+    taskIds,
     createdAt: iso(row.created_at),
     finishedAt: row.finished_at ? iso(row.finished_at) : null,
   };
+}
+
+/** Reads a generation with its task ids, in the caller's transaction when there is one. */
+export async function loadGenerationView(em: EntityManager, schema: string, generationId: string): Promise<GenerationView | undefined> {
+  const [row] = await em.execute<GenerationRow[]>(`select * from "${schema}".generations where id = ?`, [generationId]);
+  if (!row) return undefined;
+  const tasks = await em.execute<{ task_id: string }[]>(`select task_id from "${schema}".generation_tasks where generation_id = ? order by task_id`, [generationId]);
+  return toGenerationView(row, tasks.map((t) => t.task_id));
 }

@@ -23,13 +23,19 @@ export async function transferContent(em: EntityManager, schema: string, t: Cont
     );
     await tx.execute(
       `update ${s}.generated_content c set account_id = ?, owner_id = ?, expires_at = ${keepMs > 0 ? `now() + (? * interval '1 millisecond')` : 'null'} from ${s}.tasks k
-        where c.task_id = k.id and k.id = any(?::uuid[]) and k.owner_id = ? and k.account_id = ? and c.owner_id = ?`,
-      [t.accountId, t.ownerId, ...(keepMs > 0 ? [keepMs] : []), ids, t.ownerId, t.accountId, BACKLOG_OWNER_ID],
+        where c.task_id = k.id and k.id = any(?::uuid[]) and k.generation_id = ? and k.owner_id = ? and k.account_id = ? and c.owner_id = ?`,
+      [t.accountId, t.ownerId, ...(keepMs > 0 ? [keepMs] : []), ids, t.generationId, t.ownerId, t.accountId, BACKLOG_OWNER_ID],
     );
     const held = await tx.execute<{ id: string }[]>(`select id from ${s}.tasks where id = any(?::uuid[]) and generation_id = ? and owner_id = ? and account_id = ?`, [ids, t.generationId, t.ownerId, t.accountId]);
-    if (held.length < t.taskIds.length) log.warn({ generationId: t.generationId, asked: t.taskIds.length, held: held.length }, 'content transfer: some tasks are neither the backlog’s nor this claimer’s; left alone');
+    const asked = new Set(t.taskIds).size;
+    if (held.length < asked) log.warn({ generationId: t.generationId, asked, held: held.length }, 'content transfer: some tasks are neither the backlog’s nor this claimer’s; left alone');
     if (moved.length > 0) log.info({ generationId: t.generationId, tasks: moved.length, accountId: t.accountId }, 'backlog content handed over');
-    const rows = await tx.execute<ContentRow[]>(`select * from ${s}.generated_content where task_id = any(?::uuid[]) and owner_id = ? and account_id = ? order by task_id, clip_index`, [ids, t.ownerId, t.accountId]);
+    // Only this item's clips: a task id of another of the claimer's generations adds nothing.
+    const rows = await tx.execute<ContentRow[]>(
+      `select c.* from ${s}.generated_content c join ${s}.tasks k on k.id = c.task_id
+        where c.task_id = any(?::uuid[]) and k.generation_id = ? and c.owner_id = ? and c.account_id = ? order by c.task_id, c.clip_index`,
+      [ids, t.generationId, t.ownerId, t.accountId],
+    );
     return rows.map(toContentView);
   });
 }
