@@ -39,10 +39,15 @@ describe('event filters', () => {
     expect(filterMatches(['*'], 'task.failed')).toBe(true);
     expect(filterMatches(['task.failed'], 'task.failed')).toBe(true);
     expect(filterMatches(['task.failed'], 'task.failedx')).toBe(false);
+    expect(filterMatches(['backlog.*'], 'backlog.item.claimed')).toBe(true);
+    expect(filterMatches(['backlog.item.claimed'], 'backlog.item.claimed')).toBe(true);
+    expect(filterMatches(['generation.*'], 'backlog.item.claimed')).toBe(false);
   });
   it('refuses entries that match no event, and drops duplicates', () => {
     expect(() => validateEventFilter(['task.completed'])).toThrow(/matches no event/);
     expect(() => validateEventFilter(['gen*'])).toThrow(/matches no event/);
     expect(validateEventFilter(['*', '*', 'task.failed'])).toEqual(['*', 'task.failed']);
+    expect(validateEventFilter(['backlog.item.claimed', 'backlog.*'])).toEqual(['backlog.item.claimed', 'backlog.*']);
+    expect(() => validateEventFilter(['backlog.claimed'])).toThrow(/matches no event/);
   });
 });

@@ -51,9 +51,10 @@ export function fromTaskStatus(event: TaskStatusChanged): NotificationDraft | un
   return { eventId: event.id, ownerId: t.ownerId, accountId: event.accountId, kind: 'task.failed', subjectId: t.taskId, message: `Task failed (${reason}).`, occurredAt: event.occurredAt, data: withoutOwner(t) };
 }
 
-/** An instant claim: the item is in the claimer's account now (paid). */
-export function fromBacklogClaim(event: BacklogItemClaimed): NotificationDraft {
+/** An instant claim: the item is in the claimer's account now (paid). A system principal claims nothing, so tells nobody. */
+export function fromBacklogClaim(event: BacklogItemClaimed): NotificationDraft | undefined {
   const c = event.data;
+  if (isSystem(c.ownerId)) return undefined;
   const paid = c.creditsCharged > 0 ? ` for ${c.creditsCharged} credit${c.creditsCharged === 1 ? '' : 's'}` : '';
   return {
     eventId: event.id,
