@@ -186,8 +186,7 @@ async function main(): Promise<void> {
       MAIL_DIR: process.env.MAIL_DIR ?? join(data, 'mail'),
     };
 
-    const ready: Promise<void>[] = [];
-    for (const [index, svc] of SERVICES.entries()) {
+    const launch = async (index: number, svc: (typeof SERVICES)[number]): Promise<void> => {
       const healthPort = svc.healthPort ? await portNear(svc.healthPort) : gatewayPort;
       const env = { ...baseEnv, HEALTH_PORT: String(healthPort), OTEL_SERVICE_NAME: svc.name };
       const start = (): ChildHandle => {
@@ -201,17 +200,18 @@ async function main(): Promise<void> {
       // from then on its supervisor restarts it.
       let supervisor: Supervisor | undefined;
       services.push({ stop: () => (supervisor ? supervisor.stop() : first.stop()) });
-      ready.push(
-        waitReady(`http://127.0.0.1:${healthPort}/readyz`, first, 60_000).then(
-          () => {
-            if (stopping) return;
-            supervisor = supervise({ name: svc.name, first, start, log: say, giveUp: (reason) => void stopAll(1, reason) });
-          },
-          (err: Error) => Promise.reject(new Error(`${svc.name}: ${err.message}`)),
-        ),
+      return waitReady(`http://127.0.0.1:${healthPort}/readyz`, first, 60_000).then(
+        () => {
+          if (stopping) return;
+          supervisor = supervise({ name: svc.name, first, start, log: say, giveUp: (reason) => void stopAll(1, reason) });
+        },
+        (err: Error) => Promise.reject(new Error(`${svc.name}: ${err.message}`)),
       );
-    }
-    await Promise.all(ready);
+    };
+    // The scheduler last: its catch-up runs missed slots at once, and their owners must be there to answer.
+    const owners = [...SERVICES.entries()].filter(([, svc]) => svc.name !== 'scheduler');
+    await Promise.all(owners.map(([index, svc]) => launch(index, svc)));
+    for (const [index, svc] of SERVICES.entries()) if (svc.name === 'scheduler') await launch(index, svc);
 
     const token = await signDevToken(jwtSecret, 'dev-user', { roles: ['admin', 'operator'] });
     const url = `http://127.0.0.1:${gatewayPort}`;
