@@ -41,7 +41,7 @@ const groups: Record<string, () => Promise<BenchResult[]>> = {
   'control-plane': () => benchControlPlane(nc, natsUrl, databaseUrl, log),
   'http-api': () => benchHttpApi(natsUrl, databaseUrl, log),
   'ws-fanout': () => benchWsFanout(natsUrl, databaseUrl, log),
-  'instant-claim': () => benchInstantClaim(natsUrl, databaseUrl, log),
+  'instant-claim': () => benchInstantClaim(nc, natsUrl, databaseUrl, log, say),
   pipeline: () => benchPipeline(ffmpeg, ffprobe, work),
   article: () => benchArticle(ffmpeg, ffprobe, espeak, work, say),
 };
