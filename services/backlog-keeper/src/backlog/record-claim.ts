@@ -19,7 +19,6 @@ export async function recordClaim(em: EntityManager, event: BacklogItemTransferr
       [d.claimId, d.recipeId, d.accountId, d.generationId, d.creditsCharged, d.claimedAt],
     );
     if (inserted.length === 0) return false;
-    await recordUsage(tx, deps.schema, d.recipeId, d.form, 'claims');
     const recipe = await findRecipe(tx, deps.schema, d.recipeId);
     const claimed: BacklogItemClaimed = makeEnvelope('backlog.item.claimed.v1', deps.service, d.accountId, {
       claimId: d.claimId,
@@ -32,6 +31,8 @@ export async function recordClaim(em: EntityManager, event: BacklogItemTransferr
       claimedAt: d.claimedAt,
     });
     await enqueueOutbox(tx, deps.schema, subjects.backlogClaimed(d.accountId), claimed);
+    // Last: every claim of a recipe updates its one usage row, so its lock is held only until the commit.
+    await recordUsage(tx, deps.schema, d.recipeId, d.form, 'claims');
     return true;
   });
 }
