@@ -16,7 +16,13 @@ import type { BenchResult } from './result.ts';
  * against the very same compose command run raw on the same inputs, in the same run. The ratio is
  * everything the pipeline adds to the one ffmpeg run that makes the video. Also the stage breakdown.
  */
-export async function benchArticle(ffmpeg: string, ffprobe: string, espeak: string, work: string, say: (line: string) => void): Promise<BenchResult[]> {
+export async function benchArticle(
+  ffmpeg: string,
+  ffprobe: string,
+  espeak: string,
+  work: string,
+  say: (line: string) => void,
+): Promise<BenchResult[]> {
   const dir = join(work, 'article');
   await mkdir(join(dir, 'tmp'), { recursive: true });
   await mkdir(join(dir, 'site'), { recursive: true });
@@ -51,7 +57,13 @@ export async function benchArticle(ffmpeg: string, ffprobe: string, espeak: stri
   };
   const job = (): RenderJobRequested =>
     makeEnvelope('render.job.requested.v1', 'bench', uuidv7(), {
-      taskId: uuidv7(), generationId: null, sourceId: null, sourceUrl: site.url('article.html'), captionsUrl: null, contentType: 'article', options: {},
+      taskId: uuidv7(),
+      generationId: null,
+      sourceId: null,
+      sourceUrl: site.url('article.html'),
+      captionsUrl: null,
+      contentType: 'article',
+      options: {},
       article: { targetSeconds: 45, voice: null, rate: null, title: null },
     });
 

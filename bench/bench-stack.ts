@@ -14,13 +14,25 @@ import type { Logger } from 'pino';
 export const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
 type Booted = BootedService<{ DB_SCHEMA: string }>;
-const DEFS = { orchestrator: orchestratorService, repurposer: repurposerService, backlog: backlogKeeperService, gateway: gatewayService } as const;
+const DEFS = {
+  orchestrator: orchestratorService,
+  repurposer: repurposerService,
+  backlog: backlogKeeperService,
+  gateway: gatewayService,
+} as const;
 
 /**
  * Boots the named services in this process on their own NATS namespace and schemas, with limits
  * opened up for load (no rate limit, no-op render, sources not resolved). Stop it when done.
  */
-export async function bootBenchStack(options: { prefix: string; services: (keyof typeof DEFS)[]; natsUrl: string; databaseUrl: string; log: Logger; env?: Record<string, string> }) {
+export async function bootBenchStack(options: {
+  prefix: string;
+  services: (keyof typeof DEFS)[];
+  natsUrl: string;
+  databaseUrl: string;
+  log: Logger;
+  env?: Record<string, string>;
+}) {
   const token = `${options.prefix}${Date.now().toString(36)}`;
   const env = {
     DATABASE_URL: options.databaseUrl,
@@ -44,7 +56,11 @@ export async function bootBenchStack(options: { prefix: string; services: (keyof
   const order: Booted[] = [];
   try {
     for (const name of options.services) {
-      const b = (await bootService(DEFS[name] as never, { ...env, DB_SCHEMA: `${token}_${name}` }, { log: options.log, tracer: trace.getTracer('bench') })) as unknown as Booted;
+      const b = (await bootService(
+        DEFS[name] as never,
+        { ...env, DB_SCHEMA: `${token}_${name}` },
+        { log: options.log, tracer: trace.getTracer('bench') },
+      )) as unknown as Booted;
       booted[name] = b;
       order.push(b);
     }

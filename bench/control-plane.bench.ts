@@ -12,8 +12,20 @@ const SOURCES_PER_ACCOUNT = 10;
  * job → repurposer with a no-op render stage → task events → counters → generation closed), next
  * to a raw JetStream publish-then-consume of the same number of messages measured in this run.
  */
-export async function benchControlPlane(nc: NatsConnection, natsUrl: string, databaseUrl: string, log: Logger): Promise<BenchResult[]> {
-  const stack = await bootBenchStack({ prefix: 'cp', services: ['orchestrator', 'repurposer', 'gateway'], natsUrl, databaseUrl, log, env: { TASK_WORKER_COUNT: '16' } });
+export async function benchControlPlane(
+  nc: NatsConnection,
+  natsUrl: string,
+  databaseUrl: string,
+  log: Logger,
+): Promise<BenchResult[]> {
+  const stack = await bootBenchStack({
+    prefix: 'cp',
+    services: ['orchestrator', 'repurposer', 'gateway'],
+    natsUrl,
+    databaseUrl,
+    log,
+    env: { TASK_WORKER_COUNT: '16' },
+  });
   const token = stack.token;
   try {
     const orchestrator = stack.booted.orchestrator!;
@@ -27,16 +39,21 @@ export async function benchControlPlane(nc: NatsConnection, natsUrl: string, dat
     const accounts: string[] = [];
     for (let a = 0; a < ACCOUNTS; a++) {
       const { id } = await post('/api/v1/accounts', { name: `bench ${a}` });
-      for (let s = 0; s < SOURCES_PER_ACCOUNT; s++) await post(`/api/v1/accounts/${id}/sources`, { url: `https://videos.example.com/${a}/${s}.mp4` });
+      for (let s = 0; s < SOURCES_PER_ACCOUNT; s++)
+        await post(`/api/v1/accounts/${id}/sources`, { url: `https://videos.example.com/${a}/${s}.mp4` });
       accounts.push(id);
     }
     const total = ACCOUNTS * SOURCES_PER_ACCOUNT;
     const schema = `"${token}_orchestrator"`;
     const started = performance.now();
-    await Promise.all(accounts.map((id) => post(`/api/v1/accounts/${id}/generations`, { type: 'shorts', count: SOURCES_PER_ACCOUNT })));
+    await Promise.all(
+      accounts.map((id) => post(`/api/v1/accounts/${id}/generations`, { type: 'shorts', count: SOURCES_PER_ACCOUNT })),
+    );
     // Polling a table is fine in a benchmark (tests await events instead).
     for (;;) {
-      const [row] = await orchestrator.platform.orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from ${schema}.generations where status = 'completed'`);
+      const [row] = await orchestrator.platform.orm.em
+        .fork()
+        .execute<{ n: string }[]>(`select count(*) as n from ${schema}.generations where status = 'completed'`);
       if (Number(row?.n) === ACCOUNTS) break;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -44,11 +61,13 @@ export async function benchControlPlane(nc: NatsConnection, natsUrl: string, dat
     if (process.env.BENCH_DEBUG) {
       const rs = `"${token}_repurposer"`;
       const q = (sql: string) => orchestrator.platform.orm.em.fork().execute(sql);
-      console.log(JSON.stringify({
-        gen: await q(`select min(created_at) a, max(finished_at) b from ${schema}.generations`),
-        tasks: await q(`select min(created_at) a, max(created_at) c, max(finished_at) b from ${rs}.tasks`),
-        folds: await q(`select max(updated_at) b from ${schema}.generation_tasks`),
-      }));
+      console.log(
+        JSON.stringify({
+          gen: await q(`select min(created_at) a, max(finished_at) b from ${schema}.generations`),
+          tasks: await q(`select min(created_at) a, max(created_at) c, max(finished_at) b from ${rs}.tasks`),
+          folds: await q(`select max(updated_at) b from ${schema}.generation_tasks`),
+        }),
+      );
     }
 
     // Baseline: the same number of messages published to JetStream and consumed with acks, raw.
@@ -58,7 +77,12 @@ export async function benchControlPlane(nc: NatsConnection, natsUrl: string, dat
     await jsm.streams.add({ name: stream, subjects: [`${token}.raw.>`] });
     await jsm.consumers.add(stream, { durable_name: 'raw', ack_policy: AckPolicy.Explicit });
     const t = performance.now();
-    for (let i = 0; i < total; i += 64) await Promise.all(Array.from({ length: Math.min(64, total - i) }, (_, k) => js.publish(`${token}.raw.x`, JSON.stringify({ n: i + k, pad: 'x'.repeat(400) }))));
+    for (let i = 0; i < total; i += 64)
+      await Promise.all(
+        Array.from({ length: Math.min(64, total - i) }, (_, k) =>
+          js.publish(`${token}.raw.x`, JSON.stringify({ n: i + k, pad: 'x'.repeat(400) })),
+        ),
+      );
     const messages = await (await js.consumers.get(stream, 'raw')).consume({ max_messages: 256 });
     let seen = 0;
     for await (const m of messages) {
@@ -75,7 +99,8 @@ export async function benchControlPlane(nc: NatsConnection, natsUrl: string, dat
         baseline: raw,
         baselineName: 'raw JetStream publish+consume',
         higherIsBetter: true,
-        notes: 'per task: start tx + outbox, render job, task row + attempt + 2 status events via outbox, 2 folds (inbox + recount), generation events',
+        notes:
+          'per task: start tx + outbox, render job, task row + attempt + 2 status events via outbox, 2 folds (inbox + recount), generation events',
       },
     ];
   } finally {

@@ -9,7 +9,11 @@ const CONCURRENCY = 32;
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? 0;
 
 /** Sends `n` requests, `concurrency` at a time; returns requests/s and each latency (ms). */
-async function load(n: number, concurrency: number, send: (i: number) => Promise<Response>): Promise<{ rate: number; latencies: number[] }> {
+async function load(
+  n: number,
+  concurrency: number,
+  send: (i: number) => Promise<Response>,
+): Promise<{ rate: number; latencies: number[] }> {
   const latencies: number[] = [];
   let next = 0;
   const t = performance.now();
@@ -32,17 +36,29 @@ async function load(n: number, concurrency: number, send: (i: number) => Promise
  * next to a bare Fastify route answering the same JSON; and the p99 of starting a generation.
  */
 export async function benchHttpApi(natsUrl: string, databaseUrl: string, log: Logger): Promise<BenchResult[]> {
-  const stack = await bootBenchStack({ prefix: 'api', services: ['orchestrator', 'repurposer', 'gateway'], natsUrl, databaseUrl, log });
+  const stack = await bootBenchStack({
+    prefix: 'api',
+    services: ['orchestrator', 'repurposer', 'gateway'],
+    natsUrl,
+    databaseUrl,
+    log,
+  });
   const bare = Fastify();
   try {
     const base = stack.baseUrl;
     const headers = { authorization: `Bearer ${await stack.bearer('bench-api')}`, 'content-type': 'application/json' };
-    const post = async (path: string, body: unknown) => (await (await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as Record<string, unknown>;
+    const post = async (path: string, body: unknown) =>
+      (await (await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as Record<
+        string,
+        unknown
+      >;
 
     // One finished task to read.
     const account = (await post('/api/v1/accounts', { name: 'api bench' })) as { id: string };
     await post(`/api/v1/accounts/${account.id}/sources`, { url: 'https://videos.example.com/a.mp4' });
-    const started = (await post(`/api/v1/accounts/${account.id}/generations`, { type: 'warmup' })) as { generation: { taskIds: string[] } };
+    const started = (await post(`/api/v1/accounts/${account.id}/generations`, { type: 'warmup' })) as {
+      generation: { taskIds: string[] };
+    };
     const taskId = started.generation.taskIds[0]!;
     let view: unknown;
     for (;;) {
@@ -65,12 +81,41 @@ export async function benchHttpApi(natsUrl: string, databaseUrl: string, log: Lo
       await post(`/api/v1/accounts/${a.id}/sources`, { url: 'https://videos.example.com/b.mp4' });
       accounts.push(a.id);
     }
-    const starts = await load(accounts.length, 8, (i) => fetch(`${base}/api/v1/accounts/${accounts[i]}/generations`, { method: 'POST', headers, body: JSON.stringify({ type: 'shorts' }) }));
+    const starts = await load(accounts.length, 8, (i) =>
+      fetch(`${base}/api/v1/accounts/${accounts[i]}/generations`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ type: 'shorts' }),
+      }),
+    );
     const bareGet = await load(accounts.length, 8, () => fetch(`${bareUrl}/tasks/x`));
     return [
-      { name: 'GET /tasks/:id (auth + task query; account ids cached)', unit: 'req/s', ours: ours.rate, baseline: baseline.rate, baselineName: 'bare Fastify route, same JSON', higherIsBetter: true },
-      { name: 'GET /tasks/:id p99', unit: 'ms', ours: p99(ours.latencies), baseline: p99(baseline.latencies), baselineName: 'bare Fastify route, same JSON', higherIsBetter: false, decimals: 1 },
-      { name: 'POST …/generations p99 (8 concurrent)', unit: 'ms', ours: p99(starts.latencies), baseline: p99(bareGet.latencies), baselineName: 'bare Fastify route', higherIsBetter: false, decimals: 1 },
+      {
+        name: 'GET /tasks/:id (auth + task query; account ids cached)',
+        unit: 'req/s',
+        ours: ours.rate,
+        baseline: baseline.rate,
+        baselineName: 'bare Fastify route, same JSON',
+        higherIsBetter: true,
+      },
+      {
+        name: 'GET /tasks/:id p99',
+        unit: 'ms',
+        ours: p99(ours.latencies),
+        baseline: p99(baseline.latencies),
+        baselineName: 'bare Fastify route, same JSON',
+        higherIsBetter: false,
+        decimals: 1,
+      },
+      {
+        name: 'POST …/generations p99 (8 concurrent)',
+        unit: 'ms',
+        ours: p99(starts.latencies),
+        baseline: p99(bareGet.latencies),
+        baselineName: 'bare Fastify route',
+        higherIsBetter: false,
+        decimals: 1,
+      },
     ];
   } finally {
     await bare.close();

@@ -55,7 +55,8 @@ const costLine = (c: Cost) =>
   `${[`node ${c.node.toFixed(2)}`, c.postgres === undefined ? '' : `postgres ${c.postgres.toFixed(2)}`, c.nats === undefined ? '' : `nats ${c.nats.toFixed(2)}`].filter(Boolean).join(' + ')} ms CPU, ` +
   `${c.writes.toFixed(1)} writing PostgreSQL transactions; event loop ${(c.loop * 100).toFixed(0)} % busy; tail ${(c.tailMs / 1000).toFixed(1)} s`;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 
 /** `total` operations by `clients` concurrent closed-loop clients (client k does `op(k)`, then again, until `total` are started). */
 async function closedLoop(clients: number, total: number, op: (client: number) => Promise<void>): Promise<Figures> {
@@ -79,7 +80,13 @@ async function closedLoop(clients: number, total: number, op: (client: number) =
   );
   const seconds = (performance.now() - t) / 1000;
   latencies.sort((a, b) => a - b);
-  return { rate: total / seconds, seconds, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), p99: percentile(latencies, 0.99) };
+  return {
+    rate: total / seconds,
+    seconds,
+    p50: percentile(latencies, 0.5),
+    p95: percentile(latencies, 0.95),
+    p99: percentile(latencies, 0.99),
+  };
 }
 
 const TICK_MS = (() => {
@@ -108,7 +115,12 @@ function childCpu(): Map<string, number> {
     try {
       const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(e), { ppid: Number(f[1]), comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), own: (Number(f[11]) + Number(f[12])) * TICK_MS, reaped: (Number(f[13]) + Number(f[14])) * TICK_MS });
+      procs.set(Number(e), {
+        ppid: Number(f[1]),
+        comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+        own: (Number(f[11]) + Number(f[12])) * TICK_MS,
+        reaped: (Number(f[13]) + Number(f[14])) * TICK_MS,
+      });
     } catch {
       // Gone meanwhile.
     }
@@ -137,9 +149,22 @@ function childCpu(): Map<string, number> {
  * next run does not pay for it; each claim's CPU (this process, PostgreSQL, nats-server), writing
  * transactions and the event loop's load, tail included, are printed with the figures.
  */
-export async function benchInstantClaim(nc: NatsConnection, natsUrl: string, databaseUrl: string, log: Logger, say: (line: string) => void): Promise<BenchResult[]> {
+export async function benchInstantClaim(
+  nc: NatsConnection,
+  natsUrl: string,
+  databaseUrl: string,
+  log: Logger,
+  say: (line: string) => void,
+): Promise<BenchResult[]> {
   // Waits are measured, not cut off: a claim may queue longer than the gateway's usual 5 s.
-  const stack = await bootBenchStack({ prefix: 'claim', services: ['orchestrator', 'repurposer', 'backlog', 'gateway'], natsUrl, databaseUrl, log, env: { COMMAND_TIMEOUT: '120s' } });
+  const stack = await bootBenchStack({
+    prefix: 'claim',
+    services: ['orchestrator', 'repurposer', 'backlog', 'gateway'],
+    natsUrl,
+    databaseUrl,
+    log,
+    env: { COMMAND_TIMEOUT: '120s' },
+  });
   const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
   // Connections kept open between runs, as the busy services' are (a new one costs a SCRAM handshake).
   const bare = new pg.Pool({ connectionString: databaseUrl, max: POOL, idleTimeoutMillis: 0 });
@@ -147,7 +172,12 @@ export async function benchInstantClaim(nc: NatsConnection, natsUrl: string, dat
     const base = stack.baseUrl;
     const orchestrator = `"${stack.token}_orchestrator"`;
     const m = await createMessaging(nc, 'bench', namespaceFrom(stack.token));
-    const post = (bearer: string, path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (bearer: string, path: string, body: unknown) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const call = async (bearer: string, path: string, body: unknown) => {
       const res = await post(bearer, path, body);
       const json = (await res.json()) as Record<string, unknown>;
@@ -157,8 +187,20 @@ export async function benchInstantClaim(nc: NatsConnection, natsUrl: string, dat
     const ops = await stack.bearer('claim-ops', ['operator']);
     // minBacklog 0: nothing is produced while claiming (the maintenance pass each claim asks for still
     // runs, as it does in production). The second recipe never has an item.
-    const recipe = (await call(ops, '/api/v1/recipes', { name: 'bench', kind: 'clips', sourcePool: { kind: 'library', tag: 'bench' }, creditCost: 1, minBacklog: 0 })) as { id: string };
-    const dry = (await call(ops, '/api/v1/recipes', { name: 'bench dry', kind: 'clips', sourcePool: { kind: 'library', tag: 'bench-dry' }, creditCost: 1, minBacklog: 0 })) as { id: string };
+    const recipe = (await call(ops, '/api/v1/recipes', {
+      name: 'bench',
+      kind: 'clips',
+      sourcePool: { kind: 'library', tag: 'bench' },
+      creditCost: 1,
+      minBacklog: 0,
+    })) as { id: string };
+    const dry = (await call(ops, '/api/v1/recipes', {
+      name: 'bench dry',
+      kind: 'clips',
+      sourcePool: { kind: 'library', tag: 'bench-dry' },
+      creditCost: 1,
+      minBacklog: 0,
+    })) as { id: string };
     const tenants: { bearer: string; principal: Principal; accountId: string }[] = [];
     let made = 0;
     await Promise.all(
@@ -181,31 +223,45 @@ export async function benchInstantClaim(nc: NatsConnection, natsUrl: string, dat
     await db.query(`create table bench_bare_claim (id bigserial primary key, owner int null)`);
     // As generations_backlog_ready_idx serves the orchestrator's claim: only free rows, in claim order.
     await db.query(`create index bench_bare_claim_free_idx on bench_bare_claim (id) where owner is null`);
-    const settings = await db.query<{ name: string; setting: string }>(`select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'full_page_writes', 'max_connections') order by name`);
+    const settings = await db.query<{ name: string; setting: string }>(
+      `select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'full_page_writes', 'max_connections') order by name`,
+    );
     const pgSettings = settings.rows.map((r) => `${r.name}=${r.setting}`).join(' ');
 
     // The claim's asynchronous tail: every outbox of the stack relayed, every durable consumer caught up.
-    const { rows: outboxes } = await db.query<{ schema: string }>(`select table_schema as schema from information_schema.tables where table_name = 'outbox' and table_schema like $1`, [`${stack.token}\\_%`]);
+    const { rows: outboxes } = await db.query<{ schema: string }>(
+      `select table_schema as schema from information_schema.tables where table_name = 'outbox' and table_schema like $1`,
+      [`${stack.token}\\_%`],
+    );
     const schemas = outboxes.map((r) => `"${r.schema}"`);
     const settled = async () => {
       for (const deadline = Date.now() + 300_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-        const { rows } = await db.query<{ n: string }>(schemas.map((s) => `select count(*) as n from ${s}.outbox where published_at is null`).join(' union all '));
+        const { rows } = await db.query<{ n: string }>(
+          schemas.map((s) => `select count(*) as n from ${s}.outbox where published_at is null`).join(' union all '),
+        );
         if (rows.some((r) => Number(r.n) > 0)) continue;
         let busy = false;
         for await (const stream of m.jsm.streams.list()) {
           if (!stream.config.name.startsWith(m.stream(''))) continue;
-          for await (const c of m.jsm.consumers.list(stream.config.name)) if (c.config.durable_name && c.num_pending + c.num_ack_pending > 0) busy = true;
+          for await (const c of m.jsm.consumers.list(stream.config.name))
+            if (c.config.durable_name && c.num_pending + c.num_ack_pending > 0) busy = true;
         }
         if (!busy) return;
       }
       throw new Error('the claims’ relays and consumers did not settle within 5 minutes');
     };
     // The next transaction id, without taking one: its advance counts the transactions that wrote (or locked a row).
-    const nextXid = async () => Number((await db.query<{ n: string }>(`select pg_snapshot_xmax(pg_current_snapshot())::text as n`)).rows[0]!.n);
+    const nextXid = async () =>
+      Number((await db.query<{ n: string }>(`select pg_snapshot_xmax(pg_current_snapshot())::text as n`)).rows[0]!.n);
     /** A closed-loop run, then its tail; the CPU and transactions of both, per claim. */
     const measure = async (clients: number, total: number, op: (client: number) => Promise<void>): Promise<Run> => {
       await settled();
-      const before = { node: process.cpuUsage(), loop: performance.eventLoopUtilization(), children: childCpu(), xid: await nextXid() };
+      const before = {
+        node: process.cpuUsage(),
+        loop: performance.eventLoopUtilization(),
+        children: childCpu(),
+        xid: await nextXid(),
+      };
       const figures = await closedLoop(clients, total, op);
       const answered = performance.now();
       await settled();
@@ -213,27 +269,47 @@ export async function benchInstantClaim(nc: NatsConnection, natsUrl: string, dat
       const node = process.cpuUsage(before.node);
       const loop = performance.eventLoopUtilization(before.loop).utilization;
       const children = childCpu();
-      const per = (name: string) => (children.has(name) && before.children.has(name) ? (children.get(name)! - before.children.get(name)!) / total : undefined);
-      const cost = { node: (node.user + node.system) / 1000 / total, postgres: per('postgres'), nats: per('nats-server'), writes: ((await nextXid()) - before.xid) / total, loop, tailMs };
+      const per = (name: string) =>
+        children.has(name) && before.children.has(name)
+          ? (children.get(name)! - before.children.get(name)!) / total
+          : undefined;
+      const cost = {
+        node: (node.user + node.system) / 1000 / total,
+        postgres: per('postgres'),
+        nats: per('nats-server'),
+        writes: ((await nextXid()) - before.xid) / total,
+        loop,
+        tailMs,
+      };
       return { ...figures, sustained: total / (figures.seconds + tailMs / 1000), cost };
     };
 
-    const instant = (k: number, recipeId: string) => post(tenants[k]!.bearer, '/api/v1/instant', { recipeId, accountId: tenants[k]!.accountId });
+    const instant = (k: number, recipeId: string) =>
+      post(tenants[k]!.bearer, '/api/v1/instant', { recipeId, accountId: tenants[k]!.accountId });
     const httpClaim = async (k: number) => {
       const res = await instant(k, recipe.id);
       const body = (await res.json()) as { generation?: { accountId: string } };
-      if (res.status !== 200 || body.generation?.accountId !== tenants[k]!.accountId) throw new Error(`claim over HTTP: ${res.status} ${JSON.stringify(body)}`);
+      if (res.status !== 200 || body.generation?.accountId !== tenants[k]!.accountId)
+        throw new Error(`claim over HTTP: ${res.status} ${JSON.stringify(body)}`);
     };
     const httpEmpty = async (k: number) => {
       const res = await instant(k, dry.id);
       const body = (await res.json()) as { error?: { details?: { fallbackToModal?: boolean } } };
-      if (res.status !== 404 || body.error?.details?.fallbackToModal !== true) throw new Error(`empty pool over HTTP: ${res.status} ${JSON.stringify(body)}`);
+      if (res.status !== 404 || body.error?.details?.fallbackToModal !== true)
+        throw new Error(`empty pool over HTTP: ${res.status} ${JSON.stringify(body)}`);
     };
     const command = (k: number, recipeId: string) =>
       sendCommand(
         m,
         orchestratorBacklogCommands.claim,
-        { principal: tenants[k]!.principal, accountId: tenants[k]!.accountId, recipeId, cost: 1, claimKey: crypto.randomUUID(), freshAfter: new Date(Date.now() - ITEM_MAX_AGE_MS).toISOString() },
+        {
+          principal: tenants[k]!.principal,
+          accountId: tenants[k]!.accountId,
+          recipeId,
+          cost: 1,
+          claimKey: crypto.randomUUID(),
+          freshAfter: new Date(Date.now() - ITEM_MAX_AGE_MS).toISOString(),
+        },
         { timeoutMs: 120_000, owner: 'content-orchestrator' },
       );
     const commandClaim = async (k: number) => {
@@ -248,7 +324,10 @@ export async function benchInstantClaim(nc: NatsConnection, natsUrl: string, dat
       if ((err as { code?: string }).code !== 'NOT_FOUND') throw err;
     };
     const bareClaim = (expect: 0 | 1) => async (k: number) => {
-      const { rowCount } = await bare.query(`update bench_bare_claim set owner = $1 where id = (select id from bench_bare_claim where owner is null order by id limit 1 for update skip locked) returning id`, [k]);
+      const { rowCount } = await bare.query(
+        `update bench_bare_claim set owner = $1 where id = (select id from bench_bare_claim where owner is null order by id limit 1 for update skip locked) returning id`,
+        [k],
+      );
       if (rowCount !== expect) throw new Error(`bare claim: ${rowCount} rows, expected ${expect}`);
     };
 
@@ -271,7 +350,9 @@ export async function benchInstantClaim(nc: NatsConnection, natsUrl: string, dat
       const httpDry = empty ? await measure(clients, empty, httpEmpty) : undefined;
       const cmdDry = empty ? await measure(clients, empty, commandEmpty) : undefined;
       await db.query(`truncate bench_bare_claim`);
-      await db.query(`insert into bench_bare_claim (owner) select null from generate_series(1, $1)`, [claims + clients]);
+      await db.query(`insert into bench_bare_claim (owner) select null from generate_series(1, $1)`, [
+        claims + clients,
+      ]);
       await db.query(`vacuum analyze bench_bare_claim`);
       const limit = await measure(clients, claims, bareClaim(1));
       // Every free row is claimed now, as every ready item of the dry recipe is: the bare empty claim.
@@ -284,7 +365,9 @@ export async function benchInstantClaim(nc: NatsConnection, natsUrl: string, dat
         `instant claim, ${clients === 1 ? '1 client (unloaded: the time of one claim)' : `${clients} concurrent clients`}, closed loop (each client sends its next claim when its last one is answered), one account per client; ` +
           `${claims} successful claims per run${empty ? `, ${empty} empty-pool claims` : ''}; PostgreSQL ${pgSettings}, pools of ${POOL}`,
       );
-      say(`${'run'.padEnd(32)} ${'claims/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'with tail/s'.padStart(11)}  cost per claim (its tail of relays and consumers included)`);
+      say(
+        `${'run'.padEnd(32)} ${'claims/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'with tail/s'.padStart(11)}  cost per claim (its tail of relays and consumers included)`,
+      );
       const rows: [string, Run | undefined][] = [
         ['claim over HTTP', http],
         ['claim command (NATS)', cmd],
@@ -294,14 +377,41 @@ export async function benchInstantClaim(nc: NatsConnection, natsUrl: string, dat
         ['bare claim, no free row', limitDry],
       ];
       for (const [label, f] of rows) {
-        if (f) say(`${label.padEnd(32)} ${f.rate.toFixed(0).padStart(8)} ${f.p50.toFixed(1).padStart(8)} ${f.p95.toFixed(1).padStart(8)} ${f.p99.toFixed(1).padStart(8)} ${f.sustained.toFixed(0).padStart(11)}  ${costLine(f.cost)}`);
+        if (f)
+          say(
+            `${label.padEnd(32)} ${f.rate.toFixed(0).padStart(8)} ${f.p50.toFixed(1).padStart(8)} ${f.p95.toFixed(1).padStart(8)} ${f.p99.toFixed(1).padStart(8)} ${f.sustained.toFixed(0).padStart(11)}  ${costLine(f.cost)}`,
+          );
       }
 
-      const notes = (f: Run) => `closed loop, ${who}, one account each; ${claims} successful${empty ? ` / ${empty} empty-pool` : ''} claims per run; PostgreSQL ${pgSettings}; pools of ${POOL}; per claim: ${costLine(f.cost)}; ${f.sustained.toFixed(0)} claims/s counting the tail`;
+      const notes = (f: Run) =>
+        `closed loop, ${who}, one account each; ${claims} successful${empty ? ` / ${empty} empty-pool` : ''} claims per run; PostgreSQL ${pgSettings}; pools of ${POOL}; per claim: ${costLine(f.cost)}; ${f.sustained.toFixed(0)} claims/s counting the tail`;
       const peer = `bare SKIP LOCKED claim, ${who}, pool ${POOL}`;
       const peerDry = `bare claim finding no free row, ${who}, pool ${POOL}`;
-      const rate = (name: string, ours: Run, baseline: Run, baselineName: string): BenchResult => ({ name, unit: 'claims/s', ours: ours.rate, baseline: baseline.rate, baselineName, higherIsBetter: true, notes: notes(ours) });
-      const time = (name: string, p: 'p50' | 'p95' | 'p99', ours: Run, baseline: Run, baselineName: string): BenchResult => ({ name, unit: 'ms', ours: ours[p], baseline: baseline[p], baselineName, higherIsBetter: false, decimals: 1, notes: notes(ours) });
+      const rate = (name: string, ours: Run, baseline: Run, baselineName: string): BenchResult => ({
+        name,
+        unit: 'claims/s',
+        ours: ours.rate,
+        baseline: baseline.rate,
+        baselineName,
+        higherIsBetter: true,
+        notes: notes(ours),
+      });
+      const time = (
+        name: string,
+        p: 'p50' | 'p95' | 'p99',
+        ours: Run,
+        baseline: Run,
+        baselineName: string,
+      ): BenchResult => ({
+        name,
+        unit: 'ms',
+        ours: ours[p],
+        baseline: baseline[p],
+        baselineName,
+        higherIsBetter: false,
+        decimals: 1,
+        notes: notes(ours),
+      });
       if (clients === 1) {
         // Unloaded, only the time of a claim means something.
         results.push(

@@ -18,11 +18,37 @@ const SECONDS = 60;
 async function makeSource(ffmpeg: string, file: string): Promise<void> {
   const scene = (src: string, d: number) => ['-f', 'lavfi', '-i', `${src}=s=1920x1080:r=30:d=${d}`];
   await run(ffmpeg, [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    ...scene('testsrc2', 16), ...scene('smptehdbars', 14), ...scene('testsrc', 17), ...scene('rgbtestsrc', 13),
-    '-f', 'lavfi', '-i', `aevalsrc='if(between(mod(t,15),14.4,15),0,0.3+0.2*sin(t/3))*sin(2*PI*330*t)':s=48000:d=${SECONDS}`,
-    '-filter_complex', '[0:v][1:v][2:v][3:v]concat=n=4:v=1:a=0[v]',
-    '-map', '[v]', '-map', '4:a', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '160k', file,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    ...scene('testsrc2', 16),
+    ...scene('smptehdbars', 14),
+    ...scene('testsrc', 17),
+    ...scene('rgbtestsrc', 13),
+    '-f',
+    'lavfi',
+    '-i',
+    `aevalsrc='if(between(mod(t,15),14.4,15),0,0.3+0.2*sin(t/3))*sin(2*PI*330*t)':s=48000:d=${SECONDS}`,
+    '-filter_complex',
+    '[0:v][1:v][2:v][3:v]concat=n=4:v=1:a=0[v]',
+    '-map',
+    '[v]',
+    '-map',
+    '4:a',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '20',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '160k',
+    file,
   ]);
 }
 
@@ -60,9 +86,22 @@ export async function benchPipeline(ffmpeg: string, ffprobe: string, work: strin
       sideFiles.push(...clip.sideFiles);
     },
   };
-  const options: RenderOptions = { clipCount: 3, minClipSeconds: 10, maxClipSeconds: 16, title: { text: 'Three things nobody tells you' } };
+  const options: RenderOptions = {
+    clipCount: 3,
+    minClipSeconds: 10,
+    maxClipSeconds: 16,
+    title: { text: 'Three things nobody tells you' },
+  };
   const job = (): RenderJobRequested =>
-    makeEnvelope('render.job.requested.v1', 'bench', uuidv7(), { taskId: uuidv7(), generationId: null, sourceId: null, sourceUrl: 'media:uploads/bench/source.mp4', captionsUrl: null, contentType: 'shorts', options });
+    makeEnvelope('render.job.requested.v1', 'bench', uuidv7(), {
+      taskId: uuidv7(),
+      generationId: null,
+      sourceId: null,
+      sourceUrl: 'media:uploads/bench/source.mp4',
+      captionsUrl: null,
+      contentType: 'shorts',
+      options,
+    });
 
   const timeOurs = async () => {
     commands.length = 0;
@@ -97,7 +136,23 @@ export async function benchPipeline(ffmpeg: string, ffprobe: string, work: strin
   const best = Math.min(...ours);
   const bestRaw = Math.min(...raw);
   return [
-    { name: `pipeline 60 s 1080p → ${last.clips} clips 1080×1920 (${last.clipSeconds.toFixed(1)} s of output)`, unit: 's', ours: best, baseline: bestRaw, baselineName: 'the same ffmpeg commands run raw', higherIsBetter: false, decimals: 2 },
-    { name: 'pipeline speed, source seconds per wall second', unit: '× real time', ours: SECONDS / best, baseline: SECONDS / bestRaw, baselineName: 'raw ffmpeg commands', higherIsBetter: true, decimals: 2 },
+    {
+      name: `pipeline 60 s 1080p → ${last.clips} clips 1080×1920 (${last.clipSeconds.toFixed(1)} s of output)`,
+      unit: 's',
+      ours: best,
+      baseline: bestRaw,
+      baselineName: 'the same ffmpeg commands run raw',
+      higherIsBetter: false,
+      decimals: 2,
+    },
+    {
+      name: 'pipeline speed, source seconds per wall second',
+      unit: '× real time',
+      ours: SECONDS / best,
+      baseline: SECONDS / bestRaw,
+      baselineName: 'raw ffmpeg commands',
+      higherIsBetter: true,
+      decimals: 2,
+    },
   ];
 }

@@ -24,7 +24,9 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 // is used as is, with the NATS_* auth variables of the environment (bench-stack passes them on).
 const nats = process.env.NATS_URL ? undefined : await startNatsServer({ storeDir: join(work, 'nats'), auth: {} });
 if (nats) for (const name of NATS_AUTH_VARIABLES) delete process.env[name];
-const pg = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: join(work, 'pg'), database: 'bench' });
+const pg = process.env.DATABASE_URL
+  ? undefined
+  : await startEmbeddedPostgres({ dataDir: join(work, 'pg'), database: 'bench' });
 const natsUrl = process.env.NATS_URL ?? nats!.clientUrl;
 const databaseUrl = process.env.DATABASE_URL ?? pg!.url;
 const ffmpeg = ensureTool(TOOLS.ffmpeg, say);
@@ -68,11 +70,16 @@ try {
 say('');
 say(`${'benchmark'.padEnd(44)} ${'ours'.padStart(14)} ${'baseline'.padStart(14)}  ratio  (baseline)`);
 for (const r of results) {
-  say(`${r.name.padEnd(44)} ${`${r.ours.toFixed(r.decimals ?? 0)} ${r.unit}`.padStart(14)} ${`${r.baseline.toFixed(r.decimals ?? 0)} ${r.unit}`.padStart(14)}  ${(r.ours / r.baseline).toFixed(2).padStart(5)}  (${r.baselineName})`);
+  say(
+    `${r.name.padEnd(44)} ${`${r.ours.toFixed(r.decimals ?? 0)} ${r.unit}`.padStart(14)} ${`${r.baseline.toFixed(r.decimals ?? 0)} ${r.unit}`.padStart(14)}  ${(r.ours / r.baseline).toFixed(2).padStart(5)}  (${r.baselineName})`,
+  );
 }
 const outDir = join(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const file = join(outDir, `${stamp}.json`);
-writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).availableParallelism(), results }, null, 2)}\n`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).availableParallelism(), results }, null, 2)}\n`,
+);
 say(`\nresults written to ${file}`);

@@ -13,7 +13,13 @@ const EVENTS = 20;
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? 0;
 
 /** Opens `n` sockets, `batch` at a time; `onOpen` sends the subscription. */
-async function openClients(url: string, n: number, headers: Record<string, string>, onMessage: (data: string) => void, onOpen: (ws: WebSocket) => Promise<void>): Promise<WebSocket[]> {
+async function openClients(
+  url: string,
+  n: number,
+  headers: Record<string, string>,
+  onMessage: (data: string) => void,
+  onOpen: (ws: WebSocket) => Promise<void>,
+): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
   for (let i = 0; i < n; i += 100) {
     await Promise.all(
@@ -38,13 +44,25 @@ async function openClients(url: string, n: number, headers: Record<string, strin
  * bare `ws` server broadcasting the same payloads to the same number of sockets.
  */
 export async function benchWsFanout(natsUrl: string, databaseUrl: string, log: Logger): Promise<BenchResult[]> {
-  const stack = await bootBenchStack({ prefix: 'ws', services: ['orchestrator', 'gateway'], natsUrl, databaseUrl, log });
+  const stack = await bootBenchStack({
+    prefix: 'ws',
+    services: ['orchestrator', 'gateway'],
+    natsUrl,
+    databaseUrl,
+    log,
+  });
   const sockets: WebSocket[] = [];
   try {
     const gateway = stack.booted.gateway!;
     const bearer = await stack.bearer('bench-ws');
     const base = stack.baseUrl;
-    const account = (await (await fetch(`${base}/api/v1/accounts`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ws bench' }) })).json()) as { id: string };
+    const account = (await (
+      await fetch(`${base}/api/v1/accounts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'ws bench' }),
+      })
+    ).json()) as { id: string };
 
     // Gateway side.
     const latencies: number[] = [];
@@ -58,23 +76,36 @@ export async function benchWsFanout(natsUrl: string, databaseUrl: string, log: L
       if (++received === CLIENTS * EVENTS) allIn();
     };
     sockets.push(
-      ...(await openClients(`${base.replace('http', 'ws')}/api/v1/ws`, CLIENTS, { authorization: `Bearer ${bearer}` }, onMessage, async (ws) => {
-        await new Promise<void>((resolve) => {
-          const onSub = (d: WebSocket.RawData) => {
-            if ((JSON.parse(d.toString()) as { type: string }).type === 'subscribed') {
-              ws.off('message', onSub);
-              resolve();
-            }
-          };
-          ws.on('message', onSub);
-          ws.send(JSON.stringify({ subscribe_account: account.id }));
-        });
-      })),
+      ...(await openClients(
+        `${base.replace('http', 'ws')}/api/v1/ws`,
+        CLIENTS,
+        { authorization: `Bearer ${bearer}` },
+        onMessage,
+        async (ws) => {
+          await new Promise<void>((resolve) => {
+            const onSub = (d: WebSocket.RawData) => {
+              if ((JSON.parse(d.toString()) as { type: string }).type === 'subscribed') {
+                ws.off('message', onSub);
+                resolve();
+              }
+            };
+            ws.on('message', onSub);
+            ws.send(JSON.stringify({ subscribe_account: account.id }));
+          });
+        },
+      )),
     );
     const m = gateway.platform.messaging;
     const t0 = performance.now();
     for (let i = 0; i < EVENTS; i++) {
-      const event = makeEnvelope('task.progress.v1', 'bench', account.id, { taskId: uuidv7(), generationId: null, stage: 'rendering', percent: i, message: String(performance.now()), etaSeconds: null });
+      const event = makeEnvelope('task.progress.v1', 'bench', account.id, {
+        taskId: uuidv7(),
+        generationId: null,
+        stage: 'rendering',
+        percent: i,
+        message: String(performance.now()),
+        etaSeconds: null,
+      });
       await publishEvent(m, subjects.taskProgress(account.id), event);
     }
     await done;
@@ -92,15 +123,30 @@ export async function benchWsFanout(natsUrl: string, databaseUrl: string, log: L
     let rawAllIn!: () => void;
     const rawDone = new Promise<void>((r) => (rawAllIn = r));
     sockets.push(
-      ...(await openClients(url, CLIENTS, {}, (data) => {
-        const msg = JSON.parse(data) as { message: string };
-        rawLatencies.push(performance.now() - Number(msg.message));
-        if (++rawReceived === CLIENTS * EVENTS) rawAllIn();
-      }, async () => undefined)),
+      ...(await openClients(
+        url,
+        CLIENTS,
+        {},
+        (data) => {
+          const msg = JSON.parse(data) as { message: string };
+          rawLatencies.push(performance.now() - Number(msg.message));
+          if (++rawReceived === CLIENTS * EVENTS) rawAllIn();
+        },
+        async () => undefined,
+      )),
     );
     const t1 = performance.now();
     for (let i = 0; i < EVENTS; i++) {
-      const payload = JSON.stringify({ type: 'job_progress', job_id: uuidv7(), generation_id: null, stage: 'rendering', progress: i, message: String(performance.now()), eta_seconds: null, seq: i });
+      const payload = JSON.stringify({
+        type: 'job_progress',
+        job_id: uuidv7(),
+        generation_id: null,
+        stage: 'rendering',
+        progress: i,
+        message: String(performance.now()),
+        eta_seconds: null,
+        seq: i,
+      });
       for (const c of wss.clients) c.send(payload);
       await new Promise((r) => setImmediate(r));
     }
@@ -111,8 +157,23 @@ export async function benchWsFanout(natsUrl: string, databaseUrl: string, log: L
     wss.close();
     server.close();
     return [
-      { name: `ws fan-out, ${CLIENTS} clients × ${EVENTS} events`, unit: 'msg/s', ours: oursRate, baseline: rawRate, baselineName: 'bare ws server broadcast', higherIsBetter: true },
-      { name: `ws fan-out p99 publish→receive`, unit: 'ms', ours: oursP99, baseline: rawP99, baselineName: 'bare ws server broadcast', higherIsBetter: false, decimals: 1 },
+      {
+        name: `ws fan-out, ${CLIENTS} clients × ${EVENTS} events`,
+        unit: 'msg/s',
+        ours: oursRate,
+        baseline: rawRate,
+        baselineName: 'bare ws server broadcast',
+        higherIsBetter: true,
+      },
+      {
+        name: `ws fan-out p99 publish→receive`,
+        unit: 'ms',
+        ours: oursP99,
+        baseline: rawP99,
+        baselineName: 'bare ws server broadcast',
+        higherIsBetter: false,
+        decimals: 1,
+      },
     ];
   } finally {
     for (const s of sockets) s.terminate();

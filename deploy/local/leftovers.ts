@@ -15,8 +15,15 @@ export interface Leftover {
 
 /** The processes `previous` recorded, services first (they use the servers). */
 export function leftoversOf(previous: StackStatus): Leftover[] {
-  const services = Object.entries(previous.services).flatMap(([name, s]) => (s.pid ? [{ name, pid: s.pid, marker: `services/${name}/src/main.ts`, signal: 'SIGTERM' as const }] : []));
-  const servers = Object.entries(previous.servers ?? {}).map(([name, s]) => ({ name, pid: s.pid, marker: s.marker, signal: name === 'postgres' ? ('SIGINT' as const) : ('SIGTERM' as const) }));
+  const services = Object.entries(previous.services).flatMap(([name, s]) =>
+    s.pid ? [{ name, pid: s.pid, marker: `services/${name}/src/main.ts`, signal: 'SIGTERM' as const }] : [],
+  );
+  const servers = Object.entries(previous.servers ?? {}).map(([name, s]) => ({
+    name,
+    pid: s.pid,
+    marker: s.marker,
+    signal: name === 'postgres' ? ('SIGINT' as const) : ('SIGTERM' as const),
+  }));
   return [...services, ...servers];
 }
 

@@ -8,7 +8,9 @@ export class StackAlreadyRunningError extends Error {
   readonly pid: number;
   readonly lockFile: string;
   constructor(pid: number, lockFile: string) {
-    super(`another Reelforge stack is already running on this data directory (PID ${pid}, lock ${lockFile}); stop it first (Ctrl-C in its terminal, or kill ${pid})`);
+    super(
+      `another Reelforge stack is already running on this data directory (PID ${pid}, lock ${lockFile}); stop it first (Ctrl-C in its terminal, or kill ${pid})`,
+    );
     this.name = 'StackAlreadyRunningError';
     this.pid = pid;
     this.lockFile = lockFile;
@@ -34,7 +36,9 @@ export function isLiveOwner(pid: number, marker: string): boolean {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => arg.includes(marker));
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .some((arg) => arg.includes(marker));
   } catch {
     return true; // no /proc here: existence is all we know
   }
@@ -60,7 +64,8 @@ export function acquireLock(file: string, marker: string): Lock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = readOwner(file);
-      if (owner !== undefined && owner !== process.pid && isLiveOwner(owner, marker)) throw new StackAlreadyRunningError(owner, file);
+      if (owner !== undefined && owner !== process.pid && isLiveOwner(owner, marker))
+        throw new StackAlreadyRunningError(owner, file);
       tookOverFrom = owner;
       rmSync(file, { force: true });
       continue;

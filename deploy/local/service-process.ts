@@ -19,9 +19,15 @@ export interface ServiceSpawnOptions {
 
 /** Starts `services/<name>/src/main.ts`. A process that cannot be spawned at all reads as exit 127. */
 export function spawnService(options: ServiceSpawnOptions): ChildHandle {
-  const child = spawn(process.execPath, [join(options.root, 'services', options.name, 'src', 'main.ts')], { cwd: options.root, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(options.root, 'services', options.name, 'src', 'main.ts')], {
+    cwd: options.root,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${formatLine(options.name, options.index, line, options.color)}\n`));
+    createInterface({ input: stream }).on('line', (line) =>
+      process.stdout.write(`${formatLine(options.name, options.index, line, options.color)}\n`),
+    );
   }
   const exited = new Promise<ChildExit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));

@@ -7,7 +7,19 @@ import { DEFAULT_FONT_FAMILY } from '@reelforge/contracts';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { ensureFontFamily, ensureTool, freePort, generateNatsCredentials, MissingToolError, startedList, startEmbeddedPostgres, startNatsServer, toolVersion, TOOLS, type NatsCredentials } from '@reelforge/local-infra';
+import {
+  ensureFontFamily,
+  ensureTool,
+  freePort,
+  generateNatsCredentials,
+  MissingToolError,
+  startedList,
+  startEmbeddedPostgres,
+  startNatsServer,
+  toolVersion,
+  TOOLS,
+  type NatsCredentials,
+} from '@reelforge/local-infra';
 import { redactNatsUrl } from '@reelforge/messaging';
 import { signDevToken } from '../../services/gateway/src/auth/dev-token.ts';
 import { formatLine } from './log-format.ts';
@@ -44,7 +56,9 @@ const SERVICES = [
 async function portNear(preferred: number): Promise<number> {
   const { createServer } = await import('node:net');
   const free = await new Promise<boolean>((ok) => {
-    const s = createServer().once('error', () => ok(false)).listen(preferred, '127.0.0.1', () => s.close(() => ok(true)));
+    const s = createServer()
+      .once('error', () => ok(false))
+      .listen(preferred, '127.0.0.1', () => s.close(() => ok(true)));
   });
   return free ? preferred : freePort();
 }
@@ -66,7 +80,8 @@ function readOrCreateNatsCredentials(): NatsCredentials {
   const file = join(data, 'nats-credentials');
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<NatsCredentials>;
-    if (typeof saved.user === 'string' && typeof saved.password === 'string') return { user: saved.user, password: saved.password };
+    if (typeof saved.user === 'string' && typeof saved.password === 'string')
+      return { user: saved.user, password: saved.password };
   }
   const credentials = generateNatsCredentials();
   writeFileSync(file, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
@@ -95,7 +110,8 @@ async function waitReady(url: string, child: ChildHandle, timeoutMs: number): Pr
 function lockOrExit(): Lock {
   try {
     const lock = acquireLock(join(data, 'launcher.lock'), 'stack.ts');
-    if (lock.tookOverFrom !== undefined) say(`the previous launcher (PID ${lock.tookOverFrom}) is gone: took over its lock`);
+    if (lock.tookOverFrom !== undefined)
+      say(`the previous launcher (PID ${lock.tookOverFrom}) is gone: took over its lock`);
     return lock;
   } catch (err) {
     if (!(err instanceof StackAlreadyRunningError)) throw err;
@@ -108,7 +124,8 @@ function lockOrExit(): Lock {
 async function stopPreviousLeftovers(lock: Lock, file: string): Promise<void> {
   const previous = readStatus(file);
   if (lock.tookOverFrom === undefined || previous?.launcherPid !== lock.tookOverFrom) return;
-  for (const leftover of await stopLeftovers(leftoversOf(previous))) say(`stopped the previous launcher's ${leftover.name} (PID ${leftover.pid}), left running when it died`);
+  for (const leftover of await stopLeftovers(leftoversOf(previous)))
+    say(`stopped the previous launcher's ${leftover.name} (PID ${leftover.pid}), left running when it died`);
 }
 
 async function main(): Promise<void> {
@@ -150,15 +167,42 @@ async function main(): Promise<void> {
 
     // A given NATS_URL (and any NATS_USER/NATS_PASSWORD/… in the environment) is passed on as is;
     // the local server runs with authorization on, its login handed to the services as NATS_USER/NATS_PASSWORD.
-    const nats = process.env.NATS_URL ? undefined : started.add('nats-server', await startNatsServer({ storeDir: join(data, 'nats'), port: await portNear(14222), auth: readOrCreateNatsCredentials(), log: say }));
+    const nats = process.env.NATS_URL
+      ? undefined
+      : started.add(
+          'nats-server',
+          await startNatsServer({
+            storeDir: join(data, 'nats'),
+            port: await portNear(14222),
+            auth: readOrCreateNatsCredentials(),
+            log: say,
+          }),
+        );
     if (nats) status.server('nats-server', { pid: nats.pid, marker: join(data, 'nats') });
     const natsUrl = process.env.NATS_URL ?? nats!.url;
-    const natsLogin: Record<string, string> = nats?.credentials ? { NATS_USER: nats.credentials.user, NATS_PASSWORD: nats.credentials.password } : {};
-    say(`NATS: ${redactNatsUrl(natsUrl)}${nats ? ` (local nats-server, JetStream store in ${shown(join(data, 'nats'))}, user ${nats.credentials?.user ?? '?'}, password in ${shown(join(data, 'nats-credentials'))})` : ''}`);
-    const pg = process.env.DATABASE_URL ? undefined : started.add('postgres', await startEmbeddedPostgres({ dataDir: join(data, 'pg'), port: await portNear(15432), database: 'reelforge', durable: true, log: say }));
+    const natsLogin: Record<string, string> = nats?.credentials
+      ? { NATS_USER: nats.credentials.user, NATS_PASSWORD: nats.credentials.password }
+      : {};
+    say(
+      `NATS: ${redactNatsUrl(natsUrl)}${nats ? ` (local nats-server, JetStream store in ${shown(join(data, 'nats'))}, user ${nats.credentials?.user ?? '?'}, password in ${shown(join(data, 'nats-credentials'))})` : ''}`,
+    );
+    const pg = process.env.DATABASE_URL
+      ? undefined
+      : started.add(
+          'postgres',
+          await startEmbeddedPostgres({
+            dataDir: join(data, 'pg'),
+            port: await portNear(15432),
+            database: 'reelforge',
+            durable: true,
+            log: say,
+          }),
+        );
     if (pg) status.server('postgres', { pid: pg.pid, marker: pg.dataDir });
     const databaseUrl = process.env.DATABASE_URL ?? pg!.url;
-    say(`PostgreSQL: ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}${pg ? ` (embedded, data in ${shown(pg.dataDir)})` : ''}`);
+    say(
+      `PostgreSQL: ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}${pg ? ` (embedded, data in ${shown(pg.dataDir)})` : ''}`,
+    );
     started.add('services', { stop: async () => void (await Promise.all(services.map((s) => s.stop()))) });
 
     const jwtSecret = readOrCreateSecret();
@@ -203,7 +247,13 @@ async function main(): Promise<void> {
       return waitReady(`http://127.0.0.1:${healthPort}/readyz`, first, 60_000).then(
         () => {
           if (stopping) return;
-          supervisor = supervise({ name: svc.name, first, start, log: say, giveUp: (reason) => void stopAll(1, reason) });
+          supervisor = supervise({
+            name: svc.name,
+            first,
+            start,
+            log: say,
+            giveUp: (reason) => void stopAll(1, reason),
+          });
         },
         (err: Error) => Promise.reject(new Error(`${svc.name}: ${err.message}`)),
       );
@@ -229,7 +279,10 @@ async function main(): Promise<void> {
       ].join('\n') + '\n',
     );
   } catch (err) {
-    const message = err instanceof MissingToolError ? err.message : `could not start: ${err instanceof Error ? err.message : String(err)}`;
+    const message =
+      err instanceof MissingToolError
+        ? err.message
+        : `could not start: ${err instanceof Error ? err.message : String(err)}`;
     process.stderr.write(`${message}\n`);
     await stopAll(1, 'the start failed');
   }

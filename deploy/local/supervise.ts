@@ -27,7 +27,13 @@ export interface RestartPolicy {
   crashWindowMs: number;
 }
 
-export const DEFAULT_RESTART_POLICY: RestartPolicy = { initialDelayMs: 1000, maxDelayMs: 30_000, resetAfterMs: 60_000, crashLoopCount: 5, crashWindowMs: 120_000 };
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  initialDelayMs: 1000,
+  maxDelayMs: 30_000,
+  resetAfterMs: 60_000,
+  crashLoopCount: 5,
+  crashWindowMs: 120_000,
+};
 
 export interface Clock {
   now(): number;
@@ -73,7 +79,8 @@ export interface Supervisor {
   readonly done: Promise<void>;
 }
 
-export const describeExit = ({ code, signal }: ChildExit): string => (signal ? `killed by ${signal}` : `exited with code ${code}`);
+export const describeExit = ({ code, signal }: ChildExit): string =>
+  signal ? `killed by ${signal}` : `exited with code ${code}`;
 
 /** Delay before the restart that follows the `inARow`-th crash in a row (1-based): 1 s, 2 s, 4 s … capped. */
 export function restartDelay(inARow: number, policy: RestartPolicy): number {
@@ -104,12 +111,16 @@ export function supervise(options: SuperviseOptions): Supervisor {
       recent.push(now);
       while (recent.length && recent[0]! <= now - policy.crashWindowMs) recent.shift();
       if (recent.length >= policy.crashLoopCount) {
-        options.giveUp(`${options.name} crashed ${recent.length} times within ${seconds(policy.crashWindowMs)} (last: ${describeExit(exit)} after ${seconds(upMs)}): a crash loop`);
+        options.giveUp(
+          `${options.name} crashed ${recent.length} times within ${seconds(policy.crashWindowMs)} (last: ${describeExit(exit)} after ${seconds(upMs)}): a crash loop`,
+        );
         return;
       }
       inARow = upMs >= policy.resetAfterMs ? 1 : inARow + 1;
       const delay = restartDelay(inARow, policy);
-      options.log(`${options.name} ${describeExit(exit)} after ${seconds(upMs)}; restarting in ${seconds(delay)} (crash ${recent.length} of ${policy.crashLoopCount} allowed within ${seconds(policy.crashWindowMs)})`);
+      options.log(
+        `${options.name} ${describeExit(exit)} after ${seconds(upMs)}; restarting in ${seconds(delay)} (crash ${recent.length} of ${policy.crashLoopCount} allowed within ${seconds(policy.crashWindowMs)})`,
+      );
       await clock.sleep(delay, stopping.signal);
       if (stopping.signal.aborted) return;
       current = options.start();

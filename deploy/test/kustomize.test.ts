@@ -57,12 +57,18 @@ ${extra}`;
 const byKind = (docs: JsonObject[], kind: string) => docs.filter((d) => d.kind === kind);
 const get = (value: Json | undefined, ...path: (string | number)[]): Json | undefined => {
   let node = value;
-  for (const key of path) node = Array.isArray(node) && typeof key === 'number' ? node[key] : isObject(node) && typeof key === 'string' ? node[key] : undefined;
+  for (const key of path)
+    node =
+      Array.isArray(node) && typeof key === 'number'
+        ? node[key]
+        : isObject(node) && typeof key === 'string'
+          ? node[key]
+          : undefined;
   return node;
 };
 
 describe('kustomize renderer: what it supports', () => {
-  it('names generated ConfigMaps and Secrets with kustomize\'s hash and base64 (recorded from kustomize v5.5.0)', () => {
+  it("names generated ConfigMaps and Secrets with kustomize's hash and base64 (recorded from kustomize v5.5.0)", () => {
     const docs = renderFiles({
       'kustomization.yaml': `configMapGenerator:
   - name: a
@@ -81,12 +87,15 @@ secretGenerator:
     expect(secret.type).toBe('Opaque');
     // Base64 past 69 characters is cut into lines of 70, each ending in a newline.
     expect(get(secret, 'data', 'a')).toBe('eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4');
-    expect(get(secret, 'data', 'b')).toBe('eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eA\n==\n');
+    expect(get(secret, 'data', 'b')).toBe(
+      'eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eA\n==\n',
+    );
   });
 
   it('builds a base, then the overlay: merged generator, patches, namespace, labels, replicas, images, renamed references', () => {
-    const docs = renderFiles({
-      'base/kustomization.yaml': `labels:
+    const docs = renderFiles(
+      {
+        'base/kustomization.yaml': `labels:
   - pairs: { team: media }
     includeTemplates: true
 resources: [api.yaml]
@@ -94,8 +103,8 @@ configMapGenerator:
   - name: settings
     literals: [LOG_LEVEL=info, "QUOTED='kept as is'"]
 `,
-      'base/api.yaml': deployment('api'),
-      'overlay/kustomization.yaml': `namespace: staging
+        'base/api.yaml': deployment('api'),
+        'overlay/kustomization.yaml': `namespace: staging
 resources: [../base]
 configMapGenerator:
   - name: settings
@@ -120,7 +129,7 @@ patches:
         path: /spec/template/spec/containers/1/args
         value: ["sleep", "2"]
 `,
-      'overlay/api-patch.yaml': `apiVersion: apps/v1
+        'overlay/api-patch.yaml': `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: api
@@ -133,13 +142,22 @@ spec:
             - { name: A, value: "one" }
           resources: { limits: { memory: 1Gi } }
 `,
-    }, 'overlay');
+      },
+      'overlay',
+    );
     const api = byKind(docs, 'Deployment')[0]!;
     const settings = byKind(docs, 'ConfigMap')[0]!;
     const creds = byKind(docs, 'Secret')[0]!;
     expect(get(settings, 'data')).toEqual({ LOG_LEVEL: 'debug', QUOTED: 'kept as is' });
-    expect(get(settings, 'metadata')).toEqual({ name: expect.stringMatching(/^settings-[a-z0-9]{10}$/), namespace: 'staging', labels: { team: 'media' } });
-    expect(get(creds, 'metadata')).toEqual({ name: expect.stringMatching(/^creds-[a-z0-9]{10}$/), namespace: 'staging' });
+    expect(get(settings, 'metadata')).toEqual({
+      name: expect.stringMatching(/^settings-[a-z0-9]{10}$/),
+      namespace: 'staging',
+      labels: { team: 'media' },
+    });
+    expect(get(creds, 'metadata')).toEqual({
+      name: expect.stringMatching(/^creds-[a-z0-9]{10}$/),
+      namespace: 'staging',
+    });
     expect(get(api, 'metadata', 'namespace')).toBe('staging');
     expect(get(api, 'metadata', 'labels')).toEqual({ team: 'media' });
     expect(get(api, 'spec', 'template', 'metadata', 'labels')).toEqual({ app: 'api', team: 'media' });
@@ -149,7 +167,11 @@ spec:
     expect(main?.image).toBe('reelforge/api:1.2.3');
     expect(sidecar?.image).toBe('registry.local/busybox:1.36');
     // Strategic merge by name (env A changed in place), JSON 6902 after it (B appended), args replaced.
-    expect((main?.env as JsonObject[]).map((e) => [e.name, e.value ?? null])).toEqual([['A', 'one'], ['SECRET', null], ['B', '2']]);
+    expect((main?.env as JsonObject[]).map((e) => [e.name, e.value ?? null])).toEqual([
+      ['A', 'one'],
+      ['SECRET', null],
+      ['B', '2'],
+    ]);
     expect(get(main, 'resources')).toEqual({ limits: { memory: '1Gi' } });
     expect(sidecar?.args).toEqual(['sleep', '2']);
     // References follow the hash-suffixed names.
@@ -176,7 +198,10 @@ spec:
     const api = docs[0]!;
     expect(get(api, 'spec', 'selector')).toBeUndefined();
     // The patch's elements first, then the base's others (what kustomize v5.5.0 renders).
-    expect((get(api, 'spec', 'template', 'spec', 'containers') as JsonObject[]).map((c) => c.name)).toEqual(['sidecar', 'main']);
+    expect((get(api, 'spec', 'template', 'spec', 'containers') as JsonObject[]).map((c) => c.name)).toEqual([
+      'sidecar',
+      'main',
+    ]);
     expect(get(api, 'spec', 'template', 'spec', 'containers', 0, 'args')).toEqual(['only']);
     expect(get(api, 'spec', 'template', 'spec', 'containers', 0, 'image')).toBe('busybox:1.36');
   });
@@ -196,11 +221,43 @@ describe('kustomize renderer: what it refuses, by name', () => {
     ['an unknown kustomization field', { 'kustomization.yaml': 'namePrefix: x-\n' }, 'field "namePrefix"'],
     ['commonLabels', { 'kustomization.yaml': 'commonLabels: { a: b }\n' }, 'field "commonLabels"'],
     ['a remote resource', { 'kustomization.yaml': 'resources: [https://github.com/x/y//k8s]\n' }, 'remote resource'],
-    ['a kind it cannot place in a namespace', { 'kustomization.yaml': 'namespace: n\nresources: [r.yaml]\n', 'r.yaml': 'apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w }\n' }, 'kind Widget'],
-    ['generator files', { 'kustomization.yaml': 'configMapGenerator:\n  - name: c\n    files: [a.txt]\n' }, 'field "files"'],
-    ['labels with selectors', { 'kustomization.yaml': 'labels:\n  - pairs: { a: b }\n    includeSelectors: true\n' }, 'includeSelectors'],
-    ['a strategic-merge directive', { 'kustomization.yaml': 'resources: [api.yaml]\npatches: [{ path: p.yaml }]\n', 'api.yaml': deployment('api'), 'p.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: api }\nspec:\n  $patch: replace\n' }, '$patch'],
-    ['a patch option', { 'kustomization.yaml': 'resources: [api.yaml]\npatches: [{ path: p.yaml, options: { allowNameChange: true } }]\n', 'api.yaml': deployment('api'), 'p.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: api }\n' }, 'field "options"'],
+    [
+      'a kind it cannot place in a namespace',
+      {
+        'kustomization.yaml': 'namespace: n\nresources: [r.yaml]\n',
+        'r.yaml': 'apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w }\n',
+      },
+      'kind Widget',
+    ],
+    [
+      'generator files',
+      { 'kustomization.yaml': 'configMapGenerator:\n  - name: c\n    files: [a.txt]\n' },
+      'field "files"',
+    ],
+    [
+      'labels with selectors',
+      { 'kustomization.yaml': 'labels:\n  - pairs: { a: b }\n    includeSelectors: true\n' },
+      'includeSelectors',
+    ],
+    [
+      'a strategic-merge directive',
+      {
+        'kustomization.yaml': 'resources: [api.yaml]\npatches: [{ path: p.yaml }]\n',
+        'api.yaml': deployment('api'),
+        'p.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: api }\nspec:\n  $patch: replace\n',
+      },
+      '$patch',
+    ],
+    [
+      'a patch option',
+      {
+        'kustomization.yaml':
+          'resources: [api.yaml]\npatches: [{ path: p.yaml, options: { allowNameChange: true } }]\n',
+        'api.yaml': deployment('api'),
+        'p.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: api }\n',
+      },
+      'field "options"',
+    ],
   ])('refuses %s', (_what, files, naming) => {
     const err = refused(files);
     expect(err).toBeInstanceOf(UnsupportedKustomizeFeature);
@@ -208,9 +265,29 @@ describe('kustomize renderer: what it refuses, by name', () => {
   });
 
   it.each([
-    ['a patch that matches nothing', { 'kustomization.yaml': 'resources: [api.yaml]\npatches:\n  - target: { kind: Deployment, name: nope }\n    patch: "[{op: remove, path: /spec}]"\n', 'api.yaml': deployment('api') }, 'matches no resource'],
-    ['a failing JSON 6902 test', { 'kustomization.yaml': 'resources: [api.yaml]\npatches:\n  - target: { kind: Deployment }\n    patch: "[{op: test, path: /spec/replicas, value: 5}]"\n', 'api.yaml': deployment('api') }, 'test failed'],
-    ['a merge into nothing', { 'kustomization.yaml': 'configMapGenerator:\n  - name: c\n    behavior: merge\n    literals: [a=b]\n' }, 'needs an existing ConfigMap c'],
+    [
+      'a patch that matches nothing',
+      {
+        'kustomization.yaml':
+          'resources: [api.yaml]\npatches:\n  - target: { kind: Deployment, name: nope }\n    patch: "[{op: remove, path: /spec}]"\n',
+        'api.yaml': deployment('api'),
+      },
+      'matches no resource',
+    ],
+    [
+      'a failing JSON 6902 test',
+      {
+        'kustomization.yaml':
+          'resources: [api.yaml]\npatches:\n  - target: { kind: Deployment }\n    patch: "[{op: test, path: /spec/replicas, value: 5}]"\n',
+        'api.yaml': deployment('api'),
+      },
+      'test failed',
+    ],
+    [
+      'a merge into nothing',
+      { 'kustomization.yaml': 'configMapGenerator:\n  - name: c\n    behavior: merge\n    literals: [a=b]\n' },
+      'needs an existing ConfigMap c',
+    ],
     ['replicas for no workload', { 'kustomization.yaml': 'replicas: [{ name: ghost, count: 2 }]\n' }, 'no Deployment'],
     ['a missing resource file', { 'kustomization.yaml': 'resources: [missing.yaml]\n' }, 'does not exist'],
   ])('fails on %s', (_what, files, naming) => {
@@ -229,14 +306,17 @@ function kubectlKustomizeMajor(): number | undefined {
 const kustomizeMajor = kubectlKustomizeMajor();
 
 describe('kustomize renderer against kubectl', () => {
-  const idOf = (d: JsonObject) => `${String(d.kind)}/${String(get(d, 'metadata', 'namespace') ?? '')}/${String(get(d, 'metadata', 'name'))}`;
+  const idOf = (d: JsonObject) =>
+    `${String(d.kind)}/${String(get(d, 'metadata', 'namespace') ?? '')}/${String(get(d, 'metadata', 'name'))}`;
   const byId = (docs: JsonObject[]) => Object.fromEntries(docs.map((d) => [idOf(d), d]));
 
   it.skipIf(kustomizeMajor === undefined || kustomizeMajor < 5).each(['dev', 'prod'])(
     'renders k8s/overlays/%s exactly as `kubectl kustomize` (skipped where no kubectl with kustomize v5 is installed; the tests above run everywhere)',
     (overlay) => {
       const dir = join(root, 'k8s', 'overlays', overlay);
-      const theirs = parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 })).map((d) => d.toJS() as JsonObject);
+      const theirs = parseAllDocuments(
+        execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 }),
+      ).map((d) => d.toJS() as JsonObject);
       expect(byId(renderKustomization(dir))).toEqual(byId(theirs));
     },
   );

@@ -81,22 +81,25 @@ describe('k8s/ YAML files', () => {
     expect(rel).toContain('k8s/overlays/prod/kustomization.yaml');
   });
 
-  it.each(files.map((f) => [relative(root, f), f]))('%s parses, every document has apiVersion and kind', (label, file) => {
-    const docs = parseDocs(readFileSync(file, 'utf8'), label);
-    expect(docs.length, `${label} has no documents`).toBeGreaterThan(0);
-    for (const doc of docs) {
-      expect(typeof doc, `${label}: document is not a mapping`).toBe('object');
-      expect(Array.isArray(doc), `${label}: document is not a mapping`).toBe(false);
-      if (basename(file) === 'kustomization.yaml' || basename(file) === 'kustomization.yml') {
-        // kind may be omitted in a kustomization; if present it must be Kustomization.
-        if (doc.kind !== undefined) expect(doc.kind).toBe('Kustomization');
-        continue;
+  it.each(files.map((f) => [relative(root, f), f]))(
+    '%s parses, every document has apiVersion and kind',
+    (label, file) => {
+      const docs = parseDocs(readFileSync(file, 'utf8'), label);
+      expect(docs.length, `${label} has no documents`).toBeGreaterThan(0);
+      for (const doc of docs) {
+        expect(typeof doc, `${label}: document is not a mapping`).toBe('object');
+        expect(Array.isArray(doc), `${label}: document is not a mapping`).toBe(false);
+        if (basename(file) === 'kustomization.yaml' || basename(file) === 'kustomization.yml') {
+          // kind may be omitted in a kustomization; if present it must be Kustomization.
+          if (doc.kind !== undefined) expect(doc.kind).toBe('Kustomization');
+          continue;
+        }
+        expect(doc.apiVersion, `${label}: document without apiVersion`).toEqual(expect.any(String));
+        expect(doc.kind, `${label}: document without kind`).toEqual(expect.any(String));
+        expect(doc.metadata?.name, `${label}: ${doc.kind} without metadata.name`).toEqual(expect.any(String));
       }
-      expect(doc.apiVersion, `${label}: document without apiVersion`).toEqual(expect.any(String));
-      expect(doc.kind, `${label}: document without kind`).toEqual(expect.any(String));
-      expect(doc.metadata?.name, `${label}: ${doc.kind} without metadata.name`).toEqual(expect.any(String));
-    }
-  });
+    },
+  );
 
   it('base puts no Secret and no namespace in the manifests', () => {
     for (const file of files.filter((f) => relative(root, f).startsWith('k8s/base/'))) {
@@ -132,16 +135,22 @@ describe('k8s/base NetworkPolicies', () => {
     expect(kustomization.resources).toContain('network-policies.yaml');
   });
 
-  it.each(policies.map((p) => [p.metadata?.name as string, p]))('%s parses as an Ingress NetworkPolicy', (_name, policy) => {
-    expect(policy.apiVersion).toBe('networking.k8s.io/v1');
-    expect(policy.kind).toBe('NetworkPolicy');
-    expect(policy.spec?.podSelector, 'podSelector').toEqual(expect.any(Object));
-    expect(policy.spec?.policyTypes).toEqual(['Ingress']);
-    expect(Array.isArray(policy.spec?.ingress), 'ingress is a list').toBe(true);
-  });
+  it.each(policies.map((p) => [p.metadata?.name as string, p]))(
+    '%s parses as an Ingress NetworkPolicy',
+    (_name, policy) => {
+      expect(policy.apiVersion).toBe('networking.k8s.io/v1');
+      expect(policy.kind).toBe('NetworkPolicy');
+      expect(policy.spec?.podSelector, 'podSelector').toEqual(expect.any(Object));
+      expect(policy.spec?.policyTypes).toEqual(['Ingress']);
+      expect(Array.isArray(policy.spec?.ingress), 'ingress is a list').toBe(true);
+    },
+  );
 
   it('let only the services reach NATS (4222) and PostgreSQL (5432)', () => {
-    for (const [name, target, port] of [['nats-from-reelforge-only', 'nats', 4222], ['postgres-from-reelforge-only', 'postgres', 5432]] as const) {
+    for (const [name, target, port] of [
+      ['nats-from-reelforge-only', 'nats', 4222],
+      ['postgres-from-reelforge-only', 'postgres', 5432],
+    ] as const) {
       const policy = byName(name);
       expect(policy, name).toBeDefined();
       expect(policy.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': target });
@@ -226,7 +235,10 @@ describe.each(OVERLAYS)('kustomize overlay $name', ({ name: overlay, namespace, 
     expect(gatewayService.spec.ports).toEqual([expect.objectContaining({ port: 80 })]);
     for (const service of ['gateway', 'repurposer']) {
       const volumes = (podSpecOf(named(docs, 'Deployment', service) as Obj)?.volumes ?? []) as Obj[];
-      expect(volumes.some((v) => v.persistentVolumeClaim?.claimName === 'media'), `${service} mounts media`).toBe(true);
+      expect(
+        volumes.some((v) => v.persistentVolumeClaim?.claimName === 'media'),
+        `${service} mounts media`,
+      ).toBe(true);
     }
     expect(named(docs, 'PersistentVolumeClaim', 'media')).toBeDefined();
   });
@@ -255,8 +267,15 @@ describe.each(OVERLAYS)('kustomize overlay $name', ({ name: overlay, namespace, 
 
   it('renders the NetworkPolicies, and gives every workload the optional NATS login', () => {
     const docs = render(overlay);
-    expect(ofKind(docs, 'NetworkPolicy').map((p) => p.metadata.name).sort()).toEqual(['gateway-http-only', 'nats-from-reelforge-only', 'postgres-from-reelforge-only', 'workers-no-ingress']);
-    for (const doc of [...ofKind(docs, 'Deployment').filter((d) => (SERVICES as readonly string[]).includes(d.metadata.name)), ...ofKind(docs, 'CronJob')]) {
+    expect(
+      ofKind(docs, 'NetworkPolicy')
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(['gateway-http-only', 'nats-from-reelforge-only', 'postgres-from-reelforge-only', 'workers-no-ingress']);
+    for (const doc of [
+      ...ofKind(docs, 'Deployment').filter((d) => (SERVICES as readonly string[]).includes(d.metadata.name)),
+      ...ofKind(docs, 'CronJob'),
+    ]) {
       const env = ((podSpecOf(doc) as Obj).containers[0].env ?? []) as Obj[];
       for (const key of ['NATS_USER', 'NATS_PASSWORD']) {
         const ref = env.find((e) => e.name === key)?.valueFrom?.secretKeyRef as Obj | undefined;
@@ -287,7 +306,10 @@ describe.each(OVERLAYS)('kustomize overlay $name', ({ name: overlay, namespace, 
         }
         for (const env of (container.env ?? []) as Obj[]) {
           const ref = env.valueFrom?.secretKeyRef?.name as string | undefined;
-          if (ref) expect(secrets.has(ref) || externalSecrets.has(ref), `${doc.metadata.name}: secretKeyRef ${ref}`).toBe(true);
+          if (ref)
+            expect(secrets.has(ref) || externalSecrets.has(ref), `${doc.metadata.name}: secretKeyRef ${ref}`).toBe(
+              true,
+            );
           const cm = env.valueFrom?.configMapKeyRef?.name as string | undefined;
           if (cm) expect(configMaps, `${doc.metadata.name}`).toContain(cm);
         }
@@ -303,15 +325,24 @@ describe.each(OVERLAYS)('kustomize overlay $name', ({ name: overlay, namespace, 
       expect(nats.spec.template.spec.containers[0].image).toMatch(/^nats:2\.10/);
       expect(nats.spec.template.spec.containers[0].args).toContain('-js');
       // Authorization on, with the login the services read from reelforge-secrets.
-      expect(nats.spec.template.spec.containers[0].args).toEqual(expect.arrayContaining(['--user', '$(NATS_USER)', '--pass', '$(NATS_PASSWORD)']));
+      expect(nats.spec.template.spec.containers[0].args).toEqual(
+        expect.arrayContaining(['--user', '$(NATS_USER)', '--pass', '$(NATS_PASSWORD)']),
+      );
       expect(named(docs, 'StatefulSet', 'postgres')).toBeDefined();
       expect(named(docs, 'Service', 'nats')).toBeDefined();
       expect(named(docs, 'Service', 'postgres')).toBeDefined();
-      const config = ofKind(docs, 'ConfigMap').find((c) => String(c.metadata.name).startsWith('reelforge-config')) as Obj;
+      const config = ofKind(docs, 'ConfigMap').find((c) =>
+        String(c.metadata.name).startsWith('reelforge-config'),
+      ) as Obj;
       expect(config.data.LOG_LEVEL).toBe('debug');
       expect(config.data.NATS_URL).toBe('nats://nats:4222');
       const secret = ofKind(docs, 'Secret').find((s) => String(s.metadata.name).startsWith('reelforge-secrets')) as Obj;
-      expect(Object.keys(secret.data ?? {}).sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'NATS_PASSWORD', 'NATS_USER']);
+      expect(Object.keys(secret.data ?? {}).sort()).toEqual([
+        'DATABASE_URL',
+        'JWT_SECRET',
+        'NATS_PASSWORD',
+        'NATS_USER',
+      ]);
       for (const service of SERVICES) expect(named(docs, 'Deployment', service)?.spec.replicas).toBe(1);
     });
   } else {
@@ -329,9 +360,13 @@ describe.each(OVERLAYS)('kustomize overlay $name', ({ name: overlay, namespace, 
       const hpa = ofKind(docs, 'HorizontalPodAutoscaler');
       expect(hpa.map((h) => h.spec.scaleTargetRef.name)).toEqual(['repurposer']);
       expect(hpa[0]?.spec.minReplicas).toBeLessThanOrEqual(2);
-      const pdbTargets = ofKind(docs, 'PodDisruptionBudget').map((p) => p.spec.selector.matchLabels['app.kubernetes.io/name']);
+      const pdbTargets = ofKind(docs, 'PodDisruptionBudget').map(
+        (p) => p.spec.selector.matchLabels['app.kubernetes.io/name'],
+      );
       expect(pdbTargets.sort()).toEqual(['gateway', 'repurposer']);
-      const config = ofKind(docs, 'ConfigMap').find((c) => String(c.metadata.name).startsWith('reelforge-config')) as Obj;
+      const config = ofKind(docs, 'ConfigMap').find((c) =>
+        String(c.metadata.name).startsWith('reelforge-config'),
+      ) as Obj;
       expect(config.data.NATS_URL).toBe('nats://nats.messaging.svc:4222');
     });
   }
@@ -369,7 +404,9 @@ describe('docker-compose.yml', () => {
     // The same login the nats service is started with.
     expect(env.NATS_USER).toBe('${NATS_USER:-reelforge}');
     expect(String(env.NATS_PASSWORD)).toMatch(/^\$\{NATS_PASSWORD:-.+\}$/);
-    expect(services.nats?.command).toEqual(expect.arrayContaining(['--user', env.NATS_USER, '--pass', env.NATS_PASSWORD]));
+    expect(services.nats?.command).toEqual(
+      expect.arrayContaining(['--user', env.NATS_USER, '--pass', env.NATS_PASSWORD]),
+    );
     expect(String(env.DATABASE_URL)).toMatch(/^postgres:\/\/.+@postgres:5432\//);
     expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4318');
   });
@@ -395,8 +432,12 @@ describe('docker-compose.yml', () => {
     expect(config.JWT_SECRET).toBe(secret);
     expect(config.PORT).toBe(8080);
     // Without one, compose itself refuses to start, naming it.
-    expect(() => containerEnvironment(services.gateway?.environment as Record<string, unknown>, {})).toThrow(ComposeVariableError);
-    expect(() => containerEnvironment(services.gateway?.environment as Record<string, unknown>, {})).toThrow('set JWT_SECRET');
+    expect(() => containerEnvironment(services.gateway?.environment as Record<string, unknown>, {})).toThrow(
+      ComposeVariableError,
+    );
+    expect(() => containerEnvironment(services.gateway?.environment as Record<string, unknown>, {})).toThrow(
+      'set JWT_SECRET',
+    );
   });
 
   it('declares every named volume it mounts', () => {
@@ -404,7 +445,8 @@ describe('docker-compose.yml', () => {
     let mounted = 0;
     for (const [name, service] of Object.entries(services)) {
       for (const volume of (service.volumes ?? []) as Array<string | Obj>) {
-        const source = typeof volume === 'string' ? volume.split(':')[0] : volume.type === 'volume' ? volume.source : undefined;
+        const source =
+          typeof volume === 'string' ? volume.split(':')[0] : volume.type === 'volume' ? volume.source : undefined;
         if (!source || source.startsWith('.') || source.startsWith('/') || source.startsWith('~')) continue; // bind mount
         mounted++;
         expect(declared, `${name} mounts undeclared volume ${source}`).toContain(source);
@@ -427,11 +469,15 @@ describe('deploy/Dockerfile', () => {
   const fromIndexes = instructions.flatMap((line, i) => (/^FROM\s/i.test(line) ? [i] : []));
   const finalStage = instructions.slice(fromIndexes.at(-1) ?? 0);
   const find = (lines: string[], keyword: string): string[] =>
-    lines.filter((line) => line.toUpperCase().startsWith(`${keyword} `)).map((line) => line.slice(keyword.length + 1).trim());
+    lines
+      .filter((line) => line.toUpperCase().startsWith(`${keyword} `))
+      .map((line) => line.slice(keyword.length + 1).trim());
 
   it('builds on node:24', () => {
     expect(fromIndexes.length).toBeGreaterThan(0);
-    expect(instructions[fromIndexes[0] as number]).toMatch(/^FROM\s+node:24(?:-slim)?(?:@sha256:[0-9a-f]{64})?(?:\s|$)/i);
+    expect(instructions[fromIndexes[0] as number]).toMatch(
+      /^FROM\s+node:24(?:-slim)?(?:@sha256:[0-9a-f]{64})?(?:\s|$)/i,
+    );
   });
 
   it('runs the final stage as a non-root USER', () => {
@@ -467,9 +513,14 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('has a .dockerignore keeping node_modules, .git and local data out of the context', () => {
-    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split(/\r?\n/).map((l) => l.trim());
+    const ignored = readFileSync(join(root, '.dockerignore'), 'utf8')
+      .split(/\r?\n/)
+      .map((l) => l.trim());
     for (const entry of ['node_modules', '.git', '.data', '.nx', 'bench/results']) {
-      expect(ignored.some((l) => l === entry || l === `**/${entry}`), entry).toBe(true);
+      expect(
+        ignored.some((l) => l === entry || l === `**/${entry}`),
+        entry,
+      ).toBe(true);
     }
   });
 });

@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquireLock, StackAlreadyRunningError } from '../local/lock.ts';
-import { restartDelay, supervise, DEFAULT_RESTART_POLICY, type ChildExit, type ChildHandle, type Clock, type RestartPolicy } from '../local/supervise.ts';
+import {
+  restartDelay,
+  supervise,
+  DEFAULT_RESTART_POLICY,
+  type ChildExit,
+  type ChildHandle,
+  type Clock,
+  type RestartPolicy,
+} from '../local/supervise.ts';
 
 interface FakeChild extends ChildHandle {
   crash(exit?: ChildExit): void;
@@ -43,7 +51,8 @@ function harness(policy: Partial<RestartPolicy> = {}, options: { holdSleeps?: bo
     now: () => now,
     sleep: (ms, signal) => {
       delays.push(ms);
-      if (options.holdSleeps) return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      if (options.holdSleeps)
+        return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       now += ms;
       return Promise.resolve();
     },
@@ -89,7 +98,9 @@ describe('supervise (fake children, fake clock)', () => {
     for (let i = 0; i < 7; i++) await h.crashAfter(1000);
     expect(h.delays).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
     expect(h.children).toHaveLength(8);
-    expect(h.logs[0]).toBe('repurposer exited with code 1 after 1 s; restarting in 1 s (crash 1 of 100 allowed within 120 s)');
+    expect(h.logs[0]).toBe(
+      'repurposer exited with code 1 after 1 s; restarting in 1 s (crash 1 of 100 allowed within 120 s)',
+    );
     expect(h.logs[1]).toBe('repurposer restarted (pid 1001)');
     await h.crashAfter(500, { code: null, signal: 'SIGKILL' });
     expect(h.logs.at(-2)).toMatch(/^repurposer killed by SIGKILL after 0\.5 s; restarting in 30 s/);
@@ -111,7 +122,9 @@ describe('supervise (fake children, fake clock)', () => {
     const h = harness();
     for (let i = 0; i < 4; i++) await h.crashAfter(1000);
     await h.lastCrashAfter(1000);
-    expect(h.gaveUp).toEqual(['repurposer crashed 5 times within 120 s (last: exited with code 1 after 1 s): a crash loop']);
+    expect(h.gaveUp).toEqual([
+      'repurposer crashed 5 times within 120 s (last: exited with code 1 after 1 s): a crash loop',
+    ]);
     expect(h.children).toHaveLength(5);
     expect(h.supervisor.current()).toBeUndefined();
     expect(h.supervisor.crashes()).toBe(5);
@@ -144,8 +157,16 @@ describe('supervise (fake children, fake clock)', () => {
   });
 
   it('has the documented defaults', () => {
-    expect(DEFAULT_RESTART_POLICY).toEqual({ initialDelayMs: 1000, maxDelayMs: 30_000, resetAfterMs: 60_000, crashLoopCount: 5, crashWindowMs: 120_000 });
-    expect([1, 2, 3, 4, 5, 6, 7].map((n) => restartDelay(n, DEFAULT_RESTART_POLICY))).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+    expect(DEFAULT_RESTART_POLICY).toEqual({
+      initialDelayMs: 1000,
+      maxDelayMs: 30_000,
+      resetAfterMs: 60_000,
+      crashLoopCount: 5,
+      crashWindowMs: 120_000,
+    });
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => restartDelay(n, DEFAULT_RESTART_POLICY))).toEqual([
+      1000, 2000, 4000, 8000, 16_000, 30_000, 30_000,
+    ]);
   });
 });
 
@@ -156,7 +177,9 @@ describe('launcher lock (real processes)', () => {
 
   /** A live node process with these extra arguments, once it runs its own code (its /proc cmdline is then its own). */
   const idleNode = async (...args: string[]) => {
-    const child = spawn(process.execPath, ['-e', 'console.log("up"); setInterval(() => {}, 1000)', ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, ['-e', 'console.log("up"); setInterval(() => {}, 1000)', ...args], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     await new Promise((resolve) => child.stdout.once('data', resolve));
     return child;
   };

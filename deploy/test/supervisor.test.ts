@@ -52,7 +52,11 @@ async function deadPid(): Promise<number> {
 
 /** An idle process whose command line names a service's main.ts, as a crashed launcher's orphan has. */
 async function orphanLike(service: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-e', 'console.log("up"); setInterval(() => {}, 1000)', `/app/services/${service}/src/main.ts`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    process.execPath,
+    ['-e', 'console.log("up"); setInterval(() => {}, 1000)', `/app/services/${service}/src/main.ts`],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   await new Promise((resolve) => child.stdout!.once('data', resolve));
   return child;
 }
@@ -88,7 +92,12 @@ describe('npm start supervises its services (real launcher, real crash)', () => 
     writeFileSync(join(dataDir, 'launcher.lock'), `${stalePid}\n`);
     orphan = await orphanLike('notifier');
     orphanExit = new Promise((resolve) => orphan.once('exit', (_code, signal) => resolve(signal)));
-    const previous: StackStatus = { launcherPid: stalePid, gatewayUrl: null, services: { notifier: { pid: orphan.pid!, starts: 1 } }, servers: {} };
+    const previous: StackStatus = {
+      launcherPid: stalePid,
+      gatewayUrl: null,
+      services: { notifier: { pid: orphan.pid!, starts: 1 } },
+      servers: {},
+    };
     writeFileSync(join(dataDir, 'stack.json'), JSON.stringify(previous));
     env = {
       PATH: process.env.PATH ?? '',
@@ -145,7 +154,10 @@ describe('npm start supervises its services (real launcher, real crash)', () => 
     const call = async <T>(path: string, body?: unknown): Promise<{ status: number; json: T }> => {
       const res = await fetch(`${gateway}${path}`, {
         method: body === undefined ? 'GET' : 'POST',
-        headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       return { status: res.status, json: (await res.json()) as T };
@@ -154,15 +166,28 @@ describe('npm start supervises its services (real launcher, real crash)', () => 
     const account = await call<{ id: string }>('/api/v1/accounts', { name: 'Supervised' });
     expect(account.status).toBe(201);
     // One explicit 10 s clip: exactly one clip when it completes.
-    const created = await call<Task>('/api/v1/tasks', { accountId: account.json.id, url: files.url('source.mp4'), options: { segments: [{ parts: [{ start: 0, end: 10 }] }], width: 720, preset: 'medium' } });
+    const created = await call<Task>('/api/v1/tasks', {
+      accountId: account.json.id,
+      url: files.url('source.mp4'),
+      options: { segments: [{ parts: [{ start: 0, end: 10 }] }], width: 720, preset: 'medium' },
+    });
     expect(created.status).toBe(202);
     const taskId = created.json.id;
     const task = async () => (await call<Task>(`/api/v1/tasks/${taskId}`)).json;
     // Mid-render: the task is rendering and its ffmpeg runs (in the task's own directory).
-    await eventually('the render to start', async () => {
-      const t = await task();
-      return t.status === 'processing' && t.stage === 'rendering' && (await processesWorkingInDirNamed(taskId)).length > 0 ? true : undefined;
-    }, 30_000, 100);
+    await eventually(
+      'the render to start',
+      async () => {
+        const t = await task();
+        return t.status === 'processing' &&
+          t.stage === 'rendering' &&
+          (await processesWorkingInDirNamed(taskId)).length > 0
+          ? true
+          : undefined;
+      },
+      30_000,
+      100,
+    );
 
     const killed = before.services.repurposer!.pid!;
     process.kill(killed, 'SIGKILL');
@@ -171,19 +196,28 @@ describe('npm start supervises its services (real launcher, real crash)', () => 
     expect(Number(restartedPid)).not.toBe(killed);
     expect(status().services.repurposer).toEqual({ pid: Number(restartedPid), starts: 2 });
 
-    const done = await eventually('the task to complete', async () => {
-      const t = await task();
-      if (t.status === 'failed' || t.status === 'cancelled') throw new Error(`task ${t.status}`);
-      return t.status === 'completed' ? t : undefined;
-    }, 45_000, 200);
+    const done = await eventually(
+      'the task to complete',
+      async () => {
+        const t = await task();
+        if (t.status === 'failed' || t.status === 'cancelled') throw new Error(`task ${t.status}`);
+        return t.status === 'completed' ? t : undefined;
+      },
+      45_000,
+      200,
+    );
     // The killed attempt never finished; the one on the restarted repurposer did.
-    expect(done.attempts.map((a) => [a.attempt, a.finishedAt !== null])).toEqual([[1, false], [2, true]]);
+    expect(done.attempts.map((a) => [a.attempt, a.finishedAt !== null])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
     const clips = await call<{ items: { clipIndex: number }[] }>(`/api/v1/tasks/${taskId}/clips`);
     expect(clips.json.items.map((c) => c.clipIndex)).toEqual([0]);
 
     // Nothing else was restarted, and the launcher kept running.
     const after = status();
-    for (const [name, s] of Object.entries(after.services)) if (name !== 'repurposer') expect(s, name).toEqual(before.services[name]);
+    for (const [name, s] of Object.entries(after.services))
+      if (name !== 'repurposer') expect(s, name).toEqual(before.services[name]);
     expect(launcher.child.exitCode).toBeNull();
   }, 90_000);
 

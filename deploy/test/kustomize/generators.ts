@@ -30,16 +30,21 @@ export function parseLiteral(literal: string, where: string): [string, string] {
 
 export function parseGenerator(kind: GeneratorKind, raw: Json, where: string): GeneratorSpec {
   if (!isObject(raw)) throw new KustomizeError(`${where}: must be a mapping`);
-  for (const field of Object.keys(raw)) if (!FIELDS.has(field) || (field === 'type' && kind !== 'Secret')) throw new UnsupportedKustomizeFeature(`${where}: field "${field}"`);
+  for (const field of Object.keys(raw))
+    if (!FIELDS.has(field) || (field === 'type' && kind !== 'Secret'))
+      throw new UnsupportedKustomizeFeature(`${where}: field "${field}"`);
   const { name, behavior = 'create', literals = [], type, options } = raw;
   if (typeof name !== 'string' || !name) throw new KustomizeError(`${where}: needs a name`);
-  if (behavior !== 'create' && behavior !== 'merge' && behavior !== 'replace') throw new KustomizeError(`${where}: behavior must be create, merge or replace`);
-  if (!Array.isArray(literals) || !literals.every((l): l is string => typeof l === 'string')) throw new KustomizeError(`${where}: literals must be a list of strings`);
+  if (behavior !== 'create' && behavior !== 'merge' && behavior !== 'replace')
+    throw new KustomizeError(`${where}: behavior must be create, merge or replace`);
+  if (!Array.isArray(literals) || !literals.every((l): l is string => typeof l === 'string'))
+    throw new KustomizeError(`${where}: literals must be a list of strings`);
   if (type !== undefined && typeof type !== 'string') throw new KustomizeError(`${where}: type must be a string`);
   let hashSuffix = true;
   if (options !== undefined) {
     if (!isObject(options)) throw new KustomizeError(`${where}: options must be a mapping`);
-    for (const option of Object.keys(options)) if (option !== 'disableNameSuffixHash') throw new UnsupportedKustomizeFeature(`${where}: option "${option}"`);
+    for (const option of Object.keys(options))
+      if (option !== 'disableNameSuffixHash') throw new UnsupportedKustomizeFeature(`${where}: option "${option}"`);
     hashSuffix = options.disableNameSuffixHash !== true;
   }
   const data: Record<string, string> = {};
@@ -63,7 +68,8 @@ export function kustomizeBase64(value: string): string {
 
 /** The resource a generator makes (Secret values base64-encoded, as in the API). */
 export function generatedResource(spec: GeneratorSpec): JsonObject {
-  if (spec.kind === 'ConfigMap') return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: spec.name }, data: { ...spec.data } };
+  if (spec.kind === 'ConfigMap')
+    return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: spec.name }, data: { ...spec.data } };
   const data: JsonObject = {};
   for (const [key, value] of Object.entries(spec.data)) data[key] = kustomizeBase64(value);
   return { apiVersion: 'v1', kind: 'Secret', metadata: { name: spec.name }, type: spec.type ?? 'Opaque', data };
@@ -81,7 +87,8 @@ export function nameHash(resource: JsonObject): string {
   const encoded: JsonObject = { kind: kind ?? null, name: '', data: resource.data ?? {} };
   if (kind === 'Secret') encoded.type = resource.type ?? null;
   else if (kind !== 'ConfigMap') throw new KustomizeError(`cannot hash a ${String(kind)}`);
-  for (const field of ['binaryData', 'stringData', 'immutable']) if (resource[field] !== undefined) throw new UnsupportedKustomizeFeature(`${String(kind)}: hashing with ${field}`);
+  for (const field of ['binaryData', 'stringData', 'immutable'])
+    if (resource[field] !== undefined) throw new UnsupportedKustomizeFeature(`${String(kind)}: hashing with ${field}`);
   const hex = createHash('sha256').update(goJson(encoded)).digest('hex');
   const swap: Record<string, string> = { '0': 'g', '1': 'h', '3': 'k', a: 'm', e: 't' };
   return [...hex.slice(0, 10)].map((c) => swap[c] ?? c).join('');

@@ -17,11 +17,19 @@ export function parseOperation(raw: Json, where: string): Operation {
   if (!isObject(raw)) throw new KustomizeError(`${where}: an operation must be a mapping`);
   const { op, path, value, from, ...rest } = raw;
   if (Object.keys(rest).length) throw new KustomizeError(`${where}: unknown field(s) ${Object.keys(rest).join(', ')}`);
-  if (typeof op !== 'string' || !(OPS as readonly string[]).includes(op)) throw new KustomizeError(`${where}: op must be one of ${OPS.join(', ')}`);
+  if (typeof op !== 'string' || !(OPS as readonly string[]).includes(op))
+    throw new KustomizeError(`${where}: op must be one of ${OPS.join(', ')}`);
   if (typeof path !== 'string') throw new KustomizeError(`${where}: path must be a string`);
-  if ((op === 'add' || op === 'replace' || op === 'test') && value === undefined) throw new KustomizeError(`${where}: ${op} needs a value`);
-  if ((op === 'move' || op === 'copy') && typeof from !== 'string') throw new KustomizeError(`${where}: ${op} needs from`);
-  return { op: op as Op, path, ...(value !== undefined ? { value } : {}), ...(typeof from === 'string' ? { from } : {}) };
+  if ((op === 'add' || op === 'replace' || op === 'test') && value === undefined)
+    throw new KustomizeError(`${where}: ${op} needs a value`);
+  if ((op === 'move' || op === 'copy') && typeof from !== 'string')
+    throw new KustomizeError(`${where}: ${op} needs from`);
+  return {
+    op: op as Op,
+    path,
+    ...(value !== undefined ? { value } : {}),
+    ...(typeof from === 'string' ? { from } : {}),
+  };
 }
 
 function tokens(pointer: string, where: string): string[] {
@@ -37,7 +45,8 @@ function indexIn(list: Json[], token: string, forAdd: boolean, where: string): n
   if (forAdd && token === '-') return list.length;
   if (!/^(0|[1-9]\d*)$/.test(token)) throw new KustomizeError(`${where}: "${token}" is not an array index`);
   const index = Number(token);
-  if (index > list.length || (!forAdd && index === list.length)) throw new KustomizeError(`${where}: index ${index} is out of range`);
+  if (index > list.length || (!forAdd && index === list.length))
+    throw new KustomizeError(`${where}: index ${index} is out of range`);
   return index;
 }
 
@@ -45,7 +54,11 @@ function indexIn(list: Json[], token: string, forAdd: boolean, where: string): n
 function parentOf(doc: Json, path: string[], where: string): { parent: Json; last: string } {
   let node = doc;
   for (const token of path.slice(0, -1)) {
-    const next: Json | undefined = Array.isArray(node) ? node[indexIn(node, token, false, where)] : isObject(node) ? node[token] : undefined;
+    const next: Json | undefined = Array.isArray(node)
+      ? node[indexIn(node, token, false, where)]
+      : isObject(node)
+        ? node[token]
+        : undefined;
     if (next === undefined) throw new KustomizeError(`${where}: path /${path.join('/')} does not exist`);
     node = next;
   }
@@ -56,7 +69,11 @@ function get(doc: Json, pointer: string, where: string): Json {
   const path = tokens(pointer, where);
   if (!path.length) return doc;
   const { parent, last } = parentOf(doc, path, where);
-  const value = Array.isArray(parent) ? parent[indexIn(parent, last, false, where)] : isObject(parent) ? parent[last] : undefined;
+  const value = Array.isArray(parent)
+    ? parent[indexIn(parent, last, false, where)]
+    : isObject(parent)
+      ? parent[last]
+      : undefined;
   if (value === undefined) throw new KustomizeError(`${where}: path ${pointer} does not exist`);
   return value;
 }

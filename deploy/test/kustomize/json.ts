@@ -6,7 +6,8 @@ export interface JsonObject {
   [key: string]: Json;
 }
 
-export const isObject = (value: Json | undefined): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: Json | undefined): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Checks that a parsed YAML value is plain JSON data (no dates, no binary, no undefined). */
 export function asJson(value: unknown, where: string): Json {
@@ -56,5 +57,8 @@ export function goJson(value: Json): string {
       .map((k) => `${goJson(k)}:${goJson(value[k]!)}`)
       .join(',')}}`;
   }
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -5,11 +5,34 @@ import { UnsupportedKustomizeFeature } from './errors.ts';
 import { isObject, type Json, type JsonObject } from './json.ts';
 
 const NAMESPACED = new Set([
-  'ConfigMap', 'Secret', 'Service', 'ServiceAccount', 'PersistentVolumeClaim', 'Pod',
-  'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob',
-  'NetworkPolicy', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'Ingress', 'LimitRange', 'ResourceQuota',
+  'ConfigMap',
+  'Secret',
+  'Service',
+  'ServiceAccount',
+  'PersistentVolumeClaim',
+  'Pod',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'ReplicationController',
+  'Job',
+  'CronJob',
+  'NetworkPolicy',
+  'PodDisruptionBudget',
+  'HorizontalPodAutoscaler',
+  'Ingress',
+  'LimitRange',
+  'ResourceQuota',
 ]);
-const CLUSTER_SCOPED = new Set(['Namespace', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'IngressClass', 'ClusterRole']);
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'PersistentVolume',
+  'StorageClass',
+  'PriorityClass',
+  'IngressClass',
+  'ClusterRole',
+]);
 
 export function isNamespaced(kind: string): boolean {
   if (NAMESPACED.has(kind)) return true;
@@ -27,9 +50,15 @@ export function templateLabelPaths(kind: string): string[][] {
     case 'Job':
       return [['spec', 'template', 'metadata', 'labels']];
     case 'StatefulSet':
-      return [['spec', 'template', 'metadata', 'labels'], ['spec', 'volumeClaimTemplates', '*', 'metadata', 'labels']];
+      return [
+        ['spec', 'template', 'metadata', 'labels'],
+        ['spec', 'volumeClaimTemplates', '*', 'metadata', 'labels'],
+      ];
     case 'CronJob':
-      return [['spec', 'jobTemplate', 'metadata', 'labels'], ['spec', 'jobTemplate', 'spec', 'template', 'metadata', 'labels']];
+      return [
+        ['spec', 'jobTemplate', 'metadata', 'labels'],
+        ['spec', 'jobTemplate', 'spec', 'template', 'metadata', 'labels'],
+      ];
     default:
       return [];
   }
@@ -64,7 +93,11 @@ export const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'Rep
 
 export const objects = (value: Json | undefined): JsonObject[] => (Array.isArray(value) ? value.filter(isObject) : []);
 
-export const containersOf = (pod: JsonObject): JsonObject[] => [...objects(pod.initContainers), ...objects(pod.containers), ...objects(pod.ephemeralContainers)];
+export const containersOf = (pod: JsonObject): JsonObject[] => [
+  ...objects(pod.initContainers),
+  ...objects(pod.containers),
+  ...objects(pod.ephemeralContainers),
+];
 
 /**
  * Every place a pod spec names a ConfigMap or Secret, as [holder, field, kind]: renaming a

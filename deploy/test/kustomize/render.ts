@@ -25,10 +25,30 @@ import { KustomizeError, UnsupportedKustomizeFeature } from './errors.ts';
 import { generatedResource, nameHash, parseGenerator, type GeneratorKind, type GeneratorSpec } from './generators.ts';
 import { applyJsonPatch, parseOperation } from './json-patch.ts';
 import { asJson, isObject, objectAt, type Json, type JsonObject } from './json.ts';
-import { containersOf, isNamespaced, nameReferences, objects, podSpecOf, SCALABLE, templateLabelPaths } from './kinds.ts';
+import {
+  containersOf,
+  isNamespaced,
+  nameReferences,
+  objects,
+  podSpecOf,
+  SCALABLE,
+  templateLabelPaths,
+} from './kinds.ts';
 import { strategicMerge } from './strategic-merge.ts';
 
-const FIELDS = new Set(['apiVersion', 'kind', 'resources', 'namespace', 'labels', 'configMapGenerator', 'secretGenerator', 'patches', 'patchesStrategicMerge', 'images', 'replicas']);
+const FIELDS = new Set([
+  'apiVersion',
+  'kind',
+  'resources',
+  'namespace',
+  'labels',
+  'configMapGenerator',
+  'secretGenerator',
+  'patches',
+  'patchesStrategicMerge',
+  'images',
+  'replicas',
+]);
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 interface Item {
@@ -46,7 +66,8 @@ export function renderKustomization(dir: string): JsonObject[] {
 
 const meta = (resource: JsonObject): JsonObject => objectAt(resource, 'metadata', String(resource.kind));
 const nameOf = (resource: JsonObject): string => String(meta(resource).name ?? '');
-const idOf = (resource: JsonObject): string => `${String(resource.kind)}/${String(meta(resource).namespace ?? '')}/${nameOf(resource)}`;
+const idOf = (resource: JsonObject): string =>
+  `${String(resource.kind)}/${String(meta(resource).namespace ?? '')}/${nameOf(resource)}`;
 
 /** Parses every non-empty YAML document of a file as a mapping. */
 function readDocuments(file: string): JsonObject[] {
@@ -67,9 +88,12 @@ function readKustomization(dir: string): { file: string; k: JsonObject } {
   const file = join(dir, name);
   const [k, ...more] = readDocuments(file);
   if (!k || more.length) throw new KustomizeError(`${file}: must hold exactly one document`);
-  for (const field of Object.keys(k)) if (!FIELDS.has(field)) throw new UnsupportedKustomizeFeature(`${file}: field "${field}"`);
-  if (k.apiVersion !== undefined && k.apiVersion !== 'kustomize.config.k8s.io/v1beta1') throw new UnsupportedKustomizeFeature(`${file}: apiVersion ${String(k.apiVersion)}`);
-  if (k.kind !== undefined && k.kind !== 'Kustomization') throw new UnsupportedKustomizeFeature(`${file}: kind ${String(k.kind)}`);
+  for (const field of Object.keys(k))
+    if (!FIELDS.has(field)) throw new UnsupportedKustomizeFeature(`${file}: field "${field}"`);
+  if (k.apiVersion !== undefined && k.apiVersion !== 'kustomize.config.k8s.io/v1beta1')
+    throw new UnsupportedKustomizeFeature(`${file}: apiVersion ${String(k.apiVersion)}`);
+  if (k.kind !== undefined && k.kind !== 'Kustomization')
+    throw new UnsupportedKustomizeFeature(`${file}: kind ${String(k.kind)}`);
   return { file, k };
 }
 
@@ -89,7 +113,8 @@ function strings(k: JsonObject, field: string, file: string): string[] {
 
 /** Only the fields listed may appear in `entry`. */
 function allowFields(entry: JsonObject, allowed: string[], where: string): void {
-  for (const field of Object.keys(entry)) if (!allowed.includes(field)) throw new UnsupportedKustomizeFeature(`${where}: field "${field}"`);
+  for (const field of Object.keys(entry))
+    if (!allowed.includes(field)) throw new UnsupportedKustomizeFeature(`${where}: field "${field}"`);
 }
 
 /** kustomize's build of one kustomization: its resources (bases built first), generators, then transformers. */
@@ -98,7 +123,8 @@ function accumulate(dir: string, building: string[]): Item[] {
   const { file, k } = readKustomization(dir);
   const items: Item[] = [];
   for (const path of strings(k, 'resources', file)) {
-    if (/^[a-z][a-z0-9+.-]*:\/\/|^github\.com\//i.test(path)) throw new UnsupportedKustomizeFeature(`${file}: remote resource ${path}`);
+    if (/^[a-z][a-z0-9+.-]*:\/\/|^github\.com\//i.test(path))
+      throw new UnsupportedKustomizeFeature(`${file}: remote resource ${path}`);
     const full = resolve(dir, path);
     if (!existsSync(full)) throw new KustomizeError(`${file}: resource ${path} does not exist`);
     if (statSync(full).isDirectory()) items.push(...accumulate(full, [...building, dir]));
@@ -106,16 +132,23 @@ function accumulate(dir: string, building: string[]): Item[] {
   }
   const seen = new Set<string>();
   for (const { resource } of items) {
-    if (typeof resource.kind !== 'string' || typeof resource.apiVersion !== 'string' || !nameOf(resource)) throw new KustomizeError(`${file}: a resource without apiVersion, kind or metadata.name`);
+    if (typeof resource.kind !== 'string' || typeof resource.apiVersion !== 'string' || !nameOf(resource))
+      throw new KustomizeError(`${file}: a resource without apiVersion, kind or metadata.name`);
     if (seen.has(idOf(resource))) throw new KustomizeError(`${file}: ${idOf(resource)} is defined twice`);
     seen.add(idOf(resource));
   }
 
-  for (const [field, kind] of [['configMapGenerator', 'ConfigMap'], ['secretGenerator', 'Secret']] as const) {
-    for (const [i, raw] of listOf(k, field, file).entries()) generate(items, parseGenerator(kind as GeneratorKind, raw, `${file}: ${field}[${i}]`), file);
+  for (const [field, kind] of [
+    ['configMapGenerator', 'ConfigMap'],
+    ['secretGenerator', 'Secret'],
+  ] as const) {
+    for (const [i, raw] of listOf(k, field, file).entries())
+      generate(items, parseGenerator(kind as GeneratorKind, raw, `${file}: ${field}[${i}]`), file);
   }
 
-  for (const path of strings(k, 'patchesStrategicMerge', file)) for (const patch of readDocuments(resolve(dir, path))) applyPatch(items, patch, undefined, `${file}: patchesStrategicMerge ${path}`);
+  for (const path of strings(k, 'patchesStrategicMerge', file))
+    for (const patch of readDocuments(resolve(dir, path)))
+      applyPatch(items, patch, undefined, `${file}: patchesStrategicMerge ${path}`);
   for (const [i, raw] of listOf(k, 'patches', file).entries()) patchEntry(items, raw, dir, `${file}: patches[${i}]`);
   if (k.namespace !== undefined) setNamespace(items, k.namespace, file);
   for (const [i, raw] of listOf(k, 'labels', file).entries()) addLabels(items, raw, `${file}: labels[${i}]`);
@@ -133,8 +166,10 @@ function generate(items: Item[], spec: GeneratorSpec, file: string): void {
     items.push({ resource: made, hashSuffix: spec.hashSuffix });
     return;
   }
-  if (!existing) throw new KustomizeError(`${where}: behavior ${spec.behavior} needs an existing ${spec.kind} ${spec.name}`);
-  const data: JsonObject = spec.behavior === 'merge' && isObject(existing.resource.data) ? { ...existing.resource.data } : {};
+  if (!existing)
+    throw new KustomizeError(`${where}: behavior ${spec.behavior} needs an existing ${spec.kind} ${spec.name}`);
+  const data: JsonObject =
+    spec.behavior === 'merge' && isObject(existing.resource.data) ? { ...existing.resource.data } : {};
   Object.assign(data, made.data);
   existing.resource.data = data;
   if (spec.kind === 'Secret' && spec.type !== undefined) existing.resource.type = spec.type;
@@ -143,10 +178,20 @@ function generate(items: Item[], spec: GeneratorSpec, file: string): void {
 
 function matchesTarget(resource: JsonObject, target: JsonObject, where: string): boolean {
   allowFields(target, ['group', 'version', 'kind', 'name', 'namespace'], `${where}: target`);
-  const [group, version] = String(resource.apiVersion).includes('/') ? String(resource.apiVersion).split('/') : ['', String(resource.apiVersion)];
-  const actual: Record<string, string> = { group: group!, version: version!, kind: String(resource.kind), name: nameOf(resource), namespace: String(meta(resource).namespace ?? '') };
+  const [group, version] = String(resource.apiVersion).includes('/')
+    ? String(resource.apiVersion).split('/')
+    : ['', String(resource.apiVersion)];
+  const actual: Record<string, string> = {
+    group: group!,
+    version: version!,
+    kind: String(resource.kind),
+    name: nameOf(resource),
+    namespace: String(meta(resource).namespace ?? ''),
+  };
   // kustomize matches each selector field as an anchored regular expression.
-  return Object.entries(target).every(([field, pattern]) => new RegExp(`^(?:${String(pattern)})$`).test(actual[field]!));
+  return Object.entries(target).every(([field, pattern]) =>
+    new RegExp(`^(?:${String(pattern)})$`).test(actual[field]!),
+  );
 }
 
 /** Applies one patch (strategic merge when a mapping, JSON 6902 when a list) to what it targets. */
@@ -154,14 +199,26 @@ function applyPatch(items: Item[], patch: Json, target: JsonObject | undefined, 
   let selected: Item[];
   if (target) selected = items.filter((item) => matchesTarget(item.resource, target, where));
   else {
-    if (!isObject(patch) || !isObject(patch.metadata)) throw new KustomizeError(`${where}: a patch without a target must name its object (kind, metadata.name)`);
+    if (!isObject(patch) || !isObject(patch.metadata))
+      throw new KustomizeError(`${where}: a patch without a target must name its object (kind, metadata.name)`);
     const { apiVersion, kind } = patch;
     const { name, namespace } = patch.metadata;
-    selected = items.filter((item) => item.resource.apiVersion === apiVersion && item.resource.kind === kind && nameOf(item.resource) === name && (namespace === undefined || meta(item.resource).namespace === namespace));
+    selected = items.filter(
+      (item) =>
+        item.resource.apiVersion === apiVersion &&
+        item.resource.kind === kind &&
+        nameOf(item.resource) === name &&
+        (namespace === undefined || meta(item.resource).namespace === namespace),
+    );
   }
   if (!selected.length) throw new KustomizeError(`${where}: matches no resource`);
   for (const item of selected) {
-    if (Array.isArray(patch)) item.resource = applyJsonPatch(item.resource, patch.map((op, i) => parseOperation(op, `${where}[${i}]`)), where);
+    if (Array.isArray(patch))
+      item.resource = applyJsonPatch(
+        item.resource,
+        patch.map((op, i) => parseOperation(op, `${where}[${i}]`)),
+        where,
+      );
     else if (isObject(patch)) item.resource = strategicMerge(item.resource, patch, where);
     else throw new KustomizeError(`${where}: a patch must be a mapping or a list`);
   }
@@ -171,7 +228,8 @@ function patchEntry(items: Item[], raw: Json, dir: string, where: string): void 
   if (!isObject(raw)) throw new KustomizeError(`${where}: must be a mapping`);
   allowFields(raw, ['path', 'patch', 'target'], where);
   const { path, patch, target } = raw;
-  if ((path === undefined) === (patch === undefined)) throw new KustomizeError(`${where}: give exactly one of path and patch`);
+  if ((path === undefined) === (patch === undefined))
+    throw new KustomizeError(`${where}: give exactly one of path and patch`);
   if (target !== undefined && !isObject(target)) throw new KustomizeError(`${where}: target must be a mapping`);
   let docs: Json[];
   if (typeof path === 'string') docs = readDocuments(resolve(dir, path));
@@ -191,7 +249,10 @@ function setNamespace(items: Item[], namespace: Json, file: string): void {
   if (typeof namespace !== 'string' || !namespace) throw new KustomizeError(`${file}: namespace must be a string`);
   for (const { resource } of items) {
     const kind = String(resource.kind);
-    if (kind === 'Namespace' && nameOf(resource) !== namespace) throw new UnsupportedKustomizeFeature(`${file}: Namespace ${nameOf(resource)} under namespace: ${namespace} (kustomize would rename it)`);
+    if (kind === 'Namespace' && nameOf(resource) !== namespace)
+      throw new UnsupportedKustomizeFeature(
+        `${file}: Namespace ${nameOf(resource)} under namespace: ${namespace} (kustomize would rename it)`,
+      );
     if (isNamespaced(kind)) meta(resource).namespace = namespace;
   }
 }
@@ -212,10 +273,12 @@ function addLabels(items: Item[], raw: Json, where: string): void {
   allowFields(raw, ['pairs', 'includeSelectors', 'includeTemplates'], where);
   if (raw.includeSelectors === true) throw new UnsupportedKustomizeFeature(`${where}: includeSelectors: true`);
   const pairs = raw.pairs;
-  if (!isObject(pairs) || !Object.values(pairs).every((v) => typeof v === 'string')) throw new KustomizeError(`${where}: pairs must map strings to strings`);
+  if (!isObject(pairs) || !Object.values(pairs).every((v) => typeof v === 'string'))
+    throw new KustomizeError(`${where}: pairs must map strings to strings`);
   for (const { resource } of items) {
     setLabelsAt(resource, ['metadata', 'labels'], pairs, where);
-    if (raw.includeTemplates === true) for (const path of templateLabelPaths(String(resource.kind))) setLabelsAt(resource, path, pairs, where);
+    if (raw.includeTemplates === true)
+      for (const path of templateLabelPaths(String(resource.kind))) setLabelsAt(resource, path, pairs, where);
   }
 }
 
@@ -223,9 +286,11 @@ function setReplicas(items: Item[], raw: Json, where: string): void {
   if (!isObject(raw)) throw new KustomizeError(`${where}: must be a mapping`);
   allowFields(raw, ['name', 'count'], where);
   const { name, count } = raw;
-  if (typeof name !== 'string' || typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new KustomizeError(`${where}: needs a name and a whole count`);
+  if (typeof name !== 'string' || typeof count !== 'number' || !Number.isInteger(count) || count < 0)
+    throw new KustomizeError(`${where}: needs a name and a whole count`);
   const matched = items.filter(({ resource }) => SCALABLE.has(String(resource.kind)) && nameOf(resource) === name);
-  if (!matched.length) throw new KustomizeError(`${where}: no Deployment, StatefulSet, ReplicaSet or ReplicationController named ${name}`);
+  if (!matched.length)
+    throw new KustomizeError(`${where}: no Deployment, StatefulSet, ReplicaSet or ReplicationController named ${name}`);
   for (const { resource } of matched) objectAt(resource, 'spec', where).replicas = count;
 }
 
@@ -234,7 +299,11 @@ function splitImage(image: string): { name: string; tag: string | undefined; dig
   const [withTag, digest] = image.split('@') as [string, string | undefined];
   const colon = withTag.lastIndexOf(':');
   const hasTag = colon > withTag.lastIndexOf('/');
-  return { name: hasTag ? withTag.slice(0, colon) : withTag, tag: hasTag ? withTag.slice(colon + 1) : undefined, digest };
+  return {
+    name: hasTag ? withTag.slice(0, colon) : withTag,
+    tag: hasTag ? withTag.slice(colon + 1) : undefined,
+    digest,
+  };
 }
 
 function setImages(items: Item[], raw: Json, where: string): void {
@@ -242,7 +311,9 @@ function setImages(items: Item[], raw: Json, where: string): void {
   allowFields(raw, ['name', 'newName', 'newTag', 'digest'], where);
   const { name, newName, newTag, digest } = raw;
   if (typeof name !== 'string') throw new KustomizeError(`${where}: needs a name`);
-  for (const value of [newName, newTag, digest]) if (value !== undefined && typeof value !== 'string') throw new KustomizeError(`${where}: newName, newTag and digest must be strings`);
+  for (const value of [newName, newTag, digest])
+    if (value !== undefined && typeof value !== 'string')
+      throw new KustomizeError(`${where}: newName, newTag and digest must be strings`);
   for (const { resource } of items) {
     const pod = podSpecOf(resource);
     if (!pod) continue;
@@ -253,7 +324,8 @@ function setImages(items: Item[], raw: Json, where: string): void {
       const base = (newName as string | undefined) ?? image.name;
       if (digest !== undefined) container.image = `${base}@${digest as string}`;
       else if (newTag !== undefined) container.image = `${base}:${newTag as string}`;
-      else container.image = `${base}${image.tag !== undefined ? `:${image.tag}` : ''}${image.digest !== undefined ? `@${image.digest}` : ''}`;
+      else
+        container.image = `${base}${image.tag !== undefined ? `:${image.tag}` : ''}${image.digest !== undefined ? `@${image.digest}` : ''}`;
     }
   }
 }

@@ -35,15 +35,22 @@ function mergeKey(field: string, path: string[]): string | undefined {
 }
 
 function refuseDirectives(patch: JsonObject, where: string): void {
-  for (const key of Object.keys(patch)) if (key.startsWith('$')) throw new UnsupportedKustomizeFeature(`${where}: strategic-merge directive ${key}`);
+  for (const key of Object.keys(patch))
+    if (key.startsWith('$')) throw new UnsupportedKustomizeFeature(`${where}: strategic-merge directive ${key}`);
 }
 
 /** As kustomize orders the result: the patch's elements (merged into their base ones) in patch order, then the base's others. */
 function mergeList(base: Json[], patch: Json[], key: string, where: string, path: string[]): Json[] {
   const keyOf = (item: Json) => (isObject(item) ? item[key] : undefined);
   const merged = patch.map((item) => {
-    if (keyOf(item) === undefined) throw new UnsupportedKustomizeFeature(`${where}: an element of ${path.join('.')} without its merge key ${key}`);
-    return mergeValue(base.find((existing) => keyOf(existing) === keyOf(item)), item, where, path);
+    if (keyOf(item) === undefined)
+      throw new UnsupportedKustomizeFeature(`${where}: an element of ${path.join('.')} without its merge key ${key}`);
+    return mergeValue(
+      base.find((existing) => keyOf(existing) === keyOf(item)),
+      item,
+      where,
+      path,
+    );
   });
   const patched = new Set(patch.map(keyOf));
   return [...merged, ...base.filter((item) => !patched.has(keyOf(item))).map((item) => clone(item))];
@@ -61,7 +68,10 @@ function mergeValue(base: Json | undefined, patch: Json, where: string, path: st
       const childPath = [...path, field];
       const current = out[field];
       const key = mergeKey(field, path);
-      out[field] = key && Array.isArray(value) && Array.isArray(current) ? mergeList(current, value, key, where, childPath) : mergeValue(current, value, where, childPath);
+      out[field] =
+        key && Array.isArray(value) && Array.isArray(current)
+          ? mergeList(current, value, key, where, childPath)
+          : mergeValue(current, value, where, childPath);
     }
     return out;
   }

@@ -15,7 +15,11 @@ export interface LauncherProcess {
 
 /** Runs `node deploy/local/start.ts` (what `npm start` runs) with exactly `env`. */
 export function startLauncher(env: Record<string, string>): LauncherProcess {
-  const child = spawn(process.execPath, [join(root, 'deploy', 'local', 'start.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'deploy', 'local', 'start.ts')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
   const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   for (const stream of [child.stdout, child.stderr]) {
@@ -30,7 +34,9 @@ export function startLauncher(env: Record<string, string>): LauncherProcess {
       }
     });
   }
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.once('exit', (code, signal) => res({ code, signal })),
+  );
   const tail = () => output.slice(-15).join('\n');
   return {
     child,
@@ -42,8 +48,13 @@ export function startLauncher(env: Record<string, string>): LauncherProcess {
         if (match) return Promise.resolve(match);
       }
       return new Promise((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`launcher: no line matching ${pattern} in ${timeoutMs} ms; last lines:\n${tail()}`)), timeoutMs);
-        void exited.then(({ code, signal }) => rej(new Error(`launcher exited (${signal ?? code}) before printing ${pattern}; last lines:\n${tail()}`)));
+        const timer = setTimeout(
+          () => rej(new Error(`launcher: no line matching ${pattern} in ${timeoutMs} ms; last lines:\n${tail()}`)),
+          timeoutMs,
+        );
+        void exited.then(({ code, signal }) =>
+          rej(new Error(`launcher exited (${signal ?? code}) before printing ${pattern}; last lines:\n${tail()}`)),
+        );
         waiters.push({
           pattern,
           resolve: (m) => {

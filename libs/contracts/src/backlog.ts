@@ -45,7 +45,10 @@ export type AddLibrarySourceBody = Static<typeof AddLibrarySourceBody>;
 /** Where one backlog item's input comes from. */
 export const BacklogItemSource = Type.Union([
   Type.Object({ kind: Type.Literal('library'), tag: Tag }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('article'), url: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false }),
+  Type.Object(
+    { kind: Type.Literal('article'), url: Type.String({ minLength: 1, maxLength: 4096 }) },
+    { additionalProperties: false },
+  ),
 ]);
 export type BacklogItemSource = Static<typeof BacklogItemSource>;
 
@@ -81,7 +84,11 @@ export type ClaimResult = Static<typeof ClaimResult>;
 
 /** The orchestrator's side of the backlog: its items are generations of the backlog account. */
 export const orchestratorBacklogCommands = {
-  addLibrarySource: command('cmd.orchestrator.library.add', Type.Object({ principal: Principal, body: AddLibrarySourceBody }), LibrarySourceView),
+  addLibrarySource: command(
+    'cmd.orchestrator.library.add',
+    Type.Object({ principal: Principal, body: AddLibrarySourceBody }),
+    LibrarySourceView,
+  ),
   listLibrarySources: command(
     'cmd.orchestrator.library.list',
     Type.Object({ principal: Principal, tag: Type.Optional(Tag), ...Page }),
@@ -113,7 +120,14 @@ export const orchestratorBacklogCommands = {
    */
   claim: command(
     'cmd.orchestrator.backlog.claim',
-    Type.Object({ principal: Principal, accountId: Uuid, recipeId: Uuid, cost: Type.Integer({ minimum: 0 }), claimKey: IdempotencyKey, freshAfter: Type.Optional(Time) }),
+    Type.Object({
+      principal: Principal,
+      accountId: Uuid,
+      recipeId: Uuid,
+      cost: Type.Integer({ minimum: 0 }),
+      claimKey: IdempotencyKey,
+      freshAfter: Type.Optional(Time),
+    }),
     ClaimResult,
   ),
 } as const;
@@ -129,7 +143,11 @@ export const ContentTransfer = Type.Object({
 });
 export type ContentTransfer = Static<typeof ContentTransfer>;
 
-export const transferContentCommand = command('cmd.repurposer.content.transfer', ContentTransfer, Type.Object({ items: Type.Array(ContentView) }));
+export const transferContentCommand = command(
+  'cmd.repurposer.content.transfer',
+  ContentTransfer,
+  Type.Object({ items: Type.Array(ContentView) }),
+);
 
 /** Fact: a backlog item changed hands (orchestrator, CONTENT stream, through its outbox). */
 export const BacklogItemTransferred = envelopeOf(
@@ -188,7 +206,16 @@ export const InstantClaimView = Type.Object({
 export type InstantClaimView = Static<typeof InstantClaimView>;
 
 export const MaintenanceSummary = Type.Object({
-  recipes: Type.Array(Type.Object({ recipeId: Uuid, ready: Type.Integer(), producing: Type.Integer(), minimum: Type.Integer(), started: Type.Integer(), failed: Type.Integer() })),
+  recipes: Type.Array(
+    Type.Object({
+      recipeId: Uuid,
+      ready: Type.Integer(),
+      producing: Type.Integer(),
+      minimum: Type.Integer(),
+      started: Type.Integer(),
+      failed: Type.Integer(),
+    }),
+  ),
   started: Type.Integer(),
   /** Items that were missing but waited for a free production slot (BACKLOG_MAX_PRODUCING). */
   deferred: Type.Integer(),
@@ -196,7 +223,11 @@ export const MaintenanceSummary = Type.Object({
 export type MaintenanceSummary = Static<typeof MaintenanceSummary>;
 
 export const backlogCommands = {
-  getBacklog: command('cmd.backlog.recipes.backlog', Type.Object({ principal: Principal, recipeId: Uuid }), BacklogView),
+  getBacklog: command(
+    'cmd.backlog.recipes.backlog',
+    Type.Object({ principal: Principal, recipeId: Uuid }),
+    BacklogView,
+  ),
   claimInstant: command(
     'cmd.backlog.instant.claim',
     Type.Object({ principal: Principal, body: InstantBody, idempotencyKey: Type.Optional(IdempotencyKey) }),

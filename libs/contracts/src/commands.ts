@@ -6,7 +6,10 @@ import { PublicRenderOptions, RenderOptions } from './render-options.ts';
 const Uuid = Type.String({ format: 'uuid' });
 
 /** The caller on whose behalf a command runs; owners scope every read and write to it. */
-export const Principal = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }), roles: Type.Array(Type.String()) });
+export const Principal = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 200 }),
+  roles: Type.Array(Type.String()),
+});
 export type Principal = Static<typeof Principal>;
 
 export interface CommandDeclaration<Req extends TSchema, Res extends TSchema> {
@@ -15,7 +18,11 @@ export interface CommandDeclaration<Req extends TSchema, Res extends TSchema> {
   response: Res;
 }
 
-export function command<Req extends TSchema, Res extends TSchema>(subject: string, request: Req, response: Res): CommandDeclaration<Req, Res> {
+export function command<Req extends TSchema, Res extends TSchema>(
+  subject: string,
+  request: Req,
+  response: Res,
+): CommandDeclaration<Req, Res> {
   return { subject, request, response };
 }
 
@@ -29,9 +36,16 @@ export const AccountView = Type.Object({
   timezone: Type.String(),
   autoGenerateEnabled: Type.Boolean(),
   autoGenerateHour: Type.Union([Type.Integer({ minimum: 0, maximum: 23 }), Type.Null()]),
-  autoGenerateType: Type.Union([AutoGenerateType, Type.Null()], { description: 'Content type auto-generation starts; null = the scheduler default (shorts)' }),
-  autoGenerateCount: Type.Union([AutoGenerateCount, Type.Null()], { description: 'Clips per auto-generation; null = the scheduler default (1)' }),
-  mediaRetentionDays: Type.Union([MediaRetentionDays, Type.Null()], { description: 'Days a clip of this account is kept (0 = forever); null = the service default. Applies to clips made after a change.' }),
+  autoGenerateType: Type.Union([AutoGenerateType, Type.Null()], {
+    description: 'Content type auto-generation starts; null = the scheduler default (shorts)',
+  }),
+  autoGenerateCount: Type.Union([AutoGenerateCount, Type.Null()], {
+    description: 'Clips per auto-generation; null = the scheduler default (1)',
+  }),
+  mediaRetentionDays: Type.Union([MediaRetentionDays, Type.Null()], {
+    description:
+      'Days a clip of this account is kept (0 = forever); null = the service default. Applies to clips made after a change.',
+  }),
   createdAt: Type.String({ format: 'date-time' }),
 });
 export type AccountView = Static<typeof AccountView>;
@@ -62,26 +76,47 @@ export const SourceView = Type.Object({
 });
 export type SourceView = Static<typeof SourceView>;
 
-export const CreateAccountBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 200 }),
-  timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  autoGenerateEnabled: Type.Optional(Type.Boolean()),
-  autoGenerateHour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23 })),
-}, { additionalProperties: false });
+export const CreateAccountBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    autoGenerateEnabled: Type.Optional(Type.Boolean()),
+    autoGenerateHour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23 })),
+  },
+  { additionalProperties: false },
+);
 
 /** The public body of `POST /accounts/:id/sources`: an http(s) URL, or an upload of the caller's. */
-const CaptionsUrl = Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://', description: 'Captions for this video, SRT or WebVTT: burned into its clips.' });
+const CaptionsUrl = Type.String({
+  minLength: 1,
+  maxLength: 4096,
+  pattern: '^https?://',
+  description: 'Captions for this video, SRT or WebVTT: burned into its clips.',
+});
 export const RegisterSourceBody = Type.Union([
-  Type.Object({ url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }), captionsUrl: Type.Optional(CaptionsUrl), kind: Type.Optional(SourceKind) }, { additionalProperties: false }),
-  Type.Object({ uploadId: Type.String({ format: 'uuid' }), captionsUrl: Type.Optional(CaptionsUrl) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }),
+      captionsUrl: Type.Optional(CaptionsUrl),
+      kind: Type.Optional(SourceKind),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { uploadId: Type.String({ format: 'uuid' }), captionsUrl: Type.Optional(CaptionsUrl) },
+    { additionalProperties: false },
+  ),
 ]);
 
 /** What the orchestrator records: an http(s) URL, or `media:<key>` for a file already in the media store. */
-export const SourceLocation = Type.Object({
-  url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^(https?://|media:uploads/)' }),
-  captionsUrl: Type.Optional(CaptionsUrl),
-  kind: Type.Optional(SourceKind),
-}, { additionalProperties: false });
+export const SourceLocation = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^(https?://|media:uploads/)' }),
+    captionsUrl: Type.Optional(CaptionsUrl),
+    kind: Type.Optional(SourceKind),
+  },
+  { additionalProperties: false },
+);
 
 const generationFields = {
   type: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_-]*$' }),
@@ -90,40 +125,76 @@ const generationFields = {
   article: Type.Optional(ArticleGenerationOptions),
 };
 /** A generation as a client asks for it. */
-export const StartGenerationBody = Type.Object({ ...generationFields, options: Type.Optional(PublicRenderOptions) }, { additionalProperties: false });
+export const StartGenerationBody = Type.Object(
+  { ...generationFields, options: Type.Optional(PublicRenderOptions) },
+  { additionalProperties: false },
+);
 /** The same after the gateway resolved upload ids (the logo's) to media-store locations. */
-export const ResolvedGenerationBody = Type.Object({ ...generationFields, options: Type.Optional(RenderOptions) }, { additionalProperties: false });
+export const ResolvedGenerationBody = Type.Object(
+  { ...generationFields, options: Type.Optional(RenderOptions) },
+  { additionalProperties: false },
+);
 
 /** `POST /tasks`: one source → clips, outside any generation (no lock, no library source). */
-const taskFields = { accountId: Type.String({ format: 'uuid' }), captionsUrl: Type.Optional(CaptionsUrl), options: Type.Optional(PublicRenderOptions) };
+const taskFields = {
+  accountId: Type.String({ format: 'uuid' }),
+  captionsUrl: Type.Optional(CaptionsUrl),
+  options: Type.Optional(PublicRenderOptions),
+};
 export const CreateTaskBody = Type.Union([
-  Type.Object({ ...taskFields, url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }) }, { additionalProperties: false }),
+  Type.Object(
+    { ...taskFields, url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }) },
+    { additionalProperties: false },
+  ),
   Type.Object({ ...taskFields, uploadId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
 ]);
 
 /** `GET /tasks`'s query (camelCase like bodies; the gateway also takes the deprecated `account_id`). */
-export const TaskListQuery = Type.Object({
-  accountId: Type.Optional(Type.String({ format: 'uuid' })),
-  status: Type.Optional(Type.Union(['queued', 'processing', 'cancelling', 'completed', 'failed', 'cancelled'].map((x) => Type.Literal(x)))),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  cursor: Type.Optional(Type.String({ maxLength: 64 })),
-}, { additionalProperties: false });
+export const TaskListQuery = Type.Object(
+  {
+    accountId: Type.Optional(Type.String({ format: 'uuid' })),
+    status: Type.Optional(
+      Type.Union(
+        ['queued', 'processing', 'cancelling', 'completed', 'failed', 'cancelled'].map((x) => Type.Literal(x)),
+      ),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
 
-export const UpdateAccountBody = Type.Object({
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  autoGenerateEnabled: Type.Optional(Type.Boolean()),
-  autoGenerateHour: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 23 }), Type.Null()])),
-  autoGenerateType: Type.Optional(Type.Union([AutoGenerateType, Type.Null()], { description: 'null = the scheduler default' })),
-  autoGenerateCount: Type.Optional(Type.Union([AutoGenerateCount, Type.Null()], { description: 'null = the scheduler default' })),
-  mediaRetentionDays: Type.Optional(Type.Union([MediaRetentionDays, Type.Null()], { description: 'Days clips are kept (0 = forever, null = the service default)' })),
-}, { additionalProperties: false, minProperties: 1 });
+export const UpdateAccountBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    autoGenerateEnabled: Type.Optional(Type.Boolean()),
+    autoGenerateHour: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 23 }), Type.Null()])),
+    autoGenerateType: Type.Optional(
+      Type.Union([AutoGenerateType, Type.Null()], { description: 'null = the scheduler default' }),
+    ),
+    autoGenerateCount: Type.Optional(
+      Type.Union([AutoGenerateCount, Type.Null()], { description: 'null = the scheduler default' }),
+    ),
+    mediaRetentionDays: Type.Optional(
+      Type.Union([MediaRetentionDays, Type.Null()], {
+        description: 'Days clips are kept (0 = forever, null = the service default)',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
 
-export const Page = { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) };
+export const Page = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+};
 
 export const CleanupSummary = Type.Object({
   examined: Type.Integer(),
-  fixed: Type.Array(Type.Object({ generationId: Uuid, case: Type.String(), status: Type.String(), counters: GenerationCounters })),
+  fixed: Type.Array(
+    Type.Object({ generationId: Uuid, case: Type.String(), status: Type.String(), counters: GenerationCounters }),
+  ),
   locksRemoved: Type.Integer(),
 });
 export type CleanupSummary = Static<typeof CleanupSummary>;
@@ -174,35 +245,86 @@ export const DeadLetterView = Type.Object({
 export type DeadLetterView = Static<typeof DeadLetterView>;
 
 /** Where a redriven dead letter went: its original subject, now at `sequence` of `stream`. */
-export const RedriveResult = Type.Object({ id: DeadLetterId, subject: Type.String(), stream: Type.String(), sequence: Type.Integer(), duplicate: Type.Boolean() });
+export const RedriveResult = Type.Object({
+  id: DeadLetterId,
+  subject: Type.String(),
+  stream: Type.String(),
+  sequence: Type.Integer(),
+  duplicate: Type.Boolean(),
+});
 export type RedriveResult = Static<typeof RedriveResult>;
 
 /** Request/reply commands owned by the content-orchestrator (queue group = service name). */
 export const orchestratorCommands = {
-  createAccount: command('cmd.orchestrator.accounts.create', Type.Object({ principal: Principal, body: CreateAccountBody }), AccountView),
-  getAccount: command('cmd.orchestrator.accounts.get', Type.Object({ principal: Principal, accountId: Uuid }), AccountView),
-  listAccounts: command('cmd.orchestrator.accounts.list', Type.Object({ principal: Principal }), Type.Object({ items: Type.Array(AccountView) })),
-  registerSource: command('cmd.orchestrator.sources.register', Type.Object({ principal: Principal, accountId: Uuid, body: SourceLocation }), SourceView),
+  createAccount: command(
+    'cmd.orchestrator.accounts.create',
+    Type.Object({ principal: Principal, body: CreateAccountBody }),
+    AccountView,
+  ),
+  getAccount: command(
+    'cmd.orchestrator.accounts.get',
+    Type.Object({ principal: Principal, accountId: Uuid }),
+    AccountView,
+  ),
+  listAccounts: command(
+    'cmd.orchestrator.accounts.list',
+    Type.Object({ principal: Principal }),
+    Type.Object({ items: Type.Array(AccountView) }),
+  ),
+  registerSource: command(
+    'cmd.orchestrator.sources.register',
+    Type.Object({ principal: Principal, accountId: Uuid, body: SourceLocation }),
+    SourceView,
+  ),
   startGeneration: command(
     'cmd.orchestrator.generations.start',
-    Type.Object({ principal: Principal, accountId: Uuid, body: ResolvedGenerationBody, idempotencyKey: Type.Optional(IdempotencyKey) }),
+    Type.Object({
+      principal: Principal,
+      accountId: Uuid,
+      body: ResolvedGenerationBody,
+      idempotencyKey: Type.Optional(IdempotencyKey),
+    }),
     Type.Object({ generation: GenerationView, shortBy: Type.Integer({ minimum: 0 }) }),
   ),
-  getGeneration: command('cmd.orchestrator.generations.get', Type.Object({ principal: Principal, generationId: Uuid }), GenerationView),
-  updateAccount: command('cmd.orchestrator.accounts.update', Type.Object({ principal: Principal, accountId: Uuid, body: UpdateAccountBody }), AccountView),
-  listSources: command('cmd.orchestrator.sources.list', Type.Object({ principal: Principal, accountId: Uuid, ...Page }), Type.Object({ items: Type.Array(SourceView), nextCursor: Type.Union([Type.String(), Type.Null()]) })),
+  getGeneration: command(
+    'cmd.orchestrator.generations.get',
+    Type.Object({ principal: Principal, generationId: Uuid }),
+    GenerationView,
+  ),
+  updateAccount: command(
+    'cmd.orchestrator.accounts.update',
+    Type.Object({ principal: Principal, accountId: Uuid, body: UpdateAccountBody }),
+    AccountView,
+  ),
+  listSources: command(
+    'cmd.orchestrator.sources.list',
+    Type.Object({ principal: Principal, accountId: Uuid, ...Page }),
+    Type.Object({ items: Type.Array(SourceView), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+  ),
   listGenerations: command(
     'cmd.orchestrator.generations.list',
     Type.Object({ principal: Principal, accountId: Uuid, onlyOpen: Type.Optional(Type.Boolean()), ...Page }),
     Type.Object({ items: Type.Array(GenerationView), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
   ),
-  cancelGeneration: command('cmd.orchestrator.generations.cancel', Type.Object({ principal: Principal, generationId: Uuid }), GenerationView),
+  cancelGeneration: command(
+    'cmd.orchestrator.generations.cancel',
+    Type.Object({ principal: Principal, generationId: Uuid }),
+    GenerationView,
+  ),
   cleanupStuckGenerations: command('cmd.orchestrator.jobs.cleanup-stuck-generations', Type.Object({}), CleanupSummary),
   /** The scheduler's hourly slot `at`: accounts whose auto-generate hour is `at`'s hour in their time zone get one generation. */
   autoGenerateContent: command('cmd.orchestrator.jobs.auto-generate-content', AutoGenerateRequest, AutoGenerateSummary),
   /** The shared DLQ, for operators (the orchestrator serves it; the gateway checks the role, the orchestrator again). */
-  listDeadLetters: command('cmd.orchestrator.deadLetters.list', Type.Object({ principal: Principal, ...Page }), Type.Object({ items: Type.Array(DeadLetterView), nextCursor: Type.Union([Type.String(), Type.Null()]) })),
-  redriveDeadLetter: command('cmd.orchestrator.deadLetters.redrive', Type.Object({ principal: Principal, id: DeadLetterId }), RedriveResult),
+  listDeadLetters: command(
+    'cmd.orchestrator.deadLetters.list',
+    Type.Object({ principal: Principal, ...Page }),
+    Type.Object({ items: Type.Array(DeadLetterView), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+  ),
+  redriveDeadLetter: command(
+    'cmd.orchestrator.deadLetters.redrive',
+    Type.Object({ principal: Principal, id: DeadLetterId }),
+    RedriveResult,
+  ),
 } as const;
 
 export const TaskView = Type.Object({
@@ -213,13 +335,22 @@ export const TaskView = Type.Object({
   kind: Type.Union([Type.Literal('clips'), Type.Literal('article')]),
   /** The article video's script, once written (null for clips, or before the script stage). */
   script: Type.Union([ArticleScript, Type.Null()]),
-  status: Type.Union(['queued', 'processing', 'cancelling', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s))),
+  status: Type.Union(
+    ['queued', 'processing', 'cancelling', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s)),
+  ),
   stage: Type.String(),
   percent: Type.Number(),
   attempt: Type.Integer(),
   series: Type.Integer(),
   error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
-  attempts: Type.Array(Type.Object({ attempt: Type.Integer(), startedAt: Type.String(), finishedAt: Type.Union([Type.String(), Type.Null()]), error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]) })),
+  attempts: Type.Array(
+    Type.Object({
+      attempt: Type.Integer(),
+      startedAt: Type.String(),
+      finishedAt: Type.Union([Type.String(), Type.Null()]),
+      error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+    }),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
   startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -293,7 +424,12 @@ export const repurposerCommands = {
   ),
   listTasks: command(
     'cmd.repurposer.tasks.list',
-    Type.Object({ ...Scope, accountId: Type.Optional(Uuid), status: Type.Optional(Type.String({ maxLength: 32 })), ...Page }),
+    Type.Object({
+      ...Scope,
+      accountId: Type.Optional(Uuid),
+      status: Type.Optional(Type.String({ maxLength: 32 })),
+      ...Page,
+    }),
     Type.Object({ items: Type.Array(TaskView), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
   ),
   listContent: command(
@@ -305,7 +441,10 @@ export const repurposerCommands = {
   listFonts: command(
     'cmd.repurposer.fonts.list',
     Type.Object({}),
-    Type.Object({ defaultFamily: Type.String(), items: Type.Array(Type.Object({ family: Type.String(), styles: Type.Array(Type.String()) })) }),
+    Type.Object({
+      defaultFamily: Type.String(),
+      items: Type.Array(Type.Object({ family: Type.String(), styles: Type.Array(Type.String()) })),
+    }),
   ),
   getContent: command('cmd.repurposer.content.get', Type.Object({ ...Scope, contentId: Uuid }), ContentView),
   /** Where a clip's bytes are in the media store (for the gateway's streaming route; never shown to clients). */
@@ -315,21 +454,38 @@ export const repurposerCommands = {
     Type.Object({ mediaKey: Type.String(), sizeBytes: Type.Integer(), contentType: Type.String() }),
   ),
   /** Deletes a clip (file, thumbnail, row) of the caller's. */
-  deleteContent: command('cmd.repurposer.content.delete', Type.Object({ ...Scope, contentId: Uuid }), Type.Object({ deleted: Type.Boolean() })),
+  deleteContent: command(
+    'cmd.repurposer.content.delete',
+    Type.Object({ ...Scope, contentId: Uuid }),
+    Type.Object({ deleted: Type.Boolean() }),
+  ),
   /** Bytes of clips an account keeps, against its quota. */
   contentUsage: command('cmd.repurposer.content.usage', Type.Object({ ...Scope, accountId: Uuid }), StorageUsage),
   /** The real states of tasks (the cleanup job recomputes generations from them). */
   taskStates: command(
     'cmd.repurposer.tasks.states',
     Type.Object({ taskIds: Type.Array(Uuid, { maxItems: 10_000 }) }),
-    Type.Object({ states: Type.Array(Type.Object({ taskId: Uuid, status: Type.String(), errorCode: Type.Union([Type.String(), Type.Null()]) })) }),
+    Type.Object({
+      states: Type.Array(
+        Type.Object({ taskId: Uuid, status: Type.String(), errorCode: Type.Union([Type.String(), Type.Null()]) }),
+      ),
+    }),
   ),
 } as const;
 
 /** One in-app notification of a principal (a generation that ended, a task outside generations that failed, an instant claim). */
 export const NotificationView = Type.Object({
   id: Uuid,
-  kind: Type.Union(['generation.completed', 'generation.partially_failed', 'generation.failed', 'generation.cancelled', 'task.failed', 'backlog.item.claimed'].map((k) => Type.Literal(k))),
+  kind: Type.Union(
+    [
+      'generation.completed',
+      'generation.partially_failed',
+      'generation.failed',
+      'generation.cancelled',
+      'task.failed',
+      'backlog.item.claimed',
+    ].map((k) => Type.Literal(k)),
+  ),
   accountId: Uuid,
   /** The generation or task it is about. */
   subjectId: Uuid,
@@ -346,7 +502,11 @@ export const MarkReadBody = Type.Union([
 ]);
 export type MarkReadBody = Static<typeof MarkReadBody>;
 
-export const NotificationPage = Type.Object({ items: Type.Array(NotificationView), nextCursor: Type.Union([Type.String(), Type.Null()]), unread: Type.Integer({ minimum: 0 }) });
+export const NotificationPage = Type.Object({
+  items: Type.Array(NotificationView),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  unread: Type.Integer({ minimum: 0 }),
+});
 export type NotificationPage = Static<typeof NotificationPage>;
 
 /** Where and whether a principal gets e-mail. Without an address nothing is mailed; `emailOptOut` stops every mail. */
@@ -361,19 +521,36 @@ export const NotificationPreferences = Type.Object({
 export type NotificationPreferences = Static<typeof NotificationPreferences>;
 
 /** `PUT /notification-preferences`: the fields to change (absent ones keep their value; at least one). */
-export const NotificationPreferencesBody = Type.Object({
-  email: Type.Optional(Type.Union([Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@<>]+@[^\\s@<>]+$' }), Type.Null()])),
-  emailOptOut: Type.Optional(Type.Boolean()),
-  completionEmail: Type.Optional(Type.Boolean()),
-  digest: Type.Optional(Type.Boolean()),
-}, { additionalProperties: false, minProperties: 1 });
+export const NotificationPreferencesBody = Type.Object(
+  {
+    email: Type.Optional(
+      Type.Union([Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@<>]+@[^\\s@<>]+$' }), Type.Null()]),
+    ),
+    emailOptOut: Type.Optional(Type.Boolean()),
+    completionEmail: Type.Optional(Type.Boolean()),
+    digest: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
 export type NotificationPreferencesBody = Static<typeof NotificationPreferencesBody>;
 
 /** Request/reply commands owned by the notifier; every one is scoped to the principal. */
 export const notifierCommands = {
-  listNotifications: command('cmd.notifier.notifications.list', Type.Object({ principal: Principal, ...Page }), NotificationPage),
-  getPreferences: command('cmd.notifier.preferences.get', Type.Object({ principal: Principal }), NotificationPreferences),
-  putPreferences: command('cmd.notifier.preferences.put', Type.Object({ principal: Principal, body: NotificationPreferencesBody }), NotificationPreferences),
+  listNotifications: command(
+    'cmd.notifier.notifications.list',
+    Type.Object({ principal: Principal, ...Page }),
+    NotificationPage,
+  ),
+  getPreferences: command(
+    'cmd.notifier.preferences.get',
+    Type.Object({ principal: Principal }),
+    NotificationPreferences,
+  ),
+  putPreferences: command(
+    'cmd.notifier.preferences.put',
+    Type.Object({ principal: Principal, body: NotificationPreferencesBody }),
+    NotificationPreferences,
+  ),
   /** The scheduler's hourly digest job: mails each opted-in principal with unread notifications whose last digest is ≥ 12 h old. */
   sendDigests: command(
     'cmd.notifier.digest.send',
@@ -381,7 +558,11 @@ export const notifierCommands = {
     Type.Object({ at: Type.Optional(Type.String({ maxLength: 64 })) }),
     Type.Object({ sent: Type.Integer({ minimum: 0 }) }),
   ),
-  markRead: command('cmd.notifier.notifications.read', Type.Object({ principal: Principal, body: MarkReadBody }), Type.Object({ updated: Type.Integer({ minimum: 0 }), unread: Type.Integer({ minimum: 0 }) })),
+  markRead: command(
+    'cmd.notifier.notifications.read',
+    Type.Object({ principal: Principal, body: MarkReadBody }),
+    Type.Object({ updated: Type.Integer({ minimum: 0 }), unread: Type.Integer({ minimum: 0 }) }),
+  ),
 } as const;
 
 export const JOB_RUN_STATUSES = ['running', 'succeeded', 'failed', 'died'] as const;
@@ -402,9 +583,18 @@ export type JobRunView = Static<typeof JobRunView>;
 export const schedulerCommands = {
   listRuns: command(
     'cmd.scheduler.runs.list',
-    Type.Object({ principal: Principal, job: Type.Optional(Type.String({ maxLength: 100 })), status: Type.Optional(Type.String({ maxLength: 32 })), ...Page }),
+    Type.Object({
+      principal: Principal,
+      job: Type.Optional(Type.String({ maxLength: 100 })),
+      status: Type.Optional(Type.String({ maxLength: 32 })),
+      ...Page,
+    }),
     Type.Object({ items: Type.Array(JobRunView), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
   ),
   /** Runs a job now in a slot of its own (the instant asked), whatever its cron. */
-  runJob: command('cmd.scheduler.jobs.run', Type.Object({ principal: Principal, job: Type.String({ maxLength: 100 }) }), JobRunView),
+  runJob: command(
+    'cmd.scheduler.jobs.run',
+    Type.Object({ principal: Principal, job: Type.String({ maxLength: 100 }) }),
+    JobRunView,
+  ),
 } as const;

@@ -42,11 +42,20 @@ export type GrantCreditsBody = Static<typeof GrantCreditsBody>;
 
 export const creditCommands = {
   /** The account's balance and ledger, for its owner. */
-  getCredits: command('cmd.orchestrator.credits.get', Type.Object({ principal: Principal, accountId: Uuid, ...Page }), CreditsView),
+  getCredits: command(
+    'cmd.orchestrator.credits.get',
+    Type.Object({ principal: Principal, accountId: Uuid, ...Page }),
+    CreditsView,
+  ),
   /** An operator adds credits to any account; a replay of the same key grants once. */
   grantCredits: command(
     'cmd.orchestrator.credits.grant',
-    Type.Object({ principal: Principal, accountId: Uuid, body: GrantCreditsBody, idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }),
+    Type.Object({
+      principal: Principal,
+      accountId: Uuid,
+      body: GrantCreditsBody,
+      idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    }),
     Type.Object({ transaction: CreditTransactionView, balance: Type.Integer() }),
   ),
 } as const;

@@ -7,8 +7,23 @@ const Json = Type.Unknown();
 
 /** Where a recipe's items come from: the library sources tagged for it, or a list of article URLs. */
 export const RecipeSourcePool = Type.Union([
-  Type.Object({ kind: Type.Literal('library'), tag: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_-]*$' }) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('articles'), urls: Type.Array(Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }), { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('library'),
+      tag: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_-]*$' }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('articles'),
+      urls: Type.Array(Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }), {
+        minItems: 1,
+        maxItems: 1000,
+      }),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 
 const recipeFields = {
@@ -85,20 +100,44 @@ export const RecipeGenerationBody = Type.Object({ accountId: Uuid, form: RecipeF
 export type RecipeGenerationBody = Static<typeof RecipeGenerationBody>;
 
 /** What a filled form makes: the form with defaults applied, and the generation body it becomes. */
-export const RenderedRecipe = Type.Object({ form: RecipeForm, generation: Type.Object({ type: Type.String(), options: Json, article: Type.Optional(Json) }) });
+export const RenderedRecipe = Type.Object({
+  form: RecipeForm,
+  generation: Type.Object({ type: Type.String(), options: Json, article: Type.Optional(Json) }),
+});
 
 export const recipeCommands = {
   /** Active recipes for everyone; an operator may ask for inactive ones too. */
-  list: command('cmd.backlog.recipes.list', Type.Object({ principal: Principal, includeInactive: Type.Optional(Type.Boolean()), ...Page }), Type.Object({ items: Type.Array(RecipeView), nextCursor: Type.Union([Type.String(), Type.Null()]) })),
+  list: command(
+    'cmd.backlog.recipes.list',
+    Type.Object({ principal: Principal, includeInactive: Type.Optional(Type.Boolean()), ...Page }),
+    Type.Object({ items: Type.Array(RecipeView), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+  ),
   get: command('cmd.backlog.recipes.get', Type.Object({ principal: Principal, recipeId: Uuid }), RecipeView),
-  create: command('cmd.backlog.recipes.create', Type.Object({ principal: Principal, body: CreateRecipeBody }), RecipeView),
-  update: command('cmd.backlog.recipes.update', Type.Object({ principal: Principal, recipeId: Uuid, body: UpdateRecipeBody }), RecipeView),
+  create: command(
+    'cmd.backlog.recipes.create',
+    Type.Object({ principal: Principal, body: CreateRecipeBody }),
+    RecipeView,
+  ),
+  update: command(
+    'cmd.backlog.recipes.update',
+    Type.Object({ principal: Principal, recipeId: Uuid, body: UpdateRecipeBody }),
+    RecipeView,
+  ),
   /** Starts the generation a filled form makes, in the caller's account (the normal path; counted in the usage statistics). */
   generate: command(
     'cmd.backlog.recipes.generate',
-    Type.Object({ principal: Principal, recipeId: Uuid, body: RecipeGenerationBody, idempotencyKey: Type.Optional(IdempotencyKey) }),
+    Type.Object({
+      principal: Principal,
+      recipeId: Uuid,
+      body: RecipeGenerationBody,
+      idempotencyKey: Type.Optional(IdempotencyKey),
+    }),
     Type.Object({ generation: GenerationView, shortBy: Type.Integer({ minimum: 0 }), form: RecipeForm }),
   ),
   /** Validates a form against the recipe's variables and shows the generation it makes. */
-  render: command('cmd.backlog.recipes.render', Type.Object({ principal: Principal, recipeId: Uuid, form: RecipeForm }), RenderedRecipe),
+  render: command(
+    'cmd.backlog.recipes.render',
+    Type.Object({ principal: Principal, recipeId: Uuid, form: RecipeForm }),
+    RenderedRecipe,
+  ),
 } as const;

@@ -2,11 +2,50 @@ import { Type, type Static } from '@sinclair/typebox';
 
 /** xfade transitions the pipeline supports (ffmpeg 5.1's list, less `custom`): what `GET /transitions` returns. */
 export const TRANSITIONS = [
-  'fade', 'fadeblack', 'fadewhite', 'fadegrays', 'dissolve', 'distance', 'pixelize', 'radial', 'hblur',
-  'wipeleft', 'wiperight', 'wipeup', 'wipedown', 'wipetl', 'wipetr', 'wipebl', 'wipebr',
-  'slideleft', 'slideright', 'slideup', 'slidedown', 'smoothleft', 'smoothright', 'smoothup', 'smoothdown',
-  'circlecrop', 'rectcrop', 'circleopen', 'circleclose', 'vertopen', 'vertclose', 'horzopen', 'horzclose',
-  'diagtl', 'diagtr', 'diagbl', 'diagbr', 'hlslice', 'hrslice', 'vuslice', 'vdslice', 'squeezeh', 'squeezev', 'zoomin',
+  'fade',
+  'fadeblack',
+  'fadewhite',
+  'fadegrays',
+  'dissolve',
+  'distance',
+  'pixelize',
+  'radial',
+  'hblur',
+  'wipeleft',
+  'wiperight',
+  'wipeup',
+  'wipedown',
+  'wipetl',
+  'wipetr',
+  'wipebl',
+  'wipebr',
+  'slideleft',
+  'slideright',
+  'slideup',
+  'slidedown',
+  'smoothleft',
+  'smoothright',
+  'smoothup',
+  'smoothdown',
+  'circlecrop',
+  'rectcrop',
+  'circleopen',
+  'circleclose',
+  'vertopen',
+  'vertclose',
+  'horzopen',
+  'horzclose',
+  'diagtl',
+  'diagtr',
+  'diagbl',
+  'diagbr',
+  'hlslice',
+  'hrslice',
+  'vuslice',
+  'vdslice',
+  'squeezeh',
+  'squeezev',
+  'zoomin',
 ] as const;
 export type Transition = (typeof TRANSITIONS)[number];
 
@@ -19,8 +58,21 @@ const literals = <T extends string>(values: readonly T[]) => Type.Union(values.m
 
 export const FontOptions = Type.Object(
   {
-    family: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9 _-]+$', description: 'A family from `GET /fonts`.' })),
-    size: Type.Optional(Type.Integer({ minimum: 8, maximum: 300, description: 'Pixels at a 1080-wide output; scaled with the output width.' })),
+    family: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: '^[A-Za-z0-9 _-]+$',
+        description: 'A family from `GET /fonts`.',
+      }),
+    ),
+    size: Type.Optional(
+      Type.Integer({
+        minimum: 8,
+        maximum: 300,
+        description: 'Pixels at a 1080-wide output; scaled with the output width.',
+      }),
+    ),
     color: Type.Optional(Color),
     outlineColor: Type.Optional(Color),
     outlineWidth: Type.Optional(Type.Number({ minimum: 0, maximum: 20 })),
@@ -34,7 +86,9 @@ const TextPosition = literals(['top', 'middle', 'bottom'] as const);
 
 export const CaptionOptions = Type.Object(
   {
-    enabled: Type.Optional(Type.Boolean({ description: 'Burn captions when the source has a transcript (default true).' })),
+    enabled: Type.Optional(
+      Type.Boolean({ description: 'Burn captions when the source has a transcript (default true).' }),
+    ),
     font: Type.Optional(FontOptions),
     position: Type.Optional(TextPosition),
     maxCharsPerLine: Type.Optional(Type.Integer({ minimum: 8, maximum: 80 })),
@@ -57,7 +111,13 @@ export const TitleOptions = Type.Object(
 const logoFields = {
   uploadId: Type.String({ format: 'uuid', description: 'An image uploaded with `POST /uploads`.' }),
   position: Type.Optional(literals(['top-left', 'top-right', 'bottom-left', 'bottom-right'] as const)),
-  scale: Type.Optional(Type.Number({ minimum: 0.02, maximum: 1, description: 'Logo width as a fraction of the output width (default 0.15).' })),
+  scale: Type.Optional(
+    Type.Number({
+      minimum: 0.02,
+      maximum: 1,
+      description: 'Logo width as a fraction of the output width (default 0.15).',
+    }),
+  ),
   opacity: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
 };
 /** The logo as a client gives it: an upload id. */
@@ -68,7 +128,10 @@ export const LogoOptions = Type.Object(
   { additionalProperties: false },
 );
 
-const Span = Type.Object({ start: Seconds('Start in the source, seconds.'), end: Seconds('End in the source, seconds.') }, { additionalProperties: false });
+const Span = Type.Object(
+  { start: Seconds('Start in the source, seconds.'), end: Seconds('End in the source, seconds.') },
+  { additionalProperties: false },
+);
 export type Span = Static<typeof Span>;
 
 /** One clip chosen by the caller: a single span, or several joined with the transition. */
@@ -79,15 +142,34 @@ export const ExplicitSegment = Type.Object(
 
 const renderOptionFields = {
   aspect: Type.Optional(literals(['9:16', '1:1', '16:9', '4:5'] as const)),
-  width: Type.Optional(Type.Integer({ minimum: 64, maximum: 3840, multipleOf: 2, description: 'Output width in pixels; height follows the aspect.' })),
+  width: Type.Optional(
+    Type.Integer({
+      minimum: 64,
+      maximum: 3840,
+      multipleOf: 2,
+      description: 'Output width in pixels; height follows the aspect.',
+    }),
+  ),
   mode: Type.Optional(literals(['fit_blur', 'crop', 'pad'] as const)),
-  cropX: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: '`crop` mode: where the window sits across the frame, 0 left … 1 right (default 0.5).' })),
+  cropX: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description: '`crop` mode: where the window sits across the frame, 0 left … 1 right (default 0.5).',
+    }),
+  ),
   padColor: Type.Optional(Color),
-  clipCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: 'Clips to cut from each source (default 3).' })),
+  clipCount: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 10, description: 'Clips to cut from each source (default 3).' }),
+  ),
   minClipSeconds: Type.Optional(Type.Number({ minimum: 1, maximum: 600 })),
   maxClipSeconds: Type.Optional(Type.Number({ minimum: 1, maximum: 600 })),
-  maxDurationSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 600, description: 'Deprecated alias of maxClipSeconds.' })),
-  segments: Type.Optional(Type.Array(ExplicitSegment, { minItems: 1, maxItems: 10, description: 'Explicit clips: skips analysis.' })),
+  maxDurationSeconds: Type.Optional(
+    Type.Number({ exclusiveMinimum: 0, maximum: 600, description: 'Deprecated alias of maxClipSeconds.' }),
+  ),
+  segments: Type.Optional(
+    Type.Array(ExplicitSegment, { minItems: 1, maxItems: 10, description: 'Explicit clips: skips analysis.' }),
+  ),
   captions: Type.Optional(CaptionOptions),
   title: Type.Optional(TitleOptions),
   fadeSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 5, description: 'Fade in and out (default 0.3).' })),
@@ -99,9 +181,15 @@ const renderOptionFields = {
   preset: Type.Optional(literals(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow'] as const)),
 };
 /** Render options as a job carries them (and the repurposer reads them, leniently: an option it does not know yet is ignored). */
-export const RenderOptions = Type.Object({ ...renderOptionFields, logo: Type.Optional(LogoOptions) }, { additionalProperties: false });
+export const RenderOptions = Type.Object(
+  { ...renderOptionFields, logo: Type.Optional(LogoOptions) },
+  { additionalProperties: false },
+);
 /** Render options as a client sends them. */
-export const PublicRenderOptions = Type.Object({ ...renderOptionFields, logo: Type.Optional(PublicLogoOptions) }, { additionalProperties: false });
+export const PublicRenderOptions = Type.Object(
+  { ...renderOptionFields, logo: Type.Optional(PublicLogoOptions) },
+  { additionalProperties: false },
+);
 export type RenderOptions = Static<typeof RenderOptions>;
 
 export const ASPECTS = { '9:16': [9, 16], '1:1': [1, 1], '16:9': [16, 9], '4:5': [4, 5] } as const;

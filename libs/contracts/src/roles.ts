@@ -14,5 +14,6 @@ export const TENANT_ADMIN = 'admin';
  * and every owner checks again: a command can be sent by anything on NATS.
  */
 export function requireOperator(principal: Principal, what: string): void {
-  if (!principal.roles.includes(OPERATOR)) throw new DomainError('FORBIDDEN', `${what} needs the ${OPERATOR} role`, { requiredRole: OPERATOR });
+  if (!principal.roles.includes(OPERATOR))
+    throw new DomainError('FORBIDDEN', `${what} needs the ${OPERATOR} role`, { requiredRole: OPERATOR });
 }

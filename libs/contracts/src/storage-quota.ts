@@ -7,5 +7,9 @@ import { DomainError } from './errors.ts';
  */
 export function accountStorageFull(accountId: string, usedBytes: number, quotaBytes: number): DomainError | undefined {
   if (quotaBytes <= 0 || usedBytes < quotaBytes) return undefined;
-  return new DomainError('UNPROCESSABLE', `account ${accountId} uses ${usedBytes} of its ${quotaBytes} bytes of clip storage; delete clips before making more`, { usedBytes, quotaBytes });
+  return new DomainError(
+    'UNPROCESSABLE',
+    `account ${accountId} uses ${usedBytes} of its ${quotaBytes} bytes of clip storage; delete clips before making more`,
+    { usedBytes, quotaBytes },
+  );
 }

@@ -8,7 +8,8 @@ import { UUID_PATTERN } from './ids.ts';
 const uuidRe = new RegExp(UUID_PATTERN);
 const dateTimeRe = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (v) => uuidRe.test(v));
-if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => dateTimeRe.test(v) && !Number.isNaN(Date.parse(v)));
+if (!FormatRegistry.Has('date-time'))
+  FormatRegistry.Set('date-time', (v) => dateTimeRe.test(v) && !Number.isNaN(Date.parse(v)));
 
 /** A compiled validator: `check` narrows, `errors` lists what is wrong (path + message). */
 export interface Validator<T extends TSchema> {
@@ -30,7 +31,8 @@ export function validator<T extends TSchema>(schema: T): Validator<T> {
   return {
     schema,
     check: (value: unknown): value is Static<T> => c.Check(value),
-    errors: (value: unknown) => [...c.Errors(value)].slice(0, 10).map((e) => ({ path: e.path || '/', message: e.message })),
+    errors: (value: unknown) =>
+      [...c.Errors(value)].slice(0, 10).map((e) => ({ path: e.path || '/', message: e.message })),
   };
 }
 
@@ -78,7 +80,8 @@ export function lenientValidator<T extends TSchema>(schema: T): LenientValidator
   return {
     schema,
     // Clean removes what the schema does not declare; on a clone, so the caller's value is untouched.
-    parse: (value: unknown) => (check.check(value) ? (Value.Clean(relaxed, structuredClone(value)) as Static<T>) : undefined),
+    parse: (value: unknown) =>
+      check.check(value) ? (Value.Clean(relaxed, structuredClone(value)) as Static<T>) : undefined,
     errors: (value: unknown) => check.errors(value),
   };
 }

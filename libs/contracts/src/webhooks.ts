@@ -8,10 +8,20 @@ const DateTime = Type.String({ format: 'date-time' });
  * What a webhook can subscribe to: the facts that also become in-app notifications. A filter entry
  * is one of these, a family (`generation.*`) or `*`.
  */
-export const WEBHOOK_EVENT_TYPES = ['generation.completed', 'generation.partially_failed', 'generation.failed', 'generation.cancelled', 'task.failed', 'backlog.item.claimed'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'generation.completed',
+  'generation.partially_failed',
+  'generation.failed',
+  'generation.cancelled',
+  'task.failed',
+  'backlog.item.claimed',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
-const EventFilter = Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9._*-]+$' }), { minItems: 1, maxItems: 50 });
+const EventFilter = Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9._*-]+$' }), {
+  minItems: 1,
+  maxItems: 50,
+});
 /** http is accepted by the schema so a local receiver can be used in development; the notifier refuses it unless allowed. */
 const HookUrl = Type.String({ minLength: 1, maxLength: 2048, pattern: '^https?://' });
 
@@ -65,13 +75,24 @@ export const WebhookDeliveryView = Type.Object({
   attemptLog: Type.Array(WebhookAttemptView),
 });
 export type WebhookDeliveryView = Static<typeof WebhookDeliveryView>;
-export const WebhookDeliveryPage = Type.Object({ items: Type.Array(WebhookDeliveryView), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export const WebhookDeliveryPage = Type.Object({
+  items: Type.Array(WebhookDeliveryView),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
 
 const Ids = { principal: Principal, webhookId: Uuid };
 export const webhookCommands = {
   /** The answer carries the signing secret, once. */
-  create: command('cmd.notifier.webhooks.create', Type.Object({ principal: Principal, body: CreateWebhookBody }), Type.Object({ ...WebhookView.properties, secret: Type.String() })),
-  list: command('cmd.notifier.webhooks.list', Type.Object({ principal: Principal }), Type.Object({ items: Type.Array(WebhookView) })),
+  create: command(
+    'cmd.notifier.webhooks.create',
+    Type.Object({ principal: Principal, body: CreateWebhookBody }),
+    Type.Object({ ...WebhookView.properties, secret: Type.String() }),
+  ),
+  list: command(
+    'cmd.notifier.webhooks.list',
+    Type.Object({ principal: Principal }),
+    Type.Object({ items: Type.Array(WebhookView) }),
+  ),
   get: command('cmd.notifier.webhooks.get', Type.Object(Ids), WebhookView),
   update: command('cmd.notifier.webhooks.update', Type.Object({ ...Ids, body: UpdateWebhookBody }), WebhookView),
   delete: command('cmd.notifier.webhooks.delete', Type.Object(Ids), Type.Object({ deleted: Type.Boolean() })),

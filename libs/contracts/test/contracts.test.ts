@@ -41,7 +41,21 @@ describe('uuidv7', () => {
   it('sorts by creation time across milliseconds', () => {
     // Times that differ in every byte of the 48-bit timestamp, low and high.
     const base = Date.parse('2025-06-01T00:00:00Z');
-    const times = [0, 1, 255, 256, 65_535, 65_536, 2 ** 32, 2 ** 40, base, base + 1, base + 999, base + 1000, 2 ** 48 - 1];
+    const times = [
+      0,
+      1,
+      255,
+      256,
+      65_535,
+      65_536,
+      2 ** 32,
+      2 ** 40,
+      base,
+      base + 1,
+      base + 999,
+      base + 1000,
+      2 ** 48 - 1,
+    ];
     const ids = times.map((t) => uuidv7(t));
     const shuffled = [...ids].reverse();
     shuffled.push(shuffled.shift()!);
@@ -105,9 +119,15 @@ describe('validator(RenderJobRequested)', () => {
 
   it('rejects a wrong event type and bad render options', () => {
     const job = good();
-    expect(v.errors({ ...job, type: 'render.job.requested.v2' })).toContainEqual(expect.objectContaining({ path: '/type' }));
-    expect(v.errors({ ...job, data: { ...job.data, options: { width: 1081 } } })).toContainEqual(expect.objectContaining({ path: '/data/options/width' }));
-    expect(v.errors({ ...job, data: { ...job.data, options: { aspect: '2:1' } } })).toContainEqual(expect.objectContaining({ path: '/data/options/aspect' }));
+    expect(v.errors({ ...job, type: 'render.job.requested.v2' })).toContainEqual(
+      expect.objectContaining({ path: '/type' }),
+    );
+    expect(v.errors({ ...job, data: { ...job.data, options: { width: 1081 } } })).toContainEqual(
+      expect.objectContaining({ path: '/data/options/width' }),
+    );
+    expect(v.errors({ ...job, data: { ...job.data, options: { aspect: '2:1' } } })).toContainEqual(
+      expect.objectContaining({ path: '/data/options/aspect' }),
+    );
   });
 
   it('gives every error a path and a message, and at most ten of them', () => {
@@ -128,10 +148,19 @@ describe('outputSize', () => {
     [{ aspect: '9:16' as const }, { width: 1080, height: 1920 }],
     [{ width: 360 }, { width: 360, height: 640 }],
     [{ aspect: '16:9' as const }, { width: 1920, height: 1080 }],
-    [{ aspect: '16:9' as const, width: 640 }, { width: 640, height: 360 }],
+    [
+      { aspect: '16:9' as const, width: 640 },
+      { width: 640, height: 360 },
+    ],
     [{ aspect: '4:5' as const }, { width: 1080, height: 1350 }],
-    [{ aspect: '4:5' as const, width: 250 }, { width: 250, height: 312 }],
-    [{ aspect: '1:1' as const, width: 1080 }, { width: 1080, height: 1080 }],
+    [
+      { aspect: '4:5' as const, width: 250 },
+      { width: 250, height: 312 },
+    ],
+    [
+      { aspect: '1:1' as const, width: 1080 },
+      { width: 1080, height: 1080 },
+    ],
   ])('%j → %j', (options, size) => {
     expect(outputSize(options)).toEqual(size);
   });

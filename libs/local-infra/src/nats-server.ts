@@ -30,7 +30,10 @@ export function generateNatsCredentials(): NatsCredentials {
 
 /** `user:password@` for a URL, percent-encoded. */
 export function natsUrlWithCredentials(url: string, credentials: NatsCredentials): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)/i, `$1${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@`);
+  return url.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/)/i,
+    `$1${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@`,
+  );
 }
 
 /**
@@ -42,7 +45,9 @@ function writeServerConfig(storeDir: string, credentials: NatsCredentials | unde
   // JetStream reserves each stream's max_bytes against max_file_store (75 % of the free disk by
   // default); a test run makes dozens of namespaced stacks, so the reservation limit is lifted here.
   const jetstream = 'jetstream {\n  max_file_store: 10TB\n}\n';
-  const auth = credentials ? `authorization {\n  user: ${JSON.stringify(credentials.user)}\n  password: ${JSON.stringify(credentials.password)}\n}\n` : '';
+  const auth = credentials
+    ? `authorization {\n  user: ${JSON.stringify(credentials.user)}\n  password: ${JSON.stringify(credentials.password)}\n}\n`
+    : '';
   writeFileSync(file, jetstream + auth, { mode: 0o600 });
   chmodSync(file, 0o600);
   return file;
@@ -53,7 +58,12 @@ function writeServerConfig(storeDir: string, credentials: NatsCredentials | unde
  * when the directory is kept). Port 0 picks a free port. With `auth`, clients must log in with
  * that user and password (either one missing is generated); JetStream works as without it.
  */
-export async function startNatsServer(options: { storeDir: string; port?: number; auth?: Partial<NatsCredentials>; log?: (line: string) => void }): Promise<RunningNats> {
+export async function startNatsServer(options: {
+  storeDir: string;
+  port?: number;
+  auth?: Partial<NatsCredentials>;
+  log?: (line: string) => void;
+}): Promise<RunningNats> {
   const bin = ensureTool(TOOLS.natsServer, options.log);
   mkdirSync(options.storeDir, { recursive: true });
   const port = options.port || (await freePort());
@@ -69,7 +79,11 @@ export async function startNatsServer(options: { storeDir: string; port?: number
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`nats-server exited (${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`)),
+    ),
+  );
   exited.catch(() => undefined);
   try {
     await Promise.race([waitForPort(port), exited]);

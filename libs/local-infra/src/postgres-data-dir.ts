@@ -1,4 +1,13 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { makeReachableDir } from './postgres-binaries.ts';
@@ -24,7 +33,11 @@ export function clusterDirectory(dataDir: string, ids: UserIds | undefined, shar
   chmodSync(dataDir, 0o700);
   if (!ids || userCanUseDirectory(ids, dataDir)) return dataDir;
 
-  const elsewhere = join(sharedDir, 'postgres-data', createHash('sha256').update(realpathSync(dataDir)).digest('hex').slice(0, 16));
+  const elsewhere = join(
+    sharedDir,
+    'postgres-data',
+    createHash('sha256').update(realpathSync(dataDir)).digest('hex').slice(0, 16),
+  );
   const marker = join(dataDir, RELOCATED_MARKER);
   const claimed = existsSync(marker) && readFileSync(marker, 'utf8').trim() === elsewhere;
   if (!claimed) rmSync(elsewhere, { recursive: true, force: true });
@@ -35,7 +48,9 @@ export function clusterDirectory(dataDir: string, ids: UserIds | undefined, shar
   chmodSync(elsewhere, 0o700);
   if (!claimed) writeFileSync(marker, `${elsewhere}\n`);
   if (!userCanUseDirectory(ids, elsewhere)) {
-    throw new PostgresAccessError(`the postgres user cannot use ${elsewhere}: make ${sharedDir} and its parents searchable by others (chmod o+x), or set DATABASE_URL`);
+    throw new PostgresAccessError(
+      `the postgres user cannot use ${elsewhere}: make ${sharedDir} and its parents searchable by others (chmod o+x), or set DATABASE_URL`,
+    );
   }
   return elsewhere;
 }

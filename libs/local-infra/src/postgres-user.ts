@@ -17,7 +17,8 @@ export class PostgresAccessError extends Error {
 /** PostgreSQL refuses to run as root: as root, run it as a `postgres` system user (created if missing). */
 export function postgresUser(): UserIds | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
   try {
     return { uid: id('-u'), gid: id('-g') };
   } catch {

@@ -44,11 +44,19 @@ export const DEFAULT_POSTGRES_SHARED_DIR = '/var/lib/reelforge';
 
 function run(cmd: string, args: string[], ids: UserIds | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { ...ids, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn(cmd, args, {
+      ...ids,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C' },
+    });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${cmd} exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`)),
+    );
   });
 }
 
@@ -71,10 +79,16 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<RunningPostgres> {
   const ids = postgresUser();
   const sharedDir = options.sharedDir ?? DEFAULT_POSTGRES_SHARED_DIR;
-  const bin = reachablePostgresBinaries(options.packageDir ?? embeddedPostgresPackageDir(), ids, sharedDir, options.log);
+  const bin = reachablePostgresBinaries(
+    options.packageDir ?? embeddedPostgresPackageDir(),
+    ids,
+    sharedDir,
+    options.log,
+  );
   const port = options.port || (await freePort());
   const clusterDir = clusterDirectory(options.dataDir, ids, sharedDir);
-  if (clusterDir !== options.dataDir) options.log?.(`the postgres user cannot reach ${options.dataDir}: the cluster lives in ${clusterDir}`);
+  if (clusterDir !== options.dataDir)
+    options.log?.(`the postgres user cannot reach ${options.dataDir}: the cluster lives in ${clusterDir}`);
   const password = passwordFor(options.dataDir, clusterDir);
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
     // Beside the cluster, a directory the postgres user reaches (the OS temp dir may be private); owner-only, removed right after.
@@ -82,19 +96,38 @@ export async function startEmbeddedPostgres(options: {
     writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
     if (ids) chownSync(pwfile, ids.uid, ids.gid);
     try {
-      await run(bin.initdb, [`--pgdata=${clusterDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'], ids);
+      await run(
+        bin.initdb,
+        [
+          `--pgdata=${clusterDir}`,
+          '--auth=scram-sha-256',
+          `--username=${USER}`,
+          `--pwfile=${pwfile}`,
+          '--encoding=UTF8',
+          '--locale=C',
+        ],
+        ids,
+      );
     } finally {
       rmSync(pwfile, { force: true });
     }
   }
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
   if (!options.durable) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-  const child: ChildProcess = spawn(bin.postgres, ['-D', clusterDir, '-p', String(port), ...flags], { ...ids, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(bin.postgres, ['-D', clusterDir, '-p', String(port), ...flags], {
+    ...ids,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`postgres exited (${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`postgres exited (${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`)),
+    ),
+  );
   exited.catch(() => undefined);
   const stop = () => stopChild(child, 20_000, 'SIGINT');
 

@@ -21,7 +21,10 @@ export interface TestInfra {
  * fails, what was already started is stopped before the error is rethrown: vitest runs no
  * teardown for a global setup that threw, so nothing else would stop it.
  */
-export async function startTestInfra(starters: TestInfraStarters, given: { natsUrl?: string | undefined; databaseUrl?: string | undefined } = {}): Promise<TestInfra> {
+export async function startTestInfra(
+  starters: TestInfraStarters,
+  given: { natsUrl?: string | undefined; databaseUrl?: string | undefined } = {},
+): Promise<TestInfra> {
   const started = startedList();
   try {
     const natsUrl = given.natsUrl ?? started.add('nats-server', await starters.nats()).clientUrl;
@@ -29,7 +32,10 @@ export async function startTestInfra(starters: TestInfraStarters, given: { natsU
     return { natsUrl, databaseUrl, stop: () => started.stopAll() };
   } catch (err) {
     await started.stopAll().catch((stopError: unknown) => {
-      throw new AggregateError([err, stopError], `test setup failed (${err instanceof Error ? err.message : String(err)}) and so did stopping what it had started`);
+      throw new AggregateError(
+        [err, stopError],
+        `test setup failed (${err instanceof Error ? err.message : String(err)}) and so did stopping what it had started`,
+      );
     });
     throw err;
   }

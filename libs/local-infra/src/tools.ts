@@ -17,7 +17,8 @@ export function which(name: string): string | undefined {
     for (const candidate of [join(dir, name)]) if (dir && isExecutable(candidate)) return candidate;
   }
   // Debian puts daemons in sbin, which a non-login PATH may lack.
-  for (const dir of ['/usr/sbin', '/usr/local/sbin', '/sbin']) if (isExecutable(join(dir, name))) return join(dir, name);
+  for (const dir of ['/usr/sbin', '/usr/local/sbin', '/sbin'])
+    if (isExecutable(join(dir, name))) return join(dir, name);
   return undefined;
 }
 
@@ -57,7 +58,9 @@ export function ensureTool(spec: ToolSpec, log: (line: string) => void = () => u
 
 const canApt = () => typeof process.getuid === 'function' && process.getuid() === 0 && which('apt-get') !== undefined;
 const howToInstall = (pkgs: string[]) =>
-  which('apt-get') ? `Install it with: sudo apt-get install ${pkgs.join(' ')}` : `Install the ${pkgs[0]} package with your system's package manager (or set its path in the environment).`;
+  which('apt-get')
+    ? `Install it with: sudo apt-get install ${pkgs.join(' ')}`
+    : `Install the ${pkgs[0]} package with your system's package manager (or set its path in the environment).`;
 
 /** Installs Debian packages when root with apt-get; returns null on success, else why not (a readable sentence). */
 function aptInstall(pkgs: string[], reason: string, log: (line: string) => void): string | null {
@@ -68,8 +71,14 @@ function aptInstall(pkgs: string[], reason: string, log: (line: string) => void)
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
     aptUpdated = true;
   }
-  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: ['ignore', 'ignore', 'pipe'], env, encoding: 'utf8' });
-  return r.status === 0 ? null : `Installing it with apt-get failed: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' ')}`;
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env,
+    encoding: 'utf8',
+  });
+  return r.status === 0
+    ? null
+    : `Installing it with apt-get failed: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' ')}`;
 }
 
 /**
@@ -91,7 +100,11 @@ export function ensureFontFamily(family: string, log: (line: string) => void = (
 /** First line of `<cmd> --version`-style output, for logs. */
 export function toolVersion(path: string, args: string[] = ['--version']): string {
   try {
-    return execFileSync(path, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0]?.trim() ?? '';
+    return (
+      execFileSync(path, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+        .split('\n')[0]
+        ?.trim() ?? ''
+    );
   } catch {
     return 'unknown version';
   }
@@ -99,7 +112,11 @@ export function toolVersion(path: string, args: string[] = ['--version']): strin
 
 export const TOOLS = {
   natsServer: { command: 'nats-server', aptPackage: 'nats-server' },
-  ffmpeg: { command: process.env.FFMPEG_PATH ?? 'ffmpeg', aptPackage: 'ffmpeg', aptExtras: ['fonts-dejavu-core', 'fontconfig'] },
+  ffmpeg: {
+    command: process.env.FFMPEG_PATH ?? 'ffmpeg',
+    aptPackage: 'ffmpeg',
+    aptExtras: ['fonts-dejavu-core', 'fontconfig'],
+  },
   ffprobe: { command: process.env.FFPROBE_PATH ?? 'ffprobe', aptPackage: 'ffmpeg' },
   espeakNg: { command: process.env.ESPEAK_NG_PATH ?? 'espeak-ng', aptPackage: 'espeak-ng' },
 } as const satisfies Record<string, ToolSpec>;

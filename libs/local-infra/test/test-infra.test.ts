@@ -41,10 +41,27 @@ describe('startTestInfra (the global setup)', () => {
 
   it('starts nothing for a URL it is given, and stops PostgreSQL before NATS', async () => {
     const stopped: string[] = [];
-    const fakeNats = { url: 'nats://n', clientUrl: 'nats://u:p@n', credentials: undefined, port: 1, pid: 1, stop: async () => void stopped.push('nats') } satisfies RunningNats;
-    const fakePg = { url: 'postgres://p', port: 2, dataDir: dir, pid: 2, createDatabase: async () => 'postgres://p', stop: async () => void stopped.push('postgres') } satisfies RunningPostgres;
+    const fakeNats = {
+      url: 'nats://n',
+      clientUrl: 'nats://u:p@n',
+      credentials: undefined,
+      port: 1,
+      pid: 1,
+      stop: async () => void stopped.push('nats'),
+    } satisfies RunningNats;
+    const fakePg = {
+      url: 'postgres://p',
+      port: 2,
+      dataDir: dir,
+      pid: 2,
+      createDatabase: async () => 'postgres://p',
+      stop: async () => void stopped.push('postgres'),
+    } satisfies RunningPostgres;
 
-    const given = await startTestInfra({ nats: () => Promise.reject(new Error('must not start')), postgres: async () => fakePg }, { natsUrl: 'nats://given' });
+    const given = await startTestInfra(
+      { nats: () => Promise.reject(new Error('must not start')), postgres: async () => fakePg },
+      { natsUrl: 'nats://given' },
+    );
     expect(given.natsUrl).toBe('nats://given');
     await given.stop();
     expect(stopped).toEqual(['postgres']);

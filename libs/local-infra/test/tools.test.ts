@@ -14,6 +14,8 @@ describe('ensureFontFamily', () => {
   it('without fontconfig or apt-get, says what is missing and how to get it', () => {
     process.env.PATH = '/nonexistent';
     expect(() => ensureFontFamily('DejaVu Sans')).toThrow(MissingToolError);
-    expect(() => ensureFontFamily('DejaVu Sans')).toThrow('The font "DejaVu Sans" is required but fontconfig does not list it. Install the fontconfig package with your system\'s package manager');
+    expect(() => ensureFontFamily('DejaVu Sans')).toThrow(
+      'The font "DejaVu Sans" is required but fontconfig does not list it. Install the fontconfig package with your system\'s package manager',
+    );
   });
 });

@@ -32,7 +32,10 @@ export function inputGuard(kind: MediaKind): string[] {
 
 /** True when every name ffprobe gave for the container (`mov,mp4,m4a,…`) is on the list. */
 export function isAllowedContainer(formatName: string, kind: MediaKind): boolean {
-  const names = formatName.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = formatName
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   return names.length > 0 && names.every((n) => ALLOWED_DEMUXERS[kind].includes(n));
 }
 

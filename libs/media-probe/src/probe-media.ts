@@ -1,5 +1,11 @@
 import { execFile, type ExecFileException } from 'node:child_process';
-import { containerRefusal, inputGuard, isAllowedContainer, refusedDemuxer, type MediaKind } from './container-policy.ts';
+import {
+  containerRefusal,
+  inputGuard,
+  isAllowedContainer,
+  refusedDemuxer,
+  type MediaKind,
+} from './container-policy.ts';
 
 /** Why a file could not be probed: the first two are the file's fault, the others ours. */
 export type ProbeFailure = 'unreadable' | 'not-allowed' | 'tool-missing' | 'timeout' | 'aborted';
@@ -61,7 +67,9 @@ interface RawProbe {
 }
 
 const ratio = (text: string | undefined): number => {
-  const [num, den] = String(text ?? '0/1').split('/').map(Number);
+  const [num, den] = String(text ?? '0/1')
+    .split('/')
+    .map(Number);
   return den ? (num ?? 0) / den : 0;
 };
 const finite = (text: string | number | undefined): number => (Number.isFinite(Number(text)) ? Number(text) : 0);
@@ -77,7 +85,12 @@ export function probeMedia(ffprobePath: string, file: string, options: ProbeOpti
     execFile(
       ffprobePath,
       args,
-      { timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 8 * 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}) },
+      {
+        timeout: options.timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: 8 * 1024 * 1024,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
       (err: ExecFileException | null, stdout: string, stderr: string) => {
         if (err) return reject(probeFailure(err, stderr, file, options));
         let raw: RawProbe;
@@ -88,7 +101,8 @@ export function probeMedia(ffprobePath: string, file: string, options: ProbeOpti
         }
         const formatName = raw.format?.format_name ?? '';
         // The whitelist already refused other demuxers; checked again so a change there cannot widen it.
-        if (!isAllowedContainer(formatName, options.kind)) return reject(new MediaProbeError('not-allowed', containerRefusal(formatName || 'unknown', options.kind)));
+        if (!isAllowedContainer(formatName, options.kind))
+          return reject(new MediaProbeError('not-allowed', containerRefusal(formatName || 'unknown', options.kind)));
         resolve({
           formatName,
           durationSeconds: finite(raw.format?.duration),
@@ -108,12 +122,21 @@ export function probeMedia(ffprobePath: string, file: string, options: ProbeOpti
 }
 
 function probeFailure(err: ExecFileException, stderr: string, file: string, options: ProbeOptions): MediaProbeError {
-  if (err.code === 'ENOENT') return new MediaProbeError('tool-missing', 'ffprobe is not installed where FFPROBE_PATH points (install ffmpeg)', { cause: err });
-  if (options.signal?.aborted || err.name === 'AbortError') return new MediaProbeError('aborted', 'ffprobe was stopped', { cause: err });
-  if (err.killed) return new MediaProbeError('timeout', `ffprobe did not finish within ${options.timeoutMs} ms`, { cause: err });
+  if (err.code === 'ENOENT')
+    return new MediaProbeError('tool-missing', 'ffprobe is not installed where FFPROBE_PATH points (install ffmpeg)', {
+      cause: err,
+    });
+  if (options.signal?.aborted || err.name === 'AbortError')
+    return new MediaProbeError('aborted', 'ffprobe was stopped', { cause: err });
+  if (err.killed)
+    return new MediaProbeError('timeout', `ffprobe did not finish within ${options.timeoutMs} ms`, { cause: err });
   const demuxer = refusedDemuxer(stderr);
   if (demuxer) return new MediaProbeError('not-allowed', containerRefusal(demuxer, options.kind), { cause: err });
-  return new MediaProbeError('unreadable', `the file is not a readable ${options.kind} (${ffprobeComplaint(stderr, file)})`, { cause: err });
+  return new MediaProbeError(
+    'unreadable',
+    `the file is not a readable ${options.kind} (${ffprobeComplaint(stderr, file)})`,
+    { cause: err },
+  );
 }
 
 /**
@@ -124,7 +147,15 @@ export function ffprobeComplaint(stderr: string, file: string): string {
   const lines = stderr
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !/^(ffprobe version|built with|configuration:|lib\w+\s+\d|Command failed|ffprobe exited)/.test(l))
-    .map((l) => l.replace(/^\[[^\]]+\]\s*/, '').split(file).join('').replace(/^[:\s]+/, ''));
+    .filter(
+      (l) => l && !/^(ffprobe version|built with|configuration:|lib\w+\s+\d|Command failed|ffprobe exited)/.test(l),
+    )
+    .map((l) =>
+      l
+        .replace(/^\[[^\]]+\]\s*/, '')
+        .split(file)
+        .join('')
+        .replace(/^[:\s]+/, ''),
+    );
   return [...new Set(lines)].slice(-2).join('; ') || 'ffprobe could not read it';
 }

@@ -10,7 +10,11 @@ import { MediaProbeError, inputGuard, isAllowedContainer, probeMedia } from '../
 const run = promisify(execFile);
 
 /** The probe's failure, or undefined when it succeeded. */
-const failureOf = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as MediaProbeError);
+const failureOf = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as MediaProbeError,
+  );
 
 describe('probeMedia: ffprobe through the container allow-list (real ffprobe)', () => {
   let dir: string;
@@ -27,7 +31,12 @@ describe('probeMedia: ffprobe through the container allow-list (real ffprobe)', 
     const m = await probeMedia(ffprobe, video, { kind: 'video', timeoutMs: 10_000 });
     expect(m.formatName).toBe('mov,mp4,m4a,3gp,3g2,mj2');
     expect(m.durationSeconds).toBeGreaterThan(1.9);
-    expect(m.streams.find((s) => s.codecType === 'video')).toMatchObject({ width: 320, height: 180, frameRate: 25, attachedPic: false });
+    expect(m.streams.find((s) => s.codecType === 'video')).toMatchObject({
+      width: 320,
+      height: 180,
+      frameRate: 25,
+      attachedPic: false,
+    });
   });
 
   it('refuses an HLS playlist and a concat list naming a real video, naming the container, without reading the video', async () => {
@@ -36,14 +45,27 @@ describe('probeMedia: ffprobe through the container allow-list (real ffprobe)', 
     const concat = join(dir, 'concat.mkv');
     await writeFile(concat, `ffconcat version 1.0\nfile '${video}'\n`);
     // Without the guard ffprobe follows the playlist: the very hole the allow-list closes.
-    const { stdout } = await run(ffprobe, ['-v', 'error', '-show_entries', 'format=format_name,duration', '-of', 'json', hls]);
+    const { stdout } = await run(ffprobe, [
+      '-v',
+      'error',
+      '-show_entries',
+      'format=format_name,duration',
+      '-of',
+      'json',
+      hls,
+    ]);
     expect(JSON.parse(stdout).format.format_name).toBe('hls');
-    for (const [file, name] of [[hls, 'hls'], [concat, 'concat']] as const) {
+    for (const [file, name] of [
+      [hls, 'hls'],
+      [concat, 'concat'],
+    ] as const) {
       const err = await failureOf(probeMedia(ffprobe, file, { kind: 'video', timeoutMs: 10_000 }));
       expect(err).toBeInstanceOf(MediaProbeError);
       expect(err!.failure).toBe('not-allowed');
       expect(err!.isInputFault).toBe(true);
-      expect(err!.message).toBe(`the file is a "${name}" container, which is not accepted (accepted: MP4/MOV, Matroska/WebM, MPEG-TS, MPEG-PS, AVI or FLV)`);
+      expect(err!.message).toBe(
+        `the file is a "${name}" container, which is not accepted (accepted: MP4/MOV, Matroska/WebM, MPEG-TS, MPEG-PS, AVI or FLV)`,
+      );
     }
   });
 
@@ -69,7 +91,9 @@ describe('probeMedia: ffprobe through the container allow-list (real ffprobe)', 
   });
 
   it('our own trouble is not the file’s fault: a missing ffprobe, one that hangs (timeout), one stopped by a signal', async () => {
-    const missing = await failureOf(probeMedia(join(dir, 'no-such-ffprobe'), video, { kind: 'video', timeoutMs: 10_000 }));
+    const missing = await failureOf(
+      probeMedia(join(dir, 'no-such-ffprobe'), video, { kind: 'video', timeoutMs: 10_000 }),
+    );
     expect(missing?.failure).toBe('tool-missing');
     expect(missing?.isInputFault).toBe(false);
     // A stand-in for an ffprobe stuck on a slow disk: the deadline is what is under test.
@@ -80,14 +104,21 @@ describe('probeMedia: ffprobe through the container allow-list (real ffprobe)', 
     const timedOut = await failureOf(probeMedia(stuck, video, { kind: 'video', timeoutMs: 300 }));
     expect(timedOut?.failure).toBe('timeout');
     const controller = new AbortController();
-    const stopped = failureOf(probeMedia(stuck, video, { kind: 'video', timeoutMs: 10_000, signal: controller.signal }));
+    const stopped = failureOf(
+      probeMedia(stuck, video, { kind: 'video', timeoutMs: 10_000, signal: controller.signal }),
+    );
     controller.abort();
     expect((await stopped)?.failure).toBe('aborted');
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('the guard names only the file protocol and the allowed demuxers', () => {
-    expect(inputGuard('video')).toEqual(['-protocol_whitelist', 'file', '-format_whitelist', 'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,mpeg,avi,flv']);
+    expect(inputGuard('video')).toEqual([
+      '-protocol_whitelist',
+      'file',
+      '-format_whitelist',
+      'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,mpegts,mpeg,avi,flv',
+    ]);
     expect(isAllowedContainer('matroska,webm', 'video')).toBe(true);
     expect(isAllowedContainer('hls', 'video')).toBe(false);
     expect(isAllowedContainer('image2', 'image')).toBe(false);

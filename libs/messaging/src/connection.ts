@@ -8,20 +8,34 @@ import { natsConnectOptions, redactNatsUrl, type NatsAuthSettings } from './nats
  * Credentials come from `auth` or from the URL (see natsConnectOptions); the error names the
  * server without them.
  */
-export async function connectNats(options: { url: string; auth?: NatsAuthSettings; name: string; log: Logger; timeoutMs?: number }): Promise<NatsConnection> {
+export async function connectNats(options: {
+  url: string;
+  auth?: NatsAuthSettings;
+  name: string;
+  log: Logger;
+  timeoutMs?: number;
+}): Promise<NatsConnection> {
   // Bad auth settings (a missing key file) throw their own NatsAuthError, naming the variable.
   const connectOptions = natsConnectOptions(options.url, options.auth);
   let nc: NatsConnection;
   try {
     // ignoreAuthErrorAbort: after a rotated password, keep retrying (readiness reports it) instead of
     // giving up for good after two refused logins.
-    nc = await connect({ ...connectOptions, name: options.name, timeout: options.timeoutMs ?? 5000, maxReconnectAttempts: -1, reconnectTimeWait: 1000, ignoreAuthErrorAbort: true });
+    nc = await connect({
+      ...connectOptions,
+      name: options.name,
+      timeout: options.timeoutMs ?? 5000,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1000,
+      ignoreAuthErrorAbort: true,
+    });
   } catch (err) {
     throw new Error(`cannot connect to NATS at ${redactNatsUrl(options.url)}`, { cause: err });
   }
   void (async () => {
     for await (const s of nc.status()) {
-      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') options.log.warn({ nats: s.type }, 'nats connection status');
+      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error')
+        options.log.warn({ nats: s.type }, 'nats connection status');
     }
   })();
   return nc;
@@ -39,6 +53,10 @@ export function natsCheck(nc: NatsConnection): () => Promise<void> {
  * A plain connection for tests, benchmarks and tools: the credentials embedded in `url` (or given
  * in `auth`) are applied as connectNats does, with the library's own reconnect defaults.
  */
-export function openNats(url: string, extra: Omit<NodeConnectionOptions, 'servers'> = {}, auth: NatsAuthSettings = {}): Promise<NatsConnection> {
+export function openNats(
+  url: string,
+  extra: Omit<NodeConnectionOptions, 'servers'> = {},
+  auth: NatsAuthSettings = {},
+): Promise<NatsConnection> {
   return connect({ ...extra, ...natsConnectOptions(url, auth) });
 }

@@ -36,7 +36,12 @@ export interface ConsumerOptions<S extends TSchemaLike> {
   /** How long stop() waits for running handlers before aborting them and handing messages back. */
   drainTimeoutMs: number;
   /** Called with the dead letter's reason and the delivery count, before the message is terminated. */
-  onDeadLetter?: (event: unknown, reason: string, error: { code: string; message: string }, deliveries: number) => Promise<void>;
+  onDeadLetter?: (
+    event: unknown,
+    reason: string,
+    error: { code: string; message: string },
+    deliveries: number,
+  ) => Promise<void>;
   log: Logger;
   tracer: Tracer;
 }
@@ -59,7 +64,10 @@ export interface RunningConsumer {
  *   without running the handler again.
  * While a handler runs, the message gets an in-progress ack every `heartbeatMs`.
  */
-export async function startConsumer<S extends TSchemaLike>(m: Messaging, options: ConsumerOptions<S>): Promise<RunningConsumer> {
+export async function startConsumer<S extends TSchemaLike>(
+  m: Messaging,
+  options: ConsumerOptions<S>,
+): Promise<RunningConsumer> {
   const stream = m.stream(options.stream);
   const durable = `${m.ns.streamPrefix}${options.durable}`;
   const consumer = await m.js.consumers.get(stream, durable);
@@ -72,7 +80,12 @@ export async function startConsumer<S extends TSchemaLike>(m: Messaging, options
   const abortHandlers = new AbortController();
   let inFlight = 0;
 
-  async function settleDeadLetter(msg: JsMsg, event: unknown, reason: 'invalid' | 'permanent' | 'max_deliveries', error: { code: string; message: string }) {
+  async function settleDeadLetter(
+    msg: JsMsg,
+    event: unknown,
+    reason: 'invalid' | 'permanent' | 'max_deliveries',
+    error: { code: string; message: string },
+  ) {
     await publishDeadLetter(m, msg, durable, reason, error);
     if (options.onDeadLetter) await options.onDeadLetter(event, reason, error, msg.info.deliveryCount);
     msg.term(`${reason}: ${error.message}`.slice(0, 200));
@@ -91,7 +104,10 @@ export async function startConsumer<S extends TSchemaLike>(m: Messaging, options
     }
     const parsed = check.parse(event);
     if (parsed === undefined) {
-      return settleDeadLetter(msg, event, 'invalid', { code: 'INVALID_MESSAGE', message: describeErrors(check.errors(event)) });
+      return settleDeadLetter(msg, event, 'invalid', {
+        code: 'INVALID_MESSAGE',
+        message: describeErrors(check.errors(event)),
+      });
     }
     event = parsed;
     if (deliveryCount > options.retry.maxDeliveries) {
@@ -101,7 +117,18 @@ export async function startConsumer<S extends TSchemaLike>(m: Messaging, options
       });
     }
     const parent = extractTraceContext(msg.headers);
-    const span = options.tracer.startSpan(`consume ${options.durable}`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': msg.subject, 'messaging.message.delivery_count': deliveryCount } }, parent);
+    const span = options.tracer.startSpan(
+      `consume ${options.durable}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.destination.name': msg.subject,
+          'messaging.message.delivery_count': deliveryCount,
+        },
+      },
+      parent,
+    );
     const heartbeat = setInterval(() => msg.working(), options.heartbeatMs);
     try {
       await context.with(trace.setSpan(parent, span), () =>
@@ -125,8 +152,14 @@ export async function startConsumer<S extends TSchemaLike>(m: Messaging, options
       } else if (deliveryCount >= options.retry.maxDeliveries) {
         await context.with(trace.setSpan(parent, span), () => settleDeadLetter(msg, event, 'max_deliveries', error));
       } else {
-        const delay = err instanceof RetryableError && err.retryAfterMs !== undefined ? err.retryAfterMs : backoffDelayMs(options.retry, deliveryCount);
-        log.warn({ seq: msg.info.streamSequence, delivery: deliveryCount, delayMs: delay, error }, 'handler failed; will retry');
+        const delay =
+          err instanceof RetryableError && err.retryAfterMs !== undefined
+            ? err.retryAfterMs
+            : backoffDelayMs(options.retry, deliveryCount);
+        log.warn(
+          { seq: msg.info.streamSequence, delivery: deliveryCount, delayMs: delay, error },
+          'handler failed; will retry',
+        );
         msg.nak(delay);
       }
     } finally {

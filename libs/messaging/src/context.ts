@@ -33,6 +33,7 @@ export async function createMessaging(nc: NatsConnection, service: string, ns: N
 /** Builds a namespace from one token (e.g. `t42` → streams `T42_…`, subjects `t42.…`). */
 export function namespaceFrom(token: string | undefined): Namespace {
   if (!token) return { streamPrefix: '', subjectPrefix: '' };
-  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new Error(`NATS_NAMESPACE=${JSON.stringify(token)} may only hold letters, digits, _ and -`);
+  if (!/^[A-Za-z0-9_-]+$/.test(token))
+    throw new Error(`NATS_NAMESPACE=${JSON.stringify(token)} may only hold letters, digits, _ and -`);
   return { streamPrefix: `${token.toUpperCase()}_`, subjectPrefix: `${token}.` };
 }

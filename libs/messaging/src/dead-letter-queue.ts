@@ -10,7 +10,11 @@ const PAYLOAD_PREVIEW = 2000;
 function isDeadLetter(v: unknown): v is DeadLetter {
   if (typeof v !== 'object' || v === null) return false;
   const l = v as Record<string, unknown>;
-  return typeof l.subject === 'string' && typeof l.payload === 'string' && (l.payloadEncoding === 'utf8' || l.payloadEncoding === 'base64');
+  return (
+    typeof l.subject === 'string' &&
+    typeof l.payload === 'string' &&
+    (l.payloadEncoding === 'utf8' || l.payloadEncoding === 'base64')
+  );
 }
 
 function readLetter(data: Uint8Array): DeadLetter | undefined {
@@ -43,12 +47,18 @@ function toView(id: number, letter: DeadLetter): DeadLetterView {
  * The DLQ's entries after sequence `after`, oldest first, `limit` at most (read with a short-lived
  * ordered consumer; nothing is acknowledged or removed). `nextCursor` is the last id when more follow.
  */
-export async function listDeadLetters(m: Messaging, page: { after: number; limit: number }): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
+export async function listDeadLetters(
+  m: Messaging,
+  page: { after: number; limit: number },
+): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
   const stream = m.stream(STREAMS.DLQ.name);
   const info = await m.jsm.streams.info(stream);
   const from = Math.max(page.after + 1, info.state.first_seq);
   if (info.state.messages === 0 || from > info.state.last_seq) return { items: [], nextCursor: null };
-  const consumer = await m.js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
+  const consumer = await m.js.consumers.get(stream, {
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: from,
+  });
   const items: DeadLetterView[] = [];
   let more = false;
   try {
@@ -83,8 +93,12 @@ export async function redriveDeadLetter(m: Messaging, id: number): Promise<Redri
   const letter = readLetter(stored.data);
   if (!letter) throw new DomainError('UNPROCESSABLE', `DLQ entry ${id} is not a dead letter this system wrote`);
   // Letters name their namespaced subject; one from another namespace is not ours to send.
-  if (!letter.subject.startsWith(m.ns.subjectPrefix)) throw new DomainError('UNPROCESSABLE', `dead letter ${id} belongs to another namespace`);
-  const payload = letter.payloadEncoding === 'base64' ? Buffer.from(letter.payload, 'base64') : new TextEncoder().encode(letter.payload);
+  if (!letter.subject.startsWith(m.ns.subjectPrefix))
+    throw new DomainError('UNPROCESSABLE', `dead letter ${id} belongs to another namespace`);
+  const payload =
+    letter.payloadEncoding === 'base64'
+      ? Buffer.from(letter.payload, 'base64')
+      : new TextEncoder().encode(letter.payload);
   const h = headers();
   for (const key of ['traceparent', 'tracestate']) {
     const value = stored.header?.get(key);

@@ -19,7 +19,13 @@ export interface DeadLetter {
 }
 
 /** Publishes a dead letter for `msg` to `dlq.<stream>.<consumer>` (de-duplicated per stream sequence). */
-export async function publishDeadLetter(m: Messaging, msg: JsMsg, consumer: string, reason: DeadLetter['reason'], error: { code: string; message: string }): Promise<void> {
+export async function publishDeadLetter(
+  m: Messaging,
+  msg: JsMsg,
+  consumer: string,
+  reason: DeadLetter['reason'],
+  error: { code: string; message: string },
+): Promise<void> {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(msg.data);
   const isText = !text.includes('\uFFFD');
   const letter: DeadLetter = {

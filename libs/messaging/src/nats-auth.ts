@@ -1,5 +1,10 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { credsAuthenticator, nkeyAuthenticator, type Authenticator, type NodeConnectionOptions } from '@nats-io/transport-node';
+import {
+  credsAuthenticator,
+  nkeyAuthenticator,
+  type Authenticator,
+  type NodeConnectionOptions,
+} from '@nats-io/transport-node';
 
 /**
  * The environment variables that carry NATS credentials and TLS material. None is required: a
@@ -39,7 +44,9 @@ export class NatsAuthError extends Error {
 }
 
 /** What `connect` needs besides its own tuning: servers without credentials, and how to authenticate. */
-export type NatsConnectOptions = Pick<NodeConnectionOptions, 'user' | 'pass' | 'token' | 'authenticator' | 'tls'> & { servers: string[] };
+export type NatsConnectOptions = Pick<NodeConnectionOptions, 'user' | 'pass' | 'token' | 'authenticator' | 'tls'> & {
+  servers: string[];
+};
 
 /** The NATS_* auth variables of an environment (empty ones count as unset). */
 export function natsAuthFromEnv(env: Record<string, string | undefined> = process.env): NatsAuthSettings {
@@ -66,7 +73,11 @@ function splitServers(url: string): ServerEntry[] {
       const rest = entry.slice(scheme.length);
       // The last `@`: an unencoded `@` in a password still ends up in the userinfo.
       const at = rest.lastIndexOf('@');
-      return { scheme, userinfo: at >= 0 ? rest.slice(0, at) : undefined, hostPort: (at >= 0 ? rest.slice(at + 1) : rest).replace(/\/+$/, '') };
+      return {
+        scheme,
+        userinfo: at >= 0 ? rest.slice(0, at) : undefined,
+        hostPort: (at >= 0 ? rest.slice(at + 1) : rest).replace(/\/+$/, ''),
+      };
     });
 }
 
@@ -102,10 +113,14 @@ export function parseNatsUrl(url: string): { servers: string[]; credentials: Url
   let seen: string | undefined;
   for (const { userinfo } of entries) {
     if (!userinfo) continue;
-    if (seen !== undefined && seen !== userinfo) throw new NatsAuthError('NATS_URL', 'NATS_URL gives different credentials for different servers');
+    if (seen !== undefined && seen !== userinfo)
+      throw new NatsAuthError('NATS_URL', 'NATS_URL gives different credentials for different servers');
     seen = userinfo;
     const colon = userinfo.indexOf(':');
-    credentials = colon >= 0 ? { user: decode(userinfo.slice(0, colon)), pass: decode(userinfo.slice(colon + 1)) } : { token: decode(userinfo) };
+    credentials =
+      colon >= 0
+        ? { user: decode(userinfo.slice(0, colon)), pass: decode(userinfo.slice(colon + 1)) }
+        : { token: decode(userinfo) };
   }
   return {
     servers: entries.map((e) => `${e.scheme}${e.hostPort}`),
@@ -119,7 +134,10 @@ function readSecretFile(variable: string, path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new NatsAuthError(variable, `${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new NatsAuthError(
+      variable,
+      `${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 
@@ -127,7 +145,10 @@ function checkReadable(variable: string, path: string): void {
   try {
     accessSync(path, constants.R_OK);
   } catch (err) {
-    throw new NatsAuthError(variable, `${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new NatsAuthError(
+      variable,
+      `${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 
@@ -163,18 +184,30 @@ export function natsConnectOptions(url: string, settings: NatsAuthSettings = {})
 
   const user = settings.NATS_USER || (fromUrl && 'user' in fromUrl ? fromUrl.user : undefined);
   const pass = settings.NATS_PASSWORD || (fromUrl && 'pass' in fromUrl ? fromUrl.pass : undefined);
-  if (pass !== undefined && !user) throw new NatsAuthError('NATS_PASSWORD', 'NATS_PASSWORD is set but no user is (NATS_USER, or nats://user:password@host in NATS_URL)');
+  if (pass !== undefined && !user)
+    throw new NatsAuthError(
+      'NATS_PASSWORD',
+      'NATS_PASSWORD is set but no user is (NATS_USER, or nats://user:password@host in NATS_URL)',
+    );
   if (user && pass === undefined) throw new NatsAuthError('NATS_PASSWORD', 'NATS_USER is set but NATS_PASSWORD is not');
   if (user && pass !== undefined) {
     options.user = user;
     options.pass = pass;
-    methods.push(settings.NATS_USER ? { variable: 'NATS_USER', label: 'NATS_USER/NATS_PASSWORD' } : { variable: 'NATS_URL', label: 'user:password in NATS_URL' });
+    methods.push(
+      settings.NATS_USER
+        ? { variable: 'NATS_USER', label: 'NATS_USER/NATS_PASSWORD' }
+        : { variable: 'NATS_URL', label: 'user:password in NATS_URL' },
+    );
   }
 
   const token = settings.NATS_TOKEN || (fromUrl && 'token' in fromUrl ? fromUrl.token : undefined);
   if (token) {
     options.token = token;
-    methods.push(settings.NATS_TOKEN ? { variable: 'NATS_TOKEN', label: 'NATS_TOKEN' } : { variable: 'NATS_URL', label: 'a token in NATS_URL' });
+    methods.push(
+      settings.NATS_TOKEN
+        ? { variable: 'NATS_TOKEN', label: 'NATS_TOKEN' }
+        : { variable: 'NATS_URL', label: 'a token in NATS_URL' },
+    );
   }
 
   const seedFile = settings.NATS_NKEY_SEED_FILE;
@@ -189,16 +222,27 @@ export function natsConnectOptions(url: string, settings: NatsAuthSettings = {})
   if (credsFile) {
     readSecretFile('NATS_CREDS_FILE', credsFile);
     options.authenticator = credsAuthenticator(() => readSecretFile('NATS_CREDS_FILE', credsFile));
-    checkSigns('NATS_CREDS_FILE', credsFile, options.authenticator, 'a NATS credentials file (a user JWT and an NKey seed, as nsc writes them)');
+    checkSigns(
+      'NATS_CREDS_FILE',
+      credsFile,
+      options.authenticator,
+      'a NATS credentials file (a user JWT and an NKey seed, as nsc writes them)',
+    );
     methods.push({ variable: 'NATS_CREDS_FILE', label: 'NATS_CREDS_FILE' });
   }
 
   const [, second] = methods;
-  if (second) throw new NatsAuthError(second.variable, `NATS authentication is given more than one way (${methods.map((m) => m.label).join(', ')}): set only one`);
+  if (second)
+    throw new NatsAuthError(
+      second.variable,
+      `NATS authentication is given more than one way (${methods.map((m) => m.label).join(', ')}): set only one`,
+    );
 
   const { NATS_TLS_CA_FILE: caFile, NATS_TLS_CERT_FILE: certFile, NATS_TLS_KEY_FILE: keyFile } = settings;
-  if (certFile && !keyFile) throw new NatsAuthError('NATS_TLS_KEY_FILE', 'NATS_TLS_CERT_FILE is set but NATS_TLS_KEY_FILE is not');
-  if (keyFile && !certFile) throw new NatsAuthError('NATS_TLS_CERT_FILE', 'NATS_TLS_KEY_FILE is set but NATS_TLS_CERT_FILE is not');
+  if (certFile && !keyFile)
+    throw new NatsAuthError('NATS_TLS_KEY_FILE', 'NATS_TLS_CERT_FILE is set but NATS_TLS_KEY_FILE is not');
+  if (keyFile && !certFile)
+    throw new NatsAuthError('NATS_TLS_CERT_FILE', 'NATS_TLS_KEY_FILE is set but NATS_TLS_CERT_FILE is not');
   if (caFile) checkReadable('NATS_TLS_CA_FILE', caFile);
   if (certFile) checkReadable('NATS_TLS_CERT_FILE', certFile);
   if (keyFile) checkReadable('NATS_TLS_KEY_FILE', keyFile);

@@ -1,4 +1,12 @@
-import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, type ConsumerConfig, type StreamConfig } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type StreamConfig,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { StreamDeclaration } from '@reelforge/contracts';
 import type { Messaging } from './context.ts';
@@ -13,7 +21,11 @@ function isNotFound(err: unknown): boolean {
  * Creates the stream, or updates its mutable settings when it exists. Called by the stream's owner
  * at start (and, for the shared DLQ, by every service that dead-letters, create-only).
  */
-export async function ensureStream(m: Messaging, decl: StreamDeclaration, options: { replicas: number; createOnly?: boolean; maxBytesCap?: number }): Promise<void> {
+export async function ensureStream(
+  m: Messaging,
+  decl: StreamDeclaration,
+  options: { replicas: number; createOnly?: boolean; maxBytesCap?: number },
+): Promise<void> {
   const cap = options.maxBytesCap && options.maxBytesCap > 0 ? options.maxBytesCap : undefined;
   const config: Partial<StreamConfig> & { name: string } = {
     name: m.stream(decl.name),
@@ -35,7 +47,9 @@ export async function ensureStream(m: Messaging, decl: StreamDeclaration, option
     const info = await m.jsm.streams.info(config.name);
     if (options.createOnly) return;
     if (info.config.retention !== config.retention) {
-      throw new Error(`stream ${config.name} exists with retention ${info.config.retention}, declared ${config.retention}: migrate it by hand`);
+      throw new Error(
+        `stream ${config.name} exists with retention ${info.config.retention}, declared ${config.retention}: migrate it by hand`,
+      );
     }
     await m.jsm.streams.update(config.name, { ...info.config, ...config });
   } catch (err) {

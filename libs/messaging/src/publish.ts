@@ -10,11 +10,18 @@ import { injectTraceContext } from './trace-headers.ts';
  * against its schema first: an invalid event is a bug here, not the consumer's problem.
  * `subject` is unprefixed; the namespace prefix is added here.
  */
-export async function publishEvent(m: Messaging, subject: string, envelope: Envelope, schema?: TSchemaLike, extraHeaders?: MsgHdrs): Promise<PubAck> {
+export async function publishEvent(
+  m: Messaging,
+  subject: string,
+  envelope: Envelope,
+  schema?: TSchemaLike,
+  extraHeaders?: MsgHdrs,
+): Promise<PubAck> {
   if (schema) {
     const v = validator(schema);
     const type = envelope.type;
-    if (!v.check(envelope)) throw new Error(`refusing to publish invalid ${type}: ${describeErrors(v.errors(envelope))}`);
+    if (!v.check(envelope))
+      throw new Error(`refusing to publish invalid ${type}: ${describeErrors(v.errors(envelope))}`);
   }
   const h = extraHeaders ?? headers();
   injectTraceContext(h);

@@ -1,6 +1,14 @@
 import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api';
 import { headers, RequestError, TimeoutError, type Subscription } from '@nats-io/transport-node';
-import { DomainError, describeErrors, isErrorCode, validator, type CommandDeclaration, type ErrorBody, type TSchemaLike } from '@reelforge/contracts';
+import {
+  DomainError,
+  describeErrors,
+  isErrorCode,
+  validator,
+  type CommandDeclaration,
+  type ErrorBody,
+  type TSchemaLike,
+} from '@reelforge/contracts';
 import type { Static } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Messaging } from './context.ts';
@@ -16,7 +24,10 @@ type Reply<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
  * A command's handler. `signal` aborts (reason: a CommandDeadlineError) when the deadline passes and
  * the caller has already been answered; a handler may pass it on (fetch, child processes) or ignore it.
  */
-export type CommandHandler<Req extends TSchemaLike, Res extends TSchemaLike> = (request: Static<Req>, signal: AbortSignal) => Promise<Static<Res>>;
+export type CommandHandler<Req extends TSchemaLike, Res extends TSchemaLike> = (
+  request: Static<Req>,
+  signal: AbortSignal,
+) => Promise<Static<Res>>;
 
 /** Longest a handler may run before its caller is told SERVICE_UNAVAILABLE (well above the gateway's 5 s). */
 export const DEFAULT_COMMAND_DEADLINE_MS = 30_000;
@@ -48,7 +59,8 @@ export function serveCommand<Req extends TSchemaLike, Res extends TSchemaLike>(
   options: { deadlineMs?: number } = {},
 ): Subscription {
   const deadlineMs = options.deadlineMs ?? DEFAULT_COMMAND_DEADLINE_MS;
-  if (!Number.isFinite(deadlineMs) || deadlineMs <= 0) throw new RangeError(`the deadline of ${decl.subject} must be a positive number of ms, not ${deadlineMs}`);
+  if (!Number.isFinite(deadlineMs) || deadlineMs <= 0)
+    throw new RangeError(`the deadline of ${decl.subject} must be a positive number of ms, not ${deadlineMs}`);
   const check = validator(decl.request);
   return m.nc.subscribe(m.subject(decl.subject), {
     queue: m.service,
@@ -73,7 +85,10 @@ export function serveCommand<Req extends TSchemaLike, Res extends TSchemaLike>(
           return respond({ ok: false, error: { code: 'VALIDATION_FAILED', message: 'request is not JSON' } });
         }
         if (!check.check(request)) {
-          return respond({ ok: false, error: { code: 'VALIDATION_FAILED', message: describeErrors(check.errors(request)) } });
+          return respond({
+            ok: false,
+            error: { code: 'VALIDATION_FAILED', message: describeErrors(check.errors(request)) },
+          });
         }
         const controller = new AbortController();
         const timer = setTimeout(() => {
@@ -85,12 +100,14 @@ export function serveCommand<Req extends TSchemaLike, Res extends TSchemaLike>(
         try {
           const data = await handler(request, controller.signal);
           // A late write may still have happened although the caller was told otherwise: say so.
-          if (controller.signal.aborted) deps.log.warn({ subject: decl.subject, deadlineMs }, 'command finished after its deadline; result dropped');
+          if (controller.signal.aborted)
+            deps.log.warn({ subject: decl.subject, deadlineMs }, 'command finished after its deadline; result dropped');
           respond({ ok: true, data });
         } catch (e) {
           if (controller.signal.aborted) {
             // Already answered and logged; the handler stopping on its signal is expected, anything else is worth a line.
-            if (e !== controller.signal.reason) deps.log.warn({ err: e, subject: decl.subject }, 'command failed after its deadline');
+            if (e !== controller.signal.reason)
+              deps.log.warn({ err: e, subject: decl.subject }, 'command failed after its deadline');
             return;
           }
           if (e instanceof DomainError) return respond({ ok: false, error: e.toBody() });
@@ -129,14 +146,19 @@ function readReply(raw: Uint8Array): { reply: Reply<unknown> } | { problem: stri
     return { problem: 'not JSON' };
   }
   if (!isPlainObject(value)) return { problem: 'not an object' };
-  if (value.ok === true) return 'data' in value ? { reply: { ok: true, data: value.data } } : { problem: 'ok without data' };
+  if (value.ok === true)
+    return 'data' in value ? { reply: { ok: true, data: value.data } } : { problem: 'ok without data' };
   if (value.ok !== false) return { problem: '`ok` is neither true nor false' };
   const error = value.error;
-  if (!isPlainObject(error) || typeof error.code !== 'string' || typeof error.message !== 'string') return { problem: 'error without a string code and message' };
-  if (error.details !== undefined && !isPlainObject(error.details)) return { problem: 'error details are not an object' };
+  if (!isPlainObject(error) || typeof error.code !== 'string' || typeof error.message !== 'string')
+    return { problem: 'error without a string code and message' };
+  if (error.details !== undefined && !isPlainObject(error.details))
+    return { problem: 'error details are not an object' };
   // An unknown code is a readable reply from a newer owner: it arrives as INTERNAL (below).
   const code = isErrorCode(error.code) ? error.code : 'INTERNAL';
-  return { reply: { ok: false, error: { code, message: error.message, ...(error.details ? { details: error.details } : {}) } } };
+  return {
+    reply: { ok: false, error: { code, message: error.message, ...(error.details ? { details: error.details } : {}) } },
+  };
 }
 
 /**
@@ -156,20 +178,36 @@ export async function sendCommand<Req extends TSchemaLike, Res extends TSchemaLi
   injectTraceContext(h);
   let raw: Uint8Array;
   try {
-    const msg = await m.nc.request(m.subject(decl.subject), JSON.stringify(request), { timeout: options.timeoutMs, headers: h });
+    const msg = await m.nc.request(m.subject(decl.subject), JSON.stringify(request), {
+      timeout: options.timeoutMs,
+      headers: h,
+    });
     raw = msg.data;
   } catch (err) {
     if (err instanceof RequestError && err.isNoResponders()) {
       throw new DomainError('SERVICE_UNAVAILABLE', `${options.owner} is not available`, undefined, { cause: err });
     }
     if (err instanceof TimeoutError || (err instanceof Error && err.cause instanceof TimeoutError)) {
-      throw new DomainError('SERVICE_UNAVAILABLE', `${options.owner} did not answer within ${options.timeoutMs} ms`, undefined, { cause: err });
+      throw new DomainError(
+        'SERVICE_UNAVAILABLE',
+        `${options.owner} did not answer within ${options.timeoutMs} ms`,
+        undefined,
+        { cause: err },
+      );
     }
     throw new DomainError('SERVICE_UNAVAILABLE', `${options.owner} could not be reached`, undefined, { cause: err });
   }
   const malformed = (problem: string): DomainError => {
     const cause = new MalformedReplyError(options.owner, decl.subject, problem);
-    options.log?.error({ err: cause, owner: options.owner, subject: decl.subject, reply: new TextDecoder().decode(raw.subarray(0, 200)) }, 'malformed command reply');
+    options.log?.error(
+      {
+        err: cause,
+        owner: options.owner,
+        subject: decl.subject,
+        reply: new TextDecoder().decode(raw.subarray(0, 200)),
+      },
+      'malformed command reply',
+    );
     return new DomainError('BAD_GATEWAY', `${options.owner} sent a malformed reply`, undefined, { cause });
   };
   const read = readReply(raw);
@@ -182,7 +220,10 @@ export async function sendCommand<Req extends TSchemaLike, Res extends TSchemaLi
 }
 
 /** Validates a reply against the declared response schema (used in tests and by cautious callers). */
-export function checkReply<Res extends TSchemaLike>(decl: CommandDeclaration<TSchemaLike, Res>, value: unknown): string | undefined {
+export function checkReply<Res extends TSchemaLike>(
+  decl: CommandDeclaration<TSchemaLike, Res>,
+  value: unknown,
+): string | undefined {
   const v = validator(decl.response);
   return v.check(value) ? undefined : describeErrors(v.errors(value));
 }

@@ -24,13 +24,22 @@ import { eventually, memoryLogger, uniqueToken, deferred } from '@reelforge/test
 // The consumer loop against a real JetStream server. Each test gets its own namespace (streams
 // `T…_WORK` / `T…_DLQ`, subjects `t….work.>`), so nothing is shared between tests.
 
-const WorkItem = envelopeOf('test.work.v1', Type.Object({ n: Type.Integer(), label: Type.String() }, { additionalProperties: false }));
+const WorkItem = envelopeOf(
+  'test.work.v1',
+  Type.Object({ n: Type.Integer(), label: Type.String() }, { additionalProperties: false }),
+);
 type WorkItem = Static<typeof WorkItem>;
 
-const WORK: StreamDeclaration = { name: 'WORK', owner: 'shared', subjects: ['work.>'], retention: 'workqueue', maxAgeMs: 60_000, description: 'test' };
+const WORK: StreamDeclaration = {
+  name: 'WORK',
+  owner: 'shared',
+  subjects: ['work.>'],
+  retention: 'workqueue',
+  maxAgeMs: 60_000,
+  description: 'test',
+};
 const DURABLE = 'worker';
 const tracer = trace.getTracer('test');
-
 
 /**
  * Collects messages from a core subscription and lets a test await a condition on them. The
@@ -41,16 +50,26 @@ class Recorder<T> {
   private waiters: { ok: (items: T[]) => boolean; done: () => void }[] = [];
   push(item: T): void {
     this.items.push(item);
-    for (const w of [...this.waiters]) if (w.ok(this.items)) {
-      this.waiters.splice(this.waiters.indexOf(w), 1);
-      w.done();
-    }
+    for (const w of [...this.waiters])
+      if (w.ok(this.items)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.done();
+      }
   }
   until(what: string, ok: (items: T[]) => boolean, deadlineMs = 15_000): Promise<T[]> {
     if (ok(this.items)) return Promise.resolve(this.items);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${what} within ${deadlineMs} ms; saw ${JSON.stringify(this.items)}`)), deadlineMs);
-      this.waiters.push({ ok, done: () => { clearTimeout(timer); resolve(this.items); } });
+      const timer = setTimeout(
+        () => reject(new Error(`no ${what} within ${deadlineMs} ms; saw ${JSON.stringify(this.items)}`)),
+        deadlineMs,
+      );
+      this.waiters.push({
+        ok,
+        done: () => {
+          clearTimeout(timer);
+          resolve(this.items);
+        },
+      });
     });
   }
 }
@@ -94,8 +113,17 @@ async function setup(options: { ackWaitMs?: number } = {}): Promise<Env> {
   const m = await createMessaging(nc, 'test', namespaceFrom(token));
   await ensureStream(m, WORK, { replicas: 1 });
   await ensureStream(m, STREAMS.DLQ, { replicas: 1, createOnly: true });
-  cleanups.push(() => m.jsm.streams.delete(m.stream(WORK.name)), () => m.jsm.streams.delete(m.stream(STREAMS.DLQ.name)));
-  await ensureConsumer(m, { stream: WORK.name, durable: DURABLE, filterSubject: 'work.>', ackWaitMs: options.ackWaitMs ?? 30_000, maxAckPending: 100 });
+  cleanups.push(
+    () => m.jsm.streams.delete(m.stream(WORK.name)),
+    () => m.jsm.streams.delete(m.stream(STREAMS.DLQ.name)),
+  );
+  await ensureConsumer(m, {
+    stream: WORK.name,
+    durable: DURABLE,
+    filterSubject: 'work.>',
+    ackWaitMs: options.ackWaitMs ?? 30_000,
+    maxAckPending: 100,
+  });
 
   const stream = m.stream(WORK.name);
   const durable = `${m.ns.streamPrefix}${DURABLE}`;
@@ -110,14 +138,25 @@ async function setup(options: { ackWaitMs?: number } = {}): Promise<Env> {
   });
   const dlq = new Recorder<{ subject: string; letter: DeadLetter; reason: string | undefined }>();
   const dlqSub = nc.subscribe(m.subject('dlq.>'), {
-    callback: (_err, msg: Msg) => dlq.push({ subject: msg.subject, letter: msg.json<DeadLetter>(), reason: msg.headers?.get('Reelforge-Dlq-Reason') }),
+    callback: (_err, msg: Msg) =>
+      dlq.push({
+        subject: msg.subject,
+        letter: msg.json<DeadLetter>(),
+        reason: msg.headers?.get('Reelforge-Dlq-Reason'),
+      }),
   });
-  cleanups.push(async () => ackSub.unsubscribe(), async () => dlqSub.unsubscribe());
+  cleanups.push(
+    async () => ackSub.unsubscribe(),
+    async () => dlqSub.unsubscribe(),
+  );
   await nc.flush(); // the subscriptions are registered before anything is published
   return { token, m, acks, dlq, log: memoryLogger('test') };
 }
 
-async function start(env: Env, options: Partial<ConsumerOptions<typeof WorkItem>> & Pick<ConsumerOptions<typeof WorkItem>, 'handler'>): Promise<RunningConsumer> {
+async function start(
+  env: Env,
+  options: Partial<ConsumerOptions<typeof WorkItem>> & Pick<ConsumerOptions<typeof WorkItem>, 'handler'>,
+): Promise<RunningConsumer> {
   const consumer = await startConsumer(env.m, {
     stream: WORK.name,
     durable: DURABLE,
@@ -168,7 +207,11 @@ describe('startConsumer', () => {
     expect(kinds(env.acks.items)).toEqual(['+ACK']);
     // The server applies an ack asynchronously (its consumer's ack queue) and announces nothing when
     // the work queue drops the message, so this one server-side state is polled.
-    await eventually('the work queue to drop the acked message', async () => ((await streamMessages(env, WORK.name)) === 0 ? true : undefined), 5_000);
+    await eventually(
+      'the work queue to drop the acked message',
+      async () => ((await streamMessages(env, WORK.name)) === 0 ? true : undefined),
+      5_000,
+    );
     const info = await env.m.jsm.consumers.info(env.m.stream(WORK.name), `${env.m.ns.streamPrefix}${DURABLE}`);
     expect(info.delivered.consumer_seq).toBe(1); // one delivery, no redelivery
     expect(info.num_ack_pending).toBe(0);
@@ -205,7 +248,10 @@ describe('startConsumer', () => {
       ['+ACK', 3],
     ]);
     const retries = env.log.lines().filter((l) => l.msg === 'handler failed; will retry');
-    expect(retries.map((l) => [l.delivery, l.delayMs])).toEqual([[1, 50], [2, 100]]);
+    expect(retries.map((l) => [l.delivery, l.delayMs])).toEqual([
+      [1, 50],
+      [2, 100],
+    ]);
     expect(env.dlq.items).toEqual([]);
   });
 
@@ -242,10 +288,14 @@ describe('startConsumer', () => {
     });
     expect(JSON.parse(dead!.letter.payload)).toEqual(event);
     expect(Number.isNaN(Date.parse(dead!.letter.failedAt))).toBe(false);
-    expect(onDeadLetter).toEqual([[event, 'permanent', { code: 'BAD_INPUT', message: 'this source can never be used' }]]);
+    expect(onDeadLetter).toEqual([
+      [event, 'permanent', { code: 'BAD_INPUT', message: 'this source can never be used' }],
+    ]);
 
     // Kept in the DLQ stream, not only published.
-    const stored = await env.m.jsm.streams.getMessage(env.m.stream(STREAMS.DLQ.name), { last_by_subj: dlqSubject(env) });
+    const stored = await env.m.jsm.streams.getMessage(env.m.stream(STREAMS.DLQ.name), {
+      last_by_subj: dlqSubject(env),
+    });
     expect(stored?.json<DeadLetter>()).toEqual(dead!.letter);
     expect(await streamMessages(env, STREAMS.DLQ.name)).toBe(1);
 
@@ -271,10 +321,20 @@ describe('startConsumer', () => {
     const bySeq = new Map(letters.map((d) => [d.letter.streamSequence, d]));
     expect(bySeq.get(notJson.seq)).toMatchObject({
       reason: 'invalid',
-      letter: { reason: 'invalid', error: { code: 'INVALID_JSON', message: 'payload is not JSON' }, payload: 'not json {', payloadEncoding: 'utf8', deliveries: 1 },
+      letter: {
+        reason: 'invalid',
+        error: { code: 'INVALID_JSON', message: 'payload is not JSON' },
+        payload: 'not json {',
+        payloadEncoding: 'utf8',
+        deliveries: 1,
+      },
     });
     const schemaLetter = bySeq.get(invalid.seq)!.letter;
-    expect(schemaLetter).toMatchObject({ reason: 'invalid', error: { code: 'INVALID_MESSAGE' }, payloadEncoding: 'utf8' });
+    expect(schemaLetter).toMatchObject({
+      reason: 'invalid',
+      error: { code: 'INVALID_MESSAGE' },
+      payloadEncoding: 'utf8',
+    });
     expect(schemaLetter.error.message).toContain('/data/n');
     expect(JSON.parse(schemaLetter.payload)).toEqual(wrongShape);
     expect(bySeq.get(bin.seq)!.letter).toMatchObject({
@@ -308,7 +368,11 @@ describe('startConsumer', () => {
       { delivery: 2, lastAttempt: false },
       { delivery: 3, lastAttempt: true },
     ]);
-    expect(dead!.letter).toMatchObject({ reason: 'max_deliveries', deliveries: 3, error: { code: 'UNEXPECTED', message: 'still broken' } });
+    expect(dead!.letter).toMatchObject({
+      reason: 'max_deliveries',
+      deliveries: 3,
+      error: { code: 'UNEXPECTED', message: 'still broken' },
+    });
     expect(JSON.parse(dead!.letter.payload)).toEqual(event);
     expect(kinds(env.acks.items)).toEqual(['-NAK', '-NAK', '+TERM']);
     expect(env.dlq.items).toHaveLength(1);
@@ -328,7 +392,10 @@ describe('startConsumer', () => {
     }
 
     let calls = 0;
-    const consumer = await start(env, { retry: { initialDelayMs: 20, maxDelayMs: 100, maxDeliveries: 2, jitter: 0 }, handler: async () => void calls++ });
+    const consumer = await start(env, {
+      retry: { initialDelayMs: 20, maxDelayMs: 100, maxDeliveries: 2, jitter: 0 },
+      handler: async () => void calls++,
+    });
     const [dead] = await env.dlq.until('a dead letter', (d) => d.length > 0);
     await consumer.stop();
 
@@ -443,7 +510,9 @@ describe('publishEvent', () => {
   it('refuses to publish an envelope that fails its schema', async () => {
     const env = await setup();
     const bad = { ...item(1), data: { n: 1.5, label: 'x' } };
-    await expect(publishEvent(env.m, 'work.a', bad, WorkItem)).rejects.toThrow(/refusing to publish invalid test\.work\.v1: \/data\/n/);
+    await expect(publishEvent(env.m, 'work.a', bad, WorkItem)).rejects.toThrow(
+      /refusing to publish invalid test\.work\.v1: \/data\/n/,
+    );
     expect(await streamMessages(env, WORK.name)).toBe(0);
   });
 });

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { connect, nkeys, type Authenticator, type NatsConnection } from '@nats-io/transport-node';
-import { connectNats, natsConnectOptions, NatsAuthError, openNats, parseNatsUrl, redactNatsUrl } from '@reelforge/messaging';
+import {
+  connectNats,
+  natsConnectOptions,
+  NatsAuthError,
+  openNats,
+  parseNatsUrl,
+  redactNatsUrl,
+} from '@reelforge/messaging';
 import { memoryLogger } from '@reelforge/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'nats-auth-test-'));
@@ -31,10 +38,14 @@ function caught(fn: () => unknown): unknown {
   throw new Error('expected a throw');
 }
 
-const signWith = (auth: Authenticator | Authenticator[] | undefined) => (auth as Authenticator)('nonce') as { jwt?: string; nkey?: string; sig?: string };
+const signWith = (auth: Authenticator | Authenticator[] | undefined) =>
+  (auth as Authenticator)('nonce') as { jwt?: string; nkey?: string; sig?: string };
 
 function credsFile(name: string, jwt: string, seed: string): string {
-  return file(name, `-----BEGIN NATS USER JWT-----\n${jwt}\n------END NATS USER JWT------\n\n************************* IMPORTANT *************************\n\n-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`);
+  return file(
+    name,
+    `-----BEGIN NATS USER JWT-----\n${jwt}\n------END NATS USER JWT------\n\n************************* IMPORTANT *************************\n\n-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`,
+  );
 }
 
 describe('NATS_URL parsing', () => {
@@ -58,7 +69,9 @@ describe('NATS_URL parsing', () => {
   });
 
   it('redacts passwords and tokens for printing', () => {
-    expect(redactNatsUrl('nats://alice:s3cr3t@h1:4222,nats://alice:s3cr3t@h2:4222')).toBe('nats://alice:***@h1:4222,nats://alice:***@h2:4222');
+    expect(redactNatsUrl('nats://alice:s3cr3t@h1:4222,nats://alice:s3cr3t@h2:4222')).toBe(
+      'nats://alice:***@h1:4222,nats://alice:***@h2:4222',
+    );
     expect(redactNatsUrl('tls://t0k3n@h:4222')).toBe('tls://***@h:4222');
     expect(redactNatsUrl('nats://u:p@ss@h:4222')).toBe('nats://u:***@h:4222');
     expect(redactNatsUrl('nats://127.0.0.1:4222')).toBe('nats://127.0.0.1:4222');
@@ -67,17 +80,31 @@ describe('NATS_URL parsing', () => {
 
 describe('natsConnectOptions', () => {
   it('passes URL credentials as user/pass; NATS_USER/NATS_PASSWORD win over them', () => {
-    expect(natsConnectOptions('nats://alice:pw@h:4222')).toEqual({ servers: ['nats://h:4222'], user: 'alice', pass: 'pw' });
-    expect(natsConnectOptions('nats://alice:pw@h:4222', { NATS_USER: 'bob', NATS_PASSWORD: 'other' })).toMatchObject({ user: 'bob', pass: 'other' });
+    expect(natsConnectOptions('nats://alice:pw@h:4222')).toEqual({
+      servers: ['nats://h:4222'],
+      user: 'alice',
+      pass: 'pw',
+    });
+    expect(natsConnectOptions('nats://alice:pw@h:4222', { NATS_USER: 'bob', NATS_PASSWORD: 'other' })).toMatchObject({
+      user: 'bob',
+      pass: 'other',
+    });
   });
 
   it('passes NATS_TOKEN as the token', () => {
-    expect(natsConnectOptions('nats://h:4222', { NATS_TOKEN: 'tk' })).toEqual({ servers: ['nats://h:4222'], token: 'tk' });
+    expect(natsConnectOptions('nats://h:4222', { NATS_TOKEN: 'tk' })).toEqual({
+      servers: ['nats://h:4222'],
+      token: 'tk',
+    });
   });
 
   it('names the variable when user or password is missing, or when two ways are given', () => {
-    expect(caught(() => natsConnectOptions('nats://h:4222', { NATS_PASSWORD: 'pw-only' }))).toMatchObject({ variable: 'NATS_PASSWORD' });
-    expect(caught(() => natsConnectOptions('nats://h:4222', { NATS_USER: 'u' }))).toMatchObject({ variable: 'NATS_PASSWORD' });
+    expect(caught(() => natsConnectOptions('nats://h:4222', { NATS_PASSWORD: 'pw-only' }))).toMatchObject({
+      variable: 'NATS_PASSWORD',
+    });
+    expect(caught(() => natsConnectOptions('nats://h:4222', { NATS_USER: 'u' }))).toMatchObject({
+      variable: 'NATS_PASSWORD',
+    });
     const both = caught(() => natsConnectOptions('nats://u:pw@h:4222', { NATS_TOKEN: 'tk' }));
     expect(both).toBeInstanceOf(NatsAuthError);
     expect((both as Error).message).toContain('NATS_TOKEN');
@@ -86,13 +113,23 @@ describe('natsConnectOptions', () => {
 
   it('reads a .creds file (and re-reads it at each connect, so a rotated file is used)', () => {
     const first = nkeys.createUser();
-    const path = credsFile('user.creds', 'eyJhbGciOiJlZDI1NTE5In0.first.sig', new TextDecoder().decode(first.getSeed()));
+    const path = credsFile(
+      'user.creds',
+      'eyJhbGciOiJlZDI1NTE5In0.first.sig',
+      new TextDecoder().decode(first.getSeed()),
+    );
     const options = natsConnectOptions('nats://h:4222', { NATS_CREDS_FILE: path });
     expect(options.user).toBeUndefined();
-    expect(signWith(options.authenticator)).toMatchObject({ jwt: 'eyJhbGciOiJlZDI1NTE5In0.first.sig', nkey: first.getPublicKey() });
+    expect(signWith(options.authenticator)).toMatchObject({
+      jwt: 'eyJhbGciOiJlZDI1NTE5In0.first.sig',
+      nkey: first.getPublicKey(),
+    });
     const second = nkeys.createUser();
     credsFile('user.creds', 'eyJhbGciOiJlZDI1NTE5In0.second.sig', new TextDecoder().decode(second.getSeed()));
-    expect(signWith(options.authenticator)).toMatchObject({ jwt: 'eyJhbGciOiJlZDI1NTE5In0.second.sig', nkey: second.getPublicKey() });
+    expect(signWith(options.authenticator)).toMatchObject({
+      jwt: 'eyJhbGciOiJlZDI1NTE5In0.second.sig',
+      nkey: second.getPublicKey(),
+    });
   });
 
   it('reads an NKey seed file', () => {
@@ -123,8 +160,12 @@ describe('natsConnectOptions', () => {
   it('checks the TLS files and pairs certificate with key', () => {
     const ca = file('ca.pem', 'not really a CA');
     expect(natsConnectOptions('nats://h:4222', { NATS_TLS_CA_FILE: ca }).tls).toEqual({ caFile: ca });
-    expect(caught(() => natsConnectOptions('nats://h:4222', { NATS_TLS_CA_FILE: join(dir, 'missing.pem') }))).toMatchObject({ variable: 'NATS_TLS_CA_FILE' });
-    expect(caught(() => natsConnectOptions('nats://h:4222', { NATS_TLS_CERT_FILE: ca }))).toMatchObject({ variable: 'NATS_TLS_KEY_FILE' });
+    expect(
+      caught(() => natsConnectOptions('nats://h:4222', { NATS_TLS_CA_FILE: join(dir, 'missing.pem') })),
+    ).toMatchObject({ variable: 'NATS_TLS_CA_FILE' });
+    expect(caught(() => natsConnectOptions('nats://h:4222', { NATS_TLS_CERT_FILE: ca }))).toMatchObject({
+      variable: 'NATS_TLS_KEY_FILE',
+    });
   });
 });
 
@@ -145,14 +186,20 @@ describe.skipIf(!login || !('user' in login))('a NATS server with authorization 
   });
 
   it('refuses a wrong password', async () => {
-    await expect(openNats(natsUrl, { timeout: 5000 }, { NATS_USER: user, NATS_PASSWORD: wrongPassword })).rejects.toThrow(/Authorization Violation/);
+    await expect(
+      openNats(natsUrl, { timeout: 5000 }, { NATS_USER: user, NATS_PASSWORD: wrongPassword }),
+    ).rejects.toThrow(/Authorization Violation/);
   });
 
   it('accepts the right credentials, from the URL or from NATS_USER/NATS_PASSWORD', async () => {
     const fromUrl = await openNats(natsUrl);
     open.push(fromUrl);
     await fromUrl.flush();
-    const fromVariables = await openNats(servers.join(','), {}, { NATS_USER: user, NATS_PASSWORD: login && 'pass' in login ? login.pass : '' });
+    const fromVariables = await openNats(
+      servers.join(','),
+      {},
+      { NATS_USER: user, NATS_PASSWORD: login && 'pass' in login ? login.pass : '' },
+    );
     open.push(fromVariables);
     await fromVariables.flush();
   });
@@ -169,7 +216,13 @@ describe.skipIf(!login || !('user' in login))('a NATS server with authorization 
     expect(messages.join('\n')).toMatch(/Authorization Violation/);
     expect(messages.join('\n')).not.toContain(wrongPassword);
 
-    const viaVariable = await connectNats({ url: servers.join(','), auth: { NATS_USER: user, NATS_PASSWORD: wrongPassword }, name: 'nats-auth-test', log, timeoutMs: 5000 }).then(
+    const viaVariable = await connectNats({
+      url: servers.join(','),
+      auth: { NATS_USER: user, NATS_PASSWORD: wrongPassword },
+      name: 'nats-auth-test',
+      log,
+      timeoutMs: 5000,
+    }).then(
       () => undefined,
       (e: unknown) => e,
     );

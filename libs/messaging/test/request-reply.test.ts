@@ -3,15 +3,30 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { trace } from '@opentelemetry/api';
 import { Type } from '@sinclair/typebox';
 import { DomainError, type CommandDeclaration } from '@reelforge/contracts';
-import { checkReply, createMessaging, namespaceFrom, openNats, sendCommand, serveCommand, type Messaging } from '@reelforge/messaging';
+import {
+  checkReply,
+  createMessaging,
+  namespaceFrom,
+  openNats,
+  sendCommand,
+  serveCommand,
+  type Messaging,
+} from '@reelforge/messaging';
 import { memoryLogger, uniqueToken } from '@reelforge/testing';
 
 // Commands over core NATS request/reply, server and caller on separate connections (as two services
 // would be), each test in its own subject namespace.
 
-const LookupRequest = Type.Object({ id: Type.String({ minLength: 1 }), n: Type.Integer() }, { additionalProperties: false });
+const LookupRequest = Type.Object(
+  { id: Type.String({ minLength: 1 }), n: Type.Integer() },
+  { additionalProperties: false },
+);
 const LookupResponse = Type.Object({ id: Type.String(), doubled: Type.Integer() }, { additionalProperties: false });
-const lookup: CommandDeclaration<typeof LookupRequest, typeof LookupResponse> = { subject: 'cmd.test.lookup', request: LookupRequest, response: LookupResponse };
+const lookup: CommandDeclaration<typeof LookupRequest, typeof LookupResponse> = {
+  subject: 'cmd.test.lookup',
+  request: LookupRequest,
+  response: LookupResponse,
+};
 
 const tracer = trace.getTracer('test');
 
@@ -84,7 +99,9 @@ describe('serveCommand / sendCommand', () => {
 
   it('brings a DomainError back as a DomainError with its code, message and details', async () => {
     const { client } = await serve();
-    const err = await rejection(sendCommand(client, lookup, { id: 'missing', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service' }));
+    const err = await rejection(
+      sendCommand(client, lookup, { id: 'missing', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service' }),
+    );
     expect(err.code).toBe('NOT_FOUND');
     expect(err.message).toBe('no thing missing');
     expect(err.details).toEqual({ id: 'missing' });
@@ -92,13 +109,17 @@ describe('serveCommand / sendCommand', () => {
 
   it('answers an unexpected error as INTERNAL without its message or stack, and logs it on the server', async () => {
     const { client, logs } = await serve();
-    const err = await rejection(sendCommand(client, lookup, { id: 'boom', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service' }));
+    const err = await rejection(
+      sendCommand(client, lookup, { id: 'boom', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service' }),
+    );
     expect(err.code).toBe('INTERNAL');
     expect(err.message).toBe('internal error');
     expect(err.details).toBeUndefined();
 
     // What actually crossed the wire: code and fixed message only.
-    const raw = await clientNc.request(client.subject(lookup.subject), JSON.stringify({ id: 'boom', n: 1 }), { timeout: 5_000 });
+    const raw = await clientNc.request(client.subject(lookup.subject), JSON.stringify({ id: 'boom', n: 1 }), {
+      timeout: 5_000,
+    });
     expect(raw.json()).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
     expect(raw.string()).not.toMatch(/hunter2|stack|\bat /);
 
@@ -109,7 +130,9 @@ describe('serveCommand / sendCommand', () => {
 
   it('rejects a request that fails the schema, or is not JSON, as VALIDATION_FAILED without calling the handler', async () => {
     const { client, calls } = await serve();
-    const err = await rejection(sendCommand(client, lookup, { id: '', n: 1.5 } as never, { timeoutMs: 5_000, owner: 'lookup-service' }));
+    const err = await rejection(
+      sendCommand(client, lookup, { id: '', n: 1.5 } as never, { timeoutMs: 5_000, owner: 'lookup-service' }),
+    );
     expect(err.code).toBe('VALIDATION_FAILED');
     expect(err.message).toMatch(/\/id/);
     expect(err.message).toMatch(/\/n/);
@@ -122,7 +145,9 @@ describe('serveCommand / sendCommand', () => {
   it('fails fast with SERVICE_UNAVAILABLE when nobody serves the subject', async () => {
     const client = await createMessaging(clientNc, 'gateway', namespaceFrom(uniqueToken()));
     const t0 = performance.now();
-    const err = await rejection(sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service' }));
+    const err = await rejection(
+      sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service' }),
+    );
     const elapsed = performance.now() - t0;
     expect(err.code).toBe('SERVICE_UNAVAILABLE');
     expect(err.message).toBe('lookup-service is not available');
@@ -136,7 +161,9 @@ describe('serveCommand / sendCommand', () => {
     await serverNc.flush();
 
     const t0 = performance.now();
-    const err = await rejection(sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 300, owner: 'lookup-service' }));
+    const err = await rejection(
+      sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 300, owner: 'lookup-service' }),
+    );
     const elapsed = performance.now() - t0;
     expect(err.code).toBe('SERVICE_UNAVAILABLE');
     expect(err.message).toBe('lookup-service did not answer within 300 ms');
@@ -150,10 +177,19 @@ describe('serveCommand / sendCommand', () => {
     // A second instance of the same service.
     const second = await createMessaging(serverNc, 'lookup-service', setup.server.ns);
     let secondCalls = 0;
-    subs.push(serveCommand(second, lookup, async (req) => (secondCalls++, { id: req.id, doubled: req.n * 2 }), { log: setup.logs.log, tracer }));
+    subs.push(
+      serveCommand(second, lookup, async (req) => (secondCalls++, { id: req.id, doubled: req.n * 2 }), {
+        log: setup.logs.log,
+        tracer,
+      }),
+    );
     await serverNc.flush();
 
-    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => sendCommand(setup.client, lookup, { id: `r${i}`, n: i }, { timeoutMs: 5_000, owner: 'lookup-service' })));
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        sendCommand(setup.client, lookup, { id: `r${i}`, n: i }, { timeoutMs: 5_000, owner: 'lookup-service' }),
+      ),
+    );
     expect(replies.map((r) => r.doubled)).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
     expect(setup.calls.length + secondCalls).toBe(20);
   });
@@ -170,10 +206,22 @@ describe('sendCommand / serveCommand when the owner misbehaves', () => {
   }
 
   it('answers a reply that is not JSON or not a reply with BAD_GATEWAY, logged, never blaming the caller', async () => {
-    for (const body of ['<html>502</html>', '', '[]', 'null', '{"ok":true}', '{"ok":"yes","data":1}', '{"ok":false}', '{"ok":false,"error":{"code":5,"message":"x"}}', '{"ok":false,"error":{"code":"NOT_FOUND","message":"x","details":[1]}}']) {
+    for (const body of [
+      '<html>502</html>',
+      '',
+      '[]',
+      'null',
+      '{"ok":true}',
+      '{"ok":"yes","data":1}',
+      '{"ok":false}',
+      '{"ok":false,"error":{"code":5,"message":"x"}}',
+      '{"ok":false,"error":{"code":"NOT_FOUND","message":"x","details":[1]}}',
+    ]) {
       const logs = memoryLogger('gateway');
       const client = await answering(body);
-      const err = await rejection(sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service', log: logs.log }));
+      const err = await rejection(
+        sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service', log: logs.log }),
+      );
       expect(err.code, body).toBe('BAD_GATEWAY');
       expect(err.message).toBe('lookup-service sent a malformed reply');
       expect(err.details).toBeUndefined();
@@ -187,7 +235,9 @@ describe('sendCommand / serveCommand when the owner misbehaves', () => {
 
   it('still brings an unknown error code back as INTERNAL with its message (a readable reply from a newer owner)', async () => {
     const client = await answering('{"ok":false,"error":{"code":"TEAPOT","message":"short and stout"}}');
-    const err = await rejection(sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service' }));
+    const err = await rejection(
+      sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service' }),
+    );
     expect(err.code).toBe('INTERNAL');
     expect(err.message).toBe('short and stout');
   });
@@ -196,7 +246,9 @@ describe('sendCommand / serveCommand when the owner misbehaves', () => {
     const client = await answering('{"ok":true,"data":{"id":"a","doubled":"two"}}');
     const loose = await sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service' });
     expect(loose).toEqual({ id: 'a', doubled: 'two' });
-    const err = await rejection(sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service', strict: true }));
+    const err = await rejection(
+      sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service', strict: true }),
+    );
     expect(err.code).toBe('BAD_GATEWAY');
     expect((err.cause as Error).message).toMatch(/response schema: \/doubled/);
   });
@@ -216,7 +268,9 @@ describe('sendCommand / serveCommand when the owner misbehaves', () => {
         (_req, signal) => {
           seen = signal;
           // Never finishes on its own; gives up when told to.
-          return new Promise((_resolve, reject) => signal.addEventListener('abort', () => (stopped(signal.reason), reject(signal.reason as Error))));
+          return new Promise((_resolve, reject) =>
+            signal.addEventListener('abort', () => (stopped(signal.reason), reject(signal.reason as Error))),
+          );
         },
         { log: logs.log, tracer },
         { deadlineMs: 300 },
@@ -225,7 +279,9 @@ describe('sendCommand / serveCommand when the owner misbehaves', () => {
     await serverNc.flush();
 
     const t0 = performance.now();
-    const err = await rejection(sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service' }));
+    const err = await rejection(
+      sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service' }),
+    );
     const elapsed = performance.now() - t0;
     expect(err.code).toBe('SERVICE_UNAVAILABLE');
     expect(err.message).toBe('cmd.test.lookup did not finish within 300 ms');
@@ -235,9 +291,13 @@ describe('sendCommand / serveCommand when the owner misbehaves', () => {
     const reason = await stoppedWith;
     expect(seen?.aborted).toBe(true);
     expect((reason as Error).name).toBe('CommandDeadlineError');
-    expect(logs.lines().filter((l) => l.msg === 'command did not finish within its deadline')).toEqual([expect.objectContaining({ level: 50, subject: 'cmd.test.lookup', deadlineMs: 300 })]);
+    expect(logs.lines().filter((l) => l.msg === 'command did not finish within its deadline')).toEqual([
+      expect.objectContaining({ level: 50, subject: 'cmd.test.lookup', deadlineMs: 300 }),
+    ]);
     // Stopping on the signal is expected: no second "failed" line.
-    expect(logs.lines().filter((l) => l.msg === 'command failed' || l.msg === 'command failed after its deadline')).toEqual([]);
+    expect(
+      logs.lines().filter((l) => l.msg === 'command failed' || l.msg === 'command failed after its deadline'),
+    ).toEqual([]);
   });
 
   it('drops the result of a handler that finishes after its deadline, answering once and saying so in the log', async () => {
@@ -262,16 +322,23 @@ describe('sendCommand / serveCommand when the owner misbehaves', () => {
     );
     await serverNc.flush();
 
-    const err = await rejection(sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service' }));
+    const err = await rejection(
+      sendCommand(client, lookup, { id: 'a', n: 1 }, { timeoutMs: 5_000, owner: 'lookup-service' }),
+    );
     expect(err.code).toBe('SERVICE_UNAVAILABLE');
     await done;
     await new Promise((r) => setImmediate(r));
-    expect(logs.lines().map((l) => l.msg)).toEqual(['command did not finish within its deadline', 'command finished after its deadline; result dropped']);
+    expect(logs.lines().map((l) => l.msg)).toEqual([
+      'command did not finish within its deadline',
+      'command finished after its deadline; result dropped',
+    ]);
   });
 
   it('refuses a deadline that is not a positive number', async () => {
     const server = await createMessaging(serverNc, 'lookup-service', namespaceFrom(uniqueToken()));
     const { log } = memoryLogger('lookup-service');
-    expect(() => serveCommand(server, lookup, async (req) => ({ id: req.id, doubled: 0 }), { log, tracer }, { deadlineMs: 0 })).toThrow(/positive number of ms/);
+    expect(() =>
+      serveCommand(server, lookup, async (req) => ({ id: req.id, doubled: 0 }), { log, tracer }, { deadlineMs: 0 }),
+    ).toThrow(/positive number of ms/);
   });
 });

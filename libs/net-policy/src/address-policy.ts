@@ -5,12 +5,29 @@ import { hasPrefix, ipv4At, ipv6Bytes, stripZone } from './ipv6.ts';
 // Addresses a server-side fetch must not reach unless allowed: loopback, private, link-local
 // (cloud metadata lives there), CGNAT, unspecified, multicast, reserved, and their IPv6 twins.
 const blockedV4 = new BlockList();
-for (const [net, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
+for (const [net, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
   blockedV4.addSubnet(net, prefix, 'ipv4');
 }
 // Special-purpose IPv4 (RFC 6890): protocol assignments, documentation, the retired 6to4 relay
 // anycast, and benchmarking (198.18/15, often reused as an internal range). Never a video host.
-for (const [net, prefix] of [['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24]] as const) {
+for (const [net, prefix] of [
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+] as const) {
   blockedV4.addSubnet(net, prefix, 'ipv4');
 }
 
@@ -58,20 +75,26 @@ export function isForbiddenAddress(address: string): boolean {
  * Why a source URL may not be fetched, or undefined when it may: only http(s), no credentials in
  * it, and (unless private targets are allowed) a host that resolves to public addresses only.
  */
-export async function sourceUrlProblem(raw: string, options: { allowPrivate: boolean; resolve?: (host: string) => Promise<string[]> }): Promise<string | undefined> {
+export async function sourceUrlProblem(
+  raw: string,
+  options: { allowPrivate: boolean; resolve?: (host: string) => Promise<string[]> },
+): Promise<string | undefined> {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     return 'not a valid URL';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `only http and https sources are allowed, not ${url.protocol.replace(/:$/, '')}`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `only http and https sources are allowed, not ${url.protocol.replace(/:$/, '')}`;
   if (url.username || url.password) return 'credentials in the URL are not allowed';
   if (options.allowPrivate) return undefined;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: string[];
   try {
-    addresses = isIP(host) ? [host] : await (options.resolve ?? ((h) => lookup(h, { all: true }).then((r) => r.map((a) => a.address))))(host);
+    addresses = isIP(host)
+      ? [host]
+      : await (options.resolve ?? ((h) => lookup(h, { all: true }).then((r) => r.map((a) => a.address))))(host);
   } catch {
     return `the host ${host} does not resolve`;
   }

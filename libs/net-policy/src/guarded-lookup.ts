@@ -18,7 +18,12 @@ export function guardedLookup(allowPrivate: boolean) {
       if (err) return cb(err, '', 0);
       const list = addresses as LookupAddress[];
       const bad = !allowPrivate && list.find((a) => isForbiddenAddress(a.address));
-      if (bad) return cb(Object.assign(new Error(`refusing to connect to ${bad.address}`), { code: FORBIDDEN_ADDRESS }), '', 0);
+      if (bad)
+        return cb(
+          Object.assign(new Error(`refusing to connect to ${bad.address}`), { code: FORBIDDEN_ADDRESS }),
+          '',
+          0,
+        );
       cb(null, list);
     });
   };

@@ -19,7 +19,8 @@ export function ipv6Bytes(address: string): Uint8Array | undefined {
   const [head, tail] = groups.split('::') as [string, string | undefined];
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const words = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  const words =
+    tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
   if (words.length !== 8) return undefined;
   const bytes = new Uint8Array(16);
   words.forEach((w, i) => {
@@ -39,7 +40,7 @@ export function stripZone(address: string): string {
 /** True when the first `bits` bits of `bytes` equal those of `prefix` (both 16 bytes). */
 export function hasPrefix(bytes: Uint8Array, prefix: Uint8Array, bits: number): boolean {
   for (let i = 0; i < bits; i++) {
-    const mask = 0x80 >> i % 8;
+    const mask = 0x80 >> (i % 8);
     if ((bytes[i >> 3]! & mask) !== (prefix[i >> 3]! & mask)) return false;
   }
   return true;

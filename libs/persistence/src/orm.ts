@@ -6,7 +6,13 @@ import { timeoutConnectionOptions, type DbTimeouts } from './timeouts.ts';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
 export { MikroORM } from '@mikro-orm/postgresql';
-export { DEFAULT_DB_TIMEOUTS, DbTimeoutOptionError, dbTimeoutKind, type DbTimeoutKind, type DbTimeouts } from './timeouts.ts';
+export {
+  DEFAULT_DB_TIMEOUTS,
+  DbTimeoutOptionError,
+  dbTimeoutKind,
+  type DbTimeoutKind,
+  type DbTimeouts,
+} from './timeouts.ts';
 
 export interface OrmOptions {
   databaseUrl: string;

@@ -32,24 +32,33 @@ export const OUTBOX_INBOX_SQL = [
  * Adds an event to the outbox inside the caller's transaction: the event is published if and only
  * if the transaction commits. `traceparent` is kept so the relayed message continues the trace.
  */
-export async function enqueueOutbox(em: EntityManager, schema: string, subject: string, envelope: Envelope, headers: Record<string, string> = {}): Promise<void> {
+export async function enqueueOutbox(
+  em: EntityManager,
+  schema: string,
+  subject: string,
+  envelope: Envelope,
+  headers: Record<string, string> = {},
+): Promise<void> {
   // The trace that caused this event continues when the relay publishes it, later, elsewhere.
   propagation.inject(context.active(), headers);
   // clock_timestamp(), not the column default now(): now() is the transaction's start time, so rows
   // enqueued in one transaction would tie and be relayed in id order (random within a millisecond).
-  await em.execute(`insert into "${assertSchemaName(schema)}".outbox (id, subject, envelope, headers, created_at) values (?, ?, ?::jsonb, ?::jsonb, clock_timestamp())`, [
-    envelope.id,
-    subject,
-    JSON.stringify(envelope),
-    JSON.stringify(headers),
-  ]);
+  await em.execute(
+    `insert into "${assertSchemaName(schema)}".outbox (id, subject, envelope, headers, created_at) values (?, ?, ?::jsonb, ?::jsonb, clock_timestamp())`,
+    [envelope.id, subject, JSON.stringify(envelope), JSON.stringify(headers)],
+  );
 }
 
 /**
  * Records that `consumer` handled `eventId`, in the caller's transaction. Returns false when it
  * already had: the caller then skips its writes (the idempotent inbox).
  */
-export async function claimInbox(em: EntityManager, schema: string, consumer: string, eventId: string): Promise<boolean> {
+export async function claimInbox(
+  em: EntityManager,
+  schema: string,
+  consumer: string,
+  eventId: string,
+): Promise<boolean> {
   const rows = await em.execute<{ event_id: string }[]>(
     `insert into "${assertSchemaName(schema)}".inbox (consumer, event_id) values (?, ?) on conflict do nothing returning event_id`,
     [consumer, eventId],
@@ -95,7 +104,9 @@ export function startOutboxRelay(options: {
   async function relayBatch(): Promise<number> {
     const em = options.orm.em.fork();
     return em.transactional(async (tx) => {
-      const rows = await tx.execute<{ id: string; subject: string; envelope: Envelope; headers: Record<string, string> }[]>(
+      const rows = await tx.execute<
+        { id: string; subject: string; envelope: Envelope; headers: Record<string, string> }[]
+      >(
         `select id, subject, envelope, headers from "${schema}".outbox where published_at is null order by created_at, id limit ? for update skip locked`,
         [options.batchSize ?? 100],
       );
@@ -113,14 +124,23 @@ export function startOutboxRelay(options: {
               published.push(row.id);
             } catch (err) {
               failed = true;
-              log.warn({ id: row.id, err: err instanceof Error ? err.message : String(err) }, 'outbox publish failed; will retry');
-              await tx.execute(`update "${schema}".outbox set attempts = attempts + 1, last_error = ? where id = ?`, [String(err).slice(0, 500), row.id]);
+              log.warn(
+                { id: row.id, err: err instanceof Error ? err.message : String(err) },
+                'outbox publish failed; will retry',
+              );
+              await tx.execute(`update "${schema}".outbox set attempts = attempts + 1, last_error = ? where id = ?`, [
+                String(err).slice(0, 500),
+                row.id,
+              ]);
               return; // the rest of this subject waits for the failed row
             }
           }
         }),
       );
-      if (published.length) await tx.execute(`update "${schema}".outbox set published_at = now() where id = any(?::uuid[])`, [`{${published.join(',')}}`]);
+      if (published.length)
+        await tx.execute(`update "${schema}".outbox set published_at = now() where id = any(?::uuid[])`, [
+          `{${published.join(',')}}`,
+        ]);
       return failed ? 0 : rows.length;
     });
   }
@@ -164,9 +184,11 @@ export function startOutboxRelay(options: {
 
 /** Deletes published rows older than `olderThanMs` (housekeeping; the relay never needs them). */
 export async function pruneOutbox(orm: MikroORM, schema: string, olderThanMs: number): Promise<number> {
-  const rows = await orm.em.fork().execute<{ id: string }[]>(
-    `delete from "${assertSchemaName(schema)}".outbox where published_at < now() - (? * interval '1 millisecond') returning id`,
-    [olderThanMs],
-  );
+  const rows = await orm.em
+    .fork()
+    .execute<{ id: string }[]>(
+      `delete from "${assertSchemaName(schema)}".outbox where published_at < now() - (? * interval '1 millisecond') returning id`,
+      [olderThanMs],
+    );
   return rows.length;
 }

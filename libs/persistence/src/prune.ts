@@ -43,10 +43,12 @@ export async function pruneRows(orm: MikroORM, schema: string, rules: PruneRule[
     const where = rule.where.replaceAll('$schema', `"${schema}"`);
     let total = 0;
     for (;;) {
-      const rows = await orm.em.fork().execute<{ n: number }[]>(
-        `with gone as (delete from ${t} where ctid in (select ctid from ${t} where ${where} limit ${BATCH}) returning 1) select count(*)::int as n from gone`,
-        rule.params ?? [],
-      );
+      const rows = await orm.em
+        .fork()
+        .execute<{ n: number }[]>(
+          `with gone as (delete from ${t} where ctid in (select ctid from ${t} where ${where} limit ${BATCH}) returning 1) select count(*)::int as n from gone`,
+          rule.params ?? [],
+        );
       const n = rows[0]?.n ?? 0;
       total += n;
       if (n < BATCH) break;
@@ -58,7 +60,11 @@ export async function pruneRows(orm: MikroORM, schema: string, rules: PruneRule[
 
 /** The rules whose tables exist in `schema` (not every service has an outbox or an inbox). */
 export async function existingRules(orm: MikroORM, schema: string, rules: PruneRule[]): Promise<PruneRule[]> {
-  const rows = await orm.em.fork().execute<{ table_name: string }[]>(`select table_name from information_schema.tables where table_schema = ?`, [schema]);
+  const rows = await orm.em
+    .fork()
+    .execute<{ table_name: string }[]>(`select table_name from information_schema.tables where table_schema = ?`, [
+      schema,
+    ]);
   const tables = new Set(rows.map((r) => r.table_name));
   return rules.filter((r) => tables.has(r.table));
 }
@@ -67,7 +73,13 @@ export async function existingRules(orm: MikroORM, schema: string, rules: PruneR
  * Prunes every `everyMs` (first run after a random part of the interval, so replicas spread out);
  * replicas pruning at once is harmless (deletes are idempotent). `runOnce` prunes now.
  */
-export function startPruner(options: { orm: MikroORM; schema: string; rules: PruneRule[]; everyMs: number; log: Logger }) {
+export function startPruner(options: {
+  orm: MikroORM;
+  schema: string;
+  rules: PruneRule[];
+  everyMs: number;
+  log: Logger;
+}) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<Record<string, number>> | undefined;
   const runOnce = async (): Promise<Record<string, number>> => {

@@ -37,7 +37,11 @@ export function timeoutConnectionOptions(t: Partial<DbTimeouts> = {}): {
   for (const [name, value] of Object.entries(full) as [keyof DbTimeouts, number][]) {
     if (!Number.isInteger(value) || value < 0) throw new DbTimeoutOptionError(name, value);
   }
-  return { statement_timeout: full.statementMs, lock_timeout: full.lockMs, idle_in_transaction_session_timeout: full.idleInTransactionMs };
+  return {
+    statement_timeout: full.statementMs,
+    lock_timeout: full.lockMs,
+    idle_in_transaction_session_timeout: full.idleInTransactionMs,
+  };
 }
 
 /** SQLSTATEs of the three limits (query_canceled, lock_not_available, idle_in_transaction_session_timeout). */
@@ -51,5 +55,7 @@ export type DbTimeoutKind = (typeof TIMEOUT_SQLSTATES)[keyof typeof TIMEOUT_SQLS
  */
 export function dbTimeoutKind(err: unknown): DbTimeoutKind | undefined {
   const code = err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-  return code !== undefined && Object.hasOwn(TIMEOUT_SQLSTATES, code) ? TIMEOUT_SQLSTATES[code as keyof typeof TIMEOUT_SQLSTATES] : undefined;
+  return code !== undefined && Object.hasOwn(TIMEOUT_SQLSTATES, code)
+    ? TIMEOUT_SQLSTATES[code as keyof typeof TIMEOUT_SQLSTATES]
+    : undefined;
 }

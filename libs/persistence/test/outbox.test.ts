@@ -1,7 +1,17 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { Migration } from '@mikro-orm/migrations';
 import { makeEnvelope, uuidv7, type Envelope } from '@reelforge/contracts';
-import { OUTBOX_INBOX_SQL, claimInbox, createOrm, enqueueOutbox, migrate, startOutboxRelay, type MikroORM, type OutboxRelay, type OutboxRow } from '@reelforge/persistence';
+import {
+  OUTBOX_INBOX_SQL,
+  claimInbox,
+  createOrm,
+  enqueueOutbox,
+  migrate,
+  startOutboxRelay,
+  type MikroORM,
+  type OutboxRelay,
+  type OutboxRow,
+} from '@reelforge/persistence';
 import { eventually, memoryLogger, uniqueToken } from '@reelforge/testing';
 
 // The outbox, inbox and migration lock against a real PostgreSQL; every test has its own schema.
@@ -43,7 +53,13 @@ function newSchema(): string {
 }
 
 async function open(schema: string): Promise<MikroORM> {
-  const orm = await createOrm({ databaseUrl: inject('databaseUrl'), schema, entities: [], migrations: [{ name: 'm1', class: M1 }], log });
+  const orm = await createOrm({
+    databaseUrl: inject('databaseUrl'),
+    schema,
+    entities: [],
+    migrations: [{ name: 'm1', class: M1 }],
+    log,
+  });
   orms.push(orm);
   return orm;
 }
@@ -68,17 +84,35 @@ interface Row {
 }
 
 async function outboxRows(orm: MikroORM, schema: string): Promise<Row[]> {
-  return orm.em.fork().execute<Row[]>(`select id, published_at, attempts, last_error from "${schema}".outbox order by created_at, id`);
+  return orm.em
+    .fork()
+    .execute<Row[]>(`select id, published_at, attempts, last_error from "${schema}".outbox order by created_at, id`);
 }
 
-function relay(orm: MikroORM, schema: string, publish: (row: OutboxRow) => Promise<void>, options: { intervalMs?: number; batchSize?: number } = {}): OutboxRelay {
-  const r = startOutboxRelay({ orm, schema, publish, log, intervalMs: options.intervalMs ?? 50, ...(options.batchSize ? { batchSize: options.batchSize } : {}) });
+function relay(
+  orm: MikroORM,
+  schema: string,
+  publish: (row: OutboxRow) => Promise<void>,
+  options: { intervalMs?: number; batchSize?: number } = {},
+): OutboxRelay {
+  const r = startOutboxRelay({
+    orm,
+    schema,
+    publish,
+    log,
+    intervalMs: options.intervalMs ?? 50,
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+  });
   relays.push(r);
   return r;
 }
 
 /** Resolves once `reached()` holds, checked by `check()` after every callback; rejects (readably) at the deadline. */
-function when(what: string, reached: () => boolean, deadlineMs = 15_000): { check: () => void; promise: Promise<void> } {
+function when(
+  what: string,
+  reached: () => boolean,
+  deadlineMs = 15_000,
+): { check: () => void; promise: Promise<void> } {
   let resolve!: () => void;
   let reject!: (e: Error) => void;
   const promise = new Promise<void>((res, rej) => {
@@ -98,10 +132,14 @@ function when(what: string, reached: () => boolean, deadlineMs = 15_000): { chec
 }
 
 async function allPublished(orm: MikroORM, schema: string, n: number): Promise<Row[]> {
-  return eventually(`${n} outbox rows marked published`, async () => {
-    const rows = await outboxRows(orm, schema);
-    return rows.length === n && rows.every((r) => r.published_at !== null) ? rows : undefined;
-  }, 10_000);
+  return eventually(
+    `${n} outbox rows marked published`,
+    async () => {
+      const rows = await outboxRows(orm, schema);
+      return rows.length === n && rows.every((r) => r.published_at !== null) ? rows : undefined;
+    },
+    10_000,
+  );
 }
 
 describe('migrate', () => {
@@ -116,7 +154,12 @@ describe('migrate', () => {
     expect(await migrate(await open(schema), schema, log)).toEqual([]);
     const recorded = await a.em.fork().execute<{ name: string }[]>(`select name from "${schema}".mikro_orm_migrations`);
     expect(recorded.map((r) => r.name)).toEqual(['m1']);
-    const tables = await a.em.fork().execute<{ table_name: string }[]>(`select table_name from information_schema.tables where table_schema = ? order by table_name`, [schema]);
+    const tables = await a.em
+      .fork()
+      .execute<{ table_name: string }[]>(
+        `select table_name from information_schema.tables where table_schema = ? order by table_name`,
+        [schema],
+      );
     expect(tables.map((t) => t.table_name)).toEqual(['inbox', 'mikro_orm_migrations', 'outbox']);
   });
 });
@@ -136,7 +179,10 @@ describe('outbox', () => {
 
     const events = [1, 2, 3, 4, 5].map(event);
     await orm.em.fork().transactional(async (tx) => {
-      for (const e of events) await enqueueOutbox(tx, schema, `thing.${e.data.n}`, e, { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` });
+      for (const e of events)
+        await enqueueOutbox(tx, schema, `thing.${e.data.n}`, e, {
+          traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`,
+        });
     });
 
     const published: OutboxRow[] = [];

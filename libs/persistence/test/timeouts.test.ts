@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
-import { createOrm, dbTimeoutKind, DbTimeoutOptionError, migrate, type DbTimeouts, type MikroORM } from '@reelforge/persistence';
+import {
+  createOrm,
+  dbTimeoutKind,
+  DbTimeoutOptionError,
+  migrate,
+  type DbTimeouts,
+  type MikroORM,
+} from '@reelforge/persistence';
 import { memoryLogger, uniqueToken } from '@reelforge/testing';
 
 // The per-connection limits createOrm sets, against a real PostgreSQL.
@@ -22,8 +29,19 @@ function newSchema(): string {
   return schema;
 }
 
-async function open(schema: string, timeouts?: Partial<DbTimeouts>, migrations: MigrationObject[] = []): Promise<MikroORM> {
-  const orm = await createOrm({ databaseUrl: inject('databaseUrl'), schema, entities: [], migrations, log, ...(timeouts ? { timeouts } : {}) });
+async function open(
+  schema: string,
+  timeouts?: Partial<DbTimeouts>,
+  migrations: MigrationObject[] = [],
+): Promise<MikroORM> {
+  const orm = await createOrm({
+    databaseUrl: inject('databaseUrl'),
+    schema,
+    entities: [],
+    migrations,
+    log,
+    ...(timeouts ? { timeouts } : {}),
+  });
   orms.push(orm);
   return orm;
 }
@@ -43,7 +61,10 @@ async function failure(p: Promise<unknown>): Promise<Error> {
 }
 
 /** Runs `body` inside a transaction that stays open until the returned `release` is called. */
-async function holdTransaction(orm: MikroORM, body: (tx: ReturnType<MikroORM['em']['fork']>) => Promise<void>): Promise<{ release: () => Promise<void> }> {
+async function holdTransaction(
+  orm: MikroORM,
+  body: (tx: ReturnType<MikroORM['em']['fork']>) => Promise<void>,
+): Promise<{ release: () => Promise<void> }> {
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
   let ready!: () => void;
@@ -79,7 +100,11 @@ describe('createOrm timeouts', () => {
 
   it('uses 30 s / 5 s / 60 s when not told otherwise', async () => {
     const orm = await open(newSchema());
-    expect([await show(orm, 'statement_timeout'), await show(orm, 'lock_timeout'), await show(orm, 'idle_in_transaction_session_timeout')]).toEqual(['30s', '5s', '1min']);
+    expect([
+      await show(orm, 'statement_timeout'),
+      await show(orm, 'lock_timeout'),
+      await show(orm, 'idle_in_transaction_session_timeout'),
+    ]).toEqual(['30s', '5s', '1min']);
   });
 
   it('cancels a statement that runs past the statement timeout, with an error that says so', async () => {

@@ -21,7 +21,10 @@ export type ConfigWarn = (message: string) => void;
 
 /** One environment variable: how to read it and its default. */
 export interface Setting<T> {
-  read(name: string, raw: string | undefined): { ok: true; value: T; warning?: string } | { ok: false; problem: string };
+  read(
+    name: string,
+    raw: string | undefined,
+  ): { ok: true; value: T; warning?: string } | { ok: false; problem: string };
 }
 
 /** Variables whose value is (or carries) a secret: a bad one is named, never echoed. */
@@ -37,10 +40,14 @@ function setting<T>(parse: (raw: string) => T | undefined, expected: string, fal
   return {
     read(name, raw) {
       if (raw === undefined || raw === '') {
-        return fallback === undefined ? { ok: false, problem: `${name} is required (${expected})` } : { ok: true, value: fallback };
+        return fallback === undefined
+          ? { ok: false, problem: `${name} is required (${expected})` }
+          : { ok: true, value: fallback };
       }
       const value = parse(raw);
-      return value === undefined ? { ok: false, problem: `${describeValue(name, raw)} is not ${expected}` } : { ok: true, value };
+      return value === undefined
+        ? { ok: false, problem: `${describeValue(name, raw)} is not ${expected}` }
+        : { ok: true, value };
     },
   };
 }
@@ -48,7 +55,9 @@ function setting<T>(parse: (raw: string) => T | undefined, expected: string, fal
 /** Setting builders. A missing default means the variable is required. */
 export const env = {
   string: (fallback?: string) => setting((s) => s, 'a string', fallback),
-  optionalString: (): Setting<string | undefined> => ({ read: (_n, raw) => ({ ok: true, value: raw === '' ? undefined : raw }) }),
+  optionalString: (): Setting<string | undefined> => ({
+    read: (_n, raw) => ({ ok: true, value: raw === '' ? undefined : raw }),
+  }),
   url: (protocols: string[], fallback?: string) =>
     setting(
       (s) => {
@@ -63,15 +72,33 @@ export const env = {
       fallback,
     ),
   int: (fallback: number | undefined, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) =>
-    setting((s) => (/^-?\d+$/.test(s.trim()) && Number(s) >= min && Number(s) <= max ? Number(s) : undefined), `an integer in [${min}, ${max}]`, fallback),
-  port: (fallback?: number) => setting((s) => (/^\d+$/.test(s) && Number(s) <= 65535 ? Number(s) : undefined), 'a port number (0-65535)', fallback),
-  bool: (fallback?: boolean) => setting((s) => (/^(1|true|yes)$/i.test(s) ? true : /^(0|false|no)$/i.test(s) ? false : undefined), 'a boolean (true/false)', fallback),
+    setting(
+      (s) => (/^-?\d+$/.test(s.trim()) && Number(s) >= min && Number(s) <= max ? Number(s) : undefined),
+      `an integer in [${min}, ${max}]`,
+      fallback,
+    ),
+  port: (fallback?: number) =>
+    setting(
+      (s) => (/^\d+$/.test(s) && Number(s) <= 65535 ? Number(s) : undefined),
+      'a port number (0-65535)',
+      fallback,
+    ),
+  bool: (fallback?: boolean) =>
+    setting(
+      (s) => (/^(1|true|yes)$/i.test(s) ? true : /^(0|false|no)$/i.test(s) ? false : undefined),
+      'a boolean (true/false)',
+      fallback,
+    ),
   /**
    * A duration in milliseconds from `500ms`, `30s`, `5m`, `3h` or `2d`. A bare number is still read
    * in `bareUnit` (the unit the setting was first documented with), with a warning naming that unit.
    */
   durationMs: (bareUnit: DurationUnit, fallback?: string): Setting<number> => {
-    const base = setting((s) => parseDurationMs(s, bareUnit), `a duration (500ms, 30s, 5m, 3h or 2d; a bare number is ${bareUnit})`, fallback === undefined ? undefined : parseDurationMs(fallback, bareUnit));
+    const base = setting(
+      (s) => parseDurationMs(s, bareUnit),
+      `a duration (500ms, 30s, 5m, 3h or 2d; a bare number is ${bareUnit})`,
+      fallback === undefined ? undefined : parseDurationMs(fallback, bareUnit),
+    );
     return {
       read(name, raw) {
         const r = base.read(name, raw);
@@ -80,8 +107,18 @@ export const env = {
       },
     };
   },
-  oneOf: <T extends string>(values: readonly T[], fallback?: T) => setting((s) => (values.includes(s as T) ? (s as T) : undefined), `one of ${values.join(', ')}`, fallback),
-  list: (fallback?: string[]) => setting((s) => s.split(',').map((x) => x.trim()).filter(Boolean), 'a comma-separated list', fallback),
+  oneOf: <T extends string>(values: readonly T[], fallback?: T) =>
+    setting((s) => (values.includes(s as T) ? (s as T) : undefined), `one of ${values.join(', ')}`, fallback),
+  list: (fallback?: string[]) =>
+    setting(
+      (s) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      'a comma-separated list',
+      fallback,
+    ),
 };
 
 export type ConfigSpec = Record<string, Setting<unknown>>;

@@ -11,17 +11,29 @@ export interface HealthServer {
  * A tiny HTTP server for probes: `/healthz` answers 200 while the process runs; `/readyz` answers
  * 200 only when every dependency check passes, else 503, listing each check either way.
  */
-export async function startHealthServer(options: { host: string; port: number; service: string; checks: Record<string, ReadinessCheck> }): Promise<HealthServer> {
+export async function startHealthServer(options: {
+  host: string;
+  port: number;
+  service: string;
+  checks: Record<string, ReadinessCheck>;
+}): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(body));
     };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'use GET' } });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'use GET' } });
     if (path === '/healthz') return send(200, { status: 'ok', service: options.service });
     if (path === '/readyz') {
-      void runReadiness(options.checks).then((r) => send(r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not_ready', service: options.service, checks: r.checks }));
+      void runReadiness(options.checks).then((r) =>
+        send(r.ready ? 200 : 503, {
+          status: r.ready ? 'ready' : 'not_ready',
+          service: options.service,
+          checks: r.checks,
+        }),
+      );
       return;
     }
     send(404, { error: { code: 'NOT_FOUND', message: 'only /healthz and /readyz live here' } });

@@ -1,7 +1,15 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Tracer } from '@opentelemetry/api';
-import { connectNats, createMessaging, ensureStream, namespaceFrom, natsCheck, type Messaging, type NatsAuthSettings } from '@reelforge/messaging';
+import {
+  connectNats,
+  createMessaging,
+  ensureStream,
+  namespaceFrom,
+  natsCheck,
+  type Messaging,
+  type NatsAuthSettings,
+} from '@reelforge/messaging';
 import { createOrm, databaseCheck, migrate, type MikroORM } from '@reelforge/persistence';
 import { STREAMS, type StreamDeclaration } from '@reelforge/contracts';
 import { createLogger, initTelemetry, type Logger } from '@reelforge/telemetry';
@@ -66,11 +74,19 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const shutdown = createShutdown(log);
   let tracer = options.tracer;
   if (!tracer) {
-    const telemetry = initTelemetry({ serviceName: options.service, otlpEndpoint: options.config.OTEL_EXPORTER_OTLP_ENDPOINT });
+    const telemetry = initTelemetry({
+      serviceName: options.service,
+      otlpEndpoint: options.config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    });
     shutdown.add('telemetry', () => telemetry.shutdown());
     tracer = telemetry.tracer;
   }
-  const nc = await connectNats({ url: options.config.NATS_URL, auth: natsAuthOf(options.config), name: options.service, log });
+  const nc = await connectNats({
+    url: options.config.NATS_URL,
+    auth: natsAuthOf(options.config),
+    name: options.service,
+    log,
+  });
   shutdown.add('nats', () => nc.drain());
   const messaging = await createMessaging(nc, options.service, namespaceFrom(options.config.NATS_NAMESPACE));
   const replicas = options.config.NATS_STREAM_REPLICAS;
@@ -104,8 +120,26 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
 /** Only the NATS auth settings of a config: nothing else is handed to the NATS client. */
 function natsAuthOf(c: NatsAuthSettings): NatsAuthSettings {
-  const { NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED_FILE, NATS_CREDS_FILE, NATS_TLS_CA_FILE, NATS_TLS_CERT_FILE, NATS_TLS_KEY_FILE } = c;
-  return { NATS_USER, NATS_PASSWORD, NATS_TOKEN, NATS_NKEY_SEED_FILE, NATS_CREDS_FILE, NATS_TLS_CA_FILE, NATS_TLS_CERT_FILE, NATS_TLS_KEY_FILE };
+  const {
+    NATS_USER,
+    NATS_PASSWORD,
+    NATS_TOKEN,
+    NATS_NKEY_SEED_FILE,
+    NATS_CREDS_FILE,
+    NATS_TLS_CA_FILE,
+    NATS_TLS_CERT_FILE,
+    NATS_TLS_KEY_FILE,
+  } = c;
+  return {
+    NATS_USER,
+    NATS_PASSWORD,
+    NATS_TOKEN,
+    NATS_NKEY_SEED_FILE,
+    NATS_CREDS_FILE,
+    NATS_TLS_CA_FILE,
+    NATS_TLS_CERT_FILE,
+    NATS_TLS_KEY_FILE,
+  };
 }
 
 /** Starts the probe server for a platform (services other than the gateway, which serves its own). */

@@ -21,7 +21,14 @@ export async function runReadiness(checks: Record<string, ReadinessCheck>, timeo
         ]);
         return [name, { ok: true, ms: Math.round(performance.now() - started) }] as const;
       } catch (err) {
-        return [name, { ok: false, error: err instanceof Error ? err.message : String(err), ms: Math.round(performance.now() - started) }] as const;
+        return [
+          name,
+          {
+            ok: false,
+            error: err instanceof Error ? err.message : String(err),
+            ms: Math.round(performance.now() - started),
+          },
+        ] as const;
       } finally {
         clearTimeout(timer);
       }

@@ -57,12 +57,31 @@ export async function bootService<C extends PlatformOptions['config'] & { DB_SCH
   });
   try {
     const started = await def.start(platform, config);
-    const rules = await existingRules(platform.orm, platform.schema, [outboxRule(config.OUTBOX_RETENTION), inboxRule(config.INBOX_RETENTION), ...(def.retention?.(config) ?? [])]);
-    const pruner = startPruner({ orm: platform.orm, schema: platform.schema, rules, everyMs: config.PRUNE_INTERVAL, log: platform.log });
+    const rules = await existingRules(platform.orm, platform.schema, [
+      outboxRule(config.OUTBOX_RETENTION),
+      inboxRule(config.INBOX_RETENTION),
+      ...(def.retention?.(config) ?? []),
+    ]);
+    const pruner = startPruner({
+      orm: platform.orm,
+      schema: platform.schema,
+      rules,
+      everyMs: config.PRUNE_INTERVAL,
+      log: platform.log,
+    });
     platform.shutdown.add('pruner', () => pruner.stop());
-    const healthPort = def.healthPort ? await serveHealth(platform, config.HEALTH_HOST, def.healthPort(config)) : undefined;
+    const healthPort = def.healthPort
+      ? await serveHealth(platform, config.HEALTH_HOST, def.healthPort(config))
+      : undefined;
     platform.log.info({ port: started?.port, healthPort }, `${def.name} ready`);
-    return { platform, config, port: started?.port, healthPort, prune: pruner.runOnce, stop: () => platform.shutdown.run('stop') };
+    return {
+      platform,
+      config,
+      port: started?.port,
+      healthPort,
+      prune: pruner.runOnce,
+      stop: () => platform.shutdown.run('stop'),
+    };
   } catch (err) {
     await platform.shutdown.run('start failed');
     throw err;

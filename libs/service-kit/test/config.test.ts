@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, bareDurationWarning, commonSettings, env, loadConfig, parseDurationMs, type ConfigSpec } from '../src/index.ts';
+import {
+  ConfigError,
+  bareDurationWarning,
+  commonSettings,
+  env,
+  loadConfig,
+  parseDurationMs,
+  type ConfigSpec,
+} from '../src/index.ts';
 
 /** Runs `loadConfig` expecting it to throw, and returns the ConfigError (fails the test otherwise). */
 function configErrorOf(spec: ConfigSpec, source: Record<string, string | undefined>): ConfigError {
@@ -69,7 +77,17 @@ describe('loadConfig', () => {
       UPSTREAM: 'https://example.com/api',
       OPTIONAL: 'set',
     });
-    expect(cfg).toEqual({ NAME: 'x', PORT: 0, DEBUG: true, TIMEOUT_MS: 90_000, WORKERS: 16, MODE: 'slow', TAGS: ['p', 'q', 'r'], UPSTREAM: 'https://example.com/api', OPTIONAL: 'set' });
+    expect(cfg).toEqual({
+      NAME: 'x',
+      PORT: 0,
+      DEBUG: true,
+      TIMEOUT_MS: 90_000,
+      WORKERS: 16,
+      MODE: 'slow',
+      TAGS: ['p', 'q', 'r'],
+      UPSTREAM: 'https://example.com/api',
+      OPTIONAL: 'set',
+    });
   });
 
   it('applies the common settings defaults around a required DATABASE_URL', () => {
@@ -108,7 +126,11 @@ describe('loadConfig', () => {
   });
 
   it('collects problems of different kinds (missing, malformed, out of range) together', () => {
-    const err = configErrorOf(commonSettings, { NATS_URL: 'http://nats:4222', LOG_LEVEL: 'loud', NATS_STREAM_REPLICAS: '9' });
+    const err = configErrorOf(commonSettings, {
+      NATS_URL: 'http://nats:4222',
+      LOG_LEVEL: 'loud',
+      NATS_STREAM_REPLICAS: '9',
+    });
     const named = err.problems.map((p) => p.split(/[ =]/)[0]);
     expect(named.sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'NATS_STREAM_REPLICAS', 'NATS_URL']);
   });
@@ -167,9 +189,12 @@ describe('parseDurationMs', () => {
     expect(parseDurationMs('30m', 's')).toBe(1_800_000);
   });
 
-  it.each(['', ' ', 'abc', '30x', '-5s', 's', '30 seconds', '1h30m', '1e3', '3.s', '.5s', 'ms30'])('%j → undefined', (junk) => {
-    expect(parseDurationMs(junk, 's')).toBeUndefined();
-  });
+  it.each(['', ' ', 'abc', '30x', '-5s', 's', '30 seconds', '1h30m', '1e3', '3.s', '.5s', 'ms30'])(
+    '%j → undefined',
+    (junk) => {
+      expect(parseDurationMs(junk, 's')).toBeUndefined();
+    },
+  );
 
   it('env.durationMs reports junk as a problem naming the variable', () => {
     const r = readOne(env.durationMs('s', '1m'), 'soon');
@@ -179,25 +204,53 @@ describe('parseDurationMs', () => {
 
 describe('durations with units, and bare numbers with a warning', () => {
   /** Loads one variable; returns its value and what loadConfig warned about. */
-  function load(setting: ConfigSpec[string], name: string, raw: string | undefined): { value: unknown; warnings: string[] } {
+  function load(
+    setting: ConfigSpec[string],
+    name: string,
+    raw: string | undefined,
+  ): { value: unknown; warnings: string[] } {
     const warnings: string[] = [];
     const value = loadConfig({ [name]: setting }, { [name]: raw }, (w) => warnings.push(w))[name];
     return { value, warnings };
   }
 
   // Every unit form is read the same way whatever a setting's bare unit is.
-  it.each(['ms', 's', 'm', 'h', 'd'] as const)('a setting whose bare unit is %s reads 500ms, 30s, 5m, 3h and 2d, without a warning', (bareUnit) => {
-    for (const [raw, ms] of [['500ms', 500], ['30s', 30_000], ['5m', 300_000], ['3h', 10_800_000], ['2d', 172_800_000]] as const) {
-      expect(load(env.durationMs(bareUnit, '1s'), 'D', raw), raw).toEqual({ value: ms, warnings: [] });
-    }
-  });
+  it.each(['ms', 's', 'm', 'h', 'd'] as const)(
+    'a setting whose bare unit is %s reads 500ms, 30s, 5m, 3h and 2d, without a warning',
+    (bareUnit) => {
+      for (const [raw, ms] of [
+        ['500ms', 500],
+        ['30s', 30_000],
+        ['5m', 300_000],
+        ['3h', 10_800_000],
+        ['2d', 172_800_000],
+      ] as const) {
+        expect(load(env.durationMs(bareUnit, '1s'), 'D', raw), raw).toEqual({ value: ms, warnings: [] });
+      }
+    },
+  );
 
   it('reads a bare number in the documented unit and warns once, naming the variable, the unit read and the fix', () => {
-    expect(load(env.durationMs('ms', '5s'), 'COMMAND_TIMEOUT', '5')).toEqual({ value: 5, warnings: ['COMMAND_TIMEOUT=5 has no unit; read as 5 ms — write 5ms'] });
-    expect(load(env.durationMs('s', '30s'), 'TASK_ACK_WAIT', '90')).toEqual({ value: 90_000, warnings: ['TASK_ACK_WAIT=90 has no unit; read as 90 s — write 90s'] });
-    expect(load(env.durationMs('m', '30m'), 'TASK_TIMEOUT', ' 45 ')).toEqual({ value: 2_700_000, warnings: ['TASK_TIMEOUT=45 has no unit; read as 45 min — write 45m'] });
-    expect(load(env.durationMs('h', '3h'), 'LOCK_EXPIRY', '1.5')).toEqual({ value: 5_400_000, warnings: ['LOCK_EXPIRY=1.5 has no unit; read as 1.5 h — write 1.5h'] });
-    expect(load(env.durationMs('d', '90d'), 'MEDIA_RETENTION', '30')).toEqual({ value: 30 * 86_400_000, warnings: ['MEDIA_RETENTION=30 has no unit; read as 30 d — write 30d'] });
+    expect(load(env.durationMs('ms', '5s'), 'COMMAND_TIMEOUT', '5')).toEqual({
+      value: 5,
+      warnings: ['COMMAND_TIMEOUT=5 has no unit; read as 5 ms — write 5ms'],
+    });
+    expect(load(env.durationMs('s', '30s'), 'TASK_ACK_WAIT', '90')).toEqual({
+      value: 90_000,
+      warnings: ['TASK_ACK_WAIT=90 has no unit; read as 90 s — write 90s'],
+    });
+    expect(load(env.durationMs('m', '30m'), 'TASK_TIMEOUT', ' 45 ')).toEqual({
+      value: 2_700_000,
+      warnings: ['TASK_TIMEOUT=45 has no unit; read as 45 min — write 45m'],
+    });
+    expect(load(env.durationMs('h', '3h'), 'LOCK_EXPIRY', '1.5')).toEqual({
+      value: 5_400_000,
+      warnings: ['LOCK_EXPIRY=1.5 has no unit; read as 1.5 h — write 1.5h'],
+    });
+    expect(load(env.durationMs('d', '90d'), 'MEDIA_RETENTION', '30')).toEqual({
+      value: 30 * 86_400_000,
+      warnings: ['MEDIA_RETENTION=30 has no unit; read as 30 d — write 30d'],
+    });
   });
 
   it('does not warn about a bare zero (zero in any unit), a default, or an empty variable', () => {
@@ -208,11 +261,19 @@ describe('durations with units, and bare numbers with a warning', () => {
   });
 
   it('warns once per bare variable of a whole spec, in spec order, and not at all when the config is invalid', () => {
-    const spec = { A: env.durationMs('ms', '1s'), B: env.durationMs('s', '1s'), C: env.durationMs('h', '1h'), PORT: env.port(80) } satisfies ConfigSpec;
+    const spec = {
+      A: env.durationMs('ms', '1s'),
+      B: env.durationMs('s', '1s'),
+      C: env.durationMs('h', '1h'),
+      PORT: env.port(80),
+    } satisfies ConfigSpec;
     const warnings: string[] = [];
     const cfg = loadConfig(spec, { A: '250', B: '2m', C: '2' }, (w) => warnings.push(w));
     expect(cfg).toEqual({ A: 250, B: 120_000, C: 7_200_000, PORT: 80 });
-    expect(warnings).toEqual(['A=250 has no unit; read as 250 ms — write 250ms', 'C=2 has no unit; read as 2 h — write 2h']);
+    expect(warnings).toEqual([
+      'A=250 has no unit; read as 250 ms — write 250ms',
+      'C=2 has no unit; read as 2 h — write 2h',
+    ]);
 
     const none: string[] = [];
     expect(() => loadConfig(spec, { A: '250', PORT: 'eighty' }, (w) => none.push(w))).toThrow(ConfigError);
@@ -225,7 +286,11 @@ describe('durations with units, and bare numbers with a warning', () => {
 
   it('the common settings warn in their own units', () => {
     const warnings: string[] = [];
-    const cfg = loadConfig(commonSettings, { DATABASE_URL: 'postgres://db/app', DB_LOCK_TIMEOUT: '300', PRUNE_INTERVAL: '10', INBOX_RETENTION: '9' }, (w) => warnings.push(w));
+    const cfg = loadConfig(
+      commonSettings,
+      { DATABASE_URL: 'postgres://db/app', DB_LOCK_TIMEOUT: '300', PRUNE_INTERVAL: '10', INBOX_RETENTION: '9' },
+      (w) => warnings.push(w),
+    );
     expect([cfg.DB_LOCK_TIMEOUT, cfg.PRUNE_INTERVAL, cfg.INBOX_RETENTION]).toEqual([300, 600_000, 9 * 86_400_000]);
     expect(warnings).toEqual([
       'DB_LOCK_TIMEOUT=300 has no unit; read as 300 ms — write 300ms',
@@ -269,7 +334,9 @@ describe('env.url', () => {
 
   it('rejects another protocol, saying which ones are allowed', () => {
     expect(readOne(pg, 'mysql://db/app')).toEqual({ problem: 'V="mysql://db/app" is not a postgres/postgresql URL' });
-    expect(readOne(env.url(['nats']), 'https://nats:4222')).toEqual({ problem: expect.stringContaining('is not a nats URL') });
+    expect(readOne(env.url(['nats']), 'https://nats:4222')).toEqual({
+      problem: expect.stringContaining('is not a nats URL'),
+    });
   });
 
   it('rejects text that is not a URL at all', () => {

@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLogger, deferred } from '@reelforge/testing';
-import { createShutdown, runReadiness, startHealthServer, type HealthServer, type ReadinessCheck } from '../src/index.ts';
-
+import {
+  createShutdown,
+  runReadiness,
+  startHealthServer,
+  type HealthServer,
+  type ReadinessCheck,
+} from '../src/index.ts';
 
 const never = (): Promise<void> => new Promise<void>(() => undefined);
 
@@ -13,7 +18,9 @@ describe('startHealthServer', () => {
     server = undefined;
   });
 
-  async function start(checks: Record<string, ReadinessCheck>): Promise<(path: string, init?: RequestInit) => Promise<{ status: number; headers: Headers; body: unknown }>> {
+  async function start(
+    checks: Record<string, ReadinessCheck>,
+  ): Promise<(path: string, init?: RequestInit) => Promise<{ status: number; headers: Headers; body: unknown }>> {
     server = await startHealthServer({ host: '127.0.0.1', port: 0, service: 'svc', checks });
     const base = `http://127.0.0.1:${server.port}`;
     return async (path, init) => {
@@ -48,13 +55,19 @@ describe('startHealthServer', () => {
   });
 
   it('/readyz answers 503 listing the failing check with its error', async () => {
-    const get = await start({ database: async () => undefined, nats: () => Promise.reject(new Error('connection refused')) });
+    const get = await start({
+      database: async () => undefined,
+      nats: () => Promise.reject(new Error('connection refused')),
+    });
     const r = await get('/readyz');
     expect(r.status).toBe(503);
     expect(r.body).toEqual({
       status: 'not_ready',
       service: 'svc',
-      checks: { database: { ok: true, ms: expect.any(Number) }, nats: { ok: false, error: 'connection refused', ms: expect.any(Number) } },
+      checks: {
+        database: { ok: true, ms: expect.any(Number) },
+        nats: { ok: false, error: 'connection refused', ms: expect.any(Number) },
+      },
     });
   });
 
@@ -71,7 +84,11 @@ describe('startHealthServer', () => {
 
   it('/readyz runs the checks again on each probe', async () => {
     let healthy = false;
-    const get = await start({ flaky: async () => { if (!healthy) throw new Error('warming up'); } });
+    const get = await start({
+      flaky: async () => {
+        if (!healthy) throw new Error('warming up');
+      },
+    });
     expect((await get('/readyz')).status).toBe(503);
     healthy = true;
     expect((await get('/readyz')).status).toBe(200);
@@ -118,7 +135,10 @@ describe('runReadiness', () => {
       },
       5_000,
     );
-    expect(report).toEqual({ ready: true, checks: { first: { ok: true, ms: expect.any(Number) }, second: { ok: true, ms: expect.any(Number) } } });
+    expect(report).toEqual({
+      ready: true,
+      checks: { first: { ok: true, ms: expect.any(Number) }, second: { ok: true, ms: expect.any(Number) } },
+    });
   });
 
   it('is ready with no checks', async () => {
@@ -191,8 +211,16 @@ describe('createShutdown', () => {
     expect(ran).toEqual(['throws', 'nats', 'rejects', 'database']);
     const failures = lines().filter((l) => l.msg === 'shutdown step failed');
     expect(failures).toEqual([
-      expect.objectContaining({ level: 40, step: 'throws', err: expect.objectContaining({ message: 'close exploded' }) }),
-      expect.objectContaining({ level: 40, step: 'rejects', err: expect.objectContaining({ message: 'drain failed' }) }),
+      expect.objectContaining({
+        level: 40,
+        step: 'throws',
+        err: expect.objectContaining({ message: 'close exploded' }),
+      }),
+      expect.objectContaining({
+        level: 40,
+        step: 'rejects',
+        err: expect.objectContaining({ message: 'drain failed' }),
+      }),
     ]);
     expect(lines().at(-1)).toMatchObject({ msg: 'stopped' });
   });
@@ -210,7 +238,9 @@ describe('createShutdown', () => {
     await shutdown.run('test');
     expect(ran).toEqual(['before', 'hangs', 'after']);
     const failures = lines().filter((l) => l.msg === 'shutdown step failed');
-    expect(failures).toEqual([expect.objectContaining({ step: 'hangs', err: expect.objectContaining({ message: 'timed out after 50 ms' }) })]);
+    expect(failures).toEqual([
+      expect.objectContaining({ step: 'hangs', err: expect.objectContaining({ message: 'timed out after 50 ms' }) }),
+    ]);
     expect(lines().at(-1)).toMatchObject({ msg: 'stopped' });
   });
 });

@@ -12,8 +12,20 @@ export interface LoggerOptions {
 }
 
 /** Fastify's request fields, with the URL's secrets (`?token=`) masked; headers are never logged. */
-function requestSerializer(req: { method?: string; url?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) {
-  return { method: req.method, url: req.url === undefined ? undefined : redactSecrets(req.url), host: req.hostname, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+function requestSerializer(req: {
+  method?: string;
+  url?: string;
+  hostname?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}) {
+  return {
+    method: req.method,
+    url: req.url === undefined ? undefined : redactSecrets(req.url),
+    host: req.hostname,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
 }
 
 /** Errors keep their type, code and stack, with secrets masked in the text (a URL quoted in a message). */

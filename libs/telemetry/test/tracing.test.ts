@@ -8,7 +8,15 @@ import { SpanKind, trace, type SpanContext } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Type } from '@sinclair/typebox';
 import { STREAMS, envelopeOf, makeEnvelope, uuidv7, type StreamDeclaration } from '@reelforge/contracts';
-import { createMessaging, ensureConsumer, ensureStream, namespaceFrom, openNats, publishEvent, startConsumer } from '@reelforge/messaging';
+import {
+  createMessaging,
+  ensureConsumer,
+  ensureStream,
+  namespaceFrom,
+  openNats,
+  publishEvent,
+  startConsumer,
+} from '@reelforge/messaging';
 import { memoryLogger, uniqueToken, deferred } from '@reelforge/testing';
 import { createLogger, initTelemetry, type Telemetry } from '../src/index.ts';
 
@@ -25,7 +33,6 @@ beforeAll(() => {
 afterAll(async () => {
   await telemetry?.shutdown();
 });
-
 
 /** Turns "it never happened" into a readable failure well before the test timeout. */
 function within<T>(what: string, promise: Promise<T>, ms = 20_000): Promise<T> {
@@ -49,7 +56,12 @@ function memorySink(): { sink: Writable; lines: () => Record<string, unknown>[];
   });
   return {
     sink,
-    lines: () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
     // Ending the stream settles every pending write, however the stream buffered them.
     finished: () => new Promise<void>((res) => sink.end(res)),
   };
@@ -111,7 +123,14 @@ describe('createLogger', () => {
 
 describe('trace context across NATS', () => {
   const Traced = envelopeOf('test.traced.v1', Type.Object({ n: Type.Integer() }, { additionalProperties: false }));
-  const TRACED: StreamDeclaration = { name: 'TRACED', owner: 'shared', subjects: ['traced.>'], retention: 'limits', maxAgeMs: 60_000, description: 'test' };
+  const TRACED: StreamDeclaration = {
+    name: 'TRACED',
+    owner: 'shared',
+    subjects: ['traced.>'],
+    retention: 'limits',
+    maxAgeMs: 60_000,
+    description: 'test',
+  };
   const DURABLE = 'tracer';
   let nc: NatsConnection;
 
@@ -127,7 +146,13 @@ describe('trace context across NATS', () => {
     const m = await createMessaging(nc, 'test', namespaceFrom(uniqueToken()));
     await ensureStream(m, TRACED, { replicas: 1 });
     await ensureStream(m, STREAMS.DLQ, { replicas: 1, createOnly: true });
-    await ensureConsumer(m, { stream: TRACED.name, durable: DURABLE, filterSubject: 'traced.>', ackWaitMs: 30_000, maxAckPending: 10 });
+    await ensureConsumer(m, {
+      stream: TRACED.name,
+      durable: DURABLE,
+      filterSubject: 'traced.>',
+      ackWaitMs: 30_000,
+      maxAckPending: 10,
+    });
     const { log, lines } = memoryLogger('test');
 
     const seen = deferred<{ id: string; traceId: string | undefined; spanId: string | undefined }>();
@@ -179,7 +204,9 @@ describe('trace context across NATS', () => {
     const spans = exporter.getFinishedSpans();
     const publishSpan = spans.find((s) => s.name === 'publish test' && s.spanContext().spanId === publisher.spanId);
     expect(publishSpan).toBeDefined();
-    const consumeSpans = spans.filter((s) => s.name === `consume ${DURABLE}` && s.spanContext().traceId === publisher.traceId);
+    const consumeSpans = spans.filter(
+      (s) => s.name === `consume ${DURABLE}` && s.spanContext().traceId === publisher.traceId,
+    );
     expect(consumeSpans).toHaveLength(1);
     const consumeSpan = consumeSpans[0]!;
     expect(consumeSpan.parentSpanContext?.spanId).toBe(publisher.spanId);
@@ -189,7 +216,11 @@ describe('trace context across NATS', () => {
     expect(consumeSpan.attributes['messaging.destination.name']).toBe(m.subject('traced.one'));
 
     // The handler's log line leads to the same trace.
-    expect(lines().find((l) => l.msg === 'handled')).toMatchObject({ n: 7, trace_id: publisher.traceId, span_id: handled.spanId });
+    expect(lines().find((l) => l.msg === 'handled')).toMatchObject({
+      n: 7,
+      trace_id: publisher.traceId,
+      span_id: handled.spanId,
+    });
   });
 });
 
@@ -217,7 +248,12 @@ describe('initTelemetry without an exporter', () => {
       env: { ...env, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
       timeout: 30_000,
     });
-    const out = JSON.parse(stdout) as { traceId: string; spanId: string; recording: boolean; carrier: Record<string, string> };
+    const out = JSON.parse(stdout) as {
+      traceId: string;
+      spanId: string;
+      recording: boolean;
+      carrier: Record<string, string>;
+    };
     expect(out.traceId).toMatch(HEX32);
     expect(out.traceId).not.toBe('0'.repeat(32));
     expect(out.spanId).not.toBe('0'.repeat(16));

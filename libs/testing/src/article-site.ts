@@ -11,7 +11,18 @@ export const IMAGE_COLOURS = { red: [220, 30, 30], green: [30, 200, 60], blue: [
 /** Writes a PNG of one flat colour (ffmpeg's lavfi colour source), landscape as press photos are. */
 async function flatPng(ffmpeg: string, file: string, rgb: readonly [number, number, number]): Promise<void> {
   const hex = rgb.map((c) => c.toString(16).padStart(2, '0')).join('');
-  await run(ffmpeg, ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=0x${hex}:s=1200x800:d=1`, '-frames:v', '1', file]);
+  await run(ffmpeg, [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=0x${hex}:s=1200x800:d=1`,
+    '-frames:v',
+    '1',
+    file,
+  ]);
 }
 
 const PARAGRAPHS = [
@@ -53,7 +64,11 @@ export const LOGIN_PAGE = `<!doctype html><html lang="en"><head><title>Sign in</
 <a href="/forgot">Forgot your password?</a></body></html>`;
 
 /** Writes the article, its three images and the login page into `dir`; returns their file names. */
-export async function writeArticleSite(ffmpeg: string, dir: string, imageUrls?: [string, string, string]): Promise<Record<string, string>> {
+export async function writeArticleSite(
+  ffmpeg: string,
+  dir: string,
+  imageUrls?: [string, string, string],
+): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   for (const [name, rgb] of Object.entries(IMAGE_COLOURS)) {
     files[`${name}.png`] = join(dir, `${name}.png`);

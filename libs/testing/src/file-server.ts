@@ -6,7 +6,10 @@ import type { AddressInfo } from 'node:net';
  * Serves fixed files over HTTP on 127.0.0.1 (a stand-in for a creator's video host).
  * `failFirst[name] = n` answers the first n requests for that file with 503 (a flaky host).
  */
-export async function serveFiles(files: Record<string, string>, options: { failFirst?: Record<string, number> } = {}): Promise<{ url(name: string): string; requests: () => number; close(): Promise<void> }> {
+export async function serveFiles(
+  files: Record<string, string>,
+  options: { failFirst?: Record<string, number> } = {},
+): Promise<{ url(name: string): string; requests: () => number; close(): Promise<void> }> {
   let requests = 0;
   const failures = { ...options.failFirst };
   const server = createServer((req, res) => {

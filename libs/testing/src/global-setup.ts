@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { ensureFontFamily, ensureTool, startEmbeddedPostgres, startNatsServer, startTestInfra, TOOLS } from '@reelforge/local-infra';
+import {
+  ensureFontFamily,
+  ensureTool,
+  startEmbeddedPostgres,
+  startNatsServer,
+  startTestInfra,
+  TOOLS,
+} from '@reelforge/local-infra';
 
 declare module 'vitest' {
   export interface ProvidedContext {

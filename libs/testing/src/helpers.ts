@@ -19,12 +19,26 @@ export function memoryLogger(service: string): { log: Logger; lines: () => Recor
     },
   });
   const log = createLogger({ service, level: process.env.TEST_LOG_LEVEL ?? 'info', destination: sink });
-  return { log, lines: () => lines.flatMap((l) => l.split('\n').filter(Boolean).map((x) => JSON.parse(x) as Record<string, unknown>)) };
+  return {
+    log,
+    lines: () =>
+      lines.flatMap((l) =>
+        l
+          .split('\n')
+          .filter(Boolean)
+          .map((x) => JSON.parse(x) as Record<string, unknown>),
+      ),
+  };
 }
 
 /** Resolves with the first value `probe` returns that is not undefined, polling an external system
  *  (a database row) that emits no event; rejects with `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -36,7 +50,9 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`,
+  );
 }
 
 /** A promise with its resolve/reject exposed: a test settles it when the event it waits for happens. */

@@ -17,4 +17,7 @@ export const configSpec = {
   EVENT_MAX_DELIVERIES: env.int(10, 1, 1000),
 };
 export type BacklogConfig = ConfigOf<typeof configSpec>;
-export const loadBacklogConfig = (source: Record<string, string | undefined> = process.env, warn?: ConfigWarn): BacklogConfig => loadConfig(configSpec, source, warn);
+export const loadBacklogConfig = (
+  source: Record<string, string | undefined> = process.env,
+  warn?: ConfigWarn,
+): BacklogConfig => loadConfig(configSpec, source, warn);

@@ -1,5 +1,21 @@
-import { BacklogItemTransferred, STREAMS, backlogCommands, filters, orchestratorBacklogCommands, orchestratorCommands, recipeCommands, transferContentCommand } from '@reelforge/contracts';
-import { ensureConsumer, ensureStream, publishEvent, sendCommand, serveCommand, startConsumer } from '@reelforge/messaging';
+import {
+  BacklogItemTransferred,
+  STREAMS,
+  backlogCommands,
+  filters,
+  orchestratorBacklogCommands,
+  orchestratorCommands,
+  recipeCommands,
+  transferContentCommand,
+} from '@reelforge/contracts';
+import {
+  ensureConsumer,
+  ensureStream,
+  publishEvent,
+  sendCommand,
+  serveCommand,
+  startConsumer,
+} from '@reelforge/messaging';
 import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
 import { backlogView } from './backlog/backlog-view.ts';
@@ -19,16 +35,29 @@ const ORCHESTRATOR = 'content-orchestrator';
  * (on request, after each claim, and from the scheduler's job), the consumer of the orchestrator's
  * claimed facts, and the outbox relay; all drained at shutdown.
  */
-export async function createBacklogKeeper(platform: Platform, config: BacklogConfig, clock: () => Date, random: () => number = Math.random): Promise<void> {
+export async function createBacklogKeeper(
+  platform: Platform,
+  config: BacklogConfig,
+  clock: () => Date,
+  random: () => number = Math.random,
+): Promise<void> {
   const { messaging: m, orm, schema, log, tracer } = platform;
   const fork = () => orm.em.fork();
-  const relay = startOutboxRelay({ orm, schema, log, publish: (row) => publishEvent(m, row.subject, row.envelope).then(() => undefined) });
+  const relay = startOutboxRelay({
+    orm,
+    schema,
+    log,
+    publish: (row) => publishEvent(m, row.subject, row.envelope).then(() => undefined),
+  });
   platform.shutdown.add('outbox-relay', () => relay.stop());
 
   const ask = { timeoutMs: config.COMMAND_TIMEOUT, owner: ORCHESTRATOR, log };
   const o = orchestratorBacklogCommands;
   // Items finished before this are stale: not handed out, not counted, replaced.
-  const fresh = () => (config.BACKLOG_ITEM_MAX_AGE > 0 ? { freshAfter: new Date(clock().getTime() - config.BACKLOG_ITEM_MAX_AGE).toISOString() } : {});
+  const fresh = () =>
+    config.BACKLOG_ITEM_MAX_AGE > 0
+      ? { freshAfter: new Date(clock().getTime() - config.BACKLOG_ITEM_MAX_AGE).toISOString() }
+      : {};
   const stock = (recipeIds: string[]) => sendCommand(m, o.stock, { recipeIds, ...fresh() }, ask);
   const maintainDeps: MaintainDeps = {
     fork,
@@ -56,11 +85,16 @@ export async function createBacklogKeeper(platform: Platform, config: BacklogCon
     schema,
     claim: (req) => sendCommand(m, o.claim, { ...req, ...fresh() }, ask),
     // Short: the hand-over only lets the answer carry the clips; the claimed fact completes it anyway.
-    transfer: (req) => sendCommand(m, transferContentCommand, req, { timeoutMs: 2000, owner: 'repurposer', log }).then((r) => r.items),
+    transfer: (req) =>
+      sendCommand(m, transferContentCommand, req, { timeoutMs: 2000, owner: 'repurposer', log }).then((r) => r.items),
     kick: () => kicker.kick(),
     log,
   });
-  const generateFromRecipe = createGenerateFromRecipe({ fork, schema, start: (req) => sendCommand(m, orchestratorCommands.startGeneration, req, ask) });
+  const generateFromRecipe = createGenerateFromRecipe({
+    fork,
+    schema,
+    start: (req) => sendCommand(m, orchestratorCommands.startGeneration, req, ask),
+  });
   const deps = { log, tracer };
   const subs = [
     serveCommand(m, recipeCommands.list, recipes.list, deps),
@@ -69,10 +103,17 @@ export async function createBacklogKeeper(platform: Platform, config: BacklogCon
     serveCommand(m, recipeCommands.update, recipes.update, deps),
     serveCommand(m, recipeCommands.render, recipes.render, deps),
     serveCommand(m, recipeCommands.generate, generateFromRecipe, deps),
-    serveCommand(m, backlogCommands.getBacklog, (req) => backlogView({ fork, schema, stock, maxMinimum: config.BACKLOG_MAX_MINIMUM }, req), deps),
+    serveCommand(
+      m,
+      backlogCommands.getBacklog,
+      (req) => backlogView({ fork, schema, stock, maxMinimum: config.BACKLOG_MAX_MINIMUM }, req),
+      deps,
+    ),
     serveCommand(m, backlogCommands.claimInstant, claimInstant, deps),
     // The scheduler waits for the pass (its summary is the job's result).
-    serveCommand(m, backlogCommands.maintain, (req) => maintainBacklog(maintainDeps, req.recipeId), deps, { deadlineMs: 5 * 60_000 }),
+    serveCommand(m, backlogCommands.maintain, (req) => maintainBacklog(maintainDeps, req.recipeId), deps, {
+      deadlineMs: 5 * 60_000,
+    }),
   ];
   platform.shutdown.add('commands', async () => {
     for (const sub of subs) await sub.drain();
@@ -80,7 +121,13 @@ export async function createBacklogKeeper(platform: Platform, config: BacklogCon
 
   // The orchestrator owns CONTENT; create it (never update it) if this service happens to start first.
   await ensureStream(m, STREAMS.CONTENT, { replicas: config.NATS_STREAM_REPLICAS, createOnly: true });
-  await ensureConsumer(m, { stream: STREAMS.CONTENT.name, durable: CLAIMS_CONSUMER, filterSubject: filters.backlogTransfers, ackWaitMs: config.EVENT_ACK_WAIT, maxAckPending: 1000 });
+  await ensureConsumer(m, {
+    stream: STREAMS.CONTENT.name,
+    durable: CLAIMS_CONSUMER,
+    filterSubject: filters.backlogTransfers,
+    ackWaitMs: config.EVENT_ACK_WAIT,
+    maxAckPending: 1000,
+  });
   const consumer = await startConsumer(m, {
     stream: STREAMS.CONTENT.name,
     durable: CLAIMS_CONSUMER,

@@ -17,6 +17,9 @@ export const configSpec = {
 
 export type OrchestratorConfig = ConfigOf<typeof configSpec>;
 
-export function loadOrchestratorConfig(source: Record<string, string | undefined> = process.env, warn?: ConfigWarn): OrchestratorConfig {
+export function loadOrchestratorConfig(
+  source: Record<string, string | undefined> = process.env,
+  warn?: ConfigWarn,
+): OrchestratorConfig {
   return loadConfig(configSpec, source, warn);
 }

@@ -1,5 +1,20 @@
-import { STREAMS, TaskStatusChanged, creditCommands, filters, orchestratorBacklogCommands, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
-import { ensureConsumer, ensureStream, publishEvent, sendCommand, serveCommand, startConsumer } from '@reelforge/messaging';
+import {
+  STREAMS,
+  TaskStatusChanged,
+  creditCommands,
+  filters,
+  orchestratorBacklogCommands,
+  orchestratorCommands,
+  repurposerCommands,
+} from '@reelforge/contracts';
+import {
+  ensureConsumer,
+  ensureStream,
+  publishEvent,
+  sendCommand,
+  serveCommand,
+  startConsumer,
+} from '@reelforge/messaging';
 import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
 import { createAccountCommands } from './accounts/account-commands.ts';
@@ -31,7 +46,12 @@ export function cleanupDeps(platform: Platform, config: OrchestratorConfig, afte
     service: SERVICE,
     stuckAfterMs: config.STUCK_GENERATION_AFTER,
     taskStates: (taskIds) =>
-      sendCommand(m, repurposerCommands.taskStates, { taskIds }, { timeoutMs: 5000, owner: 'repurposer', log: platform.log }).then(
+      sendCommand(
+        m,
+        repurposerCommands.taskStates,
+        { taskIds },
+        { timeoutMs: 5000, owner: 'repurposer', log: platform.log },
+      ).then(
         (r) => r.states,
         (err: unknown) => {
           platform.log.warn({ err: String(err) }, 'cleanup: repurposer unavailable, using the recorded task states');
@@ -51,7 +71,12 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
   const { messaging: m, orm, schema, log, tracer } = platform;
   const fork = () => orm.em.fork();
 
-  const relay = startOutboxRelay({ orm, schema, log, publish: (row) => publishEvent(m, row.subject, row.envelope).then(() => undefined) });
+  const relay = startOutboxRelay({
+    orm,
+    schema,
+    log,
+    publish: (row) => publishEvent(m, row.subject, row.envelope).then(() => undefined),
+  });
   platform.shutdown.add('outbox-relay', () => relay.stop());
   const afterCommit = () => relay.kick();
 
@@ -59,7 +84,17 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
   const sources = createSourceCommands({ fork });
   const generations = createGenerationQueries({ fork, schema });
   const cleanup = cleanupDeps(platform, config, afterCommit);
-  const startGeneration = createStartGeneration({ fork, schema, service: SERVICE, defaultCount: config.DEFAULT_GENERATION_COUNT, lockExpiryMs: config.LOCK_EXPIRY, creditCostPerTask: config.GENERATION_CREDIT_COST, taskStates: cleanup.taskStates, afterCommit, log });
+  const startGeneration = createStartGeneration({
+    fork,
+    schema,
+    service: SERVICE,
+    defaultCount: config.DEFAULT_GENERATION_COUNT,
+    lockExpiryMs: config.LOCK_EXPIRY,
+    creditCostPerTask: config.GENERATION_CREDIT_COST,
+    taskStates: cleanup.taskStates,
+    afterCommit,
+    log,
+  });
   const cancelGeneration = createCancelGeneration({ fork, schema, service: SERVICE, afterCommit });
   const deadLetters = createDeadLetterCommands({ m, log });
   const credits = createCreditCommands({ fork, schema });
@@ -82,7 +117,13 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
     serveCommand(m, c.cancelGeneration, cancelGeneration, deps),
     serveCommand(m, c.cleanupStuckGenerations, () => cleanupStuckGenerations(cleanup), deps),
     // Many accounts may be due at once: as long as the scheduler waits (its SCHEDULER_JOB_TIMEOUT default).
-    serveCommand(m, c.autoGenerateContent, (req) => autoGenerateContent({ fork, schema, startGeneration, log }, req), deps, { deadlineMs: 10 * 60_000 }),
+    serveCommand(
+      m,
+      c.autoGenerateContent,
+      (req) => autoGenerateContent({ fork, schema, startGeneration, log }, req),
+      deps,
+      { deadlineMs: 10 * 60_000 },
+    ),
     serveCommand(m, c.listDeadLetters, deadLetters.list, deps),
     serveCommand(m, c.redriveDeadLetter, deadLetters.redrive, deps),
     serveCommand(m, creditCommands.getCredits, credits.get, deps),
@@ -99,7 +140,13 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
 
   // The repurposer owns TASKS; create it (never update it) if this service happens to start first.
   await ensureStream(m, STREAMS.TASKS, { replicas: config.NATS_STREAM_REPLICAS, createOnly: true });
-  await ensureConsumer(m, { stream: STREAMS.TASKS.name, durable: TASK_STATUS_CONSUMER, filterSubject: filters.taskStatus, ackWaitMs: config.EVENT_ACK_WAIT, maxAckPending: 1000 });
+  await ensureConsumer(m, {
+    stream: STREAMS.TASKS.name,
+    durable: TASK_STATUS_CONSUMER,
+    filterSubject: filters.taskStatus,
+    ackWaitMs: config.EVENT_ACK_WAIT,
+    maxAckPending: 1000,
+  });
   const consumer = await startConsumer(m, {
     stream: STREAMS.TASKS.name,
     durable: TASK_STATUS_CONSUMER,
@@ -111,9 +158,17 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
     drainTimeoutMs: 10_000,
     log,
     tracer,
-    handler: (event, ctx) => foldTaskStatus(fork(), event, { schema, service: SERVICE, consumer: TASK_STATUS_CONSUMER, afterCommit }, ctx.log),
+    handler: (event, ctx) =>
+      foldTaskStatus(fork(), event, { schema, service: SERVICE, consumer: TASK_STATUS_CONSUMER, afterCommit }, ctx.log),
     // A status that could not be folded is not forgotten: its generation is recounted from the real task states.
-    onDeadLetter: createFoldDeadLetterHandler({ fork, schema, service: SERVICE, taskStates: cleanup.taskStates, afterCommit, log }),
+    onDeadLetter: createFoldDeadLetterHandler({
+      fork,
+      schema,
+      service: SERVICE,
+      taskStates: cleanup.taskStates,
+      afterCommit,
+      log,
+    }),
   });
   platform.shutdown.add('task-status-consumer', () => consumer.stop());
 }

@@ -19,7 +19,17 @@ describe('foldTaskStatus', () => {
 
   beforeAll(async () => {
     const token = uniqueToken();
-    svc = await bootService(orchestratorService, { DATABASE_URL: inject('databaseUrl'), NATS_URL: inject('natsUrl'), NATS_NAMESPACE: token, DB_SCHEMA: `${token}_orchestrator`, HEALTH_PORT: '0' }, { log, tracer: trace.getTracer('test') });
+    svc = await bootService(
+      orchestratorService,
+      {
+        DATABASE_URL: inject('databaseUrl'),
+        NATS_URL: inject('natsUrl'),
+        NATS_NAMESPACE: token,
+        DB_SCHEMA: `${token}_orchestrator`,
+        HEALTH_PORT: '0',
+      },
+      { log, tracer: trace.getTracer('test') },
+    );
   });
   afterAll(async () => {
     await svc?.stop();
@@ -27,16 +37,42 @@ describe('foldTaskStatus', () => {
 
   const fork = () => svc.platform.orm.em.fork();
   const schema = () => svc.config.DB_SCHEMA;
-  const deps = () => ({ schema: schema(), service: 'content-orchestrator', consumer: 'test-fold', afterCommit: () => undefined });
+  const deps = () => ({
+    schema: schema(),
+    service: 'content-orchestrator',
+    consumer: 'test-fold',
+    afterCommit: () => undefined,
+  });
 
   async function generationWith(tasks: number) {
     const account = await createAccountCommands({ fork }).create({ principal, body: { name: 'Fold' } });
-    for (let i = 0; i < tasks; i++) await createSourceCommands({ fork }).register({ principal, accountId: account.id, body: { url: `https://v.example/${i}.mp4` } });
-    const start = createStartGeneration({ fork, schema: schema(), service: 'content-orchestrator', defaultCount: 1, lockExpiryMs: 3_600_000, creditCostPerTask: 0, taskStates: async () => undefined, afterCommit: () => undefined, log });
+    for (let i = 0; i < tasks; i++)
+      await createSourceCommands({ fork }).register({
+        principal,
+        accountId: account.id,
+        body: { url: `https://v.example/${i}.mp4` },
+      });
+    const start = createStartGeneration({
+      fork,
+      schema: schema(),
+      service: 'content-orchestrator',
+      defaultCount: 1,
+      lockExpiryMs: 3_600_000,
+      creditCostPerTask: 0,
+      taskStates: async () => undefined,
+      afterCommit: () => undefined,
+      log,
+    });
     const { generation } = await start({ principal, accountId: account.id, body: { type: 'shorts', count: tasks } });
     return generation;
   }
-  const event = (accountId: string, generationId: string, taskId: string, status: TaskStatusChanged['data']['status'], errorCode?: string): TaskStatusChanged =>
+  const event = (
+    accountId: string,
+    generationId: string,
+    taskId: string,
+    status: TaskStatusChanged['data']['status'],
+    errorCode?: string,
+  ): TaskStatusChanged =>
     makeEnvelope('task.status.v1', 'repurposer', accountId, {
       taskId,
       generationId,
@@ -45,7 +81,8 @@ describe('foldTaskStatus', () => {
       error: errorCode ? { code: errorCode, message: 'x', retryable: false } : null,
       output: null,
     });
-  const row = async (id: string) => (await fork().execute<Record<string, unknown>[]>(`select * from "${schema()}".generations where id = ?`, [id]))[0]!;
+  const row = async (id: string) =>
+    (await fork().execute<Record<string, unknown>[]>(`select * from "${schema()}".generations where id = ?`, [id]))[0]!;
 
   it('counts a redelivered event once', async () => {
     const g = await generationWith(2);
@@ -61,7 +98,14 @@ describe('foldTaskStatus', () => {
     await foldTaskStatus(fork(), event(g.accountId, g.id, taskId, 'completed'), deps(), log);
     await foldTaskStatus(fork(), event(g.accountId, g.id, taskId, 'processing'), deps(), log);
     await foldTaskStatus(fork(), event(g.accountId, g.id, taskId, 'failed'), deps(), log);
-    expect(await row(g.id)).toMatchObject({ status: 'completed', completed: 1, failed: 0, processing: 0, queued: 0, total_requested: 1 });
+    expect(await row(g.id)).toMatchObject({
+      status: 'completed',
+      completed: 1,
+      failed: 0,
+      processing: 0,
+      queued: 0,
+      total_requested: 1,
+    });
   });
 
   it('closes a generation with mixed results as partially_failed, releases the lock, settles the sources', async () => {
@@ -76,8 +120,13 @@ describe('foldTaskStatus', () => {
     const gen = await row(g.id);
     expect(gen).toMatchObject({ status: 'partially_failed', completed: 1, failed: 2, queued: 0, processing: 0 });
     expect(gen.finished_at).not.toBeNull();
-    expect(await fork().execute(`select 1 from "${schema()}".generation_locks where generation_id = ?`, [g.id])).toHaveLength(0);
-    const states = await fork().execute<{ state: string; task_id: string }[]>(`select v.state, t.task_id from "${schema()}".source_videos v join "${schema()}".generation_tasks t on t.source_id = v.id where t.generation_id = ?`, [g.id]);
+    expect(
+      await fork().execute(`select 1 from "${schema()}".generation_locks where generation_id = ?`, [g.id]),
+    ).toHaveLength(0);
+    const states = await fork().execute<{ state: string; task_id: string }[]>(
+      `select v.state, t.task_id from "${schema()}".source_videos v join "${schema()}".generation_tasks t on t.source_id = v.id where t.generation_id = ?`,
+      [g.id],
+    );
     const byTask = Object.fromEntries(states.map((s) => [s.task_id, s.state]));
     expect(byTask).toEqual({ [a]: 'used', [b]: 'failed', [c]: 'available' });
   });

@@ -11,10 +11,16 @@ describe('content-orchestrator refuses to start on bad configuration', () => {
   };
 
   it('names the bad variables', async () => {
-    const { code, lines } = await run({ DATABASE_URL: 'mysql://nope', NATS_URL: inject('natsUrl'), LOCK_EXPIRY: 'soon' });
+    const { code, lines } = await run({
+      DATABASE_URL: 'mysql://nope',
+      NATS_URL: inject('natsUrl'),
+      LOCK_EXPIRY: 'soon',
+    });
     expect(code).toBe(1);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^content-orchestrator: cannot start: invalid configuration: DATABASE_URL=.*postgres.*; LOCK_EXPIRY="soon" is not a duration/);
+    expect(lines[0]).toMatch(
+      /^content-orchestrator: cannot start: invalid configuration: DATABASE_URL=.*postgres.*; LOCK_EXPIRY="soon" is not a duration/,
+    );
   });
 
   it('says which NATS it cannot reach', async () => {
@@ -27,7 +33,10 @@ describe('content-orchestrator refuses to start on bad configuration', () => {
 
   it('says which database it cannot reach', async () => {
     const port = await freePort();
-    const { code, lines } = await run({ DATABASE_URL: `postgres://u:secret@127.0.0.1:${port}/x`, NATS_URL: inject('natsUrl') });
+    const { code, lines } = await run({
+      DATABASE_URL: `postgres://u:secret@127.0.0.1:${port}/x`,
+      NATS_URL: inject('natsUrl'),
+    });
     expect(code).toBe(1);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`cannot reach the database at postgres://u:***@127.0.0.1:${port}/x`);

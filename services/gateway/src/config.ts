@@ -54,13 +54,21 @@ export const configSpec = {
 
 export type GatewayConfig = ConfigOf<typeof configSpec>;
 
-export function loadGatewayConfig(source: Record<string, string | undefined> = process.env, warn?: ConfigWarn): GatewayConfig {
+export function loadGatewayConfig(
+  source: Record<string, string | undefined> = process.env,
+  warn?: ConfigWarn,
+): GatewayConfig {
   const config = loadConfig(configSpec, source, warn);
   // Checked here rather than as "required" so the message says what a good value is.
   const problems: string[] = [];
-  if (config.JWT_SECRET !== undefined && config.JWT_SECRET.length < 32) problems.push('JWT_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)');
-  if (config.JWT_JWKS_URL !== undefined && !/^https?:\/\//.test(config.JWT_JWKS_URL)) problems.push('JWT_JWKS_URL must be an http(s) URL');
-  if (config.JWT_SECRET === undefined && config.JWT_JWKS_URL === undefined) problems.push('set JWT_SECRET (at least 32 characters, e.g. `openssl rand -hex 32`) or JWT_JWKS_URL (your identity provider\'s key set)');
+  if (config.JWT_SECRET !== undefined && config.JWT_SECRET.length < 32)
+    problems.push('JWT_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  if (config.JWT_JWKS_URL !== undefined && !/^https?:\/\//.test(config.JWT_JWKS_URL))
+    problems.push('JWT_JWKS_URL must be an http(s) URL');
+  if (config.JWT_SECRET === undefined && config.JWT_JWKS_URL === undefined)
+    problems.push(
+      "set JWT_SECRET (at least 32 characters, e.g. `openssl rand -hex 32`) or JWT_JWKS_URL (your identity provider's key set)",
+    );
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -80,7 +80,15 @@ export interface HttpLimits {
   trustProxy: TrustProxy;
 }
 
-const DEFAULT_LIMITS: HttpLimits = { uploadQuotaBytes: 0, maxImageUploadBytes: 10 * 1024 ** 2, requestTimeoutMs: 15 * 60_000, connectionTimeoutMs: 120_000, uploadIdleTimeoutMs: 30_000, liveConnectionsPerPrincipal: 50, trustProxy: false };
+const DEFAULT_LIMITS: HttpLimits = {
+  uploadQuotaBytes: 0,
+  maxImageUploadBytes: 10 * 1024 ** 2,
+  requestTimeoutMs: 15 * 60_000,
+  connectionTimeoutMs: 120_000,
+  uploadIdleTimeoutMs: 30_000,
+  liveConnectionsPerPrincipal: 50,
+  trustProxy: false,
+};
 
 /**
  * No request without a deadline: the whole request (headers and body), the headers alone
@@ -88,7 +96,11 @@ const DEFAULT_LIMITS: HttpLimits = { uploadQuotaBytes: 0, maxImageUploadBytes: 1
  */
 function createDeadlineServer(handler: RequestListener, limits: HttpLimits): Server {
   const server = createServer(
-    { requestTimeout: limits.requestTimeoutMs, headersTimeout: Math.min(limits.requestTimeoutMs, 30_000), connectionsCheckingInterval: Math.min(5_000, Math.max(250, Math.floor(limits.requestTimeoutMs / 4))) },
+    {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: Math.min(limits.requestTimeoutMs, 30_000),
+      connectionsCheckingInterval: Math.min(5_000, Math.max(250, Math.floor(limits.requestTimeoutMs / 4))),
+    },
     handler,
   );
   server.setTimeout(limits.connectionTimeoutMs);
@@ -120,8 +132,15 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     // (set in onCreate, which runs after ajv-formats has added its own).
     ajv: {
       // ajv calls `unicode` deprecated but still honours it; its notice is dropped, other warnings kept.
-      customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false, unicode: false, logger: AJV_LOGGER },
-      onCreate: (ajv: { addFormat(name: string, format: RegExp): unknown }) => ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i),
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        allErrors: false,
+        unicode: false,
+        logger: AJV_LOGGER,
+      },
+      onCreate: (ajv: { addFormat(name: string, format: RegExp): unknown }) =>
+        ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i),
     },
   });
   // Every route as registered, so a test can check the OpenAPI document covers each one.
@@ -129,8 +148,10 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   app.addHook('onRoute', (route) => {
     // Unknown query parameters are rejected like unknown body fields: a route without a query
     // schema takes no query string at all.
-    if (route.url.startsWith('/api/v1/') && !route.schema?.querystring) route.schema = { ...route.schema, querystring: NoQuery };
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide) });
+    if (route.url.startsWith('/api/v1/') && !route.schema?.querystring)
+      route.schema = { ...route.schema, querystring: NoQuery };
+    for (const method of [route.method].flat())
+      routes.push({ method, url: route.url, hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide) });
   });
   app.decorate('registeredRoutes', routes);
   app.addHook('onSend', async (req, reply) => {
@@ -146,11 +167,22 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
   installIdempotency(app, { orm: deps.orm, schema: deps.schema, leaseMs: deps.idempotencyLeaseMs ?? 10_000 });
   await installApiDocs(app);
   registerHealthRoutes(app, deps.checks);
-  const uploads = createUploads({ orm: deps.orm, schema: deps.schema, store: deps.store, ffprobePath: deps.policy.ffprobePath, quotaBytes: limits.uploadQuotaBytes });
+  const uploads = createUploads({
+    orm: deps.orm,
+    schema: deps.schema,
+    store: deps.store,
+    ffprobePath: deps.policy.ffprobePath,
+    quotaBytes: limits.uploadQuotaBytes,
+  });
   await app.register(multipart);
   // 2 s: long enough to spare the orchestrator a request per call under load, short against staleness.
   registerAccountRoutes(app, deps.forward, { allowPrivate: deps.policy.sourceUrlAllowPrivate }, uploads);
-  registerUploadRoutes(app, { uploads, maxBytes: deps.policy.maxUploadBytes, maxImageBytes: limits.maxImageUploadBytes, idleMs: limits.uploadIdleTimeoutMs });
+  registerUploadRoutes(app, {
+    uploads,
+    maxBytes: deps.policy.maxUploadBytes,
+    maxImageBytes: limits.maxImageUploadBytes,
+    idleMs: limits.uploadIdleTimeoutMs,
+  });
   const caps = createConnectionCaps(limits.liveConnectionsPerPrincipal);
   registerGenerationRoutes(app, deps.forward, uploads, { allowPrivate: deps.policy.sourceUrlAllowPrivate });
   registerCatalogueRoutes(app, deps.forward);
@@ -172,12 +204,23 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     heartbeatMs: Math.min(15_000, deps.heartbeatMs),
     maxBufferedBytes: deps.maxBufferedBytes,
   });
-  registerWsRoute(app, { caps, forward: deps.forward, messaging: deps.messaging, registry: deps.registry, heartbeatMs: deps.heartbeatMs, maxBufferedBytes: deps.maxBufferedBytes, log: deps.log });
+  registerWsRoute(app, {
+    caps,
+    forward: deps.forward,
+    messaging: deps.messaging,
+    registry: deps.registry,
+    heartbeatMs: deps.heartbeatMs,
+    maxBufferedBytes: deps.maxBufferedBytes,
+    log: deps.log,
+  });
   return app;
 }
 
 /** Wires the gateway onto a started platform and listens; returns the bound port. */
-export async function createGateway(platform: Platform, config: GatewayConfig): Promise<{ port: number; app: FastifyInstance }> {
+export async function createGateway(
+  platform: Platform,
+  config: GatewayConfig,
+): Promise<{ port: number; app: FastifyInstance }> {
   const registry = createSubscriptionRegistry();
   const fanout = await startStatusFanout(platform.messaging, registry, platform.log, config.NATS_STREAM_REPLICAS);
   platform.shutdown.add('status-fanout', () => fanout.stop());
@@ -186,11 +229,24 @@ export async function createGateway(platform: Platform, config: GatewayConfig): 
     log: platform.log,
     messaging: platform.messaging,
     store: createLocalMediaStore(config.MEDIA_ROOT),
-    policy: { corsOrigins: [...config.CORS_ORIGINS], rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, rateLimitPerIpPerMinute: config.RATE_LIMIT_PER_IP_PER_MINUTE, authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE, sourceUrlAllowPrivate: config.SOURCE_URL_ALLOW_PRIVATE, maxUploadBytes: config.MAX_UPLOAD_BYTES, ffprobePath: config.FFPROBE_PATH },
+    policy: {
+      corsOrigins: [...config.CORS_ORIGINS],
+      rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+      rateLimitPerIpPerMinute: config.RATE_LIMIT_PER_IP_PER_MINUTE,
+      authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
+      sourceUrlAllowPrivate: config.SOURCE_URL_ALLOW_PRIVATE,
+      maxUploadBytes: config.MAX_UPLOAD_BYTES,
+      ffprobePath: config.FFPROBE_PATH,
+    },
     orm: platform.orm,
     schema: platform.schema,
     forward: createForward(platform.messaging, config.COMMAND_TIMEOUT, platform.log),
-    verifyToken: createTokenVerifier({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }),
+    verifyToken: createTokenVerifier({
+      secret: config.JWT_SECRET,
+      jwksUrl: config.JWT_JWKS_URL,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    }),
     registry,
     checks: platform.checks,
     heartbeatMs: config.WS_HEARTBEAT_INTERVAL,

@@ -12,5 +12,7 @@ export const gatewayService: ServiceDefinition<GatewayConfig> = {
   ownedStreams: [],
   start: async (platform, config) => ({ port: (await createGateway(platform, config)).port }),
   // Keys are honoured for 24 h (http/idempotency.ts); their records go a day later.
-  retention: () => [{ name: 'idempotency', table: 'idempotency_records', where: `created_at < now() - interval '48 hours'` }],
+  retention: () => [
+    { name: 'idempotency', table: 'idempotency_records', where: `created_at < now() - interval '48 hours'` },
+  ],
 };

@@ -11,7 +11,11 @@ const GUESS = `rf_${'G'.repeat(43)}`;
 describe('per-address request budget', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ withRepurposer: false, withOrchestrator: false, env: { RATE_LIMIT_PER_IP_PER_MINUTE: '5' } });
+    stack = await startStack({
+      withRepurposer: false,
+      withOrchestrator: false,
+      env: { RATE_LIMIT_PER_IP_PER_MINUTE: '5' },
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -24,7 +28,9 @@ describe('per-address request budget', () => {
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(await limited.json()).toMatchObject({ error: { code: 'RATE_LIMITED', details: { retryAfterSeconds: retryAfter } } });
+    expect(await limited.json()).toMatchObject({
+      error: { code: 'RATE_LIMITED', details: { retryAfterSeconds: retryAfter } },
+    });
 
     // Authentication never runs: a bad credential gets 429, not 401, and a good one gets no further.
     for (const bearer of ['garbage', GUESS, await stack.bearer('someone')]) {
@@ -33,14 +39,19 @@ describe('per-address request budget', () => {
       expect(((await res.json()) as ErrorBody).error.code).toBe('RATE_LIMITED');
     }
     // Probes and the API description are never limited.
-    for (const path of ['/healthz', '/readyz', '/api/v1/openapi.json']) expect((await fetch(`${stack.gatewayUrl}${path}`)).status, path).toBe(200);
+    for (const path of ['/healthz', '/readyz', '/api/v1/openapi.json'])
+      expect((await fetch(`${stack.gatewayUrl}${path}`)).status, path).toBe(200);
   });
 });
 
 describe('failed authentications per address', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ withRepurposer: false, withOrchestrator: false, env: { AUTH_FAILURES_PER_MINUTE: '3' } });
+    stack = await startStack({
+      withRepurposer: false,
+      withOrchestrator: false,
+      env: { AUTH_FAILURES_PER_MINUTE: '3' },
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -50,7 +61,8 @@ describe('failed authentications per address', () => {
     const good = apiClient(stack.gatewayUrl, await stack.bearer('good'));
     // Successful calls are not failures.
     for (let i = 0; i < 5; i++) expect((await good.call('/api/v1/api-keys')).status).toBe(200);
-    for (const bearer of [undefined, 'garbage', GUESS]) expect((await apiClient(stack.gatewayUrl, bearer).call('/api/v1/api-keys')).status).toBe(401);
+    for (const bearer of [undefined, 'garbage', GUESS])
+      expect((await apiClient(stack.gatewayUrl, bearer).call('/api/v1/api-keys')).status).toBe(401);
 
     // Now even a valid token from that address is refused unheard, and a guess is not looked up.
     for (const client of [good, apiClient(stack.gatewayUrl, GUESS)]) {

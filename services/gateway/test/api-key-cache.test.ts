@@ -18,7 +18,16 @@ describe('API key verification cache', () => {
   };
   // Counted by triggers (exact, unlike the statistics views): one row per api_keys row updated
   // (key_id set), and one per UPDATE statement, even one that matched nothing (key_id null).
-  const count = async (where: string, params: unknown[] = []) => Number((await stack.sql<{ n: string }>('gateway', `select count(*) as n from $schema.api_key_updates where ${where}`, params))[0]!.n);
+  const count = async (where: string, params: unknown[] = []) =>
+    Number(
+      (
+        await stack.sql<{ n: string }>(
+          'gateway',
+          `select count(*) as n from $schema.api_key_updates where ${where}`,
+          params,
+        )
+      )[0]!.n,
+    );
   const rowWrites = (keyId: string) => count('key_id = ?', [keyId]);
   const updateStatements = () => count('key_id is null');
 
@@ -26,9 +35,18 @@ describe('API key verification cache', () => {
     stack = await startStack({ withRepurposer: false, withOrchestrator: false });
     owner = apiClient(stack.gatewayUrl, await stack.bearer('key-owner'));
     await stack.sql('gateway', 'create table $schema.api_key_updates (key_id uuid)');
-    await stack.sql('gateway', "create function $schema.count_api_key_update() returns trigger language plpgsql as $$ begin insert into $schema.api_key_updates values (case when tg_level = 'ROW' then new.id end); return null; end $$");
-    await stack.sql('gateway', 'create trigger count_rows after update on $schema.api_keys for each row execute function $schema.count_api_key_update()');
-    await stack.sql('gateway', 'create trigger count_statements after update on $schema.api_keys for each statement execute function $schema.count_api_key_update()');
+    await stack.sql(
+      'gateway',
+      "create function $schema.count_api_key_update() returns trigger language plpgsql as $$ begin insert into $schema.api_key_updates values (case when tg_level = 'ROW' then new.id end); return null; end $$",
+    );
+    await stack.sql(
+      'gateway',
+      'create trigger count_rows after update on $schema.api_keys for each row execute function $schema.count_api_key_update()',
+    );
+    await stack.sql(
+      'gateway',
+      'create trigger count_statements after update on $schema.api_keys for each statement execute function $schema.count_api_key_update()',
+    );
   });
   afterAll(async () => {
     await stack?.stop();
@@ -44,7 +62,9 @@ describe('API key verification cache', () => {
     expect((await owner.call(`/api/v1/api-keys/${id}`, { method: 'DELETE' })).status).toBe(204);
     const revokedAt = Date.now();
     expect((await call(stack.gatewayUrl, key)).status).toBe(401);
-    await expect.poll(async () => (await call(other, key)).status, { timeout: API_KEY_CACHE_TTL_MS + 2_000, interval: 100 }).toBe(401);
+    await expect
+      .poll(async () => (await call(other, key)).status, { timeout: API_KEY_CACHE_TTL_MS + 2_000, interval: 100 })
+      .toBe(401);
     expect(Date.now() - revokedAt).toBeLessThan(API_KEY_CACHE_TTL_MS + 2_000);
   });
 
@@ -52,12 +72,16 @@ describe('API key verification cache', () => {
     const { id, key } = await makeKey('busy');
     const statementsBefore = await updateStatements();
     for (let round = 0; round < 10; round++) {
-      const statuses = await Promise.all(Array.from({ length: 10 }, async () => (await call(stack.gatewayUrl, key)).status));
+      const statuses = await Promise.all(
+        Array.from({ length: 10 }, async () => (await call(stack.gatewayUrl, key)).status),
+      );
       expect(statuses.every((s) => s === 200)).toBe(true);
     }
     // The one write happens in the background; wait for it, then check it stayed one.
     await expect.poll(() => rowWrites(id), { timeout: 5_000, interval: 50 }).toBe(1);
-    const listed = (await (await owner.call('/api/v1/api-keys')).json()) as { items: { id: string; lastUsedAt: string | null }[] };
+    const listed = (await (await owner.call('/api/v1/api-keys')).json()) as {
+      items: { id: string; lastUsedAt: string | null }[];
+    };
     expect(listed.items.find((k) => k.id === id)?.lastUsedAt).not.toBeNull();
     expect(await rowWrites(id)).toBe(1);
     expect((await updateStatements()) - statementsBefore).toBe(1);

@@ -13,15 +13,26 @@ describe('gateway API', () => {
   let aliceAccount: { id: string };
   let aliceGeneration: string;
 
-  const call = (path: string, bearer: string | undefined, init: RequestInit = {}) => apiClient(stack.gatewayUrl, bearer).call(path, init);
+  const call = (path: string, bearer: string | undefined, init: RequestInit = {}) =>
+    apiClient(stack.gatewayUrl, bearer).call(path, init);
 
   beforeAll(async () => {
     stack = await startStack({ withRepurposer: false });
     alice = await stack.bearer('alice');
     bob = await stack.bearer('bob');
-    aliceAccount = (await (await call('/api/v1/accounts', alice, { method: 'POST', body: JSON.stringify({ name: 'Alice' }) })).json()) as { id: string };
-    await call(`/api/v1/accounts/${aliceAccount.id}/sources`, alice, { method: 'POST', body: JSON.stringify({ url: 'https://videos.example.com/a.mp4' }) });
-    const started = (await (await call(`/api/v1/accounts/${aliceAccount.id}/generations`, alice, { method: 'POST', body: JSON.stringify({ type: 'shorts' }) })).json()) as { generation: { id: string } };
+    aliceAccount = (await (
+      await call('/api/v1/accounts', alice, { method: 'POST', body: JSON.stringify({ name: 'Alice' }) })
+    ).json()) as { id: string };
+    await call(`/api/v1/accounts/${aliceAccount.id}/sources`, alice, {
+      method: 'POST',
+      body: JSON.stringify({ url: 'https://videos.example.com/a.mp4' }),
+    });
+    const started = (await (
+      await call(`/api/v1/accounts/${aliceAccount.id}/generations`, alice, {
+        method: 'POST',
+        body: JSON.stringify({ type: 'shorts' }),
+      })
+    ).json()) as { generation: { id: string } };
     aliceGeneration = started.generation.id;
   });
   afterAll(async () => {
@@ -36,9 +47,22 @@ describe('gateway API', () => {
   });
 
   it('requires a valid bearer token everywhere else', async () => {
-    const expired = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setExpirationTime(Math.floor(Date.now() / 1000) - 3600).sign(new TextEncoder().encode(TEST_JWT_SECRET));
-    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setExpirationTime('1h').sign(new TextEncoder().encode('another-secret-another-secret-another-secret'));
-    for (const [bearer, message] of [[undefined, 'missing bearer token'], [expired, 'token expired'], [forged, 'token is invalid'], ['garbage', 'token is invalid']] as const) {
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('another-secret-another-secret-another-secret'));
+    for (const [bearer, message] of [
+      [undefined, 'missing bearer token'],
+      [expired, 'token expired'],
+      [forged, 'token is invalid'],
+      ['garbage', 'token is invalid'],
+    ] as const) {
       const res = await call('/api/v1/accounts', bearer);
       expect(res.status).toBe(401);
       const body = (await res.json()) as { error: { code: string; message: string } };
@@ -53,9 +77,21 @@ describe('gateway API', () => {
       ['/api/v1/accounts', { method: 'POST', body: JSON.stringify({}) }, 'body/name'],
       ['/api/v1/accounts', { method: 'POST', body: JSON.stringify({ name: 'x'.repeat(5000) }) }, 'body/name'],
       ['/api/v1/accounts/not-a-uuid', {}, 'params/accountId'],
-      [`/api/v1/accounts/${aliceAccount?.id}/sources`, { method: 'POST', body: JSON.stringify({ url: 'file:///etc/passwd' }) }, 'body/url'],
-      [`/api/v1/accounts/${aliceAccount?.id}/generations`, { method: 'POST', body: JSON.stringify({ type: 'shorts', count: 0 }) }, 'body/count'],
-      [`/api/v1/accounts/${aliceAccount?.id}/generations`, { method: 'POST', body: JSON.stringify({ type: '../etc' }) }, 'body/type'],
+      [
+        `/api/v1/accounts/${aliceAccount?.id}/sources`,
+        { method: 'POST', body: JSON.stringify({ url: 'file:///etc/passwd' }) },
+        'body/url',
+      ],
+      [
+        `/api/v1/accounts/${aliceAccount?.id}/generations`,
+        { method: 'POST', body: JSON.stringify({ type: 'shorts', count: 0 }) },
+        'body/count',
+      ],
+      [
+        `/api/v1/accounts/${aliceAccount?.id}/generations`,
+        { method: 'POST', body: JSON.stringify({ type: '../etc' }) },
+        'body/type',
+      ],
     ];
     for (const [path, init, field] of cases) {
       const res = await call(path, alice, init);
@@ -64,37 +100,64 @@ describe('gateway API', () => {
       expect(body.error.code).toBe('VALIDATION_FAILED');
       expect(body.error.details.field).toBe(field);
     }
-    const badJson = await call('/api/v1/accounts', alice, { method: 'POST', body: '{"name":', headers: { 'content-type': 'application/json' } });
+    const badJson = await call('/api/v1/accounts', alice, {
+      method: 'POST',
+      body: '{"name":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(badJson.status).toBe(400);
-    const wrongType = await call('/api/v1/accounts', alice, { method: 'POST', body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const wrongType = await call('/api/v1/accounts', alice, {
+      method: 'POST',
+      body: 'name=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(wrongType.status).toBe(415);
     expect(((await wrongType.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('answers 409 with the running generation when one is already running', async () => {
-    const res = await call(`/api/v1/accounts/${aliceAccount.id}/generations`, alice, { method: 'POST', body: JSON.stringify({ type: 'shorts' }) });
+    const res = await call(`/api/v1/accounts/${aliceAccount.id}/generations`, alice, {
+      method: 'POST',
+      body: JSON.stringify({ type: 'shorts' }),
+    });
     expect(res.status).toBe(409);
-    expect(await res.json()).toMatchObject({ error: { code: 'GENERATION_LOCKED', details: { generationId: aliceGeneration } } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'GENERATION_LOCKED', details: { generationId: aliceGeneration } },
+    });
   });
 
   it('replays a start with the same Idempotency-Key instead of starting twice', async () => {
     const api = apiClient(stack.gatewayUrl, alice);
     const account = await api.createAccount('Idem');
     await api.addSource(account.id, 'https://videos.example.com/idem.mp4');
-    const start = (body: unknown, key: string) => api.call(`/api/v1/accounts/${account.id}/generations`, { method: 'POST', body: JSON.stringify(body), headers: { 'idempotency-key': key } });
+    const start = (body: unknown, key: string) =>
+      api.call(`/api/v1/accounts/${account.id}/generations`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'idempotency-key': key },
+      });
     const first = await start({ type: 'shorts' }, 'key-1');
     expect(first.status).toBe(202);
     const again = await start({ type: 'shorts' }, 'key-1');
     expect(again.status).toBe(202);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    const [a, b] = [(await first.json()) as { generation: { id: string } }, (await again.json()) as { generation: { id: string } }];
+    const [a, b] = [
+      (await first.json()) as { generation: { id: string } },
+      (await again.json()) as { generation: { id: string } },
+    ];
     expect(b.generation.id).toBe(a.generation.id);
     const changed = await start({ type: 'shorts', count: 2 }, 'key-1');
     expect(changed.status).toBe(422);
     // Another tenant's identical key is its own.
-    const other = await apiClient(stack.gatewayUrl, bob).call(`/api/v1/accounts/${account.id}/generations`, { method: 'POST', body: JSON.stringify({ type: 'shorts' }), headers: { 'idempotency-key': 'key-1' } });
+    const other = await apiClient(stack.gatewayUrl, bob).call(`/api/v1/accounts/${account.id}/generations`, {
+      method: 'POST',
+      body: JSON.stringify({ type: 'shorts' }),
+      headers: { 'idempotency-key': 'key-1' },
+    });
     expect(other.status).toBe(404);
-    expect(await stack.sql('orchestrator', 'select id from $schema.generations where account_id = ?', [account.id])).toHaveLength(1);
+    expect(
+      await stack.sql('orchestrator', 'select id from $schema.generations where account_id = ?', [account.id]),
+    ).toHaveLength(1);
   });
 
   it('issues API keys that act as their maker, shows the secret once, and revokes them', async () => {
@@ -104,20 +167,30 @@ describe('gateway API', () => {
     const { id, key } = (await created.json()) as { id: string; key: string };
     expect(key).toMatch(/^rf_[A-Za-z0-9_-]{43}$/);
     // The key sees exactly what alice sees.
-    const viaKey = (await (await apiClient(stack.gatewayUrl, key).call('/api/v1/accounts')).json()) as { items: { id: string }[] };
+    const viaKey = (await (await apiClient(stack.gatewayUrl, key).call('/api/v1/accounts')).json()) as {
+      items: { id: string }[];
+    };
     expect(viaKey.items.map((a) => a.id)).toContain(aliceAccount.id);
     // Only a hash is stored, and listing never shows the secret.
     const listed = await (await api.call('/api/v1/api-keys')).text();
     expect(listed).toContain(id);
     expect(listed).not.toContain(key);
-    const [stored] = await stack.sql<{ key_hash: string }>('gateway', 'select key_hash from $schema.api_keys where id = ?', [id]);
+    const [stored] = await stack.sql<{ key_hash: string }>(
+      'gateway',
+      'select key_hash from $schema.api_keys where id = ?',
+      [id],
+    );
     expect(stored!.key_hash).not.toContain(key.slice(3));
     // Another tenant cannot revoke it; its owner can, and then it stops working.
-    expect((await apiClient(stack.gatewayUrl, bob).call(`/api/v1/api-keys/${id}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await apiClient(stack.gatewayUrl, bob).call(`/api/v1/api-keys/${id}`, { method: 'DELETE' })).status).toBe(
+      404,
+    );
     expect((await api.call(`/api/v1/api-keys/${id}`, { method: 'DELETE' })).status).toBe(204);
     const revoked = await apiClient(stack.gatewayUrl, key).call('/api/v1/accounts');
     expect(revoked.status).toBe(401);
-    expect(await revoked.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED', message: 'API key is invalid or revoked' } });
+    expect(await revoked.json()).toMatchObject({
+      error: { code: 'UNAUTHENTICATED', message: 'API key is invalid or revoked' },
+    });
     expect((await apiClient(stack.gatewayUrl, `rf_${'A'.repeat(43)}`).call('/api/v1/accounts')).status).toBe(401);
   });
 
@@ -125,7 +198,10 @@ describe('gateway API', () => {
     for (const [path, init] of [
       [`/api/v1/accounts/${aliceAccount.id}`, {}],
       [`/api/v1/generations/${aliceGeneration}`, {}],
-      [`/api/v1/accounts/${aliceAccount.id}/sources`, { method: 'POST', body: JSON.stringify({ url: 'https://x.example/v.mp4' }) }],
+      [
+        `/api/v1/accounts/${aliceAccount.id}/sources`,
+        { method: 'POST', body: JSON.stringify({ url: 'https://x.example/v.mp4' }) },
+      ],
       [`/api/v1/accounts/${aliceAccount.id}/generations`, { method: 'POST', body: JSON.stringify({ type: 'other' }) }],
     ] as const) {
       const res = await call(path, bob, init);
@@ -147,7 +223,9 @@ describe('gateway API', () => {
     // up it is a 404 (generation-flow.test.ts, task ids).
     expect(refused).toMatchObject({ id: aliceGeneration, error: { code: 'SERVICE_UNAVAILABLE' } });
     ws.send({ subscribe_account: aliceAccount.id });
-    expect(await ws.waitFor('account refusal', (m) => m.type === 'error' && m.id === aliceAccount.id)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect(await ws.waitFor('account refusal', (m) => m.type === 'error' && m.id === aliceAccount.id)).toMatchObject({
+      error: { code: 'NOT_FOUND' },
+    });
     ws.close();
     // The owner gets a snapshot; browsers may pass the token in the query string.
     const own = await openWs(stack.gatewayUrl, undefined, `?token=${alice}`);
@@ -162,7 +240,9 @@ describe('gateway API', () => {
     const started = Date.now();
     const res = await call('/api/v1/accounts', alice);
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE', message: 'content-orchestrator is not available' } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'SERVICE_UNAVAILABLE', message: 'content-orchestrator is not available' },
+    });
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });

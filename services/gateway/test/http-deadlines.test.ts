@@ -11,7 +11,15 @@ describe('HTTP deadlines and live-connection caps', () => {
   let stack: Stack;
   let port: number;
   beforeAll(async () => {
-    stack = await startStack({ withRepurposer: false, env: { HTTP_REQUEST_TIMEOUT: '3s', HTTP_CONNECTION_TIMEOUT: '1s', UPLOAD_IDLE_TIMEOUT: '500ms', LIVE_CONNECTIONS_PER_PRINCIPAL: '2' } });
+    stack = await startStack({
+      withRepurposer: false,
+      env: {
+        HTTP_REQUEST_TIMEOUT: '3s',
+        HTTP_CONNECTION_TIMEOUT: '1s',
+        UPLOAD_IDLE_TIMEOUT: '500ms',
+        LIVE_CONNECTIONS_PER_PRINCIPAL: '2',
+      },
+    });
     port = Number(new URL(stack.gatewayUrl).port);
   });
   afterAll(async () => {
@@ -24,7 +32,9 @@ describe('HTTP deadlines and live-connection caps', () => {
     let received = '';
     socket.on('data', (d) => (received += d.toString()));
     const started = performance.now();
-    const closed = new Promise<{ received: string; afterMs: number }>((resolve) => socket.on('close', () => resolve({ received, afterMs: performance.now() - started })));
+    const closed = new Promise<{ received: string; afterMs: number }>((resolve) =>
+      socket.on('close', () => resolve({ received, afterMs: performance.now() - started })),
+    );
     socket.on('error', () => undefined);
     return { socket, closed };
   };
@@ -52,7 +62,9 @@ describe('HTTP deadlines and live-connection caps', () => {
     const { socket, closed } = rawClient();
     const boundary = 'stall';
     const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="v.mp4"\r\nContent-Type: video/mp4\r\n\r\n`;
-    socket.write(`POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${bearer}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 10000000\r\n\r\n${head}${'x'.repeat(1000)}`);
+    socket.write(
+      `POST /api/v1/uploads HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${bearer}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 10000000\r\n\r\n${head}${'x'.repeat(1000)}`,
+    );
     // The response arrives while the request is unfinished; the test then hangs up.
     const answer = await new Promise<string>((resolve) => socket.on('data', (d) => resolve(d.toString())));
     socket.destroy();
@@ -66,15 +78,28 @@ describe('HTTP deadlines and live-connection caps', () => {
 
   it('a caller gets at most the configured number of live connections (WebSocket and SSE together); a closed one frees its place', async () => {
     const bearer = await stack.bearer('tenant-caps');
-    const account = (await (await fetch(`${stack.gatewayUrl}/api/v1/accounts`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Caps' }) })).json()) as { id: string };
+    const account = (await (
+      await fetch(`${stack.gatewayUrl}/api/v1/accounts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Caps' }),
+      })
+    ).json()) as { id: string };
     const first = await openWs(stack.gatewayUrl, bearer);
     const sse = new AbortController();
-    const stream = await fetch(`${stack.gatewayUrl}/api/v1/events?account_id=${account.id}`, { headers: { authorization: `Bearer ${bearer}` }, signal: sse.signal });
+    const stream = await fetch(`${stack.gatewayUrl}/api/v1/events?account_id=${account.id}`, {
+      headers: { authorization: `Bearer ${bearer}` },
+      signal: sse.signal,
+    });
     expect(stream.status).toBe(200);
     await expect(openWs(stack.gatewayUrl, bearer)).rejects.toThrow(/HTTP 429/);
-    const refusedSse = await fetch(`${stack.gatewayUrl}/api/v1/events?account_id=${account.id}`, { headers: { authorization: `Bearer ${bearer}` } });
+    const refusedSse = await fetch(`${stack.gatewayUrl}/api/v1/events?account_id=${account.id}`, {
+      headers: { authorization: `Bearer ${bearer}` },
+    });
     expect(refusedSse.status).toBe(429);
-    expect(((await refusedSse.json()) as { error: { message: string } }).error.message).toMatch(/at most 2 live connections/);
+    expect(((await refusedSse.json()) as { error: { message: string } }).error.message).toMatch(
+      /at most 2 live connections/,
+    );
     // Another caller is not affected.
     const other = await openWs(stack.gatewayUrl, await stack.bearer('tenant-caps-other'));
     other.close();

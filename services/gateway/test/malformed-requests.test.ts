@@ -4,7 +4,13 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, type StartedGeneration } from './support/api-client.ts';
-import { operationsOf, requestArb, type FuzzContext, type GeneratedRequest, type OpenApiDocument } from './support/openapi-arbitraries.ts';
+import {
+  operationsOf,
+  requestArb,
+  type FuzzContext,
+  type GeneratedRequest,
+  type OpenApiDocument,
+} from './support/openapi-arbitraries.ts';
 import { startStack, type Stack } from './support/stack.ts';
 
 type Operation = { method: string; path: string };
@@ -17,8 +23,34 @@ const SEED = 20_261_128;
 const PER_OPERATION = 200;
 const CONCURRENCY = 16;
 
-const BAD_IDS = ['not-a-uuid', 'ABCDEFGH-0000-7000-8000-000000000000', '%20', '..%2F..%2Fetc%2Fpasswd', '%2e%2e', "1'%20or%20'1'%3D'1", 'x'.repeat(3000), '00000000-0000-0000-0000-000000000000', '%00', '-1', '{}', 'null'];
-const BAD_QUERIES = ['limit=-1', 'limit=0', 'limit=1.5', 'token=%00', 'limit=abc', 'limit=100000', `cursor=${'x'.repeat(300)}`, 'cursor=../../x', 'unknown=1', 'account_id=nope', 'limit=1&limit=2', 'task_id=%00'];
+const BAD_IDS = [
+  'not-a-uuid',
+  'ABCDEFGH-0000-7000-8000-000000000000',
+  '%20',
+  '..%2F..%2Fetc%2Fpasswd',
+  '%2e%2e',
+  "1'%20or%20'1'%3D'1",
+  'x'.repeat(3000),
+  '00000000-0000-0000-0000-000000000000',
+  '%00',
+  '-1',
+  '{}',
+  'null',
+];
+const BAD_QUERIES = [
+  'limit=-1',
+  'limit=0',
+  'limit=1.5',
+  'token=%00',
+  'limit=abc',
+  'limit=100000',
+  `cursor=${'x'.repeat(300)}`,
+  'cursor=../../x',
+  'unknown=1',
+  'account_id=nope',
+  'limit=1&limit=2',
+  'task_id=%00',
+];
 const BAD_BODIES: { body: string; type: string }[] = [
   { body: '{', type: 'application/json' },
   { body: '', type: 'application/json' },
@@ -26,9 +58,15 @@ const BAD_BODIES: { body: string; type: string }[] = [
   { body: '[]', type: 'application/json' },
   { body: '"text"', type: 'application/json' },
   { body: '{"name":123,"type":[],"url":{},"count":"many"}', type: 'application/json' },
-  { body: JSON.stringify({ name: 'x'.repeat(100_000), url: `https://${'a'.repeat(5000)}.example` }), type: 'application/json' },
+  {
+    body: JSON.stringify({ name: 'x'.repeat(100_000), url: `https://${'a'.repeat(5000)}.example` }),
+    type: 'application/json',
+  },
   { body: JSON.stringify({ extra: true, __proto__: { admin: true } }), type: 'application/json' },
-  { body: JSON.stringify({ type: 'shorts', count: 1e9, options: { width: -5, aspect: '3:1', crf: 99 } }), type: 'application/json' },
+  {
+    body: JSON.stringify({ type: 'shorts', count: 1e9, options: { width: -5, aspect: '3:1', crf: 99 } }),
+    type: 'application/json',
+  },
   { body: JSON.stringify({ url: 'file:///etc/passwd' }), type: 'application/json' },
   { body: JSON.stringify({ url: 'gopher://127.0.0.1:25/' }), type: 'application/json' },
   { body: `{${'"a":{'.repeat(2000)}${'}'.repeat(2000)}}`, type: 'application/json' },
@@ -37,7 +75,10 @@ const BAD_BODIES: { body: string; type: string }[] = [
   { body: 'true', type: 'application/json' },
   { body: '{"name":null,"url":"http://","type":""}', type: 'application/json' },
   { body: '{"options":{"width":"wide","preset":"placebo"},"type":"a b"}', type: 'application/json' },
-  { body: '--b\r\nContent-Disposition: form-data; name="f"\r\n\r\nx\r\n--b--', type: 'multipart/form-data; boundary=b' },
+  {
+    body: '--b\r\nContent-Disposition: form-data; name="f"\r\n\r\nx\r\n--b--',
+    type: 'multipart/form-data; boundary=b',
+  },
   { body: 'x'.repeat(2 * 1024 * 1024), type: 'application/json' },
 ];
 
@@ -45,7 +86,15 @@ const BAD_BODIES: { body: string; type: string }[] = [
 function handWritten(ops: Operation[], accountId: string, bearer: string): Probe[] {
   const requests: Probe[] = [];
   const auth = { authorization: `Bearer ${bearer}` };
-  const add = (method: string, url: string, headers: Record<string, string>, body?: string) => requests.push({ method, url, headers, ...(body !== undefined ? { body } : {}), what: 'original case', label: 'hand-written' });
+  const add = (method: string, url: string, headers: Record<string, string>, body?: string) =>
+    requests.push({
+      method,
+      url,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      what: 'original case',
+      label: 'hand-written',
+    });
   for (const op of ops) {
     const hasParams = op.path.includes('{');
     const fill = (value: string) => op.path.replace(/\{[^}]+\}/g, value);
@@ -55,14 +104,34 @@ function handWritten(ops: Operation[], accountId: string, bearer: string): Probe
     // Bad query strings on a valid target.
     for (const q of BAD_QUERIES) add(op.method, `${fill(accountId)}?${q}`, auth);
     // Bad bodies (sent to every method: a body where none is expected must not break either).
-    for (const b of BAD_BODIES) add(op.method === 'GET' ? 'POST' : op.method, fill(accountId), { ...auth, 'content-type': b.type }, b.body);
-    if (hasBody) add(op.method, fill(accountId), { ...auth, 'content-type': 'application/json', 'idempotency-key': 'bad key with spaces ü' }, '{}');
+    for (const b of BAD_BODIES)
+      add(op.method === 'GET' ? 'POST' : op.method, fill(accountId), { ...auth, 'content-type': b.type }, b.body);
+    if (hasBody)
+      add(
+        op.method,
+        fill(accountId),
+        { ...auth, 'content-type': 'application/json', 'idempotency-key': 'bad key with spaces ü' },
+        '{}',
+      );
     // No token, a forged token, a token in the wrong scheme.
-    for (const h of [{}, { authorization: 'Bearer abc.def.ghi' }, { authorization: `Basic ${bearer}` }, { authorization: `Bearer ${bearer}x` }] as Record<string, string>[]) add(op.method, fill(accountId), h);
+    for (const h of [
+      {},
+      { authorization: 'Bearer abc.def.ghi' },
+      { authorization: `Basic ${bearer}` },
+      { authorization: `Bearer ${bearer}x` },
+    ] as Record<string, string>[])
+      add(op.method, fill(accountId), h);
     // A bad id in the path with a bad query too.
     add(op.method, `${fill('..%2F..')}?limit=0`, auth);
   }
-  for (const path of ['/api/v1/../../etc/passwd', '/api/v1/%2e%2e/%2e%2e/etc/passwd', '/api/v2/accounts', '/api/v1/accounts/%ZZ', `/api/v1/${'a/'.repeat(2000)}`]) add('GET', path, auth);
+  for (const path of [
+    '/api/v1/../../etc/passwd',
+    '/api/v1/%2e%2e/%2e%2e/etc/passwd',
+    '/api/v2/accounts',
+    '/api/v1/accounts/%ZZ',
+    `/api/v1/${'a/'.repeat(2000)}`,
+  ])
+    add('GET', path, auth);
   return requests;
 }
 
@@ -84,7 +153,16 @@ describe('malformed requests', () => {
   let ctx: FuzzContext;
   beforeAll(async () => {
     // The notifier serves its notification routes: they must answer like every built route.
-    stack = await startStack({ withNotifier: true, withScheduler: true, withBacklog: true, env: { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_PER_IP_PER_MINUTE: '1000000', AUTH_FAILURES_PER_MINUTE: '1000000' } });
+    stack = await startStack({
+      withNotifier: true,
+      withScheduler: true,
+      withBacklog: true,
+      env: {
+        RATE_LIMIT_PER_MINUTE: '1000000',
+        RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
+        AUTH_FAILURES_PER_MINUTE: '1000000',
+      },
+    });
     // Sources the generated requests name: a local server with no files (every fetch a quick 404,
     // whatever the path: serveFiles would look `/constructor` up on a plain object).
     sourceHost = createServer((_req, res) => void res.writeHead(404).end('not found')).listen(0, '127.0.0.1');
@@ -128,9 +206,13 @@ describe('malformed requests', () => {
 
     const requests: Probe[] = handWritten(ops, accountId, bearer);
     // One seed per operation (derived from SEED): adding a route does not reshuffle the others.
-    ops.forEach((op, i) => requests.push(...fc.sample(requestArb(op, ctx), { seed: SEED + i, numRuns: PER_OPERATION })));
+    ops.forEach((op, i) =>
+      requests.push(...fc.sample(requestArb(op, ctx), { seed: SEED + i, numRuns: PER_OPERATION })),
+    );
     expect(requests.length).toBeGreaterThanOrEqual(10_000);
-    process.stdout.write(`malformed requests: fast-check seed ${SEED} (+ operation index), ${PER_OPERATION} per operation, ${ops.length} operations\n`);
+    process.stdout.write(
+      `malformed requests: fast-check seed ${SEED} (+ operation index), ${PER_OPERATION} per operation, ${ops.length} operations\n`,
+    );
 
     const outcomes = new Map<string, Map<number, number>>();
     const bad: { r: Probe; problem: string; text: string }[] = [];
@@ -140,7 +222,12 @@ describe('malformed requests', () => {
       let status = 0;
       let text = '';
       try {
-        const res = await fetch(`${stack.gatewayUrl}${r.url}`, { method: r.method, headers: r.headers, ...(r.body !== undefined ? { body: r.body } : {}), signal: AbortSignal.timeout(30_000) });
+        const res = await fetch(`${stack.gatewayUrl}${r.url}`, {
+          method: r.method,
+          headers: r.headers,
+          ...(r.body !== undefined ? { body: r.body } : {}),
+          signal: AbortSignal.timeout(30_000),
+        });
         status = res.status;
         // A valid event-stream request opens a stream that never ends: its status is the answer.
         if (res.headers.get('content-type')?.startsWith('text/event-stream')) await res.body?.cancel();
@@ -157,7 +244,10 @@ describe('malformed requests', () => {
     // Sampling blocked the event loop (shared with the gateway) for seconds: a keep-alive socket idle
     // since before may have been timed out by the server (5 s) without the client noticing yet. One
     // probe takes such a socket out of the pool; a reset there is the client's race, not the gateway's.
-    await fetch(`${stack.gatewayUrl}/readyz`).then((res) => res.text(), () => undefined);
+    await fetch(`${stack.gatewayUrl}/readyz`).then(
+      (res) => res.text(),
+      () => undefined,
+    );
     // A fixed number in flight: the point is breadth, not load.
     let next = 0;
     await Promise.all(
@@ -169,14 +259,21 @@ describe('malformed requests', () => {
     const statuses = new Map<number, number>();
     for (const byLabel of outcomes.values()) for (const [s, n] of byLabel) statuses.set(s, (statuses.get(s) ?? 0) + n);
     const show = (m: Map<number, number>) => JSON.stringify(Object.fromEntries([...m].sort(([a], [b]) => a - b)));
-    process.stdout.write(`malformed requests: ${requests.length} sent in ${Math.round((Date.now() - started) / 1000)} s, statuses ${show(statuses)}, ${ownerAbsent} well-formed for an owner not built yet (503)\n`);
+    process.stdout.write(
+      `malformed requests: ${requests.length} sent in ${Math.round((Date.now() - started) / 1000)} s, statuses ${show(statuses)}, ${ownerAbsent} well-formed for an owner not built yet (503)\n`,
+    );
     for (const [label, byLabel] of [...outcomes].sort()) process.stdout.write(`  ${label}: ${show(byLabel)}\n`);
     // Each failure as a reproducer: method, URL, content type, body, and what came back.
     for (const { r, problem, text } of bad.slice(0, 200)) {
       const body = r.body === undefined ? '' : typeof r.body === 'string' ? r.body : `<${r.body.length} bytes>`;
       // A 5xx body in full (bounded): the field that broke the owner may be anywhere in it.
-      const key = r.headers['idempotency-key'] === undefined ? '' : ` idempotency-key ${JSON.stringify(r.headers['idempotency-key'])}`;
-      process.stdout.write(`  ${problem} [${r.label}: ${r.what}] ${r.method} ${r.url.slice(0, 160)} ${r.headers['content-type'] ?? ''}${key} ${JSON.stringify(body.slice(0, problem.startsWith('HTTP 5') ? 4000 : 300))} → ${text.slice(0, 200)}\n`);
+      const key =
+        r.headers['idempotency-key'] === undefined
+          ? ''
+          : ` idempotency-key ${JSON.stringify(r.headers['idempotency-key'])}`;
+      process.stdout.write(
+        `  ${problem} [${r.label}: ${r.what}] ${r.method} ${r.url.slice(0, 160)} ${r.headers['content-type'] ?? ''}${key} ${JSON.stringify(body.slice(0, problem.startsWith('HTTP 5') ? 4000 : 300))} → ${text.slice(0, 200)}\n`,
+      );
     }
     // What the services logged for the 5xx: the place in the source to look at.
     const errors = new Map<string, number>();
@@ -189,7 +286,12 @@ describe('malformed requests', () => {
     }
     for (const [message, n] of errors) process.stdout.write(`  logged error ×${n}: ${message}\n`);
 
-    expect(bad.map(({ r, problem }) => `${problem} [${r.what}] ${r.method} ${r.url.slice(0, 120)} ${r.headers['content-type'] ?? ''}`)).toEqual([]);
+    expect(
+      bad.map(
+        ({ r, problem }) =>
+          `${problem} [${r.what}] ${r.method} ${r.url.slice(0, 120)} ${r.headers['content-type'] ?? ''}`,
+      ),
+    ).toEqual([]);
     // No body smuggled a property onto every object (the services run in this process).
     expect(Object.prototype).not.toHaveProperty('fuzzPolluted');
     expect((await fetch(`${stack.gatewayUrl}/readyz`)).status).toBe(200);

@@ -15,7 +15,15 @@ describe('OpenAPI document', () => {
     const app = await buildGatewayApp({
       log: memoryLogger('gateway').log,
       store: createLocalMediaStore('/nonexistent'),
-      policy: { corsOrigins: [], rateLimitPerMinute: 1000, rateLimitPerIpPerMinute: 1000, authFailuresPerMinute: 1000, sourceUrlAllowPrivate: false, maxUploadBytes: 1024, ffprobePath: 'ffprobe' },
+      policy: {
+        corsOrigins: [],
+        rateLimitPerMinute: 1000,
+        rateLimitPerIpPerMinute: 1000,
+        authFailuresPerMinute: 1000,
+        sourceUrlAllowPrivate: false,
+        maxUploadBytes: 1024,
+        ffprobePath: 'ffprobe',
+      },
       orm: {} as MikroORM,
       messaging: {} as Messaging,
       schema: 'gateway',
@@ -31,7 +39,10 @@ describe('OpenAPI document', () => {
     await app.ready();
     const res = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
     expect(res.statusCode).toBe(200);
-    const doc = res.json() as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const doc = res.json() as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect((doc as unknown as { info: { description: string } }).info.description).toContain('/api/v1/ws');
 
@@ -45,7 +56,10 @@ describe('OpenAPI document', () => {
       const op = doc.paths[path]?.[route.method.toLowerCase()];
       expect(op, `${route.method} ${route.url} missing from the OpenAPI document`).toBeDefined();
       const codes = Object.keys(op!.responses);
-      expect(codes.some((c) => c.startsWith('2')), `${route.method} ${route.url} documents no success response`).toBe(true);
+      expect(
+        codes.some((c) => c.startsWith('2')),
+        `${route.method} ${route.url} documents no success response`,
+      ).toBe(true);
       expect(codes, `${route.method} ${route.url} documents no error response`).toContain('401');
     }
     const ui = await app.inject({ method: 'GET', url: '/docs/' });

@@ -21,7 +21,7 @@ describe('query parameter casing: camelCase, with the snake_case spellings as de
   const a = { account: '', task: '' };
   const b = { account: '', task: '' };
 
-  const get = async <T,>(path: string) => {
+  const get = async <T>(path: string) => {
     const res = await api.call(path);
     return { status: res.status, body: (await res.json()) as T };
   };
@@ -29,7 +29,9 @@ describe('query parameter casing: camelCase, with the snake_case spellings as de
 
   beforeAll(async () => {
     stack = await startStack();
-    files = await serveFiles({ 'v.mp4': await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'v.mp4'), { seconds: 2 }) });
+    files = await serveFiles({
+      'v.mp4': await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'v.mp4'), { seconds: 2 }),
+    });
     bearer = await stack.bearer('tenant-casing');
     api = apiClient(stack.gatewayUrl, bearer);
     // Two accounts with one finished task (and its clip) each, so a filter that is ignored shows.
@@ -40,10 +42,15 @@ describe('query parameter casing: camelCase, with the snake_case spellings as de
       side.task = ((await created.json()) as { id: string }).id;
     }
     for (const side of [a, b]) {
-      const ended = await eventually(`task ${side.task} ended`, async () => {
-        const { body } = await get<{ status: string }>(`/api/v1/tasks/${side.task}`);
-        return ['completed', 'failed', 'cancelled'].includes(body.status) ? body.status : undefined;
-      }, 60_000, 200);
+      const ended = await eventually(
+        `task ${side.task} ended`,
+        async () => {
+          const { body } = await get<{ status: string }>(`/api/v1/tasks/${side.task}`);
+          return ['completed', 'failed', 'cancelled'].includes(body.status) ? body.status : undefined;
+        },
+        60_000,
+        200,
+      );
       expect(ended).toBe('completed');
     }
   });
@@ -53,7 +60,11 @@ describe('query parameter casing: camelCase, with the snake_case spellings as de
   });
 
   it('GET /api/v1/tasks: accountId, account_id, and both with the same value list the same tasks', async () => {
-    for (const query of [`accountId=${a.account}`, `account_id=${a.account}`, `accountId=${a.account}&account_id=${a.account}`]) {
+    for (const query of [
+      `accountId=${a.account}`,
+      `account_id=${a.account}`,
+      `accountId=${a.account}&account_id=${a.account}`,
+    ]) {
       const { status, body } = await get<Page>(`/api/v1/tasks?${query}`);
       expect(status, query).toBe(200);
       expect(ids(body), query).toEqual([a.task]);
@@ -67,7 +78,13 @@ describe('query parameter casing: camelCase, with the snake_case spellings as de
     expect(byAccount.status).toBe(200);
     expect(byAccount.body.items.length).toBeGreaterThan(0);
     expect(byAccount.body.items.every((c) => c.taskId === a.task)).toBe(true);
-    for (const query of [`account_id=${a.account}`, `taskId=${a.task}`, `task_id=${a.task}`, `accountId=${a.account}&task_id=${a.task}`, `account_id=${a.account}&taskId=${a.task}&task_id=${a.task}`]) {
+    for (const query of [
+      `account_id=${a.account}`,
+      `taskId=${a.task}`,
+      `task_id=${a.task}`,
+      `accountId=${a.account}&task_id=${a.task}`,
+      `account_id=${a.account}&taskId=${a.task}&task_id=${a.task}`,
+    ]) {
       const { status, body } = await get<Page>(`/api/v1/content?${query}`);
       expect(status, query).toBe(200);
       expect(ids(body), query).toEqual(ids(byAccount.body));
@@ -78,7 +95,11 @@ describe('query parameter casing: camelCase, with the snake_case spellings as de
   });
 
   it('GET /api/v1/events (SSE): accountId and account_id open the same account stream', async () => {
-    for (const query of [`accountId=${a.account}`, `account_id=${a.account}`, `accountId=${a.account}&account_id=${a.account}`]) {
+    for (const query of [
+      `accountId=${a.account}`,
+      `account_id=${a.account}`,
+      `accountId=${a.account}&account_id=${a.account}`,
+    ]) {
       // Resuming from the start replays the account's stored facts first: all of them are account A's.
       const stream = await openSse(stack.gatewayUrl, `/api/v1/events?${query}`, bearer, '0-0');
       try {
@@ -113,18 +134,32 @@ describe('query parameter casing: camelCase, with the snake_case spellings as de
 
   it('documents the camelCase names and marks the snake_case ones deprecated in the OpenAPI document', async () => {
     type Parameter = { name: string; in: string; deprecated?: boolean; description?: string };
-    const doc = (await (await fetch(`${stack.gatewayUrl}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, { parameters?: Parameter[] }>> };
-    const query = (path: string) => Object.fromEntries((doc.paths[path]!.get!.parameters ?? []).filter((p) => p.in === 'query').map((p) => [p.name, p]));
+    const doc = (await (await fetch(`${stack.gatewayUrl}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { parameters?: Parameter[] }>>;
+    };
+    const query = (path: string) =>
+      Object.fromEntries(
+        (doc.paths[path]!.get!.parameters ?? []).filter((p) => p.in === 'query').map((p) => [p.name, p]),
+      );
     for (const [path, pairs] of [
       ['/api/v1/tasks', [['accountId', 'account_id']]],
-      ['/api/v1/content', [['accountId', 'account_id'], ['taskId', 'task_id']]],
+      [
+        '/api/v1/content',
+        [
+          ['accountId', 'account_id'],
+          ['taskId', 'task_id'],
+        ],
+      ],
       ['/api/v1/events', [['accountId', 'account_id']]],
     ] as const) {
       const params = query(path);
       for (const [name, alias] of pairs) {
         expect(params[name], `${path} ${name}`).toBeDefined();
         expect(params[name]!.deprecated, `${path} ${name}`).toBeUndefined();
-        expect(params[alias], `${path} ${alias}`).toMatchObject({ deprecated: true, description: expect.stringContaining(`use \`${name}\``) });
+        expect(params[alias], `${path} ${alias}`).toMatchObject({
+          deprecated: true,
+          description: expect.stringContaining(`use \`${name}\``),
+        });
       }
     }
   });

@@ -9,7 +9,9 @@ type ErrorBody = { error: { code: string; message: string; details?: Record<stri
 describe('role rules', () => {
   it('only operator passes an operator check; admin does not', () => {
     expect(() => requireOperator({ id: 't', roles: ['operator'] }, 'x')).not.toThrow();
-    expect(() => requireOperator({ id: 't', roles: ['admin'] }, 'running jobs')).toThrow(new DomainError('FORBIDDEN', 'running jobs needs the operator role', { requiredRole: 'operator' }));
+    expect(() => requireOperator({ id: 't', roles: ['admin'] }, 'running jobs')).toThrow(
+      new DomainError('FORBIDDEN', 'running jobs needs the operator role', { requiredRole: 'operator' }),
+    );
   });
 
   it("gives a key the asked-for roles the maker holds, else the maker's without operator", () => {
@@ -29,14 +31,19 @@ describe('operator and tenant admin', () => {
   const OPERATOR_ROUTES: [string, RequestInit][] = [
     ['/api/v1/jobs/cleanup-stuck-generations/run', { method: 'POST' }],
     ['/api/v1/jobs/runs', {}],
-    ['/api/v1/recipes', json('POST', { name: 'Top moments', kind: 'clips', sourcePool: { kind: 'library', tag: 'podcast' } })],
+    [
+      '/api/v1/recipes',
+      json('POST', { name: 'Top moments', kind: 'clips', sourcePool: { kind: 'library', tag: 'podcast' } }),
+    ],
   ];
-  const as = async (subject: string, roles: string[]) => apiClient(stack.gatewayUrl, await stack.bearer(subject, roles));
+  const as = async (subject: string, roles: string[]) =>
+    apiClient(stack.gatewayUrl, await stack.bearer(subject, roles));
   const createKey = async (maker: ReturnType<typeof apiClient>, body: Record<string, unknown>) => {
     const res = await maker.post('/api/v1/api-keys', body);
     return { status: res.status, body: (await res.json()) as { id: string; key: string; roles: string[] } & ErrorBody };
   };
-  const runCleanup = (bearer: string) => apiClient(stack.gatewayUrl, bearer).post('/api/v1/jobs/cleanup-stuck-generations/run', undefined);
+  const runCleanup = (bearer: string) =>
+    apiClient(stack.gatewayUrl, bearer).post('/api/v1/jobs/cleanup-stuck-generations/run', undefined);
 
   beforeAll(async () => {
     stack = await startStack({ withRepurposer: false });
@@ -69,7 +76,9 @@ describe('operator and tenant admin', () => {
     const created = await createKey(admin, { name: 'ci' });
     expect(created.status).toBe(201);
     expect(created.body.roles).toEqual(['admin']);
-    const listed = (await (await admin.call('/api/v1/api-keys')).json()) as { items: { id: string; roles: string[] }[] };
+    const listed = (await (await admin.call('/api/v1/api-keys')).json()) as {
+      items: { id: string; roles: string[] }[];
+    };
     expect(listed.items.find((k) => k.id === created.body.id)?.roles).toEqual(['admin']);
     expect((await runCleanup(created.body.key)).status).toBe(403);
   });
@@ -99,7 +108,12 @@ describe('operator and tenant admin', () => {
     expect((await runCleanup(system.body.key)).status).toBe(200);
 
     // The roles the API reports are the ones each key acts with.
-    const listed = (await (await operator.call('/api/v1/api-keys')).json()) as { items: { id: string; roles: string[] }[] };
-    expect(Object.fromEntries(listed.items.map((k) => [k.id, k.roles]))).toEqual({ [everyday.body.id]: ['admin'], [system.body.id]: ['operator'] });
+    const listed = (await (await operator.call('/api/v1/api-keys')).json()) as {
+      items: { id: string; roles: string[] }[];
+    };
+    expect(Object.fromEntries(listed.items.map((k) => [k.id, k.roles]))).toEqual({
+      [everyday.body.id]: ['admin'],
+      [system.body.id]: ['operator'],
+    });
   });
 });

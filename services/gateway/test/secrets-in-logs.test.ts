@@ -12,7 +12,13 @@ describe('no secret in any log line', () => {
   const levelBefore = process.env.TEST_LOG_LEVEL;
   beforeAll(async () => {
     process.env.TEST_LOG_LEVEL = 'debug'; // the most a deployment would ever log
-    stack = await startStack({ env: { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_PER_IP_PER_MINUTE: '1000000', AUTH_FAILURES_PER_MINUTE: '1000000' } });
+    stack = await startStack({
+      env: {
+        RATE_LIMIT_PER_MINUTE: '1000000',
+        RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
+        AUTH_FAILURES_PER_MINUTE: '1000000',
+      },
+    });
   });
   afterAll(async () => {
     process.env.TEST_LOG_LEVEL = levelBefore;
@@ -24,13 +30,25 @@ describe('no secret in any log line', () => {
   it('every route, with a token in the header, in the query and as an API key, and failed logins', async () => {
     expect(dbPassword().length).toBeGreaterThan(8);
     const jwt = await stack.bearer('tenant-secrets', ['admin']);
-    const keyRes = await fetch(`${stack.gatewayUrl}/api/v1/api-keys`, { method: 'POST', headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci' }) });
+    const keyRes = await fetch(`${stack.gatewayUrl}/api/v1/api-keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'ci' }),
+    });
     expect(keyRes.status).toBe(201);
     const apiKey = ((await keyRes.json()) as { key: string }).key;
-    const account = (await (await fetch(`${stack.gatewayUrl}/api/v1/accounts`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Secrets' }) })).json()) as { id: string };
+    const account = (await (
+      await fetch(`${stack.gatewayUrl}/api/v1/accounts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Secrets' }),
+      })
+    ).json()) as { id: string };
     const guess = `rf_${'A'.repeat(43)}`;
 
-    const doc = (await (await fetch(`${stack.gatewayUrl}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await (await fetch(`${stack.gatewayUrl}/api/v1/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     let calls = 0;
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const method of Object.keys(methods).filter((m) => m !== 'head')) {
@@ -39,7 +57,10 @@ describe('no secret in any log line', () => {
           const hasBody = ['post', 'put', 'patch'].includes(method);
           const res = await fetch(`${stack.gatewayUrl}${url}`, {
             method: method.toUpperCase(),
-            headers: { authorization: `Bearer ${credential}`, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
+            headers: {
+              authorization: `Bearer ${credential}`,
+              ...(hasBody ? { 'content-type': 'application/json' } : {}),
+            },
             ...(hasBody ? { body: JSON.stringify({ token: credential, password: dbPassword() }) } : {}),
           });
           await res.arrayBuffer();
@@ -59,9 +80,13 @@ describe('no secret in any log line', () => {
     }
     await expect(openWs(stack.gatewayUrl, undefined, `?token=${guess}`)).rejects.toThrow(/401/);
 
-    const text = stack.logs.lines().map((l) => JSON.stringify(l)).join('\n');
+    const text = stack.logs
+      .lines()
+      .map((l) => JSON.stringify(l))
+      .join('\n');
     expect(text).toMatch(/incoming request/); // requests were logged, with their URLs
-    for (const secret of [jwt, jwt.split('.')[2]!, apiKey, guess, dbPassword(), TEST_JWT_SECRET]) expect(text).not.toContain(secret);
+    for (const secret of [jwt, jwt.split('.')[2]!, apiKey, guess, dbPassword(), TEST_JWT_SECRET])
+      expect(text).not.toContain(secret);
   }, 120_000);
 
   it('a service that cannot start says why without printing a password or a secret', async () => {
@@ -75,14 +100,28 @@ describe('no secret in any log line', () => {
     const outputs = [
       // A bad secret is named, never echoed.
       await run({ DATABASE_URL: inject('databaseUrl'), NATS_URL: inject('natsUrl'), JWT_SECRET: 'short-but-secret' }),
-      await run({ DATABASE_URL: inject('databaseUrl'), NATS_URL: `nats://reelforge:${natsPassword}@127.0.0.1:${port}`, JWT_SECRET: TEST_JWT_SECRET }),
-      await run({ DATABASE_URL: inject('databaseUrl').replace(/:\d+\//, `:${port}/`), NATS_URL: inject('natsUrl'), JWT_SECRET: TEST_JWT_SECRET }),
-      await run({ DATABASE_URL: `mysql://root:${dbPassword()}@db/x`, NATS_URL: inject('natsUrl'), JWT_SECRET: TEST_JWT_SECRET }),
+      await run({
+        DATABASE_URL: inject('databaseUrl'),
+        NATS_URL: `nats://reelforge:${natsPassword}@127.0.0.1:${port}`,
+        JWT_SECRET: TEST_JWT_SECRET,
+      }),
+      await run({
+        DATABASE_URL: inject('databaseUrl').replace(/:\d+\//, `:${port}/`),
+        NATS_URL: inject('natsUrl'),
+        JWT_SECRET: TEST_JWT_SECRET,
+      }),
+      await run({
+        DATABASE_URL: `mysql://root:${dbPassword()}@db/x`,
+        NATS_URL: inject('natsUrl'),
+        JWT_SECRET: TEST_JWT_SECRET,
+      }),
     ];
     expect(outputs[0]).toMatch(/JWT_SECRET must be at least 32 characters/);
     expect(outputs[1]).toMatch(/cannot connect to NATS at nats:\/\/reelforge:\*\*\*@127\.0\.0\.1/);
     expect(outputs[2]).toMatch(/cannot reach the database at postgres:\/\/\w+:\*\*\*@/);
     expect(outputs[3]).toMatch(/DATABASE_URL=.*is not a postgres/);
-    for (const out of outputs) for (const secret of ['short-but-secret', natsPassword, dbPassword(), TEST_JWT_SECRET]) expect(out).not.toContain(secret);
+    for (const out of outputs)
+      for (const secret of ['short-but-secret', natsPassword, dbPassword(), TEST_JWT_SECRET])
+        expect(out).not.toContain(secret);
   }, 60_000);
 });

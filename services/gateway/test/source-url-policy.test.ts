@@ -16,17 +16,31 @@ describe('source URL policy at registration', () => {
   it('refuses loopback, private and link-local targets with 422', async () => {
     const api = apiClient(stack.gatewayUrl, await stack.bearer('ssrf'));
     const account = await api.createAccount('SSRF');
-    for (const url of ['http://127.0.0.1:4222/', 'http://localhost:5432/x.mp4', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]/v.mp4', 'http://10.0.0.8/v.mp4', 'http://0.0.0.0/v.mp4']) {
+    for (const url of [
+      'http://127.0.0.1:4222/',
+      'http://localhost:5432/x.mp4',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::1]/v.mp4',
+      'http://10.0.0.8/v.mp4',
+      'http://0.0.0.0/v.mp4',
+    ]) {
       const res = await api.post(`/api/v1/accounts/${account.id}/sources`, { url });
       expect(res.status, url).toBe(422);
       expect(await res.json()).toMatchObject({ error: { code: 'UNPROCESSABLE', details: { field: 'body/url' } } });
     }
     // The same for a captions URL next to a public source, and for POST /tasks.
-    const captions = await api.post(`/api/v1/accounts/${account.id}/sources`, { url: 'https://93.184.216.34/v.mp4', captionsUrl: 'http://169.254.169.254/c.srt' });
+    const captions = await api.post(`/api/v1/accounts/${account.id}/sources`, {
+      url: 'https://93.184.216.34/v.mp4',
+      captionsUrl: 'http://169.254.169.254/c.srt',
+    });
     expect(captions.status).toBe(422);
-    expect(await captions.json()).toMatchObject({ error: { code: 'UNPROCESSABLE', details: { field: 'body/captionsUrl' } } });
+    expect(await captions.json()).toMatchObject({
+      error: { code: 'UNPROCESSABLE', details: { field: 'body/captionsUrl' } },
+    });
     const task = await api.post('/api/v1/tasks', { accountId: account.id, url: 'http://10.0.0.8/v.mp4' });
     expect(task.status).toBe(422);
-    expect(await stack.sql('orchestrator', 'select 1 from $schema.source_videos where account_id = ?', [account.id])).toHaveLength(0);
+    expect(
+      await stack.sql('orchestrator', 'select 1 from $schema.source_videos where account_id = ?', [account.id]),
+    ).toHaveLength(0);
   });
 });

@@ -7,7 +7,11 @@ import { startStack, type Stack } from './support/stack.ts';
 describe('upload checks that fail on our side', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ withRepurposer: false, withOrchestrator: false, env: { FFPROBE_PATH: '/nonexistent/ffprobe' } });
+    stack = await startStack({
+      withRepurposer: false,
+      withOrchestrator: false,
+      env: { FFPROBE_PATH: '/nonexistent/ffprobe' },
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -16,7 +20,11 @@ describe('upload checks that fail on our side', () => {
   it('a missing ffprobe is a 503 that says so, and the upload is not kept', async () => {
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(4096)]), 'clip.mp4');
-    const res = await fetch(`${stack.gatewayUrl}/api/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${await stack.bearer('tenant-probe')}` }, body: form });
+    const res = await fetch(`${stack.gatewayUrl}/api/v1/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await stack.bearer('tenant-probe')}` },
+      body: form,
+    });
     expect(res.status).toBe(503);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('SERVICE_UNAVAILABLE');

@@ -9,13 +9,19 @@ const PNG_HEAD = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0,
 async function sniff(bytes: Buffer, chunk: number, maxImageBytes: number) {
   const sniffer = kindSniffer(maxImageBytes);
   const out: Buffer[] = [];
-  const pieces = Array.from({ length: Math.ceil(bytes.length / chunk) }, (_, i) => bytes.subarray(i * chunk, (i + 1) * chunk));
-  await pipeline(Readable.from(pieces), sniffer, new Writable({
+  const pieces = Array.from({ length: Math.ceil(bytes.length / chunk) }, (_, i) =>
+    bytes.subarray(i * chunk, (i + 1) * chunk),
+  );
+  await pipeline(
+    Readable.from(pieces),
+    sniffer,
+    new Writable({
       write(c: Buffer, _enc, done) {
         out.push(c);
         done();
       },
-    }));
+    }),
+  );
   return { kind: sniffer.kind(), tooLarge: sniffer.imageTooLarge(), kept: Buffer.concat(out) };
 }
 
@@ -33,6 +39,10 @@ describe('upload kind sniffer', () => {
   it('passes a video (and a file shorter than the head) through whole, whatever the image limit', async () => {
     const mp4 = Buffer.concat([Buffer.from('\0\0\0\x18ftypmp42', 'latin1'), Buffer.alloc(5000, 1)]);
     expect(await sniff(mp4, 7, 10)).toEqual({ kind: 'video', tooLarge: false, kept: mp4 });
-    expect(await sniff(Buffer.from('abc'), 1, 10)).toEqual({ kind: 'video', tooLarge: false, kept: Buffer.from('abc') });
+    expect(await sniff(Buffer.from('abc'), 1, 10)).toEqual({
+      kind: 'video',
+      tooLarge: false,
+      kept: Buffer.from('abc'),
+    });
   });
 });

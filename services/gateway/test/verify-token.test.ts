@@ -32,12 +32,20 @@ describe('bearer tokens: HS256 secret and JWKS', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const rs256 = (key: CryptoKey, claims: { sub?: string; aud?: string; exp?: number } = {}) => {
-    const jwt = new SignJWT({ roles: ['admin', 42] }).setProtectedHeader({ alg: 'RS256', kid: 'idp-1' }).setIssuer('https://idp.example').setExpirationTime(claims.exp ?? '5m');
+    const jwt = new SignJWT({ roles: ['admin', 42] })
+      .setProtectedHeader({ alg: 'RS256', kid: 'idp-1' })
+      .setIssuer('https://idp.example')
+      .setExpirationTime(claims.exp ?? '5m');
     if (claims.sub !== undefined) jwt.setSubject(claims.sub);
     if (claims.aud) jwt.setAudience(claims.aud);
     return jwt.sign(key);
   };
-  const hs256 = (sub: string) => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+  const hs256 = (sub: string) =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(SECRET));
   const reason = (p: Promise<unknown>) =>
     p.then(
       () => 'accepted',
@@ -47,18 +55,32 @@ describe('bearer tokens: HS256 secret and JWKS', () => {
   it('accepts an RS256 token signed by the JWKS key, with issuer and audience checked, keys fetched once and cached', async () => {
     const verify = createTokenVerifier({ jwksUrl, issuer: 'https://idp.example', audience: 'reelforge' });
     fetches = 0;
-    expect(await verify(await rs256(idp, { sub: 'tenant-1', aud: 'reelforge' }))).toEqual({ id: 'tenant-1', roles: ['admin'] });
-    expect(await verify(await rs256(idp, { sub: 'tenant-2', aud: 'reelforge' }))).toEqual({ id: 'tenant-2', roles: ['admin'] });
+    expect(await verify(await rs256(idp, { sub: 'tenant-1', aud: 'reelforge' }))).toEqual({
+      id: 'tenant-1',
+      roles: ['admin'],
+    });
+    expect(await verify(await rs256(idp, { sub: 'tenant-2', aud: 'reelforge' }))).toEqual({
+      id: 'tenant-2',
+      roles: ['admin'],
+    });
     expect(fetches).toBe(1);
-    expect(await reason(verify(await rs256(idp, { sub: 'tenant-1', aud: 'someone-else' })))).toBe('UNAUTHENTICATED: token is invalid');
-    expect(await reason(verify(await rs256(idp, { sub: 'tenant-1', aud: 'reelforge', exp: Math.floor(Date.now() / 1000) - 3600 })))).toBe('UNAUTHENTICATED: token expired');
+    expect(await reason(verify(await rs256(idp, { sub: 'tenant-1', aud: 'someone-else' })))).toBe(
+      'UNAUTHENTICATED: token is invalid',
+    );
+    expect(
+      await reason(
+        verify(await rs256(idp, { sub: 'tenant-1', aud: 'reelforge', exp: Math.floor(Date.now() / 1000) - 3600 })),
+      ),
+    ).toBe('UNAUTHENTICATED: token expired');
     expect(await reason(verify(await rs256(idp, { aud: 'reelforge' })))).toBe('UNAUTHENTICATED: token has no subject');
   });
 
   it('refuses a token signed by another key, an HS256 token with no secret configured, and an unsigned one', async () => {
     const verify = createTokenVerifier({ jwksUrl });
     expect(await reason(verify(await rs256(stranger, { sub: 'mallory' })))).toBe('UNAUTHENTICATED: token is invalid');
-    expect(await reason(verify(await hs256('mallory')))).toBe('UNAUTHENTICATED: tokens signed with HS256 are not accepted');
+    expect(await reason(verify(await hs256('mallory')))).toBe(
+      'UNAUTHENTICATED: tokens signed with HS256 are not accepted',
+    );
     const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'mallory' })).toString('base64url')}.`;
     expect(await reason(verify(unsigned))).toBe('UNAUTHENTICATED: tokens signed with none are not accepted');
     expect(await reason(verify('not-a-jwt'))).toBe('UNAUTHENTICATED: token is invalid');

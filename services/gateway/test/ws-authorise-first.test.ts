@@ -14,15 +14,25 @@ import type { StatusEvent } from '../src/live/status-event.ts';
 
 type Frame = Record<string, unknown>;
 
-
 const notFound = () => new DomainError('NOT_FOUND', 'not found');
 
 function generationView(id: string, accountId: string, status: string): GenerationView {
-  return { id, accountId, status, counters: { total: 1, queued: 0, processing: 1, completed: 0, failed: 0, cancelled: 0 } } as unknown as GenerationView;
+  return {
+    id,
+    accountId,
+    status,
+    counters: { total: 1, queued: 0, processing: 1, completed: 0, failed: 0, cancelled: 0 },
+  } as unknown as GenerationView;
 }
 
 function statusEvent(seq: number, accountId: string, generationId: string, taskId: string): StatusEvent {
-  return { position: { stream: 'TASKS', seq }, accountId, generationId, taskId, message: { type: 'job_progress', job_id: taskId, generation_id: generationId, progress: seq } };
+  return {
+    position: { stream: 'TASKS', seq },
+    accountId,
+    generationId,
+    taskId,
+    message: { type: 'job_progress', job_id: taskId, generation_id: generationId, progress: seq },
+  };
 }
 
 const servers: WebSocketServer[] = [];
@@ -118,7 +128,8 @@ describe('WebSocket subscribe authorises before it registers', () => {
 
   it(`closes the connection after ${MAX_FAILED_SUBSCRIBES} refused subscriptions`, async () => {
     const c = await connect({});
-    for (let i = 0; i < MAX_FAILED_SUBSCRIBES + 5; i++) c.send(i % 2 ? { subscribe: uuidv7() } : { subscribe_account: 'not-a-uuid' });
+    for (let i = 0; i < MAX_FAILED_SUBSCRIBES + 5; i++)
+      c.send(i % 2 ? { subscribe: uuidv7() } : { subscribe_account: 'not-a-uuid' });
     expect(await c.closed).toBe(1008);
     expect(c.frames.filter((f) => f.type === 'error').length).toBeLessThanOrEqual(MAX_FAILED_SUBSCRIBES);
     expect(c.registry.size).toBe(0);

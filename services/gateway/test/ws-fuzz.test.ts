@@ -53,8 +53,15 @@ function wsUrl(base: string, query = '') {
 }
 
 /** Opens a connection, or rejects with the HTTP status of a refused upgrade. */
-function connect(base: string, auth: { bearer?: string; query?: string }, onText: (conn: Conn, text: string) => void): Promise<Conn> {
-  const ws = new WebSocket(wsUrl(base, auth.query), auth.bearer ? { headers: { authorization: `Bearer ${auth.bearer}` } } : {});
+function connect(
+  base: string,
+  auth: { bearer?: string; query?: string },
+  onText: (conn: Conn, text: string) => void,
+): Promise<Conn> {
+  const ws = new WebSocket(
+    wsUrl(base, auth.query),
+    auth.bearer ? { headers: { authorization: `Bearer ${auth.bearer}` } } : {},
+  );
   const checks = new Set<() => void>();
   let closeCode: number | undefined;
   const conn: Conn = {
@@ -79,7 +86,11 @@ function connect(base: string, auth: { bearer?: string; query?: string }, onText
       return new Promise<boolean>((resolve, reject) => {
         const timer = setTimeout(() => {
           checks.delete(check);
-          reject(new Error(`websocket: no ${what} within ${ms} ms (${conn.frames.length} frames, last ${JSON.stringify(conn.frames.at(-1))})`));
+          reject(
+            new Error(
+              `websocket: no ${what} within ${ms} ms (${conn.frames.length} frames, last ${JSON.stringify(conn.frames.at(-1))})`,
+            ),
+          );
         }, ms);
         const check = () => {
           const done = pred() ? true : closeCode !== undefined ? false : undefined;
@@ -96,7 +107,11 @@ function connect(base: string, auth: { bearer?: string; query?: string }, onText
   };
   ws.on('message', (raw: Buffer, isBinary) => {
     const text = raw.toString('utf8');
-    conn.frames.push(isBinary ? { type: '<binary frame>' } : ((v) => (isObject(v) ? v : { type: '<not a JSON object>', text }))(parse(text)));
+    conn.frames.push(
+      isBinary
+        ? { type: '<binary frame>' }
+        : ((v) => (isObject(v) ? v : { type: '<not a JSON object>', text }))(parse(text)),
+    );
     onText(conn, text);
     for (const check of [...checks]) check();
   });
@@ -129,7 +144,23 @@ function frameArb(aIds: string[]): fc.Arbitrary<Planned> {
     fc.jsonValue({ maxDepth: 2 }),
   );
   const cursor = fc.oneof(
-    fc.constantFrom('0-0', '1-1', '-1-0', '1-', '1', '9999999999999999-1', '999999999999999-999999999999999', '1e3-1', ' 1-1', '1-1\n', '١-١', '0x1-1', '1-1-1', '', '1_1'),
+    fc.constantFrom(
+      '0-0',
+      '1-1',
+      '-1-0',
+      '1-',
+      '1',
+      '9999999999999999-1',
+      '999999999999999-999999999999999',
+      '1e3-1',
+      ' 1-1',
+      '1-1\n',
+      '١-١',
+      '0x1-1',
+      '1-1-1',
+      '',
+      '1_1',
+    ),
     fc.jsonValue({ maxDepth: 1 }),
   );
   const padTo = (frame: Frame, bytes: number) => {
@@ -138,23 +169,51 @@ function frameArb(aIds: string[]): fc.Arbitrary<Planned> {
   };
   const text = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 200 }), // mostly not JSON
-    fc.jsonValue({ maxDepth: 3 }).filter((v) => !isObject(v)).map((v) => JSON.stringify(v)), // JSON, not an object
+    fc
+      .jsonValue({ maxDepth: 3 })
+      .filter((v) => !isObject(v))
+      .map((v) => JSON.stringify(v)), // JSON, not an object
     fc.tuple(key, idLike).map(([k, v]) => JSON.stringify({ [k]: v })),
     fc.tuple(key, idLike, cursor).map(([k, v, c]) => JSON.stringify({ [k]: v, since: c })),
-    fc.tuple(key, aId, fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 })).map(([k, id, extra]) => JSON.stringify({ ...extra, [k]: id })),
-    fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }).map((v) => JSON.stringify(v)),
+    fc
+      .tuple(key, aId, fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }))
+      .map(([k, id, extra]) => JSON.stringify({ ...extra, [k]: id })),
+    fc
+      .dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 })
+      .map((v) => JSON.stringify(v)),
     fc.tuple(key, aId).map(([k, id]) => `{"__proto__":{"${k}":"${id}"}}`),
     fc.tuple(key, aId).map(([k, id]) => `{"constructor":{"prototype":{"${k}":"${id}"}},"__proto__":{"since":"0-0"}}`),
     aId.map((id) => `{"__proto__":{"subscribe":"${id}"},"subscribe_account":"${id}","since":"0-0"}`),
-    fc.tuple(fc.uuid(), fc.constantFrom('subscribe', 'subscribe_account')).map(([id, k]) => JSON.stringify({ [k]: id })), // someone's, or no one's
-    fc.constantFrom('{"type":"ping"', '{"subscribe":1e999}', '{"since":"0-0"}', '{"subscribe":null}', '{"subscribe":"","subscribe_account":""}', '{"type":"pong"}', '{"type":["ping"]}', '[]', '{}'),
+    fc
+      .tuple(fc.uuid(), fc.constantFrom('subscribe', 'subscribe_account'))
+      .map(([id, k]) => JSON.stringify({ [k]: id })), // someone's, or no one's
+    fc.constantFrom(
+      '{"type":"ping"',
+      '{"subscribe":1e999}',
+      '{"since":"0-0"}',
+      '{"subscribe":null}',
+      '{"subscribe":"","subscribe_account":""}',
+      '{"type":"pong"}',
+      '{"type":["ping"]}',
+      '[]',
+      '{}',
+    ),
     // Around the handler's 4 KiB limit, and just under the 64 KiB frame limit.
     fc.tuple(fc.constantFrom(4000, 4096, 4097, 20_000, 65_000), aId).map(([n, id]) => padTo({ subscribe: id }, n)),
   );
   return fc
     .oneof(
       { weight: 12, arbitrary: text.map((data): Planned => ({ kind: 'text', data })) },
-      { weight: 1, arbitrary: fc.oneof(fc.uint8Array({ maxLength: 64 }), aId.map((id) => new TextEncoder().encode(JSON.stringify({ subscribe: id }))), fc.constant(new Uint8Array(60_000))).map((data): Planned => ({ kind: 'binary', data })) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .oneof(
+            fc.uint8Array({ maxLength: 64 }),
+            aId.map((id) => new TextEncoder().encode(JSON.stringify({ subscribe: id }))),
+            fc.constant(new Uint8Array(60_000)),
+          )
+          .map((data): Planned => ({ kind: 'binary', data })),
+      },
     )
     .filter((f) => f.kind !== 'text' || (parse(f.data) as Frame | undefined)?.type !== 'ping'); // pings are the test's own settle markers
 }
@@ -163,7 +222,14 @@ describe('WebSocket fuzz: another tenant probes ids and sends bad frames while a
   let stack: Stack;
   let files: Awaited<ReturnType<typeof serveFiles>>;
   beforeAll(async () => {
-    stack = await startStack({ env: { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_PER_IP_PER_MINUTE: '1000000', AUTH_FAILURES_PER_MINUTE: '1000000', LIVE_CONNECTIONS_PER_PRINCIPAL: '1000' } });
+    stack = await startStack({
+      env: {
+        RATE_LIMIT_PER_MINUTE: '1000000',
+        RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
+        AUTH_FAILURES_PER_MINUTE: '1000000',
+        LIVE_CONNECTIONS_PER_PRINCIPAL: '1000',
+      },
+    });
     // Three 4-second sources: several tasks render one after another (one worker), so facts flow for a while.
     const video = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'v.mp4'), { seconds: 4 });
     files = await serveFiles({ 'a.mp4': video, 'b.mp4': video, 'c.mp4': video });
@@ -174,16 +240,25 @@ describe('WebSocket fuzz: another tenant probes ids and sends bad frames while a
   });
 
   it("B never sees A's facts, the gateway never fails a connection, and A's subscriber gets its generation to the end", async () => {
-    const a = await newTenant(stack, 'ws-fuzz-a', ['a.mp4', 'b.mp4', 'c.mp4'].map((f) => files.url(f)));
+    const a = await newTenant(
+      stack,
+      'ws-fuzz-a',
+      ['a.mp4', 'b.mp4', 'c.mp4'].map((f) => files.url(f)),
+    );
     const bBearer = await stack.bearer('ws-fuzz-b');
 
     // A watches its account, then starts the generation and watches it and each of its tasks.
     const aConn = await connect(stack.gatewayUrl, { bearer: a.bearer }, () => undefined);
     const aSent = (m: Frame) => aConn.send({ kind: 'text', data: JSON.stringify(m) });
-    const aSubscribed = (id: string) => aConn.until(`A subscribed to ${id}`, () => aConn.frames.some((f) => f.type === 'subscribed' && f.id === id));
+    const aSubscribed = (id: string) =>
+      aConn.until(`A subscribed to ${id}`, () => aConn.frames.some((f) => f.type === 'subscribed' && f.id === id));
     aSent({ subscribe_account: a.account.id });
     expect(await aSubscribed(a.account.id)).toBe(true);
-    const startRes = await a.api.startGeneration(a.account.id, { type: 'shorts', count: 3, options: { width: 360, preset: 'ultrafast' } });
+    const startRes = await a.api.startGeneration(a.account.id, {
+      type: 'shorts',
+      count: 3,
+      options: { width: 360, preset: 'ultrafast' },
+    });
     expect(startRes.status).toBe(202);
     const { generation } = (await startRes.json()) as StartedGeneration;
     // The task ids as A's generation view lists them.
@@ -195,7 +270,12 @@ describe('WebSocket fuzz: another tenant probes ids and sends bad frames while a
     const aTasks = Promise.all(
       view.taskIds.map(async (id) => {
         // False when the first fact never came (the generation's own deadline reports that).
-        if (!(await aConn.until(`A: first fact of task ${id}`, () => aConn.frames.some((f) => f.job_id === id), 120_000).catch(() => false))) return false;
+        if (
+          !(await aConn
+            .until(`A: first fact of task ${id}`, () => aConn.frames.some((f) => f.job_id === id), 120_000)
+            .catch(() => false))
+        )
+          return false;
         aSent({ subscribe: id });
         return aSubscribed(id);
       }),
@@ -203,7 +283,13 @@ describe('WebSocket fuzz: another tenant probes ids and sends bad frames while a
     const aIds = [a.account.id, generation.id, ...view.taskIds].map((id) => id.toLowerCase());
     const aDone = aConn.until(
       'A: generation terminal status',
-      () => aConn.frames.some((f) => f.type === 'job_status' && f.job_id === generation.id && TERMINAL.includes(String((f.status as Frame | undefined)?.status))),
+      () =>
+        aConn.frames.some(
+          (f) =>
+            f.type === 'job_status' &&
+            f.job_id === generation.id &&
+            TERMINAL.includes(String((f.status as Frame | undefined)?.status)),
+        ),
       120_000,
     );
 
@@ -217,7 +303,11 @@ describe('WebSocket fuzz: another tenant probes ids and sends bad frames while a
       const f = parse(text);
       const type = isObject(f) ? String(f.type) : '<not a JSON object>';
       // A refusal may echo the id B sent; so may `unsubscribed` (it says nothing about the id).
-      const echo = mentioned.every((id) => conn.named.has(id)) && isObject(f) && (type === 'error' || (type === 'unsubscribed' && Object.keys(f).every((k) => ['type', 'id', 'seq'].includes(k))));
+      const echo =
+        mentioned.every((id) => conn.named.has(id)) &&
+        isObject(f) &&
+        (type === 'error' ||
+          (type === 'unsubscribed' && Object.keys(f).every((k) => ['type', 'id', 'seq'].includes(k))));
       if (echo) echoes++;
       else leaks.push({ type, text: text.slice(0, 300) });
     };
@@ -226,7 +316,11 @@ describe('WebSocket fuzz: another tenant probes ids and sends bad frames while a
     let connections = 0;
     let sent = 0;
     const openB = async (useQuery: boolean) => {
-      const conn = await connect(stack.gatewayUrl, useQuery ? { query: `?token=${encodeURIComponent(bBearer)}` } : { bearer: bBearer }, inspect);
+      const conn = await connect(
+        stack.gatewayUrl,
+        useQuery ? { query: `?token=${encodeURIComponent(bBearer)}` } : { bearer: bBearer },
+        inspect,
+      );
       connections++;
       await conn.until('B greeting', () => conn.frames.some((f) => f.type === 'connection'));
       return conn;
@@ -235,7 +329,15 @@ describe('WebSocket fuzz: another tenant probes ids and sends bad frames while a
     const ended = (conn: Conn, allowed: number[]) => {
       const code = conn.closeCode ?? -1;
       closes.set(code, (closes.get(code) ?? 0) + 1);
-      if (!(allowed.includes(code) || code === 1000 || code === 1005 || code === 1008 || code === 1013 || (code >= 4000 && code < 5000))) badCloses.push(`close ${code}`);
+      if (!(
+        allowed.includes(code) ||
+        code === 1000 ||
+        code === 1005 ||
+        code === 1008 ||
+        code === 1013 ||
+        (code >= 4000 && code < 5000)
+      ))
+        badCloses.push(`close ${code}`);
     };
     const sendAll = (conn: Conn, frames: Planned[]) => {
       for (const frame of frames) {
@@ -250,11 +352,17 @@ describe('WebSocket fuzz: another tenant probes ids and sends bad frames while a
       const pongs = conn.frames.filter((f) => f.type === 'pong').length;
       if (!sendAll(conn, [{ kind: 'text', data: '{"type":"ping"}' }])) return;
       await conn.until('sentinel pong', () => conn.frames.filter((f) => f.type === 'pong').length > pongs);
-      await conn.until('replies to the subscribes', () => asked.every((id) => conn.frames.some((f) => (f.type === 'error' || f.type === 'subscribed') && String(f.id).toLowerCase() === id)));
+      await conn.until('replies to the subscribes', () =>
+        asked.every((id) =>
+          conn.frames.some((f) => (f.type === 'error' || f.type === 'subscribed') && String(f.id).toLowerCase() === id),
+        ),
+      );
     };
 
     const plan = fc.sample(frameArb(aIds), { seed: SEED, numRuns: PLANNED_FRAMES });
-    process.stdout.write(`ws fuzz: fast-check seed ${SEED}, ${plan.length} planned frames, ${FLOOD}-frame floods, A's ids ${aIds.join(' ')}\n`);
+    process.stdout.write(
+      `ws fuzz: fast-check seed ${SEED}, ${plan.length} planned frames, ${FLOOD}-frame floods, A's ids ${aIds.join(' ')}\n`,
+    );
     let stop = false;
     void aDone.then(
       () => (stop = true),
@@ -262,7 +370,17 @@ describe('WebSocket fuzz: another tenant probes ids and sends bad frames while a
     );
     // The subscribe attempts on A's ids, cycled: plain, with cursors, and as an account.
     const attacks = (round: number): Frame[] =>
-      aIds.map((id, i) => [{ subscribe: id }, { subscribe: id, since: '0-0' }, { subscribe_account: id }, { subscribe: id, since: '1-1' }, { subscribe_account: id, since: '0-0' }, { unsubscribe: id }][(round + i) % 6]!);
+      aIds.map(
+        (id, i) =>
+          [
+            { subscribe: id },
+            { subscribe: id, since: '0-0' },
+            { subscribe_account: id },
+            { subscribe: id, since: '1-1' },
+            { subscribe_account: id, since: '0-0' },
+            { unsubscribe: id },
+          ][(round + i) % 6]!,
+      );
     let rounds = 0;
     const attacker = async (n: number) => {
       let conn: Conn | undefined;
@@ -283,8 +401,15 @@ describe('WebSocket fuzz: another tenant probes ids and sends bad frames while a
         }
         const attack = attacks(round);
         // Twice the same subscribe at once: the second must not be confirmed before the first is checked.
-        const frames: Planned[] = [...plan.splice(0, 20), ...[...attack, attack[0]!].map((f): Planned => ({ kind: 'text', data: JSON.stringify(f) }))];
-        if (sendAll(conn, frames)) await settle(conn, attack.filter((f) => !('unsubscribe' in f)).map((f) => String(f.subscribe ?? f.subscribe_account)));
+        const frames: Planned[] = [
+          ...plan.splice(0, 20),
+          ...[...attack, attack[0]!].map((f): Planned => ({ kind: 'text', data: JSON.stringify(f) })),
+        ];
+        if (sendAll(conn, frames))
+          await settle(
+            conn,
+            attack.filter((f) => !('unsubscribe' in f)).map((f) => String(f.subscribe ?? f.subscribe_account)),
+          );
         rounds++;
       }
       if (conn?.isOpen()) {
@@ -312,7 +437,13 @@ describe('WebSocket fuzz: another tenant probes ids and sends bad frames while a
       }
       // Floods: generated frames as fast as the socket takes them, then the same subscribe to A's generation a thousand times.
       const floodFrames = fc.sample(frameArb(aIds), { seed: SEED + 1, numRuns: FLOOD });
-      for (const frames of [floodFrames, Array.from({ length: FLOOD }, (): Planned => ({ kind: 'text', data: JSON.stringify({ subscribe: generation.id }) }))]) {
+      for (const frames of [
+        floodFrames,
+        Array.from({ length: FLOOD }, (): Planned => ({
+          kind: 'text',
+          data: JSON.stringify({ subscribe: generation.id }),
+        })),
+      ]) {
         const conn = await openB(false);
         if (sendAll(conn, frames)) await settle(conn, []);
         if (conn.isOpen()) {
@@ -343,7 +474,13 @@ describe('WebSocket fuzz: another tenant probes ids and sends bad frames while a
     // A's token with one signature character changed (in the middle: the last one carries padding bits).
     const at = a.bearer.length - 10;
     const tampered = `${a.bearer.slice(0, at)}${a.bearer[at] === 'A' ? 'B' : 'A'}${a.bearer.slice(at + 1)}`;
-    for (const auth of [{}, { bearer: 'abc.def.ghi' }, { query: '?token=abc.def.ghi' }, { query: `?token=${encodeURIComponent(`${bBearer}x`)}` }, { bearer: tampered }]) {
+    for (const auth of [
+      {},
+      { bearer: 'abc.def.ghi' },
+      { query: '?token=abc.def.ghi' },
+      { query: `?token=${encodeURIComponent(`${bBearer}x`)}` },
+      { bearer: tampered },
+    ]) {
       let got = 0;
       const status = await connect(stack.gatewayUrl, auth, () => got++).then(
         (conn) => {
@@ -363,9 +500,17 @@ describe('WebSocket fuzz: another tenant probes ids and sends bad frames while a
         `C refused with ${JSON.stringify(refusals)}, A received ${aFacts.length} facts\n`,
     );
     // A few of each kind, as evidence of what got through.
-    for (const type of new Set(leaks.map((l) => l.type))) for (const leak of leaks.filter((l) => l.type === type).slice(0, 3)) process.stdout.write(`  leaked ${leak.type}: ${leak.text}\n`);
+    for (const type of new Set(leaks.map((l) => l.type)))
+      for (const leak of leaks.filter((l) => l.type === type).slice(0, 3))
+        process.stdout.write(`  leaked ${leak.type}: ${leak.text}\n`);
 
-    expect(leaks.length, `${leaks.length} frames about A's ids reached B, e.g. ${leaks.slice(0, 3).map((l) => l.text).join(' | ')}`).toBe(0);
+    expect(
+      leaks.length,
+      `${leaks.length} frames about A's ids reached B, e.g. ${leaks
+        .slice(0, 3)
+        .map((l) => l.text)
+        .join(' | ')}`,
+    ).toBe(0);
     expect(badCloses).toEqual([]);
     expect(refusals).toEqual([401, 401, 401, 401, 401]);
     // A's subscriber: facts throughout, the terminal one included, and never cut off.

@@ -37,4 +37,7 @@ export const configSpec = {
   EVENT_MAX_DELIVERIES: env.int(10, 1, 1000),
 };
 export type NotifierConfig = ConfigOf<typeof configSpec>;
-export const loadNotifierConfig = (source: Record<string, string | undefined> = process.env, warn?: ConfigWarn): NotifierConfig => loadConfig(configSpec, source, warn);
+export const loadNotifierConfig = (
+  source: Record<string, string | undefined> = process.env,
+  warn?: ConfigWarn,
+): NotifierConfig => loadConfig(configSpec, source, warn);

@@ -34,7 +34,11 @@ export async function createNotifier(platform: Platform, config: NotifierConfig,
     mailer,
     from: config.MAIL_FROM,
     clock,
-    policy: { initialDelayMs: config.MAIL_RETRY_INITIAL, maxDelayMs: config.MAIL_RETRY_MAX, maxAttempts: config.MAIL_MAX_ATTEMPTS },
+    policy: {
+      initialDelayMs: config.MAIL_RETRY_INITIAL,
+      maxDelayMs: config.MAIL_RETRY_MAX,
+      maxAttempts: config.MAIL_MAX_ATTEMPTS,
+    },
     pollMs: config.MAIL_POLL_INTERVAL,
     log,
   });
@@ -60,7 +64,14 @@ export async function createNotifier(platform: Platform, config: NotifierConfig,
     if (result.sent > 0) mail.kick();
     return result;
   };
-  const webhooks = createWebhookCommands({ fork, schema, clock, allowPrivate: config.WEBHOOK_URL_ALLOW_PRIVATE, maxPerOwner: config.WEBHOOKS_PER_OWNER, kick: webhookWorker.kick });
+  const webhooks = createWebhookCommands({
+    fork,
+    schema,
+    clock,
+    allowPrivate: config.WEBHOOK_URL_ALLOW_PRIVATE,
+    maxPerOwner: config.WEBHOOKS_PER_OWNER,
+    kick: webhookWorker.kick,
+  });
   const c = notifierCommands;
   const w = webhookCommands;
   const subs = [

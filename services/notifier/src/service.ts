@@ -9,7 +9,9 @@ import { migrations } from './migrations/index.ts';
  * mails completions and digests and calls webhooks (docs/architecture.md). `deps` lets a test
  * inject its clock.
  */
-export function createNotifierService(deps: NotifierDeps = { clock: () => new Date() }): ServiceDefinition<NotifierConfig> {
+export function createNotifierService(
+  deps: NotifierDeps = { clock: () => new Date() },
+): ServiceDefinition<NotifierConfig> {
   return {
     name: SERVICE,
     loadConfig: loadNotifierConfig,
@@ -20,9 +22,24 @@ export function createNotifierService(deps: NotifierDeps = { clock: () => new Da
     healthPort: (c) => c.HEALTH_PORT,
     // Nothing grows forever: unread notifications stay until read; pending mails and deliveries until they finish.
     retention: (c) => [
-      { name: 'read-notifications', table: 'notifications', where: 'read_at < now() - make_interval(secs => ?)', params: [c.NOTIFICATION_RETENTION / 1000] },
-      { name: 'finished-mails', table: 'mail_deliveries', where: 'finished_at < now() - make_interval(secs => ?)', params: [c.MAIL_RETENTION / 1000] },
-      { name: 'finished-webhook-deliveries', table: 'webhook_deliveries', where: 'finished_at < now() - make_interval(secs => ?)', params: [c.WEBHOOK_RETENTION / 1000] },
+      {
+        name: 'read-notifications',
+        table: 'notifications',
+        where: 'read_at < now() - make_interval(secs => ?)',
+        params: [c.NOTIFICATION_RETENTION / 1000],
+      },
+      {
+        name: 'finished-mails',
+        table: 'mail_deliveries',
+        where: 'finished_at < now() - make_interval(secs => ?)',
+        params: [c.MAIL_RETENTION / 1000],
+      },
+      {
+        name: 'finished-webhook-deliveries',
+        table: 'webhook_deliveries',
+        where: 'finished_at < now() - make_interval(secs => ?)',
+        params: [c.WEBHOOK_RETENTION / 1000],
+      },
     ],
   };
 }

@@ -6,7 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { BacklogItemClaimed, STREAMS, makeEnvelope, notifierCommands, subjects, uuidv7, webhookCommands, type Principal } from '@reelforge/contracts';
+import {
+  BacklogItemClaimed,
+  STREAMS,
+  makeEnvelope,
+  notifierCommands,
+  subjects,
+  uuidv7,
+  webhookCommands,
+  type Principal,
+} from '@reelforge/contracts';
 import { publishEvent, sendCommand } from '@reelforge/messaging';
 import { bootService, type BootedService } from '@reelforge/service-kit';
 import { eventually, memoryLogger, uniqueToken } from '@reelforge/testing';
@@ -88,9 +97,12 @@ describe('instant claims notify the claimer', () => {
 
   const m = () => svc.platform.messaging;
   const opts = { timeoutMs: 10_000, owner: 'notifier', strict: true };
-  const notificationsOf = (principal: Principal) => sendCommand(m(), notifierCommands.listNotifications, { principal }, opts);
-  const deliveriesOf = (principal: Principal, webhookId: string) => sendCommand(m(), webhookCommands.deliveries, { principal, webhookId }, opts);
-  const sql = <T extends object>(query: string, params: unknown[]) => svc.platform.orm.em.fork().execute<T[]>(query.replaceAll('$schema', `"${svc.config.DB_SCHEMA}"`), params);
+  const notificationsOf = (principal: Principal) =>
+    sendCommand(m(), notifierCommands.listNotifications, { principal }, opts);
+  const deliveriesOf = (principal: Principal, webhookId: string) =>
+    sendCommand(m(), webhookCommands.deliveries, { principal, webhookId }, opts);
+  const sql = <T extends object>(query: string, params: unknown[]) =>
+    svc.platform.orm.em.fork().execute<T[]>(query.replaceAll('$schema', `"${svc.config.DB_SCHEMA}"`), params);
 
   const claim = (ownerId: string): BacklogItemClaimed =>
     makeEnvelope('backlog.item.claimed.v1', 'backlog-keeper', ACCOUNT, {
@@ -106,17 +118,40 @@ describe('instant claims notify the claimer', () => {
   /** Resolves once the notifier's claim consumer has acked everything up to `seq` (no sleeping). */
   const handledUpTo = (seq: number) =>
     eventually(`the claim consumer acked stream sequence ${seq}`, async () => {
-      const info = await m().jsm.consumers.info(m().stream(STREAMS.BACKLOG.name), `${m().ns.streamPrefix}${BACKLOG_CLAIM_CONSUMER}`);
+      const info = await m().jsm.consumers.info(
+        m().stream(STREAMS.BACKLOG.name),
+        `${m().ns.streamPrefix}${BACKLOG_CLAIM_CONSUMER}`,
+      );
       return info.ack_floor.stream_seq >= seq && info.num_ack_pending === 0 ? info : undefined;
     });
 
   it('tells the claimer once (in the app and at a webhook filtered on backlog.item.claimed), nobody else, and mails nothing', async () => {
     // Completion mail is on for the claimer: a claim still queues no mail (see queue-completion-mail.ts).
-    await sendCommand(m(), notifierCommands.putPreferences, { principal: alice, body: { email: 'alice@example.com', completionEmail: true } }, opts);
+    await sendCommand(
+      m(),
+      notifierCommands.putPreferences,
+      { principal: alice, body: { email: 'alice@example.com', completionEmail: true } },
+      opts,
+    );
     // The exact type and its family are accepted filters; a generation-only hook gets nothing.
-    const exact = await sendCommand(m(), webhookCommands.create, { principal: alice, body: { url: receiver.url('/claims'), events: ['backlog.item.claimed'] } }, opts);
-    const family = await sendCommand(m(), webhookCommands.create, { principal: alice, body: { url: receiver.url('/backlog'), events: ['backlog.*'] } }, opts);
-    const generationsOnly = await sendCommand(m(), webhookCommands.create, { principal: alice, body: { url: receiver.url('/generations'), events: ['generation.*'] } }, opts);
+    const exact = await sendCommand(
+      m(),
+      webhookCommands.create,
+      { principal: alice, body: { url: receiver.url('/claims'), events: ['backlog.item.claimed'] } },
+      opts,
+    );
+    const family = await sendCommand(
+      m(),
+      webhookCommands.create,
+      { principal: alice, body: { url: receiver.url('/backlog'), events: ['backlog.*'] } },
+      opts,
+    );
+    const generationsOnly = await sendCommand(
+      m(),
+      webhookCommands.create,
+      { principal: alice, body: { url: receiver.url('/generations'), events: ['generation.*'] } },
+      opts,
+    );
     expect(exact.events).toEqual(['backlog.item.claimed']);
 
     const fact = claim(alice.id);
@@ -127,7 +162,12 @@ describe('instant claims notify the claimer', () => {
       return p.items.length > 0 ? p : undefined;
     });
     expect(page.items).toHaveLength(1);
-    expect(page.items[0]).toMatchObject({ kind: 'backlog.item.claimed', accountId: ACCOUNT, subjectId: fact.data.generationId, readAt: null });
+    expect(page.items[0]).toMatchObject({
+      kind: 'backlog.item.claimed',
+      accountId: ACCOUNT,
+      subjectId: fact.data.generationId,
+      readAt: null,
+    });
     expect(page.items[0]!.message).toBe('Your instant "Calm shorts" video is ready for 5 credits.');
     expect(page.unread).toBe(1);
     expect(await notificationsOf(bob)).toMatchObject({ items: [], unread: 0 });
@@ -139,11 +179,25 @@ describe('instant claims notify the claimer', () => {
       type: 'backlog.item.claimed',
       occurredAt: fact.occurredAt,
       accountId: ACCOUNT,
-      data: { claimId: fact.data.claimId, recipeId: fact.data.recipeId, recipeName: 'Calm shorts', generationId: fact.data.generationId, accountId: ACCOUNT, creditsCharged: 5, claimedAt: fact.data.claimedAt },
+      data: {
+        claimId: fact.data.claimId,
+        recipeId: fact.data.recipeId,
+        recipeName: 'Calm shorts',
+        generationId: fact.data.generationId,
+        accountId: ACCOUNT,
+        creditsCharged: 5,
+        claimedAt: fact.data.claimedAt,
+      },
     });
-    expect(delivered.headers).toMatchObject({ 'reelforge-event-id': fact.id, 'reelforge-event-type': 'backlog.item.claimed' });
+    expect(delivered.headers).toMatchObject({
+      'reelforge-event-id': fact.id,
+      'reelforge-event-type': 'backlog.item.claimed',
+    });
     expect(delivered.body).not.toContain(alice.id);
-    expect(JSON.parse((await receiver.first('/backlog')).body)).toMatchObject({ id: fact.id, type: 'backlog.item.claimed' });
+    expect(JSON.parse((await receiver.first('/backlog')).body)).toMatchObject({
+      id: fact.id,
+      type: 'backlog.item.claimed',
+    });
     await eventually('the delivery is recorded as delivered', async () => {
       const [d] = (await deliveriesOf(alice, exact.id)).items;
       return d?.status === 'delivered' ? d : undefined;
@@ -153,7 +207,9 @@ describe('instant claims notify the claimer', () => {
 
     // The same fact again past JetStream's duplicate window (another Nats-Msg-Id, as a relay re-send
     // would be): the inbox absorbs it, so no second notification and no second delivery.
-    const again = await m().js.publish(m().subject(subjects.backlogClaimed(ACCOUNT)), JSON.stringify(fact), { msgID: randomUUID() });
+    const again = await m().js.publish(m().subject(subjects.backlogClaimed(ACCOUNT)), JSON.stringify(fact), {
+      msgID: randomUUID(),
+    });
     expect(again.duplicate).toBe(false);
     await handledUpTo(again.seq);
     expect((await notificationsOf(alice)).items).toHaveLength(1);
@@ -167,6 +223,8 @@ describe('instant claims notify the claimer', () => {
     const fact = claim('reelforge:backlog');
     const ack = await publishEvent(m(), subjects.backlogClaimed(ACCOUNT), fact, BacklogItemClaimed);
     await handledUpTo(ack.seq);
-    expect(await sql('select 1 from $schema.notifications where event_id = ? or owner_id like ?', [fact.id, 'reelforge:%'])).toEqual([]);
+    expect(
+      await sql('select 1 from $schema.notifications where event_id = ? or owner_id like ?', [fact.id, 'reelforge:%']),
+    ).toEqual([]);
   });
 });

@@ -12,7 +12,14 @@ describe('mail without an SMTP server', () => {
 
   it('writes each mail as a readable .eml file in MAIL_DIR (created when missing)', async () => {
     const mailer = fileMailer(dir);
-    await mailer.send({ id: '0190a0c0-0000-7000-8000-000000000001', from: 'Reelforge <no-reply@localhost>', to: 'me@example.com', subject: 'Hello', text: 'plain words', html: '<p>html words</p>' });
+    await mailer.send({
+      id: '0190a0c0-0000-7000-8000-000000000001',
+      from: 'Reelforge <no-reply@localhost>',
+      to: 'me@example.com',
+      subject: 'Hello',
+      text: 'plain words',
+      html: '<p>html words</p>',
+    });
     mailer.close();
     expect(readdirSync(dir)).toEqual(['0190a0c0-0000-7000-8000-000000000001.eml']);
     const mail = await simpleParser(readFileSync(join(dir, '0190a0c0-0000-7000-8000-000000000001.eml')));

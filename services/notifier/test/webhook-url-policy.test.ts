@@ -14,7 +14,8 @@ const commands = createWebhookCommands({
   maxPerOwner: 20,
   kick: () => undefined,
 });
-const create = (url: string) => commands.create({ principal: { id: 'someone', roles: [] }, body: { url, events: ['*'] } });
+const create = (url: string) =>
+  commands.create({ principal: { id: 'someone', roles: [] }, body: { url, events: ['*'] } });
 
 describe('webhook URL policy (production settings)', () => {
   it.each([

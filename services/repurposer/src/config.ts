@@ -64,6 +64,9 @@ export const configSpec = {
 
 export type RepurposerConfig = ConfigOf<typeof configSpec>;
 
-export function loadRepurposerConfig(source: Record<string, string | undefined> = process.env, warn?: ConfigWarn): RepurposerConfig {
+export function loadRepurposerConfig(
+  source: Record<string, string | undefined> = process.env,
+  warn?: ConfigWarn,
+): RepurposerConfig {
   return loadConfig(configSpec, source, warn);
 }

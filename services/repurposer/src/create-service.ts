@@ -1,4 +1,16 @@
-import { BacklogItemTransferred, CancelRequested, DEFAULT_FONT_FAMILY, DomainError, makeEnvelope, uuidv7, RenderJobRequested, STREAMS, filters, repurposerCommands, transferContentCommand } from '@reelforge/contracts';
+import {
+  BacklogItemTransferred,
+  CancelRequested,
+  DEFAULT_FONT_FAMILY,
+  DomainError,
+  makeEnvelope,
+  uuidv7,
+  RenderJobRequested,
+  STREAMS,
+  filters,
+  repurposerCommands,
+  transferContentCommand,
+} from '@reelforge/contracts';
 import { ensureConsumer, ensureStream, publishEvent, serveCommand, startConsumer } from '@reelforge/messaging';
 import { startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
@@ -38,10 +50,21 @@ const HAND_BACK_MS = 15_000;
 /** Wires the repurposer onto a started platform: render work queue, cancel requests, commands, outbox relay. */
 export async function createRepurposer(platform: Platform, config: RepurposerConfig): Promise<void> {
   const { messaging: m, orm, schema, log, tracer } = platform;
-  const relay = startOutboxRelay({ orm, schema, log, publish: (row) => publishEvent(m, row.subject, row.envelope).then(() => undefined) });
+  const relay = startOutboxRelay({
+    orm,
+    schema,
+    log,
+    publish: (row) => publishEvent(m, row.subject, row.envelope).then(() => undefined),
+  });
   platform.shutdown.add('outbox-relay', () => relay.stop());
 
-  const tasks = createTaskStore({ orm, schema, service: SERVICE, afterCommit: () => relay.kick(), retentionMs: config.MEDIA_RETENTION });
+  const tasks = createTaskStore({
+    orm,
+    schema,
+    service: SERVICE,
+    afterCommit: () => relay.kick(),
+    retentionMs: config.MEDIA_RETENTION,
+  });
   const queries = createTaskQueries({ orm, schema });
   const keyedTasks = createKeyedTasks({ orm, schema });
   const running = createRunningTasks(m, log);
@@ -51,18 +74,33 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
   const content = createContentQueries({ orm, schema, store });
   const storage = createContentStorage({ orm, schema, store, quotaBytes: config.ACCOUNT_STORAGE_QUOTA_BYTES, log });
   // Clips past their retention go on the pruning schedule (files first, then rows).
-  const expiry = config.PRUNE_INTERVAL > 0 ? setInterval(() => void storage.expire().catch((err: unknown) => log.warn({ err: String(err) }, 'clip expiry failed; trying again next time')), config.PRUNE_INTERVAL) : undefined;
+  const expiry =
+    config.PRUNE_INTERVAL > 0
+      ? setInterval(
+          () =>
+            void storage
+              .expire()
+              .catch((err: unknown) => log.warn({ err: String(err) }, 'clip expiry failed; trying again next time')),
+          config.PRUNE_INTERVAL,
+        )
+      : undefined;
   expiry?.unref();
   platform.shutdown.add('clip-expiry', async () => clearInterval(expiry));
   const fonts = await loadFontCatalog();
-  if (fonts.families().length === 0) log.warn('fontconfig lists no fonts (is fc-list installed?): titles and captions will fail until one is');
+  if (fonts.families().length === 0)
+    log.warn('fontconfig lists no fonts (is fc-list installed?): titles and captions will fail until one is');
   const pipeline: PipelineDeps = {
     ffmpegPath: config.FFMPEG_PATH,
     ffprobePath: config.FFPROBE_PATH,
     ffmpegThreads: config.FFMPEG_THREADS,
     tempDir: config.TEMP_DIR,
     store,
-    fetchLimits: { maxBytes: config.MAX_SOURCE_BYTES, timeoutMs: config.SOURCE_FETCH_TIMEOUT, maxRedirects: 5, allowPrivate: config.SOURCE_URL_ALLOW_PRIVATE },
+    fetchLimits: {
+      maxBytes: config.MAX_SOURCE_BYTES,
+      timeoutMs: config.SOURCE_FETCH_TIMEOUT,
+      maxRedirects: 5,
+      allowPrivate: config.SOURCE_URL_ALLOW_PRIVATE,
+    },
     maxSourceSeconds: 4 * 3600,
     maxSourcePixels: config.MAX_SOURCE_PIXELS,
     minSourceSeconds: 1,
@@ -72,18 +110,42 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
       supplied: createSuppliedCaptionsTranscriber(),
       speech:
         config.TRANSCRIBE_API_URL && config.TRANSCRIBE_API_KEY
-          ? createSpeechToTextTranscriber({ ffmpegPath: config.FFMPEG_PATH, apiUrl: config.TRANSCRIBE_API_URL, apiKey: config.TRANSCRIBE_API_KEY, model: config.TRANSCRIBE_MODEL, timeoutMs: config.TRANSCRIBE_TIMEOUT })
+          ? createSpeechToTextTranscriber({
+              ffmpegPath: config.FFMPEG_PATH,
+              apiUrl: config.TRANSCRIBE_API_URL,
+              apiKey: config.TRANSCRIBE_API_KEY,
+              model: config.TRANSCRIBE_MODEL,
+              timeoutMs: config.TRANSCRIBE_TIMEOUT,
+            })
           : null,
     }),
   };
   const articles: ArticleDeps = {
     ...pipeline,
     speech: createSpeech(config),
-    llm: config.SCRIPT_API_URL && config.SCRIPT_API_KEY ? createLlmScriptWriter({ url: config.SCRIPT_API_URL, apiKey: config.SCRIPT_API_KEY, model: config.SCRIPT_MODEL, timeoutMs: config.SCRIPT_TIMEOUT }) : null,
+    llm:
+      config.SCRIPT_API_URL && config.SCRIPT_API_KEY
+        ? createLlmScriptWriter({
+            url: config.SCRIPT_API_URL,
+            apiKey: config.SCRIPT_API_KEY,
+            model: config.SCRIPT_MODEL,
+            timeoutMs: config.SCRIPT_TIMEOUT,
+          })
+        : null,
     recordScript: tasks.recordScript,
-    limits: { pageBytes: config.ARTICLE_MAX_PAGE_BYTES, imageBytes: config.ARTICLE_MAX_IMAGE_BYTES, images: config.ARTICLE_MAX_IMAGES, musicBytes: config.ARTICLE_MAX_MUSIC_BYTES },
+    limits: {
+      pageBytes: config.ARTICLE_MAX_PAGE_BYTES,
+      imageBytes: config.ARTICLE_MAX_IMAGE_BYTES,
+      images: config.ARTICLE_MAX_IMAGES,
+      musicBytes: config.ARTICLE_MAX_MUSIC_BYTES,
+    },
   };
-  const retry = { initialDelayMs: config.TASK_INITIAL_RETRY_DELAY, maxDelayMs: config.TASK_MAX_RETRY_DELAY, maxDeliveries: config.TASK_MAX_RETRIES + 1, jitter: 0.2 };
+  const retry = {
+    initialDelayMs: config.TASK_INITIAL_RETRY_DELAY,
+    maxDelayMs: config.TASK_MAX_RETRY_DELAY,
+    maxDeliveries: config.TASK_MAX_RETRIES + 1,
+    jitter: 0.2,
+  };
   const handler = createRenderJobHandler({
     m,
     service: SERVICE,
@@ -97,7 +159,10 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     render:
       config.RENDER_STAGE === 'noop'
         ? noopRender
-        : (job, signal, report, attempt) => (job.data.article ? renderArticleTask(job, articles, signal, report, attempt) : renderTask(job, pipeline, signal, report, attempt)),
+        : (job, signal, report, attempt) =>
+            job.data.article
+              ? renderArticleTask(job, articles, signal, report, attempt)
+              : renderTask(job, pipeline, signal, report, attempt),
   });
 
   const deps = { log, tracer };
@@ -128,27 +193,54 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
           return queries.view(made.data.taskId, req.principal.id);
         }
         // A retried request (its first answer lost at the gateway) gets the task its key made.
-        const job = { ...made, id: keyedUuid(repurposerCommands.createTask.subject, req.principal.id, req.idempotencyKey) };
+        const job = {
+          ...made,
+          id: keyedUuid(repurposerCommands.createTask.subject, req.principal.id, req.idempotencyKey),
+        };
         return queries.view(await keyedTasks.once(job, () => tasks.create(job)), req.principal.id);
       },
       deps,
     ),
     serveCommand(m, repurposerCommands.listContent, content.list, deps),
     serveCommand(m, repurposerCommands.getContent, content.get, deps),
-    serveCommand(m, repurposerCommands.listFonts, async () => ({ defaultFamily: DEFAULT_FONT_FAMILY, items: fonts.families() }), deps),
+    serveCommand(
+      m,
+      repurposerCommands.listFonts,
+      async () => ({ defaultFamily: DEFAULT_FONT_FAMILY, items: fonts.families() }),
+      deps,
+    ),
     serveCommand(m, repurposerCommands.locateContent, content.locate, deps),
     serveCommand(m, repurposerCommands.deleteContent, storage.remove, deps),
     serveCommand(m, repurposerCommands.contentUsage, storage.usage, deps),
     // A claimed backlog item's clips, handed to the claimer at once (the claimed fact below does it too).
-    serveCommand(m, transferContentCommand, async (req) => ({ items: await transferContent(orm.em.fork(), schema, req, { defaultRetentionMs: config.MEDIA_RETENTION, log }) }), deps),
-    serveCommand(m, repurposerCommands.taskStates, async (req) => ({ states: await queries.states(req.taskIds) }), deps),
+    serveCommand(
+      m,
+      transferContentCommand,
+      async (req) => ({
+        items: await transferContent(orm.em.fork(), schema, req, { defaultRetentionMs: config.MEDIA_RETENTION, log }),
+      }),
+      deps,
+    ),
+    serveCommand(
+      m,
+      repurposerCommands.taskStates,
+      async (req) => ({ states: await queries.states(req.taskIds) }),
+      deps,
+    ),
     serveCommand(
       m,
       repurposerCommands.cancelTask,
       async (req) => {
         const view = await queries.view(req.taskId, req.principal.id);
-        if (['completed', 'failed', 'cancelled'].includes(view.status)) throw new DomainError('CONFLICT', `the task is already ${view.status}`);
-        running.kill(await tasks.requestCancel([{ taskId: view.id, accountId: view.accountId, generationId: view.generationId }], 'cancelled by request'), 'cancelled by request');
+        if (['completed', 'failed', 'cancelled'].includes(view.status))
+          throw new DomainError('CONFLICT', `the task is already ${view.status}`);
+        running.kill(
+          await tasks.requestCancel(
+            [{ taskId: view.id, accountId: view.accountId, generationId: view.generationId }],
+            'cancelled by request',
+          ),
+          'cancelled by request',
+        );
         return queries.view(req.taskId, req.principal.id);
       },
       deps,
@@ -167,7 +259,13 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     for (const sub of subs) await sub.drain();
   });
 
-  await ensureConsumer(m, { stream: STREAMS.RENDER_JOBS.name, durable: RENDER_CONSUMER, filterSubject: filters.renderJobs, ackWaitMs: config.TASK_ACK_WAIT, maxAckPending: 1000 });
+  await ensureConsumer(m, {
+    stream: STREAMS.RENDER_JOBS.name,
+    durable: RENDER_CONSUMER,
+    filterSubject: filters.renderJobs,
+    ackWaitMs: config.TASK_ACK_WAIT,
+    maxAckPending: 1000,
+  });
   const renderConsumer = await startConsumer(m, {
     stream: STREAMS.RENDER_JOBS.name,
     durable: RENDER_CONSUMER,
@@ -181,11 +279,19 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     log,
     tracer,
   });
-  platform.shutdown.add('render-consumer', () => renderConsumer.stop(), { timeoutMs: config.SHUTDOWN_GRACE + HAND_BACK_MS });
+  platform.shutdown.add('render-consumer', () => renderConsumer.stop(), {
+    timeoutMs: config.SHUTDOWN_GRACE + HAND_BACK_MS,
+  });
 
   // The orchestrator owns CONTENT; create it (never update it) if this service starts first.
   await ensureStream(m, STREAMS.CONTENT, { replicas: config.NATS_STREAM_REPLICAS, createOnly: true });
-  await ensureConsumer(m, { stream: STREAMS.CONTENT.name, durable: CANCEL_CONSUMER, filterSubject: filters.cancelRequests, ackWaitMs: 30_000, maxAckPending: 100 });
+  await ensureConsumer(m, {
+    stream: STREAMS.CONTENT.name,
+    durable: CANCEL_CONSUMER,
+    filterSubject: filters.cancelRequests,
+    ackWaitMs: 30_000,
+    maxAckPending: 100,
+  });
   const cancelConsumer = await startConsumer(m, {
     stream: STREAMS.CONTENT.name,
     durable: CANCEL_CONSUMER,
@@ -202,12 +308,22 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
   platform.shutdown.add('cancel-consumer', () => cancelConsumer.stop());
 
   // Claims whose hand-over answer was lost (this service was down): the orchestrator's fact completes them.
-  await ensureConsumer(m, { stream: STREAMS.CONTENT.name, durable: TRANSFER_CONSUMER, filterSubject: filters.backlogTransfers, ackWaitMs: 30_000, maxAckPending: 100 });
+  await ensureConsumer(m, {
+    stream: STREAMS.CONTENT.name,
+    durable: TRANSFER_CONSUMER,
+    filterSubject: filters.backlogTransfers,
+    ackWaitMs: 30_000,
+    maxAckPending: 100,
+  });
   const transferConsumer = await startConsumer(m, {
     stream: STREAMS.CONTENT.name,
     durable: TRANSFER_CONSUMER,
     schema: BacklogItemTransferred,
-    handler: async (event) => void (await transferContent(orm.em.fork(), schema, event.data, { defaultRetentionMs: config.MEDIA_RETENTION, log })),
+    handler: async (event) =>
+      void (await transferContent(orm.em.fork(), schema, event.data, {
+        defaultRetentionMs: config.MEDIA_RETENTION,
+        log,
+      })),
     concurrency: 4,
     retry: { initialDelayMs: 500, maxDelayMs: 30_000, maxDeliveries: 20, jitter: 0.2 },
     heartbeatMs: 10_000,

@@ -19,4 +19,7 @@ export const configSpec = {
   AUTO_GENERATE_COUNT: env.int(1, 1, 100),
 };
 export type SchedulerConfig = ConfigOf<typeof configSpec>;
-export const loadSchedulerConfig = (source: Record<string, string | undefined> = process.env, warn?: ConfigWarn): SchedulerConfig => loadConfig(configSpec, source, warn);
+export const loadSchedulerConfig = (
+  source: Record<string, string | undefined> = process.env,
+  warn?: ConfigWarn,
+): SchedulerConfig => loadConfig(configSpec, source, warn);

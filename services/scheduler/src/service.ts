@@ -39,7 +39,16 @@ export function createSchedulerService(options: SchedulerOptions = {}): ServiceD
       const deps = schedulerDeps(platform, config, clock);
       const commands = createSchedulerCommands({ ...deps, manualRunWaitMs: config.SCHEDULER_MANUAL_RUN_WAIT });
       const c = schedulerCommands;
-      const subs = [serveCommand(platform.messaging, c.listRuns, commands.listRuns, { log: platform.log, tracer: platform.tracer }), serveCommand(platform.messaging, c.runJob, commands.runJob, { log: platform.log, tracer: platform.tracer }, { deadlineMs: config.SCHEDULER_JOB_TIMEOUT })];
+      const subs = [
+        serveCommand(platform.messaging, c.listRuns, commands.listRuns, { log: platform.log, tracer: platform.tracer }),
+        serveCommand(
+          platform.messaging,
+          c.runJob,
+          commands.runJob,
+          { log: platform.log, tracer: platform.tracer },
+          { deadlineMs: config.SCHEDULER_JOB_TIMEOUT },
+        ),
+      ];
       platform.shutdown.add('commands', async () => {
         for (const sub of subs) await sub.drain();
       });

@@ -7,9 +7,18 @@ import { buildJobs, type JobDefinition } from './jobs/job-registry.ts';
 import type { CronLoopDeps } from './runs/cron-loop.ts';
 
 /** Everything a run needs on a started platform (the service and `scheduler run` share it). */
-export function schedulerDeps(platform: Platform, config: SchedulerConfig, clock: () => Date): CronLoopDeps & { jobs: JobDefinition[] } {
+export function schedulerDeps(
+  platform: Platform,
+  config: SchedulerConfig,
+  clock: () => Date,
+): CronLoopDeps & { jobs: JobDefinition[] } {
   const jobs = buildJobs({
-    send: (decl, request, owner) => sendCommand(platform.messaging, decl, request, { timeoutMs: config.SCHEDULER_JOB_TIMEOUT, owner, log: platform.log }),
+    send: (decl, request, owner) =>
+      sendCommand(platform.messaging, decl, request, {
+        timeoutMs: config.SCHEDULER_JOB_TIMEOUT,
+        owner,
+        log: platform.log,
+      }),
     autoGenerate: { type: config.AUTO_GENERATE_TYPE, count: config.AUTO_GENERATE_COUNT },
     pruneIntervalMs: config.PRUNE_INTERVAL,
   });

@@ -6,12 +6,18 @@ import { claimsLastHour, claimsPerHour } from './claim-history.ts';
 
 /** `GET /recipes/:id/backlog`: ready and in-progress items, the level kept, and recent demand. */
 export async function backlogView(
-  deps: { fork: () => EntityManager; schema: string; stock: (ids: string[]) => Promise<{ recipes: BacklogStock[] }>; maxMinimum: number },
+  deps: {
+    fork: () => EntityManager;
+    schema: string;
+    stock: (ids: string[]) => Promise<{ recipes: BacklogStock[] }>;
+    maxMinimum: number;
+  },
   req: { principal: Principal; recipeId: string },
 ): Promise<BacklogView> {
   const em = deps.fork();
   const recipe = await findRecipe(em, deps.schema, req.recipeId);
-  if (!recipe || (!recipe.active && !req.principal.roles.includes('operator'))) throw new DomainError('NOT_FOUND', `recipe ${req.recipeId} not found`);
+  if (!recipe || (!recipe.active && !req.principal.roles.includes('operator')))
+    throw new DomainError('NOT_FOUND', `recipe ${req.recipeId} not found`);
   const [stock] = (await deps.stock([recipe.id])).recipes;
   return {
     recipeId: recipe.id,

@@ -15,6 +15,9 @@ export async function claimsPerHour(em: EntityManager, schema: string, recipeId:
 }
 
 export async function claimsLastHour(em: EntityManager, schema: string, recipeId: string): Promise<number> {
-  const [row] = await em.execute<{ n: string }[]>(`select count(*) as n from "${schema}".claims where recipe_id = ? and claimed_at > now() - interval '1 hour'`, [recipeId]);
+  const [row] = await em.execute<{ n: string }[]>(
+    `select count(*) as n from "${schema}".claims where recipe_id = ? and claimed_at > now() - interval '1 hour'`,
+    [recipeId],
+  );
   return Number(row?.n ?? 0);
 }

@@ -27,7 +27,11 @@ function randomValue(v: Variable, random: () => number): unknown {
   if (v.type === 'boolean') return random() < 0.5;
   if ((v.type === 'number' || v.type === 'integer') && v.minimum !== undefined && v.maximum !== undefined) {
     // Integers: each of min…max equally likely (max included).
-    if (v.type === 'integer') return Math.min(v.maximum, Math.ceil(v.minimum) + Math.floor(random() * (Math.floor(v.maximum) - Math.ceil(v.minimum) + 1)));
+    if (v.type === 'integer')
+      return Math.min(
+        v.maximum,
+        Math.ceil(v.minimum) + Math.floor(random() * (Math.floor(v.maximum) - Math.ceil(v.minimum) + 1)),
+      );
     return v.minimum + random() * (v.maximum - v.minimum);
   }
   return undefined;

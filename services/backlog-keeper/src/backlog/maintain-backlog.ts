@@ -1,4 +1,11 @@
-import { uuidv7, type BacklogItemSource, type BacklogStock, type GenerationView, type MaintenanceSummary, type RecipeForm } from '@reelforge/contracts';
+import {
+  uuidv7,
+  type BacklogItemSource,
+  type BacklogStock,
+  type GenerationView,
+  type MaintenanceSummary,
+  type RecipeForm,
+} from '@reelforge/contracts';
 import type { EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
 import { activeRecipes, findRecipe, type RecipeRow } from '../recipes/recipe-rows.ts';
@@ -14,7 +21,13 @@ export interface MaintainDeps {
   /** The orchestrator's count of ready and in-progress items. */
   stock: (recipeIds: string[]) => Promise<{ recipes: BacklogStock[]; producingTotal: number }>;
   /** Starts one item through the orchestrator (the normal generation path). */
-  produce: (req: { recipeId: string; itemKey: string; generation: ReturnType<typeof renderGeneration>; source: BacklogItemSource; form: RecipeForm }) => Promise<GenerationView>;
+  produce: (req: {
+    recipeId: string;
+    itemKey: string;
+    generation: ReturnType<typeof renderGeneration>;
+    source: BacklogItemSource;
+    form: RecipeForm;
+  }) => Promise<GenerationView>;
   /** At most this many backlog items in production at once, across all recipes (users' work comes first). */
   maxProducing: number;
   /** The adaptive minimum never exceeds this. */
@@ -24,7 +37,9 @@ export interface MaintainDeps {
 }
 
 const pickSource = (recipe: RecipeRow, random: () => number): BacklogItemSource =>
-  recipe.source_pool.kind === 'library' ? { kind: 'library', tag: recipe.source_pool.tag } : { kind: 'article', url: recipe.source_pool.urls[Math.floor(random() * recipe.source_pool.urls.length)]! };
+  recipe.source_pool.kind === 'library'
+    ? { kind: 'library', tag: recipe.source_pool.tag }
+    : { kind: 'article', url: recipe.source_pool.urls[Math.floor(random() * recipe.source_pool.urls.length)]! };
 
 /**
  * One maintenance pass: for each active recipe (or one), start the items its pool lacks. Passes
@@ -35,7 +50,9 @@ const pickSource = (recipe: RecipeRow, random: () => number): BacklogItemSource 
 export async function maintainBacklog(deps: MaintainDeps, recipeId?: string): Promise<MaintenanceSummary> {
   return deps.fork().transactional(async (tx) => {
     await tx.execute(`select pg_advisory_xact_lock(hashtext(?))`, [`${deps.schema}.backlog-maintainer`]);
-    const recipes = recipeId ? [await findRecipe(tx, deps.schema, recipeId)].filter((r): r is RecipeRow => r?.active === true) : await activeRecipes(tx, deps.schema);
+    const recipes = recipeId
+      ? [await findRecipe(tx, deps.schema, recipeId)].filter((r): r is RecipeRow => r?.active === true)
+      : await activeRecipes(tx, deps.schema);
     const summary: MaintenanceSummary = { recipes: [], started: 0, deferred: 0 };
     if (recipes.length === 0) return summary;
     const stock = await deps.stock(recipes.map((r) => r.id));
@@ -43,13 +60,32 @@ export async function maintainBacklog(deps: MaintainDeps, recipeId?: string): Pr
     const plans = await Promise.all(
       recipes.map(async (recipe) => {
         const st = stock.recipes.find((x) => x.recipeId === recipe.id) ?? { ready: 0, producing: 0 };
-        const minimum = adaptiveMinimum(recipe.min_backlog, await claimsPerHour(tx, deps.schema, recipe.id), deps.maxMinimum);
-        return { recipe, ready: st.ready, producing: st.producing, minimum, missing: Math.max(0, minimum - st.ready - st.producing) };
+        const minimum = adaptiveMinimum(
+          recipe.min_backlog,
+          await claimsPerHour(tx, deps.schema, recipe.id),
+          deps.maxMinimum,
+        );
+        return {
+          recipe,
+          ready: st.ready,
+          producing: st.producing,
+          minimum,
+          missing: Math.max(0, minimum - st.ready - st.producing),
+        };
       }),
     );
-    plans.sort((a, b) => (a.ready + a.producing) / Math.max(1, a.minimum) - (b.ready + b.producing) / Math.max(1, b.minimum));
+    plans.sort(
+      (a, b) => (a.ready + a.producing) / Math.max(1, a.minimum) - (b.ready + b.producing) / Math.max(1, b.minimum),
+    );
     for (const plan of plans) {
-      const line = { recipeId: plan.recipe.id, ready: plan.ready, producing: plan.producing, minimum: plan.minimum, started: 0, failed: 0 };
+      const line = {
+        recipeId: plan.recipe.id,
+        ready: plan.ready,
+        producing: plan.producing,
+        minimum: plan.minimum,
+        started: 0,
+        failed: 0,
+      };
       const slots = Math.max(0, deps.maxProducing - producing);
       const n = Math.min(plan.missing, slots);
       summary.deferred += plan.missing - n;
@@ -58,7 +94,13 @@ export async function maintainBacklog(deps: MaintainDeps, recipeId?: string): Pr
         try {
           const form = drawForm(plan.recipe.variables, usage, deps.random);
           const generation = renderGeneration(plan.recipe.kind, plan.recipe.template, form);
-          await deps.produce({ recipeId: plan.recipe.id, itemKey: uuidv7(), generation, source: pickSource(plan.recipe, deps.random), form });
+          await deps.produce({
+            recipeId: plan.recipe.id,
+            itemKey: uuidv7(),
+            generation,
+            source: pickSource(plan.recipe, deps.random),
+            form,
+          });
           line.started++;
           producing++;
         } catch (err) {

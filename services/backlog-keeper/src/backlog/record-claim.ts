@@ -9,7 +9,11 @@ import { recordUsage } from './usage-stats.ts';
  * announces `backlog.item.claimed` (for the notifier) through the outbox, all once per event.
  * Returns whether it was new.
  */
-export async function recordClaim(em: EntityManager, event: BacklogItemTransferred, deps: { schema: string; service: string; consumer: string }): Promise<boolean> {
+export async function recordClaim(
+  em: EntityManager,
+  event: BacklogItemTransferred,
+  deps: { schema: string; service: string; consumer: string },
+): Promise<boolean> {
   const s = `"${deps.schema}"`;
   const d = event.data;
   return em.transactional(async (tx) => {

@@ -12,7 +12,13 @@ export interface UsageOption {
  * Counts a use of a recipe (a claim, or a user's generation from it) and of each value in its form,
  * in the caller's transaction. Upserts, so concurrent uses add up instead of overwriting.
  */
-export async function recordUsage(tx: EntityManager, schema: string, recipeId: string, form: RecipeForm, what: 'claims' | 'generations'): Promise<void> {
+export async function recordUsage(
+  tx: EntityManager,
+  schema: string,
+  recipeId: string,
+  form: RecipeForm,
+  what: 'claims' | 'generations',
+): Promise<void> {
   const s = `"${schema}"`;
   await tx.execute(
     `insert into ${s}.recipe_usage (recipe_id, ${what}) values (?, 1) on conflict (recipe_id) do update set ${what} = recipe_usage.${what} + 1, updated_at = now()`,
@@ -29,6 +35,9 @@ export async function recordUsage(tx: EntityManager, schema: string, recipeId: s
 }
 
 export async function usageOptions(em: EntityManager, schema: string, recipeId: string): Promise<UsageOption[]> {
-  const rows = await em.execute<{ variable: string; value: unknown; uses: string }[]>(`select variable, value, uses from "${schema}".recipe_usage_options where recipe_id = ?`, [recipeId]);
+  const rows = await em.execute<{ variable: string; value: unknown; uses: string }[]>(
+    `select variable, value, uses from "${schema}".recipe_usage_options where recipe_id = ?`,
+    [recipeId],
+  );
   return rows.map((r) => ({ variable: r.variable, value: r.value, uses: Number(r.uses) }));
 }

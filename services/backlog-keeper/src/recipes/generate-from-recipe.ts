@@ -1,4 +1,10 @@
-import { DomainError, type GenerationView, type Principal, type RecipeForm, type RecipeGenerationBody } from '@reelforge/contracts';
+import {
+  DomainError,
+  type GenerationView,
+  type Principal,
+  type RecipeForm,
+  type RecipeGenerationBody,
+} from '@reelforge/contracts';
 import type { EntityManager } from '@reelforge/persistence';
 import { recordUsage } from '../backlog/usage-stats.ts';
 import { findRecipe } from './recipe-rows.ts';
@@ -17,14 +23,29 @@ type Started = { generation: GenerationView; shortBy: number };
 export function createGenerateFromRecipe(deps: {
   fork: () => EntityManager;
   schema: string;
-  start: (req: { principal: Principal; accountId: string; body: ReturnType<typeof renderGeneration>; idempotencyKey?: string }) => Promise<Started>;
+  start: (req: {
+    principal: Principal;
+    accountId: string;
+    body: ReturnType<typeof renderGeneration>;
+    idempotencyKey?: string;
+  }) => Promise<Started>;
 }) {
-  return async function generateFromRecipe(req: { principal: Principal; recipeId: string; body: RecipeGenerationBody; idempotencyKey?: string }): Promise<Started & { form: RecipeForm }> {
+  return async function generateFromRecipe(req: {
+    principal: Principal;
+    recipeId: string;
+    body: RecipeGenerationBody;
+    idempotencyKey?: string;
+  }): Promise<Started & { form: RecipeForm }> {
     const recipe = await findRecipe(deps.fork(), deps.schema, req.recipeId);
     if (!recipe || !recipe.active) throw new DomainError('NOT_FOUND', `recipe ${req.recipeId} not found`);
     const form = validateForm(recipe.variables, req.body.form);
     const body = renderGeneration(recipe.kind, recipe.template, form);
-    const started = await deps.start({ principal: req.principal, accountId: req.body.accountId, body, ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}) });
+    const started = await deps.start({
+      principal: req.principal,
+      accountId: req.body.accountId,
+      body,
+      ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
+    });
     await deps.fork().transactional(async (tx) => {
       const [fresh] = await tx.execute<{ generation_id: string }[]>(
         `insert into "${deps.schema}".recipe_generations (generation_id, recipe_id, account_id) values (?, ?, ?) on conflict (generation_id) do nothing returning generation_id`,

@@ -41,4 +41,5 @@ export async function findRecipe(em: EntityManager, schema: string, recipeId: st
   return row;
 }
 
-export const activeRecipes = (em: EntityManager, schema: string): Promise<RecipeRow[]> => em.execute<RecipeRow[]>(`select * from "${schema}".recipes where active order by id`);
+export const activeRecipes = (em: EntityManager, schema: string): Promise<RecipeRow[]> =>
+  em.execute<RecipeRow[]>(`select * from "${schema}".recipes where active order by id`);

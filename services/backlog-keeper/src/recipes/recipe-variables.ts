@@ -45,12 +45,15 @@ function compiled(schema: VariablesSchema): ValidateFunction {
  */
 export function checkVariables(raw: unknown): VariablesSchema {
   if (raw === undefined) return { type: 'object', properties: {}, additionalProperties: false };
-  if (typeof raw !== 'object' || raw === null || (raw as { type?: unknown }).type !== 'object') throw invalid('variables must be a JSON Schema of type "object"');
+  if (typeof raw !== 'object' || raw === null || (raw as { type?: unknown }).type !== 'object')
+    throw invalid('variables must be a JSON Schema of type "object"');
   const schema = { additionalProperties: false, properties: {}, ...(raw as object) } as VariablesSchema;
   if (schema.additionalProperties !== false) throw invalid('variables may not allow additional properties');
   for (const [name, v] of Object.entries(schema.properties)) {
-    if (!NAME.test(name)) throw invalid(`variable name "${name}" must be a letter then letters, digits or _ (at most 64)`);
-    if (typeof v !== 'object' || v === null || !TYPES.has(v.type)) throw invalid(`variable "${name}" must have type string, number, integer or boolean`);
+    if (!NAME.test(name))
+      throw invalid(`variable name "${name}" must be a letter then letters, digits or _ (at most 64)`);
+    if (typeof v !== 'object' || v === null || !TYPES.has(v.type))
+      throw invalid(`variable "${name}" must have type string, number, integer or boolean`);
   }
   try {
     compiled(schema);
@@ -66,8 +69,16 @@ export function validateForm(schema: VariablesSchema, form: RecipeForm): RecipeF
   const validate = compiled(schema);
   if (!validate(filled)) {
     const first = validate.errors?.[0];
-    const where = first?.instancePath ? first.instancePath.slice(1) : (first?.params as { missingProperty?: string; additionalProperty?: string } | undefined)?.missingProperty ?? (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty ?? '';
-    throw new DomainError('VALIDATION_FAILED', `the form is not valid: ${where ? `${where} ` : ''}${first?.message ?? 'invalid'}`, { field: `body/form${where ? `/${where}` : ''}` });
+    const where = first?.instancePath
+      ? first.instancePath.slice(1)
+      : ((first?.params as { missingProperty?: string; additionalProperty?: string } | undefined)?.missingProperty ??
+        (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty ??
+        '');
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `the form is not valid: ${where ? `${where} ` : ''}${first?.message ?? 'invalid'}`,
+      { field: `body/form${where ? `/${where}` : ''}` },
+    );
   }
   return filled;
 }
@@ -76,7 +87,14 @@ export function validateForm(schema: VariablesSchema, form: RecipeForm): RecipeF
 export function sampleForm(schema: VariablesSchema): RecipeForm {
   const form: RecipeForm = {};
   for (const [name, v] of Object.entries(schema.properties)) {
-    form[name] = v.default ?? v.enum?.[0] ?? (v.type === 'boolean' ? false : v.type === 'string' ? 'x'.repeat(Math.max(1, v.minLength ?? 1)) : (v.minimum ?? 0));
+    form[name] =
+      v.default ??
+      v.enum?.[0] ??
+      (v.type === 'boolean'
+        ? false
+        : v.type === 'string'
+          ? 'x'.repeat(Math.max(1, v.minLength ?? 1))
+          : (v.minimum ?? 0));
   }
   return form;
 }

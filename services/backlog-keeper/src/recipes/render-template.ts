@@ -8,7 +8,8 @@ const INSIDE = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g;
 export function templateVariables(template: unknown, found = new Set<string>()): Set<string> {
   if (typeof template === 'string') for (const m of template.matchAll(INSIDE)) found.add(m[1]!);
   else if (Array.isArray(template)) for (const v of template) templateVariables(v, found);
-  else if (template && typeof template === 'object') for (const v of Object.values(template)) templateVariables(v, found);
+  else if (template && typeof template === 'object')
+    for (const v of Object.values(template)) templateVariables(v, found);
   return found;
 }
 
@@ -20,7 +21,12 @@ function fill(template: unknown, form: RecipeForm): unknown {
     return template.replace(INSIDE, (_, name: string) => String(form[name] ?? ''));
   }
   if (Array.isArray(template)) return template.map((v) => fill(v, form));
-  if (template && typeof template === 'object') return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, fill(v, form)]).filter(([, v]) => v !== undefined));
+  if (template && typeof template === 'object')
+    return Object.fromEntries(
+      Object.entries(template)
+        .map(([k, v]) => [k, fill(v, form)])
+        .filter(([, v]) => v !== undefined),
+    );
   return template;
 }
 
@@ -31,10 +37,18 @@ function fill(template: unknown, form: RecipeForm): unknown {
  */
 export function renderGeneration(kind: 'clips' | 'article', template: unknown, form: RecipeForm) {
   const filled = (fill(template ?? {}, form) ?? {}) as Record<string, unknown>;
-  const generation = { type: kind === 'article' ? 'article' : typeof filled.type === 'string' ? filled.type : 'shorts', options: filled.options ?? {}, ...(filled.article !== undefined ? { article: filled.article } : {}) };
+  const generation = {
+    type: kind === 'article' ? 'article' : typeof filled.type === 'string' ? filled.type : 'shorts',
+    options: filled.options ?? {},
+    ...(filled.article !== undefined ? { article: filled.article } : {}),
+  };
   if (!Value.Check(ResolvedGenerationBody, generation)) {
     const [first] = [...Value.Errors(ResolvedGenerationBody, generation)];
-    throw new DomainError('VALIDATION_FAILED', `the template makes an invalid generation: ${first?.path || '/'} ${first?.message ?? ''}`.trim(), { field: 'body/template' });
+    throw new DomainError(
+      'VALIDATION_FAILED',
+      `the template makes an invalid generation: ${first?.path || '/'} ${first?.message ?? ''}`.trim(),
+      { field: 'body/template' },
+    );
   }
   return generation as { type: string; options: Record<string, unknown>; article?: Record<string, unknown> };
 }

@@ -34,11 +34,19 @@ function isValidTimezone(tz: string): boolean {
 
 export function createAccountCommands(deps: { fork: () => EntityManager }) {
   return {
-    async create(req: { principal: Principal; body: { name: string; timezone?: string; autoGenerateEnabled?: boolean; autoGenerateHour?: number } }): Promise<AccountView> {
+    async create(req: {
+      principal: Principal;
+      body: { name: string; timezone?: string; autoGenerateEnabled?: boolean; autoGenerateHour?: number };
+    }): Promise<AccountView> {
       const timezone = req.body.timezone ?? 'UTC';
-      if (!isValidTimezone(timezone)) throw new DomainError('VALIDATION_FAILED', `timezone ${JSON.stringify(timezone)} is not an IANA time zone`, { field: 'body/timezone' });
+      if (!isValidTimezone(timezone))
+        throw new DomainError('VALIDATION_FAILED', `timezone ${JSON.stringify(timezone)} is not an IANA time zone`, {
+          field: 'body/timezone',
+        });
       if (req.body.autoGenerateEnabled && req.body.autoGenerateHour === undefined) {
-        throw new DomainError('UNPROCESSABLE', 'auto-generation needs autoGenerateHour (0-23)', { field: 'body/autoGenerateHour' });
+        throw new DomainError('UNPROCESSABLE', 'auto-generation needs autoGenerateHour (0-23)', {
+          field: 'body/autoGenerateHour',
+        });
       }
       const em = deps.fork();
       const now = new Date();
@@ -61,11 +69,26 @@ export function createAccountCommands(deps: { fork: () => EntityManager }) {
     async get(req: { principal: Principal; accountId: string }): Promise<AccountView> {
       return toAccountView(await findOwnedAccount(deps.fork(), req.principal, req.accountId));
     },
-    async update(req: { principal: Principal; accountId: string; body: { name?: string; timezone?: string; autoGenerateEnabled?: boolean; autoGenerateHour?: number | null; autoGenerateType?: string | null; autoGenerateCount?: number | null; mediaRetentionDays?: number | null } }): Promise<AccountView> {
+    async update(req: {
+      principal: Principal;
+      accountId: string;
+      body: {
+        name?: string;
+        timezone?: string;
+        autoGenerateEnabled?: boolean;
+        autoGenerateHour?: number | null;
+        autoGenerateType?: string | null;
+        autoGenerateCount?: number | null;
+        mediaRetentionDays?: number | null;
+      };
+    }): Promise<AccountView> {
       const em = deps.fork();
       const account = await findOwnedAccount(em, req.principal, req.accountId);
       const b = req.body;
-      if (b.timezone !== undefined && !isValidTimezone(b.timezone)) throw new DomainError('VALIDATION_FAILED', `timezone ${JSON.stringify(b.timezone)} is not an IANA time zone`, { field: 'body/timezone' });
+      if (b.timezone !== undefined && !isValidTimezone(b.timezone))
+        throw new DomainError('VALIDATION_FAILED', `timezone ${JSON.stringify(b.timezone)} is not an IANA time zone`, {
+          field: 'body/timezone',
+        });
       if (b.name !== undefined) account.name = b.name;
       if (b.timezone !== undefined) account.timezone = b.timezone;
       if (b.autoGenerateEnabled !== undefined) account.autoGenerateEnabled = b.autoGenerateEnabled;
@@ -74,14 +97,18 @@ export function createAccountCommands(deps: { fork: () => EntityManager }) {
       if (b.autoGenerateType !== undefined) account.autoGenerateType = b.autoGenerateType;
       if (b.autoGenerateCount !== undefined) account.autoGenerateCount = b.autoGenerateCount;
       if (account.autoGenerateEnabled && (account.autoGenerateHour ?? null) === null) {
-        throw new DomainError('UNPROCESSABLE', 'auto-generation needs autoGenerateHour (0-23)', { field: 'body/autoGenerateHour' });
+        throw new DomainError('UNPROCESSABLE', 'auto-generation needs autoGenerateHour (0-23)', {
+          field: 'body/autoGenerateHour',
+        });
       }
       account.updatedAt = new Date();
       await em.flush();
       return toAccountView(account);
     },
     async list(req: { principal: Principal }): Promise<{ items: AccountView[] }> {
-      const rows = await deps.fork().find(Account, { ownerId: req.principal.id }, { orderBy: { createdAt: 'asc' }, limit: 500 });
+      const rows = await deps
+        .fork()
+        .find(Account, { ownerId: req.principal.id }, { orderBy: { createdAt: 'asc' }, limit: 500 });
       return { items: rows.map(toAccountView) };
     },
   };

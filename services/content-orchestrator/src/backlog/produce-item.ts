@@ -1,4 +1,16 @@
-import { BACKLOG_ACCOUNT_ID, BACKLOG_OWNER_ID, DomainError, makeEnvelope, subjects, uuidv7, type ArticleGenerationOptions, type BacklogItemSource, type GenerationView, type RecipeForm, type RenderOptions } from '@reelforge/contracts';
+import {
+  BACKLOG_ACCOUNT_ID,
+  BACKLOG_OWNER_ID,
+  DomainError,
+  makeEnvelope,
+  subjects,
+  uuidv7,
+  type ArticleGenerationOptions,
+  type BacklogItemSource,
+  type GenerationView,
+  type RecipeForm,
+  type RenderOptions,
+} from '@reelforge/contracts';
 import { enqueueOutbox, type EntityManager } from '@reelforge/persistence';
 import { enqueueRenderTask } from '../generations/enqueue-render-task.ts';
 import { loadGenerationView } from '../generations/generation-view.ts';
@@ -18,7 +30,12 @@ export interface ProduceItemRequest {
  * settled and stored exactly like a user's generation. No account lock: the backlog-keeper caps how
  * many run at once. The item key makes a replay return the first start.
  */
-export function createProduceItem(deps: { fork: () => EntityManager; schema: string; service: string; afterCommit: () => void }) {
+export function createProduceItem(deps: {
+  fork: () => EntityManager;
+  schema: string;
+  service: string;
+  afterCommit: () => void;
+}) {
   const s = `"${deps.schema}"`;
   return async function produceItem(req: ProduceItemRequest): Promise<GenerationView> {
     const view = await deps.fork().transactional(async (em) => {
@@ -27,10 +44,21 @@ export function createProduceItem(deps: { fork: () => EntityManager; schema: str
       const inserted = await em.execute<{ id: string }[]>(
         `insert into ${s}.generations (id, account_id, content_type, status, total_requested, queued, options, idempotency_key, recipe_id, backlog_form) values (?, ?, ?, 'queuing', 1, 1, ?::jsonb, ?, ?, ?::jsonb)
          on conflict (account_id, idempotency_key) where idempotency_key is not null do nothing returning id`,
-        [generationId, BACKLOG_ACCOUNT_ID, req.generation.type, JSON.stringify(options), req.itemKey, req.recipeId, JSON.stringify(req.form)],
+        [
+          generationId,
+          BACKLOG_ACCOUNT_ID,
+          req.generation.type,
+          JSON.stringify(options),
+          req.itemKey,
+          req.recipeId,
+          JSON.stringify(req.form),
+        ],
       );
       if (inserted.length === 0) {
-        const [first] = await em.execute<{ id: string }[]>(`select id from ${s}.generations where account_id = ? and idempotency_key = ?`, [BACKLOG_ACCOUNT_ID, req.itemKey]);
+        const [first] = await em.execute<{ id: string }[]>(
+          `select id from ${s}.generations where account_id = ? and idempotency_key = ?`,
+          [BACKLOG_ACCOUNT_ID, req.itemKey],
+        );
         return (await loadGenerationView(em, deps.schema, first!.id))!;
       }
       const source = await sourceFor(em, req.source);
@@ -45,7 +73,15 @@ export function createProduceItem(deps: { fork: () => EntityManager; schema: str
         mediaRetentionDays: null,
       });
       const started = (await loadGenerationView(em, deps.schema, generationId))!;
-      await enqueueOutbox(em, deps.schema, subjects.generation(BACKLOG_ACCOUNT_ID), makeEnvelope('content.generation.updated.v1', deps.service, BACKLOG_ACCOUNT_ID, { ...started, ownerId: BACKLOG_OWNER_ID }));
+      await enqueueOutbox(
+        em,
+        deps.schema,
+        subjects.generation(BACKLOG_ACCOUNT_ID),
+        makeEnvelope('content.generation.updated.v1', deps.service, BACKLOG_ACCOUNT_ID, {
+          ...started,
+          ownerId: BACKLOG_OWNER_ID,
+        }),
+      );
       return started;
     });
     deps.afterCommit();
@@ -53,7 +89,10 @@ export function createProduceItem(deps: { fork: () => EntityManager; schema: str
   };
 
   /** A source row of the backlog account for this item (library sources are reused, never reserved). */
-  async function sourceFor(em: EntityManager, source: BacklogItemSource): Promise<{ id: string; url: string; captions_url: string | null }> {
+  async function sourceFor(
+    em: EntityManager,
+    source: BacklogItemSource,
+  ): Promise<{ id: string; url: string; captions_url: string | null }> {
     let url: string;
     let captionsUrl: string | null = null;
     if (source.kind === 'library') {
@@ -62,14 +101,20 @@ export function createProduceItem(deps: { fork: () => EntityManager; schema: str
         `update ${s}.library_sources set uses = uses + 1 where id = (select id from ${s}.library_sources where tags @> array[?]::text[] order by uses, id limit 1 for update) returning id, url, captions_url`,
         [source.tag],
       );
-      if (!picked) throw new DomainError('NO_SOURCES_AVAILABLE', `no library source is tagged "${source.tag}"`, { tag: source.tag });
+      if (!picked)
+        throw new DomainError('NO_SOURCES_AVAILABLE', `no library source is tagged "${source.tag}"`, {
+          tag: source.tag,
+        });
       url = picked.url;
       captionsUrl = picked.captions_url;
     } else {
       url = source.url;
     }
     const id = uuidv7();
-    await em.execute(`insert into ${s}.source_videos (id, account_id, url, captions_url, kind, state) values (?, ?, ?, ?, ?, 'available')`, [id, BACKLOG_ACCOUNT_ID, url, captionsUrl, source.kind === 'article' ? 'article' : 'video']);
+    await em.execute(
+      `insert into ${s}.source_videos (id, account_id, url, captions_url, kind, state) values (?, ?, ?, ?, ?, 'available')`,
+      [id, BACKLOG_ACCOUNT_ID, url, captionsUrl, source.kind === 'article' ? 'article' : 'video'],
+    );
     return { id, url, captions_url: captionsUrl };
   }
 }

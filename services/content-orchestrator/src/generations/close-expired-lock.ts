@@ -14,7 +14,11 @@ export interface ExpiredLock {
 export const LOCK_EXPIRED = 'LOCK_EXPIRED';
 
 /** The expired locks, oldest first (all of them for the cleanup job, one account+type's for a start). */
-export async function findExpiredLocks(em: EntityManager, schema: string, where?: { accountId: string; contentType: string }): Promise<ExpiredLock[]> {
+export async function findExpiredLocks(
+  em: EntityManager,
+  schema: string,
+  where?: { accountId: string; contentType: string },
+): Promise<ExpiredLock[]> {
   const rows = await em.execute<{ account_id: string; content_type: string; generation_id: string }[]>(
     `select account_id, content_type, generation_id from "${schema}".generation_locks where expires_at < now() ${where ? 'and account_id = ? and content_type = ?' : ''} order by expires_at limit 1000`,
     where ? [where.accountId, where.contentType] : [],
@@ -37,7 +41,9 @@ export async function closeExpiredLock(
   real: RealTaskState[] | undefined,
 ): Promise<{ status: GenerationStatus; counters: GenerationCounters; wasOpen: boolean } | undefined> {
   const s = `"${deps.schema}"`;
-  const [gen] = await tx.execute<{ status: string }[]>(`select status from ${s}.generations where id = ? for update`, [lock.generationId]);
+  const [gen] = await tx.execute<{ status: string }[]>(`select status from ${s}.generations where id = ? for update`, [
+    lock.generationId,
+  ]);
   const held = await tx.execute(
     `select 1 from ${s}.generation_locks where account_id = ? and content_type = ? and generation_id = ? and expires_at < now() for update`,
     [lock.accountId, lock.contentType, lock.generationId],
@@ -52,11 +58,23 @@ export async function closeExpiredLock(
         [LOCK_EXPIRED, lock.generationId],
       );
       const reason = 'the generation lock expired';
-      await enqueueOutbox(tx, deps.schema, subjects.cancelRequest(lock.accountId), makeEnvelope('content.cancel.requested.v1', deps.service, lock.accountId, { generationId: lock.generationId, taskIds: open.map((t) => t.task_id), reason }));
+      await enqueueOutbox(
+        tx,
+        deps.schema,
+        subjects.cancelRequest(lock.accountId),
+        makeEnvelope('content.cancel.requested.v1', deps.service, lock.accountId, {
+          generationId: lock.generationId,
+          taskIds: open.map((t) => t.task_id),
+          reason,
+        }),
+      );
       await settleGeneration(tx, deps.schema, deps.service, lock.generationId);
     }
   }
-  await tx.execute(`delete from ${s}.generation_locks where account_id = ? and content_type = ? and generation_id = ?`, [lock.accountId, lock.contentType, lock.generationId]);
+  await tx.execute(
+    `delete from ${s}.generation_locks where account_id = ? and content_type = ? and generation_id = ?`,
+    [lock.accountId, lock.contentType, lock.generationId],
+  );
   const view = await loadGenerationView(tx, deps.schema, lock.generationId);
   return { status: view!.status, counters: view!.counters, wasOpen };
 }

@@ -1,4 +1,15 @@
-import { ARTICLE_CONTENT_TYPE, ARTICLE_SECONDS, DEFAULT_MUSIC_VOLUME, makeEnvelope, subjects, uuidv7, type ArticleGenerationOptions, type ArticleSpec, type RenderJobRequested, type RenderOptions } from '@reelforge/contracts';
+import {
+  ARTICLE_CONTENT_TYPE,
+  ARTICLE_SECONDS,
+  DEFAULT_MUSIC_VOLUME,
+  makeEnvelope,
+  subjects,
+  uuidv7,
+  type ArticleGenerationOptions,
+  type ArticleSpec,
+  type RenderJobRequested,
+  type RenderOptions,
+} from '@reelforge/contracts';
 import { enqueueOutbox, type EntityManager } from '@reelforge/persistence';
 
 /** What each video of an article generation is told: the generation's narration settings, defaults filled in. */
@@ -26,11 +37,22 @@ export interface RenderTaskInput {
  * Reserves a source for a generation and records its task, with the render job in the outbox (the
  * same transaction): one task per source, for user generations and backlog items alike.
  */
-export async function enqueueRenderTask(em: EntityManager, schema: string, service: string, t: RenderTaskInput): Promise<string> {
+export async function enqueueRenderTask(
+  em: EntityManager,
+  schema: string,
+  service: string,
+  t: RenderTaskInput,
+): Promise<string> {
   const s = `"${schema}"`;
   const taskId = uuidv7();
-  await em.execute(`update ${s}.source_videos set state = 'reserved', generation_id = ?, updated_at = now() where id = ?`, [t.generationId, t.source.id]);
-  await em.execute(`insert into ${s}.generation_tasks (task_id, generation_id, source_id, status) values (?, ?, ?, 'queued')`, [taskId, t.generationId, t.source.id]);
+  await em.execute(
+    `update ${s}.source_videos set state = 'reserved', generation_id = ?, updated_at = now() where id = ?`,
+    [t.generationId, t.source.id],
+  );
+  await em.execute(
+    `insert into ${s}.generation_tasks (task_id, generation_id, source_id, status) values (?, ?, ?, 'queued')`,
+    [taskId, t.generationId, t.source.id],
+  );
   const job: RenderJobRequested = makeEnvelope('render.job.requested.v1', service, t.accountId, {
     taskId,
     generationId: t.generationId,

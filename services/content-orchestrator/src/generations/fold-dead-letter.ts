@@ -32,15 +32,35 @@ export function createFoldDeadLetterHandler(deps: FoldDeadLetterDeps) {
   const s = `"${deps.schema}"`;
   return async (event: unknown, reason: string, error: { code: string; message: string }): Promise<void> => {
     const taskId = taskIdOf(event);
-    const [task] = taskId ? await deps.fork().execute<{ generation_id: string }[]>(`select generation_id from ${s}.generation_tasks where task_id = ?`, [taskId]) : [];
+    const [task] = taskId
+      ? await deps
+          .fork()
+          .execute<{ generation_id: string }[]>(`select generation_id from ${s}.generation_tasks where task_id = ?`, [
+            taskId,
+          ])
+      : [];
     if (!task) {
-      deps.log.warn({ taskId, reason, error }, 'dead-lettered task status names no task of a generation; nothing to repair');
+      deps.log.warn(
+        { taskId, reason, error },
+        'dead-lettered task status names no task of a generation; nothing to repair',
+      );
       return;
     }
     const generationId = task.generation_id;
     const real = await realStatesOf(deps.fork(), deps.schema, deps.taskStates, generationId);
     const recount = await deps.fork().transactional((tx) => recountGeneration(tx, deps, generationId, real));
     deps.afterCommit();
-    deps.log.warn({ taskId, generationId, reason, error, realStates: real !== undefined, before: recount?.before, after: recount && { status: recount.status, ...recount.counters } }, 'dead-lettered task status: generation recounted');
+    deps.log.warn(
+      {
+        taskId,
+        generationId,
+        reason,
+        error,
+        realStates: real !== undefined,
+        before: recount?.before,
+        after: recount && { status: recount.status, ...recount.counters },
+      },
+      'dead-lettered task status: generation recounted',
+    );
   };
 }

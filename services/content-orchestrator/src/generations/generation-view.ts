@@ -40,9 +40,19 @@ export function toGenerationView(row: GenerationRow, taskIds: string[]): Generat
 }
 
 /** Reads a generation with its task ids, in the caller's transaction when there is one. */
-export async function loadGenerationView(em: EntityManager, schema: string, generationId: string): Promise<GenerationView | undefined> {
+export async function loadGenerationView(
+  em: EntityManager,
+  schema: string,
+  generationId: string,
+): Promise<GenerationView | undefined> {
   const [row] = await em.execute<GenerationRow[]>(`select * from "${schema}".generations where id = ?`, [generationId]);
   if (!row) return undefined;
-  const tasks = await em.execute<{ task_id: string }[]>(`select task_id from "${schema}".generation_tasks where generation_id = ? order by task_id`, [generationId]);
-  return toGenerationView(row, tasks.map((t) => t.task_id));
+  const tasks = await em.execute<{ task_id: string }[]>(
+    `select task_id from "${schema}".generation_tasks where generation_id = ? order by task_id`,
+    [generationId],
+  );
+  return toGenerationView(
+    row,
+    tasks.map((t) => t.task_id),
+  );
 }

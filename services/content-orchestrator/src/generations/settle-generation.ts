@@ -4,11 +4,16 @@ import { applyCredit } from '../credits/credit-ledger.ts';
 import { loadGenerationView } from './generation-view.ts';
 
 /** A generation's status from its tasks' states (and whether the user asked to cancel it). */
-export function generationStatusOf(counts: Record<string, number>, total: number, cancelRequested = false): GenerationStatus {
+export function generationStatusOf(
+  counts: Record<string, number>,
+  total: number,
+  cancelRequested = false,
+): GenerationStatus {
   const completed = counts.completed ?? 0;
   const failed = counts.failed ?? 0;
   const cancelled = counts.cancelled ?? 0;
-  if (completed + failed + cancelled < total) return (counts.processing ?? 0) + completed + failed + cancelled > 0 ? 'processing' : 'queuing';
+  if (completed + failed + cancelled < total)
+    return (counts.processing ?? 0) + completed + failed + cancelled > 0 ? 'processing' : 'queuing';
   if (completed === total) return 'completed';
   if (cancelled === total || (cancelRequested && cancelled > 0)) return 'cancelled';
   if (completed > 0) return 'partially_failed';
@@ -26,20 +31,37 @@ export const isOpen = (status: string): boolean => (OPEN_STATUSES as readonly st
  * the generation, releases its lock and settles its sources; a reopened one (a retried task) gets
  * its sources reserved again. Announces the result through the outbox. Returns the new status.
  */
-export async function settleGeneration(tx: EntityManager, schema: string, service: string, generationId: string): Promise<{ status: GenerationStatus; counts: Record<string, number> }> {
+export async function settleGeneration(
+  tx: EntityManager,
+  schema: string,
+  service: string,
+  generationId: string,
+): Promise<{ status: GenerationStatus; counts: Record<string, number> }> {
   const s = `"${schema}"`;
-  const [gen] = await tx.execute<{ account_id: string; total_requested: number; cancel_requested_at: Date | null; credits_per_task: number }[]>(
-    `select account_id, total_requested, cancel_requested_at, credits_per_task from ${s}.generations where id = ?`,
+  const [gen] = await tx.execute<
+    { account_id: string; total_requested: number; cancel_requested_at: Date | null; credits_per_task: number }[]
+  >(`select account_id, total_requested, cancel_requested_at, credits_per_task from ${s}.generations where id = ?`, [
+    generationId,
+  ]);
+  if (!gen) throw new Error(`generation ${generationId} vanished`);
+  const rows = await tx.execute<{ status: string; n: string }[]>(
+    `select status, count(*) as n from ${s}.generation_tasks where generation_id = ? group by status`,
     [generationId],
   );
-  if (!gen) throw new Error(`generation ${generationId} vanished`);
-  const rows = await tx.execute<{ status: string; n: string }[]>(`select status, count(*) as n from ${s}.generation_tasks where generation_id = ? group by status`, [generationId]);
   const counts: Record<string, number> = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   const status = generationStatusOf(counts, gen.total_requested, gen.cancel_requested_at !== null);
   const finished = !isOpen(status);
   await tx.execute(
     `update ${s}.generations set status = ?, queued = ?, processing = ?, completed = ?, failed = ?, cancelled = ?, updated_at = now(), finished_at = ${finished ? 'coalesce(finished_at, now())' : 'null'} where id = ?`,
-    [status, counts.queued ?? 0, counts.processing ?? 0, counts.completed ?? 0, counts.failed ?? 0, counts.cancelled ?? 0, generationId],
+    [
+      status,
+      counts.queued ?? 0,
+      counts.processing ?? 0,
+      counts.completed ?? 0,
+      counts.failed ?? 0,
+      counts.cancelled ?? 0,
+      generationId,
+    ],
   );
   if (finished) {
     await tx.execute(`delete from ${s}.generation_locks where generation_id = ?`, [generationId]);
@@ -62,8 +84,18 @@ export async function settleGeneration(tx: EntityManager, schema: string, servic
   const view = await loadGenerationView(tx, schema, generationId);
   if (view) {
     // The owner travels with the fact so the notifier can tell that principal without asking us.
-    const [owner] = await tx.execute<{ owner_id: string }[]>(`select owner_id from ${s}.accounts where id = ?`, [view.accountId]);
-    await enqueueOutbox(tx, schema, subjects.generation(view.accountId), makeEnvelope('content.generation.updated.v1', service, view.accountId, { ...view, ...(owner ? { ownerId: owner.owner_id } : {}) }));
+    const [owner] = await tx.execute<{ owner_id: string }[]>(`select owner_id from ${s}.accounts where id = ?`, [
+      view.accountId,
+    ]);
+    await enqueueOutbox(
+      tx,
+      schema,
+      subjects.generation(view.accountId),
+      makeEnvelope('content.generation.updated.v1', service, view.accountId, {
+        ...view,
+        ...(owner ? { ownerId: owner.owner_id } : {}),
+      }),
+    );
   }
   return { status, counts };
 }
@@ -73,7 +105,23 @@ export async function settleGeneration(tx: EntityManager, schema: string, servic
  * reference), so a generation that closes again after a retry never refunds a task twice. A task
  * refunded and then retried to success is not charged again (retries are on us).
  */
-async function refundUnmade(tx: EntityManager, schema: string, generationId: string, accountId: string, perTask: number): Promise<void> {
-  const unmade = await tx.execute<{ task_id: string }[]>(`select task_id from "${schema}".generation_tasks where generation_id = ? and status in ('failed', 'cancelled') order by task_id`, [generationId]);
-  for (const t of unmade) await applyCredit(tx, schema, { accountId, amount: perTask, reason: 'refund', reference: `task:${t.task_id}`, note: `generation ${generationId}` });
+async function refundUnmade(
+  tx: EntityManager,
+  schema: string,
+  generationId: string,
+  accountId: string,
+  perTask: number,
+): Promise<void> {
+  const unmade = await tx.execute<{ task_id: string }[]>(
+    `select task_id from "${schema}".generation_tasks where generation_id = ? and status in ('failed', 'cancelled') order by task_id`,
+    [generationId],
+  );
+  for (const t of unmade)
+    await applyCredit(tx, schema, {
+      accountId,
+      amount: perTask,
+      reason: 'refund',
+      reference: `task:${t.task_id}`,
+      note: `generation ${generationId}`,
+    });
 }

@@ -1,4 +1,14 @@
-import { ARTICLE_CONTENT_TYPE, DomainError, makeEnvelope, subjects, uuidv7, type ArticleGenerationOptions, type GenerationView, type Principal, type RenderOptions } from '@reelforge/contracts';
+import {
+  ARTICLE_CONTENT_TYPE,
+  DomainError,
+  makeEnvelope,
+  subjects,
+  uuidv7,
+  type ArticleGenerationOptions,
+  type GenerationView,
+  type Principal,
+  type RenderOptions,
+} from '@reelforge/contracts';
 import { enqueueOutbox, type EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
 import { findOwnedAccount } from '../accounts/account-commands.ts';
@@ -44,13 +54,25 @@ export interface StartGenerationDeps {
  */
 export function createStartGeneration(deps: StartGenerationDeps) {
   const s = `"${deps.schema}"`;
-  return async function startGeneration(req: StartGenerationRequest): Promise<{ generation: GenerationView; shortBy: number }> {
+  return async function startGeneration(
+    req: StartGenerationRequest,
+  ): Promise<{ generation: GenerationView; shortBy: number }> {
     const count = req.body.count ?? deps.defaultCount;
     const options = req.body.options ?? {};
-    const requestHash = requestHashOf({ type: req.body.type, count, options, ...(req.body.article ? { article: req.body.article } : {}) });
+    const requestHash = requestHashOf({
+      type: req.body.type,
+      count,
+      options,
+      ...(req.body.article ? { article: req.body.article } : {}),
+    });
     // Read without locks first: the repurposer is asked outside the transaction, which re-checks the lock.
-    const [expired] = await findExpiredLocks(deps.fork(), deps.schema, { accountId: req.accountId, contentType: req.body.type });
-    const real = expired ? await realStatesOf(deps.fork(), deps.schema, deps.taskStates, expired.generationId) : undefined;
+    const [expired] = await findExpiredLocks(deps.fork(), deps.schema, {
+      accountId: req.accountId,
+      contentType: req.body.type,
+    });
+    const real = expired
+      ? await realStatesOf(deps.fork(), deps.schema, deps.taskStates, expired.generationId)
+      : undefined;
     let tookOver: string | undefined;
     const result = await deps.fork().transactional(async (em) => {
       const account = await findOwnedAccount(em, req.principal, req.accountId);
@@ -62,7 +84,13 @@ export function createStartGeneration(deps: StartGenerationDeps) {
          on conflict (account_id, idempotency_key) where idempotency_key is not null do nothing returning id`,
         [generationId, req.accountId, req.body.type, JSON.stringify(options), req.idempotencyKey ?? null, requestHash],
       );
-      if (inserted.length === 0) return findKeyedStart(em, deps.schema, { accountId: req.accountId, key: req.idempotencyKey!, requestHash, count });
+      if (inserted.length === 0)
+        return findKeyedStart(em, deps.schema, {
+          accountId: req.accountId,
+          key: req.idempotencyKey!,
+          requestHash,
+          count,
+        });
       if (expired && (await closeExpiredLock(em, deps, expired, real))) tookOver = expired.generationId;
       const locked = await em.execute<{ generation_id: string }[]>(
         `insert into ${s}.generation_locks (account_id, content_type, generation_id, expires_at) values (?, ?, ?, now() + (? * interval '1 millisecond'))
@@ -70,8 +98,15 @@ export function createStartGeneration(deps: StartGenerationDeps) {
         [req.accountId, req.body.type, generationId, deps.lockExpiryMs],
       );
       if (locked.length === 0) {
-        const [holder] = await em.execute<{ generation_id: string }[]>(`select generation_id from ${s}.generation_locks where account_id = ? and content_type = ?`, [req.accountId, req.body.type]);
-        throw new DomainError('GENERATION_LOCKED', `a ${req.body.type} generation is already running for this account`, { generationId: holder?.generation_id ?? null });
+        const [holder] = await em.execute<{ generation_id: string }[]>(
+          `select generation_id from ${s}.generation_locks where account_id = ? and content_type = ?`,
+          [req.accountId, req.body.type],
+        );
+        throw new DomainError(
+          'GENERATION_LOCKED',
+          `a ${req.body.type} generation is already running for this account`,
+          { generationId: holder?.generation_id ?? null },
+        );
       }
       // An article generation narrates article sources; every other type cuts videos.
       const article = req.body.type === ARTICLE_CONTENT_TYPE;
@@ -79,11 +114,27 @@ export function createStartGeneration(deps: StartGenerationDeps) {
         `select id, url, captions_url from ${s}.source_videos where account_id = ? and state = 'available' and kind = ? order by created_at, id limit ? for update skip locked`,
         [req.accountId, article ? 'article' : 'video', count],
       );
-      if (sources.length === 0) throw new DomainError('NO_SOURCES_AVAILABLE', article ? 'the account has no available article sources (add one with kind "article")' : 'the account has no available source videos', { requested: count });
-      await em.execute(`update ${s}.generations set total_requested = ?, queued = ?, credits_per_task = ? where id = ?`, [sources.length, sources.length, deps.creditCostPerTask, generationId]);
+      if (sources.length === 0)
+        throw new DomainError(
+          'NO_SOURCES_AVAILABLE',
+          article
+            ? 'the account has no available article sources (add one with kind "article")'
+            : 'the account has no available source videos',
+          { requested: count },
+        );
+      await em.execute(
+        `update ${s}.generations set total_requested = ?, queued = ?, credits_per_task = ? where id = ?`,
+        [sources.length, sources.length, deps.creditCostPerTask, generationId],
+      );
       // Paid up front, for the videos really started; PAYMENT_REQUIRED rolls the whole start back.
       if (deps.creditCostPerTask > 0) {
-        await applyCredit(em, deps.schema, { accountId: req.accountId, amount: -deps.creditCostPerTask * sources.length, reason: 'generation', reference: generationId, note: `${sources.length} × ${req.body.type}` });
+        await applyCredit(em, deps.schema, {
+          accountId: req.accountId,
+          amount: -deps.creditCostPerTask * sources.length,
+          reason: 'generation',
+          reference: generationId,
+          note: `${sources.length} × ${req.body.type}`,
+        });
       }
       for (const source of sources) {
         // findOwnedAccount above checked the principal is the account's owner_id: the repurposer scopes reads by it.
@@ -100,11 +151,23 @@ export function createStartGeneration(deps: StartGenerationDeps) {
       }
       const view = await loadGenerationView(em, deps.schema, generationId);
       if (!view) throw new Error('generation vanished inside its own transaction');
-      await enqueueOutbox(em, deps.schema, subjects.generation(req.accountId), makeEnvelope('content.generation.updated.v1', deps.service, req.accountId, { ...view, ownerId: req.principal.id }));
+      await enqueueOutbox(
+        em,
+        deps.schema,
+        subjects.generation(req.accountId),
+        makeEnvelope('content.generation.updated.v1', deps.service, req.accountId, {
+          ...view,
+          ownerId: req.principal.id,
+        }),
+      );
       return { generation: view, shortBy: count - sources.length };
     });
     deps.afterCommit();
-    if (tookOver) deps.log.warn({ generationId: tookOver, accountId: req.accountId, contentType: req.body.type, by: result.generation.id }, 'expired generation lock taken over; its generation closed');
+    if (tookOver)
+      deps.log.warn(
+        { generationId: tookOver, accountId: req.accountId, contentType: req.body.type, by: result.generation.id },
+        'expired generation lock taken over; its generation closed',
+      );
     return result;
   };
 }

@@ -25,10 +25,12 @@ export interface CleanupDeps {
  */
 export async function cleanupStuckGenerations(deps: CleanupDeps): Promise<CleanupSummary> {
   const s = `"${deps.schema}"`;
-  const stuck = await deps.fork().execute<{ id: string }[]>(
-    `select id from ${s}.generations where status in ('queuing', 'processing') and updated_at < now() - (? * interval '1 millisecond') order by id limit 1000`,
-    [deps.stuckAfterMs],
-  );
+  const stuck = await deps
+    .fork()
+    .execute<{ id: string }[]>(
+      `select id from ${s}.generations where status in ('queuing', 'processing') and updated_at < now() - (? * interval '1 millisecond') order by id limit 1000`,
+      [deps.stuckAfterMs],
+    );
   const fixed: CleanupSummary['fixed'] = [];
   for (const { id } of stuck) {
     const real = await realStatesOf(deps.fork(), deps.schema, deps.taskStates, id);
@@ -36,11 +38,22 @@ export async function cleanupStuckGenerations(deps: CleanupDeps): Promise<Cleanu
       const recount = await recountGeneration(tx, deps, id, real);
       if (!recount) return undefined;
       const { before, counters, status } = recount;
-      const changed = before.status !== status || (Object.keys(counters) as (keyof GenerationCounters)[]).some((k) => before[k] !== counters[k]);
+      const changed =
+        before.status !== status ||
+        (Object.keys(counters) as (keyof GenerationCounters)[]).some((k) => before[k] !== counters[k]);
       return changed ? { generationId: id, case: recount.case, status, counters, before } : undefined;
     });
     if (fix) {
-      deps.log.warn({ generationId: fix.generationId, case: fix.case, before: fix.before, after: { status: fix.status, ...fix.counters }, realStates: real !== undefined }, 'stuck generation repaired');
+      deps.log.warn(
+        {
+          generationId: fix.generationId,
+          case: fix.case,
+          before: fix.before,
+          after: { status: fix.status, ...fix.counters },
+          realStates: real !== undefined,
+        },
+        'stuck generation repaired',
+      );
       fixed.push({ generationId: fix.generationId, case: fix.case, status: fix.status, counters: fix.counters });
     }
   }
@@ -51,8 +64,23 @@ export async function cleanupStuckGenerations(deps: CleanupDeps): Promise<Cleanu
     const closed = await deps.fork().transactional((tx) => closeExpiredLock(tx, deps, lock, real));
     if (!closed) continue;
     locksRemoved++;
-    deps.log.warn({ generationId: lock.generationId, accountId: lock.accountId, contentType: lock.contentType, status: closed.status, counters: closed.counters }, 'expired generation lock removed');
-    if (closed.wasOpen) fixed.push({ generationId: lock.generationId, case: 'lock_expired', status: closed.status, counters: closed.counters });
+    deps.log.warn(
+      {
+        generationId: lock.generationId,
+        accountId: lock.accountId,
+        contentType: lock.contentType,
+        status: closed.status,
+        counters: closed.counters,
+      },
+      'expired generation lock removed',
+    );
+    if (closed.wasOpen)
+      fixed.push({
+        generationId: lock.generationId,
+        case: 'lock_expired',
+        status: closed.status,
+        counters: closed.counters,
+      });
   }
   if (fixed.length || locksRemoved) deps.afterCommit();
   return { examined: stuck.length, fixed, locksRemoved };

@@ -43,7 +43,9 @@ export class M0001Initial extends Migration {
       constraint generations_counters_sum check (completed + failed + cancelled <= total_requested)
     )`);
     this.addSql(`create index generations_account_idx on generations (account_id, created_at desc)`);
-    this.addSql(`create index generations_open_idx on generations (status, created_at) where status in ('queuing', 'processing')`);
+    this.addSql(
+      `create index generations_open_idx on generations (status, created_at) where status in ('queuing', 'processing')`,
+    );
     this.addSql(`create table generation_tasks (
       task_id uuid primary key,
       generation_id uuid not null references generations (id),

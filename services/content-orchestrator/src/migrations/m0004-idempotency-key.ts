@@ -7,6 +7,8 @@ import { Migration } from '@mikro-orm/migrations';
 export class M0004IdempotencyKey extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table generations add column idempotency_key text null, add column request_hash text null`);
-    this.addSql(`create unique index generations_idempotency_idx on generations (account_id, idempotency_key) where idempotency_key is not null`);
+    this.addSql(
+      `create unique index generations_idempotency_idx on generations (account_id, idempotency_key) where idempotency_key is not null`,
+    );
   }
 }

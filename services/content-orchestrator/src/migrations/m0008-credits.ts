@@ -8,7 +8,9 @@ export class M0008Credits extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table accounts add column credit_balance bigint not null default 0`);
     this.addSql(`alter table accounts add column credit_overdraft boolean not null default false`);
-    this.addSql(`alter table accounts add constraint accounts_credit_not_negative check (credit_overdraft or credit_balance >= 0)`);
+    this.addSql(
+      `alter table accounts add constraint accounts_credit_not_negative check (credit_overdraft or credit_balance >= 0)`,
+    );
     this.addSql(`create table credit_transactions (
       id uuid primary key,
       account_id uuid not null references accounts (id),
@@ -20,7 +22,9 @@ export class M0008Credits extends Migration {
       created_at timestamptz not null default now()
     )`);
     // One transaction per account, reason and reference: a replayed grant or claim changes nothing.
-    this.addSql(`create unique index credit_transactions_reference_idx on credit_transactions (account_id, reason, reference) where reference is not null`);
+    this.addSql(
+      `create unique index credit_transactions_reference_idx on credit_transactions (account_id, reason, reference) where reference is not null`,
+    );
     this.addSql(`create index credit_transactions_account_idx on credit_transactions (account_id, id desc)`);
   }
 }

@@ -8,14 +8,20 @@ import { BACKLOG_ACCOUNT_ID, BACKLOG_OWNER_ID } from '@reelforge/contracts';
  */
 export class M0009Backlog extends Migration {
   override async up(): Promise<void> {
-    this.addSql(`insert into accounts (id, owner_id, name) values ('${BACKLOG_ACCOUNT_ID}', '${BACKLOG_OWNER_ID}', 'Backlog (system)') on conflict (id) do nothing`);
+    this.addSql(
+      `insert into accounts (id, owner_id, name) values ('${BACKLOG_ACCOUNT_ID}', '${BACKLOG_OWNER_ID}', 'Backlog (system)') on conflict (id) do nothing`,
+    );
     this.addSql(`alter table generations add column recipe_id uuid null`);
     this.addSql(`alter table generations add column backlog_form jsonb null`);
     // What each video of a generation cost when it started (GENERATION_CREDIT_COST then): refunds use it.
     this.addSql(`alter table generations add column credits_per_task int not null default 0`);
     // The claim reads the oldest ready item of a recipe: this index serves exactly that.
-    this.addSql(`create index generations_backlog_ready_idx on generations (recipe_id, finished_at, id) where account_id = '${BACKLOG_ACCOUNT_ID}' and status = 'completed'`);
-    this.addSql(`create index generations_backlog_open_idx on generations (recipe_id) where account_id = '${BACKLOG_ACCOUNT_ID}' and status in ('queuing', 'processing')`);
+    this.addSql(
+      `create index generations_backlog_ready_idx on generations (recipe_id, finished_at, id) where account_id = '${BACKLOG_ACCOUNT_ID}' and status = 'completed'`,
+    );
+    this.addSql(
+      `create index generations_backlog_open_idx on generations (recipe_id) where account_id = '${BACKLOG_ACCOUNT_ID}' and status in ('queuing', 'processing')`,
+    );
     this.addSql(`create table library_sources (
       id uuid primary key,
       url text not null,

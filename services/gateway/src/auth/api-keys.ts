@@ -72,9 +72,16 @@ export function createApiKeys(deps: { orm: MikroORM; schema: string; log: Pick<L
 
   async function select(keyHash: string): Promise<KnownKey | undefined> {
     const before = revokes;
-    const [row] = await em().execute<KeyRow[]>(`select id, principal_id, roles, last_used_at from ${t} where key_hash = ? and revoked_at is null`, [keyHash]);
+    const [row] = await em().execute<KeyRow[]>(
+      `select id, principal_id, roles, last_used_at from ${t} where key_hash = ? and revoked_at is null`,
+      [keyHash],
+    );
     if (!row) return undefined;
-    const known = { id: row.id, principal: { id: row.principal_id, roles: row.roles }, lastUsedAt: row.last_used_at ? new Date(row.last_used_at).getTime() : null };
+    const known = {
+      id: row.id,
+      principal: { id: row.principal_id, roles: row.roles },
+      lastUsedAt: row.last_used_at ? new Date(row.last_used_at).getTime() : null,
+    };
     if (revokes === before) cache.set(keyHash, known);
     return known;
   }
@@ -93,12 +100,19 @@ export function createApiKeys(deps: { orm: MikroORM; schema: string; log: Pick<L
     if (known.lastUsedAt !== null && now - known.lastUsedAt < LAST_USED_EVERY_MS) return;
     known.lastUsedAt = now; // claimed before writing, so concurrent calls do not write again
     void em()
-      .execute(`update ${t} set last_used_at = now() where id = ? and (last_used_at is null or last_used_at < now() - interval '1 minute')`, [known.id])
+      .execute(
+        `update ${t} set last_used_at = now() where id = ? and (last_used_at is null or last_used_at < now() - interval '1 minute')`,
+        [known.id],
+      )
       .catch((err: unknown) => deps.log.warn({ err, keyId: known.id }, 'could not record an API key use'));
   }
 
   return {
-    async create(principal: Principal, name: string, requestedRoles?: readonly string[]): Promise<ApiKeyView & { key: string }> {
+    async create(
+      principal: Principal,
+      name: string,
+      requestedRoles?: readonly string[],
+    ): Promise<ApiKeyView & { key: string }> {
       const roles = apiKeyRoles(principal, requestedRoles);
       const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
       const [row] = await em().execute<KeyRow[]>(
@@ -109,10 +123,17 @@ export function createApiKeys(deps: { orm: MikroORM; schema: string; log: Pick<L
       return { ...toView(row!), key };
     },
     async list(principal: Principal): Promise<ApiKeyView[]> {
-      return (await em().execute<KeyRow[]>(`select * from ${t} where principal_id = ? order by id desc limit 200`, [principal.id])).map(toView);
+      return (
+        await em().execute<KeyRow[]>(`select * from ${t} where principal_id = ? order by id desc limit 200`, [
+          principal.id,
+        ])
+      ).map(toView);
     },
     async revoke(principal: Principal, id: string): Promise<void> {
-      const [row] = await em().execute<{ key_hash: string }[]>(`update ${t} set revoked_at = coalesce(revoked_at, now()) where id = ? and principal_id = ? returning key_hash`, [id, principal.id]);
+      const [row] = await em().execute<{ key_hash: string }[]>(
+        `update ${t} set revoked_at = coalesce(revoked_at, now()) where id = ? and principal_id = ? returning key_hash`,
+        [id, principal.id],
+      );
       if (!row) throw new DomainError('NOT_FOUND', `API key ${id} not found`);
       revokes++; // a lookup that read the row before this committed must not cache it
       cache.delete(row.key_hash);

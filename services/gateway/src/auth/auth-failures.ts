@@ -9,7 +9,12 @@ export interface AuthFailures {
   record(address: string): void;
 }
 
-export function createAuthFailures(options: { max: number; windowMs: number; maxEntries?: number; now?: () => number }): AuthFailures {
+export function createAuthFailures(options: {
+  max: number;
+  windowMs: number;
+  maxEntries?: number;
+  now?: () => number;
+}): AuthFailures {
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 10_000;
   const windows = new Map<string, { count: number; endsAt: number }>();

@@ -1,7 +1,11 @@
 import { SignJWT } from 'jose';
 
 /** Signs a development token (the launcher prints one); same claims a real issuer would send. */
-export async function signDevToken(secret: string, subject: string, options: { roles?: string[]; ttlSeconds?: number; issuer?: string; audience?: string } = {}): Promise<string> {
+export async function signDevToken(
+  secret: string,
+  subject: string,
+  options: { roles?: string[]; ttlSeconds?: number; issuer?: string; audience?: string } = {},
+): Promise<string> {
   let jwt = new SignJWT({ roles: options.roles ?? [] })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(subject)

@@ -11,7 +11,10 @@ export { OPERATOR, TENANT_ADMIN, requireOperator } from '@reelforge/contracts';
 export function apiKeyRoles(maker: Principal, requested: readonly string[] | undefined): string[] {
   if (requested === undefined) return maker.roles.filter((r) => r !== OPERATOR);
   for (const role of requested) {
-    if (!maker.roles.includes(role)) throw new DomainError('FORBIDDEN', `an API key cannot have the role "${role}": its maker does not hold it`, { role });
+    if (!maker.roles.includes(role))
+      throw new DomainError('FORBIDDEN', `an API key cannot have the role "${role}": its maker does not hold it`, {
+        role,
+      });
   }
   return [...new Set(requested)];
 }

@@ -1,5 +1,6 @@
 /** A single byte range within a file of `size` bytes, inclusive, or why it cannot be served. */
-export type RangeResult = { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
+export type RangeResult =
+  { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
 
 /**
  * Parses an HTTP `Range` header (RFC 9110 §14): `bytes=a-b`, `bytes=a-`, `bytes=-n`. Several ranges

@@ -20,17 +20,44 @@ export function installErrorHandler(app: FastifyInstance): void {
       body = err.toBody();
     } else if ('validation' in err && err.validation) {
       const first = err.validation[0];
-      const field = first ? `${(err as FastifyError).validationContext ?? 'body'}${first.instancePath || ''}` : undefined;
-      const missing = first?.keyword === 'required' ? `/${String((first.params as { missingProperty?: string }).missingProperty ?? '')}` : '';
-      const extra = first?.keyword === 'additionalProperties' ? `/${String((first.params as { additionalProperty?: string }).additionalProperty ?? '')}` : '';
-      body = { code: 'VALIDATION_FAILED', message: err.message, details: { field: `${field ?? ''}${missing}${extra}` } };
+      const field = first
+        ? `${(err as FastifyError).validationContext ?? 'body'}${first.instancePath || ''}`
+        : undefined;
+      const missing =
+        first?.keyword === 'required'
+          ? `/${String((first.params as { missingProperty?: string }).missingProperty ?? '')}`
+          : '';
+      const extra =
+        first?.keyword === 'additionalProperties'
+          ? `/${String((first.params as { additionalProperty?: string }).additionalProperty ?? '')}`
+          : '';
+      body = {
+        code: 'VALIDATION_FAILED',
+        message: err.message,
+        details: { field: `${field ?? ''}${missing}${extra}` },
+      };
     } else if ('code' in err && typeof err.code === 'string' && FASTIFY_CODES[err.code]) {
       body = { code: FASTIFY_CODES[err.code]!, message: err.message };
     } else if ('code' in err && err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       // Only the body parser's own error is the client's bad JSON: a SyntaxError from our code is ours (500).
       body = { code: 'INVALID_JSON', message: 'request body is not valid JSON' };
-    } else if ('statusCode' in err && typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      body = { code: err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : err.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : err.statusCode === 429 ? 'RATE_LIMITED' : 'VALIDATION_FAILED', message: err.message };
+    } else if (
+      'statusCode' in err &&
+      typeof err.statusCode === 'number' &&
+      err.statusCode >= 400 &&
+      err.statusCode < 500
+    ) {
+      body = {
+        code:
+          err.statusCode === 413
+            ? 'PAYLOAD_TOO_LARGE'
+            : err.statusCode === 415
+              ? 'UNSUPPORTED_MEDIA_TYPE'
+              : err.statusCode === 429
+                ? 'RATE_LIMITED'
+                : 'VALIDATION_FAILED',
+        message: err.message,
+      };
     } else {
       request.log.error({ err }, 'unhandled error');
       body = { code: 'INTERNAL', message: 'internal error' };
@@ -44,6 +71,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     void reply.status(httpStatusOf(body.code)).send({ error: body });
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+    void reply
+      .status(404)
+      .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });
 }

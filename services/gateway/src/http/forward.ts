@@ -4,9 +4,18 @@ import type { Static } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 
 /** Sends a command to its owning service and returns the answer (errors arrive as DomainErrors). */
-export type Forward = <Req extends TSchemaLike, Res extends TSchemaLike>(decl: CommandDeclaration<Req, Res>, request: Static<Req>) => Promise<Static<Res>>;
+export type Forward = <Req extends TSchemaLike, Res extends TSchemaLike>(
+  decl: CommandDeclaration<Req, Res>,
+  request: Static<Req>,
+) => Promise<Static<Res>>;
 
-const OWNERS: Record<string, string> = { orchestrator: 'content-orchestrator', repurposer: 'repurposer', backlog: 'backlog-keeper', notifier: 'notifier', scheduler: 'scheduler' };
+const OWNERS: Record<string, string> = {
+  orchestrator: 'content-orchestrator',
+  repurposer: 'repurposer',
+  backlog: 'backlog-keeper',
+  notifier: 'notifier',
+  scheduler: 'scheduler',
+};
 
 /** `log` records an owner's malformed reply (a 502 that is ours, never blamed on the client). */
 export function createForward(m: Messaging, timeoutMs: number, log: Logger): Forward {

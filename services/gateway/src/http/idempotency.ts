@@ -31,16 +31,24 @@ const RETENTION_HOURS = 24;
  * a timeout or a crash): the key goes on to the owner (`req.idempotency.key`), which returns what
  * it made the first time. Only the current holder (`locked_by` = its request id) writes the answer.
  */
-export function installIdempotency(app: FastifyInstance, deps: { orm: MikroORM; schema: string; leaseMs: number }): void {
+export function installIdempotency(
+  app: FastifyInstance,
+  deps: { orm: MikroORM; schema: string; leaseMs: number },
+): void {
   const table = `"${deps.schema}".idempotency_records`;
 
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
     if (!req.routeOptions.config?.idempotent) return;
     const key = req.headers['idempotency-key'];
     if (key === undefined) return;
-    if (typeof key !== 'string' || !KEY.test(key)) throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1-255 visible ASCII characters', { field: 'headers/idempotency-key' });
+    if (typeof key !== 'string' || !KEY.test(key))
+      throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1-255 visible ASCII characters', {
+        field: 'headers/idempotency-key',
+      });
     const route = `${req.method} ${req.url.split('?')[0]}`;
-    const hash = createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');
+    const hash = createHash('sha256')
+      .update(JSON.stringify(req.body ?? null))
+      .digest('hex');
     const em = deps.orm.em.fork();
     // Taken when new, expired, or in progress past its lease with the same request (a lost holder).
     const inserted = await em.execute<{ key: string }[]>(
@@ -61,8 +69,10 @@ export function installIdempotency(app: FastifyInstance, deps: { orm: MikroORM; 
       [req.principal.id, key, route],
     );
     if (!existing) throw new DomainError('CONFLICT', 'the Idempotency-Key record vanished; retry the request');
-    if (existing.request_hash !== hash) throw new DomainError('UNPROCESSABLE', 'this Idempotency-Key was used with a different request body');
-    if (existing.status_code === null) throw new DomainError('CONFLICT', 'a request with this Idempotency-Key is still in progress');
+    if (existing.request_hash !== hash)
+      throw new DomainError('UNPROCESSABLE', 'this Idempotency-Key was used with a different request body');
+    if (existing.status_code === null)
+      throw new DomainError('CONFLICT', 'a request with this Idempotency-Key is still in progress');
     return reply.status(existing.status_code).header('idempotent-replayed', 'true').send(existing.response);
   });
 
@@ -72,9 +82,17 @@ export function installIdempotency(app: FastifyInstance, deps: { orm: MikroORM; 
     const em = deps.orm.em.fork();
     // A holder whose lease was taken over leaves the record to the new holder.
     if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string') {
-      await em.execute(`update ${table} set status_code = ?, response = ?::jsonb, locked_until = null where principal_id = ? and key = ? and route = ? and locked_by = ?`, [reply.statusCode, payload, req.principal.id, idem.key, idem.route, idem.holder]);
+      await em.execute(
+        `update ${table} set status_code = ?, response = ?::jsonb, locked_until = null where principal_id = ? and key = ? and route = ? and locked_by = ?`,
+        [reply.statusCode, payload, req.principal.id, idem.key, idem.route, idem.holder],
+      );
     } else {
-      await em.execute(`delete from ${table} where principal_id = ? and key = ? and route = ? and locked_by = ?`, [req.principal.id, idem.key, idem.route, idem.holder]);
+      await em.execute(`delete from ${table} where principal_id = ? and key = ? and route = ? and locked_by = ?`, [
+        req.principal.id,
+        idem.key,
+        idem.route,
+        idem.holder,
+      ]);
     }
     return payload;
   });

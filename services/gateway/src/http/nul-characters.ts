@@ -25,6 +25,11 @@ function nulPath(value: unknown, path: string, depth = 0): string | undefined {
 export function rejectNulCharacters(app: FastifyInstance): void {
   app.addHook('preValidation', async (req) => {
     const where = nulPath(req.params, 'params') ?? nulPath(req.query, 'querystring') ?? nulPath(req.body, 'body');
-    if (where) throw new DomainError('VALIDATION_FAILED', 'text may not contain NUL (U+0000) characters or unpaired UTF-16 surrogates', { field: where });
+    if (where)
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'text may not contain NUL (U+0000) characters or unpaired UTF-16 surrogates',
+        { field: where },
+      );
   });
 }

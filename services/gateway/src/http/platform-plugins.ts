@@ -33,12 +33,21 @@ export async function installHttpPlugins(app: FastifyInstance, policy: HttpPolic
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Reelforge API', version: '1.0.0', description: 'Turns long videos into short vertical clips. Errors: `{ error: { code, message, details? } }` (docs/errors.md). Live status: WebSocket `GET /api/v1/ws` (bearer header or `?token=`): send `{subscribe: taskOrGenerationId}` or `{subscribe_account: accountId}`, receive `subscribed`, a snapshot, then `job_progress` / `job_status` messages, each with a per-connection `seq`.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } }, schemas: { Error: ErrorResponse } },
+      info: {
+        title: 'Reelforge API',
+        version: '1.0.0',
+        description:
+          'Turns long videos into short vertical clips. Errors: `{ error: { code, message, details? } }` (docs/errors.md). Live status: WebSocket `GET /api/v1/ws` (bearer header or `?token=`): send `{subscribe: taskOrGenerationId}` or `{subscribe_account: accountId}`, receive `subscribed`, a snapshot, then `job_progress` / `job_status` messages, each with a per-connection `seq`.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        schemas: { Error: ErrorResponse },
+      },
       security: [{ bearer: [] }],
     },
     // Deprecated query spellings (`account_id`) say so on the parameter itself, where readers look.
-    transformObject: (document) => ('openapiObject' in document ? markDeprecatedParameters(document.openapiObject) : document.swaggerObject),
+    transformObject: (document) =>
+      'openapiObject' in document ? markDeprecatedParameters(document.openapiObject) : document.swaggerObject,
   });
 }
 
@@ -73,17 +82,32 @@ export async function installRateLimit(app: FastifyInstance, policy: HttpPolicy)
     timeWindow: 60_000,
     keyGenerator: (req: FastifyRequest) => (req.principal ? `p:${req.principal.id}` : `ip:${req.ip}`),
     allowList: (req: FastifyRequest) => Boolean(req.routeOptions.config?.public),
-    errorResponseBuilder: (_req, ctx) => new DomainError('RATE_LIMITED', `more than ${ctx.max} requests in a minute; retry in ${Math.ceil(ctx.ttl / 1000)} s`, { retryAfterSeconds: Math.ceil(ctx.ttl / 1000) }),
+    errorResponseBuilder: (_req, ctx) =>
+      new DomainError(
+        'RATE_LIMITED',
+        `more than ${ctx.max} requests in a minute; retry in ${Math.ceil(ctx.ttl / 1000)} s`,
+        { retryAfterSeconds: Math.ceil(ctx.ttl / 1000) },
+      ),
   });
   // Same plugin, its own store; the allow list (public routes) is inherited.
-  const perAddress = app.createRateLimit({ max: policy.rateLimitPerIpPerMinute, timeWindow: 60_000, keyGenerator: addressOf });
+  const perAddress = app.createRateLimit({
+    max: policy.rateLimitPerIpPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: addressOf,
+  });
   const authFailures = createAuthFailures({ max: policy.authFailuresPerMinute, windowMs: 60_000 });
   app.addHook('onRequest', async (req, reply) => {
     const limit = await perAddress(req);
     if (limit.isAllowed) return; // a public route
-    if (limit.isExceeded) throw rateLimited(reply, limit.ttlInSeconds, `more than ${limit.max} requests in a minute from this address`);
+    if (limit.isExceeded)
+      throw rateLimited(reply, limit.ttlInSeconds, `more than ${limit.max} requests in a minute from this address`);
     const wait = authFailures.retryAfterSeconds(addressOf(req));
-    if (wait > 0) throw rateLimited(reply, wait, `too many failed authentications (${policy.authFailuresPerMinute} a minute) from this address`);
+    if (wait > 0)
+      throw rateLimited(
+        reply,
+        wait,
+        `too many failed authentications (${policy.authFailuresPerMinute} a minute) from this address`,
+      );
   });
   app.addHook('onResponse', async (req, reply) => {
     if (reply.statusCode === 401) authFailures.record(addressOf(req));

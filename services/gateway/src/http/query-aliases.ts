@@ -13,7 +13,10 @@ import { DomainError } from '@reelforge/contracts';
  * value and handlers read only the camelCase name. Both spellings with the same value are one
  * parameter; with different values the request is a 400, as there is no telling which was meant.
  */
-export function withQueryAliases<P extends TProperties>(documented: TObject<P>, aliases: Readonly<Record<string, keyof P & string>>) {
+export function withQueryAliases<P extends TProperties>(
+  documented: TObject<P>,
+  aliases: Readonly<Record<string, keyof P & string>>,
+) {
   const properties: TProperties = { ...documented.properties };
   for (const [alias, name] of Object.entries(aliases)) {
     const description = `Deprecated spelling of \`${name}\`: use \`${name}\` (both may be sent only with the same value).`;
@@ -27,7 +30,11 @@ export function withQueryAliases<P extends TProperties>(documented: TObject<P>, 
       if (!Object.hasOwn(query, alias)) continue;
       const value = query[alias];
       if (Object.hasOwn(query, name) && JSON.stringify(query[name]) !== JSON.stringify(value)) {
-        throw new DomainError('VALIDATION_FAILED', `query parameters ${name} and ${alias} (its deprecated spelling) differ: send ${name} only`, { field: `querystring/${alias}` });
+        throw new DomainError(
+          'VALIDATION_FAILED',
+          `query parameters ${name} and ${alias} (its deprecated spelling) differ: send ${name} only`,
+          { field: `querystring/${alias}` },
+        );
       }
       query[name] = value;
       delete query[alias];
@@ -47,7 +54,8 @@ export function markDeprecatedParameters<D extends object>(doc: D): D {
   const paths = (doc as { paths?: unknown }).paths;
   for (const pathItem of Object.values(isObject(paths) ? paths : {})) {
     for (const operation of Object.values(isObject(pathItem) ? pathItem : {})) {
-      const parameters = isObject(operation) && Array.isArray(operation.parameters) ? (operation.parameters as Parameter[]) : [];
+      const parameters =
+        isObject(operation) && Array.isArray(operation.parameters) ? (operation.parameters as Parameter[]) : [];
       for (const parameter of parameters) if (parameter.schema?.deprecated === true) parameter.deprecated = true;
     }
   }

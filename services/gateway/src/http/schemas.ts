@@ -9,7 +9,8 @@ export const ErrorResponse = Type.Object({
   }),
 });
 
-export const IdParam = (name: string) => Type.Object({ [name]: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+export const IdParam = (name: string) =>
+  Type.Object({ [name]: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
 
 export const errorResponses = {
   400: ErrorResponse,
@@ -20,7 +21,10 @@ export const errorResponses = {
 
 /** `?limit=&cursor=` on every list; the cursor is opaque to clients. */
 export const PageQuery = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })), cursor: Type.Optional(Type.String({ maxLength: 200 })) },
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
   { additionalProperties: false },
 );
 

@@ -10,7 +10,12 @@ export function createConnectionCaps(maxPerPrincipal: number) {
   return {
     acquire(principalId: string): () => void {
       const count = open.get(principalId) ?? 0;
-      if (count >= maxPerPrincipal) throw new DomainError('RATE_LIMITED', `at most ${maxPerPrincipal} live connections (WebSocket and SSE) per caller; close one first`, { retryAfterSeconds: 5 });
+      if (count >= maxPerPrincipal)
+        throw new DomainError(
+          'RATE_LIMITED',
+          `at most ${maxPerPrincipal} live connections (WebSocket and SSE) per caller; close one first`,
+          { retryAfterSeconds: 5 },
+        );
       open.set(principalId, count + 1);
       let released = false;
       return () => {

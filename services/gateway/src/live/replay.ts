@@ -10,7 +10,12 @@ const MAX_REPLAY = 5000;
  * them for days) with short-lived ordered consumers, and returns those `keep` selects, in stream
  * order, task facts before generation facts. This is what a reconnecting client missed.
  */
-export async function replayStatus(m: Messaging, accountId: string, since: Cursor, keep: (e: StatusEvent) => boolean): Promise<StatusEvent[]> {
+export async function replayStatus(
+  m: Messaging,
+  accountId: string,
+  since: Cursor,
+  keep: (e: StatusEvent) => boolean,
+): Promise<StatusEvent[]> {
   const out: StatusEvent[] = [];
   for (const source of STATUS_SOURCES) {
     const stream = m.stream(source.stream);
@@ -18,7 +23,11 @@ export async function replayStatus(m: Messaging, accountId: string, since: Curso
     const last = info.state.last_seq;
     const from = Math.max(since[source.stream] + 1, info.state.first_seq);
     if (from > last) continue;
-    const consumer = await m.js.consumers.get(stream, { filter_subjects: m.subject(source.perAccount(accountId)), deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
+    const consumer = await m.js.consumers.get(stream, {
+      filter_subjects: m.subject(source.perAccount(accountId)),
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: from,
+    });
     let read = 0;
     while (read < MAX_REPLAY) {
       const batch = await consumer.fetch({ max_messages: 500, expires: 1000 });

@@ -30,12 +30,23 @@ export interface StreamScope {
  * Comment heartbeats keep proxies from closing an idle stream; a reader that falls behind by more
  * than the buffer limit is disconnected instead of buffered without bound.
  */
-export async function streamStatus(req: FastifyRequest, reply: FastifyReply, deps: SseDeps, scope: StreamScope): Promise<void> {
+export async function streamStatus(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  deps: SseDeps,
+  scope: StreamScope,
+): Promise<void> {
   const lastEventId = req.headers['last-event-id'];
   const since = lastEventId === undefined ? undefined : parseCursor(lastEventId);
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no', 'x-request-id': req.id });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'x-request-id': req.id,
+  });
   res.write('retry: 3000\n\n');
   let ended = false;
   const write = (chunk: string) => {
@@ -47,7 +58,9 @@ export async function streamStatus(req: FastifyRequest, reply: FastifyReply, dep
     res.write(chunk);
   };
   const send = (message: Record<string, unknown>, cursor?: string) => {
-    write(`${cursor === undefined ? '' : `id: ${cursor}\n`}event: ${String(message.type)}\ndata: ${JSON.stringify(message)}\n\n`);
+    write(
+      `${cursor === undefined ? '' : `id: ${cursor}\n`}event: ${String(message.type)}\ndata: ${JSON.stringify(message)}\n\n`,
+    );
     if (ended || !scope.isLast?.(message)) return;
     ended = true;
     res.end();

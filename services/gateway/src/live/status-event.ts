@@ -1,4 +1,12 @@
-import { filters, STREAMS, GenerationUpdated, TaskProgress, TaskStatusChanged, lenientValidator, type TaskView } from '@reelforge/contracts';
+import {
+  filters,
+  STREAMS,
+  GenerationUpdated,
+  TaskProgress,
+  TaskStatusChanged,
+  lenientValidator,
+  type TaskView,
+} from '@reelforge/contracts';
 
 /** A status fact the gateway relays to clients, with the ids it can be subscribed by. */
 export interface StatusEvent {
@@ -27,7 +35,16 @@ export function toStatusEvent(raw: unknown, position: StatusEvent['position']): 
       accountId: event.accountId,
       generationId: d.generationId,
       taskId: d.taskId,
-      message: { type: 'job_progress', event_id: event.id, job_id: d.taskId, generation_id: d.generationId, stage: d.stage, progress: d.percent, message: d.message, eta_seconds: d.etaSeconds },
+      message: {
+        type: 'job_progress',
+        event_id: event.id,
+        job_id: d.taskId,
+        generation_id: d.generationId,
+        stage: d.stage,
+        progress: d.percent,
+        message: d.message,
+        eta_seconds: d.etaSeconds,
+      },
     };
   }
   const status = isTaskStatus.parse(raw);
@@ -39,12 +56,25 @@ export function toStatusEvent(raw: unknown, position: StatusEvent['position']): 
       accountId: event.accountId,
       generationId: d.generationId,
       taskId: d.taskId,
-      message: { type: 'job_status', event_id: event.id, kind: 'task', job_id: d.taskId, generation_id: d.generationId, status: { status: d.status, attempt: d.attempt, error: d.error, output: d.output } },
+      message: {
+        type: 'job_status',
+        event_id: event.id,
+        kind: 'task',
+        job_id: d.taskId,
+        generation_id: d.generationId,
+        status: { status: d.status, attempt: d.attempt, error: d.error, output: d.output },
+      },
     };
   }
   const event = isGeneration.parse(raw);
   if (event) {
-    return { position, accountId: event.accountId, generationId: event.data.id, taskId: null, message: { ...generationStatusMessage(event.data), event_id: event.id } };
+    return {
+      position,
+      accountId: event.accountId,
+      generationId: event.data.id,
+      taskId: null,
+      message: { ...generationStatusMessage(event.data), event_id: event.id },
+    };
   }
   return undefined;
 }
@@ -62,14 +92,25 @@ export function taskStatusMessage(view: TaskView): Record<string, unknown> {
     kind: 'task',
     job_id: view.id,
     generation_id: view.generationId,
-    status: { status: view.status, attempt: view.attempt, error: view.error, output: null, stage: view.stage, progress: view.percent },
+    status: {
+      status: view.status,
+      attempt: view.attempt,
+      error: view.error,
+      output: null,
+      stage: view.stage,
+      progress: view.percent,
+    },
   };
 }
 
 /** The streams and filters the gateway reads status from (each instance reads them all itself). */
 export const STATUS_SOURCES = [
   { stream: STREAMS.TASKS.name, filter: filters.allTasks, perAccount: (accountId: string) => `task.*.${accountId}` },
-  { stream: STREAMS.CONTENT.name, filter: filters.generations, perAccount: (accountId: string) => `content.generation.${accountId}` },
+  {
+    stream: STREAMS.CONTENT.name,
+    filter: filters.generations,
+    perAccount: (accountId: string) => `content.generation.${accountId}`,
+  },
 ] as const;
 
 /** A client's resume point: the last TASKS and CONTENT positions it has seen, as `"<tasks>-<content>"`. */

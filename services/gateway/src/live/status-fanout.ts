@@ -10,7 +10,12 @@ import type { SubscriptionRegistry } from './subscription-registry.ts';
  * it to this instance's subscribers. Each gateway instance reads the streams itself, so every
  * instance delivers to its own sockets; nothing is shared between instances.
  */
-export async function startStatusFanout(m: Messaging, registry: SubscriptionRegistry, log: Logger, replicas: number): Promise<{ stop(): Promise<void>; check(): Promise<void> }> {
+export async function startStatusFanout(
+  m: Messaging,
+  registry: SubscriptionRegistry,
+  log: Logger,
+  replicas: number,
+): Promise<{ stop(): Promise<void>; check(): Promise<void> }> {
   await ensureStream(m, STREAMS.TASKS, { replicas, createOnly: true });
   await ensureStream(m, STREAMS.CONTENT, { replicas, createOnly: true });
   const iterators: ConsumerMessages[] = [];
@@ -19,13 +24,23 @@ export async function startStatusFanout(m: Messaging, registry: SubscriptionRegi
   const trouble = new Map<string, string>();
   let stopping = false;
   for (const source of STATUS_SOURCES) {
-    const consumer = await m.js.consumers.get(m.stream(source.stream), { filter_subjects: m.subject(source.filter), deliver_policy: DeliverPolicy.New });
+    const consumer = await m.js.consumers.get(m.stream(source.stream), {
+      filter_subjects: m.subject(source.filter),
+      deliver_policy: DeliverPolicy.New,
+    });
     const messages = await consumer.consume();
     iterators.push(messages);
     void (async () => {
       for await (const s of messages.status()) {
-        if (s.type === 'stream_not_found' || s.type === 'consumer_not_found' || s.type === 'consumer_deleted' || s.type === 'heartbeats_missed') trouble.set(source.stream, s.type.replaceAll('_', ' '));
-        else if (s.type === 'ordered_consumer_recreated' || s.type === 'next' || s.type === 'heartbeat') trouble.delete(source.stream);
+        if (
+          s.type === 'stream_not_found' ||
+          s.type === 'consumer_not_found' ||
+          s.type === 'consumer_deleted' ||
+          s.type === 'heartbeats_missed'
+        )
+          trouble.set(source.stream, s.type.replaceAll('_', ' '));
+        else if (s.type === 'ordered_consumer_recreated' || s.type === 'next' || s.type === 'heartbeat')
+          trouble.delete(source.stream);
       }
     })().catch(() => undefined);
     loops.push(
@@ -51,7 +66,8 @@ export async function startStatusFanout(m: Messaging, registry: SubscriptionRegi
   return {
     /** Readiness: fails while a source's consumer has stopped or cannot read its stream. */
     async check() {
-      if (trouble.size) throw new Error(`status fan-out: ${[...trouble].map(([stream, why]) => `${stream} ${why}`).join('; ')}`);
+      if (trouble.size)
+        throw new Error(`status fan-out: ${[...trouble].map(([stream, why]) => `${stream} ${why}`).join('; ')}`);
     },
     async stop() {
       stopping = true;

@@ -2,7 +2,14 @@ import type { WebSocket } from 'ws';
 import { DomainError, UUID_PATTERN, type GenerationView, type Principal, type TaskView } from '@reelforge/contracts';
 import type { Logger } from 'pino';
 import { createCursorGate } from './cursor-gate.ts';
-import { formatCursor, generationStatusMessage, parseCursor, taskStatusMessage, type Cursor, type StatusEvent } from './status-event.ts';
+import {
+  formatCursor,
+  generationStatusMessage,
+  parseCursor,
+  taskStatusMessage,
+  type Cursor,
+  type StatusEvent,
+} from './status-event.ts';
 import type { Subscriber, SubscriptionRegistry } from './subscription-registry.ts';
 
 export interface WsConnectionDeps {
@@ -33,7 +40,12 @@ export const MAX_FAILED_SUBSCRIBES = 20;
  * the client missed after that cursor (none twice), then goes on live. Ping/pong drops dead
  * peers; a client that does not read (buffer over the limit) is dropped rather than buffered.
  */
-export function handleWsConnection(socket: WebSocket, principal: Principal, connectionId: string, deps: WsConnectionDeps): void {
+export function handleWsConnection(
+  socket: WebSocket,
+  principal: Principal,
+  connectionId: string,
+  deps: WsConnectionDeps,
+): void {
   let seq = 0;
   let alive = true;
   const subscriptions = new Set<string>();
@@ -68,10 +80,16 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
   const refuse = (id: unknown, code: string, message: string) => send({ type: 'error', id, error: { code, message } });
 
   /** `subscribe` takes a generation or a task id: ids are UUIDv7, never shared, so try one then the other. */
-  async function job(id: string): Promise<{ kind: 'generation' | 'task'; accountId: string; snapshot: Record<string, unknown> }> {
+  async function job(
+    id: string,
+  ): Promise<{ kind: 'generation' | 'task'; accountId: string; snapshot: Record<string, unknown> }> {
     try {
       const view = await deps.getGeneration(principal, id);
-      return { kind: 'generation', accountId: view.accountId, snapshot: { ...generationStatusMessage(view), snapshot: true } };
+      return {
+        kind: 'generation',
+        accountId: view.accountId,
+        snapshot: { ...generationStatusMessage(view), snapshot: true },
+      };
     } catch (err) {
       if (!(err instanceof DomainError && err.code === 'NOT_FOUND')) throw err;
       const task = await deps.getTask(principal, id);
@@ -87,7 +105,8 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
   async function subscribe(id: string, target: 'job' | 'account', since?: Cursor) {
     if (subscriptions.has(id)) return send({ type: 'subscribed', id });
     if (pending.has(id)) return;
-    if (subscriptions.size + pending.size >= MAX_SUBSCRIPTIONS) return refuse(id, 'VALIDATION_FAILED', `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`);
+    if (subscriptions.size + pending.size >= MAX_SUBSCRIPTIONS)
+      return refuse(id, 'VALIDATION_FAILED', `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`);
     pending.add(id);
     let kind: 'generation' | 'task' | 'account';
     let accountId = id;
@@ -100,7 +119,11 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
     } catch (err) {
       pending.delete(id);
       const e = err instanceof DomainError ? err : new DomainError('INTERNAL', 'subscription failed');
-      return failed(id, e.code, e.code === 'NOT_FOUND' ? `${target === 'job' ? 'task or generation' : 'account'} ${id} not found` : e.message);
+      return failed(
+        id,
+        e.code,
+        e.code === 'NOT_FOUND' ? `${target === 'job' ? 'task or generation' : 'account'} ${id} not found` : e.message,
+      );
     }
     // Unsubscribed or closed while being authorised: register nothing.
     if (!pending.delete(id) || socket.readyState !== socket.OPEN) return;
@@ -110,7 +133,8 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
     try {
       send({ type: 'subscribed', id, kind, ...(since ? { resumed_from: formatCursor(since) } : {}) });
       // What the client missed since its cursor; what arrived live meanwhile follows.
-      const keep = (e: StatusEvent) => kind === 'account' || (kind === 'generation' ? e.generationId === id : e.taskId === id);
+      const keep = (e: StatusEvent) =>
+        kind === 'account' || (kind === 'generation' ? e.generationId === id : e.taskId === id);
       if (since) gate.replayed(await deps.replay(accountId, since, keep));
       if (kind !== 'account') send((await job(id)).snapshot);
     } catch (err) {
@@ -126,7 +150,10 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
   function failed(id: unknown, code: string, message: string) {
     refuse(id, code, message);
     if (++failures >= MAX_FAILED_SUBSCRIBES) {
-      deps.log.warn({ connectionId, principal: principal.id, failures }, 'websocket closed after too many refused subscriptions');
+      deps.log.warn(
+        { connectionId, principal: principal.id, failures },
+        'websocket closed after too many refused subscriptions',
+      );
       socket.close(1008, 'too many refused subscriptions');
     }
   }
@@ -140,7 +167,8 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
     } catch {
       return refuse(null, 'INVALID_JSON', 'message is not a JSON object');
     }
-    const target = (key: string) => (typeof msg[key] === 'string' && uuid.test(msg[key] as string) ? (msg[key] as string) : undefined);
+    const target = (key: string) =>
+      typeof msg[key] === 'string' && uuid.test(msg[key] as string) ? (msg[key] as string) : undefined;
     let since: Cursor | undefined;
     if ('since' in msg) {
       since = parseCursor(msg.since);
@@ -148,11 +176,15 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
     }
     if ('subscribe' in msg) {
       const id = target('subscribe');
-      return id ? void subscribe(id, 'job', since) : failed(msg.subscribe, 'VALIDATION_FAILED', 'subscribe needs a task or generation id (uuid)');
+      return id
+        ? void subscribe(id, 'job', since)
+        : failed(msg.subscribe, 'VALIDATION_FAILED', 'subscribe needs a task or generation id (uuid)');
     }
     if ('subscribe_account' in msg) {
       const id = target('subscribe_account');
-      return id ? void subscribe(id, 'account', since) : failed(msg.subscribe_account, 'VALIDATION_FAILED', 'subscribe_account needs an account id (uuid)');
+      return id
+        ? void subscribe(id, 'account', since)
+        : failed(msg.subscribe_account, 'VALIDATION_FAILED', 'subscribe_account needs an account id (uuid)');
     }
     for (const key of ['unsubscribe', 'unsubscribe_account']) {
       if (key in msg) {
@@ -163,7 +195,11 @@ export function handleWsConnection(socket: WebSocket, principal: Principal, conn
       }
     }
     if (msg.type === 'ping') return send({ type: 'pong' });
-    refuse(null, 'VALIDATION_FAILED', 'unknown message; expected subscribe, subscribe_account, unsubscribe or unsubscribe_account');
+    refuse(
+      null,
+      'VALIDATION_FAILED',
+      'unknown message; expected subscribe, subscribe_account, unsubscribe or unsubscribe_account',
+    );
   });
 
   socket.on('close', () => {

@@ -7,6 +7,8 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class M0004IdempotencyLease extends Migration {
   override async up(): Promise<void> {
-    this.addSql(`alter table idempotency_records add column locked_until timestamptz null, add column locked_by text null`);
+    this.addSql(
+      `alter table idempotency_records add column locked_until timestamptz null, add column locked_by text null`,
+    );
   }
 }

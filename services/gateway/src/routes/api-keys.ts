@@ -20,7 +20,7 @@ const CreateKeyBody = Type.Object(
         maxItems: 20,
         uniqueItems: true,
         description:
-          'Roles the key carries. Each must be one the caller holds (else 403 naming it). Omitted: the caller\'s roles without `operator`, so a system-wide key must be asked for explicitly, by an operator. `[]` makes a key with no roles.',
+          "Roles the key carries. Each must be one the caller holds (else 403 naming it). Omitted: the caller's roles without `operator`, so a system-wide key must be asked for explicitly, by an operator. `[]` makes a key with no roles.",
       }),
     ),
   },
@@ -31,15 +31,35 @@ const CreateKeyBody = Type.Object(
 export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys): void {
   app.post(
     '/api/v1/api-keys',
-    { schema: { body: CreateKeyBody, response: { 201: Type.Intersect([KeyView, Type.Object({ key: Type.String({ description: 'The secret, shown this once only' }) })]), 403: ErrorResponse, ...errorResponses } } },
+    {
+      schema: {
+        body: CreateKeyBody,
+        response: {
+          201: Type.Intersect([
+            KeyView,
+            Type.Object({ key: Type.String({ description: 'The secret, shown this once only' }) }),
+          ]),
+          403: ErrorResponse,
+          ...errorResponses,
+        },
+      },
+    },
     async (req, reply) => {
       const body = req.body as typeof CreateKeyBody.static;
       return reply.status(201).send(await keys.create(req.principal, body.name, body.roles));
     },
   );
-  app.get('/api/v1/api-keys', { schema: { response: { 200: Type.Object({ items: Type.Array(KeyView) }), ...errorResponses } } }, async (req) => ({ items: await keys.list(req.principal) }));
-  app.delete('/api/v1/api-keys/:keyId', { schema: { params: IdParam('keyId'), response: { 204: Type.Null(), ...errorResponses } } }, async (req, reply) => {
-    await keys.revoke(req.principal, (req.params as { keyId: string }).keyId);
-    return reply.status(204).send();
-  });
+  app.get(
+    '/api/v1/api-keys',
+    { schema: { response: { 200: Type.Object({ items: Type.Array(KeyView) }), ...errorResponses } } },
+    async (req) => ({ items: await keys.list(req.principal) }),
+  );
+  app.delete(
+    '/api/v1/api-keys/:keyId',
+    { schema: { params: IdParam('keyId'), response: { 204: Type.Null(), ...errorResponses } } },
+    async (req, reply) => {
+      await keys.revoke(req.principal, (req.params as { keyId: string }).keyId);
+      return reply.status(204).send();
+    },
+  );
 }

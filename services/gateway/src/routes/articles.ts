@@ -1,5 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { ARTICLE_SECONDS, CreateArticleBody, DEFAULT_MUSIC_VOLUME, DomainError, TaskView, orchestratorCommands, repurposerCommands, type RenderOptions } from '@reelforge/contracts';
+import {
+  ARTICLE_SECONDS,
+  CreateArticleBody,
+  DEFAULT_MUSIC_VOLUME,
+  DomainError,
+  TaskView,
+  orchestratorCommands,
+  repurposerCommands,
+  type RenderOptions,
+} from '@reelforge/contracts';
 import { sourceUrlProblem } from '@reelforge/net-policy';
 import type { Forward } from '../http/forward.ts';
 import { ErrorResponse, IdParam, errorResponses } from '../http/schemas.ts';
@@ -13,14 +22,22 @@ import type { SourcePolicy } from '../uploads/resolve-source.ts';
 export function registerArticleRoutes(app: FastifyInstance, forward: Forward, sourcePolicy: SourcePolicy): void {
   app.post(
     '/api/v1/accounts/:accountId/articles',
-    { config: { idempotent: true }, schema: { params: IdParam('accountId'), body: CreateArticleBody, response: { 202: TaskView, 422: ErrorResponse, ...errorResponses } } },
+    {
+      config: { idempotent: true },
+      schema: {
+        params: IdParam('accountId'),
+        body: CreateArticleBody,
+        response: { 202: TaskView, 422: ErrorResponse, ...errorResponses },
+      },
+    },
     async (req, reply) => {
       const { accountId } = req.params as { accountId: string };
       const body = req.body as CreateArticleBody;
       const problem = await sourceUrlProblem(body.url, sourcePolicy);
       if (problem) throw new DomainError('UNPROCESSABLE', `article URL refused: ${problem}`, { field: 'body/url' });
       const musicProblem = body.musicUrl ? await sourceUrlProblem(body.musicUrl, sourcePolicy) : undefined;
-      if (musicProblem) throw new DomainError('UNPROCESSABLE', `music URL refused: ${musicProblem}`, { field: 'body/musicUrl' });
+      if (musicProblem)
+        throw new DomainError('UNPROCESSABLE', `music URL refused: ${musicProblem}`, { field: 'body/musicUrl' });
       // The account's owner says whether it is the caller's (404 if not).
       const account = await forward(orchestratorCommands.getAccount, { principal: req.principal, accountId });
       const options: RenderOptions = {

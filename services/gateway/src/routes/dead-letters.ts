@@ -12,13 +12,28 @@ import { ErrorResponse, PageQuery, errorResponses } from '../http/schemas.ts';
  */
 export function registerDeadLetterRoutes(app: FastifyInstance, forward: Forward): void {
   const Page = Type.Object({ items: Type.Array(DeadLetterView), nextCursor: Type.Union([Type.String(), Type.Null()]) });
-  app.get('/api/v1/admin/dead-letters', { schema: { querystring: PageQuery, response: { 200: Page, 403: ErrorResponse, ...errorResponses } } }, async (req) => {
-    requireOperator(req.principal, 'reading dead letters');
-    return forward(orchestratorCommands.listDeadLetters, { principal: req.principal, ...(req.query as typeof PageQuery.static) });
-  });
+  app.get(
+    '/api/v1/admin/dead-letters',
+    { schema: { querystring: PageQuery, response: { 200: Page, 403: ErrorResponse, ...errorResponses } } },
+    async (req) => {
+      requireOperator(req.principal, 'reading dead letters');
+      return forward(orchestratorCommands.listDeadLetters, {
+        principal: req.principal,
+        ...(req.query as typeof PageQuery.static),
+      });
+    },
+  );
   app.post(
     '/api/v1/admin/dead-letters/:id/redrive',
-    { schema: { params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }, { additionalProperties: false }), response: { 200: RedriveResult, 403: ErrorResponse, 422: ErrorResponse, ...errorResponses } } },
+    {
+      schema: {
+        params: Type.Object(
+          { id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: RedriveResult, 403: ErrorResponse, 422: ErrorResponse, ...errorResponses },
+      },
+    },
     async (req) => {
       requireOperator(req.principal, 'redriving dead letters');
       const { id } = req.params as { id: number };

@@ -1,6 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { DomainError, accountStorageFull, GenerationView, StartGenerationBody, orchestratorCommands, repurposerCommands, type Principal } from '@reelforge/contracts';
+import {
+  DomainError,
+  accountStorageFull,
+  GenerationView,
+  StartGenerationBody,
+  orchestratorCommands,
+  repurposerCommands,
+  type Principal,
+} from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
 import { sourceUrlProblem } from '@reelforge/net-policy';
 import { resolveOptionUploads, type SourcePolicy } from '../uploads/resolve-source.ts';
@@ -9,7 +17,12 @@ import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schem
 
 type Body = typeof StartGenerationBody.static;
 
-export function registerGenerationRoutes(app: FastifyInstance, forward: Forward, uploads: Uploads, sourcePolicy: SourcePolicy): void {
+export function registerGenerationRoutes(
+  app: FastifyInstance,
+  forward: Forward,
+  uploads: Uploads,
+  sourcePolicy: SourcePolicy,
+): void {
   app.post(
     '/api/v1/accounts/:accountId/generations',
     {
@@ -17,7 +30,12 @@ export function registerGenerationRoutes(app: FastifyInstance, forward: Forward,
       schema: {
         params: IdParam('accountId'),
         body: StartGenerationBody,
-        response: { 202: Type.Object({ generation: GenerationView, shortBy: Type.Integer() }), 409: ErrorResponse, 422: ErrorResponse, ...errorResponses },
+        response: {
+          202: Type.Object({ generation: GenerationView, shortBy: Type.Integer() }),
+          409: ErrorResponse,
+          422: ErrorResponse,
+          ...errorResponses,
+        },
       },
     },
     async (req, reply) => {
@@ -29,29 +47,64 @@ export function registerGenerationRoutes(app: FastifyInstance, forward: Forward,
       const idempotencyKey = req.idempotency?.key;
       const musicUrl = raw.article?.musicUrl;
       const musicProblem = musicUrl ? await sourceUrlProblem(musicUrl, sourcePolicy) : undefined;
-      if (musicProblem) throw new DomainError('UNPROCESSABLE', `music URL refused: ${musicProblem}`, { field: 'body/article/musicUrl' });
+      if (musicProblem)
+        throw new DomainError('UNPROCESSABLE', `music URL refused: ${musicProblem}`, {
+          field: 'body/article/musicUrl',
+        });
       await refuseWhenFull(forward, req.principal, accountId);
-      const result = await forward(orchestratorCommands.startGeneration, { principal: req.principal, accountId, body, ...(idempotencyKey ? { idempotencyKey } : {}) });
+      const result = await forward(orchestratorCommands.startGeneration, {
+        principal: req.principal,
+        accountId,
+        body,
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+      });
       return reply.status(202).header('location', `/api/v1/generations/${result.generation.id}`).send(result);
     },
   );
-  app.get('/api/v1/generations/:generationId', { schema: { params: IdParam('generationId'), response: { 200: GenerationView, ...errorResponses } } }, async (req) => {
-    const { generationId } = req.params as { generationId: string };
-    return forward(orchestratorCommands.getGeneration, { principal: req.principal, generationId });
-  });
+  app.get(
+    '/api/v1/generations/:generationId',
+    { schema: { params: IdParam('generationId'), response: { 200: GenerationView, ...errorResponses } } },
+    async (req) => {
+      const { generationId } = req.params as { generationId: string };
+      return forward(orchestratorCommands.getGeneration, { principal: req.principal, generationId });
+    },
+  );
   const Page = Type.Object({ items: Type.Array(GenerationView), nextCursor: Type.Union([Type.String(), Type.Null()]) });
-  app.get('/api/v1/accounts/:accountId/generations', { schema: { params: IdParam('accountId'), querystring: PageQuery, response: { 200: Page, ...errorResponses } } }, async (req) => {
-    const { accountId } = req.params as { accountId: string };
-    return forward(orchestratorCommands.listGenerations, { principal: req.principal, accountId, ...(req.query as typeof PageQuery.static) });
-  });
-  app.get('/api/v1/accounts/:accountId/generations/current', { schema: { params: IdParam('accountId'), response: { 200: Page, ...errorResponses } } }, async (req) => {
-    const { accountId } = req.params as { accountId: string };
-    return forward(orchestratorCommands.listGenerations, { principal: req.principal, accountId, onlyOpen: true, limit: 100 });
-  });
-  app.post('/api/v1/generations/:generationId/cancel', { schema: { params: IdParam('generationId'), response: { 202: GenerationView, ...errorResponses } } }, async (req, reply) => {
-    const { generationId } = req.params as { generationId: string };
-    return reply.status(202).send(await forward(orchestratorCommands.cancelGeneration, { principal: req.principal, generationId }));
-  });
+  app.get(
+    '/api/v1/accounts/:accountId/generations',
+    { schema: { params: IdParam('accountId'), querystring: PageQuery, response: { 200: Page, ...errorResponses } } },
+    async (req) => {
+      const { accountId } = req.params as { accountId: string };
+      return forward(orchestratorCommands.listGenerations, {
+        principal: req.principal,
+        accountId,
+        ...(req.query as typeof PageQuery.static),
+      });
+    },
+  );
+  app.get(
+    '/api/v1/accounts/:accountId/generations/current',
+    { schema: { params: IdParam('accountId'), response: { 200: Page, ...errorResponses } } },
+    async (req) => {
+      const { accountId } = req.params as { accountId: string };
+      return forward(orchestratorCommands.listGenerations, {
+        principal: req.principal,
+        accountId,
+        onlyOpen: true,
+        limit: 100,
+      });
+    },
+  );
+  app.post(
+    '/api/v1/generations/:generationId/cancel',
+    { schema: { params: IdParam('generationId'), response: { 202: GenerationView, ...errorResponses } } },
+    async (req, reply) => {
+      const { generationId } = req.params as { generationId: string };
+      return reply
+        .status(202)
+        .send(await forward(orchestratorCommands.cancelGeneration, { principal: req.principal, generationId }));
+    },
+  );
 }
 
 /**

@@ -8,11 +8,20 @@ import { IdParam, errorResponses } from '../http/schemas.ts';
 import { streamStatus, type SseDeps } from '../live/sse-stream.ts';
 import { parseCursor, taskStatusMessage, type StatusEvent } from '../live/status-event.ts';
 
-const Stream = { 200: Type.String({ description: 'text/event-stream: `id:` is the resume cursor (send it back as `Last-Event-ID`)' }), ...errorResponses };
+const Stream = {
+  200: Type.String({ description: 'text/event-stream: `id:` is the resume cursor (send it back as `Last-Event-ID`)' }),
+  ...errorResponses,
+};
 const TaskStream = {
   ...Stream,
-  200: Type.String({ description: 'text/event-stream: a `job_status` snapshot of the task first, then its facts; ends after its terminal status. `id:` is the resume cursor (send it back as `Last-Event-ID`)' }),
-  204: Type.Null({ description: 'Reconnected (`Last-Event-ID`) to a task that has ended since nothing after that cursor: there is nothing more to send, and an EventSource stops reconnecting' }),
+  200: Type.String({
+    description:
+      'text/event-stream: a `job_status` snapshot of the task first, then its facts; ends after its terminal status. `id:` is the resume cursor (send it back as `Last-Event-ID`)',
+  }),
+  204: Type.Null({
+    description:
+      'Reconnected (`Last-Event-ID`) to a task that has ended since nothing after that cursor: there is nothing more to send, and an EventSource stops reconnecting',
+  }),
 };
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -21,7 +30,10 @@ const isTerminalStatus = (message: Record<string, unknown>) =>
   message.type === 'job_status' && TERMINAL.has(String((message.status as { status?: unknown } | undefined)?.status));
 
 /** Server-Sent Events twins of the WebSocket: one task, or a whole account. */
-export function registerSseRoutes(app: FastifyInstance, deps: SseDeps & { caps: ConnectionCaps; forward: Forward }): void {
+export function registerSseRoutes(
+  app: FastifyInstance,
+  deps: SseDeps & { caps: ConnectionCaps; forward: Forward },
+): void {
   // Each stream counts against its caller's live connections until its response closes.
   const preHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     reply.raw.once('close', deps.caps.acquire(req.principal.id));
@@ -29,33 +41,52 @@ export function registerSseRoutes(app: FastifyInstance, deps: SseDeps & { caps: 
   // `accountId` is required, but may come as its deprecated spelling `account_id` alone: the schema
   // (and so the OpenAPI document) has to call each optional, and the absence of both is refused here.
   const eventsQuery = withQueryAliases(
-    Type.Object({ accountId: Type.Optional(Type.String({ format: 'uuid', description: 'Required (or its deprecated spelling `account_id`).' })) }, { additionalProperties: false }),
+    Type.Object(
+      {
+        accountId: Type.Optional(
+          Type.String({ format: 'uuid', description: 'Required (or its deprecated spelling `account_id`).' }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
     { account_id: 'accountId' },
   );
   app.get(
     '/api/v1/events',
-    { preValidation: eventsQuery.preValidation, preHandler, schema: { querystring: eventsQuery.querystring, response: Stream } },
+    {
+      preValidation: eventsQuery.preValidation,
+      preHandler,
+      schema: { querystring: eventsQuery.querystring, response: Stream },
+    },
     async (req, reply) => {
       const { accountId } = req.query as { accountId?: string };
-      if (!accountId) throw new DomainError('VALIDATION_FAILED', "querystring must have required property 'accountId'", { field: 'querystring/accountId' });
+      if (!accountId)
+        throw new DomainError('VALIDATION_FAILED', "querystring must have required property 'accountId'", {
+          field: 'querystring/accountId',
+        });
       await deps.forward(orchestratorCommands.getAccount, { principal: req.principal, accountId }); // 404 unless the caller's
       await streamStatus(req, reply, deps, { id: accountId, accountId, keep: () => true });
     },
   );
-  app.get('/api/v1/tasks/:taskId/events', { preHandler, schema: { params: IdParam('taskId'), response: TaskStream } }, async (req, reply) => {
-    const { taskId } = req.params as { taskId: string };
-    const getTask = () => deps.forward(repurposerCommands.getTask, { principal: req.principal, taskId });
-    const task = await getTask(); // 404 unless the caller's: nothing is streamed before this
-    const keep = (e: StatusEvent) => e.taskId === taskId;
-    // An EventSource reconnects whenever a stream ends; one that already had the end is told there is no more.
-    const since = parseCursor(req.headers['last-event-id']);
-    if (since && TERMINAL.has(task.status) && (await deps.replay(task.accountId, since, keep)).length === 0) return reply.status(204).send();
-    await streamStatus(req, reply, deps, {
-      id: taskId,
-      accountId: task.accountId,
-      keep,
-      snapshot: async () => ({ ...taskStatusMessage(await getTask()), snapshot: true }),
-      isLast: isTerminalStatus,
-    });
-  });
+  app.get(
+    '/api/v1/tasks/:taskId/events',
+    { preHandler, schema: { params: IdParam('taskId'), response: TaskStream } },
+    async (req, reply) => {
+      const { taskId } = req.params as { taskId: string };
+      const getTask = () => deps.forward(repurposerCommands.getTask, { principal: req.principal, taskId });
+      const task = await getTask(); // 404 unless the caller's: nothing is streamed before this
+      const keep = (e: StatusEvent) => e.taskId === taskId;
+      // An EventSource reconnects whenever a stream ends; one that already had the end is told there is no more.
+      const since = parseCursor(req.headers['last-event-id']);
+      if (since && TERMINAL.has(task.status) && (await deps.replay(task.accountId, since, keep)).length === 0)
+        return reply.status(204).send();
+      await streamStatus(req, reply, deps, {
+        id: taskId,
+        accountId: task.accountId,
+        keep,
+        snapshot: async () => ({ ...taskStatusMessage(await getTask()), snapshot: true }),
+        isLast: isTerminalStatus,
+      });
+    },
+  );
 }

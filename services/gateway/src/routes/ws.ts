@@ -12,7 +12,18 @@ import { ErrorResponse } from '../http/schemas.ts';
 import type { ConnectionCaps } from '../live/connection-caps.ts';
 
 /** `GET /api/v1/ws`: live status. Authenticated like every route (header, or `?token=` for browsers). */
-export function registerWsRoute(app: FastifyInstance, deps: { caps: ConnectionCaps; forward: Forward; messaging: Messaging; registry: SubscriptionRegistry; heartbeatMs: number; maxBufferedBytes: number; log: Logger }): void {
+export function registerWsRoute(
+  app: FastifyInstance,
+  deps: {
+    caps: ConnectionCaps;
+    forward: Forward;
+    messaging: Messaging;
+    registry: SubscriptionRegistry;
+    heartbeatMs: number;
+    maxBufferedBytes: number;
+    log: Logger;
+  },
+): void {
   app.get(
     '/api/v1/ws',
     {
@@ -23,25 +34,29 @@ export function registerWsRoute(app: FastifyInstance, deps: { caps: ConnectionCa
         req.raw.socket.once('close', release);
       },
       schema: {
-        description: 'Live status over WebSocket (upgrade). Protocol: docs/architecture.md. Browsers may pass the token as `?token=`.',
-        querystring: Type.Object({ token: Type.Optional(Type.String({ maxLength: 4096 })) }, { additionalProperties: false }),
+        description:
+          'Live status over WebSocket (upgrade). Protocol: docs/architecture.md. Browsers may pass the token as `?token=`.',
+        querystring: Type.Object(
+          { token: Type.Optional(Type.String({ maxLength: 4096 })) },
+          { additionalProperties: false },
+        ),
         response: { 101: Type.Null({ description: 'Switching Protocols' }), 401: ErrorResponse, 429: ErrorResponse },
       },
     },
     (socket, req) => {
-    const principal = req.principal;
-    handleWsConnection(socket, principal, randomUUID(), {
-      registry: deps.registry,
-      replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
-      heartbeatMs: deps.heartbeatMs,
-      maxBufferedBytes: deps.maxBufferedBytes,
-      log: deps.log,
-      getGeneration: (p, id) => deps.forward(orchestratorCommands.getGeneration, { principal: p, generationId: id }),
-      getTask: (p, id) => deps.forward(repurposerCommands.getTask, { principal: p, taskId: id }),
-      checkAccount: async (p, id) => {
-        await deps.forward(orchestratorCommands.getAccount, { principal: p, accountId: id });
-      },
-    });
+      const principal = req.principal;
+      handleWsConnection(socket, principal, randomUUID(), {
+        registry: deps.registry,
+        replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
+        heartbeatMs: deps.heartbeatMs,
+        maxBufferedBytes: deps.maxBufferedBytes,
+        log: deps.log,
+        getGeneration: (p, id) => deps.forward(orchestratorCommands.getGeneration, { principal: p, generationId: id }),
+        getTask: (p, id) => deps.forward(repurposerCommands.getTask, { principal: p, taskId: id }),
+        checkAccount: async (p, id) => {
+          await deps.forward(orchestratorCommands.getAccount, { principal: p, accountId: id });
+        },
+      });
     },
   );
 }

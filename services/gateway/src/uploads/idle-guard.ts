@@ -24,7 +24,13 @@ export function idleGuard(idleMs: number): Transform {
   });
   const arm = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => guard.destroy(new DomainError('REQUEST_TIMEOUT', `the upload stopped: no data for ${Math.round(idleMs / 1000)} s`)), idleMs);
+    timer = setTimeout(
+      () =>
+        guard.destroy(
+          new DomainError('REQUEST_TIMEOUT', `the upload stopped: no data for ${Math.round(idleMs / 1000)} s`),
+        ),
+      idleMs,
+    );
   };
   arm();
   return guard;

@@ -15,7 +15,10 @@ export async function probeUpload(ffprobePath: string, file: string, kind: Uploa
     return await probeMedia(ffprobePath, file, { kind, timeoutMs: SNIFF_TIMEOUT_MS });
   } catch (err) {
     if (!(err instanceof MediaProbeError)) throw err;
-    if (err.isInputFault) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `${err.message}; checked by its content, not its name`);
-    throw new DomainError('SERVICE_UNAVAILABLE', `the upload could not be checked: ${err.message}`, undefined, { cause: err });
+    if (err.isInputFault)
+      throw new DomainError('UNSUPPORTED_MEDIA_TYPE', `${err.message}; checked by its content, not its name`);
+    throw new DomainError('SERVICE_UNAVAILABLE', `the upload could not be checked: ${err.message}`, undefined, {
+      cause: err,
+    });
   }
 }

@@ -23,14 +23,23 @@ export async function resolveSource(
   }
   if (!body.captionsUrl) return { url };
   const problem = await sourceUrlProblem(body.captionsUrl, policy);
-  if (problem) throw new DomainError('UNPROCESSABLE', `captions URL refused: ${problem}`, { field: 'body/captionsUrl' });
+  if (problem)
+    throw new DomainError('UNPROCESSABLE', `captions URL refused: ${problem}`, { field: 'body/captionsUrl' });
   return { url, captionsUrl: body.captionsUrl };
 }
 
 /** The orchestrator and repurposer can't see uploads (the gateway owns them): a logo's upload id becomes its media location here. */
-export async function resolveOptionUploads(options: PublicRenderOptions | undefined, principal: Principal, uploads: Uploads): Promise<RenderOptions | undefined> {
+export async function resolveOptionUploads(
+  options: PublicRenderOptions | undefined,
+  principal: Principal,
+  uploads: Uploads,
+): Promise<RenderOptions | undefined> {
   const logo = options?.logo;
   if (!options || !logo) return options;
-  const location = await uploads.locate(principal, logo.uploadId, { kind: 'image', field: 'body/options/logo/uploadId', notFoundIs422: true });
+  const location = await uploads.locate(principal, logo.uploadId, {
+    kind: 'image',
+    field: 'body/options/logo/uploadId',
+    notFoundIs422: true,
+  });
   return { ...options, logo: { ...logo, location } };
 }

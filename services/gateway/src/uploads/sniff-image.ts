@@ -13,9 +13,14 @@ export interface SniffedImage {
 export async function sniffImage(ffprobePath: string, file: string): Promise<SniffedImage> {
   const probed = await probeUpload(ffprobePath, file, 'image');
   const picture = probed.streams.find((s) => s.codecType === 'video');
-  if (!picture?.width || !picture.height) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'the file holds no picture (checked by its content, not its name)');
+  if (!picture?.width || !picture.height)
+    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'the file holds no picture (checked by its content, not its name)');
   if (picture.width > MAX_IMAGE_SIDE || picture.height > MAX_IMAGE_SIDE) {
-    throw new DomainError('UNPROCESSABLE', `the image is ${picture.width}×${picture.height} pixels; at most ${MAX_IMAGE_SIDE}×${MAX_IMAGE_SIDE} is accepted`, { field: 'body/file' });
+    throw new DomainError(
+      'UNPROCESSABLE',
+      `the image is ${picture.width}×${picture.height} pixels; at most ${MAX_IMAGE_SIDE}×${MAX_IMAGE_SIDE} is accepted`,
+      { field: 'body/file' },
+    );
   }
   return { width: picture.width, height: picture.height };
 }

@@ -16,8 +16,16 @@ export interface SniffedVideo {
 export async function sniffVideo(ffprobePath: string, file: string): Promise<SniffedVideo> {
   const probed = await probeUpload(ffprobePath, file, 'video');
   const video = probed.streams.find((s) => s.codecType === 'video' && !s.attachedPic);
-  if (!video?.width || !video.height) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'the file has no video stream (checked by its content, not its name)');
+  if (!video?.width || !video.height)
+    throw new DomainError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'the file has no video stream (checked by its content, not its name)',
+    );
   const duration = probed.durationSeconds || video.durationSeconds;
-  if (!(duration > 0)) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'the file has no duration: it is a still image, empty or truncated');
+  if (!(duration > 0))
+    throw new DomainError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'the file has no duration: it is a still image, empty or truncated',
+    );
   return { durationSeconds: duration, width: video.width, height: video.height };
 }

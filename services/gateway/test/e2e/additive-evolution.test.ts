@@ -41,29 +41,57 @@ describe('rolling deploys: additive message evolution', () => {
       sourceId: null,
       sourceUrl: files.url('short.mp4'),
       contentType: 'shorts',
-      options: { width: 360, preset: 'ultrafast', fadeSeconds: 0, segments: [{ parts: [{ start: 0, end: 2 }] }], title: { text: 'Hello', glow: 'soft' }, sparkle: 'gold' },
+      options: {
+        width: 360,
+        preset: 'ultrafast',
+        fadeSeconds: 0,
+        segments: [{ parts: [{ start: 0, end: 2 }] }],
+        title: { text: 'Hello', glow: 'soft' },
+        sparkle: 'gold',
+      },
       ownerId: 'tenant-additive',
       priority: 'high',
     });
     await send(subjects.renderJob(account.id), { ...job, schemaRevision: 7 });
 
-    await ws.waitFor('task completed', (msg) => msg.type === 'job_status' && msg.job_id === taskId && statusOf(msg) === 'completed');
+    await ws.waitFor(
+      'task completed',
+      (msg) => msg.type === 'job_status' && msg.job_id === taskId && statusOf(msg) === 'completed',
+    );
     ws.close();
-    const clips = await stack.sql<{ title: string; width: number }>('repurposer', 'select title, width from $schema.generated_content where task_id = ?', [taskId]);
+    const clips = await stack.sql<{ title: string; width: number }>(
+      'repurposer',
+      'select title, width from $schema.generated_content where task_id = ?',
+      [taskId],
+    );
     expect(clips).toEqual([{ title: 'Hello', width: 360 }]);
     // What the consumer did not know was dropped, not stored.
-    const [task] = await stack.sql<{ inputs: { options: Record<string, unknown>; priority?: string } }>('repurposer', 'select inputs from $schema.tasks where id = ?', [taskId]);
+    const [task] = await stack.sql<{ inputs: { options: Record<string, unknown>; priority?: string } }>(
+      'repurposer',
+      'select inputs from $schema.tasks where id = ?',
+      [taskId],
+    );
     expect(task!.inputs.options).not.toHaveProperty('sparkle');
     expect(task!.inputs.options.title).toEqual({ text: 'Hello' });
     expect(task!.inputs).not.toHaveProperty('priority');
-    expect((await (await api.call(`/api/v1/tasks/${taskId}`)).json()) as { status: string }).toMatchObject({ status: 'completed' });
+    expect((await (await api.call(`/api/v1/tasks/${taskId}`)).json()) as { status: string }).toMatchObject({
+      status: 'completed',
+    });
   });
 
   it('relays a task.progress fact that carries a field the gateway does not know', async () => {
     const { bearer, account } = await newTenant(stack, 'tenant-additive-live', []);
     const ws = await watchAccount(stack, bearer, account.id);
     const taskId = uuidv7();
-    const progress = makeEnvelope('task.progress.v1', 'repurposer', account.id, { taskId, generationId: null, stage: 'rendering' as const, percent: 42, message: 'rendering', etaSeconds: 3, gpu: 'on' });
+    const progress = makeEnvelope('task.progress.v1', 'repurposer', account.id, {
+      taskId,
+      generationId: null,
+      stage: 'rendering' as const,
+      percent: 42,
+      message: 'rendering',
+      etaSeconds: 3,
+      gpu: 'on',
+    });
     await send(subjects.taskProgress(account.id), { ...progress, region: 'eu' });
     const relayed = await ws.waitFor('progress relayed', (msg) => msg.type === 'job_progress' && msg.job_id === taskId);
     ws.close();
@@ -86,14 +114,26 @@ describe('rolling deploys: additive message evolution', () => {
     });
     await send(subjects.renderJob(account.id), job);
 
-    const failed = await ws.waitFor('task failed', (msg) => msg.type === 'job_status' && msg.job_id === taskId && statusOf(msg) === 'failed');
+    const failed = await ws.waitFor(
+      'task failed',
+      (msg) => msg.type === 'job_status' && msg.job_id === taskId && statusOf(msg) === 'failed',
+    );
     ws.close();
     const error = (failed.status as { error: { code: string; message: string } }).error;
     expect(error.code).toBe('INVALID_MESSAGE');
     expect(error.message).toContain('/data/options/width');
-    const [task] = await stack.sql<{ status: string; error_code: string }>('repurposer', 'select status, error_code from $schema.tasks where id = ?', [taskId]);
+    const [task] = await stack.sql<{ status: string; error_code: string }>(
+      'repurposer',
+      'select status, error_code from $schema.tasks where id = ?',
+      [taskId],
+    );
     expect(task).toEqual({ status: 'failed', error_code: 'INVALID_MESSAGE' });
-    expect((await (await api.call(`/api/v1/tasks/${taskId}`)).json()) as { status: string }).toMatchObject({ status: 'failed', error: { code: 'INVALID_MESSAGE' } });
-    expect(await stack.sql('repurposer', 'select 1 from $schema.generated_content where task_id = ?', [taskId])).toHaveLength(0);
+    expect((await (await api.call(`/api/v1/tasks/${taskId}`)).json()) as { status: string }).toMatchObject({
+      status: 'failed',
+      error: { code: 'INVALID_MESSAGE' },
+    });
+    expect(
+      await stack.sql('repurposer', 'select 1 from $schema.generated_content where task_id = ?', [taskId]),
+    ).toHaveLength(0);
   });
 });

@@ -30,7 +30,10 @@ describe('cancelling an article video', () => {
   const narrator = join(dir, 'narrator.sh');
 
   beforeAll(async () => {
-    writeFileSync(narrator, `#!/bin/sh\ncase " $* " in *" --voices"*) exec '${inject('espeakPath')}' "$@";; esac\n[ -e '${stall}' ] && exec sleep 600\nexec '${inject('espeakPath')}' "$@"\n`);
+    writeFileSync(
+      narrator,
+      `#!/bin/sh\ncase " $* " in *" --voices"*) exec '${inject('espeakPath')}' "$@";; esac\n[ -e '${stall}' ] && exec sleep 600\nexec '${inject('espeakPath')}' "$@"\n`,
+    );
     chmodSync(narrator, 0o755);
     stack = await startStack({ env: { ESPEAK_NG_PATH: narrator } });
     site = await serveFiles(await writeArticleSite(inject('ffmpegPath'), dir));
@@ -43,7 +46,10 @@ describe('cancelling an article video', () => {
   });
 
   const start = async (body: Record<string, unknown>) => {
-    const res = await tenant.api.post(`/api/v1/accounts/${tenant.account.id}/articles`, { url: site.url('article.html'), ...body });
+    const res = await tenant.api.post(`/api/v1/accounts/${tenant.account.id}/articles`, {
+      url: site.url('article.html'),
+      ...body,
+    });
     expect(res.status).toBe(202);
     return ((await res.json()) as TaskView).id;
   };
@@ -51,7 +57,12 @@ describe('cancelling an article video', () => {
   const cancelAndMeasure = async (taskId: string, name: string) => {
     const asked = Date.now();
     expect((await tenant.api.post(`/api/v1/tasks/${taskId}/cancel`, undefined)).status).toBe(202);
-    await eventually(`no ${name} left`, async () => ((await children(name)).length === 0 ? true : undefined), 10_000, 20);
+    await eventually(
+      `no ${name} left`,
+      async () => ((await children(name)).length === 0 ? true : undefined),
+      10_000,
+      20,
+    );
     const gone = Date.now() - asked;
     const task = await eventually('cancelled', async () => {
       const t = (await (await tenant.api.call(`/api/v1/tasks/${taskId}`)).json()) as TaskView;
@@ -67,7 +78,12 @@ describe('cancelling an article video', () => {
     writeFileSync(stall, '');
     try {
       const id = await start({ targetSeconds: 30, width: 360, preset: 'ultrafast' });
-      await eventually('the narrator is speaking', async () => ((await children('sleep')).length > 0 ? true : undefined), 60_000, 20);
+      await eventually(
+        'the narrator is speaking',
+        async () => ((await children('sleep')).length > 0 ? true : undefined),
+        60_000,
+        20,
+      );
       const gone = await cancelAndMeasure(id, 'sleep');
       expect(gone).toBeLessThan(2000);
     } finally {
@@ -78,7 +94,11 @@ describe('cancelling an article video', () => {
   it('mid-compose: ffmpeg is killed within 2 s', async () => {
     const ws = await watchAccount(stack, tenant.bearer, tenant.account.id);
     const id = await start({ targetSeconds: 45, preset: 'ultrafast' });
-    await ws.waitFor('composing under way', (m) => m.type === 'job_progress' && m.job_id === id && m.stage === 'composing' && Number(m.progress) > 86, 120_000);
+    await ws.waitFor(
+      'composing under way',
+      (m) => m.type === 'job_progress' && m.job_id === id && m.stage === 'composing' && Number(m.progress) > 86,
+      120_000,
+    );
     ws.close();
     expect((await children('ffmpeg')).length).toBeGreaterThan(0);
     const gone = await cancelAndMeasure(id, 'ffmpeg');

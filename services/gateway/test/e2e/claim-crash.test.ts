@@ -1,14 +1,24 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { BACKLOG_ACCOUNT_ID, BACKLOG_OWNER_ID, type BacklogView, type InstantClaimView, type RecipeView } from '@reelforge/contracts';
+import {
+  BACKLOG_ACCOUNT_ID,
+  BACKLOG_OWNER_ID,
+  type BacklogView,
+  type InstantClaimView,
+  type RecipeView,
+} from '@reelforge/contracts';
 import { eventually, makeTestVideo, serveFiles, startServiceProcess, type ServiceProcess } from '@reelforge/testing';
 import { apiClient } from '../support/api-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { newTenant } from '../support/tenant.ts';
 
 type Service = 'content-orchestrator' | 'repurposer' | 'backlog-keeper';
-const SCHEMA: Record<Service, string> = { 'content-orchestrator': 'orchestrator', repurposer: 'repurposer', 'backlog-keeper': 'backlog' };
+const SCHEMA: Record<Service, string> = {
+  'content-orchestrator': 'orchestrator',
+  repurposer: 'repurposer',
+  'backlog-keeper': 'backlog',
+};
 
 // SIGKILL of each service a claim passes through, at the step where it holds the claim: the
 // orchestrator inside the claim's transaction, the backlog-keeper after the claim committed while
@@ -25,7 +35,13 @@ describe('instant claim under SIGKILL', () => {
   let user: Awaited<ReturnType<typeof newTenant>>;
 
   const start = async (service: Service) => {
-    const p = startServiceProcess(service, { ...stack.env, DB_SCHEMA: `${stack.token}_${SCHEMA[service]}`, HEALTH_PORT: '0', EVENT_ACK_WAIT: '2s', DB_LOCK_TIMEOUT: '30s' });
+    const p = startServiceProcess(service, {
+      ...stack.env,
+      DB_SCHEMA: `${stack.token}_${SCHEMA[service]}`,
+      HEALTH_PORT: '0',
+      EVENT_ACK_WAIT: '2s',
+      DB_LOCK_TIMEOUT: '30s',
+    });
     procs.set(service, p);
     await p.waitForLine(new RegExp(`${service} ready`), 60_000);
   };
@@ -51,17 +67,30 @@ describe('instant claim under SIGKILL', () => {
   /** Resolves once some statement matching `pattern` waits for a row lock (the step is reached). */
   const blockedOn = (pattern: string) =>
     eventually(`a statement like ${pattern} to wait for its lock`, async () => {
-      const { rows } = await db.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query ilike $1`, [pattern]);
+      const { rows } = await db.query(
+        `select 1 from pg_stat_activity where wait_event_type = 'Lock' and query ilike $1`,
+        [pattern],
+      );
       return rows.length > 0 ? true : undefined;
     });
   const claim = (key: string) =>
-    user.api.call('/api/v1/instant', { method: 'POST', body: JSON.stringify({ recipeId: recipe.id, accountId: user.account.id }), headers: { 'idempotency-key': key } });
+    user.api.call('/api/v1/instant', {
+      method: 'POST',
+      body: JSON.stringify({ recipeId: recipe.id, accountId: user.account.id }),
+      headers: { 'idempotency-key': key },
+    });
 
   /** The claim invariants, from the owners' own tables. */
   const invariantsHold = async (claims: number) => {
-    const { rows: claimRows } = await db.query(`select generation_id from ${schema('content-orchestrator')}.backlog_claims where account_id = $1`, [user.account.id]);
+    const { rows: claimRows } = await db.query(
+      `select generation_id from ${schema('content-orchestrator')}.backlog_claims where account_id = $1`,
+      [user.account.id],
+    );
     expect(claimRows).toHaveLength(claims);
-    const { rows: owned } = await db.query(`select id from ${schema('content-orchestrator')}.generations where recipe_id = $1 and account_id = $2`, [recipe.id, user.account.id]);
+    const { rows: owned } = await db.query(
+      `select id from ${schema('content-orchestrator')}.generations where recipe_id = $1 and account_id = $2`,
+      [recipe.id, user.account.id],
+    );
     expect(owned.map((r) => r.id as string).sort()).toEqual(claimRows.map((r) => r.generation_id as string).sort());
     const { rows: ledger } = await db.query(
       `select a.credit_balance::int as balance, (select coalesce(sum(amount), 0)::int from ${schema('content-orchestrator')}.credit_transactions where account_id = a.id) as sum,
@@ -73,15 +102,26 @@ describe('instant claim under SIGKILL', () => {
   };
   /** The clips of the claimed generations are the claimer's (the hand-over may finish after a restart). */
   const clipsAreTheClaimers = () =>
-    eventually('the clips to be the claimer’s', async () => {
-      const { rows } = await db.query(
-        `select t.owner_id, t.account_id from ${schema('repurposer')}.tasks t join ${schema('content-orchestrator')}.generation_tasks g on g.task_id = t.id
+    eventually(
+      'the clips to be the claimer’s',
+      async () => {
+        const { rows } = await db.query(
+          `select t.owner_id, t.account_id from ${schema('repurposer')}.tasks t join ${schema('content-orchestrator')}.generation_tasks g on g.task_id = t.id
            join ${schema('content-orchestrator')}.backlog_claims c on c.generation_id = g.generation_id where c.account_id = $1`,
-        [user.account.id],
-      );
-      return rows.length > 0 && rows.every((r) => r.owner_id !== BACKLOG_OWNER_ID && r.account_id === user.account.id) ? rows : undefined;
-    }, 60_000, 100);
-  const lockReadyBacklogClips = () => hold(`select id from ${schema('repurposer')}.tasks where owner_id = $1 and account_id = $2 and status = 'completed' for update`, [BACKLOG_OWNER_ID, BACKLOG_ACCOUNT_ID]);
+          [user.account.id],
+        );
+        return rows.length > 0 && rows.every((r) => r.owner_id !== BACKLOG_OWNER_ID && r.account_id === user.account.id)
+          ? rows
+          : undefined;
+      },
+      60_000,
+      100,
+    );
+  const lockReadyBacklogClips = () =>
+    hold(
+      `select id from ${schema('repurposer')}.tasks where owner_id = $1 and account_id = $2 and status = 'completed' for update`,
+      [BACKLOG_OWNER_ID, BACKLOG_ACCOUNT_ID],
+    );
 
   beforeAll(async () => {
     stack = await startStack({ withOrchestrator: false, withRepurposer: false });
@@ -91,7 +131,9 @@ describe('instant claim under SIGKILL', () => {
     files = await serveFiles({ 'library.mp4': video });
     for (const s of ['content-orchestrator', 'repurposer', 'backlog-keeper'] as const) await start(s);
     const ops = apiClient(stack.gatewayUrl, await stack.bearer('crash-ops', ['operator']));
-    expect((await ops.post('/api/v1/library/sources', { url: files.url('library.mp4'), tags: ['crash'] })).status).toBe(201);
+    expect((await ops.post('/api/v1/library/sources', { url: files.url('library.mp4'), tags: ['crash'] })).status).toBe(
+      201,
+    );
     const created = await ops.post('/api/v1/recipes', {
       name: 'Crash takes',
       kind: 'clips',
@@ -104,13 +146,19 @@ describe('instant claim under SIGKILL', () => {
     recipe = (await created.json()) as RecipeView;
     user = await newTenant(stack, 'crash-claimer', []);
     expect((await ops.post(`/api/v1/accounts/${user.account.id}/credits/grants`, { amount: 100 })).status).toBe(201);
-    await eventually('the pool to fill', async () => {
-      const b = (await (await user.api.call(`/api/v1/recipes/${recipe.id}/backlog`)).json()) as BacklogView;
-      return b.ready >= 3 ? b : undefined;
-    }, 120_000, 200);
+    await eventually(
+      'the pool to fill',
+      async () => {
+        const b = (await (await user.api.call(`/api/v1/recipes/${recipe.id}/backlog`)).json()) as BacklogView;
+        return b.ready >= 3 ? b : undefined;
+      },
+      120_000,
+      200,
+    );
   });
   afterAll(async () => {
-    for (const p of procs.values()) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    for (const p of procs.values())
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await db?.end();
     await files?.close();
     await stack?.stop();
@@ -119,7 +167,10 @@ describe('instant claim under SIGKILL', () => {
   it('the orchestrator killed inside the claim’s transaction leaves no trace; the retry claims once', async () => {
     // The debit waits for the account row (NO KEY UPDATE: the foreign-key checks before it still pass):
     // the item is locked and the claim and ledger rows are written, uncommitted.
-    const release = await hold(`select id from ${schema('content-orchestrator')}.accounts where id = $1 for no key update`, [user.account.id]);
+    const release = await hold(
+      `select id from ${schema('content-orchestrator')}.accounts where id = $1 for no key update`,
+      [user.account.id],
+    );
     const pending = claim('crash-a');
     try {
       await blockedOn('%credit_balance%');

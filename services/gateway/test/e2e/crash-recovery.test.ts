@@ -16,7 +16,11 @@ describe('repurposer killed mid-render', () => {
   beforeAll(async () => {
     stack = await startStack({ withRepurposer: false });
     // Long enough that the render is still running when the first worker dies.
-    const video = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'long.mp4'), { seconds: 20, width: 1280, height: 720 });
+    const video = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'long.mp4'), {
+      seconds: 20,
+      width: 1280,
+      height: 720,
+    });
     files = await serveFiles({ 'long.mp4': video });
   });
   afterAll(async () => {
@@ -26,7 +30,12 @@ describe('repurposer killed mid-render', () => {
   });
 
   const worker = (ackWait = '3s') => {
-    const w = startServiceProcess('repurposer', { ...stack.env, DB_SCHEMA: `${stack.token}_repurposer`, HEALTH_PORT: '0', TASK_ACK_WAIT: ackWait });
+    const w = startServiceProcess('repurposer', {
+      ...stack.env,
+      DB_SCHEMA: `${stack.token}_repurposer`,
+      HEALTH_PORT: '0',
+      TASK_ACK_WAIT: ackWait,
+    });
     workers.push(w);
     return w;
   };
@@ -38,30 +47,58 @@ describe('repurposer killed mid-render', () => {
 
     const first = worker();
     await first.waitForLine(/repurposer ready/);
-    const res = await api.startGeneration(account.id, { type: 'shorts', count: 1, options: { width: 720, preset: 'medium' } });
+    const res = await api.startGeneration(account.id, {
+      type: 'shorts',
+      count: 1,
+      options: { width: 720, preset: 'medium' },
+    });
     expect(res.status).toBe(202);
     const { generation } = (await res.json()) as StartedGeneration;
     const taskId = generation.taskIds[0]!;
 
     // Kill the worker while ffmpeg is rendering.
-    await ws.waitFor('rendering started', (m) => m.type === 'job_progress' && m.job_id === taskId && m.stage === 'rendering');
+    await ws.waitFor(
+      'rendering started',
+      (m) => m.type === 'job_progress' && m.job_id === taskId && m.stage === 'rendering',
+    );
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
-    const [midway] = await stack.sql<{ status: string }>('orchestrator', 'select status from $schema.generations where id = ?', [generation.id]);
+    const [midway] = await stack.sql<{ status: string }>(
+      'orchestrator',
+      'select status from $schema.generations where id = ?',
+      [generation.id],
+    );
     expect(midway?.status).toBe('processing');
 
     const second = worker();
     await second.waitForLine(/repurposer ready/);
-    await ws.waitFor('generation completed', (m) => m.type === 'job_status' && m.job_id === generation.id && (m.status as { status: string }).status === 'completed', 60_000);
+    await ws.waitFor(
+      'generation completed',
+      (m) =>
+        m.type === 'job_status' &&
+        m.job_id === generation.id &&
+        (m.status as { status: string }).status === 'completed',
+      60_000,
+    );
     ws.close();
 
-    const content = await stack.sql('repurposer', 'select id from $schema.generated_content where task_id = ?', [taskId]);
+    const content = await stack.sql('repurposer', 'select id from $schema.generated_content where task_id = ?', [
+      taskId,
+    ]);
     expect(content).toHaveLength(1);
-    const attempts = await stack.sql<{ attempt: number; finished_at: Date | null }>('repurposer', 'select attempt, finished_at from $schema.task_attempts where task_id = ? order by attempt', [taskId]);
+    const attempts = await stack.sql<{ attempt: number; finished_at: Date | null }>(
+      'repurposer',
+      'select attempt, finished_at from $schema.task_attempts where task_id = ? order by attempt',
+      [taskId],
+    );
     expect(attempts.map((a) => a.attempt)).toEqual([1, 2]);
     expect(attempts[0]!.finished_at).toBeNull(); // the killed attempt never finished
     expect(attempts[1]!.finished_at).not.toBeNull();
-    const [gen] = await stack.sql<{ status: string; completed: number; failed: number; total_requested: number }>('orchestrator', 'select * from $schema.generations where id = ?', [generation.id]);
+    const [gen] = await stack.sql<{ status: string; completed: number; failed: number; total_requested: number }>(
+      'orchestrator',
+      'select * from $schema.generations where id = ?',
+      [generation.id],
+    );
     expect(gen).toMatchObject({ status: 'completed', completed: 1, failed: 0, total_requested: 1 });
     second.child.kill('SIGTERM'); // the next test starts from no worker
     await second.exited;
@@ -74,7 +111,9 @@ describe('repurposer killed mid-render', () => {
     // A long ack_wait: the cancel below is handled well before the dead worker's job comes back.
     const first = worker('8s');
     await first.waitForLine(/repurposer ready/);
-    const { generation } = (await (await api.startGeneration(account.id, { type: 'shorts', options: { width: 720, preset: 'medium' } })).json()) as StartedGeneration;
+    const { generation } = (await (
+      await api.startGeneration(account.id, { type: 'shorts', options: { width: 720, preset: 'medium' } })
+    ).json()) as StartedGeneration;
     const taskId = generation.taskIds[0]!;
     await ws.waitFor('rendering', (m) => m.type === 'job_progress' && m.job_id === taskId && m.stage === 'rendering');
     first.child.kill('SIGKILL');
@@ -84,15 +123,28 @@ describe('repurposer killed mid-render', () => {
     const second = worker('8s');
     await second.waitForLine(/repurposer ready/);
     expect((await api.post(`/api/v1/generations/${generation.id}/cancel`, undefined)).status).toBe(202);
-    await expect.poll(async () => ((await (await api.call(`/api/v1/tasks/${taskId}`)).json()) as { status: string }).status, { timeout: 5000 }).toBe('cancelling');
+    await expect
+      .poll(async () => ((await (await api.call(`/api/v1/tasks/${taskId}`)).json()) as { status: string }).status, {
+        timeout: 5000,
+      })
+      .toBe('cancelling');
 
     // The dead worker's job comes back to the live instance, which closes it instead of rendering it.
-    await ws.waitFor('generation cancelled', (m) => m.type === 'job_status' && m.job_id === generation.id && (m.status as { status: string }).status === 'cancelled', 60_000);
+    await ws.waitFor(
+      'generation cancelled',
+      (m) =>
+        m.type === 'job_status' &&
+        m.job_id === generation.id &&
+        (m.status as { status: string }).status === 'cancelled',
+      60_000,
+    );
     ws.close();
     const task = (await (await api.call(`/api/v1/tasks/${taskId}`)).json()) as { status: string; attempts: unknown[] };
     expect(task.status).toBe('cancelled');
     expect(task.attempts).toHaveLength(1); // never resurrected: no second attempt
-    expect(await stack.sql('repurposer', 'select 1 from $schema.generated_content where task_id = ?', [taskId])).toHaveLength(0);
+    expect(
+      await stack.sql('repurposer', 'select 1 from $schema.generated_content where task_id = ?', [taskId]),
+    ).toHaveLength(0);
     second.child.kill('SIGTERM');
     await second.exited;
   }, 120_000);

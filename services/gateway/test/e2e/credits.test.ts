@@ -21,30 +21,53 @@ describe('credits', () => {
   afterAll(() => stack?.stop());
 
   const grant = (accountId: string, amount: number, key?: string, client: Api = ops) =>
-    client.call(`/api/v1/accounts/${accountId}/credits/grants`, { method: 'POST', body: JSON.stringify({ amount, note: 'welcome' }), headers: key ? { 'idempotency-key': key } : {} });
+    client.call(`/api/v1/accounts/${accountId}/credits/grants`, {
+      method: 'POST',
+      body: JSON.stringify({ amount, note: 'welcome' }),
+      headers: key ? { 'idempotency-key': key } : {},
+    });
   const statement = async (api: Api, accountId: string, query = '') => {
     const res = await api.call(`/api/v1/accounts/${accountId}/credits${query}`);
     expect(res.status).toBe(200);
     return (await res.json()) as CreditsView;
   };
   const ledgerSum = async (accountId: string) =>
-    Number((await stack.sql<{ sum: string | null }>('orchestrator', 'select sum(amount) as sum from $schema.credit_transactions where account_id = ?', [accountId]))[0]!.sum ?? 0);
+    Number(
+      (
+        await stack.sql<{ sum: string | null }>(
+          'orchestrator',
+          'select sum(amount) as sum from $schema.credit_transactions where account_id = ?',
+          [accountId],
+        )
+      )[0]!.sum ?? 0,
+    );
 
   it('an operator grants, once per key; the owner reads a statement that sums to the balance; nobody else can', async () => {
     const { api, account } = await newTenant(stack, 'credits-owner', []);
-    expect(await statement(api, account.id)).toMatchObject({ balance: 0, overdraftAllowed: false, transactions: [], nextCursor: null });
+    expect(await statement(api, account.id)).toMatchObject({
+      balance: 0,
+      overdraftAllowed: false,
+      transactions: [],
+      nextCursor: null,
+    });
 
     const first = await grant(account.id, 100, 'grant-1');
     expect(first.status).toBe(201);
     const granted = (await first.json()) as { transaction: { id: string }; balance: number };
-    expect(granted).toMatchObject({ balance: 100, transaction: { amount: 100, balanceAfter: 100, reason: 'grant', reference: 'grant-1', note: 'welcome' } });
+    expect(granted).toMatchObject({
+      balance: 100,
+      transaction: { amount: 100, balanceAfter: 100, reason: 'grant', reference: 'grant-1', note: 'welcome' },
+    });
     const replay = (await (await grant(account.id, 100, 'grant-1')).json()) as { transaction: { id: string } };
     expect(replay.transaction.id).toBe(granted.transaction.id);
     expect((await grant(account.id, 25)).status).toBe(201);
 
     const mine = await statement(api, account.id);
     expect(mine.balance).toBe(125);
-    expect(mine.transactions.map((t) => [t.amount, t.balanceAfter])).toEqual([[25, 125], [100, 100]]);
+    expect(mine.transactions.map((t) => [t.amount, t.balanceAfter])).toEqual([
+      [25, 125],
+      [100, 100],
+    ]);
     expect(await ledgerSum(account.id)).toBe(125);
     const page = await statement(api, account.id, '?limit=1');
     expect(page.transactions).toHaveLength(1);
@@ -70,24 +93,51 @@ describe('credits', () => {
     const debits = Math.ceil((granted / 10) * 2);
     const outcomes = await Promise.allSettled(
       Array.from({ length: debits }, (_, i) =>
-        orm.em.fork().transactional((tx) => applyCredit(tx, schema, { accountId: account.id, amount: -10, reason: 'instant_claim', reference: `claim-${i}` })),
+        orm.em
+          .fork()
+          .transactional((tx) =>
+            applyCredit(tx, schema, {
+              accountId: account.id,
+              amount: -10,
+              reason: 'instant_claim',
+              reference: `claim-${i}`,
+            }),
+          ),
       ),
     );
     const paid = outcomes.filter((o) => o.status === 'fulfilled').length;
     expect(paid).toBe(Math.floor(granted / 10));
-    for (const o of outcomes) if (o.status === 'rejected') expect((o.reason as DomainError).code).toBe('PAYMENT_REQUIRED');
+    for (const o of outcomes)
+      if (o.status === 'rejected') expect((o.reason as DomainError).code).toBe('PAYMENT_REQUIRED');
     const after = await statement(api, account.id, '?limit=100');
     expect(after.balance).toBe(granted - 10 * paid);
     expect(after.balance).toBeGreaterThanOrEqual(0);
     expect(await ledgerSum(account.id)).toBe(after.balance);
     // The debits were one serial history: their balances after are exactly granted − 10, − 20, … − 10 × paid.
-    const debitBalances = after.transactions.filter((t) => t.reason === 'instant_claim').map((t) => t.balanceAfter).sort((a, b) => b - a);
+    const debitBalances = after.transactions
+      .filter((t) => t.reason === 'instant_claim')
+      .map((t) => t.balanceAfter)
+      .sort((a, b) => b - a);
     expect(debitBalances).toEqual(Array.from({ length: paid }, (_, k) => granted - 10 * (k + 1)));
 
     // The same reference again moves nothing; a debit past the balance says what is missing.
-    const again = await orm.em.fork().transactional((tx) => applyCredit(tx, schema, { accountId: account.id, amount: -10, reason: 'instant_claim', reference: 'claim-0' }));
+    const again = await orm.em
+      .fork()
+      .transactional((tx) =>
+        applyCredit(tx, schema, { accountId: account.id, amount: -10, reason: 'instant_claim', reference: 'claim-0' }),
+      );
     expect(again.replayed).toBe(true);
-    const refused = await orm.em.fork().transactional((tx) => applyCredit(tx, schema, { accountId: account.id, amount: -1_000_000, reason: 'instant_claim', reference: 'too-much' })).catch((e: unknown) => e);
+    const refused = await orm.em
+      .fork()
+      .transactional((tx) =>
+        applyCredit(tx, schema, {
+          accountId: account.id,
+          amount: -1_000_000,
+          reason: 'instant_claim',
+          reference: 'too-much',
+        }),
+      )
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(DomainError);
     expect((refused as DomainError).details).toEqual({ required: 1_000_000, available: after.balance });
     expect(await ledgerSum(account.id)).toBe(after.balance);

@@ -1,6 +1,13 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TaskStatusChanged, makeEnvelope, subjects, uuidv7, type CancelRequested, type DeadLetterView } from '@reelforge/contracts';
+import {
+  TaskStatusChanged,
+  makeEnvelope,
+  subjects,
+  uuidv7,
+  type CancelRequested,
+  type DeadLetterView,
+} from '@reelforge/contracts';
 import { publishEvent, type Messaging } from '@reelforge/messaging';
 import { eventually } from '@reelforge/testing';
 import { createCancelRequestDeadLetterHandler } from '../../../repurposer/src/handlers/cancel-request.ts';
@@ -33,21 +40,52 @@ describe('dead-lettered task events and cancel requests', () => {
   async function openGeneration(tasks: number): Promise<{ id: string; taskIds: string[] }> {
     const id = uuidv7();
     const type = `t${id.slice(-8)}`;
-    await stack.sql('orchestrator', `insert into $schema.generations (id, account_id, content_type, status, total_requested, queued) values (?, ?, ?, 'queuing', ?, ?)`, [id, accountId, type, tasks, tasks]);
-    await stack.sql('orchestrator', `insert into $schema.generation_locks (account_id, content_type, generation_id, expires_at) values (?, ?, ?, now() + interval '1 hour')`, [accountId, type, id]);
+    await stack.sql(
+      'orchestrator',
+      `insert into $schema.generations (id, account_id, content_type, status, total_requested, queued) values (?, ?, ?, 'queuing', ?, ?)`,
+      [id, accountId, type, tasks, tasks],
+    );
+    await stack.sql(
+      'orchestrator',
+      `insert into $schema.generation_locks (account_id, content_type, generation_id, expires_at) values (?, ?, ?, now() + interval '1 hour')`,
+      [accountId, type, id],
+    );
     const taskIds: string[] = [];
     for (let i = 0; i < tasks; i++) {
       const source = await tenant.addSource(accountId, `https://videos.example.com/${id}-${i}.mp4`);
       const taskId = uuidv7();
       taskIds.push(taskId);
-      await stack.sql('orchestrator', `update $schema.source_videos set state = 'reserved', generation_id = ? where id = ?`, [id, source.id]);
-      await stack.sql('orchestrator', `insert into $schema.generation_tasks (task_id, generation_id, source_id, status) values (?, ?, ?, 'queued')`, [taskId, id, source.id]);
+      await stack.sql(
+        'orchestrator',
+        `update $schema.source_videos set state = 'reserved', generation_id = ? where id = ?`,
+        [id, source.id],
+      );
+      await stack.sql(
+        'orchestrator',
+        `insert into $schema.generation_tasks (task_id, generation_id, source_id, status) values (?, ?, ?, 'queued')`,
+        [taskId, id, source.id],
+      );
     }
     return { id, taskIds };
   }
-  const generation = async (id: string) => (await stack.sql<{ status: string; completed: number; cancelled: number; finished_at: Date | null }>('orchestrator', 'select status, completed, cancelled, finished_at from $schema.generations where id = ?', [id]))[0]!;
+  const generation = async (id: string) =>
+    (
+      await stack.sql<{ status: string; completed: number; cancelled: number; finished_at: Date | null }>(
+        'orchestrator',
+        'select status, completed, cancelled, finished_at from $schema.generations where id = ?',
+        [id],
+      )
+    )[0]!;
   const statusEvent = (generationId: string, taskId: string, status: 'processing' | 'completed') =>
-    makeEnvelope('task.status.v1', 'repurposer', accountId, { taskId, generationId, status, attempt: 1, series: 0, error: null, output: status === 'completed' ? { contentIds: [] } : null });
+    makeEnvelope('task.status.v1', 'repurposer', accountId, {
+      taskId,
+      generationId,
+      status,
+      attempt: 1,
+      series: 0,
+      error: null,
+      output: status === 'completed' ? { contentIds: [] } : null,
+    });
 
   /** Holds the generation's row lock on its own connection until released: its folds time out meanwhile. */
   async function lockGeneration(id: string): Promise<() => Promise<void>> {
@@ -65,12 +103,22 @@ describe('dead-lettered task events and cancel requests', () => {
     expect(res.status).toBe(200);
     return ((await res.json()) as { items: DeadLetterView[] }).items;
   }
-  const letterOf = (eventId: string) => eventually(`the dead letter of ${eventId}`, async () => (await listed()).find((l) => l.payload.includes(eventId)), 30_000, 250);
+  const letterOf = (eventId: string) =>
+    eventually(
+      `the dead letter of ${eventId}`,
+      async () => (await listed()).find((l) => l.payload.includes(eventId)),
+      30_000,
+      250,
+    );
 
   it('recounts a generation from the repurposer when its task status exhausts its deliveries, and closes it', async () => {
     const g = await openGeneration(1);
     // The repurposer finished the task; only the orchestrator's fold could not record it.
-    await stack.sql('repurposer', `insert into $schema.tasks (id, account_id, generation_id, source_url, content_type, status, finished_at) values (?, ?, ?, 'https://videos.example.com/x.mp4', 'x', 'completed', now())`, [g.taskIds[0], accountId, g.id]);
+    await stack.sql(
+      'repurposer',
+      `insert into $schema.tasks (id, account_id, generation_id, source_url, content_type, status, finished_at) values (?, ?, ?, 'https://videos.example.com/x.mp4', 'x', 'completed', now())`,
+      [g.taskIds[0], accountId, g.id],
+    );
     const release = await lockGeneration(g.id);
     const event = statusEvent(g.id, g.taskIds[0]!, 'processing');
     try {
@@ -88,16 +136,27 @@ describe('dead-lettered task events and cancel requests', () => {
     });
     expect(repaired).toMatchObject({ completed: 1 });
     expect(repaired.finished_at).not.toBeNull();
-    expect(await stack.sql('orchestrator', 'select 1 from $schema.generation_locks where generation_id = ?', [g.id])).toHaveLength(0);
+    expect(
+      await stack.sql('orchestrator', 'select 1 from $schema.generation_locks where generation_id = ?', [g.id]),
+    ).toHaveLength(0);
   });
 
   it('recounts the generation named by a task status that is not even valid', async () => {
     const g = await openGeneration(1);
-    await stack.sql('repurposer', `insert into $schema.tasks (id, account_id, generation_id, source_url, content_type, status, finished_at, error_code) values (?, ?, ?, 'https://videos.example.com/y.mp4', 'x', 'failed', now(), 'FFMPEG_FAILED')`, [g.taskIds[0], accountId, g.id]);
-    const bad = { ...statusEvent(g.id, g.taskIds[0]!, 'completed'), data: { ...statusEvent(g.id, g.taskIds[0]!, 'completed').data, status: 'exploded' } };
+    await stack.sql(
+      'repurposer',
+      `insert into $schema.tasks (id, account_id, generation_id, source_url, content_type, status, finished_at, error_code) values (?, ?, ?, 'https://videos.example.com/y.mp4', 'x', 'failed', now(), 'FFMPEG_FAILED')`,
+      [g.taskIds[0], accountId, g.id],
+    );
+    const bad = {
+      ...statusEvent(g.id, g.taskIds[0]!, 'completed'),
+      data: { ...statusEvent(g.id, g.taskIds[0]!, 'completed').data, status: 'exploded' },
+    };
     await m.js.publish(m.subject(subjects.taskStatus(accountId)), JSON.stringify(bad), { msgID: bad.id });
     expect(await letterOf(bad.id)).toMatchObject({ reason: 'invalid' });
-    await eventually('the generation closed by the repair', async () => ((await generation(g.id)).status === 'failed' ? true : undefined));
+    await eventually('the generation closed by the repair', async () =>
+      (await generation(g.id)).status === 'failed' ? true : undefined,
+    );
   });
 
   it('redrives a dead letter for an operator only; the redriven status is then folded', async () => {
@@ -116,7 +175,11 @@ describe('dead-lettered task events and cancel requests', () => {
     const junkId = uuidv7();
     await m.js.publish(m.subject(subjects.taskStatus(accountId)), `not json ${junkId}`, { msgID: junkId });
     await letterOf(junkId);
-    const page = async (query: string) => (await (await ops.call(`/api/v1/admin/dead-letters?${query}`)).json()) as { items: DeadLetterView[]; nextCursor: string | null };
+    const page = async (query: string) =>
+      (await (await ops.call(`/api/v1/admin/dead-letters?${query}`)).json()) as {
+        items: DeadLetterView[];
+        nextCursor: string | null;
+      };
     const firstPage = await page('limit=1');
     expect(firstPage.items).toHaveLength(1);
     expect(firstPage.nextCursor).toBe(String(firstPage.items[0]!.id));
@@ -124,7 +187,10 @@ describe('dead-lettered task events and cancel requests', () => {
     expect(rest.items.every((l) => l.id > firstPage.items[0]!.id)).toBe(true);
     expect([...firstPage.items, ...rest.items].map((l) => l.id)).toContain(letter.id);
 
-    for (const res of [await tenant.call('/api/v1/admin/dead-letters'), await tenant.post(`/api/v1/admin/dead-letters/${letter.id}/redrive`, undefined)]) {
+    for (const res of [
+      await tenant.call('/api/v1/admin/dead-letters'),
+      await tenant.post(`/api/v1/admin/dead-letters/${letter.id}/redrive`, undefined),
+    ]) {
       expect(res.status).toBe(403);
       expect(await res.json()).toMatchObject({ error: { code: 'FORBIDDEN', details: { requiredRole: 'operator' } } });
     }
@@ -143,7 +209,11 @@ describe('dead-lettered task events and cancel requests', () => {
   it('re-issues a dead-lettered cancel request: tasks are recorded cancelled and killed, and the generation ends cancelled', async () => {
     const g = await openGeneration(2);
     const [queued, notArrived] = g.taskIds as [string, string];
-    await stack.sql('repurposer', `insert into $schema.tasks (id, account_id, generation_id, source_url, content_type, status) values (?, ?, ?, 'https://videos.example.com/q.mp4', 'x', 'queued')`, [queued, accountId, g.id]);
+    await stack.sql(
+      'repurposer',
+      `insert into $schema.tasks (id, account_id, generation_id, source_url, content_type, status) values (?, ?, ?, 'https://videos.example.com/q.mp4', 'x', 'queued')`,
+      [queued, accountId, g.id],
+    );
     const repurposer = stack.repurposer!.platform;
     const kills: string[] = [];
     const sub = repurposer.messaging.nc.subscribe(repurposer.messaging.subject('repurposer.kill.>'), {
@@ -154,11 +224,20 @@ describe('dead-lettered task events and cancel requests', () => {
     const running = createRunningTasks(repurposer.messaging, stack.logs.log);
     try {
       const handler = createCancelRequestDeadLetterHandler({
-        tasks: createTaskStore({ orm: repurposer.orm, schema: repurposer.schema, service: 'repurposer', afterCommit: () => undefined }),
+        tasks: createTaskStore({
+          orm: repurposer.orm,
+          schema: repurposer.schema,
+          service: 'repurposer',
+          afterCommit: () => undefined,
+        }),
         running,
         log: stack.logs.log,
       });
-      const request: CancelRequested = makeEnvelope('content.cancel.requested.v1', 'content-orchestrator', accountId, { generationId: g.id, taskIds: g.taskIds, reason: 'generation cancelled by request' });
+      const request: CancelRequested = makeEnvelope('content.cancel.requested.v1', 'content-orchestrator', accountId, {
+        generationId: g.id,
+        taskIds: g.taskIds,
+        reason: 'generation cancelled by request',
+      });
       // As the consumer calls it when the request ran out of deliveries.
       await handler(request, 'max_deliveries', { code: 'UNEXPECTED', message: 'database unavailable' });
       await eventually('both kills broadcast', async () => (kills.length >= 2 ? true : undefined));
@@ -167,10 +246,18 @@ describe('dead-lettered task events and cancel requests', () => {
       await sub.drain();
       await running.close();
     }
-    expect(await stack.sql('repurposer', 'select status from $schema.tasks where id = ?', [queued])).toEqual([{ status: 'cancelled' }]);
-    const recorded = await stack.sql<{ task_id: string }>('repurposer', 'select task_id from $schema.task_cancellations where task_id = any(?::uuid[]) order by task_id', [`{${g.taskIds.join(',')}}`]);
+    expect(await stack.sql('repurposer', 'select status from $schema.tasks where id = ?', [queued])).toEqual([
+      { status: 'cancelled' },
+    ]);
+    const recorded = await stack.sql<{ task_id: string }>(
+      'repurposer',
+      'select task_id from $schema.task_cancellations where task_id = any(?::uuid[]) order by task_id',
+      [`{${g.taskIds.join(',')}}`],
+    );
     expect(recorded.map((r) => r.task_id)).toEqual([queued, notArrived].sort());
     // The cancelled statuses reach the orchestrator through the outbox and close the generation.
-    await eventually('the generation cancelled', async () => ((await generation(g.id)).status === 'cancelled' ? true : undefined));
+    await eventually('the generation cancelled', async () =>
+      (await generation(g.id)).status === 'cancelled' ? true : undefined,
+    );
   });
 });

@@ -17,7 +17,9 @@ describe('several gateway instances', () => {
   beforeAll(async () => {
     stack = await startStack();
     second = await stack.addGateway();
-    files = await serveFiles({ 'source.mp4': await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'source.mp4'), { seconds: 2 }) });
+    files = await serveFiles({
+      'source.mp4': await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'source.mp4'), { seconds: 2 }),
+    });
   });
   afterAll(async () => {
     await files?.close();
@@ -38,11 +40,18 @@ describe('several gateway instances', () => {
       ws.send({ subscribe_account: account.id });
       await ws.waitFor('subscribed', (m) => m.type === 'subscribed' && m.id === account.id);
     }
-    const res = await two.post('/api/v1/tasks', { accountId: account.id, url: files.url('source.mp4'), options: { width: 360, preset: 'ultrafast' } });
+    const res = await two.post('/api/v1/tasks', {
+      accountId: account.id,
+      url: files.url('source.mp4'),
+      options: { width: 360, preset: 'ultrafast' },
+    });
     const task = (await res.json()) as { id: string };
     expect(res.status, JSON.stringify(task)).toBe(202);
     for (const ws of [wsOne, wsTwo]) {
-      await ws.waitFor('completed', (m) => m.type === 'job_status' && m.job_id === task.id && statusOf(m) === 'completed');
+      await ws.waitFor(
+        'completed',
+        (m) => m.type === 'job_status' && m.job_id === task.id && statusOf(m) === 'completed',
+      );
       ws.close();
     }
     expect((await one.call(`/api/v1/tasks/${task.id}`)).status).toBe(200);

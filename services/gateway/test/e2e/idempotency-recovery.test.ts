@@ -28,13 +28,19 @@ describe('Idempotency-Key across gateway timeouts and crashes', () => {
     const db = new pg.Client({ connectionString: inject('databaseUrl') });
     await db.connect();
     await db.query('begin');
-    await db.query(sql.replaceAll('$orchestrator', `"${stack.token}_orchestrator"`).replaceAll('$repurposer', `"${stack.token}_repurposer"`), params);
+    await db.query(
+      sql
+        .replaceAll('$orchestrator', `"${stack.token}_orchestrator"`)
+        .replaceAll('$repurposer', `"${stack.token}_repurposer"`),
+      params,
+    );
     return async () => {
       await db.query('rollback');
       await db.end();
     };
   }
-  const post = (path: string, body: unknown, key: string) => api.call(path, { method: 'POST', body: JSON.stringify(body), headers: { 'idempotency-key': key } });
+  const post = (path: string, body: unknown, key: string) =>
+    api.call(path, { method: 'POST', body: JSON.stringify(body), headers: { 'idempotency-key': key } });
 
   it('a start the gateway gave up on (503) is returned, not repeated, when retried with its key', async () => {
     const account = await api.createAccount('Timeout');
@@ -55,14 +61,24 @@ describe('Idempotency-Key across gateway timeouts and crashes', () => {
     expect(first.status).toBe(503);
     // The owner goes on once the blocker is gone, and commits the generation the client never heard of.
     const [made] = await eventually('the generation committed after the 503', async () => {
-      const rows = await stack.sql<{ id: string }>('orchestrator', "select id from $schema.generations where account_id = ? and idempotency_key = 'start-1'", [account.id]);
+      const rows = await stack.sql<{ id: string }>(
+        'orchestrator',
+        "select id from $schema.generations where account_id = ? and idempotency_key = 'start-1'",
+        [account.id],
+      );
       return rows.length ? rows : undefined;
     });
     const retry = await post(`/api/v1/accounts/${account.id}/generations`, { type: 'shorts' }, 'start-1');
     expect(retry.status).toBe(202);
     expect(((await retry.json()) as StartedGeneration).generation.id).toBe(made!.id);
-    expect(await stack.sql('orchestrator', 'select id from $schema.generations where account_id = ?', [account.id])).toHaveLength(1);
-    const jobs = await stack.sql('orchestrator', "select 1 from $schema.outbox where envelope->>'type' = 'render.job.requested.v1' and envelope->>'accountId' = ?", [account.id]);
+    expect(
+      await stack.sql('orchestrator', 'select id from $schema.generations where account_id = ?', [account.id]),
+    ).toHaveLength(1);
+    const jobs = await stack.sql(
+      'orchestrator',
+      "select 1 from $schema.outbox where envelope->>'type' = 'render.job.requested.v1' and envelope->>'accountId' = ?",
+      [account.id],
+    );
     expect(jobs).toHaveLength(1);
     // The same key with another request is refused by the owner too, although the gateway has no record of the first.
     const other = await post(`/api/v1/accounts/${account.id}/generations`, { type: 'shorts', count: 2 }, 'start-1');
@@ -82,14 +98,22 @@ describe('Idempotency-Key across gateway timeouts and crashes', () => {
     }
     expect(first.status).toBe(503);
     const [made] = await eventually('the task committed after the 503', async () => {
-      const rows = await stack.sql<{ id: string }>('repurposer', 'select id from $schema.tasks where account_id = ?', [account.id]);
+      const rows = await stack.sql<{ id: string }>('repurposer', 'select id from $schema.tasks where account_id = ?', [
+        account.id,
+      ]);
       return rows.length ? rows : undefined;
     });
     const retry = await post('/api/v1/tasks', body, 'task-1');
     expect(retry.status).toBe(202);
     expect(((await retry.json()) as { id: string }).id).toBe(made!.id);
-    expect(await stack.sql('repurposer', 'select id from $schema.tasks where account_id = ?', [account.id])).toHaveLength(1);
-    const jobs = await stack.sql('repurposer', "select 1 from $schema.outbox where envelope->>'type' = 'render.job.requested.v1' and envelope->>'accountId' = ?", [account.id]);
+    expect(
+      await stack.sql('repurposer', 'select id from $schema.tasks where account_id = ?', [account.id]),
+    ).toHaveLength(1);
+    const jobs = await stack.sql(
+      'repurposer',
+      "select 1 from $schema.outbox where envelope->>'type' = 'render.job.requested.v1' and envelope->>'accountId' = ?",
+      [account.id],
+    );
     expect(jobs).toHaveLength(1);
   });
 
@@ -101,7 +125,11 @@ describe('Idempotency-Key across gateway timeouts and crashes', () => {
     const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     // As a gateway that crashed mid-request left them: in progress, no answer.
     const record = (key: string, lease: string) =>
-      stack.sql('gateway', `insert into $schema.idempotency_records (principal_id, key, route, request_hash, created_at, locked_until, locked_by) values (?, ?, ?, ?, now() - interval '1 minute', now() + ?::interval, 'crashed-request')`, [subject, key, route, hash, lease]);
+      stack.sql(
+        'gateway',
+        `insert into $schema.idempotency_records (principal_id, key, route, request_hash, created_at, locked_until, locked_by) values (?, ?, ?, ?, now() - interval '1 minute', now() + ?::interval, 'crashed-request')`,
+        [subject, key, route, hash, lease],
+      );
     await record('crashed', '-1 second');
     await record('live', '1 hour');
 
@@ -118,7 +146,11 @@ describe('Idempotency-Key across gateway timeouts and crashes', () => {
     expect(replay.status).toBe(202);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(((await replay.json()) as StartedGeneration).generation.id).toBe(generation.id);
-    const [stored] = await stack.sql<{ status_code: number; locked_by: string }>('gateway', 'select status_code, locked_by from $schema.idempotency_records where principal_id = ? and key = ?', [subject, 'crashed']);
+    const [stored] = await stack.sql<{ status_code: number; locked_by: string }>(
+      'gateway',
+      'select status_code, locked_by from $schema.idempotency_records where principal_id = ? and key = ?',
+      [subject, 'crashed'],
+    );
     expect(stored).toMatchObject({ status_code: 202 });
     expect(stored!.locked_by).not.toBe('crashed-request');
   });

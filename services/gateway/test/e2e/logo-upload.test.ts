@@ -15,13 +15,44 @@ const MAX_IMAGE = 256 * 1024;
 /** An image made by ffmpeg's lavfi sources (`source` e.g. `color=c=yellow:s=200x100`). */
 async function makeImage(dir: string, name: string, source: string): Promise<Buffer> {
   const out = join(dir, name);
-  await run(inject('ffmpegPath'), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', source, '-frames:v', '1', out]);
+  await run(inject('ffmpegPath'), [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    source,
+    '-frames:v',
+    '1',
+    out,
+  ]);
   return readFileSync(out);
 }
 
 /** One decoded frame at `seconds`, as raw RGB. */
 async function frameAt(file: string, seconds: number): Promise<Buffer> {
-  const { stdout } = await run(inject('ffmpegPath'), ['-hide_banner', '-loglevel', 'error', '-ss', String(seconds), '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(
+    inject('ffmpegPath'),
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-ss',
+      String(seconds),
+      '-i',
+      file,
+      '-frames:v',
+      '1',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
+    { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+  );
   return stdout;
 }
 const pixel = (frame: Buffer, x: number, y: number) => [...frame.subarray((y * W + x) * 3, (y * W + x) * 3 + 3)];
@@ -42,13 +73,23 @@ describe('logo uploads', () => {
   const upload = (bearer: string, bytes: Buffer, name: string) => {
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(bytes)]), name);
-    return fetch(`${stack.gatewayUrl}/api/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${bearer}` }, body: form });
+    return fetch(`${stack.gatewayUrl}/api/v1/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bearer}` },
+      body: form,
+    });
   };
 
   it('a PNG uploaded through POST /uploads is overlaid in the chosen corner of the rendered clip', async () => {
     const { bearer, api, account } = await newTenant(stack, 'tenant-logo', []);
     const res = await upload(bearer, await makeImage(dir, 'logo.png', 'color=c=yellow:s=200x100'), 'logo.png');
-    const logo = (await res.json()) as { id: string; kind: string; width: number; height: number; durationSeconds: number | null };
+    const logo = (await res.json()) as {
+      id: string;
+      kind: string;
+      width: number;
+      height: number;
+      durationSeconds: number | null;
+    };
     expect(res.status, JSON.stringify(logo)).toBe(201);
     expect(logo).toMatchObject({ kind: 'image', width: 200, height: 100, durationSeconds: null });
     const video = readFileSync(await makeTestVideo(inject('ffmpegPath'), join(dir, 'source.mp4'), { seconds: 3 }));
@@ -58,7 +99,14 @@ describe('logo uploads', () => {
     const created = await api.post('/api/v1/tasks', {
       accountId: account.id,
       uploadId: source.id,
-      options: { width: W, preset: 'ultrafast', mode: 'pad', padColor: '#000000', segments: [{ parts: [{ start: 0.2, end: 1.8 }] }], logo: { uploadId: logo.id, position: 'top-right', scale: 0.25, opacity: 1 } },
+      options: {
+        width: W,
+        preset: 'ultrafast',
+        mode: 'pad',
+        padColor: '#000000',
+        segments: [{ parts: [{ start: 0.2, end: 1.8 }] }],
+        logo: { uploadId: logo.id, position: 'top-right', scale: 0.25, opacity: 1 },
+      },
     });
     const task = (await created.json()) as { id: string };
     expect(created.status, JSON.stringify(task)).toBe(202);
@@ -89,24 +137,49 @@ describe('logo uploads', () => {
     expect(image.kind).toBe('image');
     const webp = await upload(bearer, await makeImage(dir, 'logo.webp', 'color=c=green:s=48x32'), 'logo.webp');
     expect(await webp.json()).toMatchObject({ kind: 'image', width: 48, height: 32 });
-    const video = (await (await upload(bearer, readFileSync(await makeTestVideo(inject('ffmpegPath'), join(dir, 'v.mp4'), { seconds: 2, width: 320, height: 180 })), 'v.mp4')).json()) as { id: string };
+    const video = (await (
+      await upload(
+        bearer,
+        readFileSync(
+          await makeTestVideo(inject('ffmpegPath'), join(dir, 'v.mp4'), { seconds: 2, width: 320, height: 180 }),
+        ),
+        'v.mp4',
+      )
+    ).json()) as { id: string };
 
     const asSource = await api.post('/api/v1/tasks', { accountId: account.id, uploadId: image.id });
     expect(asSource.status).toBe(422);
-    expect(await asSource.json()).toMatchObject({ error: { code: 'UNPROCESSABLE', details: { field: 'body/uploadId' } } });
+    expect(await asSource.json()).toMatchObject({
+      error: { code: 'UNPROCESSABLE', details: { field: 'body/uploadId' } },
+    });
     expect((await api.post(`/api/v1/accounts/${account.id}/sources`, { uploadId: image.id })).status).toBe(422);
-    const asLogo = await api.post('/api/v1/tasks', { accountId: account.id, uploadId: video.id, options: { logo: { uploadId: video.id } } });
+    const asLogo = await api.post('/api/v1/tasks', {
+      accountId: account.id,
+      uploadId: video.id,
+      options: { logo: { uploadId: video.id } },
+    });
     expect(asLogo.status).toBe(422);
-    expect(await asLogo.json()).toMatchObject({ error: { code: 'UNPROCESSABLE', details: { field: 'body/options/logo/uploadId' } } });
+    expect(await asLogo.json()).toMatchObject({
+      error: { code: 'UNPROCESSABLE', details: { field: 'body/options/logo/uploadId' } },
+    });
 
     // Random pixels do not compress: well over the image limit, far under the video limit.
-    const big = await upload(bearer, await makeImage(dir, 'noise.png', 'nullsrc=s=600x600,geq=random(1)*255:128:128'), 'noise.png');
+    const big = await upload(
+      bearer,
+      await makeImage(dir, 'noise.png', 'nullsrc=s=600x600,geq=random(1)*255:128:128'),
+      'noise.png',
+    );
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
     const wide = await upload(bearer, await makeImage(dir, 'wide.png', 'color=c=blue:s=4100x8'), 'wide.png');
     expect(wide.status).toBe(422);
-    expect(((await wide.json()) as { error: { message: string } }).error.message).toMatch(/4100×8 pixels; at most 4096×4096/);
-    const kept = await stack.sql<{ kind: string }>('gateway', "select kind from $schema.uploads where principal_id = 'tenant-logo-kinds' order by kind");
+    expect(((await wide.json()) as { error: { message: string } }).error.message).toMatch(
+      /4100×8 pixels; at most 4096×4096/,
+    );
+    const kept = await stack.sql<{ kind: string }>(
+      'gateway',
+      "select kind from $schema.uploads where principal_id = 'tenant-logo-kinds' order by kind",
+    );
     expect(kept.map((k) => k.kind)).toEqual(['image', 'image', 'video']);
   });
 });

@@ -15,7 +15,9 @@ describe('a principal with 1,000 accounts', () => {
   let files: Awaited<ReturnType<typeof serveFiles>>;
   beforeAll(async () => {
     stack = await startStack();
-    files = await serveFiles({ 'v.mp4': await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'v.mp4'), { seconds: 2 }) });
+    files = await serveFiles({
+      'v.mp4': await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'v.mp4'), { seconds: 2 }),
+    });
   });
   afterAll(async () => {
     await files?.close();
@@ -27,9 +29,14 @@ describe('a principal with 1,000 accounts', () => {
     const api = apiClient(stack.gatewayUrl, bearer);
     await api.createAccount('account 1');
     // Accounts 2..999 straight into the owner's table (setup speed); the 1,000th, the newest, through the API.
-    await stack.sql('orchestrator', `insert into $schema.accounts (id, owner_id, name, created_at) select gen_random_uuid(), 'tenant-many', 'account ' || n, now() - interval '1 hour' + n * interval '1 ms' from generate_series(2, 999) n`);
+    await stack.sql(
+      'orchestrator',
+      `insert into $schema.accounts (id, owner_id, name, created_at) select gen_random_uuid(), 'tenant-many', 'account ' || n, now() - interval '1 hour' + n * interval '1 ms' from generate_series(2, 999) n`,
+    );
     const last = await api.createAccount('account 1000');
-    expect(await stack.sql('orchestrator', "select 1 from $schema.accounts where owner_id = 'tenant-many'")).toHaveLength(1000);
+    expect(
+      await stack.sql('orchestrator', "select 1 from $schema.accounts where owner_id = 'tenant-many'"),
+    ).toHaveLength(1000);
 
     const created = await api.post('/api/v1/tasks', { accountId: last.id, url: files.url('v.mp4'), options });
     const task = (await created.json()) as { id: string; accountId: string };
@@ -38,20 +45,33 @@ describe('a principal with 1,000 accounts', () => {
     // The WebSocket finds the task by the same scope, and sees it through to the end.
     const ws = await openWs(stack.gatewayUrl, bearer);
     ws.send({ subscribe: task.id });
-    await ws.waitFor('completed', (m) => m.type === 'job_status' && m.job_id === task.id && (m.status as { status: string }).status === 'completed');
+    await ws.waitFor(
+      'completed',
+      (m) => m.type === 'job_status' && m.job_id === task.id && (m.status as { status: string }).status === 'completed',
+    );
     ws.close();
 
-    expect(((await (await api.call(`/api/v1/tasks/${task.id}`)).json()) as { status: string }).status).toBe('completed');
-    const listed = (await (await api.call(`/api/v1/tasks?account_id=${last.id}`)).json()) as { items: { id: string }[] };
+    expect(((await (await api.call(`/api/v1/tasks/${task.id}`)).json()) as { status: string }).status).toBe(
+      'completed',
+    );
+    const listed = (await (await api.call(`/api/v1/tasks?account_id=${last.id}`)).json()) as {
+      items: { id: string }[];
+    };
     expect(listed.items.map((t) => t.id)).toEqual([task.id]);
-    const content = (await (await api.call('/api/v1/content')).json()) as { items: { id: string; taskId: string; accountId: string }[] };
+    const content = (await (await api.call('/api/v1/content')).json()) as {
+      items: { id: string; taskId: string; accountId: string }[];
+    };
     expect(content.items).toHaveLength(1);
     expect(content.items[0]).toMatchObject({ taskId: task.id, accountId: last.id });
     const clipId = content.items[0]!.id;
-    expect(((await (await api.call(`/api/v1/content?account_id=${last.id}`)).json()) as { items: unknown[] }).items).toHaveLength(1);
+    expect(
+      ((await (await api.call(`/api/v1/content?account_id=${last.id}`)).json()) as { items: unknown[] }).items,
+    ).toHaveLength(1);
     expect((await api.call(`/api/v1/content/${clipId}`)).status).toBe(200);
     expect((await api.call(`/api/v1/content/${clipId}/thumbnail`)).status).toBe(200);
-    expect(((await (await api.call('/api/v1/tasks/stats')).json()) as { byStatus: Record<string, number> }).byStatus).toEqual({ completed: 1 });
+    expect(
+      ((await (await api.call('/api/v1/tasks/stats')).json()) as { byStatus: Record<string, number> }).byStatus,
+    ).toEqual({ completed: 1 });
     const sse = await openSse(stack.gatewayUrl, `/api/v1/tasks/${task.id}/events`, bearer);
     expect(sse.res.status).toBe(200);
     sse.close();
@@ -62,7 +82,9 @@ describe('a principal with 1,000 accounts', () => {
     expect((await stranger.call(`/api/v1/tasks/${task.id}`)).status).toBe(404);
     expect((await stranger.call(`/api/v1/content/${clipId}`)).status).toBe(404);
     expect((await stranger.call(`/api/v1/content/${clipId}/file`)).status).toBe(404);
-    expect(((await (await stranger.call(`/api/v1/tasks?account_id=${last.id}`)).json()) as { items: unknown[] }).items).toEqual([]);
+    expect(
+      ((await (await stranger.call(`/api/v1/tasks?account_id=${last.id}`)).json()) as { items: unknown[] }).items,
+    ).toEqual([]);
     expect(((await (await stranger.call('/api/v1/content')).json()) as { items: unknown[] }).items).toEqual([]);
     expect((await openSse(stack.gatewayUrl, `/api/v1/tasks/${task.id}/events`, strangerBearer)).res.status).toBe(404);
     expect((await stranger.post('/api/v1/tasks', { accountId: last.id, url: files.url('v.mp4') })).status).toBe(404);
@@ -72,16 +94,21 @@ describe('a principal with 1,000 accounts', () => {
     const bearer = await stack.bearer('tenant-legacy');
     const api = apiClient(stack.gatewayUrl, bearer);
     const account = await api.createAccount('legacy');
-    const first = (await (await api.post('/api/v1/tasks', { accountId: account.id, url: files.url('v.mp4'), options })).json()) as { id: string };
+    const first = (await (
+      await api.post('/api/v1/tasks', { accountId: account.id, url: files.url('v.mp4'), options })
+    ).json()) as { id: string };
     await (await openSse(stack.gatewayUrl, `/api/v1/tasks/${first.id}/events`, bearer)).rest(); // ends when the task has
-    const [clip] = ((await (await api.call(`/api/v1/tasks/${first.id}/clips`)).json()) as { items: { id: string }[] }).items;
+    const [clip] = ((await (await api.call(`/api/v1/tasks/${first.id}/clips`)).json()) as { items: { id: string }[] })
+      .items;
     // As if rendered before owners were recorded.
     await stack.sql('repurposer', 'update $schema.tasks set owner_id = null where id = ?', [first.id]);
     await stack.sql('repurposer', 'update $schema.generated_content set owner_id = null where task_id = ?', [first.id]);
     expect((await api.call(`/api/v1/tasks/${first.id}`)).status).toBe(404);
     expect((await api.call(`/api/v1/content/${clip!.id}`)).status).toBe(404);
     // The next job of the account carries its owner: the account's ownerless rows are adopted with it.
-    expect((await api.post('/api/v1/tasks', { accountId: account.id, url: files.url('v.mp4'), options })).status).toBe(202);
+    expect((await api.post('/api/v1/tasks', { accountId: account.id, url: files.url('v.mp4'), options })).status).toBe(
+      202,
+    );
     expect((await api.call(`/api/v1/tasks/${first.id}`)).status).toBe(200);
     expect((await api.call(`/api/v1/content/${clip!.id}`)).status).toBe(200);
   });

@@ -8,7 +8,11 @@ import { apiClient, type StartedGeneration } from '../support/api-client.ts';
 import { newTenant } from '../support/tenant.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
-interface Page { items: { id: string; kind: string; subjectId: string; accountId: string; readAt: string | null }[]; unread: number; nextCursor: string | null }
+interface Page {
+  items: { id: string; kind: string; subjectId: string; accountId: string; readAt: string | null }[];
+  unread: number;
+  nextCursor: string | null;
+}
 
 // A generation that ends tells its owner, once, in-app: through the real stack and the public API.
 describe('in-app notifications', () => {
@@ -34,16 +38,29 @@ describe('in-app notifications', () => {
       return (await res.json()) as Page;
     };
 
-    const start = await api.startGeneration(account.id, { type: 'shorts', count: 1, options: { width: 360, preset: 'ultrafast' } });
+    const start = await api.startGeneration(account.id, {
+      type: 'shorts',
+      count: 1,
+      options: { width: 360, preset: 'ultrafast' },
+    });
     expect(start.status).toBe(202);
     const { generation } = (await start.json()) as StartedGeneration;
 
-    const page = await eventually('the owner is notified', async () => {
-      const p = await list(api);
-      return p.items.length > 0 ? p : undefined;
-    }, 60_000);
+    const page = await eventually(
+      'the owner is notified',
+      async () => {
+        const p = await list(api);
+        return p.items.length > 0 ? p : undefined;
+      },
+      60_000,
+    );
     expect(page.items).toHaveLength(1);
-    expect(page.items[0]).toMatchObject({ kind: 'generation.completed', subjectId: generation.id, accountId: account.id, readAt: null });
+    expect(page.items[0]).toMatchObject({
+      kind: 'generation.completed',
+      subjectId: generation.id,
+      accountId: account.id,
+      readAt: null,
+    });
     expect(page.unread).toBe(1);
 
     // Another tenant sees nothing and cannot mark the owner's notification.
@@ -53,13 +70,17 @@ describe('in-app notifications', () => {
 
     // The same fact again (a relay re-send past the duplicate window): the inbox absorbs it.
     const [row] = await stack.sql<{ subject: string; envelope: { id: string } }>(
-      'orchestrator', `select subject, envelope from $schema.outbox where envelope->>'type' = 'content.generation.updated.v1' and envelope->'data'->>'status' = 'completed'`,
+      'orchestrator',
+      `select subject, envelope from $schema.outbox where envelope->>'type' = 'content.generation.updated.v1' and envelope->'data'->>'status' = 'completed'`,
     );
     expect(row).toBeDefined();
     const m = stack.notifier!.platform.messaging;
     const ack = await m.js.publish(m.subject(row!.subject), JSON.stringify(row!.envelope), { msgID: randomUUID() });
     await eventually('the notifier handled the re-sent fact', async () => {
-      const info = await m.jsm.consumers.info(m.stream(STREAMS.CONTENT.name), `${m.ns.streamPrefix}notifier-generations`);
+      const info = await m.jsm.consumers.info(
+        m.stream(STREAMS.CONTENT.name),
+        `${m.ns.streamPrefix}notifier-generations`,
+      );
       return info.delivered.stream_seq >= ack.seq && info.num_ack_pending === 0 ? true : undefined;
     });
     expect((await list(api)).items).toHaveLength(1);
@@ -82,14 +103,26 @@ describe('in-app notifications', () => {
     writeFileSync(notes, 'these are notes, not a video\n'.repeat(50));
     const server = await serveFiles({ 'notes.mp4': notes });
     try {
-      const created = await api.post('/api/v1/tasks', { accountId: account.id, url: server.url('notes.mp4'), options: { width: 360 } });
+      const created = await api.post('/api/v1/tasks', {
+        accountId: account.id,
+        url: server.url('notes.mp4'),
+        options: { width: 360 },
+      });
       expect(created.status).toBe(202);
       const task = (await created.json()) as { id: string };
-      const page = await eventually('the owner is told the task failed', async () => {
-        const p = (await (await api.call('/api/v1/notifications')).json()) as Page;
-        return p.items.some((n) => n.subjectId === task.id) ? p : undefined;
-      }, 60_000);
-      expect(page.items.find((n) => n.subjectId === task.id)).toMatchObject({ kind: 'task.failed', accountId: account.id, readAt: null });
+      const page = await eventually(
+        'the owner is told the task failed',
+        async () => {
+          const p = (await (await api.call('/api/v1/notifications')).json()) as Page;
+          return p.items.some((n) => n.subjectId === task.id) ? p : undefined;
+        },
+        60_000,
+      );
+      expect(page.items.find((n) => n.subjectId === task.id)).toMatchObject({
+        kind: 'task.failed',
+        accountId: account.id,
+        readAt: null,
+      });
       expect(((await (await other.call('/api/v1/notifications')).json()) as Page).items).toEqual([]);
     } finally {
       await server.close();
@@ -99,16 +132,33 @@ describe('in-app notifications', () => {
   it('keeps e-mail preferences per principal: defaults, partial updates, validation', async () => {
     const me = apiClient(stack.gatewayUrl, await stack.bearer('prefs-owner'));
     const other = apiClient(stack.gatewayUrl, await stack.bearer('prefs-other'));
-    const get = async (client: ReturnType<typeof apiClient>) => (await client.call('/api/v1/notification-preferences')).json();
-    const put = (client: ReturnType<typeof apiClient>, body: unknown) => client.call('/api/v1/notification-preferences', { method: 'PUT', body: JSON.stringify(body) });
+    const get = async (client: ReturnType<typeof apiClient>) =>
+      (await client.call('/api/v1/notification-preferences')).json();
+    const put = (client: ReturnType<typeof apiClient>, body: unknown) =>
+      client.call('/api/v1/notification-preferences', { method: 'PUT', body: JSON.stringify(body) });
 
     expect(await get(me)).toEqual({ email: null, emailOptOut: false, completionEmail: false, digest: false });
     const set = await put(me, { email: 'owner@example.com', completionEmail: true });
     expect(set.status).toBe(200);
-    expect(await set.json()).toEqual({ email: 'owner@example.com', emailOptOut: false, completionEmail: true, digest: false });
+    expect(await set.json()).toEqual({
+      email: 'owner@example.com',
+      emailOptOut: false,
+      completionEmail: true,
+      digest: false,
+    });
     // A later PUT changes only what it names.
-    expect(await (await put(me, { digest: true })).json()).toEqual({ email: 'owner@example.com', emailOptOut: false, completionEmail: true, digest: true });
-    expect(await (await put(me, { emailOptOut: true, email: null })).json()).toEqual({ email: null, emailOptOut: true, completionEmail: true, digest: true });
+    expect(await (await put(me, { digest: true })).json()).toEqual({
+      email: 'owner@example.com',
+      emailOptOut: false,
+      completionEmail: true,
+      digest: true,
+    });
+    expect(await (await put(me, { emailOptOut: true, email: null })).json()).toEqual({
+      email: null,
+      emailOptOut: true,
+      completionEmail: true,
+      digest: true,
+    });
     expect(await get(other)).toEqual({ email: null, emailOptOut: false, completionEmail: false, digest: false });
 
     expect((await put(me, { email: 'not an address' })).status).toBe(400);

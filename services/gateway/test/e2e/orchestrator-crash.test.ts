@@ -27,7 +27,12 @@ describe('orchestrator killed between task events', () => {
   });
 
   const orchestrator = async () => {
-    const p = startServiceProcess('content-orchestrator', { ...stack.env, DB_SCHEMA: `${stack.token}_orchestrator`, HEALTH_PORT: '0', EVENT_ACK_WAIT: '2s' });
+    const p = startServiceProcess('content-orchestrator', {
+      ...stack.env,
+      DB_SCHEMA: `${stack.token}_orchestrator`,
+      HEALTH_PORT: '0',
+      EVENT_ACK_WAIT: '2s',
+    });
     procs.push(p);
     await p.waitForLine(/content-orchestrator ready/);
     return p;
@@ -40,23 +45,50 @@ describe('orchestrator killed between task events', () => {
     const account = await api.createAccount('Orchestrator crash');
     for (const f of ['a.mp4', 'b.mp4', 'c.mp4']) await api.addSource(account.id, files.url(f));
     const ws = await watchAccount(stack, bearer, account.id);
-    const { generation } = (await (await api.startGeneration(account.id, { type: 'shorts', count: 3, options: { width: 360, preset: 'ultrafast' } })).json()) as StartedGeneration;
+    const { generation } = (await (
+      await api.startGeneration(account.id, { type: 'shorts', count: 3, options: { width: 360, preset: 'ultrafast' } })
+    ).json()) as StartedGeneration;
 
     // Kill it as soon as the first task has finished; the other two finish while it is down.
-    await ws.waitFor('first task completed', (m) => m.type === 'job_status' && m.kind === 'task' && statusOf(m) === 'completed');
+    await ws.waitFor(
+      'first task completed',
+      (m) => m.type === 'job_status' && m.kind === 'task' && statusOf(m) === 'completed',
+    );
     first.child.kill('SIGKILL');
     await first.exited;
     for (const taskId of generation.taskIds) {
-      await ws.waitFor(`task ${taskId} completed`, (m) => m.type === 'job_status' && m.job_id === taskId && statusOf(m) === 'completed');
+      await ws.waitFor(
+        `task ${taskId} completed`,
+        (m) => m.type === 'job_status' && m.job_id === taskId && statusOf(m) === 'completed',
+      );
     }
     await orchestrator();
-    const done = await ws.waitFor('generation completed', (m) => m.type === 'job_status' && m.job_id === generation.id && statusOf(m) === 'completed');
-    expect((done.status as { counters: Record<string, number> }).counters).toMatchObject({ totalRequested: 3, completed: 3, failed: 0, queued: 0, processing: 0 });
+    const done = await ws.waitFor(
+      'generation completed',
+      (m) => m.type === 'job_status' && m.job_id === generation.id && statusOf(m) === 'completed',
+    );
+    expect((done.status as { counters: Record<string, number> }).counters).toMatchObject({
+      totalRequested: 3,
+      completed: 3,
+      failed: 0,
+      queued: 0,
+      processing: 0,
+    });
     ws.close();
 
-    const [gen] = await stack.sql<Record<string, unknown>>('orchestrator', 'select * from $schema.generations where id = ?', [generation.id]);
+    const [gen] = await stack.sql<Record<string, unknown>>(
+      'orchestrator',
+      'select * from $schema.generations where id = ?',
+      [generation.id],
+    );
     expect(gen).toMatchObject({ status: 'completed', completed: 3, total_requested: 3 });
-    expect(await stack.sql('orchestrator', 'select 1 from $schema.generation_locks where generation_id = ?', [generation.id])).toHaveLength(0);
-    expect(await stack.sql('repurposer', 'select 1 from $schema.generated_content where account_id = ?', [account.id])).toHaveLength(3);
+    expect(
+      await stack.sql('orchestrator', 'select 1 from $schema.generation_locks where generation_id = ?', [
+        generation.id,
+      ]),
+    ).toHaveLength(0);
+    expect(
+      await stack.sql('repurposer', 'select 1 from $schema.generated_content where account_id = ?', [account.id]),
+    ).toHaveLength(3);
   }, 120_000);
 });

@@ -29,16 +29,32 @@ describe('paid generations', () => {
   it('refuses an unpaid start whole, debits a paid one per video, refunds the video that failed', async () => {
     const { api, account } = await newTenant(stack, 'payer', [files.url('good.mp4'), files.url('corrupt.mp4')]);
     const ops = apiClient(stack.gatewayUrl, await stack.bearer('payer-ops', ['operator']));
-    const statement = async () => (await (await api.call(`/api/v1/accounts/${account.id}/credits`)).json()) as CreditsView;
+    const statement = async () =>
+      (await (await api.call(`/api/v1/accounts/${account.id}/credits`)).json()) as CreditsView;
     const body = { type: 'shorts', count: 2, options: { width: 180, preset: 'ultrafast' } };
 
     const unpaid = await api.startGeneration(account.id, body);
     expect(unpaid.status).toBe(402);
-    expect(((await unpaid.json()) as { error: { details: unknown } }).error.details).toEqual({ required: 4, available: 0 });
+    expect(((await unpaid.json()) as { error: { details: unknown } }).error.details).toEqual({
+      required: 4,
+      available: 0,
+    });
     // Nothing started: no generation, no lock, both sources still available.
-    expect(await stack.sql('orchestrator', 'select 1 from $schema.generations where account_id = ?', [account.id])).toEqual([]);
-    expect(await stack.sql('orchestrator', 'select 1 from $schema.generation_locks where account_id = ?', [account.id])).toEqual([]);
-    expect((await stack.sql<{ state: string }>('orchestrator', 'select state from $schema.source_videos where account_id = ?', [account.id])).map((r) => r.state)).toEqual(['available', 'available']);
+    expect(
+      await stack.sql('orchestrator', 'select 1 from $schema.generations where account_id = ?', [account.id]),
+    ).toEqual([]);
+    expect(
+      await stack.sql('orchestrator', 'select 1 from $schema.generation_locks where account_id = ?', [account.id]),
+    ).toEqual([]);
+    expect(
+      (
+        await stack.sql<{ state: string }>(
+          'orchestrator',
+          'select state from $schema.source_videos where account_id = ?',
+          [account.id],
+        )
+      ).map((r) => r.state),
+    ).toEqual(['available', 'available']);
 
     expect((await ops.post(`/api/v1/accounts/${account.id}/credits/grants`, { amount: 5 })).status).toBe(201);
     const paid = await api.startGeneration(account.id, body);
@@ -46,10 +62,15 @@ describe('paid generations', () => {
     const { generation } = (await paid.json()) as StartedGeneration;
     expect((await statement()).balance).toBe(1);
 
-    const done = await eventually('the generation to finish', async () => {
-      const g = (await (await api.call(`/api/v1/generations/${generation.id}`)).json()) as { status: string };
-      return g.status === 'partially_failed' ? g : undefined;
-    }, 60_000, 100);
+    const done = await eventually(
+      'the generation to finish',
+      async () => {
+        const g = (await (await api.call(`/api/v1/generations/${generation.id}`)).json()) as { status: string };
+        return g.status === 'partially_failed' ? g : undefined;
+      },
+      60_000,
+      100,
+    );
     expect(done.status).toBe('partially_failed');
     const after = await eventually('the refund', async () => {
       const c = await statement();

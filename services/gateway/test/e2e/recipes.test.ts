@@ -18,7 +18,13 @@ const CAPTION_RECIPE = {
     },
     required: ['headline'],
   },
-  template: { options: { clipCount: '{{clips}}', captions: { highlightColor: '{{colour}}' }, title: { text: 'Today: {{headline}}' } } },
+  template: {
+    options: {
+      clipCount: '{{clips}}',
+      captions: { highlightColor: '{{colour}}' },
+      title: { text: 'Today: {{headline}}' },
+    },
+  },
   sourcePool: { kind: 'library', tag: 'podcast' },
   creditCost: 5,
 } as const;
@@ -44,14 +50,26 @@ describe('recipes', () => {
     const res = await create(CAPTION_RECIPE);
     expect(res.status, await res.clone().text()).toBe(201);
     const recipe = (await res.json()) as RecipeView;
-    expect(recipe).toMatchObject({ name: 'Bold captions', kind: 'clips', creditCost: 5, minBacklog: 3, active: true, instantAvailable: false });
+    expect(recipe).toMatchObject({
+      name: 'Bold captions',
+      kind: 'clips',
+      creditCost: 5,
+      minBacklog: 3,
+      active: true,
+      instantAvailable: false,
+    });
 
-    expect(((await (await user.call('/api/v1/recipes')).json()) as { items: RecipeView[] }).items.map((r) => r.id)).toContain(recipe.id);
+    expect(
+      ((await (await user.call('/api/v1/recipes')).json()) as { items: RecipeView[] }).items.map((r) => r.id),
+    ).toContain(recipe.id);
     const rendered = await user.post(`/api/v1/recipes/${recipe.id}/render`, { form: { headline: 'Three tips' } });
     expect(rendered.status).toBe(200);
     expect(await rendered.json()).toEqual({
       form: { headline: 'Three tips', colour: '#FFE000', clips: 2 },
-      generation: { type: 'shorts', options: { clipCount: 2, captions: { highlightColor: '#FFE000' }, title: { text: 'Today: Three tips' } } },
+      generation: {
+        type: 'shorts',
+        options: { clipCount: 2, captions: { highlightColor: '#FFE000' }, title: { text: 'Today: Three tips' } },
+      },
     });
 
     // A form that breaks the schema: 400 naming the field.
@@ -59,19 +77,33 @@ describe('recipes', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('colour');
     expect((await user.post(`/api/v1/recipes/${recipe.id}/render`, { form: {} })).status).toBe(400);
-    expect((await user.post(`/api/v1/recipes/${recipe.id}/render`, { form: { headline: 'x', surprise: 1 } })).status).toBe(400);
+    expect(
+      (await user.post(`/api/v1/recipes/${recipe.id}/render`, { form: { headline: 'x', surprise: 1 } })).status,
+    ).toBe(400);
 
     // Users cannot write the catalogue.
     expect((await user.post('/api/v1/recipes', CAPTION_RECIPE)).status).toBe(403);
-    expect((await user.call(`/api/v1/recipes/${recipe.id}`, { method: 'PATCH', body: JSON.stringify({ active: false }) })).status).toBe(403);
+    expect(
+      (await user.call(`/api/v1/recipes/${recipe.id}`, { method: 'PATCH', body: JSON.stringify({ active: false }) }))
+        .status,
+    ).toBe(403);
 
-    const changed = await ops.call(`/api/v1/recipes/${recipe.id}`, { method: 'PATCH', body: JSON.stringify({ creditCost: 7, active: false }) });
+    const changed = await ops.call(`/api/v1/recipes/${recipe.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ creditCost: 7, active: false }),
+    });
     expect(await changed.json()).toMatchObject({ creditCost: 7, active: false });
     // Inactive: gone for users, still there for operators who ask.
     expect((await user.call(`/api/v1/recipes/${recipe.id}`)).status).toBe(404);
-    expect(((await (await user.call('/api/v1/recipes')).json()) as { items: RecipeView[] }).items.map((r) => r.id)).not.toContain(recipe.id);
+    expect(
+      ((await (await user.call('/api/v1/recipes')).json()) as { items: RecipeView[] }).items.map((r) => r.id),
+    ).not.toContain(recipe.id);
     expect((await user.call('/api/v1/recipes?includeInactive=true')).status).toBe(403);
-    expect(((await (await ops.call('/api/v1/recipes?includeInactive=true')).json()) as { items: RecipeView[] }).items.map((r) => r.id)).toContain(recipe.id);
+    expect(
+      ((await (await ops.call('/api/v1/recipes?includeInactive=true')).json()) as { items: RecipeView[] }).items.map(
+        (r) => r.id,
+      ),
+    ).toContain(recipe.id);
   });
 
   it('refuses a recipe whose form, template or source pool cannot work, saying why', async () => {
@@ -81,11 +113,24 @@ describe('recipes', () => {
       expect(((await res.json()) as { error: { message: string } }).error.message).toContain(says);
     };
     await refusal({ ...CAPTION_RECIPE, variables: { type: 'array' } }, 'type "object"');
-    await refusal({ ...CAPTION_RECIPE, variables: { type: 'object', properties: { pick: { type: 'object' } } } }, 'string, number, integer or boolean');
-    await refusal({ ...CAPTION_RECIPE, variables: { type: 'object', properties: { n: { type: 'integer', minimun: 1 } } } }, 'not a valid JSON Schema');
+    await refusal(
+      { ...CAPTION_RECIPE, variables: { type: 'object', properties: { pick: { type: 'object' } } } },
+      'string, number, integer or boolean',
+    );
+    await refusal(
+      { ...CAPTION_RECIPE, variables: { type: 'object', properties: { n: { type: 'integer', minimun: 1 } } } },
+      'not a valid JSON Schema',
+    );
     await refusal({ ...CAPTION_RECIPE, template: { options: { title: { text: '{{missing}}' } } } }, 'missing');
     // clipCount 50 is more than a generation may ask for: the template would make a refused generation.
-    await refusal({ ...CAPTION_RECIPE, variables: { type: 'object', properties: { clips: { type: 'integer', default: 50 } } }, template: { options: { clipCount: '{{clips}}' } } }, 'invalid generation');
+    await refusal(
+      {
+        ...CAPTION_RECIPE,
+        variables: { type: 'object', properties: { clips: { type: 'integer', default: 50 } } },
+        template: { options: { clipCount: '{{clips}}' } },
+      },
+      'invalid generation',
+    );
     await refusal({ ...CAPTION_RECIPE, kind: 'article' }, 'articles');
     expect((await create({ ...CAPTION_RECIPE, name: '' })).status).toBe(400);
   });
@@ -103,6 +148,10 @@ describe('recipes', () => {
     const renderRes = await user.post(`/api/v1/recipes/${recipe.id}/render`, { form: { seconds: 45 } });
     expect(renderRes.status, await renderRes.clone().text()).toBe(200);
     const rendered = (await renderRes.json()) as { generation: unknown };
-    expect(rendered.generation).toEqual({ type: 'article', options: { preset: 'veryfast' }, article: { targetSeconds: 45 } });
+    expect(rendered.generation).toEqual({
+      type: 'article',
+      options: { preset: 'veryfast' },
+      article: { targetSeconds: 45 },
+    });
   });
 });

@@ -7,7 +7,8 @@ import { newTenant, watchAccount } from '../support/tenant.ts';
 import { openWs, type WsMessage } from '../support/ws-client.ts';
 
 const statusOf = (m: WsMessage) => (m.status as { status: string }).status;
-const facts = (ms: WsMessage[]) => ms.filter((m) => m.type === 'job_status' && !m.snapshot).map((m) => m.event_id as string);
+const facts = (ms: WsMessage[]) =>
+  ms.filter((m) => m.type === 'job_status' && !m.snapshot).map((m) => m.event_id as string);
 
 // A client that drops mid-generation and reconnects with the cursor it last saw gets every fact it
 // missed, the terminal one included, and none twice (JetStream replays them).
@@ -25,10 +26,16 @@ describe('WebSocket resume', () => {
   });
 
   it('replays what a dropped client missed after its cursor, then goes on live', async () => {
-    const { bearer, api, account } = await newTenant(stack, 'tenant-resume', ['a.mp4', 'b.mp4', 'c.mp4'].map((f) => files.url(f)));
+    const { bearer, api, account } = await newTenant(
+      stack,
+      'tenant-resume',
+      ['a.mp4', 'b.mp4', 'c.mp4'].map((f) => files.url(f)),
+    );
     const control = await watchAccount(stack, bearer, account.id); // stays connected throughout
     const client = await watchAccount(stack, bearer, account.id);
-    const { generation } = (await (await api.startGeneration(account.id, { type: 'shorts', count: 3, options: { width: 360, preset: 'ultrafast' } })).json()) as StartedGeneration;
+    const { generation } = (await (
+      await api.startGeneration(account.id, { type: 'shorts', count: 3, options: { width: 360, preset: 'ultrafast' } })
+    ).json()) as StartedGeneration;
 
     // The client drops after its first task fact.
     const firstFact = await client.waitFor('first task fact', (m) => m.type === 'job_status' && m.kind === 'task');
@@ -38,14 +45,20 @@ describe('WebSocket resume', () => {
     const cursor = [...client.messages].reverse().find((m) => typeof m.cursor === 'string')!.cursor as string;
     expect(firstFact.cursor).toBeDefined();
 
-    await control.waitFor('generation completed', (m) => m.type === 'job_status' && m.job_id === generation.id && statusOf(m) === 'completed');
+    await control.waitFor(
+      'generation completed',
+      (m) => m.type === 'job_status' && m.job_id === generation.id && statusOf(m) === 'completed',
+    );
     const all = facts(control.messages);
     control.close();
 
     const resumed = await openWs(stack.gatewayUrl, bearer);
     resumed.send({ subscribe_account: account.id, since: cursor });
     await resumed.waitFor('subscribed', (m) => m.type === 'subscribed' && m.resumed_from === cursor);
-    await resumed.waitFor('terminal fact replayed', (m) => m.type === 'job_status' && m.job_id === generation.id && statusOf(m) === 'completed');
+    await resumed.waitFor(
+      'terminal fact replayed',
+      (m) => m.type === 'job_status' && m.job_id === generation.id && statusOf(m) === 'completed',
+    );
     const replayed = facts(resumed.messages);
     resumed.close();
 
@@ -56,21 +69,34 @@ describe('WebSocket resume', () => {
     // A malformed cursor is refused.
     const bad = await openWs(stack.gatewayUrl, bearer);
     bad.send({ subscribe_account: account.id, since: 'yesterday' });
-    expect(await bad.waitFor('refusal', (m) => m.type === 'error')).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    expect(await bad.waitFor('refusal', (m) => m.type === 'error')).toMatchObject({
+      error: { code: 'VALIDATION_FAILED' },
+    });
     bad.close();
   });
 
   it('serves a task as Server-Sent Events and resumes from Last-Event-ID', async () => {
     const { bearer, api, account } = await newTenant(stack, 'tenant-sse', [files.url('a.mp4')]);
     const watch = await watchAccount(stack, bearer, account.id);
-    const { generation } = (await (await api.startGeneration(account.id, { type: 'sse', options: { width: 360, preset: 'ultrafast', maxDurationSeconds: 1 } })).json()) as StartedGeneration;
+    const { generation } = (await (
+      await api.startGeneration(account.id, {
+        type: 'sse',
+        options: { width: 360, preset: 'ultrafast', maxDurationSeconds: 1 },
+      })
+    ).json()) as StartedGeneration;
     const taskId = generation.taskIds[0]!;
     // The task is the repurposer's once it has taken the job.
     await watch.waitFor('task taken', (m) => m.type === 'job_status' && m.job_id === taskId);
     watch.close();
-    const read = async (lastEventId: string | undefined, until: (e: { id: string; event: string; data: Record<string, unknown> }) => boolean) => {
+    const read = async (
+      lastEventId: string | undefined,
+      until: (e: { id: string; event: string; data: Record<string, unknown> }) => boolean,
+    ) => {
       const controller = new AbortController();
-      const res = await fetch(`${stack.gatewayUrl}/api/v1/tasks/${taskId}/events`, { headers: { authorization: `Bearer ${bearer}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: controller.signal });
+      const res = await fetch(`${stack.gatewayUrl}/api/v1/tasks/${taskId}/events`, {
+        headers: { authorization: `Bearer ${bearer}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+        signal: controller.signal,
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/event-stream');
       const events: { id: string; event: string; data: Record<string, unknown> }[] = [];
@@ -85,7 +111,11 @@ describe('WebSocket resume', () => {
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+          const field = (name: string) =>
+            block
+              .split('\n')
+              .find((l) => l.startsWith(`${name}: `))
+              ?.slice(name.length + 2);
           const data = field('data');
           if (!data) continue;
           const e = { id: field('id')!, event: field('event')!, data: JSON.parse(data) as Record<string, unknown> };
@@ -98,7 +128,8 @@ describe('WebSocket resume', () => {
         }
       }
     };
-    const done = (e: { event: string; data: Record<string, unknown> }) => e.event === 'job_status' && (e.data.status as { status: string }).status === 'completed';
+    const done = (e: { event: string; data: Record<string, unknown> }) =>
+      e.event === 'job_status' && (e.data.status as { status: string }).status === 'completed';
     // First connection: drop after the first stored fact (the snapshot before it has no id).
     const first = await read(undefined, (e) => e.id !== undefined);
     const firstFact = first.at(-1)!;
@@ -110,7 +141,9 @@ describe('WebSocket resume', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(rest.every((e) => e.data.job_id === taskId)).toBe(true);
     // Another tenant cannot open the stream.
-    const stranger = await fetch(`${stack.gatewayUrl}/api/v1/tasks/${taskId}/events`, { headers: { authorization: `Bearer ${await stack.bearer('sse-stranger')}` } });
+    const stranger = await fetch(`${stack.gatewayUrl}/api/v1/tasks/${taskId}/events`, {
+      headers: { authorization: `Bearer ${await stack.bearer('sse-stranger')}` },
+    });
     expect(stranger.status).toBe(404);
   });
 });

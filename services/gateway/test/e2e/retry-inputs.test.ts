@@ -30,22 +30,48 @@ describe('manual retry keeps every input', () => {
   it('a failed task with captions and explicit options renders with both after a retry', async () => {
     const { bearer, api, account } = await newTenant(stack, 'tenant-retry-inputs', []);
     const ws = await watchAccount(stack, bearer, account.id);
-    const options = { width: 360, preset: 'ultrafast', fadeSeconds: 0, segments: [{ parts: [{ start: 0.5, end: 3 }] }], title: { text: 'Kept on retry' }, captions: { position: 'middle' } };
-    const created = await api.post('/api/v1/tasks', { accountId: account.id, url: files.url('talk.mp4'), captionsUrl: files.url('talk.srt'), options });
+    const options = {
+      width: 360,
+      preset: 'ultrafast',
+      fadeSeconds: 0,
+      segments: [{ parts: [{ start: 0.5, end: 3 }] }],
+      title: { text: 'Kept on retry' },
+      captions: { position: 'middle' },
+    };
+    const created = await api.post('/api/v1/tasks', {
+      accountId: account.id,
+      url: files.url('talk.mp4'),
+      captionsUrl: files.url('talk.srt'),
+      options,
+    });
     expect(created.status).toBe(202);
     const taskId = ((await created.json()) as { id: string }).id;
 
-    const failed = await ws.waitFor('task failed', (m) => m.type === 'job_status' && m.job_id === taskId && statusOf(m) === 'failed');
+    const failed = await ws.waitFor(
+      'task failed',
+      (m) => m.type === 'job_status' && m.job_id === taskId && statusOf(m) === 'failed',
+    );
     expect((failed.status as { error: { code: string } }).error.code).toBe('FETCH_FAILED');
 
     const retried = await api.post(`/api/v1/tasks/${taskId}/retry`, undefined);
     expect(retried.status).toBe(202);
-    await ws.waitFor('task completed after the retry', (m) => m.type === 'job_status' && m.job_id === taskId && statusOf(m) === 'completed');
+    await ws.waitFor(
+      'task completed after the retry',
+      (m) => m.type === 'job_status' && m.job_id === taskId && statusOf(m) === 'completed',
+    );
     ws.close();
 
-    const clips = await stack.sql<{ captioned: boolean; title: string | null; width: number; segment: unknown }>('repurposer', 'select captioned, title, width, segment from $schema.generated_content where task_id = ?', [taskId]);
+    const clips = await stack.sql<{ captioned: boolean; title: string | null; width: number; segment: unknown }>(
+      'repurposer',
+      'select captioned, title, width, segment from $schema.generated_content where task_id = ?',
+      [taskId],
+    );
     expect(clips).toEqual([{ captioned: true, title: 'Kept on retry', width: 360, segment: [{ start: 0.5, end: 3 }] }]);
-    const [task] = await stack.sql<{ series: number; inputs: { captionsUrl: string; options: unknown } }>('repurposer', 'select series, inputs from $schema.tasks where id = ?', [taskId]);
+    const [task] = await stack.sql<{ series: number; inputs: { captionsUrl: string; options: unknown } }>(
+      'repurposer',
+      'select series, inputs from $schema.tasks where id = ?',
+      [taskId],
+    );
     expect(task).toMatchObject({ series: 1, inputs: { captionsUrl: files.url('talk.srt'), options } });
   });
 });

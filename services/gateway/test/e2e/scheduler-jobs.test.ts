@@ -21,16 +21,32 @@ describe('scheduler jobs', () => {
   const ids: Record<string, string> = {};
 
   /** An account of its own tenant with auto-generation set, and `sources` sources. */
-  async function account(key: string, s: { timezone: string; hour: number; enabled?: boolean; sources?: number; type?: string; count?: number }): Promise<string> {
+  async function account(
+    key: string,
+    s: { timezone: string; hour: number; enabled?: boolean; sources?: number; type?: string; count?: number },
+  ): Promise<string> {
     const tenant = apiClient(stack.gatewayUrl, await stack.bearer(`tenant-${key}`));
     const id = (await tenant.createAccount(key)).id;
-    const res = await tenant.call(`/api/v1/accounts/${id}`, { method: 'PATCH', body: JSON.stringify({ timezone: s.timezone, autoGenerateHour: s.hour, autoGenerateEnabled: s.enabled ?? true, ...(s.type ? { autoGenerateType: s.type, autoGenerateCount: s.count } : {}) }) });
+    const res = await tenant.call(`/api/v1/accounts/${id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({
+        timezone: s.timezone,
+        autoGenerateHour: s.hour,
+        autoGenerateEnabled: s.enabled ?? true,
+        ...(s.type ? { autoGenerateType: s.type, autoGenerateCount: s.count } : {}),
+      }),
+    });
     expect(res.status, await res.clone().text()).toBe(200);
     for (let i = 0; i < (s.sources ?? 1); i++) await tenant.addSource(id, `https://v.example/${key}-${i}.mp4`);
     ids[key] = id;
     return id;
   }
-  const generationsOf = (accountId: string) => stack.sql<{ id: string; idempotency_key: string | null }>('orchestrator', 'select id, idempotency_key from $schema.generations where account_id = ?', [accountId]);
+  const generationsOf = (accountId: string) =>
+    stack.sql<{ id: string; idempotency_key: string | null }>(
+      'orchestrator',
+      'select id, idempotency_key from $schema.generations where account_id = ?',
+      [accountId],
+    );
 
   beforeAll(async () => {
     stack = await startStack({ withRepurposer: false });
@@ -51,8 +67,16 @@ describe('scheduler jobs', () => {
     const locked = await account('locked', { timezone: 'UTC', hour: 7 });
     // A shorts generation of this account is still running: it holds the lock.
     const running = uuidv7();
-    await stack.sql('orchestrator', `insert into $schema.generations (id, account_id, content_type, status, total_requested, queued) values (?, ?, 'shorts', 'queuing', 0, 0)`, [running, locked]);
-    await stack.sql('orchestrator', `insert into $schema.generation_locks (account_id, content_type, generation_id, expires_at) values (?, 'shorts', ?, now() + interval '1 hour')`, [locked, running]);
+    await stack.sql(
+      'orchestrator',
+      `insert into $schema.generations (id, account_id, content_type, status, total_requested, queued) values (?, ?, 'shorts', 'queuing', 0, 0)`,
+      [running, locked],
+    );
+    await stack.sql(
+      'orchestrator',
+      `insert into $schema.generation_locks (account_id, content_type, generation_id, expires_at) values (?, 'shorts', ?, now() + interval '1 hour')`,
+      [locked, running],
+    );
   });
   afterAll(async () => {
     await scheduler?.stop();
@@ -67,37 +91,87 @@ describe('scheduler jobs', () => {
       ['ran', '2026-03-08T07:00:00.000Z', 'succeeded'],
     ]);
     expect(outcomes[0]!.run.summary).toMatchObject({ due: 0, started: 0 });
-    expect(outcomes[1]!.run.summary).toEqual({ at: '2026-03-08T07:00:00.000Z', due: 5, started: 3, alreadyStarted: 0, skippedLocked: 1, failed: { NO_SOURCES_AVAILABLE: 1 } });
-    for (const key of ['utc7', 'ny3']) expect((await generationsOf(ids[key]!)).map((g) => g.idempotency_key), key).toEqual(['auto:shorts:2026-03-08T07:00:00.000Z']);
-    const reels = await stack.sql<{ content_type: string; total_requested: number; idempotency_key: string }>('orchestrator', 'select content_type, total_requested, idempotency_key from $schema.generations where account_id = ?', [ids.tokyo16]);
-    expect(reels).toEqual([{ content_type: 'reels', total_requested: 2, idempotency_key: 'auto:reels:2026-03-08T07:00:00.000Z' }]);
+    expect(outcomes[1]!.run.summary).toEqual({
+      at: '2026-03-08T07:00:00.000Z',
+      due: 5,
+      started: 3,
+      alreadyStarted: 0,
+      skippedLocked: 1,
+      failed: { NO_SOURCES_AVAILABLE: 1 },
+    });
+    for (const key of ['utc7', 'ny3'])
+      expect(
+        (await generationsOf(ids[key]!)).map((g) => g.idempotency_key),
+        key,
+      ).toEqual(['auto:shorts:2026-03-08T07:00:00.000Z']);
+    const reels = await stack.sql<{ content_type: string; total_requested: number; idempotency_key: string }>(
+      'orchestrator',
+      'select content_type, total_requested, idempotency_key from $schema.generations where account_id = ?',
+      [ids.tokyo16],
+    );
+    expect(reels).toEqual([
+      { content_type: 'reels', total_requested: 2, idempotency_key: 'auto:reels:2026-03-08T07:00:00.000Z' },
+    ]);
     for (const key of ['ny2', 'tokyo7', 'off', 'empty']) expect(await generationsOf(ids[key]!), key).toEqual([]);
     expect(await generationsOf(ids.locked!)).toHaveLength(1); // only the one that held the lock
 
     // Fired again in the same slot (a second CronJob, a restart): nothing runs, nothing starts.
     expect(await handle.runDue('auto_generate_content')).toEqual([]);
     for (const key of ['utc7', 'tokyo16', 'ny3']) expect(await generationsOf(ids[key]!), key).toHaveLength(1);
-    const rows = await stack.sql<{ n: string }>('scheduler', `select count(*) as n from $schema.job_runs where job = 'auto_generate_content'`);
+    const rows = await stack.sql<{ n: string }>(
+      'scheduler',
+      `select count(*) as n from $schema.job_runs where job = 'auto_generate_content'`,
+    );
     expect(Number(rows[0]!.n)).toBe(2);
   });
 
   it('runs the cleanup job from the scheduler, which frees an expired lock', async () => {
     const accountId = ids.utc7!;
     const stale = uuidv7();
-    await stack.sql('orchestrator', `insert into $schema.generations (id, account_id, content_type, status, total_requested, queued) values (?, ?, 'stale', 'queuing', 0, 0)`, [stale, accountId]);
-    await stack.sql('orchestrator', `insert into $schema.generation_locks (account_id, content_type, generation_id, acquired_at, expires_at) values (?, 'stale', ?, now() - interval '4 hours', now() - interval '1 hour')`, [accountId, stale]);
+    await stack.sql(
+      'orchestrator',
+      `insert into $schema.generations (id, account_id, content_type, status, total_requested, queued) values (?, ?, 'stale', 'queuing', 0, 0)`,
+      [stale, accountId],
+    );
+    await stack.sql(
+      'orchestrator',
+      `insert into $schema.generation_locks (account_id, content_type, generation_id, acquired_at, expires_at) values (?, 'stale', ?, now() - interval '4 hours', now() - interval '1 hour')`,
+      [accountId, stale],
+    );
     now = new Date('2026-03-08T07:10:00Z');
     const [outcome] = await handle.runDue('cleanup_stuck_generations');
-    expect(outcome).toMatchObject({ outcome: 'ran', run: { slot: '2026-03-08T07:00:00.000Z', status: 'succeeded', summary: { locksRemoved: 1 } } });
-    expect(await stack.sql('orchestrator', `select 1 from $schema.generation_locks where account_id = ? and content_type = 'stale'`, [accountId])).toEqual([]);
+    expect(outcome).toMatchObject({
+      outcome: 'ran',
+      run: { slot: '2026-03-08T07:00:00.000Z', status: 'succeeded', summary: { locksRemoved: 1 } },
+    });
+    expect(
+      await stack.sql(
+        'orchestrator',
+        `select 1 from $schema.generation_locks where account_id = ? and content_type = 'stale'`,
+        [accountId],
+      ),
+    ).toEqual([]);
     expect(await handle.runDue('cleanup_stuck_generations')).toEqual([]);
   });
 
   it('marks a run whose lease ran out as died and retries it in the same slot', async () => {
     const dead = uuidv7();
-    await stack.sql('scheduler', `insert into $schema.job_runs (id, job, slot, status, started_at, locked_until, locked_by) values (?, 'backlog_maintenance', '2026-03-08T07:10:00Z', 'running', now() - interval '5 minutes', now() - interval '1 minute', 'gone')`, [dead]);
+    await stack.sql(
+      'scheduler',
+      `insert into $schema.job_runs (id, job, slot, status, started_at, locked_until, locked_by) values (?, 'backlog_maintenance', '2026-03-08T07:10:00Z', 'running', now() - interval '5 minutes', now() - interval '1 minute', 'gone')`,
+      [dead],
+    );
     const [outcome] = await handle.runDue('backlog_maintenance');
-    expect(outcome).toMatchObject({ outcome: 'ran', run: { id: dead, slot: '2026-03-08T07:10:00.000Z', status: 'succeeded', attempts: 2, summary: { status: 'no owner yet' } } });
+    expect(outcome).toMatchObject({
+      outcome: 'ran',
+      run: {
+        id: dead,
+        slot: '2026-03-08T07:10:00.000Z',
+        status: 'succeeded',
+        attempts: 2,
+        summary: { status: 'no owner yet' },
+      },
+    });
   });
 
   it('serves job runs and manual runs to operators only', async () => {
@@ -109,16 +183,24 @@ describe('scheduler jobs', () => {
     expect(list.status).toBe(200);
     const page1 = (await list.json()) as { items: JobRunView[]; nextCursor: string | null };
     expect(page1.items.map((r) => r.slot)).toEqual(['2026-03-08T07:00:00.000Z']);
-    const page2 = (await (await ops.call(`/api/v1/jobs/runs?job=auto_generate_content&limit=1&cursor=${page1.nextCursor}`)).json()) as { items: JobRunView[]; nextCursor: string | null };
+    const page2 = (await (
+      await ops.call(`/api/v1/jobs/runs?job=auto_generate_content&limit=1&cursor=${page1.nextCursor}`)
+    ).json()) as { items: JobRunView[]; nextCursor: string | null };
     expect(page2).toMatchObject({ items: [{ slot: '2026-03-08T06:00:00.000Z' }], nextCursor: null });
-    const succeeded = (await (await ops.call('/api/v1/jobs/runs?status=succeeded&limit=100')).json()) as { items: JobRunView[] };
+    const succeeded = (await (await ops.call('/api/v1/jobs/runs?status=succeeded&limit=100')).json()) as {
+      items: JobRunView[];
+    };
     expect(succeeded.items.length).toBeGreaterThanOrEqual(4);
 
     now = new Date('2026-03-08T07:11:12.345Z');
     const run = await ops.post('/api/v1/jobs/send_notification_digest/run', undefined);
     expect(run.status).toBe(200);
     const view = (await run.json()) as JobRunView;
-    expect(view).toMatchObject({ job: 'send_notification_digest', slot: '2026-03-08T07:11:12.345Z', status: 'succeeded' });
+    expect(view).toMatchObject({
+      job: 'send_notification_digest',
+      slot: '2026-03-08T07:11:12.345Z',
+      status: 'succeeded',
+    });
     expect(['no owner yet', 'sent']).toContain(view.summary?.status);
     expect((await ops.post('/api/v1/jobs/no_such_job/run', undefined)).status).toBe(404);
   });
@@ -129,21 +211,32 @@ describe('scheduler jobs', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     let asked!: () => void;
     const reached = new Promise<void>((resolve) => (asked = resolve));
-    const owner = serveCommand(scheduler.platform.messaging, notifierCommands.sendDigests, async () => {
-      asked();
-      await held;
-      return { sent: 3 };
-    }, { log: stack.logs.log, tracer: trace.getTracer('test') });
+    const owner = serveCommand(
+      scheduler.platform.messaging,
+      notifierCommands.sendDigests,
+      async () => {
+        asked();
+        await held;
+        return { sent: 3 };
+      },
+      { log: stack.logs.log, tracer: trace.getTracer('test') },
+    );
     try {
       now = new Date('2026-03-08T07:13:00Z');
       const res = await ops.post('/api/v1/jobs/send_notification_digest/run', undefined);
       await reached;
       expect(res.status).toBe(202);
       const running = (await res.json()) as JobRunView;
-      expect(running).toMatchObject({ job: 'send_notification_digest', slot: '2026-03-08T07:13:00.000Z', status: 'running' });
+      expect(running).toMatchObject({
+        job: 'send_notification_digest',
+        slot: '2026-03-08T07:13:00.000Z',
+        status: 'running',
+      });
       release();
       const finished = await eventually('the run is recorded as finished', async () => {
-        const page = (await (await ops.call('/api/v1/jobs/runs?job=send_notification_digest&limit=100')).json()) as { items: JobRunView[] };
+        const page = (await (await ops.call('/api/v1/jobs/runs?job=send_notification_digest&limit=100')).json()) as {
+          items: JobRunView[];
+        };
         const run = page.items.find((r) => r.id === running.id);
         return run?.status === 'succeeded' ? run : undefined;
       });
@@ -155,10 +248,16 @@ describe('scheduler jobs', () => {
   });
 
   it('calls the notifier digest once the notifier serves it', async () => {
-    const notifier = await bootService(notifierService, { ...stack.env, DB_SCHEMA: `${stack.token}_notifier`, MAIL_DIR: join(stack.mediaRoot, 'mail') }, { log: stack.logs.log, tracer: trace.getTracer('test') });
+    const notifier = await bootService(
+      notifierService,
+      { ...stack.env, DB_SCHEMA: `${stack.token}_notifier`, MAIL_DIR: join(stack.mediaRoot, 'mail') },
+      { log: stack.logs.log, tracer: trace.getTracer('test') },
+    );
     try {
       now = new Date('2026-03-08T07:12:00Z');
-      const view = (await (await ops.post('/api/v1/jobs/send_notification_digest/run', undefined)).json()) as JobRunView;
+      const view = (await (
+        await ops.post('/api/v1/jobs/send_notification_digest/run', undefined)
+      ).json()) as JobRunView;
       expect(view).toMatchObject({ status: 'succeeded', summary: { status: 'sent', result: { sent: 0 } } });
     } finally {
       await notifier.stop();
@@ -168,11 +267,18 @@ describe('scheduler jobs', () => {
   it('in-process, catches up at start: the newest missed slot of each job (its own job_runs), auto-generation starting nobody twice', async () => {
     const schema = `${stack.token}_scheduler_b`;
     const clock = new Date('2026-03-08T07:20:00Z');
-    const second = await bootService(createSchedulerService({ clock: () => clock, inProcess: true }), { ...stack.env, DB_SCHEMA: schema }, { log: stack.logs.log, tracer: trace.getTracer('test') });
+    const second = await bootService(
+      createSchedulerService({ clock: () => clock, inProcess: true }),
+      { ...stack.env, DB_SCHEMA: schema },
+      { log: stack.logs.log, tracer: trace.getTracer('test') },
+    );
     try {
       // The cron loop runs on its own after start: poll its table (a database row emits no event).
       const rows = await eventually('catch-up runs', async () => {
-        const r = await stack.sql<{ job: string; slot: Date; status: string; summary: Record<string, unknown> }>('orchestrator', `select job, slot, status, summary from "${schema}".job_runs where status <> 'running' order by job`);
+        const r = await stack.sql<{ job: string; slot: Date; status: string; summary: Record<string, unknown> }>(
+          'orchestrator',
+          `select job, slot, status, summary from "${schema}".job_runs where status <> 'running' order by job`,
+        );
         return r.length === 4 ? r : undefined;
       });
       expect(rows.map((r) => [r.job, new Date(r.slot).toISOString(), r.status])).toEqual([

@@ -6,8 +6,14 @@ import { startStack, type Stack } from '../support/stack.ts';
 const MAIN = resolve(import.meta.dirname, '..', '..', '..', 'scheduler', 'src', 'main.ts');
 
 /** `node services/scheduler/src/main.ts run <job>` as a CronJob runs it; resolves with its exit code and output. */
-function schedulerRun(job: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [MAIN, 'run', job], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function schedulerRun(
+  job: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN, 'run', job], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -27,12 +33,20 @@ describe('scheduler run <job> as processes', () => {
   afterAll(() => stack?.stop());
 
   it('runs the slot once when two processes fire at the same time', async () => {
-    const [a, b] = await Promise.all([schedulerRun('cleanup_stuck_generations', env), schedulerRun('cleanup-stuck-generations', env)]);
+    const [a, b] = await Promise.all([
+      schedulerRun('cleanup_stuck_generations', env),
+      schedulerRun('cleanup-stuck-generations', env),
+    ]);
     expect([a.code, b.code], `${a.stderr}\n${b.stderr}`).toEqual([0, 0]);
-    const printed = [a, b].map((r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { outcome: string; status: string; slot: string });
+    const printed = [a, b].map(
+      (r) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { outcome: string; status: string; slot: string },
+    );
     expect(printed.map((p) => p.outcome).sort()).toEqual(['ran', 'taken']);
     expect(printed[0]!.slot).toBe(printed[1]!.slot);
-    const rows = await stack.sql<{ status: string; attempts: number; summary: Record<string, unknown> }>('scheduler', `select status, attempts, summary from $schema.job_runs where job = 'cleanup_stuck_generations'`);
+    const rows = await stack.sql<{ status: string; attempts: number; summary: Record<string, unknown> }>(
+      'scheduler',
+      `select status, attempts, summary from $schema.job_runs where job = 'cleanup_stuck_generations'`,
+    );
     expect(rows).toEqual([{ status: 'succeeded', attempts: 1, summary: { examined: 0, fixed: [], locksRemoved: 0 } }]);
   });
 

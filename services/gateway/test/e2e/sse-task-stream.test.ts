@@ -16,7 +16,9 @@ describe('SSE task stream: snapshot first, ends after the terminal event', () =>
   let files: Awaited<ReturnType<typeof serveFiles>>;
   beforeAll(async () => {
     // The first download fails and the retry waits ≥ 0.8 s: the task is certainly still running when the stream opens.
-    stack = await startStack({ env: { TASK_INITIAL_RETRY_DELAY: '1s', TASK_MAX_RETRY_DELAY: '1s', WS_HEARTBEAT_INTERVAL: '1s' } });
+    stack = await startStack({
+      env: { TASK_INITIAL_RETRY_DELAY: '1s', TASK_MAX_RETRY_DELAY: '1s', WS_HEARTBEAT_INTERVAL: '1s' },
+    });
     const video = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'v.mp4'), { seconds: 3 });
     files = await serveFiles({ 'flaky.mp4': video, 'ok.mp4': video }, { failFirst: { 'flaky.mp4': 1 } });
   });
@@ -49,18 +51,30 @@ describe('SSE task stream: snapshot first, ends after the terminal event', () =>
     expect(late.res.status).toBe(200);
     const lateEvents = await late.rest();
     expect(lateEvents).toHaveLength(1);
-    expect(lateEvents[0]).toMatchObject({ event: 'job_status', data: { job_id: taskId, snapshot: true, status: { status: 'completed', progress: 100 } } });
+    expect(lateEvents[0]).toMatchObject({
+      event: 'job_status',
+      data: { job_id: taskId, snapshot: true, status: { status: 'completed', progress: 100 } },
+    });
 
     // An EventSource reconnecting with the terminal event's id is told there is nothing more (204 stops it).
     const reconnect = await openSse(stack.gatewayUrl, `/api/v1/tasks/${taskId}/events`, bearer, last.id);
     expect(reconnect.res.status).toBe(204);
     // One that missed the end gets it, then the end.
-    const missed = await openSse(stack.gatewayUrl, `/api/v1/tasks/${taskId}/events`, bearer, events.find((e) => e.id !== undefined)!.id);
+    const missed = await openSse(
+      stack.gatewayUrl,
+      `/api/v1/tasks/${taskId}/events`,
+      bearer,
+      events.find((e) => e.id !== undefined)!.id,
+    );
     expect(missed.res.status).toBe(200);
     expect(statusIn((await missed.rest()).at(-1)!)).toBe('completed');
 
     // Another principal gets a 404 and no stream.
-    const stranger = await openSse(stack.gatewayUrl, `/api/v1/tasks/${taskId}/events`, await stack.bearer('tenant-sse-end-stranger'));
+    const stranger = await openSse(
+      stack.gatewayUrl,
+      `/api/v1/tasks/${taskId}/events`,
+      await stack.bearer('tenant-sse-end-stranger'),
+    );
     expect(stranger.res.status).toBe(404);
   });
 
@@ -68,9 +82,17 @@ describe('SSE task stream: snapshot first, ends after the terminal event', () =>
     const { bearer, account } = await newTenant(stack, 'tenant-sse-account', []);
     const stream = await openSse(stack.gatewayUrl, `/api/v1/events?account_id=${account.id}`, bearer);
     expect(stream.res.status).toBe(200);
-    const created = await apiClient(stack.gatewayUrl, bearer).post('/api/v1/tasks', { accountId: account.id, url: files.url('ok.mp4'), options });
+    const created = await apiClient(stack.gatewayUrl, bearer).post('/api/v1/tasks', {
+      accountId: account.id,
+      url: files.url('ok.mp4'),
+      options,
+    });
     const { id: taskId } = (await created.json()) as { id: string };
-    for (let e = await stream.nextEvent(); !(e?.kind === 'event' && e.data.job_id === taskId && statusIn(e) === 'completed'); e = await stream.nextEvent()) {
+    for (
+      let e = await stream.nextEvent();
+      !(e?.kind === 'event' && e.data.job_id === taskId && statusIn(e) === 'completed');
+      e = await stream.nextEvent()
+    ) {
       expect(e, 'the account stream ended').not.toBeNull();
     }
     // Still open: the next thing it sends is a heartbeat, not the end.

@@ -16,8 +16,19 @@ describe('task timeout', () => {
   let files: Awaited<ReturnType<typeof serveFiles>>;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { TASK_TIMEOUT: '1500ms', TASK_MAX_RETRIES: '1', TASK_INITIAL_RETRY_DELAY: '100ms', TASK_MAX_RETRY_DELAY: '200ms' } });
-    const long = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'long.mp4'), { seconds: 30, width: 1280, height: 720 });
+    stack = await startStack({
+      env: {
+        TASK_TIMEOUT: '1500ms',
+        TASK_MAX_RETRIES: '1',
+        TASK_INITIAL_RETRY_DELAY: '100ms',
+        TASK_MAX_RETRY_DELAY: '200ms',
+      },
+    });
+    const long = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'long.mp4'), {
+      seconds: 30,
+      width: 1280,
+      height: 720,
+    });
     files = await serveFiles({ 'long.mp4': long });
   });
   afterAll(async () => {
@@ -28,13 +39,22 @@ describe('task timeout', () => {
   it('kills the render at the limit, records TIMED_OUT per attempt, fails the task after the last one, leaves no process or file', async () => {
     const { bearer, api, account } = await newTenant(stack, 'tenant-timeout', [files.url('long.mp4')]);
     const ws = await watchAccount(stack, bearer, account.id);
-    const { generation } = (await (await api.startGeneration(account.id, { type: 'shorts', count: 1, options: { width: 1080, preset: 'medium' } })).json()) as StartedGeneration;
+    const { generation } = (await (
+      await api.startGeneration(account.id, { type: 'shorts', count: 1, options: { width: 1080, preset: 'medium' } })
+    ).json()) as StartedGeneration;
     const taskId = generation.taskIds[0]!;
-    const failed = await ws.waitFor('task failed', (m) => m.type === 'job_status' && m.job_id === taskId && statusOf(m) === 'failed');
+    const failed = await ws.waitFor(
+      'task failed',
+      (m) => m.type === 'job_status' && m.job_id === taskId && statusOf(m) === 'failed',
+    );
     ws.close();
     expect((failed.status as { error: { code: string } }).error.code).toBe('TIMED_OUT');
 
-    const task = (await (await api.call(`/api/v1/tasks/${taskId}`)).json()) as { status: string; error: { code: string; message: string }; attempts: { attempt: number; startedAt: string; finishedAt: string; error: { code: string } }[] };
+    const task = (await (await api.call(`/api/v1/tasks/${taskId}`)).json()) as {
+      status: string;
+      error: { code: string; message: string };
+      attempts: { attempt: number; startedAt: string; finishedAt: string; error: { code: string } }[];
+    };
     expect(task.status).toBe('failed');
     expect(task.attempts.map((a) => [a.attempt, a.error.code])).toEqual([
       [1, 'TIMED_OUT'],

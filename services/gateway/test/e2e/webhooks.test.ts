@@ -9,9 +9,29 @@ import { startStack, type Stack } from '../support/stack.ts';
 import { startWebhookReceiver, type ReceivedCall, type WebhookReceiver } from './webhook-receiver.ts';
 
 type Api = ReturnType<typeof apiClient>;
-interface Hook { id: string; secret: string; enabled: boolean; disabledReason: string | null; consecutiveFailures: number; accountId: string | null }
-interface Attempt { attempt: number; responseStatus: number | null; outcome: string; error: string | null; startedAt: string }
-interface Delivery { id: string; eventId: string; eventType: string; status: string; attempts: number; attemptLog: Attempt[] }
+interface Hook {
+  id: string;
+  secret: string;
+  enabled: boolean;
+  disabledReason: string | null;
+  consecutiveFailures: number;
+  accountId: string | null;
+}
+interface Attempt {
+  attempt: number;
+  responseStatus: number | null;
+  outcome: string;
+  error: string | null;
+  startedAt: string;
+}
+interface Delivery {
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: string;
+  attempts: number;
+  attemptLog: Attempt[];
+}
 
 /** The receiver's side of the signature, written independently of the notifier's code. */
 function verify(secret: string, call: ReceivedCall): boolean {
@@ -36,7 +56,14 @@ describe('webhooks', () => {
   beforeAll(async () => {
     stack = await startStack({
       withNotifier: true,
-      env: { WEBHOOK_RETRY_INITIAL: '200ms', WEBHOOK_RETRY_MAX: '2s', WEBHOOK_MAX_ATTEMPTS: '4', WEBHOOK_DISABLE_AFTER: '3', WEBHOOK_POLL_INTERVAL: '100ms', WEBHOOK_TIMEOUT: '2s' },
+      env: {
+        WEBHOOK_RETRY_INITIAL: '200ms',
+        WEBHOOK_RETRY_MAX: '2s',
+        WEBHOOK_MAX_ATTEMPTS: '4',
+        WEBHOOK_DISABLE_AFTER: '3',
+        WEBHOOK_POLL_INTERVAL: '100ms',
+        WEBHOOK_TIMEOUT: '2s',
+      },
     });
     const video = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'source.mp4'), { seconds: 2 });
     const notes = join(stack.mediaRoot, 'notes.mp4');
@@ -59,7 +86,8 @@ describe('webhooks', () => {
     expect(res.status).toBe(200);
     return ((await res.json()) as { items: Delivery[] }).items;
   };
-  const getHook = async (api: Api, hookId: string) => (await (await api.call(`/api/v1/webhooks/${hookId}`)).json()) as Hook;
+  const getHook = async (api: Api, hookId: string) =>
+    (await (await api.call(`/api/v1/webhooks/${hookId}`)).json()) as Hook;
   /** A task on its own whose source is not a video: it fails (permanently) and says so as task.failed. */
   const failTask = async (api: Api, accountId: string): Promise<string> => {
     const res = await api.post('/api/v1/tasks', { accountId, url: files.url('notes.mp4'), options: { width: 360 } });
@@ -67,10 +95,14 @@ describe('webhooks', () => {
     return ((await res.json()) as { id: string }).id;
   };
   const notifiedOf = (api: Api, subjectId: string) =>
-    eventually('the owner is notified', async () => {
-      const page = (await (await api.call('/api/v1/notifications')).json()) as { items: { subjectId: string }[] };
-      return page.items.some((n) => n.subjectId === subjectId) ? true : undefined;
-    }, 60_000);
+    eventually(
+      'the owner is notified',
+      async () => {
+        const page = (await (await api.call('/api/v1/notifications')).json()) as { items: { subjectId: string }[] };
+        return page.items.some((n) => n.subjectId === subjectId) ? true : undefined;
+      },
+      60_000,
+    );
 
   it('delivers a finished generation signed with the secret, once, carrying its event id and no owner', async () => {
     const hooked = await receiver();
@@ -82,7 +114,11 @@ describe('webhooks', () => {
     expect(JSON.stringify(await (await api.call('/api/v1/webhooks')).json())).not.toContain(hook.secret);
     expect(JSON.stringify(await getHook(api, hook.id))).not.toContain(hook.secret);
 
-    const start = await api.startGeneration(account.id, { type: 'shorts', count: 1, options: { width: 360, preset: 'ultrafast' } });
+    const start = await api.startGeneration(account.id, {
+      type: 'shorts',
+      count: 1,
+      options: { width: 360, preset: 'ultrafast' },
+    });
     expect(start.status).toBe(202);
     const { generation } = (await start.json()) as StartedGeneration;
 
@@ -90,16 +126,34 @@ describe('webhooks', () => {
     expect(verify(hook.secret, call)).toBe(true);
     expect(verify(hook.secret, { ...call, body: call.body.replace('completed', 'failed') })).toBe(false);
     expect(verify('whsec_someone-else', call)).toBe(false);
-    const body = JSON.parse(call.body) as { id: string; type: string; accountId: string; data: Record<string, unknown> };
-    expect(body).toMatchObject({ type: 'generation.completed', accountId: account.id, data: { id: generation.id, status: 'completed' } });
-    expect(call.headers).toMatchObject({ 'reelforge-event-id': body.id, 'reelforge-event-type': 'generation.completed', 'content-type': 'application/json' });
+    const body = JSON.parse(call.body) as {
+      id: string;
+      type: string;
+      accountId: string;
+      data: Record<string, unknown>;
+    };
+    expect(body).toMatchObject({
+      type: 'generation.completed',
+      accountId: account.id,
+      data: { id: generation.id, status: 'completed' },
+    });
+    expect(call.headers).toMatchObject({
+      'reelforge-event-id': body.id,
+      'reelforge-event-type': 'generation.completed',
+      'content-type': 'application/json',
+    });
     expect(call.body).not.toContain('hook-signed'); // the owner principal is never in a payload
 
     const [delivery] = await eventually('recorded as delivered', async () => {
       const list = await deliveries(api, hook.id);
       return list[0]?.status === 'delivered' ? list : undefined;
     });
-    expect(delivery).toMatchObject({ eventId: body.id, eventType: 'generation.completed', attempts: 1, attemptLog: [expect.objectContaining({ attempt: 1, responseStatus: 200, outcome: 'delivered', error: null })] });
+    expect(delivery).toMatchObject({
+      eventId: body.id,
+      eventType: 'generation.completed',
+      attempts: 1,
+      attemptLog: [expect.objectContaining({ attempt: 1, responseStatus: 200, outcome: 'delivered', error: null })],
+    });
 
     // Redelivery: the same event once more, one attempt, now.
     const again = await api.post(`/api/v1/webhooks/${hook.id}/deliveries/${delivery!.id}/redeliver`, undefined);
@@ -126,7 +180,11 @@ describe('webhooks', () => {
     const calls = [await flaky.next(), await flaky.next(), await flaky.next()];
     expect(calls.map((c) => c.headers['reelforge-delivery-attempt'])).toEqual(['1', '2', '3']);
     expect(new Set(calls.map((c) => c.headers['reelforge-event-id'])).size).toBe(1);
-    expect(JSON.parse(calls[0]!.body)).toMatchObject({ type: 'task.failed', accountId: account.id, data: { taskId, status: 'failed' } });
+    expect(JSON.parse(calls[0]!.body)).toMatchObject({
+      type: 'task.failed',
+      accountId: account.id,
+      data: { taskId, status: 'failed' },
+    });
     // Backoff doubles from 200 ms: at least ~200 ms, then ~400 ms between attempts.
     expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(180);
     expect(calls[2]!.at - calls[1]!.at).toBeGreaterThanOrEqual(360);
@@ -135,7 +193,11 @@ describe('webhooks', () => {
       const list = await deliveries(api, hook.id);
       return list[0]?.status === 'delivered' ? list : undefined;
     });
-    expect(delivery!.attemptLog.map((a) => [a.outcome, a.responseStatus])).toEqual([['retry', 500], ['retry', 500], ['delivered', 200]]);
+    expect(delivery!.attemptLog.map((a) => [a.outcome, a.responseStatus])).toEqual([
+      ['retry', 500],
+      ['retry', 500],
+      ['delivered', 200],
+    ]);
     expect(delivery!.attemptLog[0]!.error).toContain('HTTP 500');
     expect((await getHook(api, hook.id)).consecutiveFailures).toBe(0);
   });
@@ -169,7 +231,10 @@ describe('webhooks', () => {
     expect(down.calls).toHaveLength(3);
 
     down.answerWith(() => 204);
-    const enabled = await api.call(`/api/v1/webhooks/${hook.id}`, { method: 'PATCH', body: JSON.stringify({ enabled: true }) });
+    const enabled = await api.call(`/api/v1/webhooks/${hook.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ enabled: true }),
+    });
     expect(await enabled.json()).toMatchObject({ enabled: true, disabledReason: null, consecutiveFailures: 0 });
     const resumed = await down.next();
     expect(resumed.headers['reelforge-delivery-attempt']).toBe('4');
@@ -198,13 +263,24 @@ describe('webhooks', () => {
     const stranger = apiClient(stack.gatewayUrl, await stack.bearer('hook-stranger'));
     expect(await (await stranger.call('/api/v1/webhooks')).json()).toEqual({ items: [] });
     expect((await stranger.call(`/api/v1/webhooks/${hook.id}`)).status).toBe(404);
-    expect((await stranger.call(`/api/v1/webhooks/${hook.id}`, { method: 'PATCH', body: JSON.stringify({ enabled: false }) })).status).toBe(404);
+    expect(
+      (
+        await stranger.call(`/api/v1/webhooks/${hook.id}`, {
+          method: 'PATCH',
+          body: JSON.stringify({ enabled: false }),
+        })
+      ).status,
+    ).toBe(404);
     expect((await stranger.call(`/api/v1/webhooks/${hook.id}/deliveries`)).status).toBe(404);
     const [delivery] = await deliveries(api, hook.id);
-    expect((await stranger.post(`/api/v1/webhooks/${hook.id}/deliveries/${delivery!.id}/redeliver`, undefined)).status).toBe(404);
+    expect(
+      (await stranger.post(`/api/v1/webhooks/${hook.id}/deliveries/${delivery!.id}/redeliver`, undefined)).status,
+    ).toBe(404);
     expect((await stranger.call(`/api/v1/webhooks/${hook.id}`, { method: 'DELETE' })).status).toBe(404);
     // A hook on someone else's account is refused like any foreign account.
-    expect((await stranger.post('/api/v1/webhooks', { url: scoped.url(), events: ['*'], accountId: account.id })).status).toBe(404);
+    expect(
+      (await stranger.post('/api/v1/webhooks', { url: scoped.url(), events: ['*'], accountId: account.id })).status,
+    ).toBe(404);
     expect((await getHook(api, hook.id)).enabled).toBe(true);
 
     expect((await api.call(`/api/v1/webhooks/${hook.id}`, { method: 'DELETE' })).status).toBe(200);
@@ -213,7 +289,10 @@ describe('webhooks', () => {
 
   it('refuses filters that match no event and URLs that are not http(s)', async () => {
     const api = apiClient(stack.gatewayUrl, await stack.bearer('hook-validation'));
-    const typo = await api.post('/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['generation.complete'] });
+    const typo = await api.post('/api/v1/webhooks', {
+      url: 'http://127.0.0.1:9/hook',
+      events: ['generation.complete'],
+    });
     expect(typo.status).toBe(400);
     expect(((await typo.json()) as { error: { message: string } }).error.message).toContain('generation.complete');
     expect((await api.post('/api/v1/webhooks', { url: 'ftp://example.com/hook', events: ['*'] })).status).toBe(400);

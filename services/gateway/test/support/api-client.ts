@@ -3,9 +3,14 @@ export function apiClient(baseUrl: string, bearer: string | undefined) {
   const call = (path: string, init: RequestInit = {}) =>
     fetch(`${baseUrl}${path}`, {
       ...init,
-      headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.headers ?? {}) },
+      headers: {
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(init.headers ?? {}),
+      },
     });
-  const post = (path: string, body: unknown) => call(path, body === undefined ? { method: 'POST' } : { method: 'POST', body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    call(path, body === undefined ? { method: 'POST' } : { method: 'POST', body: JSON.stringify(body) });
   return {
     call,
     post,
@@ -19,7 +24,8 @@ export function apiClient(baseUrl: string, bearer: string | undefined) {
       if (res.status !== 201) throw new Error(`add source: HTTP ${res.status} ${await res.text()}`);
       return (await res.json()) as { id: string };
     },
-    startGeneration: (accountId: string, body: Record<string, unknown>) => post(`/api/v1/accounts/${accountId}/generations`, body),
+    startGeneration: (accountId: string, body: Record<string, unknown>) =>
+      post(`/api/v1/accounts/${accountId}/generations`, body),
   };
 }
 

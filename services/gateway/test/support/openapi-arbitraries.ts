@@ -91,8 +91,10 @@ export interface GeneratedRequest {
 
 // ajv-formats' uuid, and both of its email variants (full and fast): a value matching either may pass.
 const UUID_FORMAT = /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
-const EMAIL_FULL = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
-const EMAIL_FAST = /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const EMAIL_FULL =
+  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
+const EMAIL_FAST =
+  /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 const patternCache = new Map<string, RegExp>();
 const regexOf = (pattern: string) => {
   let re = patternCache.get(pattern);
@@ -101,7 +103,8 @@ const regexOf = (pattern: string) => {
 };
 /** ajv counts string length in code points. */
 const codePoints = (s: string) => [...s].length;
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const typesOf = (s: JsonSchema): string[] | undefined => (s.type === undefined ? undefined : [s.type].flat());
 
 /** What ajv's `coerceTypes: 'array'` may turn `v` into for type `t` (nothing when it cannot). */
@@ -188,7 +191,8 @@ export function mayBeValid(s: JsonSchema, v: unknown): boolean {
     if (s.enum && !s.enum.some((e) => e === c)) return false;
     if ('const' in s && s.const !== c) return false;
     if (typeof c === 'string' && (t === 'string' || t === 'any')) return checkString(s, c);
-    if (typeof c === 'number' && (t === 'number' || t === 'integer' || t === 'any')) return checkNumber(s, c, t === 'integer');
+    if (typeof c === 'number' && (t === 'number' || t === 'integer' || t === 'any'))
+      return checkNumber(s, c, t === 'integer');
     if (Array.isArray(c) && (t === 'array' || t === 'any')) {
       if (s.minItems !== undefined && c.length < s.minItems) return false;
       if (s.maxItems !== undefined && c.length > s.maxItems) return false;
@@ -233,7 +237,10 @@ export const NASTY_STRINGS = [
 const normalise = (name: string | undefined) => (name ?? '').toLowerCase().replaceAll(/[^a-z]/g, '');
 
 function lengthOk(s: JsonSchema, v: string) {
-  return (s.minLength === undefined || codePoints(v) >= s.minLength) && (s.maxLength === undefined || codePoints(v) <= s.maxLength);
+  return (
+    (s.minLength === undefined || codePoints(v) >= s.minLength) &&
+    (s.maxLength === undefined || codePoints(v) <= s.maxLength)
+  );
 }
 
 function validUuid(name: string | undefined, ctx: FuzzContext): fc.Arbitrary<string> {
@@ -247,13 +254,24 @@ function validUuid(name: string | undefined, ctx: FuzzContext): fc.Arbitrary<str
   );
   if (known.length === 0) return fc.oneof({ weight: 5, arbitrary: random }, { weight: 1, arbitrary: odd });
   const knownArb = fc.constantFrom(...known);
-  return fc.oneof({ weight: 6, arbitrary: knownArb }, { weight: 2, arbitrary: random }, { weight: 1, arbitrary: knownArb.map((u) => u.toUpperCase()) }, { weight: 1, arbitrary: odd });
+  return fc.oneof(
+    { weight: 6, arbitrary: knownArb },
+    { weight: 2, arbitrary: random },
+    { weight: 1, arbitrary: knownArb.map((u) => u.toUpperCase()) },
+    { weight: 1, arbitrary: odd },
+  );
 }
 
 function validString(s: JsonSchema, name: string | undefined, ctx: FuzzContext): fc.Arbitrary<string> {
   if (s.format === 'uuid') return validUuid(name, ctx);
   if (s.format === 'email') {
-    return fc.tuple(fc.stringMatching(/^[a-z0-9]{1,20}$/), fc.stringMatching(/^[a-z]{1,20}$/), fc.constantFrom('com', 'example', 'io')).map(([l, d, t]) => `${l}@${d}.${t}`);
+    return fc
+      .tuple(
+        fc.stringMatching(/^[a-z0-9]{1,20}$/),
+        fc.stringMatching(/^[a-z]{1,20}$/),
+        fc.constantFrom('com', 'example', 'io'),
+      )
+      .map(([l, d, t]) => `${l}@${d}.${t}`);
   }
   if (s.pattern !== undefined && /^\^https?\?*:\/\//.test(s.pattern)) {
     // Source, captions and webhook URLs: a local port nothing listens on (fails fast, reaches nothing outside).
@@ -268,40 +286,58 @@ function validString(s: JsonSchema, name: string | undefined, ctx: FuzzContext):
   }
   if (s.pattern !== undefined) {
     const re = regexOf(s.pattern);
-    return fc.stringMatching(new RegExp(s.pattern), s.maxLength !== undefined ? { maxLength: s.maxLength } : {}).filter((v) => lengthOk(s, v) && re.test(v));
+    return fc
+      .stringMatching(new RegExp(s.pattern), s.maxLength !== undefined ? { maxLength: s.maxLength } : {})
+      .filter((v) => lengthOk(s, v) && re.test(v));
   }
   const min = s.minLength ?? 0;
   const max = s.maxLength ?? 1000;
   const short = Math.max(min, Math.min(max, 40));
-  return fc.oneof(
-    { weight: 4, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: min, maxLength: short }) },
-    { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: min, maxLength: short }) },
-    { weight: 2, arbitrary: fc.constantFrom(...NASTY_STRINGS).filter((v) => lengthOk(s, v)) },
-    // A control character (NUL above all: PostgreSQL text refuses it) or a lone surrogate inside ordinary text.
-    {
-      weight: 2,
-      arbitrary: fc
-        .tuple(fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: Math.max(1, short - 1) }), fc.constantFrom('\u0000', '\u0000', '\u0001', '\u001f', '\u007f', '\ud800', '\u2028'), fc.nat())
-        .map(([text, c, i]) => `${text.slice(0, i % (text.length + 1))}${c}${text.slice(i % (text.length + 1))}`),
-    },
-    // Exactly at the limit, in multi-byte characters.
-    { weight: 1, arbitrary: fc.constantFrom('é', '💥', 'a').map((c) => c.repeat(max)) },
-  ).filter((v) => lengthOk(s, v));
+  return fc
+    .oneof(
+      { weight: 4, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: min, maxLength: short }) },
+      { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: min, maxLength: short }) },
+      { weight: 2, arbitrary: fc.constantFrom(...NASTY_STRINGS).filter((v) => lengthOk(s, v)) },
+      // A control character (NUL above all: PostgreSQL text refuses it) or a lone surrogate inside ordinary text.
+      {
+        weight: 2,
+        arbitrary: fc
+          .tuple(
+            fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: Math.max(1, short - 1) }),
+            fc.constantFrom('\u0000', '\u0000', '\u0001', '\u001f', '\u007f', '\ud800', '\u2028'),
+            fc.nat(),
+          )
+          .map(([text, c, i]) => `${text.slice(0, i % (text.length + 1))}${c}${text.slice(i % (text.length + 1))}`),
+      },
+      // Exactly at the limit, in multi-byte characters.
+      { weight: 1, arbitrary: fc.constantFrom('é', '💥', 'a').map((c) => c.repeat(max)) },
+    )
+    .filter((v) => lengthOk(s, v));
 }
 
 function validNumber(s: JsonSchema, integer: boolean): fc.Arbitrary<number> {
   let min = s.minimum ?? -1e9;
   let max = s.maximum ?? 1e9;
-  if (s.exclusiveMinimum !== undefined) min = Math.max(min, integer ? Math.floor(s.exclusiveMinimum) + 1 : s.exclusiveMinimum);
-  if (s.exclusiveMaximum !== undefined) max = Math.min(max, integer ? Math.ceil(s.exclusiveMaximum) - 1 : s.exclusiveMaximum);
+  if (s.exclusiveMinimum !== undefined)
+    min = Math.max(min, integer ? Math.floor(s.exclusiveMinimum) + 1 : s.exclusiveMinimum);
+  if (s.exclusiveMaximum !== undefined)
+    max = Math.min(max, integer ? Math.ceil(s.exclusiveMaximum) - 1 : s.exclusiveMaximum);
   if (s.multipleOf !== undefined) {
     const m = s.multipleOf;
     return fc.integer({ min: Math.ceil(min / m), max: Math.floor(max / m) }).map((k) => k * m);
   }
-  if (integer) return fc.oneof(fc.integer({ min: Math.ceil(min), max: Math.floor(max) }), fc.constantFrom(Math.ceil(min), Math.floor(max)));
+  if (integer)
+    return fc.oneof(
+      fc.integer({ min: Math.ceil(min), max: Math.floor(max) }),
+      fc.constantFrom(Math.ceil(min), Math.floor(max)),
+    );
   return fc
     .oneof(fc.double({ min, max, noNaN: true, noDefaultInfinity: true }), fc.constantFrom(min, max))
-    .filter((v) => (s.exclusiveMinimum === undefined || v > s.exclusiveMinimum) && (s.exclusiveMaximum === undefined || v < s.exclusiveMaximum));
+    .filter(
+      (v) =>
+        (s.exclusiveMinimum === undefined || v > s.exclusiveMinimum) &&
+        (s.exclusiveMaximum === undefined || v < s.exclusiveMaximum),
+    );
 }
 
 /** Values valid for `s` by construction (`name` picks the tenant's real ids for id-like fields). */
@@ -340,22 +376,39 @@ function validObject(s: JsonSchema, ctx: FuzzContext): fc.Arbitrary<Record<strin
   for (const [k, p] of Object.entries(props)) model[k] = validOf(p, ctx, k);
   const base = fc.record(model, { requiredKeys: s.required ?? [], noNullPrototype: true });
   const extra = isPlainObject(s.additionalProperties)
-    ? fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !Object.hasOwn(props, k) && k !== '__proto__' && k !== 'constructor'), validOf(s.additionalProperties, ctx), {
-        maxKeys: Math.min(s.maxProperties ?? 5, 5),
-        noNullPrototype: true,
-      })
+    ? fc.dictionary(
+        fc
+          .string({ minLength: 1, maxLength: 20 })
+          .filter((k) => !Object.hasOwn(props, k) && k !== '__proto__' && k !== 'constructor'),
+        validOf(s.additionalProperties, ctx),
+        {
+          maxKeys: Math.min(s.maxProperties ?? 5, 5),
+          noNullPrototype: true,
+        },
+      )
     : fc.constant({});
   return fc
     .tuple(base, extra)
     .map(([b, e]) => ({ ...e, ...b }))
-    .filter((o) => (s.minProperties === undefined || Object.keys(o).length >= s.minProperties) && (s.maxProperties === undefined || Object.keys(o).length <= s.maxProperties));
+    .filter(
+      (o) =>
+        (s.minProperties === undefined || Object.keys(o).length >= s.minProperties) &&
+        (s.maxProperties === undefined || Object.keys(o).length <= s.maxProperties),
+    );
 }
 
 // --- invalid values ----------------------------------------------------------------------------
 
 /** A schema with no constraint at all (TypeBox's Unknown): every value is valid. */
 const acceptsAnything = (s: JsonSchema): boolean =>
-  s.type === undefined && s.enum === undefined && !('const' in s) && s.anyOf === undefined && s.oneOf === undefined && s.properties === undefined && s.pattern === undefined && s.format === undefined;
+  s.type === undefined &&
+  s.enum === undefined &&
+  !('const' in s) &&
+  s.anyOf === undefined &&
+  s.oneOf === undefined &&
+  s.properties === undefined &&
+  s.pattern === undefined &&
+  s.format === undefined;
 
 /** Adds an own, enumerable property even for `__proto__` (so JSON.stringify writes it). */
 export function withKey(o: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
@@ -381,15 +434,39 @@ const BAD_UUIDS = [
 
 /** Strings likely to break a string constraint of `s` (filtered by the caller). */
 function badStrings(s: JsonSchema): fc.Arbitrary<string> {
-  const options: fc.Arbitrary<string>[] = [fc.string({ unit: 'binary', maxLength: 50 }), fc.constantFrom(...NASTY_STRINGS, '', ...BAD_UUIDS)];
+  const options: fc.Arbitrary<string>[] = [
+    fc.string({ unit: 'binary', maxLength: 50 }),
+    fc.constantFrom(...NASTY_STRINGS, '', ...BAD_UUIDS),
+  ];
   if (s.maxLength !== undefined) {
     const n = s.maxLength;
-    options.push(fc.constantFrom('a'.repeat(n + 1), 'é'.repeat(n + 1), '💥'.repeat(n + 1), 'x'.repeat(Math.min(n * 10 + 10, 200_000))));
+    options.push(
+      fc.constantFrom(
+        'a'.repeat(n + 1),
+        'é'.repeat(n + 1),
+        '💥'.repeat(n + 1),
+        'x'.repeat(Math.min(n * 10 + 10, 200_000)),
+      ),
+    );
   }
-  if (s.format === 'uuid') options.push(fc.tuple(fc.uuid(), fc.nat(35)).map(([u, i]) => `${u.slice(0, i)}${'zg-_ '.charAt(i % 5)}${u.slice(i + 1)}`));
-  if (s.pattern !== undefined) options.push(fc.string({ unit: 'grapheme', minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 30, 30) }));
-  if (s.format === 'email') options.push(fc.constantFrom('no-at-sign', 'a@', '@b.com', 'a@@b.com', 'a b@c.com', 'a@b..com'));
-  if (s.enum) options.push(fc.constantFrom(...s.enum.map((e) => `${String(e)} `), ...s.enum.map((e) => String(e).toUpperCase()), ...s.enum.map((e) => `${String(e)}\u0000`)));
+  if (s.format === 'uuid')
+    options.push(
+      fc.tuple(fc.uuid(), fc.nat(35)).map(([u, i]) => `${u.slice(0, i)}${'zg-_ '.charAt(i % 5)}${u.slice(i + 1)}`),
+    );
+  if (s.pattern !== undefined)
+    options.push(
+      fc.string({ unit: 'grapheme', minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 30, 30) }),
+    );
+  if (s.format === 'email')
+    options.push(fc.constantFrom('no-at-sign', 'a@', '@b.com', 'a@@b.com', 'a b@c.com', 'a@b..com'));
+  if (s.enum)
+    options.push(
+      fc.constantFrom(
+        ...s.enum.map((e) => `${String(e)} `),
+        ...s.enum.map((e) => String(e).toUpperCase()),
+        ...s.enum.map((e) => `${String(e)}\u0000`),
+      ),
+    );
   return fc.oneof(...options);
 }
 
@@ -400,7 +477,11 @@ function badNumbers(s: JsonSchema): fc.Arbitrary<unknown> {
   if (s.maximum !== undefined) edges.push(s.maximum + 1, s.maximum + 0.001, String(s.maximum + 1), s.maximum * 1000);
   if (s.exclusiveMinimum !== undefined) edges.push(s.exclusiveMinimum, s.exclusiveMinimum - 1);
   if (s.multipleOf !== undefined) edges.push((s.minimum ?? 0) + s.multipleOf / 2 + s.multipleOf);
-  return fc.oneof(fc.constantFrom(...edges), fc.double(), fc.integer().map((i) => i + 0.5));
+  return fc.oneof(
+    fc.constantFrom(...edges),
+    fc.double(),
+    fc.integer().map((i) => i + 0.5),
+  );
 }
 
 /** Values of the wrong JSON type (the filter keeps those no coercion rescues). */
@@ -416,7 +497,21 @@ const wrongTypes: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** Keys a body must not be able to smuggle in (and plain unknown ones). */
-export const EXTRA_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'isAdmin', 'role', 'principal', 'accountIds', '', ' ', '\u0000', 'k'.repeat(1000)];
+export const EXTRA_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'isAdmin',
+  'role',
+  'principal',
+  'accountIds',
+  '',
+  ' ',
+  '\u0000',
+  'k'.repeat(1000),
+];
 
 /**
  * Values no coercion makes valid for `s`: a wrong type, a broken constraint, a missing required
@@ -433,10 +528,19 @@ export function invalidOf(s: JsonSchema, ctx: FuzzContext, name?: string): fc.Ar
       const item = shape.items;
       const base = validOf(shape, ctx, name) as fc.Arbitrary<unknown[]>;
       const one = validOf(item, ctx, name);
-      options.push(fc.tuple(base, invalidOf(item, ctx, name), fc.nat()).map(([arr, bad, i]) => (arr.length ? arr.map((x, j) => (j === i % arr.length ? bad : x)) : [bad])));
+      options.push(
+        fc
+          .tuple(base, invalidOf(item, ctx, name), fc.nat())
+          .map(([arr, bad, i]) => (arr.length ? arr.map((x, j) => (j === i % arr.length ? bad : x)) : [bad])),
+      );
       if (shape.minItems) options.push(fc.constant([]));
       // Huge arrays: just over the limit, and far over it.
-      if (shape.maxItems !== undefined) options.push(fc.tuple(one, fc.constantFrom(shape.maxItems + 1, 1000, 20_000)).map(([x, n]) => Array.from({ length: n }, () => x)));
+      if (shape.maxItems !== undefined)
+        options.push(
+          fc
+            .tuple(one, fc.constantFrom(shape.maxItems + 1, 1000, 20_000))
+            .map(([x, n]) => Array.from({ length: n }, () => x)),
+        );
     }
     if (types.includes('object') || shape.properties) options.push(...invalidObjects(shape, ctx));
   }
@@ -447,15 +551,37 @@ function invalidObjects(s: JsonSchema, ctx: FuzzContext): fc.Arbitrary<unknown>[
   const base = validObject(s, ctx);
   const props = s.properties ?? {};
   const out: fc.Arbitrary<unknown>[] = [];
-  for (const key of s.required ?? []) out.push(base.map((o) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key))));
+  for (const key of s.required ?? [])
+    out.push(base.map((o) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key))));
   if (s.additionalProperties === false || isPlainObject(s.additionalProperties)) {
-    const keys = fc.oneof(fc.constantFrom(...EXTRA_KEYS), fc.string({ unit: 'binary', maxLength: 20 })).filter((k) => !Object.hasOwn(props, k));
-    out.push(fc.tuple(base, keys, fc.jsonValue({ maxDepth: 2 })).map(([o, k, v]) => withKey(o, k, k === '__proto__' || k === 'constructor' ? { prototype: { fuzzPolluted: true }, fuzzPolluted: true } : v)));
+    const keys = fc
+      .oneof(fc.constantFrom(...EXTRA_KEYS), fc.string({ unit: 'binary', maxLength: 20 }))
+      .filter((k) => !Object.hasOwn(props, k));
+    out.push(
+      fc
+        .tuple(base, keys, fc.jsonValue({ maxDepth: 2 }))
+        .map(([o, k, v]) =>
+          withKey(
+            o,
+            k,
+            k === '__proto__' || k === 'constructor' ? { prototype: { fuzzPolluted: true }, fuzzPolluted: true } : v,
+          ),
+        ),
+    );
   }
-  if (s.maxProperties !== undefined) out.push(fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 3 }), { minKeys: s.maxProperties + 1, maxKeys: s.maxProperties + 3, noNullPrototype: true }));
+  if (s.maxProperties !== undefined)
+    out.push(
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 3 }), {
+        minKeys: s.maxProperties + 1,
+        maxKeys: s.maxProperties + 3,
+        noNullPrototype: true,
+      }),
+    );
   if (s.minProperties) out.push(fc.constant({}));
   // A field any JSON value fits (`{}`: a recipe's form schema, its template) has no invalid value to break it with.
-  for (const [key, prop] of Object.entries(props)) if (!acceptsAnything(prop)) out.push(fc.tuple(base, invalidOf(prop, ctx, key)).map(([o, bad]) => ({ ...o, [key]: bad })));
+  for (const [key, prop] of Object.entries(props))
+    if (!acceptsAnything(prop))
+      out.push(fc.tuple(base, invalidOf(prop, ctx, key)).map(([o, bad]) => ({ ...o, [key]: bad })));
   return out;
 }
 
@@ -478,7 +604,8 @@ export function operationsOf(doc: OpenApiDocument): OperationInfo[] {
             queryParams: params.filter((p) => p.in === 'query'),
             jsonBody: content['application/json']?.schema,
             // An operation with no JSON body that is a POST of its own (uploads): only multipart is accepted.
-            multipartOnly: !content['application/json'] && (Boolean(content['multipart/form-data']) || /\/uploads$/.test(path)),
+            multipartOnly:
+              !content['application/json'] && (Boolean(content['multipart/form-data']) || /\/uploads$/.test(path)),
           };
         }),
     );
@@ -497,10 +624,26 @@ function pathArb(op: OperationInfo, ctx: FuzzContext, breakIt: boolean): fc.Arbi
   const valid = (p: OpenApiParameter) => validOf(p.schema, ctx, p.name).map(seg);
   const invalid = (p: OpenApiParameter): fc.Arbitrary<Segment> =>
     fc.oneof(
-      { weight: 4, arbitrary: badStrings(p.schema).filter(safeForPath).filter((v) => !mayBeValid(p.schema, v)).map(seg) },
+      {
+        weight: 4,
+        arbitrary: badStrings(p.schema)
+          .filter(safeForPath)
+          .filter((v) => !mayBeValid(p.schema, v))
+          .map(seg),
+      },
       // Raw percent sequences: invalid UTF-8, truncated escapes, encoded NUL and slashes.
-      { weight: 1, arbitrary: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 12 }).map((bytes) => ({ raw: bytes.map((b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`).join('') })) },
-      { weight: 1, arbitrary: fc.constantFrom('%', '%%', '%G0', '%C0%AF', '%ED%A0%80', '%00', '%2F', 'a%2Fb', '%FF%FE').map((raw) => ({ raw })) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 12 })
+          .map((bytes) => ({ raw: bytes.map((b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`).join('') })),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .constantFrom('%', '%%', '%G0', '%C0%AF', '%ED%A0%80', '%00', '%2F', 'a%2Fb', '%FF%FE')
+          .map((raw) => ({ raw })),
+      },
     );
   if (op.pathParams.length === 0) return fc.constant({});
   // Built once per variant (which parameter is broken), not per sample: construction is the costly part.
@@ -512,34 +655,71 @@ function pathArb(op: OperationInfo, ctx: FuzzContext, breakIt: boolean): fc.Arbi
   return fc.oneof(...variants);
 }
 
-function queryArb(op: OperationInfo, ctx: FuzzContext, mode: 'valid' | 'invalid' | 'fuzzy'): fc.Arbitrary<[string, string][]> {
+function queryArb(
+  op: OperationInfo,
+  ctx: FuzzContext,
+  mode: 'valid' | 'invalid' | 'fuzzy',
+): fc.Arbitrary<[string, string][]> {
   const known = new Set(op.queryParams.map((p) => p.name));
-  const validPairs = fc.tuple(...op.queryParams.map((p) => fc.tuple(fc.boolean(), validOf(p.schema, ctx, p.name).map(String)).map(([include, v]): [string, string][] => (include || p.required ? [[p.name, v]] : []))));
+  const validPairs = fc.tuple(
+    ...op.queryParams.map((p) =>
+      fc
+        .tuple(fc.boolean(), validOf(p.schema, ctx, p.name).map(String))
+        .map(([include, v]): [string, string][] => (include || p.required ? [[p.name, v]] : [])),
+    ),
+  );
   const base = op.queryParams.length ? validPairs.map((pairs) => pairs.flat()) : fc.constant<[string, string][]>([]);
   if (mode === 'valid') return base;
   if (mode === 'fuzzy') {
     // Coercible spellings: numbers with spaces or exponents, duplicated parameters, empty values.
     const params = op.queryParams;
-    return fc.tuple(base, fc.constantFrom(' 5', '5.0', '1e1', '', '+3', '0x10', 'true', ' '), fc.nat()).map(([pairs, odd, i]): [string, string][] => {
-      const p = params[i % Math.max(params.length, 1)];
-      return p ? [...pairs.filter(([k]) => k !== p.name), [p.name, odd]] : pairs;
-    });
+    return fc
+      .tuple(base, fc.constantFrom(' 5', '5.0', '1e1', '', '+3', '0x10', 'true', ' '), fc.nat())
+      .map(([pairs, odd, i]): [string, string][] => {
+        const p = params[i % Math.max(params.length, 1)];
+        return p ? [...pairs.filter(([k]) => k !== p.name), [p.name, odd]] : pairs;
+      });
   }
-  const unknownName = fc.oneof(fc.constantFrom('x', 'token', '__proto__', 'constructor', 'limit[]', 'a'.repeat(300), 'accountId', 'ACCOUNT_ID'), fc.string({ minLength: 1, maxLength: 12 })).filter((k) => !known.has(k));
-  const strategies: fc.Arbitrary<[string, string][]>[] = [fc.tuple(base, unknownName, fc.string({ maxLength: 10 })).map(([pairs, k, v]) => [...pairs, [k, v]])];
+  const unknownName = fc
+    .oneof(
+      fc.constantFrom('x', 'token', '__proto__', 'constructor', 'limit[]', 'a'.repeat(300), 'accountId', 'ACCOUNT_ID'),
+      fc.string({ minLength: 1, maxLength: 12 }),
+    )
+    .filter((k) => !known.has(k));
+  const strategies: fc.Arbitrary<[string, string][]>[] = [
+    fc.tuple(base, unknownName, fc.string({ maxLength: 10 })).map(([pairs, k, v]) => [...pairs, [k, v]]),
+  ];
   for (const p of op.queryParams) {
-    const bad = fc.oneof(badStrings(p.schema), badNumbers(p.schema).map(String)).filter((v) => !mayBeValid(p.schema, v));
+    const bad = fc
+      .oneof(badStrings(p.schema), badNumbers(p.schema).map(String))
+      .filter((v) => !mayBeValid(p.schema, v));
     strategies.push(fc.tuple(base, bad).map(([pairs, v]) => [...pairs.filter(([k]) => k !== p.name), [p.name, v]]));
     // The same parameter twice (an array where a scalar is expected).
-    strategies.push(fc.tuple(base, validOf(p.schema, ctx, p.name), validOf(p.schema, ctx, p.name)).map(([pairs, a, b]) => [...pairs.filter(([k]) => k !== p.name), [p.name, String(a)], [p.name, String(b)]]));
+    strategies.push(
+      fc
+        .tuple(base, validOf(p.schema, ctx, p.name), validOf(p.schema, ctx, p.name))
+        .map(([pairs, a, b]) => [...pairs.filter(([k]) => k !== p.name), [p.name, String(a)], [p.name, String(b)]]),
+    );
     if (p.required) strategies.push(base.map((pairs) => pairs.filter(([k]) => k !== p.name)));
   }
   return fc.oneof(...strategies);
 }
 
 const JSON_TYPE = 'application/json';
-const OTHER_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x', 'application/octet-stream'];
-const ODD_JSON_TYPES = ['application/json; charset=utf-8', 'APPLICATION/JSON', 'application/json;charset=latin1', 'application/vnd.api+json', 'application/json, text/plain'];
+const OTHER_TYPES = [
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'application/xml',
+  'multipart/form-data; boundary=x',
+  'application/octet-stream',
+];
+const ODD_JSON_TYPES = [
+  'application/json; charset=utf-8',
+  'APPLICATION/JSON',
+  'application/json;charset=latin1',
+  'application/vnd.api+json',
+  'application/json, text/plain',
+];
 
 /** Bodies that are not a JSON encoding of any schema value: syntax errors, deep nesting, odd bytes. */
 function rawBadBodies(valid: fc.Arbitrary<unknown>): fc.Arbitrary<string | Uint8Array> {
@@ -550,11 +730,29 @@ function rawBadBodies(valid: fc.Arbitrary<unknown>): fc.Arbitrary<string | Uint8
     }),
     fc.constantFrom(1000, 10_000, 100_000).map((n) => `${'['.repeat(n)}${']'.repeat(n)}`),
     fc.constantFrom(1000, 50_000).map((n) => `${'{"a":'.repeat(n)}0${'}'.repeat(n)}`),
-    fc.constantFrom(1000, 50_000).map((n) => `{"__proto__":${'['.repeat(n)}${']'.repeat(n)},"constructor":{"prototype":{"fuzzPolluted":true}}}`),
+    fc
+      .constantFrom(1000, 50_000)
+      .map((n) => `{"__proto__":${'['.repeat(n)}${']'.repeat(n)},"constructor":{"prototype":{"fuzzPolluted":true}}}`),
     valid.map((v) => `{"__proto__":{"fuzzPolluted":true},${JSON.stringify(v).slice(1)}`),
     valid.map((v) => `${JSON.stringify(v).slice(0, -1)},"constructor":{"prototype":{"fuzzPolluted":true}}}`),
-    fc.constantFrom('{', '}', '{"a":}', "{'a':1}", '{"a":1,}', 'NaN', 'undefined', '{"a":01}', '{"a":"\u0000"', '\u0000', '[1,2', '{"a":1}{"b":2}', '{"a":1e999999}'),
-    fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 64 }).map((b) => Uint8Array.from([0xff, 0xfe, ...b])),
+    fc.constantFrom(
+      '{',
+      '}',
+      '{"a":}',
+      "{'a':1}",
+      '{"a":1,}',
+      'NaN',
+      'undefined',
+      '{"a":01}',
+      '{"a":"\u0000"',
+      '\u0000',
+      '[1,2',
+      '{"a":1}{"b":2}',
+      '{"a":1e999999}',
+    ),
+    fc
+      .array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 64 })
+      .map((b) => Uint8Array.from([0xff, 0xfe, ...b])),
     fc.constantFrom(100_000, 300_000).map((n) => `[${Array.from({ length: n }, () => '1').join(',')}]`),
   );
 }
@@ -567,41 +765,75 @@ function bodyArb(op: OperationInfo, ctx: FuzzContext, mode: 'valid' | 'invalid' 
       return fc.oneof(
         fc.constant<Body>({}),
         fc.jsonValue({ maxDepth: 2 }).map((v): Body => ({ text: JSON.stringify(v), contentType: JSON_TYPE })),
-        fc.tuple(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 200 }), fc.constantFrom('file', 'other', '')).map(
-          ([boundary, content, field]): Body => ({ text: `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="a.mp4"\r\nContent-Type: video/mp4\r\n\r\n${content}\r\n--${boundary}--\r\n`, contentType: `multipart/form-data; boundary=${boundary}` }),
-        ),
-        fc.string({ unit: 'binary', maxLength: 200 }).map((t): Body => ({ text: t, contentType: 'multipart/form-data' })),
+        fc
+          .tuple(
+            fc.string({ minLength: 1, maxLength: 20 }),
+            fc.string({ unit: 'binary', maxLength: 200 }),
+            fc.constantFrom('file', 'other', ''),
+          )
+          .map(([boundary, content, field]): Body => ({
+            text: `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="a.mp4"\r\nContent-Type: video/mp4\r\n\r\n${content}\r\n--${boundary}--\r\n`,
+            contentType: `multipart/form-data; boundary=${boundary}`,
+          })),
+        fc
+          .string({ unit: 'binary', maxLength: 200 })
+          .map((t): Body => ({ text: t, contentType: 'multipart/form-data' })),
       );
     }
     // No body expected: none, or a stray one (ignored or refused, never a crash).
     if (op.method === 'GET' || mode !== 'fuzzy') return fc.constant<Body>({});
-    return fc.oneof(fc.jsonValue({ maxDepth: 2 }).map((v): Body => ({ text: JSON.stringify(v), contentType: JSON_TYPE })), fc.constantFrom<Body>({ text: '{', contentType: JSON_TYPE }, { text: 'x', contentType: 'text/plain' }));
+    return fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }).map((v): Body => ({ text: JSON.stringify(v), contentType: JSON_TYPE })),
+      fc.constantFrom<Body>({ text: '{', contentType: JSON_TYPE }, { text: 'x', contentType: 'text/plain' }),
+    );
   }
   const valid = validOf(schema, ctx);
   if (mode === 'valid') return valid.map((v): Body => ({ text: JSON.stringify(v), contentType: JSON_TYPE }));
   if (mode === 'fuzzy') {
     return fc.oneof(
-      fc.tuple(valid, fc.constantFrom(...ODD_JSON_TYPES)).map(([v, t]): Body => ({ text: JSON.stringify(v), contentType: t })),
+      fc
+        .tuple(valid, fc.constantFrom(...ODD_JSON_TYPES))
+        .map(([v, t]): Body => ({ text: JSON.stringify(v), contentType: t })),
       valid.map((v): Body => ({ text: `\ufeff${JSON.stringify(v)}`, contentType: JSON_TYPE })),
       valid.map((v): Body => ({ text: ` \n\t${JSON.stringify(v, null, 2)}\n `, contentType: JSON_TYPE })),
       // Scalars where strings are expected, "1" where numbers are: ajv may coerce these.
-      fc.tuple(valid, fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.constantFrom('1', '0', 'true', '')), fc.nat()).map(([v, odd, i]): Body => {
-        if (!isPlainObject(v) || Object.keys(v).length === 0) return { text: JSON.stringify(v), contentType: JSON_TYPE };
-        const keys = Object.keys(v);
-        return { text: JSON.stringify({ ...v, [keys[i % keys.length]!]: odd }), contentType: JSON_TYPE };
-      }),
+      fc
+        .tuple(
+          valid,
+          fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.constantFrom('1', '0', 'true', '')),
+          fc.nat(),
+        )
+        .map(([v, odd, i]): Body => {
+          if (!isPlainObject(v) || Object.keys(v).length === 0)
+            return { text: JSON.stringify(v), contentType: JSON_TYPE };
+          const keys = Object.keys(v);
+          return { text: JSON.stringify({ ...v, [keys[i % keys.length]!]: odd }), contentType: JSON_TYPE };
+        }),
     );
   }
   return fc.oneof(
-    { weight: 8, arbitrary: invalidOf(schema, ctx).map((v): Body => ({ text: JSON.stringify(v), contentType: JSON_TYPE })) },
+    {
+      weight: 8,
+      arbitrary: invalidOf(schema, ctx).map((v): Body => ({ text: JSON.stringify(v), contentType: JSON_TYPE })),
+    },
     { weight: 3, arbitrary: rawBadBodies(valid).map((text): Body => ({ text, contentType: JSON_TYPE })) },
-    { weight: 1, arbitrary: fc.tuple(valid, fc.constantFrom(...OTHER_TYPES)).map(([v, t]): Body => ({ text: JSON.stringify(v), contentType: t })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(valid, fc.constantFrom(...OTHER_TYPES))
+        .map(([v, t]): Body => ({ text: JSON.stringify(v), contentType: t })),
+    },
     { weight: 1, arbitrary: fc.constant<Body>({}) }, // required body missing
   );
 }
 
 /** Whether the gateway has to refuse this request (see `mayBeValid`). */
-export function mustReject(op: OperationInfo, path: Record<string, Segment>, query: [string, string][], body: Body): boolean {
+export function mustReject(
+  op: OperationInfo,
+  path: Record<string, Segment>,
+  query: [string, string][],
+  body: Body,
+): boolean {
   for (const p of op.pathParams) {
     const raw = path[p.name]?.raw ?? '';
     let value: string;
@@ -627,7 +859,9 @@ export function mustReject(op: OperationInfo, path: Record<string, Segment>, que
   if (!type.startsWith(JSON_TYPE) && !ODD_JSON_TYPES.includes(body.contentType ?? '')) return true;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof body.text === 'string' ? body.text.replace(/^\ufeff/, '') : new TextDecoder().decode(body.text));
+    parsed = JSON.parse(
+      typeof body.text === 'string' ? body.text.replace(/^\ufeff/, '') : new TextDecoder().decode(body.text),
+    );
   } catch {
     return true;
   }
@@ -647,7 +881,11 @@ export function requestArb(op: OperationInfo, ctx: FuzzContext): fc.Arbitrary<Ge
         query: queryArb(op, ctx, part === 'query' ? 'invalid' : mode === 'fuzzy' ? 'fuzzy' : 'valid'),
         body: bodyArb(op, ctx, part === 'body' ? 'invalid' : mode === 'fuzzy' ? 'fuzzy' : 'valid'),
         bearer: fc.constantFrom(...ctx.bearers),
-        idempotencyKey: fc.oneof({ weight: 4, arbitrary: fc.constant<string | null>(null) }, { weight: 2, arbitrary: fc.constantFrom(...VALID_KEYS) }, { weight: 1, arbitrary: fc.constantFrom(...BAD_KEYS) }),
+        idempotencyKey: fc.oneof(
+          { weight: 4, arbitrary: fc.constant<string | null>(null) },
+          { weight: 2, arbitrary: fc.constantFrom(...VALID_KEYS) },
+          { weight: 1, arbitrary: fc.constantFrom(...BAD_KEYS) },
+        ),
       })
       .map(({ path, query, body, bearer, idempotencyKey }): GeneratedRequest => {
         const url = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => path[name]?.raw ?? '');
@@ -663,7 +901,12 @@ export function requestArb(op: OperationInfo, ctx: FuzzContext): fc.Arbitrary<Ge
           ...(body.text !== undefined ? { body: body.text } : {}),
           what: part === 'none' ? `built ${mode}` : `${part} broken`,
           // A bad Idempotency-Key only matters on the routes that honour it: not known from the document.
-          label: reject ? 'invalid' : mode === 'valid' && (headers['idempotency-key'] === undefined || VALID_KEYS.includes(headers['idempotency-key'])) ? 'valid' : 'fuzzy',
+          label: reject
+            ? 'invalid'
+            : mode === 'valid' &&
+                (headers['idempotency-key'] === undefined || VALID_KEYS.includes(headers['idempotency-key']))
+              ? 'valid'
+              : 'fuzzy',
         };
       });
   // Which part an invalid request breaks, weighted: bodies have the most to get wrong.

@@ -1,5 +1,7 @@
 /** One thing a Server-Sent Events stream sent: an event, or a comment (heartbeats). */
-export type SseItem = { kind: 'event'; id: string | undefined; event: string; data: Record<string, unknown> } | { kind: 'comment'; text: string };
+export type SseItem =
+  | { kind: 'event'; id: string | undefined; event: string; data: Record<string, unknown> }
+  | { kind: 'comment'; text: string };
 
 /**
  * A test client for the gateway's SSE routes, read the way a browser's EventSource parses them.
@@ -7,7 +9,10 @@ export type SseItem = { kind: 'event'; id: string | undefined; event: string; da
  */
 export async function openSse(baseUrl: string, path: string, bearer: string, lastEventId?: string) {
   const controller = new AbortController();
-  const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${bearer}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: controller.signal });
+  const res = await fetch(`${baseUrl}${path}`, {
+    headers: { authorization: `Bearer ${bearer}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+    signal: controller.signal,
+  });
   const reader = res.status === 200 ? res.body!.getReader() : undefined;
   const decoder = new TextDecoder();
   const queued: SseItem[] = [];
@@ -18,7 +23,13 @@ export async function openSse(baseUrl: string, path: string, bearer: string, las
     const lines = block.split('\n');
     const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
     const data = field('data');
-    if (data !== undefined) queued.push({ kind: 'event', id: field('id'), event: field('event') ?? 'message', data: JSON.parse(data) as Record<string, unknown> });
+    if (data !== undefined)
+      queued.push({
+        kind: 'event',
+        id: field('id'),
+        event: field('event') ?? 'message',
+        data: JSON.parse(data) as Record<string, unknown>,
+      });
     else if (block.startsWith(':')) queued.push({ kind: 'comment', text: block.slice(1).trim() });
   };
 
@@ -64,4 +75,5 @@ export async function openSse(baseUrl: string, path: string, bearer: string, las
 }
 
 /** The task status a `job_status` event carries. */
-export const statusIn = (item: SseItem | null) => (item?.kind === 'event' ? (item.data.status as { status?: string } | undefined)?.status : undefined);
+export const statusIn = (item: SseItem | null) =>
+  item?.kind === 'event' ? (item.data.status as { status?: string } | undefined)?.status : undefined;

@@ -34,7 +34,11 @@ export interface Stack {
   /** A bearer token for tenant `subject`. */
   bearer(subject: string, roles?: string[]): Promise<string>;
   /** Runs SQL with `$schema` standing for one service's schema (same database for all). */
-  sql<T = Record<string, unknown>>(service: 'orchestrator' | 'repurposer' | 'gateway' | 'notifier' | 'scheduler' | 'backlog', query: string, params?: unknown[]): Promise<T[]>;
+  sql<T = Record<string, unknown>>(
+    service: 'orchestrator' | 'repurposer' | 'gateway' | 'notifier' | 'scheduler' | 'backlog',
+    query: string,
+    params?: unknown[],
+  ): Promise<T[]>;
   /** Boots one more gateway instance on the same schema, NATS and media (stopped with the stack); returns its URL. */
   addGateway(): Promise<string>;
   stop(): Promise<void>;
@@ -48,7 +52,17 @@ export interface Stack {
  * `notifierClock` when given;
  * `withScheduler: true` the scheduler, likewise; `withBacklog: true` the backlog-keeper.
  */
-export async function startStack(options: { withRepurposer?: boolean; withOrchestrator?: boolean; withNotifier?: boolean; notifierClock?: () => Date; withScheduler?: boolean; withBacklog?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(
+  options: {
+    withRepurposer?: boolean;
+    withOrchestrator?: boolean;
+    withNotifier?: boolean;
+    notifierClock?: () => Date;
+    withScheduler?: boolean;
+    withBacklog?: boolean;
+    env?: Record<string, string>;
+  } = {},
+): Promise<Stack> {
   const token = uniqueToken();
   const mediaRoot = mkdtempSync(join(tmpdir(), `reelforge-media-${token}-`));
   const env: Record<string, string> = {
@@ -82,17 +96,30 @@ export async function startStack(options: { withRepurposer?: boolean; withOrches
   const logs = memoryLogger('test');
   const tracer = trace.getTracer('test');
   const boot = async <C extends { DB_SCHEMA: string }>(def: Parameters<typeof bootService>[0], schema: string) =>
-    (await bootService(def, { ...env, DB_SCHEMA: `${token}_${schema}` }, { log: logs.log, tracer })) as unknown as BootedService<C>;
+    (await bootService(
+      def,
+      { ...env, DB_SCHEMA: `${token}_${schema}` },
+      { log: logs.log, tracer },
+    )) as unknown as BootedService<C>;
 
   const started: AnyBooted[] = [];
   try {
-    const orchestrator = options.withOrchestrator === false ? undefined : await boot(orchestratorService as never, 'orchestrator');
+    const orchestrator =
+      options.withOrchestrator === false ? undefined : await boot(orchestratorService as never, 'orchestrator');
     if (orchestrator) started.push(orchestrator);
-    const repurposer = options.withRepurposer === false ? undefined : await boot(repurposerService as never, 'repurposer');
+    const repurposer =
+      options.withRepurposer === false ? undefined : await boot(repurposerService as never, 'repurposer');
     if (repurposer) started.push(repurposer);
-    const notifier = options.withNotifier ? await boot((options.notifierClock ? createNotifierService({ clock: options.notifierClock }) : notifierService) as never, 'notifier') : undefined;
+    const notifier = options.withNotifier
+      ? await boot(
+          (options.notifierClock ? createNotifierService({ clock: options.notifierClock }) : notifierService) as never,
+          'notifier',
+        )
+      : undefined;
     if (notifier) started.push(notifier);
-    const scheduler = options.withScheduler ? await boot(createSchedulerService({ inProcess: false }) as never, 'scheduler') : undefined;
+    const scheduler = options.withScheduler
+      ? await boot(createSchedulerService({ inProcess: false }) as never, 'scheduler')
+      : undefined;
     if (scheduler) started.push(scheduler);
     const backlog = options.withBacklog ? await boot(backlogKeeperService as never, 'backlog') : undefined;
     if (backlog) started.push(backlog);
@@ -110,8 +137,10 @@ export async function startStack(options: { withRepurposer?: boolean; withOrches
       gateway,
       logs,
       bearer: (subject, roles = []) => signDevToken(TEST_JWT_SECRET, subject, { roles }),
-      sql: <T,>(service: string, query: string, params: unknown[] = []) =>
-        gateway.platform.orm.em.fork().execute(query.replaceAll('$schema', `"${token}_${service}"`), params) as Promise<T[]>,
+      sql: <T>(service: string, query: string, params: unknown[] = []) =>
+        gateway.platform.orm.em.fork().execute(query.replaceAll('$schema', `"${token}_${service}"`), params) as Promise<
+          T[]
+        >,
       async addGateway() {
         const another = await boot(gatewayService as never, 'gateway');
         started.push(another);

@@ -3,8 +3,21 @@ import WebSocket from 'ws';
 export type WsMessage = Record<string, unknown> & { type: string; seq: number };
 
 /** A test WebSocket client that records every message and awaits the first matching one. */
-export async function openWs(url: string, bearer: string | undefined, query = ''): Promise<{ messages: WsMessage[]; send(m: unknown): void; waitFor(what: string, pred: (m: WsMessage) => boolean, timeoutMs?: number): Promise<WsMessage>; close(): void; closed: Promise<number> }> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/v1/ws${query}`, bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {});
+export async function openWs(
+  url: string,
+  bearer: string | undefined,
+  query = '',
+): Promise<{
+  messages: WsMessage[];
+  send(m: unknown): void;
+  waitFor(what: string, pred: (m: WsMessage) => boolean, timeoutMs?: number): Promise<WsMessage>;
+  close(): void;
+  closed: Promise<number>;
+}> {
+  const ws = new WebSocket(
+    `${url.replace(/^http/, 'ws')}/api/v1/ws${query}`,
+    bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {},
+  );
   const messages: WsMessage[] = [];
   const waiters: { pred: (m: WsMessage) => boolean; resolve: (m: WsMessage) => void }[] = [];
   ws.on('message', (raw) => {
@@ -32,8 +45,22 @@ export async function openWs(url: string, bearer: string | undefined, query = ''
       const seen = messages.find(pred);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no websocket message "${what}" within ${timeoutMs} ms; got: ${JSON.stringify(messages.map((x) => [x.type, (x.status as { status?: string })?.status]))}`)), timeoutMs);
-        waiters.push({ pred, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no websocket message "${what}" within ${timeoutMs} ms; got: ${JSON.stringify(messages.map((x) => [x.type, (x.status as { status?: string })?.status]))}`,
+              ),
+            ),
+          timeoutMs,
+        );
+        waiters.push({
+          pred,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
       });
     },
   };

@@ -19,7 +19,10 @@ export function startPoller(name: string, pass: () => Promise<unknown>, pollMs: 
       return;
     }
     running = pass()
-      .then(() => undefined, (err: unknown) => log.error({ err }, `${name} pass failed`))
+      .then(
+        () => undefined,
+        (err: unknown) => log.error({ err }, `${name} pass failed`),
+      )
       .finally(() => {
         running = undefined;
         if (again) {

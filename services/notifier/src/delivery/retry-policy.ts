@@ -6,7 +6,8 @@ export interface RetryPolicy {
 }
 
 /** The wait before attempt `attempts + 1`: doubling from the initial delay, capped. */
-export const backoffMs = (policy: Pick<RetryPolicy, 'initialDelayMs' | 'maxDelayMs'>, attempts: number): number => Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, attempts - 1));
+export const backoffMs = (policy: Pick<RetryPolicy, 'initialDelayMs' | 'maxDelayMs'>, attempts: number): number =>
+  Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, attempts - 1));
 
 /** A claimed attempt is retried by anyone after this long (its sender died mid-send). */
 export const CLAIM_LEASE_MS = 120_000;

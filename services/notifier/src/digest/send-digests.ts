@@ -20,7 +20,11 @@ export function digestMail(unread: number): { subject: string; text: string; htm
  * time, all in one transaction. Rows are claimed with SKIP LOCKED, so two concurrent runs (two
  * replicas, a retried job) never mail a principal twice. Returns how many digests were queued.
  */
-export async function sendDigests(deps: { fork: () => EntityManager; schema: string; clock: () => Date }): Promise<{ sent: number }> {
+export async function sendDigests(deps: {
+  fork: () => EntityManager;
+  schema: string;
+  clock: () => Date;
+}): Promise<{ sent: number }> {
   const s = `"${deps.schema}"`;
   const now = deps.clock();
   const dueBefore = new Date(now.getTime() - DIGEST_EVERY_MS);
@@ -35,8 +39,16 @@ export async function sendDigests(deps: { fork: () => EntityManager; schema: str
       [dueBefore],
     );
     for (const p of due) {
-      await enqueueMail(tx, deps.schema, { ownerId: p.owner_id, kind: 'digest', to: p.email, ...digestMail(Number(p.unread)), sourceEventId: null }, now);
-      await tx.execute(`update ${s}.notification_preferences set last_digest_check_at = ? where owner_id = ?`, [now, p.owner_id]);
+      await enqueueMail(
+        tx,
+        deps.schema,
+        { ownerId: p.owner_id, kind: 'digest', to: p.email, ...digestMail(Number(p.unread)), sourceEventId: null },
+        now,
+      );
+      await tx.execute(`update ${s}.notification_preferences set last_digest_check_at = ? where owner_id = ?`, [
+        now,
+        p.owner_id,
+      ]);
     }
     return { sent: due.length };
   });

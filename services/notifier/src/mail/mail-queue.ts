@@ -17,6 +17,17 @@ export async function enqueueMail(tx: EntityManager, schema: string, mail: Queue
   await tx.execute(
     `insert into "${schema}".mail_deliveries (id, owner_id, kind, to_address, subject, text_body, html_body, next_attempt_at, source_event_id, created_at)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (source_event_id) do nothing`,
-    [uuidv7(now.getTime()), mail.ownerId, mail.kind, mail.to, mail.subject, mail.text, mail.html, now, mail.sourceEventId, now],
+    [
+      uuidv7(now.getTime()),
+      mail.ownerId,
+      mail.kind,
+      mail.to,
+      mail.subject,
+      mail.text,
+      mail.html,
+      now,
+      mail.sourceEventId,
+      now,
+    ],
   );
 }

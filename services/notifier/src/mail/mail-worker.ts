@@ -37,20 +37,41 @@ async function claimDue(deps: MailWorkerDeps): Promise<Claimed | undefined> {
 }
 
 /** Records one attempt's outcome and what happens next (sent, retry later, or failed for good). */
-async function settle(deps: MailWorkerDeps, mail: Claimed, startedAt: Date, err: MailDeliveryError | undefined): Promise<void> {
+async function settle(
+  deps: MailWorkerDeps,
+  mail: Claimed,
+  startedAt: Date,
+  err: MailDeliveryError | undefined,
+): Promise<void> {
   const now = deps.clock();
   const s = `"${deps.schema}"`;
   const giveUp = err !== undefined && (err.permanent || mail.attempts >= deps.policy.maxAttempts);
   const outcome = err === undefined ? 'sent' : giveUp ? 'failed' : 'retry';
   await deps.fork().transactional(async (tx) => {
-    await tx.execute(`insert into ${s}.mail_delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome, error) values (?, ?, ?, ?, ?, ?)`, [mail.id, mail.attempts, startedAt, now, outcome, err?.message ?? null]);
+    await tx.execute(
+      `insert into ${s}.mail_delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome, error) values (?, ?, ?, ?, ?, ?)`,
+      [mail.id, mail.attempts, startedAt, now, outcome, err?.message ?? null],
+    );
     if (outcome === 'retry') {
-      await tx.execute(`update ${s}.mail_deliveries set next_attempt_at = ?, last_error = ? where id = ?`, [new Date(now.getTime() + backoffMs(deps.policy, mail.attempts)), err!.message, mail.id]);
+      await tx.execute(`update ${s}.mail_deliveries set next_attempt_at = ?, last_error = ? where id = ?`, [
+        new Date(now.getTime() + backoffMs(deps.policy, mail.attempts)),
+        err!.message,
+        mail.id,
+      ]);
     } else {
-      await tx.execute(`update ${s}.mail_deliveries set status = ?, last_error = ?, finished_at = ? where id = ?`, [outcome, err?.message ?? null, now, mail.id]);
+      await tx.execute(`update ${s}.mail_deliveries set status = ?, last_error = ?, finished_at = ? where id = ?`, [
+        outcome,
+        err?.message ?? null,
+        now,
+        mail.id,
+      ]);
     }
   });
-  if (outcome === 'failed') deps.log.warn({ deliveryId: mail.id, attempts: mail.attempts, reason: err?.message }, 'mail not delivered; given up');
+  if (outcome === 'failed')
+    deps.log.warn(
+      { deliveryId: mail.id, attempts: mail.attempts, reason: err?.message },
+      'mail not delivered; given up',
+    );
 }
 
 /** Sends every due mail, one at a time; returns how many attempts it made. */
@@ -60,10 +81,22 @@ export async function sendDueMails(deps: MailWorkerDeps): Promise<number> {
     const startedAt = deps.clock();
     attempts++;
     try {
-      await deps.mailer.send({ id: mail.id, from: deps.from, to: mail.to_address, subject: mail.subject, text: mail.text_body, html: mail.html_body });
+      await deps.mailer.send({
+        id: mail.id,
+        from: deps.from,
+        to: mail.to_address,
+        subject: mail.subject,
+        text: mail.text_body,
+        html: mail.html_body,
+      });
       await settle(deps, mail, startedAt, undefined);
     } catch (err) {
-      await settle(deps, mail, startedAt, err instanceof MailDeliveryError ? err : new MailDeliveryError(String(err), false, { cause: err }));
+      await settle(
+        deps,
+        mail,
+        startedAt,
+        err instanceof MailDeliveryError ? err : new MailDeliveryError(String(err), false, { cause: err }),
+      );
     }
   }
   return attempts;

@@ -28,7 +28,14 @@ export interface Mailer {
   close(): void;
 }
 
-const toMail = (m: MailMessage) => ({ from: m.from, to: m.to, subject: m.subject, text: m.text, html: m.html, messageId: `<${m.id}@reelforge>` });
+const toMail = (m: MailMessage) => ({
+  from: m.from,
+  to: m.to,
+  subject: m.subject,
+  text: m.text,
+  html: m.html,
+  messageId: `<${m.id}@reelforge>`,
+});
 
 /** The SMTP server's reply code, when the failure was a reply (a refused connection has none). */
 function responseCodeOf(err: unknown): number | undefined {

@@ -32,7 +32,9 @@ export class M0005Webhooks extends Migration {
       finished_at timestamptz null,
       unique (webhook_id, event_id)
     )`);
-    this.addSql(`create index webhook_deliveries_due_idx on webhook_deliveries (next_attempt_at) where status = 'pending'`);
+    this.addSql(
+      `create index webhook_deliveries_due_idx on webhook_deliveries (next_attempt_at) where status = 'pending'`,
+    );
     this.addSql(`create index webhook_deliveries_list_idx on webhook_deliveries (webhook_id, id desc)`);
     this.addSql(`create table webhook_delivery_attempts (
       delivery_id uuid not null references webhook_deliveries (id) on delete cascade,

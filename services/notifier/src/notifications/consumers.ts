@@ -1,5 +1,11 @@
 import { BacklogItemClaimed, GenerationUpdated, STREAMS, TaskStatusChanged, filters } from '@reelforge/contracts';
-import { ensureConsumer, ensureStream, startConsumer, type Messaging, type RunningConsumer } from '@reelforge/messaging';
+import {
+  ensureConsumer,
+  ensureStream,
+  startConsumer,
+  type Messaging,
+  type RunningConsumer,
+} from '@reelforge/messaging';
 import type { EntityManager } from '@reelforge/persistence';
 import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
@@ -42,16 +48,42 @@ export async function startNotificationConsumers(deps: ConsumerDeps): Promise<Ru
     tracer,
   };
   const record = async (consumer: string, eventId: string, draft: NotificationDraft | undefined) => {
-    const written = await recordNotification(deps.fork(), deps.schema, consumer, eventId, draft, deps.clock(), deps.alsoInTransaction);
+    const written = await recordNotification(
+      deps.fork(),
+      deps.schema,
+      consumer,
+      eventId,
+      draft,
+      deps.clock(),
+      deps.alsoInTransaction,
+    );
     if (written) deps.afterCommit?.();
   };
   // Owners create their streams; create (never update) one we read if its owner has not started yet.
   await ensureStream(m, STREAMS.CONTENT, { replicas: deps.replicas, createOnly: true });
   await ensureStream(m, STREAMS.TASKS, { replicas: deps.replicas, createOnly: true });
   await ensureStream(m, STREAMS.BACKLOG, { replicas: deps.replicas, createOnly: true });
-  await ensureConsumer(m, { stream: STREAMS.CONTENT.name, durable: GENERATION_CONSUMER, filterSubject: filters.generations, ackWaitMs: deps.ackWaitMs, maxAckPending: 1000 });
-  await ensureConsumer(m, { stream: STREAMS.TASKS.name, durable: TASK_STATUS_CONSUMER, filterSubject: filters.taskStatus, ackWaitMs: deps.ackWaitMs, maxAckPending: 1000 });
-  await ensureConsumer(m, { stream: STREAMS.BACKLOG.name, durable: BACKLOG_CLAIM_CONSUMER, filterSubject: filters.backlogClaims, ackWaitMs: deps.ackWaitMs, maxAckPending: 1000 });
+  await ensureConsumer(m, {
+    stream: STREAMS.CONTENT.name,
+    durable: GENERATION_CONSUMER,
+    filterSubject: filters.generations,
+    ackWaitMs: deps.ackWaitMs,
+    maxAckPending: 1000,
+  });
+  await ensureConsumer(m, {
+    stream: STREAMS.TASKS.name,
+    durable: TASK_STATUS_CONSUMER,
+    filterSubject: filters.taskStatus,
+    ackWaitMs: deps.ackWaitMs,
+    maxAckPending: 1000,
+  });
+  await ensureConsumer(m, {
+    stream: STREAMS.BACKLOG.name,
+    durable: BACKLOG_CLAIM_CONSUMER,
+    filterSubject: filters.backlogClaims,
+    ackWaitMs: deps.ackWaitMs,
+    maxAckPending: 1000,
+  });
   const generations = await startConsumer(m, {
     ...common,
     stream: STREAMS.CONTENT.name,

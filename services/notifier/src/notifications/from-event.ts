@@ -1,4 +1,10 @@
-import { SYSTEM_PRINCIPAL_PREFIX, type BacklogItemClaimed, type GenerationUpdated, type NotificationView, type TaskStatusChanged } from '@reelforge/contracts';
+import {
+  SYSTEM_PRINCIPAL_PREFIX,
+  type BacklogItemClaimed,
+  type GenerationUpdated,
+  type NotificationView,
+  type TaskStatusChanged,
+} from '@reelforge/contracts';
 
 /** What one fact tells one owner; undefined when the fact is not worth a notification. */
 export interface NotificationDraft {
@@ -30,7 +36,16 @@ export function fromGeneration(event: GenerationUpdated): NotificationDraft | un
   if (!kind || !g.ownerId || isSystem(g.ownerId)) return undefined;
   const c = g.counters;
   const message = `Generation "${g.contentType}" ${g.status.replace('_', ' ')}: ${c.completed} of ${c.totalRequested} clips made, ${c.failed} failed, ${c.cancelled} cancelled.`;
-  return { eventId: event.id, ownerId: g.ownerId, accountId: g.accountId, kind, subjectId: g.id, message, occurredAt: event.occurredAt, data: withoutOwner(g) };
+  return {
+    eventId: event.id,
+    ownerId: g.ownerId,
+    accountId: g.accountId,
+    kind,
+    subjectId: g.id,
+    message,
+    occurredAt: event.occurredAt,
+    data: withoutOwner(g),
+  };
 }
 
 /** A fact's data as a client may see it: which principal owns an account is never shown. */
@@ -48,7 +63,16 @@ export function fromTaskStatus(event: TaskStatusChanged): NotificationDraft | un
   const t = event.data;
   if (t.status !== 'failed' || t.generationId !== null || !t.ownerId || isSystem(t.ownerId)) return undefined;
   const reason = t.error ? `${t.error.code}: ${t.error.message}` : 'no reason given';
-  return { eventId: event.id, ownerId: t.ownerId, accountId: event.accountId, kind: 'task.failed', subjectId: t.taskId, message: `Task failed (${reason}).`, occurredAt: event.occurredAt, data: withoutOwner(t) };
+  return {
+    eventId: event.id,
+    ownerId: t.ownerId,
+    accountId: event.accountId,
+    kind: 'task.failed',
+    subjectId: t.taskId,
+    message: `Task failed (${reason}).`,
+    occurredAt: event.occurredAt,
+    data: withoutOwner(t),
+  };
 }
 
 /** An instant claim: the item is in the claimer's account now (paid). A system principal claims nothing, so tells nobody. */

@@ -22,7 +22,16 @@ export async function recordNotification(
     if (!(await claimInbox(tx, schema, consumer, eventId))) return false;
     await tx.execute(
       `insert into "${schema}".notifications (id, owner_id, account_id, kind, subject_id, message, event_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (event_id) do nothing`,
-      [uuidv7(now.getTime()), draft.ownerId, draft.accountId, draft.kind, draft.subjectId, draft.message, draft.eventId, now],
+      [
+        uuidv7(now.getTime()),
+        draft.ownerId,
+        draft.accountId,
+        draft.kind,
+        draft.subjectId,
+        draft.message,
+        draft.eventId,
+        now,
+      ],
     );
     if (also) await also(tx, draft);
     return true;

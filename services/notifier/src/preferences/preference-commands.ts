@@ -9,13 +9,30 @@ interface PreferenceRow {
 }
 
 /** A principal who never set anything gets no mail. */
-export const DEFAULT_PREFERENCES: NotificationPreferences = { email: null, emailOptOut: false, completionEmail: false, digest: false };
+export const DEFAULT_PREFERENCES: NotificationPreferences = {
+  email: null,
+  emailOptOut: false,
+  completionEmail: false,
+  digest: false,
+};
 
-const toView = (r: PreferenceRow): NotificationPreferences => ({ email: r.email, emailOptOut: r.email_opt_out, completionEmail: r.completion_email, digest: r.digest });
+const toView = (r: PreferenceRow): NotificationPreferences => ({
+  email: r.email,
+  emailOptOut: r.email_opt_out,
+  completionEmail: r.completion_email,
+  digest: r.digest,
+});
 
 /** One principal's preferences (the defaults when it has no row), in the caller's transaction when there is one. */
-export async function loadPreferences(em: EntityManager, schema: string, ownerId: string): Promise<NotificationPreferences> {
-  const [row] = await em.execute<PreferenceRow[]>(`select email, email_opt_out, completion_email, digest from "${schema}".notification_preferences where owner_id = ?`, [ownerId]);
+export async function loadPreferences(
+  em: EntityManager,
+  schema: string,
+  ownerId: string,
+): Promise<NotificationPreferences> {
+  const [row] = await em.execute<PreferenceRow[]>(
+    `select email, email_opt_out, completion_email, digest from "${schema}".notification_preferences where owner_id = ?`,
+    [ownerId],
+  );
   return row ? toView(row) : DEFAULT_PREFERENCES;
 }
 
@@ -37,7 +54,18 @@ export function createPreferenceCommands(deps: { fork: () => EntityManager; sche
            digest = case when ? then excluded.digest else notification_preferences.digest end,
            updated_at = excluded.updated_at
          returning email, email_opt_out, completion_email, digest`,
-        [req.principal.id, next.email, next.emailOptOut, next.completionEmail, next.digest, deps.clock(), 'email' in b, 'emailOptOut' in b, 'completionEmail' in b, 'digest' in b],
+        [
+          req.principal.id,
+          next.email,
+          next.emailOptOut,
+          next.completionEmail,
+          next.digest,
+          deps.clock(),
+          'email' in b,
+          'emailOptOut' in b,
+          'completionEmail' in b,
+          'digest' in b,
+        ],
       );
       return toView(row!);
     },

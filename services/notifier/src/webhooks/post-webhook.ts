@@ -18,10 +18,16 @@ const MAX_ANSWER_CHARS = 200;
  * updated, not silently chased), and the target is checked against private addresses inside the
  * socket's DNS lookup on every attempt, not only when the hook was created.
  */
-export function postWebhook(url: string, body: string, headers: Record<string, string>, o: { timeoutMs: number; allowPrivate: boolean }): Promise<PostOutcome> {
+export function postWebhook(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  o: { timeoutMs: number; allowPrivate: boolean },
+): Promise<PostOutcome> {
   const target = new URL(url);
   const host = target.hostname.replace(/^\[|\]$/g, '');
-  if (!o.allowPrivate && isIP(host) && isForbiddenAddress(host)) return Promise.resolve({ status: null, error: `refusing to connect to ${host} (private or loopback address)` });
+  if (!o.allowPrivate && isIP(host) && isForbiddenAddress(host))
+    return Promise.resolve({ status: null, error: `refusing to connect to ${host} (private or loopback address)` });
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
     const req = request(
@@ -30,7 +36,12 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
         method: 'POST',
         lookup: guardedLookup(o.allowPrivate),
         signal: AbortSignal.timeout(o.timeoutMs),
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Reelforge-Webhooks/1', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'user-agent': 'Reelforge-Webhooks/1',
+          ...headers,
+        },
       },
       (res) => {
         const status = res.statusCode ?? 0;
@@ -48,8 +59,10 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       },
     );
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === FORBIDDEN_ADDRESS) return resolve({ status: null, error: `${err.message} (private or loopback address)` });
-      if (err.name === 'AbortError' || err.name === 'TimeoutError') return resolve({ status: null, error: `no answer within ${o.timeoutMs} ms` });
+      if (err.code === FORBIDDEN_ADDRESS)
+        return resolve({ status: null, error: `${err.message} (private or loopback address)` });
+      if (err.name === 'AbortError' || err.name === 'TimeoutError')
+        return resolve({ status: null, error: `no answer within ${o.timeoutMs} ms` });
       resolve({ status: null, error: `cannot reach the endpoint: ${err.code ?? err.message}` });
     });
     req.end(body);

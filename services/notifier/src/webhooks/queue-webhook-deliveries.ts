@@ -5,7 +5,13 @@ import { filterMatches } from './event-filter.ts';
 
 /** The body every endpoint receives: the event's id (the receiver's dedupe key), type, time, account and data. */
 export function webhookPayload(draft: NotificationDraft): string {
-  return JSON.stringify({ id: draft.eventId, type: draft.kind, occurredAt: draft.occurredAt, accountId: draft.accountId, data: draft.data });
+  return JSON.stringify({
+    id: draft.eventId,
+    type: draft.kind,
+    occurredAt: draft.occurredAt,
+    accountId: draft.accountId,
+    data: draft.data,
+  });
 }
 
 /**
@@ -13,12 +19,20 @@ export function webhookPayload(draft: NotificationDraft): string {
  * transaction: the deliveries exist if and only if the notification does. A disabled webhook gets
  * nothing, as with Stripe: re-enabling it does not replay what happened meanwhile.
  */
-export async function queueWebhookDeliveries(tx: EntityManager, schema: string, draft: NotificationDraft, now: Date, maxAttempts: number): Promise<number> {
+export async function queueWebhookDeliveries(
+  tx: EntityManager,
+  schema: string,
+  draft: NotificationDraft,
+  now: Date,
+  maxAttempts: number,
+): Promise<number> {
   const hooks = await tx.execute<{ id: string; events: string[]; account_id: string | null }[]>(
     `select id, events, account_id from "${schema}".webhooks where owner_id = ? and enabled`,
     [draft.ownerId],
   );
-  const wanted = hooks.filter((h) => (h.account_id === null || h.account_id === draft.accountId) && filterMatches(h.events, draft.kind));
+  const wanted = hooks.filter(
+    (h) => (h.account_id === null || h.account_id === draft.accountId) && filterMatches(h.events, draft.kind),
+  );
   const payload = webhookPayload(draft);
   for (const hook of wanted) {
     await tx.execute(

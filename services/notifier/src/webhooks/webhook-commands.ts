@@ -1,5 +1,14 @@
 import { sourceUrlProblem } from '@reelforge/net-policy';
-import { DomainError, UUID_PATTERN, uuidv7, type CreateWebhookBody, type Principal, type UpdateWebhookBody, type WebhookDeliveryView, type WebhookView } from '@reelforge/contracts';
+import {
+  DomainError,
+  UUID_PATTERN,
+  uuidv7,
+  type CreateWebhookBody,
+  type Principal,
+  type UpdateWebhookBody,
+  type WebhookDeliveryView,
+  type WebhookView,
+} from '@reelforge/contracts';
 import type { EntityManager } from '@reelforge/persistence';
 import { validateEventFilter } from './event-filter.ts';
 import { newWebhookSecret } from './signature.ts';
@@ -61,7 +70,14 @@ const toDeliveryView = (r: DeliveryRow, attempts: AttemptRow[]): WebhookDelivery
   nextAttemptAt: r.status === 'pending' ? iso(r.next_attempt_at) : null,
   lastError: r.last_error,
   createdAt: iso(r.created_at),
-  attemptLog: attempts.map((a) => ({ attempt: a.attempt, startedAt: iso(a.started_at), durationMs: a.duration_ms, responseStatus: a.response_status, outcome: a.outcome, error: a.error })),
+  attemptLog: attempts.map((a) => ({
+    attempt: a.attempt,
+    startedAt: iso(a.started_at),
+    durationMs: a.duration_ms,
+    responseStatus: a.response_status,
+    outcome: a.outcome,
+    error: a.error,
+  })),
 });
 
 export interface WebhookCommandDeps {
@@ -81,12 +97,17 @@ export function createWebhookCommands(deps: WebhookCommandDeps) {
   const notFound = () => new DomainError('NOT_FOUND', 'no such webhook');
 
   async function checkUrl(url: string): Promise<void> {
-    if (!deps.allowPrivate && !url.startsWith('https://')) throw new DomainError('VALIDATION_FAILED', 'a webhook URL must use https', { field: 'body/url' });
+    if (!deps.allowPrivate && !url.startsWith('https://'))
+      throw new DomainError('VALIDATION_FAILED', 'a webhook URL must use https', { field: 'body/url' });
     const problem = await sourceUrlProblem(url, { allowPrivate: deps.allowPrivate });
-    if (problem) throw new DomainError('VALIDATION_FAILED', `the webhook URL cannot be used: ${problem}`, { field: 'body/url' });
+    if (problem)
+      throw new DomainError('VALIDATION_FAILED', `the webhook URL cannot be used: ${problem}`, { field: 'body/url' });
   }
   async function owned(em: EntityManager, principal: Principal, webhookId: string): Promise<WebhookRow> {
-    const [row] = await em.execute<WebhookRow[]>(`select ${COLUMNS} from ${s}.webhooks where id = ? and owner_id = ?`, [webhookId, principal.id]);
+    const [row] = await em.execute<WebhookRow[]>(`select ${COLUMNS} from ${s}.webhooks where id = ? and owner_id = ?`, [
+      webhookId,
+      principal.id,
+    ]);
     if (!row) throw notFound();
     return row;
   }
@@ -94,7 +115,10 @@ export function createWebhookCommands(deps: WebhookCommandDeps) {
     const byDelivery = new Map<string, AttemptRow[]>();
     if (deliveryIds.length === 0) return byDelivery;
     // A Postgres array literal: the driver would spread a JS array into separate parameters.
-    const rows = await em.execute<AttemptRow[]>(`select * from ${s}.webhook_delivery_attempts where delivery_id = any(?::uuid[]) order by attempt`, [`{${deliveryIds.join(',')}}`]);
+    const rows = await em.execute<AttemptRow[]>(
+      `select * from ${s}.webhook_delivery_attempts where delivery_id = any(?::uuid[]) order by attempt`,
+      [`{${deliveryIds.join(',')}}`],
+    );
     for (const a of rows) byDelivery.set(a.delivery_id, [...(byDelivery.get(a.delivery_id) ?? []), a]);
     return byDelivery;
   }
@@ -108,20 +132,38 @@ export function createWebhookCommands(deps: WebhookCommandDeps) {
       return deps.fork().transactional(async (tx) => {
         // Serialises one owner's creates, so two at once cannot both pass the limit.
         await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`webhooks:${req.principal.id}`]);
-        const [count] = await tx.execute<{ n: string }[]>(`select count(*) as n from ${s}.webhooks where owner_id = ?`, [req.principal.id]);
-        if (Number(count?.n ?? 0) >= deps.maxPerOwner) throw new DomainError('CONFLICT', `at most ${deps.maxPerOwner} webhooks per caller; delete one first`);
+        const [count] = await tx.execute<{ n: string }[]>(
+          `select count(*) as n from ${s}.webhooks where owner_id = ?`,
+          [req.principal.id],
+        );
+        if (Number(count?.n ?? 0) >= deps.maxPerOwner)
+          throw new DomainError('CONFLICT', `at most ${deps.maxPerOwner} webhooks per caller; delete one first`);
         const [row] = await tx.execute<WebhookRow[]>(
           `insert into ${s}.webhooks (id, owner_id, account_id, url, secret, events, created_at, updated_at) values (?, ?, ?, ?, ?, ?::text[], ?, ?) returning ${COLUMNS}`,
-          [uuidv7(now.getTime()), req.principal.id, req.body.accountId ?? null, req.body.url, secret, textArray(events), now, now],
+          [
+            uuidv7(now.getTime()),
+            req.principal.id,
+            req.body.accountId ?? null,
+            req.body.url,
+            secret,
+            textArray(events),
+            now,
+            now,
+          ],
         );
         return { ...toView(row!), secret };
       });
     },
     async list(req: { principal: Principal }): Promise<{ items: WebhookView[] }> {
-      const rows = await deps.fork().execute<WebhookRow[]>(`select ${COLUMNS} from ${s}.webhooks where owner_id = ? order by id`, [req.principal.id]);
+      const rows = await deps
+        .fork()
+        .execute<WebhookRow[]>(`select ${COLUMNS} from ${s}.webhooks where owner_id = ? order by id`, [
+          req.principal.id,
+        ]);
       return { items: rows.map(toView) };
     },
-    get: async (req: { principal: Principal; webhookId: string }): Promise<WebhookView> => toView(await owned(deps.fork(), req.principal, req.webhookId)),
+    get: async (req: { principal: Principal; webhookId: string }): Promise<WebhookView> =>
+      toView(await owned(deps.fork(), req.principal, req.webhookId)),
     async update(req: { principal: Principal; webhookId: string; body: UpdateWebhookBody }): Promise<WebhookView> {
       const b = req.body;
       const events = b.events ? validateEventFilter(b.events) : null;
@@ -136,19 +178,34 @@ export function createWebhookCommands(deps: WebhookCommandDeps) {
            disabled_reason = case when ? then null else disabled_reason end,
            updated_at = ?
          where id = ? and owner_id = ? returning ${COLUMNS}`,
-        [b.url ?? null, events ? textArray(events) : null, b.enabled ?? null, b.enabled === true, b.enabled === true, deps.clock(), req.webhookId, req.principal.id],
+        [
+          b.url ?? null,
+          events ? textArray(events) : null,
+          b.enabled ?? null,
+          b.enabled === true,
+          b.enabled === true,
+          deps.clock(),
+          req.webhookId,
+          req.principal.id,
+        ],
       );
       if (!row) throw notFound();
       if (b.enabled) deps.kick();
       return toView(row);
     },
     async delete(req: { principal: Principal; webhookId: string }): Promise<{ deleted: boolean }> {
-      const rows = await deps.fork().execute<{ id: string }[]>(`delete from ${s}.webhooks where id = ? and owner_id = ? returning id`, [req.webhookId, req.principal.id]);
+      const rows = await deps
+        .fork()
+        .execute<{ id: string }[]>(`delete from ${s}.webhooks where id = ? and owner_id = ? returning id`, [
+          req.webhookId,
+          req.principal.id,
+        ]);
       if (rows.length === 0) throw notFound();
       return { deleted: true };
     },
     async deliveries(req: { principal: Principal; webhookId: string; limit?: number; cursor?: string }) {
-      if (req.cursor !== undefined && !UUID.test(req.cursor)) throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API gave', { field: 'querystring/cursor' });
+      if (req.cursor !== undefined && !UUID.test(req.cursor))
+        throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API gave', { field: 'querystring/cursor' });
       const em = deps.fork();
       await owned(em, req.principal, req.webhookId);
       const limit = req.limit ?? 20;
@@ -157,13 +214,27 @@ export function createWebhookCommands(deps: WebhookCommandDeps) {
         req.cursor ? [req.webhookId, req.cursor, limit + 1] : [req.webhookId, limit + 1],
       );
       const page = rows.slice(0, limit);
-      const attempts = await attemptsOf(em, page.map((r) => r.id));
-      return { items: page.map((r) => toDeliveryView(r, attempts.get(r.id) ?? [])), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
+      const attempts = await attemptsOf(
+        em,
+        page.map((r) => r.id),
+      );
+      return {
+        items: page.map((r) => toDeliveryView(r, attempts.get(r.id) ?? [])),
+        nextCursor: rows.length > limit ? page[page.length - 1]!.id : null,
+      };
     },
-    async redeliver(req: { principal: Principal; webhookId: string; deliveryId: string }): Promise<WebhookDeliveryView> {
+    async redeliver(req: {
+      principal: Principal;
+      webhookId: string;
+      deliveryId: string;
+    }): Promise<WebhookDeliveryView> {
       const em = deps.fork();
       const hook = await owned(em, req.principal, req.webhookId);
-      if (!hook.enabled) throw new DomainError('CONFLICT', `the webhook is switched off (${hook.disabled_reason ?? 'by its owner'}); enable it first`);
+      if (!hook.enabled)
+        throw new DomainError(
+          'CONFLICT',
+          `the webhook is switched off (${hook.disabled_reason ?? 'by its owner'}); enable it first`,
+        );
       // One more attempt, now, for a delivery that has finished (delivered or given up); a pending one is still being retried.
       const [row] = await em.execute<DeliveryRow[]>(
         `update ${s}.webhook_deliveries set status = 'pending', max_attempts = attempts + 1, next_attempt_at = ?, finished_at = null
@@ -171,9 +242,15 @@ export function createWebhookCommands(deps: WebhookCommandDeps) {
         [deps.clock(), req.deliveryId, req.webhookId],
       );
       if (!row) {
-        const [pending] = await em.execute<{ next_attempt_at: Date | string }[]>(`select next_attempt_at from ${s}.webhook_deliveries where id = ? and webhook_id = ?`, [req.deliveryId, req.webhookId]);
+        const [pending] = await em.execute<{ next_attempt_at: Date | string }[]>(
+          `select next_attempt_at from ${s}.webhook_deliveries where id = ? and webhook_id = ?`,
+          [req.deliveryId, req.webhookId],
+        );
         if (!pending) throw new DomainError('NOT_FOUND', 'no such delivery');
-        throw new DomainError('CONFLICT', `the delivery is still being retried (next attempt at ${iso(pending.next_attempt_at)}); redeliver it once it has finished`);
+        throw new DomainError(
+          'CONFLICT',
+          `the delivery is still being retried (next attempt at ${iso(pending.next_attempt_at)}); redeliver it once it has finished`,
+        );
       }
       deps.kick();
       return toDeliveryView(row, (await attemptsOf(em, [row.id])).get(row.id) ?? []);

@@ -61,12 +61,29 @@ async function settle(deps: WebhookWorkerDeps, d: Claimed, startedAt: Date, resu
     await tx.execute(
       `insert into ${s}.webhook_delivery_attempts (delivery_id, attempt, started_at, duration_ms, response_status, outcome, error) values (?, ?, ?, ?, ?, ?, ?)
        on conflict (delivery_id, attempt) do nothing`,
-      [d.id, d.attempts, startedAt, Math.max(0, now.getTime() - startedAt.getTime()), result.status, outcome, result.error],
+      [
+        d.id,
+        d.attempts,
+        startedAt,
+        Math.max(0, now.getTime() - startedAt.getTime()),
+        result.status,
+        outcome,
+        result.error,
+      ],
     );
     if (outcome === 'retry') {
-      await tx.execute(`update ${s}.webhook_deliveries set next_attempt_at = ?, last_error = ? where id = ?`, [new Date(now.getTime() + backoffMs(deps.policy, d.attempts)), result.error, d.id]);
+      await tx.execute(`update ${s}.webhook_deliveries set next_attempt_at = ?, last_error = ? where id = ?`, [
+        new Date(now.getTime() + backoffMs(deps.policy, d.attempts)),
+        result.error,
+        d.id,
+      ]);
     } else {
-      await tx.execute(`update ${s}.webhook_deliveries set status = ?, last_error = ?, finished_at = ? where id = ?`, [outcome, result.error, now, d.id]);
+      await tx.execute(`update ${s}.webhook_deliveries set status = ?, last_error = ?, finished_at = ? where id = ?`, [
+        outcome,
+        result.error,
+        now,
+        d.id,
+      ]);
     }
     if (ok) {
       await tx.execute(`update ${s}.webhooks set consecutive_failures = 0 where id = ?`, [d.webhook_id]);
@@ -78,9 +95,16 @@ async function settle(deps: WebhookWorkerDeps, d: Claimed, startedAt: Date, resu
          disabled_reason = case when enabled and consecutive_failures + 1 >= ? then ? else disabled_reason end,
          updated_at = ?
        where id = ? returning consecutive_failures, enabled`,
-      [deps.disableAfter, deps.disableAfter, `switched off after ${deps.disableAfter} failed deliveries in a row; the last: ${result.error}`, now, d.webhook_id],
+      [
+        deps.disableAfter,
+        deps.disableAfter,
+        `switched off after ${deps.disableAfter} failed deliveries in a row; the last: ${result.error}`,
+        now,
+        d.webhook_id,
+      ],
     );
-    if (hook && !hook.enabled && hook.consecutive_failures === deps.disableAfter) deps.log.warn({ webhookId: d.webhook_id, reason: result.error }, 'webhook switched off after a run of failures');
+    if (hook && !hook.enabled && hook.consecutive_failures === deps.disableAfter)
+      deps.log.warn({ webhookId: d.webhook_id, reason: result.error }, 'webhook switched off after a run of failures');
   });
 }
 
@@ -93,7 +117,10 @@ async function deliverOne(deps: WebhookWorkerDeps, d: Claimed): Promise<void> {
     'reelforge-delivery-id': d.id,
     'reelforge-delivery-attempt': String(d.attempts),
   };
-  const result = await postWebhook(d.url, d.payload, headers, { timeoutMs: deps.timeoutMs, allowPrivate: deps.allowPrivate });
+  const result = await postWebhook(d.url, d.payload, headers, {
+    timeoutMs: deps.timeoutMs,
+    allowPrivate: deps.allowPrivate,
+  });
   await settle(deps, d, startedAt, result);
 }
 
@@ -111,4 +138,5 @@ export async function sendDueWebhooks(deps: WebhookWorkerDeps): Promise<number> 
 }
 
 /** Polls for due deliveries every `pollMs` and on each kick (after a fact queued some). */
-export const startWebhookWorker = (deps: WebhookWorkerDeps): Poller => startPoller('webhook', () => sendDueWebhooks(deps), deps.pollMs, deps.log);
+export const startWebhookWorker = (deps: WebhookWorkerDeps): Poller =>
+  startPoller('webhook', () => sendDueWebhooks(deps), deps.pollMs, deps.log);

@@ -21,7 +21,8 @@ const PAUSE_LEAD_SECONDS = 0.5;
 /** Above this many boundaries (hours of speech) the weakest close ones are dropped: candidates stay affordable. */
 export const MAX_BOUNDARIES = 2000;
 
-const byRank = (a: { kind: BoundaryKind; t: number }, b: { kind: BoundaryKind; t: number }) => RANK[a.kind] - RANK[b.kind] || a.t - b.t;
+const byRank = (a: { kind: BoundaryKind; t: number }, b: { kind: BoundaryKind; t: number }) =>
+  RANK[a.kind] - RANK[b.kind] || a.t - b.t;
 
 /** Groups time-sorted boundaries closer than `spacing` to the group's first one; each group becomes its best member. */
 function cluster(sorted: Boundary[], spacing: number, unionKinds: boolean): Boundary[] {
@@ -29,7 +30,9 @@ function cluster(sorted: Boundary[], spacing: number, unionKinds: boolean): Boun
   let group: Boundary[] = [];
   const flush = () => {
     if (!group.length) return;
-    const best = [...group].sort((a, b) => RANK[a.kinds[0]!] - RANK[b.kinds[0]!] || b.quality - a.quality || a.t - b.t)[0]!;
+    const best = [...group].sort(
+      (a, b) => RANK[a.kinds[0]!] - RANK[b.kinds[0]!] || b.quality - a.quality || a.t - b.t,
+    )[0]!;
     if (!unionKinds) out.push(best);
     else {
       const kinds = [...new Set(group.flatMap((g) => g.kinds))].sort((a, b) => RANK[a] - RANK[b]);

@@ -28,7 +28,11 @@ interface Candidate {
 const EPS = 1e-6;
 
 /** Every stretch from one boundary to a later one whose length is within limits, scored. O(boundaries × boundaries per max length). */
-function candidates(bounds: readonly Boundary[], stats: (a: number, b: number) => SegmentStats, o: ChooseOptions): Candidate[] {
+function candidates(
+  bounds: readonly Boundary[],
+  stats: (a: number, b: number) => SegmentStats,
+  o: ChooseOptions,
+): Candidate[] {
   const out: Candidate[] = [];
   let first = 0;
   for (let i = 0; i < bounds.length; i++) {
@@ -77,7 +81,7 @@ function pickBestSet(pool: Candidate[], count: number): Candidate[] {
     }
   }
   const chosen: Candidate[] = [];
-  for (let k = count, i = n; k > 0 && i > 0; ) {
+  for (let k = count, i = n; k > 0 && i > 0;) {
     if (best[k]![i]! > best[k]![i - 1]! + EPS) {
       chosen.push(items[i - 1]!);
       i = prev[i - 1]!;
@@ -104,7 +108,8 @@ function pickGreedy(pool: Candidate[], picked: Candidate[], count: number): void
  * deterministic; segments come back in time order.
  */
 export function chooseSegments(signals: Signals, o: ChooseOptions): ChosenSegment[] {
-  if (!(o.minSeconds > 0) || !(o.maxSeconds >= o.minSeconds)) throw new RangeError(`need 0 < minSeconds <= maxSeconds, got ${o.minSeconds}..${o.maxSeconds}`);
+  if (!(o.minSeconds > 0) || !(o.maxSeconds >= o.minSeconds))
+    throw new RangeError(`need 0 < minSeconds <= maxSeconds, got ${o.minSeconds}..${o.maxSeconds}`);
   const count = Math.floor(o.count);
   const duration = signals.durationSeconds;
   if (!(count >= 1) || !(duration > 0)) return [];
@@ -116,14 +121,27 @@ export function chooseSegments(signals: Signals, o: ChooseOptions): ChosenSegmen
     // Too short to cut: the whole source is the only clip it has.
     const [from, to] = [natural[0]!, natural[natural.length - 1]!];
     const s = stats(0, duration);
-    return [{ start: 0, end: duration, score: round(segmentScore(s, duration, from, to, o)), reason: `the whole source (shorter than ${o.minSeconds} s), ${segmentReason(s, from, to)}` }];
+    return [
+      {
+        start: 0,
+        end: duration,
+        score: round(segmentScore(s, duration, from, to, o)),
+        reason: `the whole source (shorter than ${o.minSeconds} s), ${segmentReason(s, from, to)}`,
+      },
+    ];
   }
   picked.push(...pickBestSet(candidates(natural, stats, o), count));
-  if (picked.length < count) pickGreedy(candidates(gridBoundaries(duration, o.minSeconds, natural), stats, o), picked, count);
+  if (picked.length < count)
+    pickGreedy(candidates(gridBoundaries(duration, o.minSeconds, natural), stats, o), picked, count);
 
   return picked
     .sort((a, b) => a.from.t - b.from.t)
-    .map((c) => ({ start: c.from.t, end: c.to.t, score: round(c.score), reason: segmentReason(stats(c.from.t, c.to.t), c.from, c.to) }));
+    .map((c) => ({
+      start: c.from.t,
+      end: c.to.t,
+      score: round(c.score),
+      reason: segmentReason(stats(c.from.t, c.to.t), c.from, c.to),
+    }));
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;

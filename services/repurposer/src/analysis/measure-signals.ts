@@ -65,9 +65,16 @@ export function buildSignalsCommand(o: SignalsCommandOptions): FfmpegCommand {
   // when shrinking: fast_bilinear aliases film grain into frame-to-frame flicker that scdet scores
   // up to 6 (threshold 10) on noisy 1080p, area keeps it under 1, for ~10% more CPU in this pass.
   const graph = [`[0:V:0]scale=160:90:flags=area,scdet=threshold=${sceneThreshold}[vo]`];
-  if (o.hasAudio) graph.push(`[0:a:0]ebur128=framelog=info,silencedetect=noise=${noiseDb}dB:duration=${minSilence}[ao]`);
+  if (o.hasAudio)
+    graph.push(`[0:a:0]ebur128=framelog=info,silencedetect=noise=${noiseDb}dB:duration=${minSilence}[ao]`);
   return {
-    inputs: [{ path: o.input, kind: 'video', options: ['-loglevel', 'info', '-threads', String(Math.max(0, Math.floor(o.threads)))] }],
+    inputs: [
+      {
+        path: o.input,
+        kind: 'video',
+        options: ['-loglevel', 'info', '-threads', String(Math.max(0, Math.floor(o.threads)))],
+      },
+    ],
     filterComplex: graph.join(';'),
     outputOptions: ['-map', '[vo]', ...(o.hasAudio ? ['-map', '[ao]'] : []), '-f', 'null'],
     output: '-',
@@ -91,7 +98,10 @@ function signalCollector(durationSeconds: number, onProgress: (fraction: number)
         const end = Number(m[1]);
         if (end < MOMENTARY_WINDOW - 0.001) return;
         const lufs = Number.parseFloat(m[2] ?? '');
-        loudness.push({ t: ms(end - MOMENTARY_WINDOW / 2), lufs: Number.isFinite(lufs) ? Math.max(LUFS_FLOOR, lufs) : LUFS_FLOOR });
+        loudness.push({
+          t: ms(end - MOMENTARY_WINDOW / 2),
+          lufs: Number.isFinite(lufs) ? Math.max(LUFS_FLOOR, lufs) : LUFS_FLOOR,
+        });
       } else if ((m = SILENCE_START.exec(line))) {
         silenceStart = clampT(Number(m[1]));
       } else if ((m = SILENCE_END.exec(line))) {
@@ -113,7 +123,8 @@ function signalCollector(durationSeconds: number, onProgress: (fraction: number)
     tail: () => tail.join('\n'),
     finish(): Signals {
       // Some ffmpeg versions print no end for a silence open at EOF: it lasts to the end.
-      if (silenceStart !== null && durationSeconds > silenceStart) silences.push({ start: ms(silenceStart), end: ms(durationSeconds) });
+      if (silenceStart !== null && durationSeconds > silenceStart)
+        silences.push({ start: ms(silenceStart), end: ms(durationSeconds) });
       silenceStart = null;
       return {
         durationSeconds,
@@ -141,7 +152,8 @@ export function measureSignals(o: MeasureSignalsOptions): Promise<Signals> {
     const collector = signalCollector(o.durationSeconds, o.onProgress);
     // fluent-ffmpeg keeps its own ring of stderr lines; ours is the one that matters, so keep its small.
     const cmd = ffmpeg({ cwd: dirname(input), stdoutLines: 20 }).setFfmpegPath(o.ffmpegPath);
-    for (const [i, s] of spec.inputs.entries()) cmd.input(s.path).inputOptions([...(i === 0 ? ['-hide_banner', '-nostdin'] : []), ...inputArgs(s)]);
+    for (const [i, s] of spec.inputs.entries())
+      cmd.input(s.path).inputOptions([...(i === 0 ? ['-hide_banner', '-nostdin'] : []), ...inputArgs(s)]);
     if (spec.filterComplex) cmd.complexFilter(spec.filterComplex);
     cmd.outputOptions(spec.outputOptions).output(spec.output);
 

@@ -41,7 +41,10 @@ export function signalIndex(signals: Signals): (start: number, end: number) => S
   const times = Float64Array.from(points, (p) => p.t);
   const levelSums = new Float64Array(points.length + 1);
   points.forEach((p, i) => (levelSums[i + 1] = levelSums[i]! + Math.max(GATE_LUFS, p.lufs)));
-  const voiced = points.map((p) => p.lufs).filter((l) => l > GATE_LUFS).sort((a, b) => a - b);
+  const voiced = points
+    .map((p) => p.lufs)
+    .filter((l) => l > GATE_LUFS)
+    .sort((a, b) => a - b);
   const median = voiced.length ? voiced[Math.floor(voiced.length / 2)]! : GATE_LUFS;
   const hasAudio = points.length > 0;
 
@@ -67,7 +70,8 @@ export function signalIndex(signals: Signals): (start: number, end: number) => S
   return (start, end) => {
     const from = lowerBound(times, start);
     const to = lowerBound(times, end, true);
-    const relativeLu = hasAudio && to > from ? (levelSums[to]! - levelSums[from]!) / (to - from) - median : hasAudio ? 0 : null;
+    const relativeLu =
+      hasAudio && to > from ? (levelSums[to]! - levelSums[from]!) / (to - from) - median : hasAudio ? 0 : null;
     const length = end - start;
     const silentFraction = length > 0 ? Math.min(1, Math.max(0, (silentUpTo(end) - silentUpTo(start)) / length)) : 0;
     const between = (a: number, b: number) => Math.max(0, lowerBound(cuts, b) - lowerBound(cuts, a, true));
@@ -85,23 +89,47 @@ const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
  * boundaries, liveliness (cuts per minute, 8 and up is full marks), and a nudge toward longer clips
  * so that equal content favours the fuller one. A flash of another shot at either end costs.
  */
-export function segmentScore(stats: SegmentStats, length: number, from: Boundary, to: Boundary, o: { minSeconds: number; maxSeconds: number }): number {
+export function segmentScore(
+  stats: SegmentStats,
+  length: number,
+  from: Boundary,
+  to: Boundary,
+  o: { minSeconds: number; maxSeconds: number },
+): number {
   const energy = stats.relativeLu === null ? 0.5 : clamp01((stats.relativeLu + 12) / 24);
   const speech = stats.relativeLu === null ? 0.5 : 1 - stats.silentFraction;
-  const lively = clamp01((stats.cuts / Math.max(length, 1)) * 60 / 8);
+  const lively = clamp01(((stats.cuts / Math.max(length, 1)) * 60) / 8);
   const clean = clamp01((from.quality + to.quality) / 2 / 1.1);
   const fuller = o.maxSeconds > o.minSeconds ? clamp01((length - o.minSeconds) / (o.maxSeconds - o.minSeconds)) : 1;
   const flash = stats.flashes > 0 ? 0.1 : 0;
   return Math.max(0, 0.4 * energy + 0.3 * speech + 0.15 * clean + 0.1 * lively + 0.05 * fuller - flash);
 }
 
-const START_WORDS: Record<BoundaryKind, string> = { start: '', end: '', sentence: 'after a sentence', pause: 'after a pause', cut: 'on a scene cut', grid: 'on a fixed window' };
-const END_WORDS: Record<BoundaryKind, string> = { start: '', end: '', sentence: 'at a sentence end', pause: 'on a pause', cut: 'on a scene cut', grid: 'on a fixed window' };
+const START_WORDS: Record<BoundaryKind, string> = {
+  start: '',
+  end: '',
+  sentence: 'after a sentence',
+  pause: 'after a pause',
+  cut: 'on a scene cut',
+  grid: 'on a fixed window',
+};
+const END_WORDS: Record<BoundaryKind, string> = {
+  start: '',
+  end: '',
+  sentence: 'at a sentence end',
+  pause: 'on a pause',
+  cut: 'on a scene cut',
+  grid: 'on a fixed window',
+};
 
 function describeBoundary(b: Boundary, side: 'starts' | 'ends'): string {
-  if (b.kinds.includes(side === 'starts' ? 'start' : 'end')) return side === 'starts' ? 'starts at the beginning' : 'ends at the end of the source';
+  if (b.kinds.includes(side === 'starts' ? 'start' : 'end'))
+    return side === 'starts' ? 'starts at the beginning' : 'ends at the end of the source';
   const words = side === 'starts' ? START_WORDS : END_WORDS;
-  return `${side} ${b.kinds.map((k) => words[k]).filter(Boolean).join(' and ')} at ${b.t.toFixed(1)} s`;
+  return `${side} ${b.kinds
+    .map((k) => words[k])
+    .filter(Boolean)
+    .join(' and ')} at ${b.t.toFixed(1)} s`;
 }
 
 /** A short sentence a person can check against the video, e.g. "loud (+8.1 LU), no silence, starts after a pause at 12.0 s, …". */

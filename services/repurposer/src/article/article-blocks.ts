@@ -12,15 +12,63 @@ export interface ArticleImage {
 // Elements that end the running paragraph. Everything else (links, emphasis, spans) is inline and
 // joins its neighbours' text.
 const BLOCKS = new Set([
-  'address', 'article', 'aside', 'blockquote', 'dd', 'details', 'div', 'dl', 'dt', 'figure', 'footer',
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'li', 'main', 'nav', 'ol', 'p', 'pre', 'section',
-  'summary', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'dd',
+  'details',
+  'div',
+  'dl',
+  'dt',
+  'figure',
+  'footer',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'tr',
+  'ul',
 ]);
 // Never narrated: code, media and form controls Readability may leave behind, and figcaptions,
 // which describe a picture (they become its alt text) rather than tell the story.
 const SKIPPED = new Set([
-  'audio', 'button', 'canvas', 'embed', 'figcaption', 'form', 'iframe', 'input', 'math', 'noscript',
-  'object', 'script', 'select', 'style', 'svg', 'template', 'textarea', 'video',
+  'audio',
+  'button',
+  'canvas',
+  'embed',
+  'figcaption',
+  'form',
+  'iframe',
+  'input',
+  'math',
+  'noscript',
+  'object',
+  'script',
+  'select',
+  'style',
+  'svg',
+  'template',
+  'textarea',
+  'video',
 ]);
 
 /**
@@ -28,7 +76,10 @@ const SKIPPED = new Set([
  * order. `resolveUrl` turns an attribute into an absolute http(s) URL or null (data: URIs,
  * javascript:, unparsable); images resolving to null or to an URL already seen are dropped.
  */
-export function readArticleBlocks(root: DomElement, resolveUrl: (raw: string) => string | null): { paragraphs: string[]; images: ArticleImage[] } {
+export function readArticleBlocks(
+  root: DomElement,
+  resolveUrl: (raw: string) => string | null,
+): { paragraphs: string[]; images: ArticleImage[] } {
   const paragraphs: string[] = [];
   const images: ArticleImage[] = [];
   const seen = new Set<string>();
@@ -73,7 +124,8 @@ export function readArticleBlocks(root: DomElement, resolveUrl: (raw: string) =>
     const block = BLOCKS.has(tag);
     if (block) flush();
     const outerCaption = figureCaption;
-    if (tag === 'figure') figureCaption = normalizeWhitespace(node.querySelector('figcaption')?.textContent ?? '') || null;
+    if (tag === 'figure')
+      figureCaption = normalizeWhitespace(node.querySelector('figcaption')?.textContent ?? '') || null;
     for (const child of Array.from(node.childNodes)) walk(child);
     figureCaption = outerCaption;
     if (block) flush();

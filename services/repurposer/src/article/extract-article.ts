@@ -28,7 +28,8 @@ export const MIN_ARTICLE_WORDS = 40;
 const INERT = 'script, style, template, link';
 
 // Labels that ad and paywall slots leave inside article markup, where Readability keeps them.
-const BOILERPLATE = /^(advertisement|advert|ad|sponsored( content)?|story continues below( advertisement)?|continue reading( below)?|scroll to continue( with content)?)[.:…]*$/i;
+const BOILERPLATE =
+  /^(advertisement|advert|ad|sponsored( content)?|story continues below( advertisement)?|continue reading( below)?|scroll to continue( with content)?)[.:…]*$/i;
 
 /**
  * The article of an HTML page, found by Readability (Firefox's reader view) over a linkedom DOM.
@@ -45,7 +46,9 @@ export function extractArticle(html: string, pageUrl: string): ExtractedArticle 
   const htmlLang = normalizeWhitespace(document.documentElement?.getAttribute('lang') ?? '') || null;
   const ogImage = meta(['og:image:secure_url', 'og:image', 'og:image:url', 'twitter:image', 'twitter:image:src']);
   const ogImageAlt = meta(['og:image:alt', 'twitter:image:alt']);
-  const fallbackTitle = meta(['og:title', 'twitter:title']) ?? (normalizeWhitespace(document.querySelector('title')?.textContent ?? '') || null);
+  const fallbackTitle =
+    meta(['og:title', 'twitter:title']) ??
+    (normalizeWhitespace(document.querySelector('title')?.textContent ?? '') || null);
 
   const parsed = readability(document);
   if (!parsed?.content) throw new ArticleExtractionError('the page has no readable article');
@@ -65,7 +68,9 @@ export function extractArticle(html: string, pageUrl: string): ExtractedArticle 
   }
   const wordCount = paragraphs.reduce((n, p) => n + countWords(p), 0);
   if (wordCount < MIN_ARTICLE_WORDS) {
-    throw new ArticleExtractionError(`the page has no readable article (found ${wordCount} word${wordCount === 1 ? '' : 's'})`);
+    throw new ArticleExtractionError(
+      `the page has no readable article (found ${wordCount} word${wordCount === 1 ? '' : 's'})`,
+    );
   }
 
   // Dropping repeated paragraphs shifts indexes: re-place each image after the same text.
@@ -89,7 +94,9 @@ export function extractArticle(html: string, pageUrl: string): ExtractedArticle 
 // Readability throws on documents it cannot walk: for the user, still a page without an article.
 function readability(document: DomDocument) {
   try {
-    return new Readability<DomElement>(document as never, { serializer: (node) => node as unknown as DomElement }).parse();
+    return new Readability<DomElement>(document as never, {
+      serializer: (node) => node as unknown as DomElement,
+    }).parse();
   } catch (err) {
     throw new ArticleExtractionError('the page could not be read as an article', { cause: err });
   }

@@ -26,12 +26,26 @@ const sameHost = (a: string, b: string) => {
 };
 
 /** Downloads and checks one image; resolves with why it cannot be used, or null when it can. */
-async function fetchImage(url: string, file: string, o: { articleUrl: string; fetchLimits: FetchLimits; maxBytes: number; ffprobePath: string; signal: AbortSignal }): Promise<string | null> {
+async function fetchImage(
+  url: string,
+  file: string,
+  o: { articleUrl: string; fetchLimits: FetchLimits; maxBytes: number; ffprobePath: string; signal: AbortSignal },
+): Promise<string | null> {
   // Only the hosts the article names are contacted; local development's private-address allowance
   // covers the article's own host, never an image URL pointing somewhere else inside the network.
   const allowPrivate = o.fetchLimits.allowPrivate && sameHost(url, o.articleUrl);
   try {
-    await fetchSource(url, file, { ...o.fetchLimits, maxBytes: o.maxBytes, allowPrivate, timeoutMs: Math.min(o.fetchLimits.timeoutMs, IMAGE_FETCH_TIMEOUT_MS) }, o.signal);
+    await fetchSource(
+      url,
+      file,
+      {
+        ...o.fetchLimits,
+        maxBytes: o.maxBytes,
+        allowPrivate,
+        timeoutMs: Math.min(o.fetchLimits.timeoutMs, IMAGE_FETCH_TIMEOUT_MS),
+      },
+      o.signal,
+    );
     const probed = await probeMedia(o.ffprobePath, file, { kind: 'image', timeoutMs: 15_000, signal: o.signal });
     const picture = probed.streams.find((s) => s.codecType === 'video' && s.width > 0 && s.height > 0);
     if (!picture) return 'not an image';
@@ -39,7 +53,8 @@ async function fetchImage(url: string, file: string, o: { articleUrl: string; fe
     return null;
   } catch (err) {
     if (o.signal.aborted) throw err;
-    if (err instanceof PermanentError || err instanceof RetryableError || err instanceof MediaProbeError) return err.message;
+    if (err instanceof PermanentError || err instanceof RetryableError || err instanceof MediaProbeError)
+      return err.message;
     throw err;
   }
 }
@@ -51,9 +66,20 @@ async function fetchImage(url: string, file: string, o: { articleUrl: string; fe
  */
 export async function fetchArticleImages(
   script: ArticleScript,
-  o: { articleUrl: string; fetchLimits: FetchLimits; maxBytes: number; maxImages: number; ffprobePath: string; work: string; signal: AbortSignal },
+  o: {
+    articleUrl: string;
+    fetchLimits: FetchLimits;
+    maxBytes: number;
+    maxImages: number;
+    ffprobePath: string;
+    work: string;
+    signal: AbortSignal;
+  },
 ): Promise<FetchedImages> {
-  const urls = [...new Set(script.scenes.map((s) => s.imageUrl).filter((u): u is string => u !== null))].slice(0, o.maxImages);
+  const urls = [...new Set(script.scenes.map((s) => s.imageUrl).filter((u): u is string => u !== null))].slice(
+    0,
+    o.maxImages,
+  );
   const usable = new Map<string, string>();
   const skipped: FetchedImages['skipped'] = [];
   for (const [k, url] of urls.entries()) {
@@ -62,5 +88,10 @@ export async function fetchArticleImages(
     if (problem === null) usable.set(url, name);
     else skipped.push({ url, reason: problem });
   }
-  return { files: script.scenes.map((s) => (s.imageUrl ? (usable.get(s.imageUrl) ?? null) : null)), wanted: urls.length, used: usable.size, skipped };
+  return {
+    files: script.scenes.map((s) => (s.imageUrl ? (usable.get(s.imageUrl) ?? null) : null)),
+    wanted: urls.length,
+    used: usable.size,
+    skipped,
+  };
 }

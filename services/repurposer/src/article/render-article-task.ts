@@ -1,6 +1,11 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ARTICLE_SECONDS, DEFAULT_FONT_FAMILY, type ArticleScript, type RenderJobRequested } from '@reelforge/contracts';
+import {
+  ARTICLE_SECONDS,
+  DEFAULT_FONT_FAMILY,
+  type ArticleScript,
+  type RenderJobRequested,
+} from '@reelforge/contracts';
 import { PermanentError } from '@reelforge/messaging';
 import { buildAssDocument, resolveCaptionStyle } from '../captions/ass-document.ts';
 import { wrapTitle, resolveRenderOptions } from '../render/resolve-options.ts';
@@ -54,7 +59,13 @@ function decodePage(bytes: Buffer): string {
  * extracting … 95 % finalizing). Runs on the same task, attempt, cancel, timeout and storage
  * machinery as clips; every file lives in the attempt's own directory.
  */
-export async function renderArticleTask(job: RenderJobRequested, deps: ArticleDeps, signal: AbortSignal, report: ReportProgress, attempt = 1): Promise<StoredClip[]> {
+export async function renderArticleTask(
+  job: RenderJobRequested,
+  deps: ArticleDeps,
+  signal: AbortSignal,
+  report: ReportProgress,
+  attempt = 1,
+): Promise<StoredClip[]> {
   const spec = job.data.article!;
   const { taskId } = job.data;
   const r = resolveRenderOptions({ ...job.data.options, title: undefined });
@@ -72,20 +83,45 @@ export async function renderArticleTask(job: RenderJobRequested, deps: ArticleDe
     try {
       article = extractArticle(decodePage(await readFile(page)), job.data.sourceUrl);
     } catch (err) {
-      if (err instanceof ArticleExtractionError) throw new PermanentError(TaskErrorCodes.INVALID_INPUT, err.reason, { cause: err });
+      if (err instanceof ArticleExtractionError)
+        throw new PermanentError(TaskErrorCodes.INVALID_INPUT, err.reason, { cause: err });
       throw err;
     }
-    report('extracting', 10, `article content extracted: "${article.title}", ${article.wordCount} words, ${article.images.length} image(s)`, null, MILESTONE);
+    report(
+      'extracting',
+      10,
+      `article content extracted: "${article.title}", ${article.wordCount} words, ${article.images.length} image(s)`,
+      null,
+      MILESTONE,
+    );
 
     report('scripting', 15, 'generating video script', null, MILESTONE);
-    const written = await writeScript(article, { targetSeconds: spec.targetSeconds ?? ARTICLE_SECONDS.default }, { llm: deps.llm }, signal);
+    const written = await writeScript(
+      article,
+      { targetSeconds: spec.targetSeconds ?? ARTICLE_SECONDS.default },
+      { llm: deps.llm },
+      signal,
+    );
     const script: ArticleScript = spec.title ? { ...written.script, title: spec.title } : written.script;
     await deps.recordScript(taskId, attempt, script);
-    report('scripting', 25, `script generated with ${script.scenes.length} scenes${written.fallbackReason ? ` (extractive: ${written.fallbackReason})` : ''}`, null, MILESTONE);
+    report(
+      'scripting',
+      25,
+      `script generated with ${script.scenes.length} scenes${written.fallbackReason ? ` (extractive: ${written.fallbackReason})` : ''}`,
+      null,
+      MILESTONE,
+    );
 
     report('voicing', 30, 'generating voice-over audio', null, MILESTONE);
-    const voice = await voiceScenes(script, { speech: deps.speech, ffmpegPath: deps.ffmpegPath, voice: spec.voice, rate: spec.rate, work, signal }, (done) =>
-      report('voicing', 30 + (20 * done) / script.scenes.length, `voice-over ${done} of ${script.scenes.length} scenes`),
+    const voice = await voiceScenes(
+      script,
+      { speech: deps.speech, ffmpegPath: deps.ffmpegPath, voice: spec.voice, rate: spec.rate, work, signal },
+      (done) =>
+        report(
+          'voicing',
+          30 + (20 * done) / script.scenes.length,
+          `voice-over ${done} of ${script.scenes.length} scenes`,
+        ),
     );
     report('voicing', 50, 'audio generation completed', null, MILESTONE);
 
@@ -99,13 +135,34 @@ export async function renderArticleTask(job: RenderJobRequested, deps: ArticleDe
       work,
       signal,
     });
-    const music = spec.music ? await fetchMusic(spec.music.url, { fetchLimits: deps.fetchLimits, maxBytes: deps.limits.musicBytes, ffprobePath: deps.ffprobePath, work, signal }) : null;
-    const skipped = images.skipped.length ? `; left out ${images.skipped.map((s) => `${s.url} (${s.reason})`).join(', ')}` : '';
-    report('fetching_assets', 75, `assets downloaded: ${images.used} of ${images.wanted} image(s)${music ? ' and the music' : ''}${skipped}`, null, MILESTONE);
+    const music = spec.music
+      ? await fetchMusic(spec.music.url, {
+          fetchLimits: deps.fetchLimits,
+          maxBytes: deps.limits.musicBytes,
+          ffprobePath: deps.ffprobePath,
+          work,
+          signal,
+        })
+      : null;
+    const skipped = images.skipped.length
+      ? `; left out ${images.skipped.map((s) => `${s.url} (${s.reason})`).join(', ')}`
+      : '';
+    report(
+      'fetching_assets',
+      75,
+      `assets downloaded: ${images.used} of ${images.wanted} image(s)${music ? ' and the music' : ''}${skipped}`,
+      null,
+      MILESTONE,
+    );
 
     report('composing', 80, 'composing video', null, MILESTONE);
     const scenes = script.scenes.map((_, i) => ({ seconds: voice.scenes[i]!.seconds, image: images.files[i] ?? null }));
-    const cues = r.captions ? narrationCues(voice.scenes, scenes.map((s) => s.image === null)) : [];
+    const cues = r.captions
+      ? narrationCues(
+          voice.scenes,
+          scenes.map((s) => s.image === null),
+        )
+      : [];
     const captionsFile = cues.length > 0 ? 'captions.ass' : null;
     if (captionsFile) await writeFile(join(work, captionsFile), buildAssDocument(cues, captionStyle, size));
     const titleSize = Math.round(76 * (size.width / 1080));
@@ -147,11 +204,21 @@ export async function renderArticleTask(job: RenderJobRequested, deps: ArticleDe
     await deps.onArticleComposed?.(compose, work);
 
     report('finalizing', 95, 'finalizing video', null, MILESTONE);
-    await runFfmpeg(buildThumbnailCommand('video.mp4', seconds, size, 'video.jpg'), { ffmpegPath: deps.ffmpegPath, cwd: work, signal, expectedSeconds: 0 });
+    await runFfmpeg(buildThumbnailCommand('video.mp4', seconds, size, 'video.jpg'), {
+      ffmpegPath: deps.ffmpegPath,
+      cwd: work,
+      signal,
+      expectedSeconds: 0,
+    });
     const file = join(work, 'video.mp4');
     const thumbnail = join(work, 'video.jpg');
     if (deps.ensureRoom) await deps.ensureRoom(job.accountId, (await stat(file)).size + (await stat(thumbnail)).size);
-    const info = await probeSource(deps.ffprobePath, file, { maxDurationSeconds: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER }, signal);
+    const info = await probeSource(
+      deps.ffprobePath,
+      file,
+      { maxDurationSeconds: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER },
+      signal,
+    );
     const base = `${job.accountId}/${taskId}/${attempt}/article`;
     await deps.store.putFile(`${base}.jpg`, thumbnail);
     const stored = await deps.store.putFile(`${base}.mp4`, file);

@@ -7,7 +7,8 @@
 export function largestSrcsetCandidate(srcset: string): string | null {
   let best: { url: string; width: number; density: number } | null = null;
   for (const candidate of parseSrcset(srcset)) {
-    if (!best || candidate.width > best.width || (candidate.width === best.width && candidate.density > best.density)) best = candidate;
+    if (!best || candidate.width > best.width || (candidate.width === best.width && candidate.density > best.density))
+      best = candidate;
   }
   return best?.url ?? null;
 }

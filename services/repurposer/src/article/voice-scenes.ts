@@ -35,7 +35,9 @@ function silence(info: WavInfo, seconds: number): { buf: Buffer; info: WavInfo }
 /** A speech failure as a task error: bad input and refused credentials are permanent, the rest retried. */
 function taskError(err: unknown, signal: AbortSignal): unknown {
   if (signal.aborted || !(err instanceof SpeechError)) return err;
-  return err.permanent ? new PermanentError(TaskErrorCodes.INVALID_INPUT, `the voice-over cannot be made: ${err.message}`, { cause: err }) : retryable(TaskErrorCodes.SPEECH_FAILED, `the voice-over failed: ${err.message}`, err);
+  return err.permanent
+    ? new PermanentError(TaskErrorCodes.INVALID_INPUT, `the voice-over cannot be made: ${err.message}`, { cause: err })
+    : retryable(TaskErrorCodes.SPEECH_FAILED, `the voice-over failed: ${err.message}`, err);
 }
 
 /**
@@ -45,7 +47,14 @@ function taskError(err: unknown, signal: AbortSignal): unknown {
  */
 export async function voiceScenes(
   script: ArticleScript,
-  o: { speech: Speech; ffmpegPath: string; voice: string | null; rate: number | null; work: string; signal: AbortSignal },
+  o: {
+    speech: Speech;
+    ffmpegPath: string;
+    voice: string | null;
+    rate: number | null;
+    work: string;
+    signal: AbortSignal;
+  },
   onScene: (done: number) => void,
 ): Promise<{ file: string; scenes: VoicedScene[] }> {
   const parts: { buf: Buffer; info: WavInfo }[] = [];
@@ -55,18 +64,31 @@ export async function voiceScenes(
     const raw = join(o.work, `voice-${i}.raw.wav`);
     let words: Word[];
     try {
-      ({ words } = await o.speech.synthesize({ text: scene.narration, voice: o.voice, rate: o.rate, outFile: raw }, o.signal));
+      ({ words } = await o.speech.synthesize(
+        { text: scene.narration, voice: o.voice, rate: o.rate, outFile: raw },
+        o.signal,
+      ));
     } catch (err) {
       throw taskError(err, o.signal);
     }
     const normalized = `voice-${i}.wav`;
-    await runFfmpeg(normalizeAudioCommand(raw, normalized, { channels: 1, codec: 'pcm' }), { ffmpegPath: o.ffmpegPath, cwd: o.work, signal: o.signal, expectedSeconds: 0 });
+    await runFfmpeg(normalizeAudioCommand(raw, normalized, { channels: 1, codec: 'pcm' }), {
+      ffmpegPath: o.ffmpegPath,
+      cwd: o.work,
+      signal: o.signal,
+      expectedSeconds: 0,
+    });
     const buf = await readFile(join(o.work, normalized));
     const info = parseWav(buf);
     const pause = silence(info, i === script.scenes.length - 1 ? TAIL_SECONDS : PAUSE_SECONDS);
     parts.push({ buf, info }, pause);
     const seconds = info.seconds + pause.info.seconds;
-    scenes.push({ offset, seconds, speechSeconds: info.seconds, words: words.map((w) => ({ ...w, start: Math.min(w.start, info.seconds), end: Math.min(w.end, info.seconds) })) });
+    scenes.push({
+      offset,
+      seconds,
+      speechSeconds: info.seconds,
+      words: words.map((w) => ({ ...w, start: Math.min(w.start, info.seconds), end: Math.min(w.end, info.seconds) })),
+    });
     offset += seconds;
     onScene(i + 1);
   }

@@ -28,7 +28,10 @@ const MAX_LINES = 2;
 const EMPHASIS_SCALE = 1.4;
 
 /** Caption options filled in with defaults that look right on a short: bold white on a black outline. */
-export function resolveCaptionStyle(options: CaptionOptions | undefined, output: { width: number; height: number }): CaptionStyle {
+export function resolveCaptionStyle(
+  options: CaptionOptions | undefined,
+  output: { width: number; height: number },
+): CaptionStyle {
   const scale = output.width / REFERENCE_WIDTH;
   const font = options?.font ?? {};
   return {
@@ -92,7 +95,8 @@ function wrap(words: string[], max: number): number[][] {
   return lines;
 }
 
-const width = (words: string[], from: number, to: number) => words.slice(from, to).reduce((n, w) => n + w.length, 0) + Math.max(0, to - from - 1);
+const width = (words: string[], from: number, to: number) =>
+  words.slice(from, to).reduce((n, w) => n + w.length, 0) + Math.max(0, to - from - 1);
 
 /**
  * Screens of at most two lines (word indices per line). Each two-line screen is re-split where its
@@ -122,13 +126,16 @@ function screens(words: string[], max: number): number[][][] {
 
 /** Words longer than a line are cut into line-sized pieces (WrapStyle 2 never breaks them itself). */
 function splitLongWords(text: string, max: number): string[] {
-  return text.split(/\s+/).filter(Boolean).flatMap((w) => {
-    const chars = [...w];
-    if (chars.length <= max) return [w];
-    const pieces: string[] = [];
-    for (let i = 0; i < chars.length; i += max) pieces.push(chars.slice(i, i + max).join(''));
-    return pieces;
-  });
+  return text
+    .split(/\s+/)
+    .filter(Boolean)
+    .flatMap((w) => {
+      const chars = [...w];
+      if (chars.length <= max) return [w];
+      const pieces: string[] = [];
+      for (let i = 0; i < chars.length; i += max) pieces.push(chars.slice(i, i + max).join(''));
+      return pieces;
+    });
 }
 
 interface Event {
@@ -147,7 +154,11 @@ function plainEvents(cue: Cue, style: CaptionStyle): Event[] {
   return pages.map((page, i) => {
     const start = at;
     at = i === pages.length - 1 ? cue.end : at + ((cue.end - cue.start) * sizes[i]!) / total;
-    return { start, end: at, text: page.map((line) => line.map((w) => escapeAssText(words[w]!)).join(' ')).join('\\N') };
+    return {
+      start,
+      end: at,
+      text: page.map((line) => line.map((w) => escapeAssText(words[w]!)).join(' ')).join('\\N'),
+    };
   });
 }
 
@@ -170,7 +181,11 @@ function highlightEvents(cue: Cue, words: Word[], style: CaptionStyle): Event[] 
     const last = page[page.length - 1]![page[page.length - 1]!.length - 1]!;
     for (let k = first; k <= last; k++) {
       const text = page
-        .map((line) => line.map((w) => (w === k ? `${highlight}${escapeAssText(texts[w]!)}${normal}` : escapeAssText(texts[w]!))).join(' '))
+        .map((line) =>
+          line
+            .map((w) => (w === k ? `${highlight}${escapeAssText(texts[w]!)}${normal}` : escapeAssText(texts[w]!)))
+            .join(' '),
+        )
         .join('\\N');
       events.push({ start: starts[k]!, end: k + 1 < words.length ? starts[k + 1]! : cue.end, text });
     }
@@ -208,18 +223,27 @@ export function buildAssDocument(cues: Cue[], style: CaptionStyle, output: { wid
     'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text',
   ];
   const emphasis = `{\\an5\\fs${Math.round(style.fontSize * EMPHASIS_SCALE)}}`;
-  const sorted = cues.filter((c) => c.end > c.start && c.text.trim()).sort((a, b) => a.start - b.start || a.end - b.end);
+  const sorted = cues
+    .filter((c) => c.end > c.start && c.text.trim())
+    .sort((a, b) => a.start - b.start || a.end - b.end);
   sorted.forEach((cue, i) => {
     const next = sorted[i + 1];
     const end = next && next.start > cue.start ? Math.min(cue.end, next.start) : cue.end;
     const trimmed = { ...cue, end };
-    const words = (cue.words ?? []).map((w) => ({ ...w, text: w.text.replace(/\s+/g, ' ').trim() })).filter((w) => w.text);
+    const words = (cue.words ?? [])
+      .map((w) => ({ ...w, text: w.text.replace(/\s+/g, ' ').trim() }))
+      .filter((w) => w.text);
     // Larger letters: fewer of them fit on a line.
-    const wrap = cue.emphasis ? { ...style, maxCharsPerLine: Math.max(8, Math.floor(style.maxCharsPerLine / EMPHASIS_SCALE)) } : style;
+    const wrap = cue.emphasis
+      ? { ...style, maxCharsPerLine: Math.max(8, Math.floor(style.maxCharsPerLine / EMPHASIS_SCALE)) }
+      : style;
     const events = words.length > 0 ? highlightEvents(trimmed, words, wrap) : plainEvents(trimmed, wrap);
     for (const e of events) {
       // Times are centiseconds in ASS: an event that rounds to nothing is not written.
-      if (Math.round(e.end * 100) > Math.round(e.start * 100)) lines.push(`Dialogue: 0,${assTime(e.start)},${assTime(e.end)},Caption,,0,0,0,,${cue.emphasis ? emphasis : ''}${e.text}`);
+      if (Math.round(e.end * 100) > Math.round(e.start * 100))
+        lines.push(
+          `Dialogue: 0,${assTime(e.start)},${assTime(e.end)},Caption,,0,0,0,,${cue.emphasis ? emphasis : ''}${e.text}`,
+        );
     }
   });
   return `${lines.join('\n')}\n`;

@@ -14,7 +14,16 @@ const INLINE_TIMESTAMP = /<((?:\d+:)?\d{2}:\d{2}\.\d{3})>/;
 // Markup, not text: VTT/SRT tags (`<i>`, `</c>`, `<c.x>`, `<v Bob>`, `<font ...>`, timestamps) and
 // ASS override blocks some SRT files carry (`{\an8}`). `a < b` stays: a tag starts with a letter.
 const TAG = /<\/?(?:[A-Za-z][^<>]*|\d[\d:.]*)>|\{\\[^}]*\}/g;
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', lrm: '', rlm: '' };
+const ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  lrm: '',
+  rlm: '',
+};
 
 function seconds(stamp: string): number | null {
   const m = TIMESTAMP.exec(stamp);

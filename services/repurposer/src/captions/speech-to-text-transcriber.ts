@@ -32,11 +32,12 @@ export function cuesFromVerboseJson(body: VerboseJson): Cue[] {
   return (body.segments ?? [])
     .filter((s) => Number.isFinite(s.start) && s.end > s.start && s.text.trim())
     .map((s) => {
-      const inside: Word[] = words.filter((w) => (w.start + w.end) / 2 >= s.start && (w.start + w.end) / 2 < s.end).map((w) => ({ start: w.start, end: w.end, text: w.word.trim() }));
+      const inside: Word[] = words
+        .filter((w) => (w.start + w.end) / 2 >= s.start && (w.start + w.end) / 2 < s.end)
+        .map((w) => ({ start: w.start, end: w.end, text: w.word.trim() }));
       return { start: s.start, end: s.end, text: s.text.trim(), ...(inside.length ? { words: inside } : {}) };
     });
 }
-
 
 /**
  * Transcribes a source with a Whisper-style speech-to-text API: the audio is extracted by ffmpeg
@@ -52,12 +53,34 @@ export function createSpeechToTextTranscriber(o: SpeechToTextOptions): Transcrib
       if (!hasAudio) return null;
       const cwd = dirname(sourceFile);
       await runFfmpeg(
-        { inputs: [{ path: basename(sourceFile), kind: 'video', options: [] }], filterComplex: null, outputOptions: ['-vn', '-map', '0:a:0', '-ac', '1', '-ar', '16000', '-c:a', 'libopus', '-b:a', '24k', '-f', 'ogg'], output: AUDIO_FILE },
+        {
+          inputs: [{ path: basename(sourceFile), kind: 'video', options: [] }],
+          filterComplex: null,
+          outputOptions: [
+            '-vn',
+            '-map',
+            '0:a:0',
+            '-ac',
+            '1',
+            '-ar',
+            '16000',
+            '-c:a',
+            'libopus',
+            '-b:a',
+            '24k',
+            '-f',
+            'ogg',
+          ],
+          output: AUDIO_FILE,
+        },
         { ffmpegPath: o.ffmpegPath, cwd, signal, expectedSeconds: 0 },
       );
       const audio = join(cwd, AUDIO_FILE);
       const { size } = await stat(audio);
-      if (size > maxBytes) throw invalidInput(`the source's speech is ${Math.round(size / 1024 / 1024)} MB compressed, above the speech-to-text API's ${Math.round(maxBytes / 1024 / 1024)} MB: too long to transcribe`);
+      if (size > maxBytes)
+        throw invalidInput(
+          `the source's speech is ${Math.round(size / 1024 / 1024)} MB compressed, above the speech-to-text API's ${Math.round(maxBytes / 1024 / 1024)} MB: too long to transcribe`,
+        );
 
       const form = new FormData();
       form.append('file', new Blob([await readFile(audio)], { type: 'audio/ogg' }), AUDIO_FILE);
@@ -67,15 +90,29 @@ export function createSpeechToTextTranscriber(o: SpeechToTextOptions): Transcrib
       form.append('timestamp_granularities[]', 'segment');
       let res: Response;
       try {
-        res = await fetch(o.apiUrl, { method: 'POST', headers: { authorization: `Bearer ${o.apiKey}` }, body: form, signal: AbortSignal.any([signal, AbortSignal.timeout(o.timeoutMs)]) });
+        res = await fetch(o.apiUrl, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${o.apiKey}` },
+          body: form,
+          signal: AbortSignal.any([signal, AbortSignal.timeout(o.timeoutMs)]),
+        });
       } catch (err) {
         if (signal.aborted) throw err;
-        const what = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${o.timeoutMs} ms` : 'cannot reach it';
+        const what =
+          err instanceof Error && err.name === 'TimeoutError'
+            ? `no answer within ${o.timeoutMs} ms`
+            : 'cannot reach it';
         throw retryable(CODE, `speech-to-text API: ${what}`, err);
       }
-      if (res.status === 401 || res.status === 403) throw new PermanentError(CODE, `speech-to-text API refused the credentials (HTTP ${res.status})${await apiErrorMessage(res)}`);
-      if (res.status === 429 || res.status >= 500) throw retryable(CODE, `speech-to-text API answered HTTP ${res.status}${await apiErrorMessage(res)}`);
-      if (!res.ok) throw new PermanentError(CODE, `speech-to-text API answered HTTP ${res.status}${await apiErrorMessage(res)}`);
+      if (res.status === 401 || res.status === 403)
+        throw new PermanentError(
+          CODE,
+          `speech-to-text API refused the credentials (HTTP ${res.status})${await apiErrorMessage(res)}`,
+        );
+      if (res.status === 429 || res.status >= 500)
+        throw retryable(CODE, `speech-to-text API answered HTTP ${res.status}${await apiErrorMessage(res)}`);
+      if (!res.ok)
+        throw new PermanentError(CODE, `speech-to-text API answered HTTP ${res.status}${await apiErrorMessage(res)}`);
       const cues = cuesFromVerboseJson((await res.json()) as VerboseJson);
       return cues.length ? cues : null;
     },

@@ -5,13 +5,19 @@ import { CaptionsFormatError, parseCaptions } from './parse-captions.ts';
 /** Where a clip's captions come from. */
 export interface Transcriber {
   /** The source's transcript, or null when there is none (no captions: not a failure). */
-  transcribe(input: { sourceFile: string; captionsFile: string | null; hasAudio: boolean }, signal: AbortSignal): Promise<Cue[] | null>;
+  transcribe(
+    input: { sourceFile: string; captionsFile: string | null; hasAudio: boolean },
+    signal: AbortSignal,
+  ): Promise<Cue[] | null>;
 }
 
 /** Supplied captions win; without them, speech-to-text when configured; otherwise no transcript. */
 export function createTranscriber(o: { supplied: Transcriber; speech: Transcriber | null }): Transcriber {
   return {
-    transcribe: (input, signal) => (input.captionsFile !== null || !o.speech ? o.supplied.transcribe(input, signal) : o.speech.transcribe(input, signal)),
+    transcribe: (input, signal) =>
+      input.captionsFile !== null || !o.speech
+        ? o.supplied.transcribe(input, signal)
+        : o.speech.transcribe(input, signal),
   };
 }
 
@@ -29,7 +35,9 @@ function decode(bytes: Uint8Array): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return Buffer.from(bytes).toString('latin1').replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!);
+    return Buffer.from(bytes)
+      .toString('latin1')
+      .replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!);
   }
 }
 
@@ -54,7 +62,8 @@ export function createSuppliedCaptionsTranscriber(): Transcriber {
           length += bytesRead;
           signal.throwIfAborted();
         }
-        if (length > MAX_CAPTIONS_BYTES) throw new CaptionsFormatError(`the captions file is larger than ${MAX_CAPTIONS_BYTES / 1024 / 1024} MB`);
+        if (length > MAX_CAPTIONS_BYTES)
+          throw new CaptionsFormatError(`the captions file is larger than ${MAX_CAPTIONS_BYTES / 1024 / 1024} MB`);
         bytes = buffer.subarray(0, length);
       } finally {
         await file.close();

@@ -56,13 +56,27 @@ export function toContentView(r: ContentRow): ContentView {
 export function createContentQueries(deps: { orm: MikroORM; schema: string; store: MediaStore }) {
   const s = `"${deps.schema}"`;
   const one = async (contentId: string, principal: Principal): Promise<ContentRow> => {
-    const [row] = await deps.orm.em.fork().execute<ContentRow[]>(`select * from ${s}.generated_content where id = ? and owner_id = ?`, [contentId, principal.id]);
+    const [row] = await deps.orm.em
+      .fork()
+      .execute<ContentRow[]>(`select * from ${s}.generated_content where id = ? and owner_id = ?`, [
+        contentId,
+        principal.id,
+      ]);
     if (!row) throw new DomainError('NOT_FOUND', `content ${contentId} not found`);
     return row;
   };
   return {
-    async list(req: { principal: Principal; accountId?: string; taskId?: string; limit?: number; cursor?: string }): Promise<{ items: ContentView[]; nextCursor: string | null }> {
-      if (req.cursor !== undefined && !UUID.test(req.cursor)) throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API returned', { field: 'querystring/cursor' });
+    async list(req: {
+      principal: Principal;
+      accountId?: string;
+      taskId?: string;
+      limit?: number;
+      cursor?: string;
+    }): Promise<{ items: ContentView[]; nextCursor: string | null }> {
+      if (req.cursor !== undefined && !UUID.test(req.cursor))
+        throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API returned', {
+          field: 'querystring/cursor',
+        });
       const limit = req.limit ?? 20;
       const where = ['owner_id = ?'];
       const params: unknown[] = [req.principal.id];
@@ -78,20 +92,35 @@ export function createContentQueries(deps: { orm: MikroORM; schema: string; stor
         where.push('id < ?');
         params.push(req.cursor);
       }
-      const rows = await deps.orm.em.fork().execute<ContentRow[]>(`select * from ${s}.generated_content where ${where.join(' and ')} order by id desc limit ?`, [...params, limit + 1]);
+      const rows = await deps.orm.em
+        .fork()
+        .execute<ContentRow[]>(
+          `select * from ${s}.generated_content where ${where.join(' and ')} order by id desc limit ?`,
+          [...params, limit + 1],
+        );
       const page = rows.slice(0, limit);
       return { items: page.map(toContentView), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
     },
-    get: async (req: { principal: Principal; contentId: string }) => toContentView(await one(req.contentId, req.principal)),
-    async locate(req: { principal: Principal; contentId: string; kind: 'video' | 'thumbnail' }): Promise<{ mediaKey: string; sizeBytes: number; contentType: string }> {
+    get: async (req: { principal: Principal; contentId: string }) =>
+      toContentView(await one(req.contentId, req.principal)),
+    async locate(req: {
+      principal: Principal;
+      contentId: string;
+      kind: 'video' | 'thumbnail';
+    }): Promise<{ mediaKey: string; sizeBytes: number; contentType: string }> {
       const row = await one(req.contentId, req.principal);
       const key = req.kind === 'thumbnail' ? row.thumbnail_key : row.media_key;
-      if (key === null) throw new DomainError('NOT_FOUND', 'this clip has no thumbnail (it was rendered before thumbnails existed)');
+      if (key === null)
+        throw new DomainError('NOT_FOUND', 'this clip has no thumbnail (it was rendered before thumbnails existed)');
       const size = await stat(deps.store.pathOf(key)).then(
         (st) => st.size,
         () => undefined,
       );
-      if (size === undefined) throw new DomainError('NOT_FOUND', `the ${req.kind} of content ${req.contentId} is missing from the media store`);
+      if (size === undefined)
+        throw new DomainError(
+          'NOT_FOUND',
+          `the ${req.kind} of content ${req.contentId} is missing from the media store`,
+        );
       return { mediaKey: key, sizeBytes: size, contentType: req.kind === 'thumbnail' ? 'image/jpeg' : 'video/mp4' };
     },
   };

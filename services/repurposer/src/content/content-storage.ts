@@ -17,14 +17,22 @@ interface StoredRow {
  * leaves a row whose file is missing (answered 404 and deleted by the next expiry or delete),
  * never a file no row knows about.
  */
-export function createContentStorage(deps: { orm: MikroORM; schema: string; store: MediaStore; quotaBytes: number; log: Logger }) {
+export function createContentStorage(deps: {
+  orm: MikroORM;
+  schema: string;
+  store: MediaStore;
+  quotaBytes: number;
+  log: Logger;
+}) {
   const s = `"${deps.schema}"`;
   /** Scoped by owner when asked for a caller (another tenant's account reads as empty). */
   const usedBytes = async (accountId: string, ownerId?: string): Promise<{ bytes: number; clips: number }> => {
-    const [row] = await deps.orm.em.fork().execute<{ bytes: string | number; clips: number }[]>(
-      `select coalesce(sum(size_bytes), 0) as bytes, count(*)::int as clips from ${s}.generated_content where account_id = ?${ownerId === undefined ? '' : ' and owner_id = ?'}`,
-      ownerId === undefined ? [accountId] : [accountId, ownerId],
-    );
+    const [row] = await deps.orm.em
+      .fork()
+      .execute<{ bytes: string | number; clips: number }[]>(
+        `select coalesce(sum(size_bytes), 0) as bytes, count(*)::int as clips from ${s}.generated_content where account_id = ?${ownerId === undefined ? '' : ' and owner_id = ?'}`,
+        ownerId === undefined ? [accountId] : [accountId, ownerId],
+      );
     return { bytes: Number(row?.bytes ?? 0), clips: row?.clips ?? 0 };
   };
   const removeRows = async (rows: StoredRow[]): Promise<number> => {
@@ -33,7 +41,11 @@ export function createContentStorage(deps: { orm: MikroORM; schema: string; stor
       if (r.thumbnail_key) await deps.store.remove(r.thumbnail_key);
     }
     if (rows.length === 0) return 0;
-    const deleted = await deps.orm.em.fork().execute(`delete from ${s}.generated_content where id = any(?::uuid[]) returning id`, [`{${rows.map((r) => r.id).join(',')}}`]);
+    const deleted = await deps.orm.em
+      .fork()
+      .execute(`delete from ${s}.generated_content where id = any(?::uuid[]) returning id`, [
+        `{${rows.map((r) => r.id).join(',')}}`,
+      ]);
     return deleted.length;
   };
   return {
@@ -63,7 +75,12 @@ export function createContentStorage(deps: { orm: MikroORM; schema: string; stor
       if (full) throw full;
     },
     async remove(req: { principal: Principal; contentId: string }): Promise<{ deleted: boolean }> {
-      const rows = await deps.orm.em.fork().execute<StoredRow[]>(`select id, media_key, thumbnail_key from ${s}.generated_content where id = ? and owner_id = ?`, [req.contentId, req.principal.id]);
+      const rows = await deps.orm.em
+        .fork()
+        .execute<StoredRow[]>(
+          `select id, media_key, thumbnail_key from ${s}.generated_content where id = ? and owner_id = ?`,
+          [req.contentId, req.principal.id],
+        );
       if (rows.length === 0) throw new DomainError('NOT_FOUND', `content ${req.contentId} not found`);
       return { deleted: (await removeRows(rows)) > 0 };
     },
@@ -71,7 +88,12 @@ export function createContentStorage(deps: { orm: MikroORM; schema: string; stor
     async expire(batch = 500): Promise<number> {
       let total = 0;
       for (;;) {
-        const rows = await deps.orm.em.fork().execute<StoredRow[]>(`select id, media_key, thumbnail_key from ${s}.generated_content where expires_at < now() order by expires_at limit ?`, [batch]);
+        const rows = await deps.orm.em
+          .fork()
+          .execute<StoredRow[]>(
+            `select id, media_key, thumbnail_key from ${s}.generated_content where expires_at < now() order by expires_at limit ?`,
+            [batch],
+          );
         total += await removeRows(rows);
         if (rows.length < batch) break;
       }

@@ -10,7 +10,12 @@ import { toContentView, type ContentRow } from './content-queries.ts';
  * both run it, in any order and any number of times (a conditional UPDATE, naturally idempotent:
  * no inbox needed). Returns the claimer's clips of those tasks.
  */
-export async function transferContent(em: EntityManager, schema: string, t: ContentTransfer, o: { defaultRetentionMs: number; log: Logger }): Promise<ContentView[]> {
+export async function transferContent(
+  em: EntityManager,
+  schema: string,
+  t: ContentTransfer,
+  o: { defaultRetentionMs: number; log: Logger },
+): Promise<ContentView[]> {
   const s = `"${schema}"`;
   const ids = `{${t.taskIds.join(',')}}`;
   const log = o.log;
@@ -24,12 +29,32 @@ export async function transferContent(em: EntityManager, schema: string, t: Cont
     await tx.execute(
       `update ${s}.generated_content c set account_id = ?, owner_id = ?, expires_at = ${keepMs > 0 ? `now() + (? * interval '1 millisecond')` : 'null'} from ${s}.tasks k
         where c.task_id = k.id and k.id = any(?::uuid[]) and k.generation_id = ? and k.owner_id = ? and k.account_id = ? and c.owner_id = ?`,
-      [t.accountId, t.ownerId, ...(keepMs > 0 ? [keepMs] : []), ids, t.generationId, t.ownerId, t.accountId, BACKLOG_OWNER_ID],
+      [
+        t.accountId,
+        t.ownerId,
+        ...(keepMs > 0 ? [keepMs] : []),
+        ids,
+        t.generationId,
+        t.ownerId,
+        t.accountId,
+        BACKLOG_OWNER_ID,
+      ],
     );
-    const held = await tx.execute<{ id: string }[]>(`select id from ${s}.tasks where id = any(?::uuid[]) and generation_id = ? and owner_id = ? and account_id = ?`, [ids, t.generationId, t.ownerId, t.accountId]);
+    const held = await tx.execute<{ id: string }[]>(
+      `select id from ${s}.tasks where id = any(?::uuid[]) and generation_id = ? and owner_id = ? and account_id = ?`,
+      [ids, t.generationId, t.ownerId, t.accountId],
+    );
     const asked = new Set(t.taskIds).size;
-    if (held.length < asked) log.warn({ generationId: t.generationId, asked, held: held.length }, 'content transfer: some tasks are neither the backlog’s nor this claimer’s; left alone');
-    if (moved.length > 0) log.info({ generationId: t.generationId, tasks: moved.length, accountId: t.accountId }, 'backlog content handed over');
+    if (held.length < asked)
+      log.warn(
+        { generationId: t.generationId, asked, held: held.length },
+        'content transfer: some tasks are neither the backlog’s nor this claimer’s; left alone',
+      );
+    if (moved.length > 0)
+      log.info(
+        { generationId: t.generationId, tasks: moved.length, accountId: t.accountId },
+        'backlog content handed over',
+      );
     // Only this item's clips: a task id of another of the claimer's generations adds nothing.
     const rows = await tx.execute<ContentRow[]>(
       `select c.* from ${s}.generated_content c join ${s}.tasks k on k.id = c.task_id

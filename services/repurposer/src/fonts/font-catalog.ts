@@ -33,12 +33,16 @@ export function parseFcList(output: string): FontCatalog {
   }
   const sorted = [...byFamily.keys()].sort();
   return {
-    families: () => sorted.map((family) => ({ family, styles: [...new Set(byFamily.get(family)!.map((f) => f.style))].sort() })),
+    families: () =>
+      sorted.map((family) => ({ family, styles: [...new Set(byFamily.get(family)!.map((f) => f.style))].sort() })),
     fileFor(family, bold) {
       const faces = byFamily.get(family);
       if (!faces) return undefined;
       const wanted = bold ? ['Bold'] : REGULAR;
-      const face = wanted.map((w) => faces.find((f) => f.style === w)).find(Boolean) ?? faces.find((f) => !/italic|oblique/i.test(f.style)) ?? faces[0]!;
+      const face =
+        wanted.map((w) => faces.find((f) => f.style === w)).find(Boolean) ??
+        faces.find((f) => !/italic|oblique/i.test(f.style)) ??
+        faces[0]!;
       return face.file;
     },
   };
@@ -50,7 +54,9 @@ export function parseFcList(output: string): FontCatalog {
  */
 export async function loadFontCatalog(fcListPath = 'fc-list'): Promise<FontCatalog> {
   try {
-    const { stdout } = await run(fcListPath, ['--format', '%{family[0]}\t%{style[0]}\t%{file}\n'], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run(fcListPath, ['--format', '%{family[0]}\t%{style[0]}\t%{file}\n'], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return parseFcList(stdout);
   } catch {
     return parseFcList(''); // no fontconfig: no fonts, and text options fail with a clear reason

@@ -11,10 +11,17 @@ import type { TaskStore } from '../tasks/task-store.ts';
  */
 export function createCancelRequestHandler(deps: { tasks: TaskStore; running: RunningTasks }) {
   return async (event: CancelRequested, ctx: HandlerContext): Promise<void> => {
-    const refs = event.data.taskIds.map((taskId) => ({ taskId, accountId: event.accountId, generationId: event.data.generationId }));
+    const refs = event.data.taskIds.map((taskId) => ({
+      taskId,
+      accountId: event.accountId,
+      generationId: event.data.generationId,
+    }));
     const running = await deps.tasks.requestCancel(refs, event.data.reason);
     deps.running.kill(running, event.data.reason);
-    ctx.log.info({ generationId: event.data.generationId, tasks: refs.length, running: running.length }, 'cancel requested');
+    ctx.log.info(
+      { generationId: event.data.generationId, tasks: refs.length, running: running.length },
+      'cancel requested',
+    );
   };
 }
 
@@ -35,9 +42,14 @@ export function createCancelRequestDeadLetterHandler(deps: { tasks: TaskStore; r
     deps.running.kill(taskIds, event.data.reason);
     const failed: string[] = [];
     for (const taskId of taskIds) {
-      await deps.tasks.requestCancel([{ taskId, accountId: event.accountId, generationId }], event.data.reason).catch(() => failed.push(taskId));
+      await deps.tasks
+        .requestCancel([{ taskId, accountId: event.accountId, generationId }], event.data.reason)
+        .catch(() => failed.push(taskId));
     }
-    deps.log.warn({ generationId, tasks: taskIds.length, failed: failed.length, reason, error }, 'dead-lettered cancel request re-issued');
+    deps.log.warn(
+      { generationId, tasks: taskIds.length, failed: failed.length, reason, error },
+      'dead-lettered cancel request re-issued',
+    );
     if (failed.length) throw new Error(`could not record the cancel of ${failed.length} task(s); will try again`);
   };
 }

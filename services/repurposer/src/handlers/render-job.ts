@@ -1,5 +1,14 @@
 import { RenderJobRequested, lenientValidator } from '@reelforge/contracts';
-import { PermanentError, RetryableError, backoffDelayMs, errorCode, errorMessage, type HandlerContext, type Messaging, type RetryPolicy } from '@reelforge/messaging';
+import {
+  PermanentError,
+  RetryableError,
+  backoffDelayMs,
+  errorCode,
+  errorMessage,
+  type HandlerContext,
+  type Messaging,
+  type RetryPolicy,
+} from '@reelforge/messaging';
 import type { RenderTask } from '../pipeline/render-task.ts';
 import { TaskErrorCodes } from '../pipeline/errors.ts';
 import { createProgressReporter } from '../tasks/progress-reporter.ts';
@@ -40,12 +49,18 @@ export class RetriesExhausted extends PermanentError {
  */
 export class AttemptSuperseded extends RetryableError {
   constructor(taskId: string, attempt: number, retryAfterMs: number) {
-    super(TaskErrorCodes.SUPERSEDED, `attempt ${attempt} of task ${taskId} was superseded by a newer attempt`, { retryAfterMs });
+    super(TaskErrorCodes.SUPERSEDED, `attempt ${attempt} of task ${taskId} was superseded by a newer attempt`, {
+      retryAfterMs,
+    });
     this.name = 'AttemptSuperseded';
   }
 }
 
-const toTaskError = (err: unknown): TaskError => ({ code: errorCode(err), message: errorMessage(err), retryable: !(err instanceof PermanentError) });
+const toTaskError = (err: unknown): TaskError => ({
+  code: errorCode(err),
+  message: errorMessage(err),
+  retryable: !(err instanceof PermanentError),
+});
 
 /**
  * Handles one render job delivery. The task row makes it idempotent: a job whose task is already
@@ -61,7 +76,10 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
     const { taskId, generationId } = job.data;
     const begun = await deps.tasks.beginAttempt(job, deps.maxAttempts);
     if (begun.kind === 'exhausted') {
-      throw new RetriesExhausted(TaskErrorCodes.MAX_DELIVERIES, `${begun.used} attempt(s) started without finishing (the worker crashed or was killed each time)`);
+      throw new RetriesExhausted(
+        TaskErrorCodes.MAX_DELIVERIES,
+        `${begun.used} attempt(s) started without finishing (the worker crashed or was killed each time)`,
+      );
     }
     if (begun.kind !== 'run') {
       ctx.log.info({ taskId, outcome: begun.kind }, 'task not run: already finished or cancelled');
@@ -92,7 +110,11 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
       const clips = await deps.render(job, signal, report, begun.attempt);
       const ids = await deps.tasks.complete(job, begun.attempt, begun.series, clips);
       if (ids === null) {
-        await deps.discardClips(clips).catch((err: unknown) => ctx.log.warn({ taskId, err: errorMessage(err) }, 'could not remove a superseded attempt\'s clips'));
+        await deps
+          .discardClips(clips)
+          .catch((err: unknown) =>
+            ctx.log.warn({ taskId, err: errorMessage(err) }, "could not remove a superseded attempt's clips"),
+          );
         ctx.log.warn({ taskId, attempt: begun.attempt }, 'attempt superseded: its result is dropped');
         throw new AttemptSuperseded(taskId, begun.attempt, deps.ackWaitMs);
       }
@@ -110,12 +132,26 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
       }
       if (ctx.signal.aborted) {
         // The worker is shutting down: the consumer hands the job straight back; not a failed try.
-        await deps.tasks.recordAttemptError(taskId, begun.attempt, { code: TaskErrorCodes.INTERRUPTED, message: 'the worker shut down during the attempt', retryable: true }).catch(() => undefined);
-        throw new RetryableError(TaskErrorCodes.INTERRUPTED, 'the worker shut down during the attempt', { cause: err, retryAfterMs: 0 });
+        await deps.tasks
+          .recordAttemptError(taskId, begun.attempt, {
+            code: TaskErrorCodes.INTERRUPTED,
+            message: 'the worker shut down during the attempt',
+            retryable: true,
+          })
+          .catch(() => undefined);
+        throw new RetryableError(TaskErrorCodes.INTERRUPTED, 'the worker shut down during the attempt', {
+          cause: err,
+          retryAfterMs: 0,
+        });
       }
-      const error = timeout.aborted ? new RetryableError(TaskErrorCodes.TIMED_OUT, `the task ran longer than ${deps.taskTimeoutMs} ms`, { cause: err }) : err;
+      const error = timeout.aborted
+        ? new RetryableError(TaskErrorCodes.TIMED_OUT, `the task ran longer than ${deps.taskTimeoutMs} ms`, {
+            cause: err,
+          })
+        : err;
       await deps.tasks.recordAttemptError(taskId, begun.attempt, toTaskError(error)).catch(() => undefined);
-      if (!(await deps.tasks.isCurrent(taskId, begun.attempt))) throw new AttemptSuperseded(taskId, begun.attempt, deps.ackWaitMs);
+      if (!(await deps.tasks.isCurrent(taskId, begun.attempt)))
+        throw new AttemptSuperseded(taskId, begun.attempt, deps.ackWaitMs);
       throw nextStep(error, begun.used, deps);
     } finally {
       cancel.done();
@@ -127,7 +163,10 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
 function nextStep(error: unknown, used: number, deps: Pick<RenderJobDeps, 'maxAttempts' | 'retry'>): Error {
   if (error instanceof PermanentError) return error;
   if (used >= deps.maxAttempts) return new RetriesExhausted(errorCode(error), errorMessage(error), { cause: error });
-  const retryAfterMs = error instanceof RetryableError && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffDelayMs(deps.retry, used);
+  const retryAfterMs =
+    error instanceof RetryableError && error.retryAfterMs !== undefined
+      ? error.retryAfterMs
+      : backoffDelayMs(deps.retry, used);
   return new RetryableError(errorCode(error), errorMessage(error), { cause: error, retryAfterMs });
 }
 

@@ -3,7 +3,8 @@ import { UUID_PATTERN, type RenderJobRequested } from '@reelforge/contracts';
 const uuid = new RegExp(UUID_PATTERN);
 const isUuid = (v: unknown): v is string => typeof v === 'string' && uuid.test(v);
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const text = (v: unknown, fallback: string, max: number): string => (typeof v === 'string' && v.length > 0 ? v.slice(0, max) : fallback);
+const text = (v: unknown, fallback: string, max: number): string =>
+  typeof v === 'string' && v.length > 0 ? v.slice(0, max) : fallback;
 
 /**
  * What can be read of a render job that failed validation, so its task can still be closed as
@@ -15,7 +16,10 @@ export function salvageJob(event: unknown): RenderJobRequested | undefined {
   if (!isRecord(event) || !isRecord(event.data)) return undefined;
   const { data } = event;
   if (!isUuid(data.taskId) || !isUuid(event.accountId)) return undefined;
-  const ownerId = typeof data.ownerId === 'string' && data.ownerId.length > 0 && data.ownerId.length <= 200 ? data.ownerId : undefined;
+  const ownerId =
+    typeof data.ownerId === 'string' && data.ownerId.length > 0 && data.ownerId.length <= 200
+      ? data.ownerId
+      : undefined;
   return {
     id: isUuid(event.id) ? event.id : data.taskId,
     type: 'render.job.requested.v1',

@@ -14,6 +14,8 @@ export class M0005OwnerScope extends Migration {
     this.addSql(`create index generated_content_owner_idx on generated_content (owner_id, id desc)`);
     // Small and shrinking: only rows still waiting for their owner.
     this.addSql(`create index tasks_ownerless_idx on tasks (account_id) where owner_id is null`);
-    this.addSql(`create index generated_content_ownerless_idx on generated_content (account_id) where owner_id is null`);
+    this.addSql(
+      `create index generated_content_ownerless_idx on generated_content (account_id) where owner_id is null`,
+    );
   }
 }

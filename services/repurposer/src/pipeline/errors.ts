@@ -22,5 +22,7 @@ export const TaskErrorCodes = {
   SUPERSEDED: 'SUPERSEDED',
 } as const;
 
-export const invalidInput = (message: string, cause?: unknown) => new PermanentError(TaskErrorCodes.INVALID_INPUT, message, { cause });
-export const retryable = (code: string, message: string, cause?: unknown) => new RetryableError(code, message, { cause });
+export const invalidInput = (message: string, cause?: unknown) =>
+  new PermanentError(TaskErrorCodes.INVALID_INPUT, message, { cause });
+export const retryable = (code: string, message: string, cause?: unknown) =>
+  new RetryableError(code, message, { cause });

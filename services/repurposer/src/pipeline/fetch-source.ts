@@ -21,17 +21,26 @@ export interface FetchLimits {
  * address check runs inside the socket's DNS lookup, so a name cannot resolve to a private address
  * after being checked (DNS rebinding). 4xx answers are permanent; 5xx and network errors retry.
  */
-export async function fetchSource(url: string, dest: string, limits: FetchLimits, signal: AbortSignal): Promise<{ bytes: number }> {
+export async function fetchSource(
+  url: string,
+  dest: string,
+  limits: FetchLimits,
+  signal: AbortSignal,
+): Promise<{ bytes: number }> {
   const timeout = AbortSignal.timeout(limits.timeoutMs);
   const combined = AbortSignal.any([signal, timeout]);
   let current = new URL(url);
   for (let hop = 0; hop <= limits.maxRedirects; hop++) {
     if (current.protocol !== 'http:' && current.protocol !== 'https:') {
-      throw new PermanentError(TaskErrorCodes.SOURCE_URL_FORBIDDEN, `only http(s) sources are allowed, got ${current.protocol}`);
+      throw new PermanentError(
+        TaskErrorCodes.SOURCE_URL_FORBIDDEN,
+        `only http(s) sources are allowed, got ${current.protocol}`,
+      );
     }
     const res = await get(current, limits.allowPrivate, combined).catch((err: unknown) => {
       if (err instanceof PermanentError) throw err;
-      if (timeout.aborted) throw retryable(TaskErrorCodes.TIMED_OUT, `source download took longer than ${limits.timeoutMs} ms`, err);
+      if (timeout.aborted)
+        throw retryable(TaskErrorCodes.TIMED_OUT, `source download took longer than ${limits.timeoutMs} ms`, err);
       if (signal.aborted) throw err;
       throw retryable(TaskErrorCodes.FETCH_FAILED, `cannot download source: ${(err as Error).message}`, err);
     });
@@ -50,13 +59,19 @@ export async function fetchSource(url: string, dest: string, limits: FetchLimits
     const declared = Number(res.headers['content-length'] ?? 0);
     if (declared > limits.maxBytes) {
       res.destroy();
-      throw new PermanentError(TaskErrorCodes.SOURCE_TOO_LARGE, `source is ${declared} bytes; the limit is ${limits.maxBytes}`);
+      throw new PermanentError(
+        TaskErrorCodes.SOURCE_TOO_LARGE,
+        `source is ${declared} bytes; the limit is ${limits.maxBytes}`,
+      );
     }
     let bytes = 0;
     const limiter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         bytes += chunk.length;
-        if (bytes > limits.maxBytes) cb(new PermanentError(TaskErrorCodes.SOURCE_TOO_LARGE, `source exceeds the limit of ${limits.maxBytes} bytes`));
+        if (bytes > limits.maxBytes)
+          cb(
+            new PermanentError(TaskErrorCodes.SOURCE_TOO_LARGE, `source exceeds the limit of ${limits.maxBytes} bytes`),
+          );
         else cb(null, chunk);
       },
     });
@@ -64,7 +79,8 @@ export async function fetchSource(url: string, dest: string, limits: FetchLimits
       await pipeline(res, limiter, createWriteStream(dest), { signal: combined });
     } catch (err) {
       if (err instanceof PermanentError) throw err;
-      if (timeout.aborted) throw retryable(TaskErrorCodes.TIMED_OUT, `source download took longer than ${limits.timeoutMs} ms`, err);
+      if (timeout.aborted)
+        throw retryable(TaskErrorCodes.TIMED_OUT, `source download took longer than ${limits.timeoutMs} ms`, err);
       if (signal.aborted) throw err;
       throw retryable(TaskErrorCodes.FETCH_FAILED, `source download broke off: ${(err as Error).message}`, err);
     }
@@ -77,13 +93,28 @@ function get(url: URL, allowPrivate: boolean, signal: AbortSignal): Promise<Inco
   const lookup = guardedLookup(allowPrivate);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) && !allowPrivate && isForbiddenAddress(host)) {
-    return Promise.reject(new PermanentError(TaskErrorCodes.SOURCE_URL_FORBIDDEN, `refusing to fetch from ${host} (private or loopback address)`));
+    return Promise.reject(
+      new PermanentError(
+        TaskErrorCodes.SOURCE_URL_FORBIDDEN,
+        `refusing to fetch from ${host} (private or loopback address)`,
+      ),
+    );
   }
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', lookup, signal, headers: { 'user-agent': 'reelforge-repurposer' } }, resolve);
+    const req = request(
+      url,
+      { method: 'GET', lookup, signal, headers: { 'user-agent': 'reelforge-repurposer' } },
+      resolve,
+    );
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === FORBIDDEN_ADDRESS) reject(new PermanentError(TaskErrorCodes.SOURCE_URL_FORBIDDEN, `refusing to fetch from ${err.message.replace(/^refusing to connect to /, '')} (private or loopback address)`));
+      if (err.code === FORBIDDEN_ADDRESS)
+        reject(
+          new PermanentError(
+            TaskErrorCodes.SOURCE_URL_FORBIDDEN,
+            `refusing to fetch from ${err.message.replace(/^refusing to connect to /, '')} (private or loopback address)`,
+          ),
+        );
       else reject(err);
     });
     req.end();

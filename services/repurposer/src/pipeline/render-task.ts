@@ -42,7 +42,12 @@ export interface PipelineDeps {
 }
 
 /** The render stage as the handler sees it: a job (and which attempt at it this is) in, stored clips out. */
-export type RenderTask = (job: RenderJobRequested, signal: AbortSignal, report: ReportProgress, attempt: number) => Promise<StoredClip[]>;
+export type RenderTask = (
+  job: RenderJobRequested,
+  signal: AbortSignal,
+  report: ReportProgress,
+  attempt: number,
+) => Promise<StoredClip[]>;
 
 /** A render stage that does nothing (RENDER_STAGE=noop): the control plane measured on its own. */
 export const noopRender: RenderTask = async () => [];
@@ -54,7 +59,13 @@ const CAPTIONS_MAX_BYTES = 5 * 1024 * 1024;
  * (instant for a 2 GB source, and it survives the upload being removed meanwhile), copied when the
  * store is on another filesystem.
  */
-export async function fetchInto(location: string, dest: string, deps: PipelineDeps, limits: FetchLimits, signal: AbortSignal): Promise<{ bytes: number }> {
+export async function fetchInto(
+  location: string,
+  dest: string,
+  deps: PipelineDeps,
+  limits: FetchLimits,
+  signal: AbortSignal,
+): Promise<{ bytes: number }> {
   if (!location.startsWith('media:')) return fetchSource(location, dest, limits, signal);
   const stored = deps.store.pathOf(location.slice('media:'.length));
   try {
@@ -63,7 +74,9 @@ export async function fetchInto(location: string, dest: string, deps: PipelineDe
       return copyFile(stored, dest);
     });
   } catch (err) {
-    throw new PermanentError(TaskErrorCodes.SOURCE_UNAVAILABLE, 'the upload is no longer in the media store', { cause: err });
+    throw new PermanentError(TaskErrorCodes.SOURCE_UNAVAILABLE, 'the upload is no longer in the media store', {
+      cause: err,
+    });
   }
   return { bytes: (await stat(dest)).size };
 }
@@ -71,11 +84,18 @@ export async function fetchInto(location: string, dest: string, deps: PipelineDe
 /** Font families must exist on this worker: fontconfig would silently substitute another. */
 export function requireFont(fonts: FontCatalog, family: string, bold: boolean, what: string): string {
   const file = fonts.fileFor(family, bold);
-  if (!file) throw invalidInput(`the ${what} font "${family}" is not installed; GET /api/v1/fonts lists the ones that are`);
+  if (!file)
+    throw invalidInput(`the ${what} font "${family}" is not installed; GET /api/v1/fonts lists the ones that are`);
   return file;
 }
 
-async function transcribe(deps: PipelineDeps, source: string, captionsFile: string | null, hasAudio: boolean, signal: AbortSignal): Promise<Cue[] | null> {
+async function transcribe(
+  deps: PipelineDeps,
+  source: string,
+  captionsFile: string | null,
+  hasAudio: boolean,
+  signal: AbortSignal,
+): Promise<Cue[] | null> {
   try {
     return await deps.transcriber.transcribe({ sourceFile: source, captionsFile, hasAudio }, signal);
   } catch (err) {
@@ -85,13 +105,36 @@ async function transcribe(deps: PipelineDeps, source: string, captionsFile: stri
 }
 
 /** Relative cost of the long stages, so the progress bar moves evenly: media seconds × output pixels. */
-const renderCost = (seconds: number, r: ResolvedRender) => seconds * ((r.reframe.width * r.reframe.height) / (1080 * 1920)) * 1.2;
+const renderCost = (seconds: number, r: ResolvedRender) =>
+  seconds * ((r.reframe.width * r.reframe.height) / (1080 * 1920)) * 1.2;
 const analysisCost = (probe: ProbeResult) => probe.durationSeconds * 0.08;
 
-async function planSegments(job: RenderJobRequested, r: ResolvedRender, probe: ProbeResult, cues: Cue[] | null, deps: PipelineDeps, signal: AbortSignal, onProgress: (f: number) => void, source: string): Promise<PlannedSegment[]> {
+async function planSegments(
+  job: RenderJobRequested,
+  r: ResolvedRender,
+  probe: ProbeResult,
+  cues: Cue[] | null,
+  deps: PipelineDeps,
+  signal: AbortSignal,
+  onProgress: (f: number) => void,
+  source: string,
+): Promise<PlannedSegment[]> {
   if (job.data.options.segments) return explicitSegments(job.data.options.segments, probe.durationSeconds);
-  const signals = await measureSignals({ ffmpegPath: deps.ffmpegPath, input: source, durationSeconds: probe.durationSeconds, hasAudio: probe.hasAudio, threads: deps.ffmpegThreads, signal, onProgress });
-  const chosen = chooseSegments(signals, { count: r.clipCount, minSeconds: r.minClipSeconds, maxSeconds: r.maxClipSeconds, ...(cues ? { sentenceEnds: sentenceEnds(cues) } : {}) });
+  const signals = await measureSignals({
+    ffmpegPath: deps.ffmpegPath,
+    input: source,
+    durationSeconds: probe.durationSeconds,
+    hasAudio: probe.hasAudio,
+    threads: deps.ffmpegThreads,
+    signal,
+    onProgress,
+  });
+  const chosen = chooseSegments(signals, {
+    count: r.clipCount,
+    minSeconds: r.minClipSeconds,
+    maxSeconds: r.maxClipSeconds,
+    ...(cues ? { sentenceEnds: sentenceEnds(cues) } : {}),
+  });
   return chosen.map((c) => ({ parts: [{ start: c.start, end: c.end }], score: c.score, reason: c.reason }));
 }
 
@@ -102,7 +145,13 @@ async function planSegments(job: RenderJobRequested, r: ResolvedRender, probe: P
  * still running; the store's writes are atomic and keyed by attempt too (only the attempt that
  * completes the task gets rows), so a crash or cancel at any point leaves nothing partial behind.
  */
-export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, signal: AbortSignal, report: ReportProgress, attempt = 1): Promise<StoredClip[]> {
+export async function renderTask(
+  job: RenderJobRequested,
+  deps: PipelineDeps,
+  signal: AbortSignal,
+  report: ReportProgress,
+  attempt = 1,
+): Promise<StoredClip[]> {
   const { taskId } = job.data;
   const r = resolveRenderOptions(job.data.options);
   // Checked before any download: a wrong font fails in milliseconds, not after a 2 GB fetch.
@@ -113,17 +162,44 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
   return withWorkDir(deps.tempDir, taskId, attempt, async (work) => {
     report('downloading', QUICK_STAGES.downloading, 'downloading the source');
     const { bytes } = await fetchInto(job.data.sourceUrl, join(work, 'source'), deps, deps.fetchLimits, signal);
-    if (captionsUrl) await fetchInto(captionsUrl, join(work, 'captions'), deps, { ...deps.fetchLimits, maxBytes: CAPTIONS_MAX_BYTES }, signal);
+    if (captionsUrl)
+      await fetchInto(
+        captionsUrl,
+        join(work, 'captions'),
+        deps,
+        { ...deps.fetchLimits, maxBytes: CAPTIONS_MAX_BYTES },
+        signal,
+      );
     const logo = job.data.options.logo?.location;
     if (logo) await fetchInto(logo, join(work, 'logo'), deps, deps.fetchLimits, signal);
 
     report('probing', QUICK_STAGES.probing, `downloaded ${bytes} bytes; probing`);
-    const probe = await probeSource(deps.ffprobePath, join(work, 'source'), { maxDurationSeconds: deps.maxSourceSeconds, maxPixels: deps.maxSourcePixels }, signal);
+    const probe = await probeSource(
+      deps.ffprobePath,
+      join(work, 'source'),
+      { maxDurationSeconds: deps.maxSourceSeconds, maxPixels: deps.maxSourcePixels },
+      signal,
+    );
     if (logo) await probeImage(deps.ffprobePath, join(work, 'logo'), 'the logo', signal);
-    if (probe.durationSeconds < deps.minSourceSeconds) throw invalidInput(`the source is ${probe.durationSeconds.toFixed(2)} s long; a clip needs at least ${deps.minSourceSeconds} s`);
+    if (probe.durationSeconds < deps.minSourceSeconds)
+      throw invalidInput(
+        `the source is ${probe.durationSeconds.toFixed(2)} s long; a clip needs at least ${deps.minSourceSeconds} s`,
+      );
 
-    report('transcribing', QUICK_STAGES.transcribing, captionsUrl ? 'reading the captions' : 'transcribing speech (when speech-to-text is configured)');
-    const cues = r.captions ? await transcribe(deps, join(work, 'source'), captionsUrl ? join(work, 'captions') : null, probe.hasAudio, signal) : null;
+    report(
+      'transcribing',
+      QUICK_STAGES.transcribing,
+      captionsUrl ? 'reading the captions' : 'transcribing speech (when speech-to-text is configured)',
+    );
+    const cues = r.captions
+      ? await transcribe(
+          deps,
+          join(work, 'source'),
+          captionsUrl ? join(work, 'captions') : null,
+          probe.hasAudio,
+          signal,
+        )
+      : null;
     if (cues) requireFont(deps.fonts, captionStyle.fontFamily, captionStyle.bold, 'caption');
 
     const explicit = job.data.options.segments !== undefined;
@@ -132,20 +208,48 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
       { key: 'analysis', cost: explicit ? 0 : analysisCost(probe) },
       { key: 'render', cost: renderCost(Math.min(probe.durationSeconds, r.clipCount * r.maxClipSeconds), r) },
     ]);
-    report('analyzing', estimate.at('analysis', 0).percent, explicit ? 'using the given segments' : 'finding the best segments');
-    const segments = await planSegments(job, r, probe, cues, deps, signal, (f) => {
-      const p = estimate.at('analysis', f);
-      report('analyzing', p.percent, `analyzing ${Math.round(f * 100)}%`, p.etaSeconds);
-    }, join(work, 'source'));
+    report(
+      'analyzing',
+      estimate.at('analysis', 0).percent,
+      explicit ? 'using the given segments' : 'finding the best segments',
+    );
+    const segments = await planSegments(
+      job,
+      r,
+      probe,
+      cues,
+      deps,
+      signal,
+      (f) => {
+        const p = estimate.at('analysis', f);
+        report('analyzing', p.percent, `analyzing ${Math.round(f * 100)}%`, p.etaSeconds);
+      },
+      join(work, 'source'),
+    );
 
-    const plan = createProgressPlan([
-      { key: 'analysis', cost: explicit ? 0 : analysisCost(probe) },
-      ...segments.map((s, i) => ({ key: `clip-${i}`, cost: renderCost(clipDurationSeconds(s.parts, r.transitionSeconds), r) })),
-    ], estimate.startedAt === undefined ? {} : { startedAt: estimate.startedAt });
+    const plan = createProgressPlan(
+      [
+        { key: 'analysis', cost: explicit ? 0 : analysisCost(probe) },
+        ...segments.map((s, i) => ({
+          key: `clip-${i}`,
+          cost: renderCost(clipDurationSeconds(s.parts, r.transitionSeconds), r),
+        })),
+      ],
+      estimate.startedAt === undefined ? {} : { startedAt: estimate.startedAt },
+    );
     const rendered: RenderedClip[] = [];
     for (const [i, segment] of segments.entries()) {
       const clip = await renderClip(
-        { index: i, parts: segment.parts, source: 'source', hasAudio: probe.hasAudio, cues, captionStyle, titleFontFile: titleFont, logoFile: logo ? 'logo' : null },
+        {
+          index: i,
+          parts: segment.parts,
+          source: 'source',
+          hasAudio: probe.hasAudio,
+          cues,
+          captionStyle,
+          titleFontFile: titleFont,
+          logoFile: logo ? 'logo' : null,
+        },
         r,
         {
           ffmpegPath: deps.ffmpegPath,
@@ -154,7 +258,12 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
           signal,
           onProgress: (f) => {
             const p = plan.at(`clip-${i}`, f);
-            report('rendering', p.percent, `rendering clip ${i + 1} of ${segments.length} (${Math.round(f * 100)}%)`, p.etaSeconds);
+            report(
+              'rendering',
+              p.percent,
+              `rendering clip ${i + 1} of ${segments.length} (${Math.round(f * 100)}%)`,
+              p.etaSeconds,
+            );
           },
         },
       );
@@ -170,7 +279,12 @@ export async function renderTask(job: RenderJobRequested, deps: PipelineDeps, si
     }
     const stored: StoredClip[] = [];
     for (const clip of rendered) {
-      const info = await probeSource(deps.ffprobePath, clip.file, { maxDurationSeconds: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER }, signal);
+      const info = await probeSource(
+        deps.ffprobePath,
+        clip.file,
+        { maxDurationSeconds: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER },
+        signal,
+      );
       const base = `${job.accountId}/${taskId}/${attempt}/clip-${String(clip.index).padStart(2, '0')}`;
       const thumbnailKey = `${base}.jpg`;
       await deps.store.putFile(thumbnailKey, clip.thumbnail);

@@ -6,7 +6,12 @@ import { join } from 'node:path';
  * always removed after, so a redelivered attempt never deletes the files of one still running. The
  * task's directory goes with its last attempt; another attempt still in it keeps it.
  */
-export async function withWorkDir<T>(tempDir: string, taskId: string, attempt: number, fn: (work: string) => Promise<T>): Promise<T> {
+export async function withWorkDir<T>(
+  tempDir: string,
+  taskId: string,
+  attempt: number,
+  fn: (work: string) => Promise<T>,
+): Promise<T> {
   const taskDir = join(tempDir, taskId);
   const work = join(taskDir, String(attempt));
   await rm(work, { recursive: true, force: true });

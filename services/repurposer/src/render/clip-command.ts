@@ -64,7 +64,11 @@ export function clipDurationSeconds(parts: Span[], transitionSeconds: number): n
 
 /** One input per part, seeked by ffmpeg itself (-ss before -i decodes only that span). */
 function partInputs(spec: ClipSpec): FfmpegCommand['inputs'] {
-  return spec.parts.map((p) => ({ path: spec.source, kind: 'video' as const, options: ['-ss', s3(p.start), '-t', s3(p.end - p.start)] }));
+  return spec.parts.map((p) => ({
+    path: spec.source,
+    kind: 'video' as const,
+    options: ['-ss', s3(p.start), '-t', s3(p.end - p.start)],
+  }));
 }
 
 /** Joins labelled streams in order with xfade (video) or acrossfade (audio); returns the graph lines. */
@@ -89,14 +93,27 @@ function joinChain(labels: string[], kind: 'v' | 'a', spec: ClipSpec, out: strin
 
 function audioJoin(spec: ClipSpec, out: string): string[] {
   const lines = spec.parts.map((_, i) => `[${i}:a]asetpts=PTS-STARTPTS,aresample=48000[a${i}]`);
-  return [...lines, ...joinChain(spec.parts.map((_, i) => `a${i}`), 'a', spec, out)];
+  return [
+    ...lines,
+    ...joinChain(
+      spec.parts.map((_, i) => `a${i}`),
+      'a',
+      spec,
+      out,
+    ),
+  ];
 }
 
 /** drawtext filters for a title block, one per line, shown between its start and end. */
 export function titleFilters(t: TitleSpec, height: number): string[] {
   const lineHeight = Math.round(t.fontSize * 1.25);
   const block = lineHeight * t.lineFiles.length;
-  const top = t.position === 'top' ? Math.round(height * 0.12) : t.position === 'middle' ? Math.round((height - block) / 2) : Math.round(height * 0.62);
+  const top =
+    t.position === 'top'
+      ? Math.round(height * 0.12)
+      : t.position === 'middle'
+        ? Math.round((height - block) / 2)
+        : Math.round(height * 0.62);
   return t.lineFiles.map(
     (file, i) =>
       // expansion=none: drawtext would otherwise expand `%{…}` sequences and drop a line with a bare `%` ("50% off").
@@ -124,7 +141,14 @@ export function buildClipCommand(spec: ClipSpec): FfmpegCommand {
   const graph: string[] = [];
 
   graph.push(...spec.parts.map((_, i) => `[${i}:v]setpts=PTS-STARTPTS[v${i}]`));
-  graph.push(...joinChain(spec.parts.map((_, i) => `v${i}`), 'v', spec, 'vj'));
+  graph.push(
+    ...joinChain(
+      spec.parts.map((_, i) => `v${i}`),
+      'v',
+      spec,
+      'vj',
+    ),
+  );
   graph.push(reframeFilter(spec.reframe, 'vj', 'vr'));
 
   const chain: string[] = [];
@@ -152,7 +176,9 @@ export function buildClipCommand(spec: ClipSpec): FfmpegCommand {
     const l = spec.loudness;
     if (l) {
       const m = l.measured;
-      const measured = m ? `:measured_I=${m.input_i}:measured_TP=${m.input_tp}:measured_LRA=${m.input_lra}:measured_thresh=${m.input_thresh}:offset=${m.target_offset}:linear=true` : '';
+      const measured = m
+        ? `:measured_I=${m.input_i}:measured_TP=${m.input_tp}:measured_LRA=${m.input_lra}:measured_thresh=${m.input_thresh}:offset=${m.target_offset}:linear=true`
+        : '';
       audio.push(`loudnorm=I=${l.targetLufs}:TP=${TRUE_PEAK}:LRA=${LRA}${measured}`, 'aresample=48000');
     }
     if (spec.fadeSeconds > 0) {
@@ -163,7 +189,11 @@ export function buildClipCommand(spec: ClipSpec): FfmpegCommand {
   } else {
     // Clip platforms expect an audio track: a silent one.
     const index = inputs.length;
-    inputs.push({ path: 'anullsrc=channel_layout=stereo:sample_rate=48000', kind: 'generated', options: ['-f', 'lavfi', '-t', s3(duration)] });
+    inputs.push({
+      path: 'anullsrc=channel_layout=stereo:sample_rate=48000',
+      kind: 'generated',
+      options: ['-f', 'lavfi', '-t', s3(duration)],
+    });
     graph.push(`[${index}:a]anull[aout]`);
   }
 
@@ -180,7 +210,10 @@ export function buildLoudnessMeasureCommand(spec: ClipSpec): FfmpegCommand {
   const target = spec.loudness?.targetLufs ?? -14;
   return {
     inputs: partInputs(spec).map((i) => ({ ...i, options: ['-vn', ...i.options] })),
-    filterComplex: [...audioJoin(spec, 'aj'), `[aj]loudnorm=I=${target}:TP=${TRUE_PEAK}:LRA=${LRA}:print_format=json[aout]`].join(';'),
+    filterComplex: [
+      ...audioJoin(spec, 'aj'),
+      `[aj]loudnorm=I=${target}:TP=${TRUE_PEAK}:LRA=${LRA}:print_format=json[aout]`,
+    ].join(';'),
     outputOptions: ['-map', '[aout]', '-f', 'null'],
     output: '/dev/null',
   };

@@ -40,11 +40,16 @@ export function ffmpegArgs(cmd: FfmpegCommand): string[] {
 /** Runs a command directly, with no progress or cancel plumbing: the benchmark's reference. */
 export function runFfmpegRaw(ffmpegPath: string, cmd: FfmpegCommand, cwd?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath, ['-loglevel', 'error', ...ffmpegArgs(cmd)], { stdio: ['ignore', 'ignore', 'pipe'], ...(cwd ? { cwd } : {}) });
+    const child = spawn(ffmpegPath, ['-loglevel', 'error', ...ffmpegArgs(cmd)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(cwd ? { cwd } : {}),
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}: ${stderr.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}: ${stderr.trim()}`)),
+    );
   });
 }
 
@@ -62,10 +67,27 @@ export function filterPath(path: string): string {
 /** The output every short gets: `seconds` long, H.264 (yuv420p) + AAC 48 kHz stereo, moov first so playback starts before the download ends. */
 export function shortVideoOutput(seconds: number, encode: { crf: number; preset: string; threads: number }): string[] {
   return [
-    '-t', seconds.toFixed(3),
-    '-c:v', 'libx264', '-preset', encode.preset, '-crf', String(encode.crf), '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '48000',
-    '-movflags', '+faststart',
-    '-threads', String(encode.threads),
+    '-t',
+    seconds.toFixed(3),
+    '-c:v',
+    'libx264',
+    '-preset',
+    encode.preset,
+    '-crf',
+    String(encode.crf),
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-ac',
+    '2',
+    '-ar',
+    '48000',
+    '-movflags',
+    '+faststart',
+    '-threads',
+    String(encode.threads),
   ];
 }

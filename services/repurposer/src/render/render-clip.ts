@@ -4,7 +4,14 @@ import type { Span } from '@reelforge/contracts';
 import { buildAssDocument, type CaptionStyle } from '../captions/ass-document.ts';
 import { cuesForClip } from '../captions/clip-cues.ts';
 import type { Cue } from '../captions/cue.ts';
-import { buildClipCommand, buildLoudnessMeasureCommand, clipDurationSeconds, parseLoudnessMeasurement, type ClipSpec, type TitleSpec } from './clip-command.ts';
+import {
+  buildClipCommand,
+  buildLoudnessMeasureCommand,
+  clipDurationSeconds,
+  parseLoudnessMeasurement,
+  type ClipSpec,
+  type TitleSpec,
+} from './clip-command.ts';
 import type { FfmpegCommand } from './ffmpeg-command.ts';
 import type { ResolvedRender } from './resolve-options.ts';
 import { wrapTitle } from './resolve-options.ts';
@@ -42,7 +49,12 @@ export interface ClipRunContext {
   onProgress: (fraction: number) => void;
 }
 
-function titleSpec(r: ResolvedRender, fontFile: string, index: number, duration: number): { spec: TitleSpec; files: { name: string; text: string }[] } | null {
+function titleSpec(
+  r: ResolvedRender,
+  fontFile: string,
+  index: number,
+  duration: number,
+): { spec: TitleSpec; files: { name: string; text: string }[] } | null {
   const t = r.title;
   if (!t || t.start >= duration) return null;
   const lines = wrapTitle(t.text, t.fontSize, r.reframe.width);
@@ -63,7 +75,13 @@ export async function renderClip(job: ClipJob, r: ResolvedRender, ctx: ClipRunCo
   const commands: FfmpegCommand[] = [];
   const run = (cmd: FfmpegCommand, expectedSeconds: number, onProgress?: (f: number) => void) => {
     commands.push(cmd);
-    return runFfmpeg(cmd, { ffmpegPath: ctx.ffmpegPath, cwd: ctx.cwd, signal: ctx.signal, expectedSeconds, ...(onProgress ? { onProgress } : {}) });
+    return runFfmpeg(cmd, {
+      ffmpegPath: ctx.ffmpegPath,
+      cwd: ctx.cwd,
+      signal: ctx.signal,
+      expectedSeconds,
+      ...(onProgress ? { onProgress } : {}),
+    });
   };
 
   const sideFiles: { name: string; text: string }[] = [];
@@ -100,5 +118,13 @@ export async function renderClip(job: ClipJob, r: ResolvedRender, ctx: ClipRunCo
   const thumbnail = `${name}.jpg`;
   await run(buildThumbnailCommand(spec.output, duration, r.reframe, thumbnail), 0);
   ctx.onProgress(1);
-  return { index: job.index, file: join(ctx.cwd, spec.output), thumbnail: join(ctx.cwd, thumbnail), durationSeconds: duration, captioned: captionsFile !== null, commands, sideFiles };
+  return {
+    index: job.index,
+    file: join(ctx.cwd, spec.output),
+    thumbnail: join(ctx.cwd, thumbnail),
+    durationSeconds: duration,
+    captioned: captionsFile !== null,
+    commands,
+    sideFiles,
+  };
 }

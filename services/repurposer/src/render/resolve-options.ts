@@ -71,7 +71,9 @@ export function resolveRenderOptions(o: RenderOptions): ResolvedRender {
           end: t.end ?? titleStart + 4,
         }
       : null,
-    logo: o.logo ? { position: o.logo.position ?? 'top-right', scale: o.logo.scale ?? 0.15, opacity: o.logo.opacity ?? 0.85 } : null,
+    logo: o.logo
+      ? { position: o.logo.position ?? 'top-right', scale: o.logo.scale ?? 0.15, opacity: o.logo.opacity ?? 0.85 }
+      : null,
   };
 }
 
@@ -82,7 +84,8 @@ export function wrapTitle(text: string, fontSize: number, frameWidth: number, ma
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
     const candidate = line ? `${line} ${word}` : word;
-    if (candidate.length <= perLine || !line) line = candidate.length > perLine ? candidate.slice(0, perLine) : candidate;
+    if (candidate.length <= perLine || !line)
+      line = candidate.length > perLine ? candidate.slice(0, perLine) : candidate;
     else {
       lines.push(line);
       line = word.slice(0, perLine);

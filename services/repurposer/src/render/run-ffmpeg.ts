@@ -50,7 +50,8 @@ export function runFfmpeg(cmd: FfmpegCommand, o: RunOptions): Promise<string> {
     command.on('stderr', (line: string) => {
       const progress = PROGRESS.exec(line);
       if (progress) {
-        if (o.onProgress && o.expectedSeconds > 0) o.onProgress(Math.min(1, Math.max(0, timemarkSeconds(progress[1]!) / o.expectedSeconds)));
+        if (o.onProgress && o.expectedSeconds > 0)
+          o.onProgress(Math.min(1, Math.max(0, timemarkSeconds(progress[1]!) / o.expectedSeconds)));
         return;
       }
       tail.push(line);

@@ -34,6 +34,9 @@ export function createSpeech(config: SpeechConfig): Speech {
       timeoutMs: config.SPEECH_TIMEOUT ?? 120_000,
     });
   }
-  if (url || key) throw new Error(`${url ? 'SPEECH_API_URL' : 'SPEECH_API_KEY'} is set but ${url ? 'SPEECH_API_KEY' : 'SPEECH_API_URL'} is not: set both to narrate with the speech API, or neither for espeak-ng`);
+  if (url || key)
+    throw new Error(
+      `${url ? 'SPEECH_API_URL' : 'SPEECH_API_KEY'} is set but ${url ? 'SPEECH_API_KEY' : 'SPEECH_API_URL'} is not: set both to narrate with the speech API, or neither for espeak-ng`,
+    );
   return createEspeakSpeech({ espeakPath: config.ESPEAK_NG_PATH });
 }

@@ -4,7 +4,16 @@ import type { Word } from '../captions/cue.ts';
 import { runTool, type ToolResult } from './run-tool.ts';
 import { DEFAULT_RATE_WPM, SpeechError, type Speech, type SpeechInput, type SpeechResult } from './speech.ts';
 import { concatWavs, findSilences, parseWav, type Span, type WavInfo } from './wav.ts';
-import { alignToSegments, estimateSyllables, placeWords, proportionalSpans, soundSpans, splitSentences, tokenize, toSpeechOnly } from './word-timing.ts';
+import {
+  alignToSegments,
+  estimateSyllables,
+  placeWords,
+  proportionalSpans,
+  soundSpans,
+  splitSentences,
+  tokenize,
+  toSpeechOnly,
+} from './word-timing.ts';
 
 export interface EspeakSpeechOptions {
   /** The espeak-ng binary (`ensureTool(TOOLS.espeakNg)` locally; ESPEAK_NG_PATH in a deployment). */
@@ -33,7 +42,12 @@ interface VoiceList {
 }
 
 /** `espeak-ng --voices` table: Pty, Language, Age/Gender, VoiceName, File, then `(alias priority)` pairs. */
-export function parseVoiceTable(stdout: string): { languages: string[]; names: string[]; files: string[]; aliases: string[] } {
+export function parseVoiceTable(stdout: string): {
+  languages: string[];
+  names: string[];
+  files: string[];
+  aliases: string[];
+} {
   const out = { languages: [] as string[], names: [] as string[], files: [] as string[], aliases: [] as string[] };
   for (const line of stdout.split('\n').slice(1)) {
     const cols = line.trim().split(/\s+/);
@@ -72,26 +86,36 @@ export function createEspeakSpeech(o: EspeakSpeechOptions): Speech {
   const maxChars = o.maxChars ?? 20_000;
   let voiceList: Promise<VoiceList> | null = null;
 
-  const espeak = (args: string[], stdin: string | undefined, signal: AbortSignal) => runTool(o.espeakPath, args, { signal, timeoutMs, name: 'espeak-ng', ...(stdin === undefined ? {} : { stdin }) });
-  const failed = (what: string, r: ToolResult) => new SpeechError('failed', `espeak-ng failed to ${what} (exit ${r.code}): ${r.stderr || 'no message'}`);
+  const espeak = (args: string[], stdin: string | undefined, signal: AbortSignal) =>
+    runTool(o.espeakPath, args, { signal, timeoutMs, name: 'espeak-ng', ...(stdin === undefined ? {} : { stdin }) });
+  const failed = (what: string, r: ToolResult) =>
+    new SpeechError('failed', `espeak-ng failed to ${what} (exit ${r.code}): ${r.stderr || 'no message'}`);
 
   // Loaded once, shared by all callers: not tied to one caller's signal (it takes milliseconds).
   const loadVoices = (): Promise<VoiceList> => {
     voiceList ??= (async () => {
       const never = new AbortController().signal;
-      const [voices, variants] = await Promise.all([espeak(['--voices'], undefined, never), espeak(['--voices=variant'], undefined, never)]);
+      const [voices, variants] = await Promise.all([
+        espeak(['--voices'], undefined, never),
+        espeak(['--voices=variant'], undefined, never),
+      ]);
       if (voices.code !== 0) throw failed('list its voices', voices);
       if (variants.code !== 0) throw failed('list its voice variants', variants);
       const v = parseVoiceTable(voices.stdout);
       const variantFiles = parseVoiceTable(variants.stdout).files.map((f) => f.split('/').pop()!);
-      return { voices: new Set([...v.languages, ...v.names, ...v.files, ...v.aliases]), variants: new Set(variantFiles), listed: [...new Set([...v.languages, ...v.aliases])].sort() };
+      return {
+        voices: new Set([...v.languages, ...v.names, ...v.files, ...v.aliases]),
+        variants: new Set(variantFiles),
+        listed: [...new Set([...v.languages, ...v.aliases])].sort(),
+      };
     })();
     voiceList.catch(() => (voiceList = null));
     return voiceList;
   };
 
   const checkVoice = async (voice: string, signal: AbortSignal) => {
-    const unknown = () => new SpeechError('invalid-input', `espeak-ng has no voice "${voice}" (see espeak-ng --voices)`);
+    const unknown = () =>
+      new SpeechError('invalid-input', `espeak-ng has no voice "${voice}" (see espeak-ng --voices)`);
     if (!VOICE_PATTERN.test(voice) || voice.startsWith('-')) throw unknown();
     const list = await loadVoices();
     if (signal.aborted) throw new SpeechError('aborted', 'speech synthesis was stopped', { cause: signal.reason });
@@ -106,11 +130,21 @@ export function createEspeakSpeech(o: EspeakSpeechOptions): Speech {
 
     async synthesize(input: SpeechInput, signal: AbortSignal): Promise<SpeechResult> {
       if (signal.aborted) throw new SpeechError('aborted', 'speech synthesis was stopped', { cause: signal.reason });
-      const sentences = splitSentences(input.text).map(tokenize).filter((t) => t.length > 0);
+      const sentences = splitSentences(input.text)
+        .map(tokenize)
+        .filter((t) => t.length > 0);
       if (sentences.length === 0) throw new SpeechError('invalid-input', 'there is no text to speak');
-      if (input.text.length > maxChars) throw new SpeechError('invalid-input', `the text is ${input.text.length} characters, above the ${maxChars} one narration may have`);
+      if (input.text.length > maxChars)
+        throw new SpeechError(
+          'invalid-input',
+          `the text is ${input.text.length} characters, above the ${maxChars} one narration may have`,
+        );
       const rate = input.rate ?? DEFAULT_RATE_WPM;
-      if (!Number.isFinite(rate) || rate < MIN_RATE_WPM || rate > MAX_RATE_WPM) throw new SpeechError('invalid-input', `the speaking rate ${rate} is outside espeak-ng's ${MIN_RATE_WPM}–${MAX_RATE_WPM} words per minute`);
+      if (!Number.isFinite(rate) || rate < MIN_RATE_WPM || rate > MAX_RATE_WPM)
+        throw new SpeechError(
+          'invalid-input',
+          `the speaking rate ${rate} is outside espeak-ng's ${MIN_RATE_WPM}–${MAX_RATE_WPM} words per minute`,
+        );
       const voice = input.voice ?? DEFAULT_VOICE;
       await checkVoice(voice, signal);
       const wpm = String(Math.round(rate));
@@ -137,11 +171,19 @@ export function createEspeakSpeech(o: EspeakSpeechOptions): Speech {
         await writeFile(tmp, joined);
         if (signal.aborted) throw new SpeechError('aborted', 'speech synthesis was stopped', { cause: signal.reason });
         await rename(tmp, input.outFile);
-        return { file: input.outFile, seconds, words: words.map((w) => ({ start: Math.min(w.start, seconds), end: Math.min(w.end, seconds), text: w.text })) };
+        return {
+          file: input.outFile,
+          seconds,
+          words: words.map((w) => ({ start: Math.min(w.start, seconds), end: Math.min(w.end, seconds), text: w.text })),
+        };
       } catch (err) {
         if (err instanceof SpeechError && (err.failure === 'aborted' || !signal.aborted)) throw err;
         if (signal.aborted) throw new SpeechError('aborted', 'speech synthesis was stopped', { cause: err });
-        throw new SpeechError('failed', `espeak-ng speech failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new SpeechError(
+          'failed',
+          `espeak-ng speech failed: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
       } finally {
         if (work) await rm(work, { recursive: true, force: true });
       }
@@ -164,7 +206,10 @@ export function createEspeakSpeech(o: EspeakSpeechOptions): Speech {
     // No frames: nothing pronounceable in this sentence (a lone dash); its words get zero length.
     const info = parseWav(buf);
     const gappedBuf = await readFile(`${stem}-gapped.wav`);
-    return { audio: { buf, info }, words: timeWords(tokens, phonemes.stdout, { buf, info }, { buf: gappedBuf, info: parseWav(gappedBuf) }, rate) };
+    return {
+      audio: { buf, info },
+      words: timeWords(tokens, phonemes.stdout, { buf, info }, { buf: gappedBuf, info: parseWav(gappedBuf) }, rate),
+    };
   }
 }
 
@@ -173,13 +218,23 @@ export function phonemeWeights(tokens: string[], xOutput: string): { weight: num
   const lines = xOutput.replace(/\n$/, '').split('\n');
   if (lines.length !== tokens.length) return null;
   return lines.map((line) => {
-    const words = line.trim().split(/\s+/).map((w) => w.replace(/['",%=_:!|#]/g, '').length).filter((n) => n > 0);
+    const words = line
+      .trim()
+      .split(/\s+/)
+      .map((w) => w.replace(/['",%=_:!|#]/g, '').length)
+      .filter((n) => n > 0);
     return { weight: words.reduce((a, n) => a + n, 0), parts: words.length };
   });
 }
 
 /** The words of one sentence in its heard audio, from its gapped twin (or by weight if that fails). */
-function timeWords(tokens: string[], xOutput: string, heard: { buf: Buffer; info: WavInfo }, gapped: { buf: Buffer; info: WavInfo }, rate: number): Word[] {
+function timeWords(
+  tokens: string[],
+  xOutput: string,
+  heard: { buf: Buffer; info: WavInfo },
+  gapped: { buf: Buffer; info: WavInfo },
+  rate: number,
+): Word[] {
   const measured = phonemeWeights(tokens, xOutput);
   const tokenInfo = measured ?? tokens.map((t) => ({ weight: estimateSyllables(t), parts: null as number | null }));
   // Natural pauses (commas, sentence end): longer than stop closures, which shrink with the rate.
@@ -189,7 +244,8 @@ function timeWords(tokens: string[], xOutput: string, heard: { buf: Buffer; info
   const speechLength = heard.info.seconds - pauses.reduce((a, p) => a + p.end - p.start, 0);
   const spokenIdx = tokenInfo.flatMap((t, i) => (t.weight > 0 ? [i] : []));
 
-  const gaps = spokenIdx.length > 0 ? wordGaps(gapped, spokenIdx.reduce((a, i) => a + (tokenInfo[i]!.parts ?? 1), 0) - 1) : null;
+  const gaps =
+    spokenIdx.length > 0 ? wordGaps(gapped, spokenIdx.reduce((a, i) => a + (tokenInfo[i]!.parts ?? 1), 0) - 1) : null;
   if (gaps) {
     const segments = soundSpans(gaps, gapped.info.seconds);
     const aligned = alignToSegments(
@@ -198,11 +254,25 @@ function timeWords(tokens: string[], xOutput: string, heard: { buf: Buffer; info
     );
     if (aligned) {
       const spans: (Span | null)[] = tokens.map(() => null);
-      aligned.forEach((s, k) => (spans[spokenIdx[k]!] = { start: toSpeechOnly(s.start, gaps), end: toSpeechOnly(s.end, gaps) }));
-      return placeWords(tokens, spans, toSpeechOnly(gapped.info.seconds, gaps), audio, { tolerance: 0.08, punctuationTolerance: 0.15 });
+      aligned.forEach(
+        (s, k) => (spans[spokenIdx[k]!] = { start: toSpeechOnly(s.start, gaps), end: toSpeechOnly(s.end, gaps) }),
+      );
+      return placeWords(tokens, spans, toSpeechOnly(gapped.info.seconds, gaps), audio, {
+        tolerance: 0.08,
+        punctuationTolerance: 0.15,
+      });
     }
   }
-  return placeWords(tokens, proportionalSpans(tokenInfo.map((t) => t.weight), speechLength), speechLength, audio, { tolerance: 0.15, punctuationTolerance: 0.4 });
+  return placeWords(
+    tokens,
+    proportionalSpans(
+      tokenInfo.map((t) => t.weight),
+      speechLength,
+    ),
+    speechLength,
+    audio,
+    { tolerance: 0.15, punctuationTolerance: 0.4 },
+  );
 }
 
 /**
@@ -214,7 +284,10 @@ function wordGaps({ buf, info }: { buf: Buffer; info: WavInfo }, expected: numbe
   const all = findSilences(buf, info, { thresholdDb: SILENCE_DB, minSeconds: 0.012 });
   if (!all) return null;
   if (expected <= 0) return all.filter((s) => s.start === 0 || s.end >= info.seconds);
-  const internal = all.filter((s) => s.start > 0 && s.end < info.seconds).map((s) => s.end - s.start).sort((a, b) => b - a);
+  const internal = all
+    .filter((s) => s.start > 0 && s.end < info.seconds)
+    .map((s) => s.end - s.start)
+    .sort((a, b) => b - a);
   const top = internal.slice(0, Math.max(1, expected));
   const typical = top.length ? top[Math.floor(top.length / 2)]! : Infinity;
   const bar = Math.max(0.012, typical / 2);

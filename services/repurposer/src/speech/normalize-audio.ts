@@ -20,7 +20,11 @@ export const OUTPUT_SAMPLE_RATE = 48_000;
  * 'generated' kind that passes options through untouched.
  */
 export function narrationInput(path: string): FfmpegInput {
-  return { path: `file:${path}`, kind: 'generated', options: ['-protocol_whitelist', 'file', '-format_whitelist', 'wav', '-f', 'wav'] };
+  return {
+    path: `file:${path}`,
+    kind: 'generated',
+    options: ['-protocol_whitelist', 'file', '-format_whitelist', 'wav', '-f', 'wav'],
+  };
 }
 
 /**
@@ -35,7 +39,10 @@ export function narrationInput(path: string): FfmpegInput {
 export function normalizeAudioCommand(inFile: string, outFile: string, o: NormalizeAudioOptions): FfmpegCommand {
   const loudness = o.targetLufs ?? -16;
   const peak = o.truePeakDb ?? -1.5;
-  const codec = o.codec === 'pcm' ? ['-c:a', 'pcm_s16le', '-f', 'wav'] : ['-c:a', 'aac', '-b:a', o.channels === 1 ? '96k' : '160k', '-f', 'mp4'];
+  const codec =
+    o.codec === 'pcm'
+      ? ['-c:a', 'pcm_s16le', '-f', 'wav']
+      : ['-c:a', 'aac', '-b:a', o.channels === 1 ? '96k' : '160k', '-f', 'mp4'];
   return {
     inputs: [narrationInput(inFile)],
     filterComplex: `[0:a]loudnorm=I=${loudness}:TP=${peak}:LRA=11,aresample=${OUTPUT_SAMPLE_RATE}[a]`,

@@ -26,11 +26,11 @@ export const MIN_SPEED = 0.25;
 export const MAX_SPEED = 4;
 const VOICE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
-
 /** The body, refused past `max` bytes without reading it all into memory first. */
 async function readCapped(res: Response, max: number): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > max) throw new SpeechError('failed', `speech API answered ${declared} bytes, above the ${max} accepted`);
+  if (Number.isFinite(declared) && declared > max)
+    throw new SpeechError('failed', `speech API answered ${declared} bytes, above the ${max} accepted`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res.body ?? []) {
@@ -63,12 +63,20 @@ export function createOpenAiSpeech(o: OpenAiSpeechOptions): Speech {
       if (signal.aborted) throw new SpeechError('aborted', 'speech synthesis was stopped', { cause: signal.reason });
       const text = input.text.trim();
       if (!text) throw new SpeechError('invalid-input', 'there is no text to speak');
-      if (text.length > maxChars) throw new SpeechError('invalid-input', `the text is ${text.length} characters, above the speech API's ${maxChars}`);
+      if (text.length > maxChars)
+        throw new SpeechError(
+          'invalid-input',
+          `the text is ${text.length} characters, above the speech API's ${maxChars}`,
+        );
       const voice = input.voice ?? o.defaultVoice;
-      if (!VOICE_PATTERN.test(voice)) throw new SpeechError('invalid-input', `"${voice}" is not a voice name the speech API can have`);
+      if (!VOICE_PATTERN.test(voice))
+        throw new SpeechError('invalid-input', `"${voice}" is not a voice name the speech API can have`);
       const speed = input.rate === null ? 1 : input.rate / DEFAULT_RATE_WPM;
       if (!Number.isFinite(speed) || speed < MIN_SPEED || speed > MAX_SPEED) {
-        throw new SpeechError('invalid-input', `the speaking rate ${input.rate} is outside what the speech API can do (${MIN_SPEED * DEFAULT_RATE_WPM}–${MAX_SPEED * DEFAULT_RATE_WPM} words per minute)`);
+        throw new SpeechError(
+          'invalid-input',
+          `the speaking rate ${input.rate} is outside what the speech API can do (${MIN_SPEED * DEFAULT_RATE_WPM}–${MAX_SPEED * DEFAULT_RATE_WPM} words per minute)`,
+        );
       }
 
       const timeout = AbortSignal.timeout(o.timeoutMs);
@@ -76,7 +84,8 @@ export function createOpenAiSpeech(o: OpenAiSpeechOptions): Speech {
       const fail = (err: unknown): never => {
         if (err instanceof SpeechError) throw err;
         if (signal.aborted) throw new SpeechError('aborted', 'speech synthesis was stopped', { cause: err });
-        if (timeout.aborted) throw new SpeechError('failed', `speech API: no answer within ${o.timeoutMs} ms`, { cause: err });
+        if (timeout.aborted)
+          throw new SpeechError('failed', `speech API: no answer within ${o.timeoutMs} ms`, { cause: err });
         throw new SpeechError('failed', 'speech API: cannot reach it', { cause: err });
       };
       let body: Buffer;
@@ -87,9 +96,18 @@ export function createOpenAiSpeech(o: OpenAiSpeechOptions): Speech {
           body: JSON.stringify({ model: o.model, input: text, voice, response_format: 'wav', speed }),
           signal: both,
         });
-        if (res.status === 401 || res.status === 403) throw new SpeechError('unavailable', `speech API refused the credentials (HTTP ${res.status})${await apiErrorMessage(res)}`);
-        if (res.status === 429 || res.status >= 500) throw new SpeechError('failed', `speech API answered HTTP ${res.status}${await apiErrorMessage(res)}`);
-        if (!res.ok) throw new SpeechError('invalid-input', `speech API refused the request (HTTP ${res.status})${await apiErrorMessage(res)}`);
+        if (res.status === 401 || res.status === 403)
+          throw new SpeechError(
+            'unavailable',
+            `speech API refused the credentials (HTTP ${res.status})${await apiErrorMessage(res)}`,
+          );
+        if (res.status === 429 || res.status >= 500)
+          throw new SpeechError('failed', `speech API answered HTTP ${res.status}${await apiErrorMessage(res)}`);
+        if (!res.ok)
+          throw new SpeechError(
+            'invalid-input',
+            `speech API refused the request (HTTP ${res.status})${await apiErrorMessage(res)}`,
+          );
         body = await readCapped(res, maxBytes);
       } catch (err) {
         return fail(err);
@@ -99,7 +117,12 @@ export function createOpenAiSpeech(o: OpenAiSpeechOptions): Speech {
       try {
         info = parseWav(body);
       } catch (err) {
-        if (err instanceof WavFormatError) throw new SpeechError('unavailable', `speech API did not answer with WAV audio (${err.message}): check SPEECH_API_URL`, { cause: err });
+        if (err instanceof WavFormatError)
+          throw new SpeechError(
+            'unavailable',
+            `speech API did not answer with WAV audio (${err.message}): check SPEECH_API_URL`,
+            { cause: err },
+          );
         throw err;
       }
       if (info.frames === 0) throw new SpeechError('failed', 'speech API answered with empty audio');
@@ -112,7 +135,11 @@ export function createOpenAiSpeech(o: OpenAiSpeechOptions): Speech {
       } catch (err) {
         await rm(tmp, { force: true });
         if (err instanceof SpeechError) throw err;
-        throw new SpeechError('failed', `could not write the speech file: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new SpeechError(
+          'failed',
+          `could not write the speech file: ${err instanceof Error ? err.message : String(err)}`,
+          { cause: err },
+        );
       }
       return { file: input.outFile, seconds: info.seconds, words: estimateWords(text, body, info) };
     },
@@ -126,5 +153,11 @@ function estimateWords(text: string, body: Buffer, info: WavInfo): Word[] {
   const pauses = findSilences(body, info, { thresholdDb: -45, minSeconds: 0.18 }) ?? [];
   const sound = info.seconds - pauses.reduce((a, p) => a + p.end - p.start, 0);
   const spans = proportionalSpans(tokens.map(estimateSyllables), sound);
-  return placeWords(tokens, spans, sound, { seconds: info.seconds, pauses }, { tolerance: 0.12, punctuationTolerance: 0.8 });
+  return placeWords(
+    tokens,
+    spans,
+    sound,
+    { seconds: info.seconds, pauses },
+    { tolerance: 0.12, punctuationTolerance: 0.8 },
+  );
 }

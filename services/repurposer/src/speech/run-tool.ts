@@ -28,7 +28,8 @@ const STDERR_TAIL = 4000;
  */
 export function runTool(path: string, args: string[], o: ToolRunOptions): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    if (o.signal.aborted) return reject(new SpeechError('aborted', `${o.name} was stopped before it started`, { cause: o.signal.reason }));
+    if (o.signal.aborted)
+      return reject(new SpeechError('aborted', `${o.name} was stopped before it started`, { cause: o.signal.reason }));
     const child = spawn(path, args, { stdio: [o.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     let stderr = '';
@@ -52,12 +53,22 @@ export function runTool(path: string, args: string[], o: ToolRunOptions): Promis
     child.on('close', (code) => {
       clearTimeout(timer);
       o.signal.removeEventListener('abort', onAbort);
-      if (why === 'aborted') return reject(new SpeechError('aborted', `${o.name} was stopped`, { cause: o.signal.reason }));
-      if (why === 'timeout') return reject(new SpeechError('failed', `${o.name} did not finish within ${o.timeoutMs} ms`));
+      if (why === 'aborted')
+        return reject(new SpeechError('aborted', `${o.name} was stopped`, { cause: o.signal.reason }));
+      if (why === 'timeout')
+        return reject(new SpeechError('failed', `${o.name} did not finish within ${o.timeoutMs} ms`));
       const err = spawnError as NodeJS.ErrnoException | null;
       if (err) {
         const missing = err.code === 'ENOENT' || err.code === 'EACCES';
-        return reject(new SpeechError(missing ? 'unavailable' : 'failed', missing ? `${o.name} is not installed at "${path}" (install the Debian package, or set its path)` : `${o.name} could not be started: ${err.message}`, { cause: err }));
+        return reject(
+          new SpeechError(
+            missing ? 'unavailable' : 'failed',
+            missing
+              ? `${o.name} is not installed at "${path}" (install the Debian package, or set its path)`
+              : `${o.name} could not be started: ${err.message}`,
+            { cause: err },
+          ),
+        );
       }
       resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: stderr.trim() });
     });

@@ -34,7 +34,8 @@ const EXTENSIBLE = 0xfffe;
  * or one past the end: the bytes present count, cut to whole frames.
  */
 export function parseWav(buf: Buffer): WavInfo {
-  if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'RIFF' || buf.toString('latin1', 8, 12) !== 'WAVE') throw new WavFormatError('not a RIFF/WAVE file');
+  if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'RIFF' || buf.toString('latin1', 8, 12) !== 'WAVE')
+    throw new WavFormatError('not a RIFF/WAVE file');
   let fmt: Omit<WavInfo, 'dataOffset' | 'dataLength' | 'frames' | 'seconds'> | undefined;
   let offset = 12;
   while (offset + 8 <= buf.length) {
@@ -45,14 +46,26 @@ export function parseWav(buf: Buffer): WavInfo {
       if (size < 16 || body + 16 > buf.length) throw new WavFormatError('truncated fmt chunk');
       let format = buf.readUInt16LE(body);
       if (format === EXTENSIBLE && size >= 40 && body + 26 <= buf.length) format = buf.readUInt16LE(body + 24);
-      fmt = { format, channels: buf.readUInt16LE(body + 2), sampleRate: buf.readUInt32LE(body + 4), blockAlign: buf.readUInt16LE(body + 12), bitsPerSample: buf.readUInt16LE(body + 14) };
+      fmt = {
+        format,
+        channels: buf.readUInt16LE(body + 2),
+        sampleRate: buf.readUInt32LE(body + 4),
+        blockAlign: buf.readUInt16LE(body + 12),
+        bitsPerSample: buf.readUInt16LE(body + 14),
+      };
     } else if (id === 'data') {
       if (!fmt) throw new WavFormatError('data chunk before fmt chunk');
       if (fmt.channels < 1 || fmt.sampleRate < 1 || fmt.blockAlign < 1) throw new WavFormatError('invalid fmt chunk');
       const present = buf.length - body;
       const stated = size === 0 || size === 0xffffffff || size > present ? present : size;
       const frames = Math.floor(stated / fmt.blockAlign);
-      return { ...fmt, dataOffset: body, dataLength: frames * fmt.blockAlign, frames, seconds: frames / fmt.sampleRate };
+      return {
+        ...fmt,
+        dataOffset: body,
+        dataLength: frames * fmt.blockAlign,
+        frames,
+        seconds: frames / fmt.sampleRate,
+      };
     }
     offset = body + size + (size % 2);
   }
@@ -79,7 +92,11 @@ export interface Span {
  * in seconds: the rule of ffmpeg's `silencedetect` (noise/duration), read straight from the samples
  * (no process, exact to the sample). Null for a sample format we do not read: callers then estimate.
  */
-export function findSilences(buf: Buffer, info: WavInfo, o: { thresholdDb: number; minSeconds: number }): Span[] | null {
+export function findSilences(
+  buf: Buffer,
+  info: WavInfo,
+  o: { thresholdDb: number; minSeconds: number },
+): Span[] | null {
   const read = sampleReader(buf, info);
   const bytes = info.bitsPerSample / 8;
   if (!read || bytes * info.channels > info.blockAlign) return null;
@@ -103,7 +120,10 @@ export function findSilences(buf: Buffer, info: WavInfo, o: { thresholdDb: numbe
 }
 
 /** A 16-byte-fmt PCM WAV header for `dataLength` bytes of the given format. */
-function header(info: Pick<WavInfo, 'format' | 'channels' | 'sampleRate' | 'bitsPerSample' | 'blockAlign'>, dataLength: number): Buffer {
+function header(
+  info: Pick<WavInfo, 'format' | 'channels' | 'sampleRate' | 'bitsPerSample' | 'blockAlign'>,
+  dataLength: number,
+): Buffer {
   const h = Buffer.alloc(44);
   h.write('RIFF', 0, 'latin1');
   h.writeUInt32LE(36 + dataLength, 4);
@@ -129,7 +149,12 @@ export function concatWavs(parts: { buf: Buffer; info: WavInfo }[]): Buffer {
   const first = parts[0];
   if (!first) throw new WavFormatError('nothing to join');
   for (const p of parts) {
-    if (p.info.format !== first.info.format || p.info.channels !== first.info.channels || p.info.sampleRate !== first.info.sampleRate || p.info.bitsPerSample !== first.info.bitsPerSample) {
+    if (
+      p.info.format !== first.info.format ||
+      p.info.channels !== first.info.channels ||
+      p.info.sampleRate !== first.info.sampleRate ||
+      p.info.bitsPerSample !== first.info.bitsPerSample
+    ) {
       throw new WavFormatError('cannot join WAVs of different formats');
     }
   }

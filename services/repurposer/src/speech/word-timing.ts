@@ -9,7 +9,8 @@ import type { Span } from './wav.ts';
  */
 
 /** Titles and the like after which ICU breaks a sentence but a reader does not ("Mr. Smith"). */
-const NO_BREAK_AFTER = /(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Mt|Gen|Col|Capt|Lt|Sgt|Rev|Hon|Fig|No|vs|cf|approx|e\.g|i\.e)\.\s*$/iu;
+const NO_BREAK_AFTER =
+  /(?:^|\s)(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Mt|Gen|Col|Capt|Lt|Sgt|Rev|Hon|Fig|No|vs|cf|approx|e\.g|i\.e)\.\s*$/iu;
 
 /**
  * Sentences as the platform's ICU splits them, kept only at whitespace (so "x.io/a?b=c" stays one
@@ -37,7 +38,7 @@ export function tokenize(text: string): string[] {
 
 const VOWEL_GROUPS = /[aeiouyæøåœ]+/gu;
 const OTHER_VOWELS = /[аеёиоуыэюяαεηιουω]/gu;
-const SYMBOL_SYLLABLES: Record<string, number> = { '&': 1, '%': 2, '$': 2, '€': 2, '£': 2, '+': 1, '=': 2, '@': 1 };
+const SYMBOL_SYLLABLES: Record<string, number> = { '&': 1, '%': 2, $: 2, '€': 2, '£': 2, '+': 1, '=': 2, '@': 1 };
 
 /**
  * A rough syllable count for weighting a word's share of time when nothing better is measured:
@@ -56,7 +57,9 @@ export function estimateSyllables(token: string): number {
   const latin = lower.replace(/[^a-z]/g, '');
   let latinSyllables = 0;
   if (latin) {
-    const acronym = /^(\p{Lu}\.){2,}$/u.test(plain.replace(/[^\p{L}.]/gu, '')) || /^\p{Lu}{2,4}$/u.test(plain.replace(/[^\p{L}]/gu, ''));
+    const acronym =
+      /^(\p{Lu}\.){2,}$/u.test(plain.replace(/[^\p{L}.]/gu, '')) ||
+      /^\p{Lu}{2,4}$/u.test(plain.replace(/[^\p{L}]/gu, ''));
     if (acronym) latinSyllables = latin.length;
     else {
       latinSyllables = (latin.match(VOWEL_GROUPS) ?? []).length;
@@ -123,7 +126,8 @@ export function alignToSegments(tokens: AlignToken[], segments: Span[]): Span[] 
     return Math.max(1e-3, w * perWeight);
   };
   const measured = (from: number, to: number) => Math.max(1e-3, segments[to - 1]!.end - segments[from]!.start);
-  const partsCost = (i: number, k: number) => 0.5 * Math.abs(k - (tokens[i]!.parts ?? 1)) * (tokens[i]!.parts === null ? 0.5 : 1);
+  const partsCost = (i: number, k: number) =>
+    0.5 * Math.abs(k - (tokens[i]!.parts ?? 1)) * (tokens[i]!.parts === null ? 0.5 : 1);
 
   // cost[i][j]: best cost of tokens [0, i) on segments [0, j); step[i][j]: [tokens taken, segments taken].
   const cost = Array.from({ length: n + 1 }, () => new Float64Array(m + 1).fill(Infinity));
@@ -219,7 +223,11 @@ function boundaryKind(token: string): 0 | 1 | 2 {
  * and is preferred), a pause left unmatched (a pause inside a word, or a boundary too far off) costs
  * 1, and a sentence end left without a pause a little. Pairs of [pause index, boundary index].
  */
-export function matchPauses(pauses: number[], boundaries: { at: number; kind: 0 | 1 | 2 }[], matching: PauseMatching): [number, number][] {
+export function matchPauses(
+  pauses: number[],
+  boundaries: { at: number; kind: 0 | 1 | 2 }[],
+  matching: PauseMatching,
+): [number, number][] {
   const K = pauses.length;
   const M = boundaries.length;
   const KIND_COST = [0.3, 0.1, 0];
@@ -248,7 +256,7 @@ export function matchPauses(pauses: number[], boundaries: { at: number; kind: 0 
     }
   }
   const pairs: [number, number][] = [];
-  for (let k = K, b = M; k > 0 || b > 0; ) {
+  for (let k = K, b = M; k > 0 || b > 0;) {
     const m = move[k]![b]!;
     if (m === 3) pairs.push([k - 1, b - 1]);
     if (m !== 2) k--;
@@ -262,9 +270,17 @@ export function matchPauses(pauses: number[], boundaries: { at: number; kind: 0 
  * of length `sourceLength` (measured on another rendering, or proportional estimates); null marks a
  * silent token. `pauses` are the silences measured in the real audio (leading and trailing included).
  */
-export function placeWords(tokens: string[], spans: (Span | null)[], sourceLength: number, audio: { seconds: number; pauses: Span[] }, matching: PauseMatching): Word[] {
+export function placeWords(
+  tokens: string[],
+  spans: (Span | null)[],
+  sourceLength: number,
+  audio: { seconds: number; pauses: Span[] },
+  matching: PauseMatching,
+): Word[] {
   const D = audio.seconds;
-  const pauses = audio.pauses.map((p) => ({ start: Math.max(0, p.start), end: Math.min(D, p.end) })).filter((p) => p.end > p.start);
+  const pauses = audio.pauses
+    .map((p) => ({ start: Math.max(0, p.start), end: Math.min(D, p.end) }))
+    .filter((p) => p.end > p.start);
   const pausedTotal = pauses.reduce((a, p) => a + (p.end - p.start), 0);
   const La = Math.max(0, D - pausedTotal);
   // Each pause's position on the real audio's speech-only timeline.
@@ -275,7 +291,9 @@ export function placeWords(tokens: string[], spans: (Span | null)[], sourceLengt
     removed += p.end - p.start;
   }
   const scale = sourceLength > 0 ? La / sourceLength : 0;
-  const spoken = spans.map((s, i) => (s ? { i, start: s.start * scale, end: s.end * scale } : null)).filter((s) => s !== null);
+  const spoken = spans
+    .map((s, i) => (s ? { i, start: s.start * scale, end: s.end * scale } : null))
+    .filter((s) => s !== null);
 
   // Boundaries between consecutive spoken tokens, and what punctuation (or silent token) sits there.
   const boundaries = spoken.slice(0, -1).map((a, b) => {
@@ -286,7 +304,11 @@ export function placeWords(tokens: string[], spans: (Span | null)[], sourceLengt
   });
   const internal = sigma.flatMap((s, k) => (s > 0 && s < La ? [k] : []));
   const anchors: { q: number; sigma: number }[] = [{ q: 0, sigma: 0 }];
-  for (const [k, b] of matchPauses(internal.map((k) => sigma[k]!), boundaries, matching)) {
+  for (const [k, b] of matchPauses(
+    internal.map((k) => sigma[k]!),
+    boundaries,
+    matching,
+  )) {
     const q = boundaries[b]!.at;
     const s = sigma[internal[k]!]!;
     const last = anchors[anchors.length - 1]!;
@@ -302,14 +324,16 @@ export function placeWords(tokens: string[], spans: (Span | null)[], sourceLengt
       const hi = anchors[a]!;
       if (q === lo.q) return lo.sigma;
       if (q === hi.q) return hi.sigma;
-      if (q < hi.q || a === anchors.length - 1) return hi.q > lo.q ? lo.sigma + ((q - lo.q) * (hi.sigma - lo.sigma)) / (hi.q - lo.q) : lo.sigma;
+      if (q < hi.q || a === anchors.length - 1)
+        return hi.q > lo.q ? lo.sigma + ((q - lo.q) * (hi.sigma - lo.sigma)) / (hi.q - lo.q) : lo.sigma;
     }
     return q;
   };
   // Back to real time: a start moves past a pause that sits exactly at it, an end does not.
   const toTime = (q: number, side: 'start' | 'end') => {
     let t = q;
-    for (let k = 0; k < pauses.length; k++) if (sigma[k]! < q || (side === 'start' && sigma[k] === q)) t += pauses[k]!.end - pauses[k]!.start;
+    for (let k = 0; k < pauses.length; k++)
+      if (sigma[k]! < q || (side === 'start' && sigma[k] === q)) t += pauses[k]!.end - pauses[k]!.start;
     return t;
   };
 

@@ -25,11 +25,21 @@ export function keyedUuid(scope: string, principalId: string, key: string): stri
  * request (account, source, options) is UNPROCESSABLE, as the gateway answers while it has the key.
  */
 export function createKeyedTasks(deps: { orm: MikroORM; schema: string }) {
-  const what = (job: RenderJobRequested) => ({ accountId: job.accountId, sourceUrl: job.data.sourceUrl, captionsUrl: job.data.captionsUrl ?? null, options: job.data.options });
+  const what = (job: RenderJobRequested) => ({
+    accountId: job.accountId,
+    sourceUrl: job.data.sourceUrl,
+    captionsUrl: job.data.captionsUrl ?? null,
+    options: job.data.options,
+  });
   const find = async (job: RenderJobRequested): Promise<string | undefined> => {
-    const [row] = await deps.orm.em.fork().execute<{ envelope: RenderJobRequested }[]>(`select envelope from "${deps.schema}".outbox where id = ?`, [job.id]);
+    const [row] = await deps.orm.em
+      .fork()
+      .execute<{ envelope: RenderJobRequested }[]>(`select envelope from "${deps.schema}".outbox where id = ?`, [
+        job.id,
+      ]);
     if (!row) return undefined;
-    if (!isDeepStrictEqual(what(row.envelope), what(job))) throw new DomainError('UNPROCESSABLE', 'this Idempotency-Key was used with a different request body');
+    if (!isDeepStrictEqual(what(row.envelope), what(job)))
+      throw new DomainError('UNPROCESSABLE', 'this Idempotency-Key was used with a different request body');
     return row.envelope.data.taskId;
   };
   return {

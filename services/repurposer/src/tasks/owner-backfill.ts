@@ -7,7 +7,12 @@ import type { EntityManager } from '@reelforge/persistence';
  * jobs of one account never wait on or deadlock with each other here. Once adopted, the partial
  * index is empty for the account and this costs one index probe.
  */
-export async function adoptOwnerlessRows(em: EntityManager, quotedSchema: string, accountId: string, ownerId: string): Promise<void> {
+export async function adoptOwnerlessRows(
+  em: EntityManager,
+  quotedSchema: string,
+  accountId: string,
+  ownerId: string,
+): Promise<void> {
   for (const table of ['tasks', 'generated_content']) {
     await em.execute(
       `update ${quotedSchema}.${table} set owner_id = ? where id in (select id from ${quotedSchema}.${table} where account_id = ? and owner_id is null for update skip locked)`,

@@ -3,14 +3,29 @@ import { publishEvent, type Messaging } from '@reelforge/messaging';
 import type { Logger } from 'pino';
 
 /** `milestone`: a step clients show (article videos' stage table), sent even inside the minimum interval. */
-export type ReportProgress = (stage: TaskStage, percent: number, message: string, etaSeconds?: number | null, o?: { milestone?: boolean }) => void;
+export type ReportProgress = (
+  stage: TaskStage,
+  percent: number,
+  message: string,
+  etaSeconds?: number | null,
+  o?: { milestone?: boolean },
+) => void;
 
 /**
  * Publishes live progress straight to JetStream (not through the outbox: it is superseded every
  * second). At most one event per `minIntervalMs` within a stage; every stage change and milestone goes out.
  * Best effort: a failed publish is logged, never fails the task.
  */
-export function createProgressReporter(deps: { m: Messaging; service: string; accountId: string; taskId: string; generationId: string | null; log: Logger; minIntervalMs?: number; onStage?: (stage: TaskStage, percent: number) => void }): ReportProgress {
+export function createProgressReporter(deps: {
+  m: Messaging;
+  service: string;
+  accountId: string;
+  taskId: string;
+  generationId: string | null;
+  log: Logger;
+  minIntervalMs?: number;
+  onStage?: (stage: TaskStage, percent: number) => void;
+}): ReportProgress {
   let lastStage: TaskStage | undefined;
   let lastAt = 0;
   let lastPercent = -1;
@@ -32,6 +47,8 @@ export function createProgressReporter(deps: { m: Messaging; service: string; ac
       message,
       etaSeconds: etaSeconds === null ? null : Math.max(0, Math.round(etaSeconds)),
     });
-    publishEvent(deps.m, subjects.taskProgress(deps.accountId), event, TaskProgress).catch((err: unknown) => deps.log.warn({ err: String(err) }, 'progress publish failed'));
+    publishEvent(deps.m, subjects.taskProgress(deps.accountId), event, TaskProgress).catch((err: unknown) =>
+      deps.log.warn({ err: String(err) }, 'progress publish failed'),
+    );
   };
 }

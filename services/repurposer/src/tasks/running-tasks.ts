@@ -25,7 +25,8 @@ export function createRunningTasks(m: Messaging, log: Logger) {
       const controllers = running.get(taskId);
       if (!controllers) return;
       log.info({ taskId }, 'cancel: killing the running task');
-      for (const controller of controllers) controller.abort(new TaskCancelled(new TextDecoder().decode(msg.data) || 'cancelled'));
+      for (const controller of controllers)
+        controller.abort(new TaskCancelled(new TextDecoder().decode(msg.data) || 'cancelled'));
     },
   });
   return {

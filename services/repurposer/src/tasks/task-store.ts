@@ -1,4 +1,13 @@
-import { DomainError, makeEnvelope, subjects, uuidv7, type ArticleScript, type RenderJobRequested, type RenderOptions, type TaskStatus } from '@reelforge/contracts';
+import {
+  DomainError,
+  makeEnvelope,
+  subjects,
+  uuidv7,
+  type ArticleScript,
+  type RenderJobRequested,
+  type RenderOptions,
+  type TaskStatus,
+} from '@reelforge/contracts';
 import { enqueueOutbox, type EntityManager, type MikroORM } from '@reelforge/persistence';
 import { TaskErrorCodes } from '../pipeline/errors.ts';
 import { adoptOwnerlessRows } from './owner-backfill.ts';
@@ -40,7 +49,11 @@ interface TaskRef {
  * (attempts interrupted by a shutdown do not). `exhausted`: the budget was spent by attempts that
  * never finished (the worker crashed or was killed every time), so this one does not run.
  */
-export type BeginResult = { kind: 'run'; attempt: number; series: number; used: number } | { kind: 'exhausted'; used: number } | { kind: 'done' } | { kind: 'cancelled' };
+export type BeginResult =
+  | { kind: 'run'; attempt: number; series: number; used: number }
+  | { kind: 'exhausted'; used: number }
+  | { kind: 'done' }
+  | { kind: 'cancelled' };
 
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 
@@ -49,12 +62,28 @@ const TERMINAL = ['completed', 'failed', 'cancelled'];
  * the outbox: a status is recorded if and only if its event will be published.
  */
 /** How long clips are kept by default (0 = forever): a job's own `mediaRetentionDays` wins. */
-export function createTaskStore(deps: { orm: MikroORM; schema: string; service: string; afterCommit: () => void; retentionMs?: number }) {
+export function createTaskStore(deps: {
+  orm: MikroORM;
+  schema: string;
+  service: string;
+  afterCommit: () => void;
+  retentionMs?: number;
+}) {
   const s = `"${deps.schema}"`;
 
-  async function statusEvent(em: EntityManager, ref: TaskRef, status: TaskStatus, attempt: number, series: number, error: TaskError | null, contentIds: string[] | null) {
+  async function statusEvent(
+    em: EntityManager,
+    ref: TaskRef,
+    status: TaskStatus,
+    attempt: number,
+    series: number,
+    error: TaskError | null,
+    contentIds: string[] | null,
+  ) {
     // The owner rides along for internal consumers (the notifier tells them about failed tasks).
-    const [owner] = await em.execute<{ owner_id: string | null }[]>(`select owner_id from ${s}.tasks where id = ?`, [ref.taskId]);
+    const [owner] = await em.execute<{ owner_id: string | null }[]>(`select owner_id from ${s}.tasks where id = ?`, [
+      ref.taskId,
+    ]);
     const event = makeEnvelope('task.status.v1', deps.service, ref.accountId, {
       ...(owner?.owner_id ? { ownerId: owner.owner_id } : {}),
       taskId: ref.taskId,
@@ -78,20 +107,51 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
     await em.execute(
       // `inputs` keeps the whole job data (captions, logo, options…): a manual retry rebuilds the same job from it.
       `insert into ${s}.tasks (id, account_id, generation_id, source_id, source_url, content_type, options, inputs, status, kind) values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, 'queued', ?) on conflict (id) do nothing`,
-      [job.data.taskId, job.accountId, job.data.generationId, job.data.sourceId, job.data.sourceUrl, job.data.contentType, JSON.stringify(job.data.options), JSON.stringify(job.data), job.data.article ? 'article' : 'clips'],
+      [
+        job.data.taskId,
+        job.accountId,
+        job.data.generationId,
+        job.data.sourceId,
+        job.data.sourceUrl,
+        job.data.contentType,
+        JSON.stringify(job.data.options),
+        JSON.stringify(job.data),
+        job.data.article ? 'article' : 'clips',
+      ],
     );
     // The owner principal scopes every read: the new row, and any older ownerless rows of the account, get the job's owner.
     // A job from before owner scoping names none (its rows stay invisible until a job of the account that does arrives).
     if (job.data.ownerId) await adoptOwnerlessRows(em, s, job.accountId, job.data.ownerId);
   };
-  const ref = (job: RenderJobRequested): TaskRef => ({ taskId: job.data.taskId, accountId: job.accountId, generationId: job.data.generationId });
+  const ref = (job: RenderJobRequested): TaskRef => ({
+    taskId: job.data.taskId,
+    accountId: job.accountId,
+    generationId: job.data.generationId,
+  });
 
   /** Closes a task as cancelled (finishing its open attempt) and announces it. */
   async function closeCancelled(em: EntityManager, r: TaskRef, series: number, reason: string): Promise<void> {
-    await em.execute(`update ${s}.tasks set status = 'cancelled', stage = 'cancelled', error_code = 'CANCELLED', error_message = ?, finished_at = now(), updated_at = now() where id = ?`, [reason, r.taskId]);
-    await em.execute(`update ${s}.task_attempts set finished_at = now(), error_code = 'CANCELLED', error_message = ? where task_id = ? and finished_at is null`, [reason, r.taskId]);
-    const [{ attempt } = { attempt: 0 }] = await em.execute<{ attempt: number }[]>(`select attempt from ${s}.tasks where id = ?`, [r.taskId]);
-    await statusEvent(em, r, 'cancelled', attempt, series, { code: 'CANCELLED', message: reason, retryable: false }, null);
+    await em.execute(
+      `update ${s}.tasks set status = 'cancelled', stage = 'cancelled', error_code = 'CANCELLED', error_message = ?, finished_at = now(), updated_at = now() where id = ?`,
+      [reason, r.taskId],
+    );
+    await em.execute(
+      `update ${s}.task_attempts set finished_at = now(), error_code = 'CANCELLED', error_message = ? where task_id = ? and finished_at is null`,
+      [reason, r.taskId],
+    );
+    const [{ attempt } = { attempt: 0 }] = await em.execute<{ attempt: number }[]>(
+      `select attempt from ${s}.tasks where id = ?`,
+      [r.taskId],
+    );
+    await statusEvent(
+      em,
+      r,
+      'cancelled',
+      attempt,
+      series,
+      { code: 'CANCELLED', message: reason, retryable: false },
+      null,
+    );
   }
 
   return {
@@ -111,9 +171,15 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
       inTx(async (em) => {
         const taskId = job.data.taskId;
         await insertTask(em, job);
-        const [task] = await em.execute<{ status: string; series: number }[]>(`select status, series from ${s}.tasks where id = ? for update`, [taskId]);
+        const [task] = await em.execute<{ status: string; series: number }[]>(
+          `select status, series from ${s}.tasks where id = ? for update`,
+          [taskId],
+        );
         if (!task || TERMINAL.includes(task.status)) return { kind: 'done' };
-        const [cancel] = await em.execute<{ reason: string }[]>(`select reason from ${s}.task_cancellations where task_id = ?`, [taskId]);
+        const [cancel] = await em.execute<{ reason: string }[]>(
+          `select reason from ${s}.task_cancellations where task_id = ?`,
+          [taskId],
+        );
         if (cancel || task.status === 'cancelling') {
           await closeCancelled(em, ref(job), task.series, cancel?.reason ?? 'cancelled');
           return { kind: 'cancelled' };
@@ -123,8 +189,15 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
           [task.series, TaskErrorCodes.INTERRUPTED, taskId],
         );
         if (used >= maxAttempts) return { kind: 'exhausted', used };
-        await em.execute(`update ${s}.tasks set status = 'processing', stage = 'downloading', percent = 0, attempt = ?, started_at = coalesce(started_at, now()), updated_at = now() where id = ?`, [next, taskId]);
-        await em.execute(`insert into ${s}.task_attempts (task_id, attempt, series) values (?, ?, ?)`, [taskId, next, task.series]);
+        await em.execute(
+          `update ${s}.tasks set status = 'processing', stage = 'downloading', percent = 0, attempt = ?, started_at = coalesce(started_at, now()), updated_at = now() where id = ?`,
+          [next, taskId],
+        );
+        await em.execute(`insert into ${s}.task_attempts (task_id, attempt, series) values (?, ?, ?)`, [
+          taskId,
+          next,
+          task.series,
+        ]);
         await statusEvent(em, ref(job), 'processing', next, task.series, null, null);
         return { kind: 'run', attempt: next, series: task.series, used: used + 1 };
       }),
@@ -134,9 +207,17 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
      * is still the task's current one; null (nothing written) when a newer attempt superseded it
      * (its delivery came back while this one still ran) or the task is already closed.
      */
-    complete: (job: RenderJobRequested, attempt: number, series: number, clips: StoredClip[]): Promise<string[] | null> =>
+    complete: (
+      job: RenderJobRequested,
+      attempt: number,
+      series: number,
+      clips: StoredClip[],
+    ): Promise<string[] | null> =>
       inTx(async (em) => {
-        const [task] = await em.execute<{ status: string; attempt: number }[]>(`select status, attempt from ${s}.tasks where id = ? for update`, [job.data.taskId]);
+        const [task] = await em.execute<{ status: string; attempt: number }[]>(
+          `select status, attempt from ${s}.tasks where id = ? for update`,
+          [job.data.taskId],
+        );
         if (!task || TERMINAL.includes(task.status) || task.attempt !== attempt) return null;
         const ids: string[] = [];
         const days = job.data.mediaRetentionDays;
@@ -147,38 +228,81 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
             `insert into ${s}.generated_content (id, task_id, account_id, clip_index, media_key, duration_seconds, size_bytes, width, height, checksum_sha256, segment, score, reason, captioned, title, thumbnail_key, owner_id, expires_at, kind, source_url, script)
              values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, (select owner_id from ${s}.tasks where id = ?), ?, ?, ?, ?::jsonb) on conflict (task_id, clip_index) do nothing`,
             [
-              uuidv7(), job.data.taskId, job.accountId, c.clipIndex, c.mediaKey, c.durationSeconds, c.sizeBytes, c.width, c.height, c.checksumSha256, JSON.stringify(c.segment), c.score, c.reason, c.captioned, c.title, c.thumbnailKey, job.data.taskId, expiresAt,
+              uuidv7(),
+              job.data.taskId,
+              job.accountId,
+              c.clipIndex,
+              c.mediaKey,
+              c.durationSeconds,
+              c.sizeBytes,
+              c.width,
+              c.height,
+              c.checksumSha256,
+              JSON.stringify(c.segment),
+              c.score,
+              c.reason,
+              c.captioned,
+              c.title,
+              c.thumbnailKey,
+              job.data.taskId,
+              expiresAt,
               c.script ? 'article' : 'clip',
               // An upload's location is ours, not something to show.
               job.data.sourceUrl.startsWith('media:') ? null : job.data.sourceUrl,
               c.script ? JSON.stringify(c.script) : null,
             ],
           );
-          const [row] = await em.execute<{ id: string }[]>(`select id from ${s}.generated_content where task_id = ? and clip_index = ?`, [job.data.taskId, c.clipIndex]);
+          const [row] = await em.execute<{ id: string }[]>(
+            `select id from ${s}.generated_content where task_id = ? and clip_index = ?`,
+            [job.data.taskId, c.clipIndex],
+          );
           if (row) ids.push(row.id);
         }
-        await em.execute(`update ${s}.tasks set status = 'completed', stage = 'completed', percent = 100, error_code = null, error_message = null, finished_at = now(), updated_at = now() where id = ?`, [job.data.taskId]);
-        await em.execute(`update ${s}.task_attempts set finished_at = now() where task_id = ? and attempt = ?`, [job.data.taskId, attempt]);
+        await em.execute(
+          `update ${s}.tasks set status = 'completed', stage = 'completed', percent = 100, error_code = null, error_message = null, finished_at = now(), updated_at = now() where id = ?`,
+          [job.data.taskId],
+        );
+        await em.execute(`update ${s}.task_attempts set finished_at = now() where task_id = ? and attempt = ?`, [
+          job.data.taskId,
+          attempt,
+        ]);
         await statusEvent(em, ref(job), 'completed', attempt, series, null, ids);
         return ids;
       }),
 
     /** Keeps an article video's script on its task as soon as it is written (the task view shows it while the video is made). */
     recordScript: async (taskId: string, attempt: number, script: ArticleScript): Promise<void> => {
-      await deps.orm.em.fork().execute(`update ${s}.tasks set script = ?::jsonb, updated_at = now() where id = ? and attempt = ?`, [JSON.stringify(script), taskId, attempt]);
+      await deps.orm.em
+        .fork()
+        .execute(`update ${s}.tasks set script = ?::jsonb, updated_at = now() where id = ? and attempt = ?`, [
+          JSON.stringify(script),
+          taskId,
+          attempt,
+        ]);
     },
 
     /** Records why an attempt failed; the task stays open for the next attempt. */
     recordAttemptError: (taskId: string, attempt: number, error: TaskError): Promise<void> =>
       inTx(async (em) => {
-        await em.execute(`update ${s}.task_attempts set finished_at = now(), error_code = ?, error_message = ? where task_id = ? and attempt = ?`, [error.code, error.message, taskId, attempt]);
+        await em.execute(
+          `update ${s}.task_attempts set finished_at = now(), error_code = ?, error_message = ? where task_id = ? and attempt = ?`,
+          [error.code, error.message, taskId, attempt],
+        );
         // The task row speaks for its current attempt only: a superseded one's error stays on its attempt row.
-        await em.execute(`update ${s}.tasks set error_code = ?, error_message = ?, updated_at = now() where id = ? and attempt = ?`, [error.code, error.message, taskId, attempt]);
+        await em.execute(
+          `update ${s}.tasks set error_code = ?, error_message = ?, updated_at = now() where id = ? and attempt = ?`,
+          [error.code, error.message, taskId, attempt],
+        );
       }),
 
     /** Whether `attempt` is still the task's latest attempt and the task is open (a redelivery may have started a newer one). */
     isCurrent: async (taskId: string, attempt: number): Promise<boolean> => {
-      const rows = await deps.orm.em.fork().execute(`select 1 from ${s}.tasks where id = ? and attempt = ? and status in ('processing', 'cancelling')`, [taskId, attempt]);
+      const rows = await deps.orm.em
+        .fork()
+        .execute(`select 1 from ${s}.tasks where id = ? and attempt = ? and status in ('processing', 'cancelling')`, [
+          taskId,
+          attempt,
+        ]);
       return rows.length > 0;
     },
 
@@ -186,17 +310,26 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
     fail: (job: RenderJobRequested, error: TaskError): Promise<void> =>
       inTx(async (em) => {
         await insertTask(em, job);
-        const [task] = await em.execute<{ status: string; attempt: number; series: number }[]>(`select status, attempt, series from ${s}.tasks where id = ? for update`, [job.data.taskId]);
+        const [task] = await em.execute<{ status: string; attempt: number; series: number }[]>(
+          `select status, attempt, series from ${s}.tasks where id = ? for update`,
+          [job.data.taskId],
+        );
         if (!task || TERMINAL.includes(task.status)) return;
         if (task.status === 'cancelling') return closeCancelled(em, ref(job), task.series, 'cancelled');
-        await em.execute(`update ${s}.tasks set status = 'failed', stage = 'failed', error_code = ?, error_message = ?, finished_at = now(), updated_at = now() where id = ?`, [error.code, error.message, job.data.taskId]);
+        await em.execute(
+          `update ${s}.tasks set status = 'failed', stage = 'failed', error_code = ?, error_message = ?, finished_at = now(), updated_at = now() where id = ?`,
+          [error.code, error.message, job.data.taskId],
+        );
         await statusEvent(em, ref(job), 'failed', task.attempt, task.series, error, null);
       }),
 
     /** The worker stopped the task's ffmpeg and removed its files: the cancel is now confirmed. */
     confirmCancelled: (job: RenderJobRequested, reason: string): Promise<void> =>
       inTx(async (em) => {
-        const [task] = await em.execute<{ status: string; series: number }[]>(`select status, series from ${s}.tasks where id = ? for update`, [job.data.taskId]);
+        const [task] = await em.execute<{ status: string; series: number }[]>(
+          `select status, series from ${s}.tasks where id = ? for update`,
+          [job.data.taskId],
+        );
         if (!task || TERMINAL.includes(task.status)) return;
         await closeCancelled(em, ref(job), task.series, reason);
       }),
@@ -209,15 +342,23 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
       inTx(async (em) => {
         const running: string[] = [];
         for (const r of tasks) {
-          await em.execute(`insert into ${s}.task_cancellations (task_id, reason) values (?, ?) on conflict (task_id) do nothing`, [r.taskId, reason]);
-          const [task] = await em.execute<{ status: string; series: number }[]>(`select status, series from ${s}.tasks where id = ? for update`, [r.taskId]);
+          await em.execute(
+            `insert into ${s}.task_cancellations (task_id, reason) values (?, ?) on conflict (task_id) do nothing`,
+            [r.taskId, reason],
+          );
+          const [task] = await em.execute<{ status: string; series: number }[]>(
+            `select status, series from ${s}.tasks where id = ? for update`,
+            [r.taskId],
+          );
           if (!task) {
             // Its job has not arrived yet: announce the cancel now; the job will close silently.
             await statusEvent(em, r, 'cancelled', 0, 0, { code: 'CANCELLED', message: reason, retryable: false }, null);
           } else if (task.status === 'queued') {
             await closeCancelled(em, r, task.series, reason);
           } else if (task.status === 'processing' || task.status === 'cancelling') {
-            await em.execute(`update ${s}.tasks set status = 'cancelling', updated_at = now() where id = ?`, [r.taskId]);
+            await em.execute(`update ${s}.tasks set status = 'cancelling', updated_at = now() where id = ?`, [
+              r.taskId,
+            ]);
             running.push(r.taskId);
           }
         }
@@ -227,18 +368,39 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
     /** Puts a failed or cancelled task back in the queue as a new retry series, with a new render job. */
     retry: (taskId: string, ownerId: string): Promise<void> =>
       inTx(async (em) => {
-        const [task] = await em.execute<{ status: string; series: number; account_id: string; generation_id: string | null; source_id: string | null; source_url: string; content_type: string; options: RenderOptions; inputs: RenderJobRequested['data'] | null }[]>(
-          `select * from ${s}.tasks where id = ? and owner_id = ? for update`,
-          [taskId, ownerId],
-        );
+        const [task] = await em.execute<
+          {
+            status: string;
+            series: number;
+            account_id: string;
+            generation_id: string | null;
+            source_id: string | null;
+            source_url: string;
+            content_type: string;
+            options: RenderOptions;
+            inputs: RenderJobRequested['data'] | null;
+          }[]
+        >(`select * from ${s}.tasks where id = ? and owner_id = ? for update`, [taskId, ownerId]);
         if (!task) throw new DomainError('NOT_FOUND', `task ${taskId} not found`);
-        if (task.status !== 'failed' && task.status !== 'cancelled') throw new DomainError('CONFLICT', `only a failed or cancelled task can be retried; this one is ${task.status}`);
+        if (task.status !== 'failed' && task.status !== 'cancelled')
+          throw new DomainError(
+            'CONFLICT',
+            `only a failed or cancelled task can be retried; this one is ${task.status}`,
+          );
         const series = task.series + 1;
         await em.execute(`delete from ${s}.task_cancellations where task_id = ?`, [taskId]);
-        await em.execute(`update ${s}.tasks set status = 'queued', stage = 'queued', percent = 0, series = ?, error_code = null, error_message = null, finished_at = null, updated_at = now() where id = ?`, [series, taskId]);
+        await em.execute(
+          `update ${s}.tasks set status = 'queued', stage = 'queued', percent = 0, series = ?, error_code = null, error_message = null, finished_at = null, updated_at = now() where id = ?`,
+          [series, taskId],
+        );
         const r = { taskId, accountId: task.account_id, generationId: task.generation_id };
         // The job as first asked for (captions, logo, options…); a task from before `inputs` existed falls back to its columns.
-        const inputs = task.inputs ?? { sourceId: task.source_id, sourceUrl: task.source_url, contentType: task.content_type, options: task.options };
+        const inputs = task.inputs ?? {
+          sourceId: task.source_id,
+          sourceUrl: task.source_url,
+          contentType: task.content_type,
+          options: task.options,
+        };
         const job: RenderJobRequested = makeEnvelope('render.job.requested.v1', deps.service, task.account_id, {
           ...inputs,
           taskId,
@@ -251,13 +413,20 @@ export function createTaskStore(deps: { orm: MikroORM; schema: string; service: 
 
     /** Whether a cancel is pending for a task (checked when a run starts and at each stage, in case the kill broadcast was missed). */
     cancelRequested: async (taskId: string): Promise<boolean> => {
-      const rows = await deps.orm.em.fork().execute(`select 1 from ${s}.tasks where id = ? and status = 'cancelling'`, [taskId]);
+      const rows = await deps.orm.em
+        .fork()
+        .execute(`select 1 from ${s}.tasks where id = ? and status = 'cancelling'`, [taskId]);
       return rows.length > 0;
     },
 
     /** Mirrors the current stage into the row, so a snapshot (GET /tasks/:id) shows it. */
     setStage: async (taskId: string, attempt: number, stage: string, percent: number): Promise<void> => {
-      await deps.orm.em.fork().execute(`update ${s}.tasks set stage = ?, percent = ?, updated_at = now() where id = ? and attempt = ? and status = 'processing'`, [stage, percent, taskId, attempt]);
+      await deps.orm.em
+        .fork()
+        .execute(
+          `update ${s}.tasks set stage = ?, percent = ?, updated_at = now() where id = ? and attempt = ? and status = 'processing'`,
+          [stage, percent, taskId, attempt],
+        );
     },
   };
 }

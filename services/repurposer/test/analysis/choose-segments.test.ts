@@ -3,7 +3,10 @@ import { chooseSegments, type ChosenSegment } from '../../src/analysis/choose-se
 import type { Interval, Signals } from '../../src/analysis/signals.ts';
 
 /** Synthetic signals: a point every 0.1 s at `base` LUFS, `loud` stretches at -8, silences at the floor. */
-function synth(durationSeconds: number, o: { silences?: Interval[]; sceneCuts?: number[]; loud?: Interval[]; base?: number } = {}): Signals {
+function synth(
+  durationSeconds: number,
+  o: { silences?: Interval[]; sceneCuts?: number[]; loud?: Interval[]; base?: number } = {},
+): Signals {
   const silences = o.silences ?? [];
   const inside = (t: number, spans: Interval[]) => spans.some((s) => t >= s.start && t <= s.end);
   const loudness = [];
@@ -17,7 +20,11 @@ function synth(durationSeconds: number, o: { silences?: Interval[]; sceneCuts?: 
 /** Silences of 0.6 s centred on each time. */
 const pausesAt = (times: number[]): Interval[] => times.map((t) => ({ start: t - 0.3, end: t + 0.3 }));
 
-function expectWellFormed(segments: ChosenSegment[], signals: Signals, o: { count: number; minSeconds: number; maxSeconds: number }) {
+function expectWellFormed(
+  segments: ChosenSegment[],
+  signals: Signals,
+  o: { count: number; minSeconds: number; maxSeconds: number },
+) {
   expect(segments.length).toBeLessThanOrEqual(o.count);
   for (const [i, s] of segments.entries()) {
     expect(s.start).toBeGreaterThanOrEqual(0);
@@ -52,7 +59,12 @@ describe('chooseSegments', () => {
   });
 
   it('keeps lengths within range, never overlaps, and returns at most count segments', () => {
-    for (const [count, min, max] of [[1, 10, 20], [2, 5, 8], [5, 12, 30], [20, 10, 15]] as const) {
+    for (const [count, min, max] of [
+      [1, 10, 20],
+      [2, 5, 8],
+      [5, 12, 30],
+      [20, 10, 15],
+    ] as const) {
       const o = { count, minSeconds: min, maxSeconds: max };
       const segments = chooseSegments(signals, o);
       expectWellFormed(segments, signals, o);
@@ -85,7 +97,12 @@ describe('chooseSegments', () => {
     const a = chooseSegments(signals, options);
     const b = chooseSegments(signals, options);
     expect(b).toEqual(a);
-    const shuffled: Signals = { ...signals, loudness: [...signals.loudness].reverse(), silences: [...signals.silences].reverse(), sceneCuts: [...signals.sceneCuts].reverse() };
+    const shuffled: Signals = {
+      ...signals,
+      loudness: [...signals.loudness].reverse(),
+      silences: [...signals.silences].reverse(),
+      sceneCuts: [...signals.sceneCuts].reverse(),
+    };
     expect(chooseSegments(shuffled, options)).toEqual(a);
   });
 
@@ -145,15 +162,23 @@ describe('chooseSegments', () => {
   it('explains itself in words a person can check', () => {
     const [best] = chooseSegments(signals, { ...options, count: 1 });
     // 71.7–84.4 s: all of it in the loud stretch, a cut at 77.7 s, half a pause at each end.
-    expect(best!.reason).toBe('loud (+12.6 LU over the median), 5% silence, 1 scene cut, starts after a pause at 71.7 s, ends on a pause at 84.4 s');
-    const [film] = chooseSegments({ durationSeconds: 30, loudness: [], silences: [], sceneCuts: [9.6, 20.1] }, { count: 1, minSeconds: 10, maxSeconds: 12 });
-    expect(film!.reason).toBe('no audio, one continuous shot, starts on a scene cut at 9.6 s, ends on a scene cut at 20.1 s');
+    expect(best!.reason).toBe(
+      'loud (+12.6 LU over the median), 5% silence, 1 scene cut, starts after a pause at 71.7 s, ends on a pause at 84.4 s',
+    );
+    const [film] = chooseSegments(
+      { durationSeconds: 30, loudness: [], silences: [], sceneCuts: [9.6, 20.1] },
+      { count: 1, minSeconds: 10, maxSeconds: 12 },
+    );
+    expect(film!.reason).toBe(
+      'no audio, one continuous shot, starts on a scene cut at 9.6 s, ends on a scene cut at 20.1 s',
+    );
   });
 
   it('stays fast on a four-hour source with thousands of boundaries', () => {
     const hours = 4 * 3600;
     const many: Signals = { durationSeconds: hours, loudness: [], silences: [], sceneCuts: [] };
-    for (let t = 0.4; t < hours; t += 0.1) many.loudness.push({ t: Math.round(t * 10) / 10, lufs: -24 + 6 * Math.sin(t / 97) });
+    for (let t = 0.4; t < hours; t += 0.1)
+      many.loudness.push({ t: Math.round(t * 10) / 10, lufs: -24 + 6 * Math.sin(t / 97) });
     for (let t = 3; t < hours - 1; t += 3.1) many.silences.push({ start: t, end: t + 0.5 });
     for (let t = 5; t < hours; t += 7.3) many.sceneCuts.push(t);
     const o = { count: 10, minSeconds: 20, maxSeconds: 60 };

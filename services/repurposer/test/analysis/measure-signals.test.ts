@@ -28,26 +28,70 @@ const BOUNDARIES = [0, DURATION, 12, 24, 33, 36.3];
 const silentExpr = SILENCES.map((s) => `between(t,${s.start},${s.end})`).join('+');
 const AUDIO = `aevalsrc='if(${silentExpr},0,if(between(t,${LOUD.start},${LOUD.end}),0.7,0.1)*sin(2*PI*440*t))':s=48000:d=${DURATION}`;
 
-async function makePlantedSource(ffmpeg: string, dir: string): Promise<{ withAudio: string; videoOnly: string; stream: string }> {
+async function makePlantedSource(
+  ffmpeg: string,
+  dir: string,
+): Promise<{ withAudio: string; videoOnly: string; stream: string }> {
   const withAudio = join(dir, 'planted.mp4');
   const size = 's=320x180:r=25';
   await run(ffmpeg, [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=${size}:d=12`,
-    '-f', 'lavfi', '-i', `color=c=red:${size}:d=12`,
-    '-f', 'lavfi', '-i', `smptebars=${size}:d=9`,
-    '-f', 'lavfi', '-i', `mandelbrot=${size},trim=duration=7`,
-    '-f', 'lavfi', '-i', AUDIO,
-    '-filter_complex', '[1:v]noise=alls=30:allf=t[red];[0:v][red][2:v][3:v]concat=n=4:v=1:a=0,format=yuv420p[v]',
-    '-map', '[v]', '-map', '4:a',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-b:a', '96k',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=${size}:d=12`,
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=red:${size}:d=12`,
+    '-f',
+    'lavfi',
+    '-i',
+    `smptebars=${size}:d=9`,
+    '-f',
+    'lavfi',
+    '-i',
+    `mandelbrot=${size},trim=duration=7`,
+    '-f',
+    'lavfi',
+    '-i',
+    AUDIO,
+    '-filter_complex',
+    '[1:v]noise=alls=30:allf=t[red];[0:v][red][2:v][3:v]concat=n=4:v=1:a=0,format=yuv420p[v]',
+    '-map',
+    '[v]',
+    '-map',
+    '4:a',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '96k',
     withAudio,
   ]);
   const videoOnly = join(dir, 'video-only.mp4');
   await run(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-i', withAudio, '-c', 'copy', '-an', videoOnly]);
   // MPEG-TS reads from a pipe as it comes: the abort test feeds it through a FIFO.
   const stream = join(dir, 'planted.ts');
-  await run(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-i', withAudio, '-c', 'copy', '-f', 'mpegts', stream]);
+  await run(ffmpeg, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-i',
+    withAudio,
+    '-c',
+    'copy',
+    '-f',
+    'mpegts',
+    stream,
+  ]);
   return { withAudio, videoOnly, stream };
 }
 
@@ -74,13 +118,24 @@ describe('measureSignals (real ffmpeg)', () => {
   let source: { withAudio: string; videoOnly: string; stream: string };
   let signals: Signals;
   const progress: number[] = [];
-  const base = (): Omit<MeasureSignalsOptions, 'input' | 'hasAudio' | 'signal'> => ({ ffmpegPath, durationSeconds: DURATION, threads: 2, onProgress: () => {} });
+  const base = (): Omit<MeasureSignalsOptions, 'input' | 'hasAudio' | 'signal'> => ({
+    ffmpegPath,
+    durationSeconds: DURATION,
+    threads: 2,
+    onProgress: () => {},
+  });
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'analysis-test-'));
     source = await makePlantedSource(ffmpegPath, dir);
     const started = performance.now();
-    signals = await measureSignals({ ...base(), input: source.withAudio, hasAudio: true, signal: new AbortController().signal, onProgress: (f) => progress.push(f) });
+    signals = await measureSignals({
+      ...base(),
+      input: source.withAudio,
+      hasAudio: true,
+      signal: new AbortController().signal,
+      onProgress: (f) => progress.push(f),
+    });
     console.log(`measureSignals: ${DURATION} s at 320×180 in ${Math.round(performance.now() - started)} ms`);
   });
 
@@ -89,8 +144,16 @@ describe('measureSignals (real ffmpeg)', () => {
   });
 
   it('finds the planted scene cuts, and nothing else', () => {
-    for (const cut of CUTS) expect(signals.sceneCuts.some((t) => Math.abs(t - cut) <= 0.1), `cut at ${cut} s in ${signals.sceneCuts}`).toBe(true);
-    for (const t of signals.sceneCuts) expect(CUTS.some((cut) => Math.abs(t - cut) <= 0.5), `spurious cut at ${t} s`).toBe(true);
+    for (const cut of CUTS)
+      expect(
+        signals.sceneCuts.some((t) => Math.abs(t - cut) <= 0.1),
+        `cut at ${cut} s in ${signals.sceneCuts}`,
+      ).toBe(true);
+    for (const t of signals.sceneCuts)
+      expect(
+        CUTS.some((cut) => Math.abs(t - cut) <= 0.5),
+        `spurious cut at ${t} s`,
+      ).toBe(true);
   });
 
   it('finds the planted silences', () => {
@@ -106,9 +169,11 @@ describe('measureSignals (real ffmpeg)', () => {
   it('samples momentary loudness about every 0.1 s, and the loud section reads louder', () => {
     expect(signals.loudness.length).toBeGreaterThan(350);
     expect(signals.loudness.length).toBeLessThan(420);
-    for (let i = 1; i < signals.loudness.length; i++) expect(signals.loudness[i]!.t).toBeGreaterThan(signals.loudness[i - 1]!.t);
+    for (let i = 1; i < signals.loudness.length; i++)
+      expect(signals.loudness[i]!.t).toBeGreaterThan(signals.loudness[i - 1]!.t);
     for (const p of signals.loudness) expect(Number.isFinite(p.lufs)).toBe(true);
-    const level = (from: number, to: number) => mean(signals.loudness.filter((p) => p.t >= from && p.t <= to).map((p) => p.lufs));
+    const level = (from: number, to: number) =>
+      mean(signals.loudness.filter((p) => p.t >= from && p.t <= to).map((p) => p.lufs));
     const loud = level(13, 23);
     const quiet = level(1, 11);
     // 0.7 against 0.1 of full scale: 16.9 dB.
@@ -128,8 +193,14 @@ describe('measureSignals (real ffmpeg)', () => {
     const segments = chooseSegments(signals, { count: 2, minSeconds: 8, maxSeconds: 14 });
     expect(segments).toHaveLength(2);
     for (const s of segments) {
-      expect(BOUNDARIES.some((b) => Math.abs(b - s.start) <= 0.3), `start ${s.start}`).toBe(true);
-      expect(BOUNDARIES.some((b) => Math.abs(b - s.end) <= 0.3), `end ${s.end}`).toBe(true);
+      expect(
+        BOUNDARIES.some((b) => Math.abs(b - s.start) <= 0.3),
+        `start ${s.start}`,
+      ).toBe(true);
+      expect(
+        BOUNDARIES.some((b) => Math.abs(b - s.end) <= 0.3),
+        `end ${s.end}`,
+      ).toBe(true);
     }
     const top = [...segments].sort((a, b) => b.score - a.score)[0]!;
     expect(Math.abs(top.start - 12)).toBeLessThanOrEqual(0.3);
@@ -138,7 +209,12 @@ describe('measureSignals (real ffmpeg)', () => {
   });
 
   it('measures a source without audio: scene cuts only', async () => {
-    const videoOnly = await measureSignals({ ...base(), input: source.videoOnly, hasAudio: false, signal: new AbortController().signal });
+    const videoOnly = await measureSignals({
+      ...base(),
+      input: source.videoOnly,
+      hasAudio: false,
+      signal: new AbortController().signal,
+    });
     expect(videoOnly.loudness).toEqual([]);
     expect(videoOnly.silences).toEqual([]);
     expect(videoOnly.sceneCuts).toHaveLength(CUTS.length);
@@ -152,7 +228,13 @@ describe('measureSignals (real ffmpeg)', () => {
     const controller = new AbortController();
     let progressed!: () => void;
     const midRun = new Promise<void>((resolve) => (progressed = resolve));
-    const pending = measureSignals({ ...base(), input: fifo, hasAudio: true, signal: controller.signal, onProgress: (f) => f > 0 && f < 1 && progressed() });
+    const pending = measureSignals({
+      ...base(),
+      input: fifo,
+      hasAudio: true,
+      signal: controller.signal,
+      onProgress: (f) => f > 0 && f < 1 && progressed(),
+    });
     pending.catch(() => {});
     const writer = createWriteStream(fifo);
     writer.on('error', () => {}); // EPIPE once ffmpeg is gone
@@ -172,7 +254,13 @@ describe('measureSignals (real ffmpeg)', () => {
 
       const aborted = performance.now();
       controller.abort();
-      const outcome = await Promise.race([pending.then(() => 'resolved', (err: unknown) => err), sleep(2000).then(() => 'still running after 2 s')]);
+      const outcome = await Promise.race([
+        pending.then(
+          () => 'resolved',
+          (err: unknown) => err,
+        ),
+        sleep(2000).then(() => 'still running after 2 s'),
+      ]);
       expect(outcome).toMatchObject({ code: 'FFMPEG_KILLED' });
       expect(performance.now() - aborted).toBeLessThan(2000);
       expect(() => process.kill(pid!, 0)).toThrow();
@@ -186,21 +274,34 @@ describe('measureSignals (real ffmpeg)', () => {
   });
 
   it('builds one command: a video-only source gets no audio filters, thresholds reach the graph', () => {
-    const both = buildSignalsCommand({ input: '/x/source', hasAudio: true, threads: 2, sceneThreshold: 14, silenceNoiseDb: -40, silenceMinSeconds: 0.6 });
-    expect(both.inputs).toEqual([{ path: '/x/source', kind: 'video', options: ['-loglevel', 'info', '-threads', '2'] }]);
+    const both = buildSignalsCommand({
+      input: '/x/source',
+      hasAudio: true,
+      threads: 2,
+      sceneThreshold: 14,
+      silenceNoiseDb: -40,
+      silenceMinSeconds: 0.6,
+    });
+    expect(both.inputs).toEqual([
+      { path: '/x/source', kind: 'video', options: ['-loglevel', 'info', '-threads', '2'] },
+    ]);
     expect(both.filterComplex).toContain('scdet=threshold=14[vo]');
     expect(both.filterComplex).toContain('silencedetect=noise=-40dB:duration=0.6[ao]');
     expect(both.outputOptions).toEqual(['-map', '[vo]', '-map', '[ao]', '-f', 'null']);
     const videoOnly = buildSignalsCommand({ input: '/x/source', hasAudio: false, threads: 0 });
     expect(videoOnly.filterComplex).not.toMatch(/ebur128|silencedetect|\[ao\]|0:a/);
     expect(videoOnly.outputOptions).toEqual(['-map', '[vo]', '-f', 'null']);
-    expect(() => buildSignalsCommand({ input: '/x/source', hasAudio: true, threads: 1, sceneThreshold: Number.NaN })).toThrow(RangeError);
+    expect(() =>
+      buildSignalsCommand({ input: '/x/source', hasAudio: true, threads: 1, sceneThreshold: Number.NaN }),
+    ).toThrow(RangeError);
   });
 
   it('rejects an already-aborted signal without starting ffmpeg', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(measureSignals({ ...base(), input: source.withAudio, hasAudio: true, signal: controller.signal })).rejects.toMatchObject({ code: 'FFMPEG_KILLED' });
+    await expect(
+      measureSignals({ ...base(), input: source.withAudio, hasAudio: true, signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'FFMPEG_KILLED' });
   });
 
   it('turns an unreadable source into a permanent, readable error', async () => {

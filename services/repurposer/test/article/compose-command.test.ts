@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { buildComposeCommand, composedSeconds, sceneTransition, type ComposeSpec } from '../../src/article/compose/compose-command.ts';
+import {
+  buildComposeCommand,
+  composedSeconds,
+  sceneTransition,
+  type ComposeSpec,
+} from '../../src/article/compose/compose-command.ts';
 import { ffmpegArgs } from '../../src/render/ffmpeg-command.ts';
 
 const spec = (over: Partial<ComposeSpec> = {}): ComposeSpec => ({
-  scenes: [{ seconds: 4, image: 'image-0' }, { seconds: 6, image: null }, { seconds: 5, image: 'image-1' }],
+  scenes: [
+    { seconds: 4, image: 'image-0' },
+    { seconds: 6, image: null },
+    { seconds: 5, image: 'image-1' },
+  ],
   narration: 'narration.wav',
   size: { width: 1080, height: 1920 },
   fps: 30,
@@ -19,7 +28,7 @@ const spec = (over: Partial<ComposeSpec> = {}): ComposeSpec => ({
 });
 
 describe('the article compose command', () => {
-  it('is exactly as long as the narration, with crossfades starting where each scene\'s narration does', () => {
+  it("is exactly as long as the narration, with crossfades starting where each scene's narration does", () => {
     const cmd = buildComposeCommand(spec());
     expect(composedSeconds(spec().scenes)).toBe(15);
     expect(cmd.outputOptions.join(' ')).toContain('-t 15.000');
@@ -38,7 +47,15 @@ describe('the article compose command', () => {
   });
 
   it('keeps crossfades to a third of the shortest scene', () => {
-    expect(sceneTransition([{ seconds: 0.9, image: null }, { seconds: 5, image: null }], 0.5)).toBeCloseTo(0.3);
+    expect(
+      sceneTransition(
+        [
+          { seconds: 0.9, image: null },
+          { seconds: 5, image: null },
+        ],
+        0.5,
+      ),
+    ).toBeCloseTo(0.3);
     expect(sceneTransition([{ seconds: 5, image: null }], 0.5)).toBe(0);
   });
 

@@ -33,7 +33,18 @@ describe('extractArticle: a news page with navigation, ads and scripts', () => {
     );
     expect(story.at(-1)).toMatch(/^Residents will be able to comment/);
     const text = article.paragraphs.join('\n');
-    for (const junk of ['cookies', 'Subscribe', 'Related stories', 'morning briefing', 'All rights reserved', 'dataLayer', 'loadAd', 'hijacked', 'Advertisement', 'Photo: Harbour Gazette']) {
+    for (const junk of [
+      'cookies',
+      'Subscribe',
+      'Related stories',
+      'morning briefing',
+      'All rights reserved',
+      'dataLayer',
+      'loadAd',
+      'hijacked',
+      'Advertisement',
+      'Photo: Harbour Gazette',
+    ]) {
       expect(text).not.toContain(junk);
     }
     for (const p of article.paragraphs) expect(p).toBe(p.replace(/\s+/g, ' ').trim());
@@ -79,7 +90,11 @@ describe('extractArticle: a blog post whose only image is og:image', () => {
 
   it('falls back to og:image, resolved against the page, as the lead image', () => {
     expect(article.images).toEqual([
-      { url: 'https://crumbandcrust.example/uploads/2025/02/sourdough-loaf.jpg', alt: 'A round sourdough loaf on a wooden board', paragraphIndex: -1 },
+      {
+        url: 'https://crumbandcrust.example/uploads/2025/02/sourdough-loaf.jpg',
+        alt: 'A round sourdough loaf on a wooden board',
+        paragraphIndex: -1,
+      },
     ]);
   });
 });
@@ -105,7 +120,8 @@ describe('extractArticle: pages without an article', () => {
 describe('extractArticle: image details', () => {
   const page = (body: string, head = '') =>
     `<!doctype html><html><head><title>Test</title>${head}</head><body><article><h1>Test</h1>${body}</article></body></html>`;
-  const para = (n: number) => `<p>${`Paragraph ${n} has enough plain words to be read as part of the article body here. `.repeat(3)}</p>`;
+  const para = (n: number) =>
+    `<p>${`Paragraph ${n} has enough plain words to be read as part of the article body here. `.repeat(3)}</p>`;
 
   it('resolves against <base href>, drops duplicates, non-http schemes and tracking pixels', () => {
     const html = page(
@@ -120,7 +136,9 @@ describe('extractArticle: image details', () => {
   });
 
   it('uses the figcaption when an image has no alt, and places an image inside a paragraph after it', () => {
-    const html = page(`${para(0)}<figure><img src="/f.jpg"><figcaption>The  harbour at night</figcaption></figure><p>Inline <img src="/i.jpg" alt="x"> ${para(2).slice(3)}`);
+    const html = page(
+      `${para(0)}<figure><img src="/f.jpg"><figcaption>The  harbour at night</figcaption></figure><p>Inline <img src="/i.jpg" alt="x"> ${para(2).slice(3)}`,
+    );
     const { images } = extractArticle(html, 'https://site.example/story');
     expect(images).toEqual([
       { url: 'https://site.example/f.jpg', alt: 'The harbour at night', paragraphIndex: 0 },
@@ -129,8 +147,13 @@ describe('extractArticle: image details', () => {
   });
 
   it('ignores og:image when the body has images', () => {
-    const html = page(`${para(0)}<img src="/body.jpg">${para(1)}`, '<meta property="og:image" content="https://site.example/og.jpg">');
-    expect(extractArticle(html, 'https://site.example/story').images.map((i) => i.url)).toEqual(['https://site.example/body.jpg']);
+    const html = page(
+      `${para(0)}<img src="/body.jpg">${para(1)}`,
+      '<meta property="og:image" content="https://site.example/og.jpg">',
+    );
+    expect(extractArticle(html, 'https://site.example/story').images.map((i) => i.url)).toEqual([
+      'https://site.example/body.jpg',
+    ]);
   });
 });
 
@@ -138,9 +161,9 @@ describe('largestSrcsetCandidate', () => {
   it('picks the widest, else the densest candidate', () => {
     expect(largestSrcsetCandidate('a.jpg 480w, b.jpg 1600w, c.jpg 800w')).toBe('b.jpg');
     expect(largestSrcsetCandidate('a.jpg, b.jpg 2x, c.jpg 1.5x')).toBe('b.jpg');
-    expect(largestSrcsetCandidate('https://cdn.example/i.jpg?w=300,h=200 300w, https://cdn.example/i.jpg?w=900,h=600 900w')).toBe(
-      'https://cdn.example/i.jpg?w=900,h=600',
-    );
+    expect(
+      largestSrcsetCandidate('https://cdn.example/i.jpg?w=300,h=200 300w, https://cdn.example/i.jpg?w=900,h=600 900w'),
+    ).toBe('https://cdn.example/i.jpg?w=900,h=600');
     expect(largestSrcsetCandidate('  ')).toBeNull();
   });
 });

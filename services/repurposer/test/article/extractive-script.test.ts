@@ -38,7 +38,9 @@ const narrationWords = (script: VideoScript) => script.scenes.reduce((n, s) => n
 /** The narration's sentences as positions in the article's sentence sequence (the title excluded). */
 function articlePositions(article: ExtractedArticle, script: VideoScript): number[] {
   const all = article.paragraphs.flatMap(splitSentences);
-  const said = script.scenes.flatMap((s) => splitSentences(s.narration)).filter((s) => !article.title.startsWith(s.replace(/\.$/, '')));
+  const said = script.scenes
+    .flatMap((s) => splitSentences(s.narration))
+    .filter((s) => !article.title.startsWith(s.replace(/\.$/, '')));
   return said.map((s) => {
     const at = all.indexOf(s);
     expect(at, `"${s}" is a sentence of the article`).toBeGreaterThanOrEqual(0);
@@ -50,7 +52,9 @@ describe('writeExtractiveScript', () => {
   it('is deterministic', () => {
     for (const article of [news, blog, long]) {
       for (const targetSeconds of [15, 45, 90]) {
-        expect(writeExtractiveScript(article, { targetSeconds })).toEqual(writeExtractiveScript(structuredClone(article), { targetSeconds }));
+        expect(writeExtractiveScript(article, { targetSeconds })).toEqual(
+          writeExtractiveScript(structuredClone(article), { targetSeconds }),
+        );
       }
     }
   });
@@ -65,7 +69,9 @@ describe('writeExtractiveScript', () => {
         if (article === long) expect(words).toBeGreaterThan(budget * 0.75);
       }
     }
-    expect(narrationWords(writeExtractiveScript(long, { targetSeconds: 30, wordsPerSecond: 2 }))).toBeLessThanOrEqual(60);
+    expect(narrationWords(writeExtractiveScript(long, { targetSeconds: 30, wordsPerSecond: 2 }))).toBeLessThanOrEqual(
+      60,
+    );
   });
 
   it('narrates the title first, then article sentences in article order', () => {
@@ -86,13 +92,21 @@ describe('writeExtractiveScript', () => {
     expect(script.scenes[0]!.narration).toBe(
       "City Council Approves Floating Solar Farm on Reservoir. The city council voted 9 to 2 on Thursday to build a floating solar farm on the Westbrook reservoir, a project officials say will supply about 3.5 percent of the city's electricity by 2027.",
     );
-    const all = writeExtractiveScript(blog, { targetSeconds: 90 }).scenes.map((s) => s.narration).join(' ');
+    const all = writeExtractiveScript(blog, { targetSeconds: 90 })
+      .scenes.map((s) => s.narration)
+      .join(' ');
     expect(all).not.toContain('What I learned in the first month');
-    expect(writeExtractiveScript(news, { targetSeconds: 90 }).scenes.map((s) => s.narration).join(' ')).not.toContain('March 14, 2025');
+    expect(
+      writeExtractiveScript(news, { targetSeconds: 90 })
+        .scenes.map((s) => s.narration)
+        .join(' '),
+    ).not.toContain('March 14, 2025');
   });
 
   it('keeps sentences whole across abbreviations and decimals', () => {
-    const narration = writeExtractiveScript(news, { targetSeconds: 90 }).scenes.map((s) => s.narration).join(' ');
+    const narration = writeExtractiveScript(news, { targetSeconds: 90 })
+      .scenes.map((s) => s.narration)
+      .join(' ');
     expect(narration).toContain('said Dr. Helen Marsh, who chairs');
     expect(narration).toContain('about 3.5 percent');
     expect(narration).toContain('abroad, e.g. in Japan');
@@ -107,7 +121,9 @@ describe('writeExtractiveScript', () => {
       expect(script.scenes.length).toBeLessThanOrEqual(12);
       // One scene per sentence when there are fewer sentences than 7-second slots.
       const sentenceCount = articlePositions(long, script).length;
-      expect(script.scenes.length).toBeGreaterThanOrEqual(Math.min(12, Math.max(3, Math.round(targetSeconds / 7)), sentenceCount));
+      expect(script.scenes.length).toBeGreaterThanOrEqual(
+        Math.min(12, Math.max(3, Math.round(targetSeconds / 7)), sentenceCount),
+      );
       script.scenes.forEach((scene, i) => {
         const sentences = splitSentences(scene.narration).length - (i === 0 ? 1 : 0);
         expect(sentences).toBeGreaterThanOrEqual(i === 0 ? 0 : 1); // scene 1 may be a title card
@@ -147,7 +163,10 @@ describe('writeExtractiveScript', () => {
     expect(newsScript.scenes[panels]!.narration).toMatch(/^Engineers from the water utility/);
     // og:image only: the first scene shows it, the others have none.
     const blogScript = writeExtractiveScript(blog, { targetSeconds: 45 });
-    expect(blogScript.scenes.map((s) => s.imageUrl)).toEqual([blog.images[0]!.url, ...Array(blogScript.scenes.length - 1).fill(null)]);
+    expect(blogScript.scenes.map((s) => s.imageUrl)).toEqual([
+      blog.images[0]!.url,
+      ...Array(blogScript.scenes.length - 1).fill(null),
+    ]);
   });
 
   it('assigns the nearest earlier image, ties to the earlier one, and null when none is left', () => {
@@ -162,13 +181,22 @@ describe('writeExtractiveScript', () => {
     };
     const script = writeExtractiveScript(article, { targetSeconds: 90, maxScenes: 6 });
     expect(script.scenes).toHaveLength(6); // one sentence per paragraph, one per scene
-    expect(script.scenes.map((s) => s.imageUrl)).toEqual([null, 'https://img.example/a.jpg', 'https://img.example/b.jpg', null, null, 'https://img.example/c.jpg']);
+    expect(script.scenes.map((s) => s.imageUrl)).toEqual([
+      null,
+      'https://img.example/a.jpg',
+      'https://img.example/b.jpg',
+      null,
+      null,
+      'https://img.example/c.jpg',
+    ]);
   });
 
   it('produces a script valid against the schema, in the article language', () => {
     for (const article of [news, blog, long, { ...long, lang: null, title: '' }]) {
       const script = writeExtractiveScript(article, { targetSeconds: 45 });
-      expect(Value.Check(VideoScript, script), JSON.stringify([...Value.Errors(VideoScript, script)].slice(0, 3))).toBe(true);
+      expect(Value.Check(VideoScript, script), JSON.stringify([...Value.Errors(VideoScript, script)].slice(0, 3))).toBe(
+        true,
+      );
       expect(script.source).toBe('extractive');
       expect(script.language).toBe(article.lang ?? 'und');
     }

@@ -40,10 +40,26 @@ const answer = (script: unknown) => json(200, completion(JSON.stringify(script))
 const goodScript = {
   title: 'Floating solar farm approved',
   scenes: [
-    { narration: 'The city council has approved a floating solar farm on the Westbrook reservoir.', caption: 'A solar farm that floats', imageIndex: 0 },
-    { narration: 'About forty thousand panels will cover a fifth of the water.', caption: '40,000 panels', imageIndex: 1 },
-    { narration: 'Two council members voted against it, citing storm risks.', caption: 'Not everyone agrees', imageIndex: 7 },
-    { narration: 'Residents can comment at a public meeting on April 3.', caption: 'Have your say on April 3', imageIndex: null },
+    {
+      narration: 'The city council has approved a floating solar farm on the Westbrook reservoir.',
+      caption: 'A solar farm that floats',
+      imageIndex: 0,
+    },
+    {
+      narration: 'About forty thousand panels will cover a fifth of the water.',
+      caption: '40,000 panels',
+      imageIndex: 1,
+    },
+    {
+      narration: 'Two council members voted against it, citing storm risks.',
+      caption: 'Not everyone agrees',
+      imageIndex: 7,
+    },
+    {
+      narration: 'Residents can comment at a public meeting on April 3.',
+      caption: 'Have your say on April 3',
+      imageIndex: null,
+    },
   ],
 };
 
@@ -53,7 +69,12 @@ beforeAll(async () => {
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (raw += chunk));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: raw ? JSON.parse(raw) : null });
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: raw ? JSON.parse(raw) : null,
+      });
       reply(res);
     });
   });
@@ -90,7 +111,11 @@ describe('createLlmScriptWriter', () => {
       language: 'en-US',
       source: 'llm',
       scenes: [
-        { narration: goodScript.scenes[0]!.narration, caption: 'A solar farm that floats', imageUrl: article.images[0]!.url },
+        {
+          narration: goodScript.scenes[0]!.narration,
+          caption: 'A solar farm that floats',
+          imageUrl: article.images[0]!.url,
+        },
         { narration: goodScript.scenes[1]!.narration, caption: '40,000 panels', imageUrl: article.images[1]!.url },
         { narration: goodScript.scenes[2]!.narration, caption: 'Not everyone agrees', imageUrl: null }, // index 7: out of range
         { narration: goodScript.scenes[3]!.narration, caption: 'Have your say on April 3', imageUrl: null },
@@ -115,7 +140,9 @@ describe('createLlmScriptWriter', () => {
     const sent = JSON.parse(user.content);
     expect(sent.title).toBe(article.title);
     expect(sent.paragraphs).toEqual(article.paragraphs);
-    expect(sent.images).toEqual(article.images.map((img, index) => ({ index, alt: img.alt, afterParagraph: img.paragraphIndex })));
+    expect(sent.images).toEqual(
+      article.images.map((img, index) => ({ index, alt: img.alt, afterParagraph: img.paragraphIndex })),
+    );
     expect(JSON.stringify(sent)).not.toContain('https://'); // images go by index, not URL
   });
 
@@ -128,7 +155,12 @@ describe('createLlmScriptWriter', () => {
 
   it('classifies failures: 401/403 permanent; 429, 5xx, bad answers and timeouts not', async () => {
     const cases: [string, (res: ServerResponse) => void, boolean, RegExp][] = [
-      ['401', json(401, { error: { message: `Incorrect API key provided: ${API_KEY}` } }), true, /rejected the credentials \(HTTP 401\): .*\[redacted\]/],
+      [
+        '401',
+        json(401, { error: { message: `Incorrect API key provided: ${API_KEY}` } }),
+        true,
+        /rejected the credentials \(HTTP 401\): .*\[redacted\]/,
+      ],
       ['403', json(403, { error: { message: 'forbidden' } }), true, /HTTP 403/],
       ['404', json(404, { error: { message: 'model not found' } }), true, /HTTP 404: .*model not found/],
       ['429', json(429, { error: { message: 'slow down' } }), false, /HTTP 429/],
@@ -137,9 +169,22 @@ describe('createLlmScriptWriter', () => {
       ['body not JSON', (res) => res.end('<html>gateway</html>'), false, /not JSON/],
       ['no content', json(200, { choices: [] }), false, /no message content/],
       ['content not JSON', json(200, completion('Here is your script: scene one…')), false, /invalid JSON/],
-      ['schema violation', answer({ title: 'T', scenes: [{ narration: 'x', caption: 'y'.repeat(121), imageIndex: null }] }), false, /schema: \/scenes\/0\/caption/],
+      [
+        'schema violation',
+        answer({ title: 'T', scenes: [{ narration: 'x', caption: 'y'.repeat(121), imageIndex: null }] }),
+        false,
+        /schema: \/scenes\/0\/caption/,
+      ],
       ['no scenes', answer({ title: 'T', scenes: [] }), false, /schema/],
-      ['over budget', answer({ title: 'T', scenes: [{ narration: 'word '.repeat(60).trim() + '.', caption: 'c', imageIndex: null }] }), false, /60 words, over the budget of 39/],
+      [
+        'over budget',
+        answer({
+          title: 'T',
+          scenes: [{ narration: 'word '.repeat(60).trim() + '.', caption: 'c', imageIndex: null }],
+        }),
+        false,
+        /60 words, over the budget of 39/,
+      ],
     ];
     for (const [name, respond, permanent, message] of cases) {
       reply = respond;
@@ -162,7 +207,12 @@ describe('createLlmScriptWriter', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const err = await writerError(createLlmScriptWriter({ url: `http://127.0.0.1:${port}`, apiKey: API_KEY, model: MODEL, timeoutMs: 2_000 }).write(article, { targetSeconds: 15 }));
+    const err = await writerError(
+      createLlmScriptWriter({ url: `http://127.0.0.1:${port}`, apiKey: API_KEY, model: MODEL, timeoutMs: 2_000 }).write(
+        article,
+        { targetSeconds: 15 },
+      ),
+    );
     expect(err.permanent).toBe(false);
     expect(err.message).toMatch(/could not be reached: .*ECONNREFUSED/);
   });

@@ -5,19 +5,24 @@ import { stem } from '../../src/article/script/terms.ts';
 
 describe('splitSentences', () => {
   it('does not break after titles, initials and dotted abbreviations', () => {
-    expect(splitSentences('Dr. Helen Marsh met Mr. Reyes and J. K. Rowling in the U.S. capital. They talked, e.g. about rain, i.e. weather.')).toEqual([
+    expect(
+      splitSentences(
+        'Dr. Helen Marsh met Mr. Reyes and J. K. Rowling in the U.S. capital. They talked, e.g. about rain, i.e. weather.',
+      ),
+    ).toEqual([
       'Dr. Helen Marsh met Mr. Reyes and J. K. Rowling in the U.S. capital.',
       'They talked, e.g. about rain, i.e. weather.',
     ]);
-    expect(splitSentences('Acme Inc. Reported a loss. Shares fell at 5 p.m. Monday.')).toEqual(['Acme Inc. Reported a loss.', 'Shares fell at 5 p.m. Monday.']);
+    expect(splitSentences('Acme Inc. Reported a loss. Shares fell at 5 p.m. Monday.')).toEqual([
+      'Acme Inc. Reported a loss.',
+      'Shares fell at 5 p.m. Monday.',
+    ]);
   });
 
   it('keeps decimals, version numbers and amounts whole', () => {
-    expect(splitSentences('Prices rose 3.5 percent to $1,200.50. Version 2.0.1 ships in Q3. It costs 0.99 euros.')).toEqual([
-      'Prices rose 3.5 percent to $1,200.50.',
-      'Version 2.0.1 ships in Q3.',
-      'It costs 0.99 euros.',
-    ]);
+    expect(
+      splitSentences('Prices rose 3.5 percent to $1,200.50. Version 2.0.1 ships in Q3. It costs 0.99 euros.'),
+    ).toEqual(['Prices rose 3.5 percent to $1,200.50.', 'Version 2.0.1 ships in Q3.', 'It costs 0.99 euros.']);
   });
 
   it('treats "No." and "p." as abbreviations only before a number', () => {
@@ -29,7 +34,9 @@ describe('splitSentences', () => {
   });
 
   it('ends sentences after closing quotes and keeps quoted questions inside their sentence', () => {
-    expect(splitSentences('"This is cheap," said Dr. Marsh. "It works." Then she left! "Really?" he asked. Why? Because.')).toEqual([
+    expect(
+      splitSentences('"This is cheap," said Dr. Marsh. "It works." Then she left! "Really?" he asked. Why? Because.'),
+    ).toEqual([
       '"This is cheap," said Dr. Marsh.',
       '"It works."',
       'Then she left!',
@@ -37,11 +44,18 @@ describe('splitSentences', () => {
       'Why?',
       'Because.',
     ]);
-    expect(splitSentences('He said: “We are ready.” “Are you?” she asked.')).toEqual(['He said: “We are ready.”', '“Are you?” she asked.']);
+    expect(splitSentences('He said: “We are ready.” “Are you?” she asked.')).toEqual([
+      'He said: “We are ready.”',
+      '“Are you?” she asked.',
+    ]);
   });
 
   it('splits full-width punctuation without spaces', () => {
-    expect(splitSentences('東京は晴れです。明日は雨でしょう！本当？')).toEqual(['東京は晴れです。', '明日は雨でしょう！', '本当？']);
+    expect(splitSentences('東京は晴れです。明日は雨でしょう！本当？')).toEqual([
+      '東京は晴れです。',
+      '明日は雨でしょう！',
+      '本当？',
+    ]);
   });
 
   it('returns a text without terminal punctuation as one sentence', () => {
@@ -57,12 +71,14 @@ describe('shortCaption', () => {
   });
 
   it('cuts a long sentence at its first clause or its first words, ending in an ellipsis', () => {
-    expect(shortCaption('Supporters argue that floating panels stay cooler than panels on land, which makes them more efficient.')).toBe(
-      'Supporters argue that floating panels stay cooler than panels on land…',
-    );
-    expect(shortCaption('The array of roughly forty thousand panels will cover a fifth of the surface of the reservoir.')).toBe(
-      'The array of roughly forty thousand panels will cover a fifth…',
-    );
+    expect(
+      shortCaption(
+        'Supporters argue that floating panels stay cooler than panels on land, which makes them more efficient.',
+      ),
+    ).toBe('Supporters argue that floating panels stay cooler than panels on land…');
+    expect(
+      shortCaption('The array of roughly forty thousand panels will cover a fifth of the surface of the reservoir.'),
+    ).toBe('The array of roughly forty thousand panels will cover a fifth…');
   });
 
   it('never exceeds 120 characters', () => {
@@ -75,6 +91,14 @@ describe('shortCaption', () => {
 
 describe('stem', () => {
   it('folds plurals and possessives', () => {
-    expect(['panels', 'cities', 'boxes', "council's", 'glass', 'status', 'panel'].map(stem)).toEqual(['panel', 'city', 'box', 'council', 'glass', 'status', 'panel']);
+    expect(['panels', 'cities', 'boxes', "council's", 'glass', 'status', 'panel'].map(stem)).toEqual([
+      'panel',
+      'city',
+      'box',
+      'council',
+      'glass',
+      'status',
+      'panel',
+    ]);
   });
 });

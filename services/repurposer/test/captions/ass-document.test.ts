@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { assColor, assTime, buildAssDocument, escapeAssText, resolveCaptionStyle, type CaptionStyle } from '../../src/captions/ass-document.ts';
+import {
+  assColor,
+  assTime,
+  buildAssDocument,
+  escapeAssText,
+  resolveCaptionStyle,
+  type CaptionStyle,
+} from '../../src/captions/ass-document.ts';
 import { filterPath } from '../../src/render/ffmpeg-command.ts';
 import type { Cue } from '../../src/captions/cue.ts';
 
@@ -43,7 +50,12 @@ describe('resolveCaptionStyle', () => {
 
   it('scales sizes with the output width and takes the options given', () => {
     const style = resolveCaptionStyle(
-      { font: { family: 'Liberation Sans', size: 80, color: '#112233', outlineWidth: 3, bold: false }, position: 'top', maxCharsPerLine: 20, highlightColor: '#00FF00' },
+      {
+        font: { family: 'Liberation Sans', size: 80, color: '#112233', outlineWidth: 3, bold: false },
+        position: 'top',
+        maxCharsPerLine: 20,
+        highlightColor: '#00FF00',
+      },
       { width: 540, height: 960 },
     );
     expect(style).toEqual({
@@ -93,14 +105,20 @@ describe('buildAssDocument', () => {
     expect(doc).toContain('\nPlayResX: 1080\nPlayResY: 1920\nWrapStyle: 2\nScaledBorderAndShadow: yes\n');
     expect(doc).toContain('\n[V4+ Styles]\n');
     // Bottom-centre (2), 5 % side margins, lifted 20 % of 1920 = 384 px.
-    expect(doc).toContain('\nStyle: Caption,DejaVu Sans,64,&H00332211,&H00998877,&H00665544,&H00000000,-1,0,0,0,100,100,0,0,1,4,0,2,54,54,384,1\n');
+    expect(doc).toContain(
+      '\nStyle: Caption,DejaVu Sans,64,&H00332211,&H00998877,&H00665544,&H00000000,-1,0,0,0,100,100,0,0,1,4,0,2,54,54,384,1\n',
+    );
     expect(doc.match(/^Style: /gm)).toHaveLength(1);
-    expect(doc).toContain('\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n');
+    expect(doc).toContain(
+      '\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n',
+    );
     expect(dialogues(doc)).toEqual([{ start: '0:00:01.00', end: '0:00:02.50', text: 'Hello' }]);
   });
 
   it('puts top and middle captions where they belong', () => {
-    expect(buildAssDocument([], { ...STYLE, position: 'top', bold: false }, PORTRAIT)).toMatch(/,0,0,0,0,100,100,0,0,1,4,0,8,54,54,192,1\n/);
+    expect(buildAssDocument([], { ...STYLE, position: 'top', bold: false }, PORTRAIT)).toMatch(
+      /,0,0,0,0,100,100,0,0,1,4,0,8,54,54,192,1\n/,
+    );
     expect(buildAssDocument([], { ...STYLE, position: 'middle' }, PORTRAIT)).toMatch(/,1,4,0,5,54,54,0,1\n/);
   });
 
@@ -112,7 +130,9 @@ describe('buildAssDocument', () => {
 
   it('wraps at word boundaries to at most two lines of maxCharsPerLine, splitting a long cue by characters', () => {
     const text = 'This is a rather long caption that will certainly need more than two lines on a phone screen to show';
-    const lines = dialogues(buildAssDocument([{ start: 10, end: 20, text }], { ...STYLE, maxCharsPerLine: 20 }, PORTRAIT));
+    const lines = dialogues(
+      buildAssDocument([{ start: 10, end: 20, text }], { ...STYLE, maxCharsPerLine: 20 }, PORTRAIT),
+    );
     expect(lines.length).toBeGreaterThan(1);
     for (const l of lines) {
       const rows = l.text.split('\\N');
@@ -128,7 +148,13 @@ describe('buildAssDocument', () => {
 
   it('divides a split cue in proportion to characters', () => {
     // At 10 a line: screen 1 "aaaa bbbb / cccc dddd" (16 letters), screen 2 "eeee ffff / gggg" (12): 4 s × 16/28 = 2.29 s.
-    const lines = dialogues(buildAssDocument([{ start: 0, end: 4, text: 'aaaa bbbb cccc dddd eeee ffff gggg' }], { ...STYLE, maxCharsPerLine: 10 }, PORTRAIT));
+    const lines = dialogues(
+      buildAssDocument(
+        [{ start: 0, end: 4, text: 'aaaa bbbb cccc dddd eeee ffff gggg' }],
+        { ...STYLE, maxCharsPerLine: 10 },
+        PORTRAIT,
+      ),
+    );
     expect(lines).toEqual([
       { start: '0:00:00.00', end: '0:00:02.29', text: 'aaaa bbbb\\Ncccc dddd' },
       { start: '0:00:02.29', end: '0:00:04.00', text: 'eeee ffff\\Ngggg' },
@@ -137,12 +163,20 @@ describe('buildAssDocument', () => {
 
   it('evens out the two lines of a screen', () => {
     // Greedy would give "aaa bbb ccc" over a lone "d".
-    const [line] = dialogues(buildAssDocument([{ start: 0, end: 1, text: 'aaa bbb ccc d' }], { ...STYLE, maxCharsPerLine: 12 }, PORTRAIT));
+    const [line] = dialogues(
+      buildAssDocument([{ start: 0, end: 1, text: 'aaa bbb ccc d' }], { ...STYLE, maxCharsPerLine: 12 }, PORTRAIT),
+    );
     expect(line?.text).toBe('aaa bbb\\Nccc d');
   });
 
   it('cuts a word longer than a line into line-sized pieces', () => {
-    const [line] = dialogues(buildAssDocument([{ start: 0, end: 1, text: 'abcdefghijklmnopqrstuvwxyz' }], { ...STYLE, maxCharsPerLine: 10 }, PORTRAIT));
+    const [line] = dialogues(
+      buildAssDocument(
+        [{ start: 0, end: 1, text: 'abcdefghijklmnopqrstuvwxyz' }],
+        { ...STYLE, maxCharsPerLine: 10 },
+        PORTRAIT,
+      ),
+    );
     expect(line?.text).toBe('abcdefghij\\Nklmnopqrst');
   });
 
@@ -166,8 +200,16 @@ describe('buildAssDocument', () => {
   });
 
   it('keeps highlight screens within the line limit and shows every word once per screen', () => {
-    const words = 'alpha beta gamma delta epsilon zeta eta theta iota kappa'.split(' ').map((text, i) => ({ start: i * 0.5, end: i * 0.5 + 0.4, text }));
-    const lines = dialogues(buildAssDocument([{ start: 0, end: 5, text: words.map((w) => w.text).join(' '), words }], { ...STYLE, maxCharsPerLine: 12 }, PORTRAIT));
+    const words = 'alpha beta gamma delta epsilon zeta eta theta iota kappa'
+      .split(' ')
+      .map((text, i) => ({ start: i * 0.5, end: i * 0.5 + 0.4, text }));
+    const lines = dialogues(
+      buildAssDocument(
+        [{ start: 0, end: 5, text: words.map((w) => w.text).join(' '), words }],
+        { ...STYLE, maxCharsPerLine: 12 },
+        PORTRAIT,
+      ),
+    );
     expect(lines).toHaveLength(words.length);
     for (const l of lines) {
       expect(l.text.match(/\{\\c&H00E0FF&\}/g)).toHaveLength(1);
@@ -178,19 +220,49 @@ describe('buildAssDocument', () => {
   });
 
   it('draws an emphasised cue centred and larger, every highlight screen of it', () => {
-    const words = [{ start: 0, end: 0.4, text: 'big' }, { start: 0.5, end: 0.9, text: 'words' }];
-    const lines = dialogues(buildAssDocument([{ start: 0, end: 1, text: 'big words', words, emphasis: true }, { start: 1, end: 2, text: 'plain' }], STYLE, PORTRAIT));
+    const words = [
+      { start: 0, end: 0.4, text: 'big' },
+      { start: 0.5, end: 0.9, text: 'words' },
+    ];
+    const lines = dialogues(
+      buildAssDocument(
+        [
+          { start: 0, end: 1, text: 'big words', words, emphasis: true },
+          { start: 1, end: 2, text: 'plain' },
+        ],
+        STYLE,
+        PORTRAIT,
+      ),
+    );
     const big = `{\\an5\\fs${Math.round(STYLE.fontSize * 1.4)}}`;
     expect(lines.slice(0, 2).every((l) => l.text.startsWith(big))).toBe(true);
     expect(lines[2]?.text).toBe('plain');
     // Wrapped for the larger letters: 28 characters a line become 20.
-    const long = 'one two three four five six seven eight nine ten eleven'.split(' ').map((text, i) => ({ start: i * 0.3, end: i * 0.3 + 0.2, text }));
-    const wrapped = dialogues(buildAssDocument([{ start: 0, end: 4, text: long.map((w) => w.text).join(' '), words: long, emphasis: true }], STYLE, PORTRAIT));
-    for (const l of wrapped) for (const row of visible(l.text.replace(big, '')).split('\n')) expect(row.length).toBeLessThanOrEqual(20);
+    const long = 'one two three four five six seven eight nine ten eleven'
+      .split(' ')
+      .map((text, i) => ({ start: i * 0.3, end: i * 0.3 + 0.2, text }));
+    const wrapped = dialogues(
+      buildAssDocument(
+        [{ start: 0, end: 4, text: long.map((w) => w.text).join(' '), words: long, emphasis: true }],
+        STYLE,
+        PORTRAIT,
+      ),
+    );
+    for (const l of wrapped)
+      for (const row of visible(l.text.replace(big, '')).split('\n')) expect(row.length).toBeLessThanOrEqual(20);
   });
 
   it('cuts an overlapping cue where the next one starts so captions never stack', () => {
-    const lines = dialogues(buildAssDocument([{ start: 2, end: 4, text: 'second' }, { start: 0, end: 3, text: 'first' }], STYLE, PORTRAIT));
+    const lines = dialogues(
+      buildAssDocument(
+        [
+          { start: 2, end: 4, text: 'second' },
+          { start: 0, end: 3, text: 'first' },
+        ],
+        STYLE,
+        PORTRAIT,
+      ),
+    );
     expect(lines).toEqual([
       { start: '0:00:00.00', end: '0:00:02.00', text: 'first' },
       { start: '0:00:02.00', end: '0:00:04.00', text: 'second' },

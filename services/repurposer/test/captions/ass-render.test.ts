@@ -45,7 +45,10 @@ describe('ASS captions through ffmpeg', () => {
     const output = { width: W, height: H };
     const style = resolveCaptionStyle({ font: { size: 150 } }, output);
     const file = join(dir, 'captions.ass');
-    const words = [{ start: 0, end: 0.5, text: 'Burned' }, { start: 0.5, end: 1, text: 'captions' }];
+    const words = [
+      { start: 0, end: 0.5, text: 'Burned' },
+      { start: 0.5, end: 1, text: 'captions' },
+    ];
     await writeFile(file, buildAssDocument([{ start: 0, end: 1, text: 'Burned captions', words }], style, output));
 
     const plain = await frame(null);

@@ -24,7 +24,11 @@ describe('cuesForClip', () => {
       { start: 32.5, end: 40, text: 'end of part two' },
       { start: 50.2, end: 50.9, text: 'part three' },
     ];
-    const parts = [{ start: 10, end: 14 }, { start: 30, end: 33 }, { start: 50, end: 51 }];
+    const parts = [
+      { start: 10, end: 14 },
+      { start: 30, end: 33 },
+      { start: 50, end: 51 },
+    ];
     // Offsets: part 0 at 0, part 1 at 4 − 0.5 = 3.5, part 2 at 4 + 3 − 2 × 0.5 = 6.
     expect(cuesForClip(cues, parts, 0.5)).toEqual([
       { start: 3, end: 4, text: 'end of part one' },
@@ -35,7 +39,9 @@ describe('cuesForClip', () => {
   });
 
   it('ignores the transition when there is one part', () => {
-    expect(cuesForClip([{ start: 1, end: 2, text: 'x' }], [{ start: 0.5, end: 3 }], 1)).toEqual([{ start: 0.5, end: 1.5, text: 'x' }]);
+    expect(cuesForClip([{ start: 1, end: 2, text: 'x' }], [{ start: 0.5, end: 3 }], 1)).toEqual([
+      { start: 0.5, end: 1.5, text: 'x' },
+    ]);
   });
 
   it('maps words with their cue, dropping cut slivers, keeping short whole words, re-joining the text', () => {
@@ -70,7 +76,15 @@ describe('cuesForClip', () => {
   });
 
   it('drops the piece of a cue whose words all fall outside the part', () => {
-    const cue: Cue = { start: 0, end: 10, text: 'early words', words: [{ start: 0, end: 1, text: 'early' }, { start: 1, end: 2, text: 'words' }] };
+    const cue: Cue = {
+      start: 0,
+      end: 10,
+      text: 'early words',
+      words: [
+        { start: 0, end: 1, text: 'early' },
+        { start: 1, end: 2, text: 'words' },
+      ],
+    };
     expect(cuesForClip([cue], [{ start: 5, end: 8 }], 0)).toEqual([]);
   });
 });

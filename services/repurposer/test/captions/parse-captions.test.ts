@@ -27,17 +27,33 @@ describe('parseCaptions: SRT', () => {
 
   it('sorts by start and drops empty and zero-length cues', () => {
     const srt = [
-      '1', '00:00:05,000 --> 00:00:06,000', 'second', '',
-      '2', '00:00:01,000 --> 00:00:02,000', 'first', '',
-      '3', '00:00:03,000 --> 00:00:03,000', 'zero length', '',
-      '4', '00:00:04,000 --> 00:00:03,500', 'negative', '',
-      '5', '00:00:07,000 --> 00:00:08,000', '<i></i>', '',
+      '1',
+      '00:00:05,000 --> 00:00:06,000',
+      'second',
+      '',
+      '2',
+      '00:00:01,000 --> 00:00:02,000',
+      'first',
+      '',
+      '3',
+      '00:00:03,000 --> 00:00:03,000',
+      'zero length',
+      '',
+      '4',
+      '00:00:04,000 --> 00:00:03,500',
+      'negative',
+      '',
+      '5',
+      '00:00:07,000 --> 00:00:08,000',
+      '<i></i>',
+      '',
     ].join('\n');
     expect(parseCaptions(srt).map((c) => c.text)).toEqual(['first', 'second']);
   });
 
   it('skips a damaged block and keeps the others', () => {
-    const srt = '1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\nnot a timing line\nlost\n\n3\n00:00:03,000 --> 00:00:04,000\nalso ok\n';
+    const srt =
+      '1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\nnot a timing line\nlost\n\n3\n00:00:03,000 --> 00:00:04,000\nalso ok\n';
     expect(parseCaptions(srt).map((c) => c.text)).toEqual(['ok', 'also ok']);
   });
 });
@@ -84,7 +100,8 @@ describe('parseCaptions: WebVTT', () => {
   });
 
   it('reads YouTube-style word timing, where the space sits inside the tag after the timestamp', () => {
-    const vtt = 'WEBVTT\n\n00:00:00.000 --> 00:00:02.000 align:start position:0%\nhello<00:00:00.600><c> big</c><00:00:01.200><c> world</c>\n';
+    const vtt =
+      'WEBVTT\n\n00:00:00.000 --> 00:00:02.000 align:start position:0%\nhello<00:00:00.600><c> big</c><00:00:01.200><c> world</c>\n';
     expect(parseCaptions(vtt)[0]?.words).toEqual([
       { start: 0, end: 0.6, text: 'hello' },
       { start: 0.6, end: 1.2, text: 'big' },

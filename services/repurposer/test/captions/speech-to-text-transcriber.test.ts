@@ -38,7 +38,29 @@ describe('speech-to-text transcriber', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rf-stt-'));
-    await run(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x90:d=3', '-f', 'lavfi', '-i', 'sine=frequency=300:d=3', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', '-f', 'mp4', join(dir, 'source')]);
+    await run(ffmpegPath, [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=160x90:d=3',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=300:d=3',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-shortest',
+      '-f',
+      'mp4',
+      join(dir, 'source'),
+    ]);
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -57,7 +79,8 @@ describe('speech-to-text transcriber', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const stt = (timeoutMs = 5000) => createSpeechToTextTranscriber({ ffmpegPath, apiUrl: url, apiKey: KEY, model: 'whisper-1', timeoutMs });
+  const stt = (timeoutMs = 5000) =>
+    createSpeechToTextTranscriber({ ffmpegPath, apiUrl: url, apiKey: KEY, model: 'whisper-1', timeoutMs });
   const input = { sourceFile: '', captionsFile: null, hasAudio: true };
   const outcome = (p: Promise<unknown>) =>
     p.then(
@@ -70,13 +93,35 @@ describe('speech-to-text transcriber', () => {
     received.length = 0;
     const cues = await stt().transcribe({ ...input, sourceFile: join(dir, 'source') }, new AbortController().signal);
     expect(cues).toEqual([
-      { start: 0, end: 1.4, text: 'Hello there.', words: [{ start: 0.1, end: 0.5, text: 'Hello' }, { start: 0.6, end: 1.2, text: 'there.' }] },
-      { start: 1.4, end: 2.8, text: 'How are you?', words: [{ start: 1.5, end: 1.8, text: 'How' }, { start: 1.9, end: 2.1, text: 'are' }, { start: 2.2, end: 2.7, text: 'you?' }] },
+      {
+        start: 0,
+        end: 1.4,
+        text: 'Hello there.',
+        words: [
+          { start: 0.1, end: 0.5, text: 'Hello' },
+          { start: 0.6, end: 1.2, text: 'there.' },
+        ],
+      },
+      {
+        start: 1.4,
+        end: 2.8,
+        text: 'How are you?',
+        words: [
+          { start: 1.5, end: 1.8, text: 'How' },
+          { start: 1.9, end: 2.1, text: 'are' },
+          { start: 2.2, end: 2.7, text: 'you?' },
+        ],
+      },
     ]);
     const [{ auth, body }] = received as [{ auth: string; body: Buffer }];
     expect(auth).toBe(`Bearer ${KEY}`);
     const text = body.toString('latin1');
-    for (const field of ['name="model"\r\n\r\nwhisper-1', 'name="response_format"\r\n\r\nverbose_json', 'name="timestamp_granularities[]"\r\n\r\nword']) expect(text).toContain(field);
+    for (const field of [
+      'name="model"\r\n\r\nwhisper-1',
+      'name="response_format"\r\n\r\nverbose_json',
+      'name="timestamp_granularities[]"\r\n\r\nword',
+    ])
+      expect(text).toContain(field);
     // The uploaded file is real audio: cut it out of the multipart body and ask ffprobe.
     const start = body.indexOf('OggS');
     expect(start).toBeGreaterThan(0);
@@ -88,21 +133,38 @@ describe('speech-to-text transcriber', () => {
 
   it('no audio, no call; an empty transcript is no transcript', async () => {
     received.length = 0;
-    expect(await stt().transcribe({ ...input, sourceFile: join(dir, 'source'), hasAudio: false }, new AbortController().signal)).toBeNull();
+    expect(
+      await stt().transcribe(
+        { ...input, sourceFile: join(dir, 'source'), hasAudio: false },
+        new AbortController().signal,
+      ),
+    ).toBeNull();
     expect(received).toHaveLength(0);
-    reply = (_req, _body, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ segments: [], words: [] }));
-    expect(await stt().transcribe({ ...input, sourceFile: join(dir, 'source') }, new AbortController().signal)).toBeNull();
+    reply = (_req, _body, res) =>
+      res.setHeader('content-type', 'application/json').end(JSON.stringify({ segments: [], words: [] }));
+    expect(
+      await stt().transcribe({ ...input, sourceFile: join(dir, 'source') }, new AbortController().signal),
+    ).toBeNull();
   });
 
   it('refused credentials are permanent (and never show the key); 429 and 5xx retry', async () => {
-    reply = (_req, _body, res) => res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Incorrect API key provided' } }));
-    const refused = await outcome(stt().transcribe({ ...input, sourceFile: join(dir, 'source') }, new AbortController().signal));
+    reply = (_req, _body, res) =>
+      res
+        .writeHead(401, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'Incorrect API key provided' } }));
+    const refused = await outcome(
+      stt().transcribe({ ...input, sourceFile: join(dir, 'source') }, new AbortController().signal),
+    );
     expect(refused).toBeInstanceOf(PermanentError);
-    expect((refused as Error).message).toBe('speech-to-text API refused the credentials (HTTP 401): Incorrect API key provided');
+    expect((refused as Error).message).toBe(
+      'speech-to-text API refused the credentials (HTTP 401): Incorrect API key provided',
+    );
     expect((refused as Error).message).not.toContain(KEY);
     for (const status of [429, 503]) {
       reply = (_req, _body, res) => res.writeHead(status).end('busy');
-      const err = await outcome(stt().transcribe({ ...input, sourceFile: join(dir, 'source') }, new AbortController().signal));
+      const err = await outcome(
+        stt().transcribe({ ...input, sourceFile: join(dir, 'source') }, new AbortController().signal),
+      );
       expect(err).toBeInstanceOf(RetryableError);
       expect((err as Error).message).toBe(`speech-to-text API answered HTTP ${status}`);
     }
@@ -110,7 +172,9 @@ describe('speech-to-text transcriber', () => {
 
   it('a silent API times out as retryable; a cancel stops the call at once', async () => {
     reply = () => undefined; // never answers
-    const slow = await outcome(stt(300).transcribe({ ...input, sourceFile: join(dir, 'source') }, new AbortController().signal));
+    const slow = await outcome(
+      stt(300).transcribe({ ...input, sourceFile: join(dir, 'source') }, new AbortController().signal),
+    );
     expect(slow).toBeInstanceOf(RetryableError);
     expect((slow as Error).message).toBe('speech-to-text API: no answer within 300 ms');
     // Cancel once the upload has reached the API (the server has read the whole request).
@@ -138,7 +202,10 @@ describe('speech-to-text transcriber', () => {
     await both.transcribe({ ...input, captionsFile: '/x.srt' }, new AbortController().signal);
     await both.transcribe(input, new AbortController().signal);
     expect(calls).toEqual(['supplied', 'speech']);
-    const suppliedOnly = createTranscriber({ supplied: { transcribe: async (i) => (i.captionsFile ? [] : null) }, speech: null });
+    const suppliedOnly = createTranscriber({
+      supplied: { transcribe: async (i) => (i.captionsFile ? [] : null) },
+      speech: null,
+    });
     expect(await suppliedOnly.transcribe(input, new AbortController().signal)).toBeNull();
   });
 });

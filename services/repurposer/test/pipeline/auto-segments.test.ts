@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, ffmpegRun, streamFacts, type Harness, type ProgressEvent } from '../support/pipeline-harness.ts';
+import {
+  createHarness,
+  ffmpegRun,
+  streamFacts,
+  type Harness,
+  type ProgressEvent,
+} from '../support/pipeline-harness.ts';
 import type { StoredClip } from '../../src/tasks/task-store.ts';
 
 // A 40 s source with its structure planted at known times: scene cuts at 12, 24 and 33 s, a quiet
@@ -18,13 +24,38 @@ describe('pipeline without explicit segments: analysis picks, render cuts, progr
     const file = join(h.root, 'planted.mp4');
     const v = (src: string) => ['-f', 'lavfi', '-i', `${src}:s=320x180:r=25`];
     await ffmpegRun(h.ffmpeg, [
-      ...v('testsrc2=d=12'), ...v('color=c=red:d=12'), ...v('smptebars=d=9'), ...v('color=c=blue:d=7'),
-      '-f', 'lavfi', '-i', "aevalsrc='if(between(t,11.5,12.5)+between(t,23.5,24.5),0,if(between(t,24.5,33),0.8,0.1))*sin(2*PI*440*t)':s=48000:d=40",
-      '-filter_complex', '[0:v][1:v][2:v][3:v]concat=n=4:v=1:a=0[v]',
-      '-map', '[v]', '-map', '4:a', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', file,
+      ...v('testsrc2=d=12'),
+      ...v('color=c=red:d=12'),
+      ...v('smptebars=d=9'),
+      ...v('color=c=blue:d=7'),
+      '-f',
+      'lavfi',
+      '-i',
+      "aevalsrc='if(between(t,11.5,12.5)+between(t,23.5,24.5),0,if(between(t,24.5,33),0.8,0.1))*sin(2*PI*440*t)':s=48000:d=40",
+      '-filter_complex',
+      '[0:v][1:v][2:v][3:v]concat=n=4:v=1:a=0[v]',
+      '-map',
+      '[v]',
+      '-map',
+      '4:a',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      file,
     ]);
     const source = await h.upload(file, 'planted.mp4');
-    ({ clips, progress } = await h.render(source, { width: 360, preset: 'ultrafast', clipCount: 2, minClipSeconds: 8, maxClipSeconds: 14 }));
+    ({ clips, progress } = await h.render(source, {
+      width: 360,
+      preset: 'ultrafast',
+      clipCount: 2,
+      minClipSeconds: 8,
+      maxClipSeconds: 14,
+    }));
   });
   afterAll(() => h.close());
 
@@ -41,7 +72,9 @@ describe('pipeline without explicit segments: analysis picks, render cuts, progr
     }
     const [a, b] = clips.map((c) => c.segment[0]!);
     expect(a!.end <= b!.start || b!.end <= a!.start).toBe(true);
-    const loud = clips.find((c) => Math.abs(c.segment[0]!.start - 24) <= 0.3 && Math.abs(c.segment[0]!.end - 33) <= 0.3);
+    const loud = clips.find(
+      (c) => Math.abs(c.segment[0]!.start - 24) <= 0.3 && Math.abs(c.segment[0]!.end - 33) <= 0.3,
+    );
     expect(loud, JSON.stringify(clips.map((c) => c.segment))).toBeDefined();
     expect(loud!.score).toBe(Math.max(...clips.map((c) => c.score ?? -Infinity)));
   });
@@ -50,7 +83,10 @@ describe('pipeline without explicit segments: analysis picks, render cuts, progr
     for (const clip of clips) {
       const facts = await streamFacts(h.ffprobe, h.store.pathOf(clip.mediaKey));
       const length = clip.segment[0]!.end - clip.segment[0]!.start;
-      expect(Math.abs(facts.durationSeconds - length), `clip ${clip.clipIndex}: ${facts.durationSeconds} vs ${length}`).toBeLessThanOrEqual(0.1);
+      expect(
+        Math.abs(facts.durationSeconds - length),
+        `clip ${clip.clipIndex}: ${facts.durationSeconds} vs ${length}`,
+      ).toBeLessThanOrEqual(0.1);
       expect(facts).toMatchObject({ width: 360, height: 640, videoCodec: 'h264', audioCodec: 'aac', faststart: true });
     }
   });
@@ -58,7 +94,8 @@ describe('pipeline without explicit segments: analysis picks, render cuts, progr
   it('progress goes through the stages in order, never backwards, with an ETA while rendering', () => {
     const stages = [...new Set(progress.map((p) => p.stage))];
     expect(stages).toEqual(['downloading', 'probing', 'transcribing', 'analyzing', 'rendering', 'uploading']);
-    for (let i = 1; i < progress.length; i++) expect(progress[i]!.percent, progress[i]!.message).toBeGreaterThanOrEqual(progress[i - 1]!.percent);
+    for (let i = 1; i < progress.length; i++)
+      expect(progress[i]!.percent, progress[i]!.message).toBeGreaterThanOrEqual(progress[i - 1]!.percent);
     expect(progress.at(-1)!.percent).toBeGreaterThanOrEqual(95);
     const etas = progress.filter((p) => p.stage === 'rendering' && p.etaSeconds !== null);
     expect(etas.length).toBeGreaterThan(0);

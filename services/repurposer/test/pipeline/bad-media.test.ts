@@ -22,7 +22,16 @@ describe('bad media fails fast, permanently, with a specific reason, and leaves 
     {
       name: 'a truncated MP4 (moov at the end, cut in half)',
       build: async () => {
-        const file = await make('truncated.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=3', '-c:v', 'libx264', '-preset', 'ultrafast']);
+        const file = await make('truncated.mp4', [
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=size=320x180:rate=25:duration=3',
+          '-c:v',
+          'libx264',
+          '-preset',
+          'ultrafast',
+        ]);
         const { size } = await stat(file);
         await truncate(file, Math.floor(size / 2));
         return file;
@@ -54,19 +63,48 @@ describe('bad media fails fast, permanently, with a specific reason, and leaves 
     },
     {
       name: 'a 0.5 s video',
-      build: () => make('short.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=0.5', '-c:v', 'libx264', '-preset', 'ultrafast']),
+      build: () =>
+        make('short.mp4', [
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=size=320x180:rate=25:duration=0.5',
+          '-c:v',
+          'libx264',
+          '-preset',
+          'ultrafast',
+        ]),
       reason: /0\.5\d? s long; a clip needs at least 1 s/,
     },
     {
       name: 'a huge-resolution header (10000×1000)',
-      build: () => make('huge.mkv', ['-f', 'lavfi', '-i', 'color=c=gray:s=10000x1000:d=1:r=1', '-c:v', 'mjpeg', '-pix_fmt', 'yuvj420p']),
+      build: () =>
+        make('huge.mkv', [
+          '-f',
+          'lavfi',
+          '-i',
+          'color=c=gray:s=10000x1000:d=1:r=1',
+          '-c:v',
+          'mjpeg',
+          '-pix_fmt',
+          'yuvj420p',
+        ]),
       reason: /10000×1000, above the limit/,
     },
     {
       // A playlist naming another file (another tenant's clip, in real life): ffmpeg would read it.
       name: 'an HLS playlist named .mp4 that names another video',
       build: async () => {
-        const other = await make('other.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=2', '-c:v', 'libx264', '-preset', 'ultrafast']);
+        const other = await make('other.mp4', [
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=size=320x180:rate=25:duration=2',
+          '-c:v',
+          'libx264',
+          '-preset',
+          'ultrafast',
+        ]);
         const file = join(h.root, 'playlist.mp4');
         await writeFile(file, `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\n${other}\n#EXT-X-ENDLIST\n`);
         return file;
@@ -101,7 +139,23 @@ describe('bad media fails fast, permanently, with a specific reason, and leaves 
   }
 
   it('a cancel mid-render kills ffmpeg within 2 s and leaves no partial file', async () => {
-    const file = await make('long.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25:duration=20', '-f', 'lavfi', '-i', 'sine=duration=20', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest']);
+    const file = await make('long.mp4', [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1280x720:rate=25:duration=20',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=20',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-shortest',
+    ]);
     const source = await h.upload(file, 'long.mp4');
     const controller = new AbortController();
     let abortedAt = 0;
@@ -109,18 +163,22 @@ describe('bad media fails fast, permanently, with a specific reason, and leaves 
     const tempDir = h.deps.tempDir;
     // Cancel on the render's first real progress event from ffmpeg.
     let cancelling: Promise<void> | undefined;
-    const done = h.render(source, { width: 1080, preset: 'medium', segments: [{ parts: [{ start: 0, end: 20 }] }] }, {
-      signal: controller.signal,
-      onProgress: (e) => {
-        // Past 10 %: the render itself is running (the first 5 % is loudnorm's measuring pass).
-        if (cancelling || e.stage !== 'rendering' || !/\(([2-9]\d)%\)/.test(e.message)) return;
-        cancelling = processesWorkingIn(tempDir).then((pids) => {
-          runningBefore = pids;
-          abortedAt = performance.now();
-          controller.abort(new Error('cancelled by test'));
-        });
+    const done = h.render(
+      source,
+      { width: 1080, preset: 'medium', segments: [{ parts: [{ start: 0, end: 20 }] }] },
+      {
+        signal: controller.signal,
+        onProgress: (e) => {
+          // Past 10 %: the render itself is running (the first 5 % is loudnorm's measuring pass).
+          if (cancelling || e.stage !== 'rendering' || !/\(([2-9]\d)%\)/.test(e.message)) return;
+          cancelling = processesWorkingIn(tempDir).then((pids) => {
+            runningBefore = pids;
+            abortedAt = performance.now();
+            controller.abort(new Error('cancelled by test'));
+          });
+        },
       },
-    });
+    );
     await expect(done).rejects.toThrow(/ffmpeg was stopped|aborted/);
     const seconds = (performance.now() - abortedAt) / 1000;
     expect(runningBefore.length).toBeGreaterThan(0); // the check below would see ffmpeg if it lived

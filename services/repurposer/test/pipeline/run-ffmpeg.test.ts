@@ -17,7 +17,12 @@ describe('runFfmpeg errors', () => {
 
   const run = (filterComplex: string, input = 'testsrc2=size=64x64:d=1') =>
     runFfmpeg(
-      { inputs: [{ path: input, kind: 'generated', options: ['-f', 'lavfi'] }], filterComplex, outputOptions: ['-map', '[v]', '-f', 'null'], output: '/dev/null' },
+      {
+        inputs: [{ path: input, kind: 'generated', options: ['-f', 'lavfi'] }],
+        filterComplex,
+        outputOptions: ['-map', '[v]', '-f', 'null'],
+        output: '/dev/null',
+      },
       { ffmpegPath, cwd: dir, signal: new AbortController().signal, expectedSeconds: 1 },
     ).then(
       () => undefined,
@@ -34,7 +39,12 @@ describe('runFfmpeg errors', () => {
   it('an input that is not media is the input fault: permanent, and names the problem', async () => {
     await writeFile(join(dir, 'notes.mp4'), 'not a video\n'.repeat(50));
     const err = await runFfmpeg(
-      { inputs: [{ path: 'notes.mp4', kind: 'video', options: [] }], filterComplex: null, outputOptions: ['-f', 'null'], output: '/dev/null' },
+      {
+        inputs: [{ path: 'notes.mp4', kind: 'video', options: [] }],
+        filterComplex: null,
+        outputOptions: ['-f', 'null'],
+        output: '/dev/null',
+      },
       { ffmpegPath, cwd: dir, signal: new AbortController().signal, expectedSeconds: 1 },
     ).then(
       () => undefined,
@@ -46,12 +56,22 @@ describe('runFfmpeg errors', () => {
 
   it('an input in a container off the allow-list is refused by ffmpeg itself, even if no probe ran first', async () => {
     await runFfmpeg(
-      { inputs: [{ path: 'testsrc2=size=64x64:d=1', kind: 'generated', options: ['-f', 'lavfi'] }], filterComplex: null, outputOptions: ['-c:v', 'libx264', '-preset', 'ultrafast'], output: join(dir, 'secret.mp4') },
+      {
+        inputs: [{ path: 'testsrc2=size=64x64:d=1', kind: 'generated', options: ['-f', 'lavfi'] }],
+        filterComplex: null,
+        outputOptions: ['-c:v', 'libx264', '-preset', 'ultrafast'],
+        output: join(dir, 'secret.mp4'),
+      },
       { ffmpegPath, cwd: dir, signal: new AbortController().signal, expectedSeconds: 1 },
     );
     await writeFile(join(dir, 'list.mp4'), `ffconcat version 1.0\nfile 'secret.mp4'\n`);
     const err = await runFfmpeg(
-      { inputs: [{ path: 'list.mp4', kind: 'video', options: [] }], filterComplex: null, outputOptions: ['-c:v', 'libx264', '-preset', 'ultrafast'], output: join(dir, 'stolen.mp4') },
+      {
+        inputs: [{ path: 'list.mp4', kind: 'video', options: [] }],
+        filterComplex: null,
+        outputOptions: ['-c:v', 'libx264', '-preset', 'ultrafast'],
+        output: join(dir, 'stolen.mp4'),
+      },
       { ffmpegPath, cwd: dir, signal: new AbortController().signal, expectedSeconds: 1 },
     ).then(
       () => undefined,
@@ -65,8 +85,19 @@ describe('runFfmpeg errors', () => {
   it('reports progress from ffmpeg stats lines, ending at 1', async () => {
     const seen: number[] = [];
     await runFfmpeg(
-      { inputs: [{ path: 'testsrc2=size=320x180:d=3', kind: 'generated', options: ['-f', 'lavfi'] }], filterComplex: null, outputOptions: ['-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'null'], output: '/dev/null' },
-      { ffmpegPath, cwd: dir, signal: new AbortController().signal, expectedSeconds: 3, onProgress: (f) => seen.push(f) },
+      {
+        inputs: [{ path: 'testsrc2=size=320x180:d=3', kind: 'generated', options: ['-f', 'lavfi'] }],
+        filterComplex: null,
+        outputOptions: ['-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'null'],
+        output: '/dev/null',
+      },
+      {
+        ffmpegPath,
+        cwd: dir,
+        signal: new AbortController().signal,
+        expectedSeconds: 3,
+        onProgress: (f) => seen.push(f),
+      },
     );
     expect(seen.at(-1)).toBe(1);
     expect(seen.every((f, i) => i === 0 || f >= seen[i - 1]!)).toBe(true);

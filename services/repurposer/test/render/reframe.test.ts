@@ -14,7 +14,21 @@ describe('reframe graphs at the edges of the accepted widths (real ffmpeg)', () 
       it(`${mode} at ${width} wide (9:16)`, async () => {
         const { width: W, height: H } = outputSize({ aspect: '9:16', width });
         const graph = reframeFilter({ mode, width: W, height: H, cropX: 0.5, padColor: '#000000' }, '0:v', 'v');
-        const { stderr } = await run(inject('ffmpegPath'), ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=5:duration=0.4', '-filter_complex', graph, '-map', '[v]', '-f', 'null', '-']);
+        const { stderr } = await run(inject('ffmpegPath'), [
+          '-v',
+          'error',
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=size=320x180:rate=5:duration=0.4',
+          '-filter_complex',
+          graph,
+          '-map',
+          '[v]',
+          '-f',
+          'null',
+          '-',
+        ]);
         expect(stderr).toBe('');
       });
     }

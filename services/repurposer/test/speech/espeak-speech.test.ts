@@ -53,7 +53,17 @@ describe('espeak-ng speech', () => {
   });
 
   it('reads pauses from the samples exactly as ffmpeg silencedetect does', async () => {
-    const { stderr } = await run(tools.ffmpegPath, ['-hide_banner', '-nostats', '-i', full.file, '-af', 'silencedetect=n=-50dB:d=0.1', '-f', 'null', '-']);
+    const { stderr } = await run(tools.ffmpegPath, [
+      '-hide_banner',
+      '-nostats',
+      '-i',
+      full.file,
+      '-af',
+      'silencedetect=n=-50dB:d=0.1',
+      '-f',
+      'null',
+      '-',
+    ]);
     const starts = [...stderr.matchAll(/silence_start: ([\d.]+)/g)].map((m) => Number(m[1]));
     const ends = [...stderr.matchAll(/silence_end: ([\d.]+)/g)].map((m) => Number(m[1]));
     const buf = await readFile(full.file);
@@ -97,7 +107,9 @@ describe('espeak-ng speech', () => {
     const three = await speech.synthesize({ text: S3, voice: null, rate: null, outFile: join(dir, 's3.wav') }, signal);
     expect(full.seconds).toBeCloseTo(one.seconds + two.seconds + three.seconds, 9);
     // And the word timings inside a sentence do not depend on what came before it.
-    expect(full.words.slice(n1, n1 + n2).map((w) => w.start - one.seconds)).toEqual(two.words.map((w) => expect.closeTo(w.start, 2)));
+    expect(full.words.slice(n1, n1 + n2).map((w) => w.start - one.seconds)).toEqual(
+      two.words.map((w) => expect.closeTo(w.start, 2)),
+    );
   });
 
   it('speaks faster at rate 200 than at rate 120', async () => {
@@ -110,8 +122,14 @@ describe('espeak-ng speech', () => {
   });
 
   it('accepts espeak-ng’s voices (language, file, variant) and lists them', async () => {
-    const us = await speech.synthesize({ text: 'Hello there.', voice: 'en-us', rate: null, outFile: join(dir, 'us.wav') }, signal);
-    const variant = await speech.synthesize({ text: 'Hello there.', voice: 'gmw/en+f3', rate: null, outFile: join(dir, 'f3.wav') }, signal);
+    const us = await speech.synthesize(
+      { text: 'Hello there.', voice: 'en-us', rate: null, outFile: join(dir, 'us.wav') },
+      signal,
+    );
+    const variant = await speech.synthesize(
+      { text: 'Hello there.', voice: 'gmw/en+f3', rate: null, outFile: join(dir, 'f3.wav') },
+      signal,
+    );
     expect(us.seconds).toBeGreaterThan(0.3);
     expect(variant.seconds).toBeGreaterThan(0.3);
     const voices = await speech.voices!();
@@ -121,7 +139,9 @@ describe('espeak-ng speech', () => {
 
   it('refuses an unknown voice permanently, naming it, before running anything', async () => {
     for (const voice of ['xx-nosuch', 'en+nosuch', '--help', 'en us', '../../etc/passwd']) {
-      const err = await outcome(speech.synthesize({ text: 'Hello.', voice, rate: null, outFile: join(dir, 'bad-voice.wav') }, signal));
+      const err = await outcome(
+        speech.synthesize({ text: 'Hello.', voice, rate: null, outFile: join(dir, 'bad-voice.wav') }, signal),
+      );
       expect(err).toBeInstanceOf(SpeechError);
       expect((err as SpeechError).permanent).toBe(true);
       expect((err as SpeechError).failure).toBe('invalid-input');
@@ -131,7 +151,11 @@ describe('espeak-ng speech', () => {
   });
 
   it('refuses an empty text and an impossible rate permanently', async () => {
-    for (const input of [{ text: '  \n ', rate: null }, { text: 'Hello.', rate: 20 }, { text: 'Hello.', rate: Number.NaN }]) {
+    for (const input of [
+      { text: '  \n ', rate: null },
+      { text: 'Hello.', rate: 20 },
+      { text: 'Hello.', rate: Number.NaN },
+    ]) {
       const err = await outcome(speech.synthesize({ ...input, voice: null, outFile: join(dir, 'bad.wav') }, signal));
       expect(err).toBeInstanceOf(SpeechError);
       expect((err as SpeechError).permanent).toBe(true);
@@ -156,11 +180,14 @@ describe('espeak-ng speech', () => {
     const text = 'and so the story of the quick brown fox goes on and on without a pause '.repeat(600);
     const controller = new AbortController();
     let settled: unknown = undefined;
-    const result = outcome(long.synthesize({ text, voice: null, rate: null, outFile: join(abortDir, 'long.wav') }, controller.signal)).then((r) => (settled = r ?? 'settled'));
+    const result = outcome(
+      long.synthesize({ text, voice: null, rate: null, outFile: join(abortDir, 'long.wav') }, controller.signal),
+    ).then((r) => (settled = r ?? 'settled'));
     // Wait until espeak-ng is really at work, then pull the plug. A synthesis that ends before any
     // espeak-ng is seen says why (a busy CI box once showed none within 10 s, with no reason given).
     const deadline = Date.now() + 30_000;
-    while (childProcesses('espeak-ng').length === 0 && settled === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (childProcesses('espeak-ng').length === 0 && settled === undefined && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     expect(settled, 'the synthesis ended before it could be aborted').toBeUndefined();
     expect(childProcesses('espeak-ng').length).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 300));
@@ -174,7 +201,8 @@ describe('espeak-ng speech', () => {
     expect(err).toBeInstanceOf(SpeechError);
     expect((err as SpeechError).failure).toBe('aborted');
     expect((err as SpeechError).permanent).toBe(false);
-    while (childProcesses('espeak-ng').length > 0 && Date.now() - abortedAt < 2000) await new Promise((r) => setTimeout(r, 20));
+    while (childProcesses('espeak-ng').length > 0 && Date.now() - abortedAt < 2000)
+      await new Promise((r) => setTimeout(r, 20));
     expect(childProcesses('espeak-ng')).toEqual([]);
     expect(await readdir(abortDir)).toEqual([]);
   });

@@ -22,8 +22,28 @@ describe('normalizeAudioCommand', () => {
     dir = await mkdtemp(join(tmpdir(), 'rf-norm-'));
     // Narration made 14 dB quieter, so the pass has real work to do.
     const speech = createEspeakSpeech({ espeakPath: tools.espeakPath });
-    const r = await speech.synthesize({ text: 'This scene is about loudness. It should sound the same as every other scene, quiet or loud.', voice: null, rate: null, outFile: join(dir, 'scene.wav') }, new AbortController().signal);
-    await run(tools.ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-y', '-i', r.file, '-af', 'volume=-14dB', '-c:a', 'pcm_s16le', join(dir, 'quiet.wav')]);
+    const r = await speech.synthesize(
+      {
+        text: 'This scene is about loudness. It should sound the same as every other scene, quiet or loud.',
+        voice: null,
+        rate: null,
+        outFile: join(dir, 'scene.wav'),
+      },
+      new AbortController().signal,
+    );
+    await run(tools.ffmpegPath, [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-i',
+      r.file,
+      '-af',
+      'volume=-14dB',
+      '-c:a',
+      'pcm_s16le',
+      join(dir, 'quiet.wav'),
+    ]);
     narration = { file: join(dir, 'quiet.wav'), seconds: r.seconds };
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -31,10 +51,30 @@ describe('normalizeAudioCommand', () => {
   it('is an argument vector that opens the narration as WAV only, through the file protocol', () => {
     const args = ffmpegArgs(normalizeAudioCommand('in.wav', 'out.wav', { channels: 1, codec: 'pcm' }));
     expect(args).toEqual([
-      '-hide_banner', '-nostdin', '-y',
-      '-protocol_whitelist', 'file', '-format_whitelist', 'wav', '-f', 'wav', '-i', 'file:in.wav',
-      '-filter_complex', '[0:a]loudnorm=I=-16:TP=-1.5:LRA=11,aresample=48000[a]',
-      '-map', '[a]', '-ac', '1', '-ar', '48000', '-c:a', 'pcm_s16le', '-f', 'wav', 'file:out.wav',
+      '-hide_banner',
+      '-nostdin',
+      '-y',
+      '-protocol_whitelist',
+      'file',
+      '-format_whitelist',
+      'wav',
+      '-f',
+      'wav',
+      '-i',
+      'file:in.wav',
+      '-filter_complex',
+      '[0:a]loudnorm=I=-16:TP=-1.5:LRA=11,aresample=48000[a]',
+      '-map',
+      '[a]',
+      '-ac',
+      '1',
+      '-ar',
+      '48000',
+      '-c:a',
+      'pcm_s16le',
+      '-f',
+      'wav',
+      'file:out.wav',
     ]);
   });
 
@@ -61,7 +101,10 @@ describe('normalizeAudioCommand', () => {
 
   it('refuses a "WAV" that is really another format (a playlist naming other files)', async () => {
     await writeFile(join(dir, 'list.wav'), `ffconcat version 1.0\nfile 'scene.wav'\n`);
-    const err = await runFfmpegRaw(tools.ffmpegPath, normalizeAudioCommand(join(dir, 'list.wav'), join(dir, 'stolen.wav'), { channels: 1, codec: 'pcm' })).then(
+    const err = await runFfmpegRaw(
+      tools.ffmpegPath,
+      normalizeAudioCommand(join(dir, 'list.wav'), join(dir, 'stolen.wav'), { channels: 1, codec: 'pcm' }),
+    ).then(
       () => undefined,
       (e: unknown) => e as Error,
     );

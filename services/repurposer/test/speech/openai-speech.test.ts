@@ -40,7 +40,12 @@ describe('OpenAI-compatible speech', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        received.push({ method: req.method, path: req.url, ...(req.headers.authorization ? { auth: req.headers.authorization } : {}), body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
+        received.push({
+          method: req.method,
+          path: req.url,
+          ...(req.headers.authorization ? { auth: req.headers.authorization } : {}),
+          body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+        });
         reply(req, res);
       });
     });
@@ -53,7 +58,8 @@ describe('OpenAI-compatible speech', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const tts = (timeoutMs = 5000) => createOpenAiSpeech({ url, apiKey: KEY, model: 'tts-1', defaultVoice: 'alloy', timeoutMs });
+  const tts = (timeoutMs = 5000) =>
+    createOpenAiSpeech({ url, apiKey: KEY, model: 'tts-1', defaultVoice: 'alloy', timeoutMs });
   const signal = new AbortController().signal;
 
   it('posts the text with key, model, voice and speed, writes the WAV and measures it', async () => {
@@ -99,11 +105,18 @@ describe('OpenAI-compatible speech', () => {
 
   it('rejected credentials are permanent, and the key is in no message', async () => {
     for (const status of [401, 403]) {
-      reply = (_req, res) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Incorrect API key provided' } }));
-      const err = await outcome(tts().synthesize({ text: TEXT, voice: null, rate: null, outFile: join(dir, 'denied.wav') }, signal));
+      reply = (_req, res) =>
+        res
+          .writeHead(status, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'Incorrect API key provided' } }));
+      const err = await outcome(
+        tts().synthesize({ text: TEXT, voice: null, rate: null, outFile: join(dir, 'denied.wav') }, signal),
+      );
       expect(err).toBeInstanceOf(SpeechError);
       expect((err as SpeechError).permanent).toBe(true);
-      expect((err as SpeechError).message).toBe(`speech API refused the credentials (HTTP ${status}): Incorrect API key provided`);
+      expect((err as SpeechError).message).toBe(
+        `speech API refused the credentials (HTTP ${status}): Incorrect API key provided`,
+      );
       expect((err as SpeechError).message).not.toContain(KEY);
     }
     expect(existsSync(join(dir, 'denied.wav'))).toBe(false);
@@ -112,14 +125,18 @@ describe('OpenAI-compatible speech', () => {
   it('server errors, rate limits and timeouts are not permanent', async () => {
     for (const status of [500, 503, 429]) {
       reply = (_req, res) => res.writeHead(status).end('busy');
-      const err = await outcome(tts().synthesize({ text: TEXT, voice: null, rate: null, outFile: join(dir, 'busy.wav') }, signal));
+      const err = await outcome(
+        tts().synthesize({ text: TEXT, voice: null, rate: null, outFile: join(dir, 'busy.wav') }, signal),
+      );
       expect(err).toBeInstanceOf(SpeechError);
       expect((err as SpeechError).permanent).toBe(false);
       expect((err as SpeechError).message).toBe(`speech API answered HTTP ${status}`);
     }
     reply = () => undefined; // never answers
     const started = Date.now();
-    const err = await outcome(tts(300).synthesize({ text: TEXT, voice: null, rate: null, outFile: join(dir, 'slow.wav') }, signal));
+    const err = await outcome(
+      tts(300).synthesize({ text: TEXT, voice: null, rate: null, outFile: join(dir, 'slow.wav') }, signal),
+    );
     expect(Date.now() - started).toBeLessThan(2000);
     expect((err as SpeechError).permanent).toBe(false);
     expect((err as SpeechError).message).toBe('speech API: no answer within 300 ms');
@@ -127,12 +144,19 @@ describe('OpenAI-compatible speech', () => {
   });
 
   it('a refused request (400) is permanent; an answer that is not WAV is a configuration error', async () => {
-    reply = (_req, res) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Invalid voice' } }));
-    const bad = await outcome(tts().synthesize({ text: TEXT, voice: 'nobody', rate: null, outFile: join(dir, 'bad.wav') }, signal));
+    reply = (_req, res) =>
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'Invalid voice' } }));
+    const bad = await outcome(
+      tts().synthesize({ text: TEXT, voice: 'nobody', rate: null, outFile: join(dir, 'bad.wav') }, signal),
+    );
     expect((bad as SpeechError).permanent).toBe(true);
     expect((bad as SpeechError).message).toBe('speech API refused the request (HTTP 400): Invalid voice');
     reply = (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>');
-    const html = await outcome(tts().synthesize({ text: TEXT, voice: null, rate: null, outFile: join(dir, 'html.wav') }, signal));
+    const html = await outcome(
+      tts().synthesize({ text: TEXT, voice: null, rate: null, outFile: join(dir, 'html.wav') }, signal),
+    );
     expect((html as SpeechError).permanent).toBe(true);
     expect((html as SpeechError).message).toMatch(/did not answer with WAV audio/);
     expect(existsSync(join(dir, 'html.wav'))).toBe(false);
@@ -141,7 +165,12 @@ describe('OpenAI-compatible speech', () => {
   it('aborting stops the request at once', async () => {
     reply = () => undefined;
     const controller = new AbortController();
-    const p = outcome(tts(10_000).synthesize({ text: TEXT, voice: null, rate: null, outFile: join(dir, 'aborted.wav') }, controller.signal));
+    const p = outcome(
+      tts(10_000).synthesize(
+        { text: TEXT, voice: null, rate: null, outFile: join(dir, 'aborted.wav') },
+        controller.signal,
+      ),
+    );
     setTimeout(() => controller.abort(), 50);
     const err = await p;
     expect((err as SpeechError).failure).toBe('aborted');
@@ -151,18 +180,31 @@ describe('OpenAI-compatible speech', () => {
   it('createSpeech picks the API only when both its URL and key are given', async () => {
     reply = (_req, res) => res.writeHead(200, { 'content-type': 'audio/wav' }).end(wav);
     received.length = 0;
-    const api = createSpeech({ ESPEAK_NG_PATH: tools.espeakPath, SPEECH_API_URL: url, SPEECH_API_KEY: KEY, SPEECH_MODEL: 'gpt-4o-mini-tts', SPEECH_VOICE: 'echo' });
+    const api = createSpeech({
+      ESPEAK_NG_PATH: tools.espeakPath,
+      SPEECH_API_URL: url,
+      SPEECH_API_KEY: KEY,
+      SPEECH_MODEL: 'gpt-4o-mini-tts',
+      SPEECH_VOICE: 'echo',
+    });
     await api.synthesize({ text: 'Hi.', voice: null, rate: null, outFile: join(dir, 'picked.wav') }, signal);
     expect(received[0]!.body).toMatchObject({ model: 'gpt-4o-mini-tts', voice: 'echo' });
 
     received.length = 0;
     const offline = createSpeech({ ESPEAK_NG_PATH: tools.espeakPath, SPEECH_API_URL: '', SPEECH_API_KEY: undefined });
-    const r = await offline.synthesize({ text: 'Hi.', voice: null, rate: null, outFile: join(dir, 'offline.wav') }, signal);
+    const r = await offline.synthesize(
+      { text: 'Hi.', voice: null, rate: null, outFile: join(dir, 'offline.wav') },
+      signal,
+    );
     expect(received).toHaveLength(0);
     expect(r.seconds).toBeGreaterThan(0.2);
     expect(await offline.voices!()).toContain('en');
 
-    expect(() => createSpeech({ ESPEAK_NG_PATH: tools.espeakPath, SPEECH_API_URL: url })).toThrow(/SPEECH_API_URL is set but SPEECH_API_KEY is not/);
-    expect(() => createSpeech({ ESPEAK_NG_PATH: tools.espeakPath, SPEECH_API_KEY: KEY })).toThrow(/SPEECH_API_KEY is set but SPEECH_API_URL is not/);
+    expect(() => createSpeech({ ESPEAK_NG_PATH: tools.espeakPath, SPEECH_API_URL: url })).toThrow(
+      /SPEECH_API_URL is set but SPEECH_API_KEY is not/,
+    );
+    expect(() => createSpeech({ ESPEAK_NG_PATH: tools.espeakPath, SPEECH_API_KEY: KEY })).toThrow(
+      /SPEECH_API_KEY is set but SPEECH_API_URL is not/,
+    );
   });
 });

@@ -74,8 +74,13 @@ describe.skipIf(!canAskLibrary)('espeak-ng word timing accuracy', () => {
           const tokens = tokenize(sentence);
           const said = tokens.join(' ');
           const [ours, ref] = await Promise.all([
-            speech.synthesize({ text: said, voice: null, rate, outFile: join(dir, 'acc.wav') }, new AbortController().signal),
-            run('python3', ['-c', ORACLE, said, String(rate)]).then(({ stdout }) => JSON.parse(stdout) as { samples: number; words: { pos: number; ms: number }[] }),
+            speech.synthesize(
+              { text: said, voice: null, rate, outFile: join(dir, 'acc.wav') },
+              new AbortController().signal,
+            ),
+            run('python3', ['-c', ORACLE, said, String(rate)]).then(
+              ({ stdout }) => JSON.parse(stdout) as { samples: number; words: { pos: number; ms: number }[] },
+            ),
           ]);
           // Same synthesis: the program's audio and the library's are the same length to the sample.
           expect(Math.round(ours.seconds * 22050)).toBe(ref.samples);
@@ -90,7 +95,9 @@ describe.skipIf(!canAskLibrary)('espeak-ng word timing accuracy', () => {
       }
       const abs = errors.map(Math.abs).sort((a, b) => a - b);
       const mean = abs.reduce((a, e) => a + e, 0) / abs.length;
-      console.info(`espeak-ng ${rate} wpm: ${abs.length} words, mean |error| ${(mean * 1000).toFixed(0)} ms, p90 ${(abs[Math.floor(abs.length * 0.9)]! * 1000).toFixed(0)} ms, max ${(abs.at(-1)! * 1000).toFixed(0)} ms`);
+      console.info(
+        `espeak-ng ${rate} wpm: ${abs.length} words, mean |error| ${(mean * 1000).toFixed(0)} ms, p90 ${(abs[Math.floor(abs.length * 0.9)]! * 1000).toFixed(0)} ms, max ${(abs.at(-1)! * 1000).toFixed(0)} ms`,
+      );
       expect(abs.length).toBeGreaterThan(80);
       expect(mean * 1000).toBeLessThan(meanMs);
       expect(abs.at(-1)! * 1000).toBeLessThan(maxMs);

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
-import { makeEnvelope, uuidv7, type RenderJobRequested, type RenderOptions, type TaskStage } from '@reelforge/contracts';
+import {
+  makeEnvelope,
+  uuidv7,
+  type RenderJobRequested,
+  type RenderOptions,
+  type TaskStage,
+} from '@reelforge/contracts';
 import { createLocalMediaStore, type MediaStore } from '@reelforge/media-store';
 import { createSuppliedCaptionsTranscriber } from '../../src/captions/transcriber.ts';
 import { loadFontCatalog } from '../../src/fonts/font-catalog.ts';
@@ -29,7 +35,11 @@ export interface Harness {
   /** Puts a local file into the media store as an upload; returns its `media:` location. */
   upload(file: string, name: string): Promise<string>;
   /** Runs the pipeline on a `media:` source with the given options. */
-  render(source: string, options: RenderOptions, extra?: { captionsUrl?: string; signal?: AbortSignal; onProgress?: (e: ProgressEvent) => void }): Promise<{ clips: StoredClip[]; progress: ProgressEvent[]; taskId: string }>;
+  render(
+    source: string,
+    options: RenderOptions,
+    extra?: { captionsUrl?: string; signal?: AbortSignal; onProgress?: (e: ProgressEvent) => void },
+  ): Promise<{ clips: StoredClip[]; progress: ProgressEvent[]; taskId: string }>;
   /** Files left in the pipeline's temp directory (must be none after any outcome). */
   leftovers(): Promise<string[]>;
   close(): Promise<void>;
@@ -82,11 +92,16 @@ export async function createHarness(): Promise<Harness> {
         options,
       });
       const progress: ProgressEvent[] = [];
-      const clips = await renderTask(job, deps, extra.signal ?? new AbortController().signal, (stage, percent, message, etaSeconds = null) => {
-        const event = { stage, percent, message, etaSeconds };
-        progress.push(event);
-        extra.onProgress?.(event);
-      });
+      const clips = await renderTask(
+        job,
+        deps,
+        extra.signal ?? new AbortController().signal,
+        (stage, percent, message, etaSeconds = null) => {
+          const event = { stage, percent, message, etaSeconds };
+          progress.push(event);
+          extra.onProgress?.(event);
+        },
+      );
       return { clips, progress, taskId };
     },
     leftovers: () => readdir(tempDir),
@@ -101,10 +116,29 @@ export async function ffmpegRun(ffmpeg: string, args: string[]): Promise<void> {
 
 /** One decoded frame at `seconds` as raw RGB bytes. */
 export async function frameAt(ffmpeg: string, file: string, seconds: number): Promise<Buffer> {
-  const { stdout } = await promisify(execFile)(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-ss', String(seconds), '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
-    encoding: 'buffer',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { stdout } = await promisify(execFile)(
+    ffmpeg,
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-ss',
+      String(seconds),
+      '-i',
+      file,
+      '-frames:v',
+      '1',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
+    {
+      encoding: 'buffer',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   return stdout;
 }
 
@@ -116,7 +150,12 @@ export function changedFraction(a: Buffer, b: Buffer, width: number, y0: number,
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 3;
       total++;
-      if (Math.abs(a[i]! - b[i]!) > tolerance || Math.abs(a[i + 1]! - b[i + 1]!) > tolerance || Math.abs(a[i + 2]! - b[i + 2]!) > tolerance) changed++;
+      if (
+        Math.abs(a[i]! - b[i]!) > tolerance ||
+        Math.abs(a[i + 1]! - b[i + 1]!) > tolerance ||
+        Math.abs(a[i + 2]! - b[i + 2]!) > tolerance
+      )
+        changed++;
     }
   }
   return changed / total;
@@ -135,7 +174,10 @@ export interface StreamFacts {
 /** What the acceptance criteria check on every output, read with ffprobe and from the MP4's atoms. */
 export async function streamFacts(ffprobe: string, file: string): Promise<StreamFacts> {
   const { stdout } = await run(ffprobe, ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file]);
-  const info = JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string; width?: number; height?: number }[]; format: { duration?: string } };
+  const info = JSON.parse(stdout) as {
+    streams: { codec_type: string; codec_name: string; width?: number; height?: number }[];
+    format: { duration?: string };
+  };
   const video = info.streams.find((s) => s.codec_type === 'video');
   const head = (await readFile(file)).subarray(0, 1024 * 1024).toString('latin1');
   const moov = head.indexOf('moov');
@@ -152,7 +194,9 @@ export async function streamFacts(ffprobe: string, file: string): Promise<Stream
 
 /** Integrated loudness (LUFS) of a file's audio, by ffmpeg's ebur128 scanner. */
 export async function integratedLoudness(ffmpeg: string, file: string): Promise<number> {
-  const { stderr } = await run(ffmpeg, ['-hide_banner', '-nostats', '-i', file, '-af', 'ebur128', '-f', 'null', '-'], { maxBuffer: 64 * 1024 * 1024 });
+  const { stderr } = await run(ffmpeg, ['-hide_banner', '-nostats', '-i', file, '-af', 'ebur128', '-f', 'null', '-'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const summary = stderr.slice(stderr.lastIndexOf('Summary:'));
   return Number(/I:\s+(-?[\d.]+) LUFS/.exec(summary)?.[1]);
 }

@@ -28,7 +28,7 @@ describe('attempt fencing', () => {
     await pipeline?.close();
   });
 
-  it('a redelivery while the first attempt still renders: one completion, one set of clips, the first attempt\'s files untouched', async () => {
+  it("a redelivery while the first attempt still renders: one completion, one set of clips, the first attempt's files untouched", async () => {
     const booted = await svc.boot();
     const { orm, messaging: m, log } = booted.platform;
     const tasks = createTaskStore({ orm, schema: svc.schema, service: 'repurposer', afterCommit: () => undefined });
@@ -42,7 +42,9 @@ describe('attempt fencing', () => {
       for (const w of waiters.filter((x) => x.attempt === attempt && x.stage === stage)) w.resolve();
     };
     const until = (attempt: number, stage: TaskStage) =>
-      reached.some((r) => r.attempt === attempt && r.stage === stage) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ attempt, stage, resolve }));
+      reached.some((r) => r.attempt === attempt && r.stage === stage)
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => waiters.push({ attempt, stage, resolve }));
 
     const handler = createRenderJobHandler({
       m,
@@ -55,15 +57,31 @@ describe('attempt fencing', () => {
       ackWaitMs: 4000,
       discardClips: (clips) => discardClips(pipeline.store, clips),
       render: (job, signal, report, attempt) =>
-        renderTask(job, pipeline.deps, signal, (stage, percent, message, eta) => {
-          note(attempt, stage);
-          report(stage, percent, message, eta);
-        }, attempt),
+        renderTask(
+          job,
+          pipeline.deps,
+          signal,
+          (stage, percent, message, eta) => {
+            note(attempt, stage);
+            report(stage, percent, message, eta);
+          },
+          attempt,
+        ),
     });
-    const ctx = (deliveryCount: number): HandlerContext => ({ deliveryCount, lastAttempt: false, signal: new AbortController().signal, log, subject: 'render.jobs.test' });
+    const ctx = (deliveryCount: number): HandlerContext => ({
+      deliveryCount,
+      lastAttempt: false,
+      signal: new AbortController().signal,
+      log,
+      subject: 'render.jobs.test',
+    });
 
     // Slow enough (720 wide, `fast`) that the first attempt is still rendering when the second starts.
-    const video = await makeTestVideo(pipeline.ffmpeg, join(pipeline.root, 'talk.mp4'), { seconds: 10, width: 1280, height: 720 });
+    const video = await makeTestVideo(pipeline.ffmpeg, join(pipeline.root, 'talk.mp4'), {
+      seconds: 10,
+      width: 1280,
+      height: 720,
+    });
     const job: RenderJobRequested = makeEnvelope('render.job.requested.v1', 'test', uuidv7(), {
       taskId: uuidv7(),
       generationId: null,
@@ -77,14 +95,23 @@ describe('attempt fencing', () => {
 
     // A stage is awaited against its attempt: an attempt that ends early fails the test at once.
     const first = handler(job, ctx(1));
-    await Promise.race([until(1, 'rendering'), first.then(() => Promise.reject(new Error('the first attempt ended before rendering')))]);
+    await Promise.race([
+      until(1, 'rendering'),
+      first.then(() => Promise.reject(new Error('the first attempt ended before rendering'))),
+    ]);
     const firstDir = join(pipeline.deps.tempDir, taskId, '1');
     const firstFiles = await readdir(firstDir);
     expect(firstFiles).toContain('source');
 
     const second = handler(job, ctx(2));
-    await Promise.race([until(2, 'probing'), second.then(() => Promise.reject(new Error('the second attempt ended before probing')))]); // it has cleared and filled its own directory
-    expect(reached.some((r) => r.attempt === 1 && r.stage === 'uploading'), 'the first attempt must still be rendering here').toBe(false);
+    await Promise.race([
+      until(2, 'probing'),
+      second.then(() => Promise.reject(new Error('the second attempt ended before probing'))),
+    ]); // it has cleared and filled its own directory
+    expect(
+      reached.some((r) => r.attempt === 1 && r.stage === 'uploading'),
+      'the first attempt must still be rendering here',
+    ).toBe(false);
     expect(await readdir(firstDir)).toEqual(expect.arrayContaining(firstFiles));
 
     const [one, two] = await Promise.allSettled([first, second]);
@@ -92,9 +119,15 @@ describe('attempt fencing', () => {
     expect(one.status).toBe('rejected');
     expect((one as PromiseRejectedResult).reason).toBeInstanceOf(AttemptSuperseded);
 
-    const [task] = await svc.sql<{ status: string; attempt: number }>(`select status, attempt from "${svc.schema}".tasks where id = $1`, [taskId]);
+    const [task] = await svc.sql<{ status: string; attempt: number }>(
+      `select status, attempt from "${svc.schema}".tasks where id = $1`,
+      [taskId],
+    );
     expect(task).toEqual({ status: 'completed', attempt: 2 });
-    const clips = await svc.sql<{ media_key: string }>(`select media_key from "${svc.schema}".generated_content where task_id = $1`, [taskId]);
+    const clips = await svc.sql<{ media_key: string }>(
+      `select media_key from "${svc.schema}".generated_content where task_id = $1`,
+      [taskId],
+    );
     expect(clips.map((c) => c.media_key)).toEqual([`${job.accountId}/${taskId}/2/clip-00.mp4`]);
     const completions = await svc.sql<{ n: number }>(
       `select count(*)::int as n from "${svc.schema}".outbox where envelope->>'type' = 'task.status.v1' and envelope->'data'->>'taskId' = $1 and envelope->'data'->>'status' = 'completed'`,

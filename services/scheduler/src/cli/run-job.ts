@@ -15,7 +15,11 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
  * another process has already run it or runs it now, says so — prints the run as JSON and returns
  * the exit code.
  */
-export async function runJobCommand(name: string, env: Record<string, string | undefined>, clock: () => Date = () => new Date()): Promise<number> {
+export async function runJobCommand(
+  name: string,
+  env: Record<string, string | undefined>,
+  clock: () => Date = () => new Date(),
+): Promise<number> {
   const configWarnings: string[] = [];
   const config = loadSchedulerConfig(env, (w) => configWarnings.push(w));
   const platform = await startPlatform({

@@ -5,7 +5,12 @@ import { runSlot, type RunSlotDeps } from '../runs/run-slot.ts';
 
 export function findJob(jobs: JobDefinition[], name: string): JobDefinition {
   const job = jobs.find((j) => j.name === name || j.aliases.includes(name));
-  if (!job) throw new DomainError('NOT_FOUND', `no job named ${JSON.stringify(name)}; jobs: ${jobs.map((j) => j.name).join(', ')}`, { jobs: jobs.map((j) => j.name) });
+  if (!job)
+    throw new DomainError(
+      'NOT_FOUND',
+      `no job named ${JSON.stringify(name)}; jobs: ${jobs.map((j) => j.name).join(', ')}`,
+      { jobs: jobs.map((j) => j.name) },
+    );
   return job;
 }
 
@@ -19,7 +24,9 @@ function within<T>(work: Promise<T>, ms: number): Promise<T | null> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function createSchedulerCommands(deps: RunSlotDeps & { jobs: JobDefinition[]; clock: () => Date; manualRunWaitMs: number }) {
+export function createSchedulerCommands(
+  deps: RunSlotDeps & { jobs: JobDefinition[]; clock: () => Date; manualRunWaitMs: number },
+) {
   return {
     async listRuns(req: { principal: Principal; job?: string; status?: string; limit?: number; cursor?: string }) {
       requireOperator(req.principal, 'reading job runs');
@@ -38,7 +45,9 @@ export function createSchedulerCommands(deps: RunSlotDeps & { jobs: JobDefinitio
       const done = runSlot(deps, job, deps.clock(), (run) => (claimed = run));
       const finished = await within(done, deps.manualRunWaitMs);
       if (finished) return finished.run;
-      done.catch((err: unknown) => deps.log.error({ err: String(err), job: job.name }, 'a manual job run failed after its answer'));
+      done.catch((err: unknown) =>
+        deps.log.error({ err: String(err), job: job.name }, 'a manual job run failed after its answer'),
+      );
       // Still claiming (a slow database): wait for the claim, which is what the answer shows.
       return claimed ?? (await done).run;
     },

@@ -1,5 +1,11 @@
 import type { TSchema } from '@sinclair/typebox';
-import { DomainError, backlogCommands, notifierCommands, orchestratorCommands, type CommandDeclaration } from '@reelforge/contracts';
+import {
+  DomainError,
+  backlogCommands,
+  notifierCommands,
+  orchestratorCommands,
+  type CommandDeclaration,
+} from '@reelforge/contracts';
 
 /** A result summary: what the run did, stored as jsonb and printed by `scheduler run`. */
 export type JobSummary = Record<string, unknown>;
@@ -39,14 +45,20 @@ export function buildJobs(deps: JobDeps): JobDefinition[] {
       aliases: ['cleanup-stuck-generations'],
       cron: '*/30 * * * *',
       catchUp: 'latest',
-      run: async () => (await deps.send(orchestratorCommands.cleanupStuckGenerations, {}, 'content-orchestrator')) as JobSummary,
+      run: async () =>
+        (await deps.send(orchestratorCommands.cleanupStuckGenerations, {}, 'content-orchestrator')) as JobSummary,
     },
     {
       name: 'auto_generate_content',
       aliases: ['auto-generate'],
       cron: '0 * * * *',
       catchUp: 'each',
-      run: async (slot) => (await deps.send(orchestratorCommands.autoGenerateContent, { at: slot.toISOString(), ...deps.autoGenerate }, 'content-orchestrator')) as JobSummary,
+      run: async (slot) =>
+        (await deps.send(
+          orchestratorCommands.autoGenerateContent,
+          { at: slot.toISOString(), ...deps.autoGenerate },
+          'content-orchestrator',
+        )) as JobSummary,
     },
     {
       name: 'backlog_maintenance',
@@ -58,7 +70,8 @@ export function buildJobs(deps: JobDeps): JobDefinition[] {
         try {
           return { status: 'maintained', result: await deps.send(backlogCommands.maintain, {}, 'backlog-keeper') };
         } catch (err) {
-          if (isNoResponder(err)) return { status: 'no owner yet', owner: 'backlog-keeper', subject: backlogCommands.maintain.subject };
+          if (isNoResponder(err))
+            return { status: 'no owner yet', owner: 'backlog-keeper', subject: backlogCommands.maintain.subject };
           throw err;
         }
       },
@@ -71,9 +84,13 @@ export function buildJobs(deps: JobDeps): JobDefinition[] {
       run: async (slot) => {
         // A notifier not running (or an older one without the digest) is not a failure of this job.
         try {
-          return { status: 'sent', result: await deps.send(notifierCommands.sendDigests, { at: slot.toISOString() }, 'notifier') };
+          return {
+            status: 'sent',
+            result: await deps.send(notifierCommands.sendDigests, { at: slot.toISOString() }, 'notifier'),
+          };
         } catch (err) {
-          if (isNoResponder(err)) return { status: 'no owner yet', owner: 'notifier', subject: notifierCommands.sendDigests.subject };
+          if (isNoResponder(err))
+            return { status: 'no owner yet', owner: 'notifier', subject: notifierCommands.sendDigests.subject };
           throw err;
         }
       },
@@ -84,7 +101,11 @@ export function buildJobs(deps: JobDeps): JobDefinition[] {
       cron: '0 3 * * *',
       catchUp: 'latest',
       // Honest: each service prunes its own expired rows on its own timer (libs/persistence prune.ts); nothing to trigger here.
-      run: async () => ({ status: 'nothing to do', note: 'every service prunes its own expired rows every PRUNE_INTERVAL', pruneIntervalMs: deps.pruneIntervalMs }),
+      run: async () => ({
+        status: 'nothing to do',
+        note: 'every service prunes its own expired rows every PRUNE_INTERVAL',
+        pruneIntervalMs: deps.pruneIntervalMs,
+      }),
     },
   ];
 }

@@ -7,7 +7,9 @@ import { Migration } from '@mikro-orm/migrations';
 export class M0002RunLeases extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table job_runs drop constraint if exists job_runs_status_check`);
-    this.addSql(`alter table job_runs add constraint job_runs_status_check check (status in ('running', 'succeeded', 'failed', 'died'))`);
+    this.addSql(
+      `alter table job_runs add constraint job_runs_status_check check (status in ('running', 'succeeded', 'failed', 'died'))`,
+    );
     this.addSql(`alter table job_runs add column locked_until timestamptz null`);
     this.addSql(`alter table job_runs add column locked_by text null`);
     this.addSql(`alter table job_runs add column attempts int not null default 1`);

@@ -55,7 +55,12 @@ export const composedSeconds = (scenes: ComposeScene[]): number => scenes.reduce
  * direction alternates so consecutive scenes do not move alike. A scene without an image gets a
  * drifting gradient.
  */
-function sceneVideo(index: number, scene: ComposeScene, length: number, spec: ComposeSpec): { input: FfmpegCommand['inputs'][number]; filter: string } {
+function sceneVideo(
+  index: number,
+  scene: ComposeScene,
+  length: number,
+  spec: ComposeSpec,
+): { input: FfmpegCommand['inputs'][number]; filter: string } {
   const { width: w, height: h } = spec.size;
   const frames = Math.max(1, Math.round(length * spec.fps));
   const label = `[${index}:v]`;
@@ -73,7 +78,11 @@ function sceneVideo(index: number, scene: ComposeScene, length: number, spec: Co
   }
   const [c0, c1] = GRADIENTS[index % GRADIENTS.length]!;
   return {
-    input: { path: `gradients=s=${w}x${h}:r=${spec.fps}:d=${s3(length)}:c0=${c0}:c1=${c1}:x0=0:y0=0:x1=${w}:y1=${h}:speed=0.004`, kind: 'generated', options: ['-f', 'lavfi'] },
+    input: {
+      path: `gradients=s=${w}x${h}:r=${spec.fps}:d=${s3(length)}:c0=${c0}:c1=${c1}:x0=0:y0=0:x1=${w}:y1=${h}:speed=0.004`,
+      kind: 'generated',
+      options: ['-f', 'lavfi'],
+    },
     filter: `${label}${tail}`,
   };
 }
@@ -141,7 +150,15 @@ export function buildComposeCommand(spec: ComposeSpec): FfmpegCommand {
   return {
     inputs,
     filterComplex: graph.join(';'),
-    outputOptions: ['-map', '[vout]', '-map', '[aout]', '-r', String(spec.fps), ...shortVideoOutput(total, spec.encode)],
+    outputOptions: [
+      '-map',
+      '[vout]',
+      '-map',
+      '[aout]',
+      '-r',
+      String(spec.fps),
+      ...shortVideoOutput(total, spec.encode),
+    ],
     output: spec.output,
   };
 }

@@ -8,8 +8,18 @@ import type { VoicedScene } from '../voice-scenes.ts';
  */
 export function narrationCues(scenes: VoicedScene[], emphasis: boolean[]): Cue[] {
   return scenes.flatMap((scene, i) => {
-    const words = scene.words.filter((w) => w.text.trim() !== '').map((w) => ({ start: scene.offset + w.start, end: scene.offset + w.end, text: w.text }));
+    const words = scene.words
+      .filter((w) => w.text.trim() !== '')
+      .map((w) => ({ start: scene.offset + w.start, end: scene.offset + w.end, text: w.text }));
     if (words.length === 0) return [];
-    return [{ start: scene.offset, end: scene.offset + scene.speechSeconds, text: words.map((w) => w.text).join(' '), words, ...(emphasis[i] ? { emphasis: true } : {}) }];
+    return [
+      {
+        start: scene.offset,
+        end: scene.offset + scene.speechSeconds,
+        text: words.map((w) => w.text).join(' '),
+        words,
+        ...(emphasis[i] ? { emphasis: true } : {}),
+      },
+    ];
   });
 }

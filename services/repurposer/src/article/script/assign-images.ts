@@ -9,7 +9,11 @@ import type { ArticleImage } from '../article-blocks.ts';
  */
 export function assignImages(sceneParagraphs: number[], images: ArticleImage[]): (string | null)[] {
   const used = new Set<number>();
-  const pick = (p: number, eligible: (img: ArticleImage) => boolean, distance: (img: ArticleImage) => number): number => {
+  const pick = (
+    p: number,
+    eligible: (img: ArticleImage) => boolean,
+    distance: (img: ArticleImage) => number,
+  ): number => {
     let best = -1;
     images.forEach((img, i) => {
       if (used.has(i) || !eligible(img)) return;
@@ -18,7 +22,21 @@ export function assignImages(sceneParagraphs: number[], images: ArticleImage[]):
     if (best !== -1) used.add(best);
     return best;
   };
-  const chosen = sceneParagraphs.map((p) => pick(p, (img) => img.paragraphIndex <= p, (img) => p - img.paragraphIndex));
-  const filled = chosen.map((c, s) => (c !== -1 ? c : pick(sceneParagraphs[s]!, () => true, (img) => Math.abs(img.paragraphIndex - sceneParagraphs[s]!))));
+  const chosen = sceneParagraphs.map((p) =>
+    pick(
+      p,
+      (img) => img.paragraphIndex <= p,
+      (img) => p - img.paragraphIndex,
+    ),
+  );
+  const filled = chosen.map((c, s) =>
+    c !== -1
+      ? c
+      : pick(
+          sceneParagraphs[s]!,
+          () => true,
+          (img) => Math.abs(img.paragraphIndex - sceneParagraphs[s]!),
+        ),
+  );
   return filled.map((i) => (i === -1 ? null : images[i]!.url));
 }

@@ -2,7 +2,41 @@ import { SCRIPT_LIMITS } from './scene.ts';
 
 const CAPTION_WORDS = 12;
 // A cut caption should not end on a word that leads into the missing part ("…of the", "…and").
-const DANGLING = new Set(['a', 'an', 'the', 'and', 'or', 'but', 'nor', 'of', 'to', 'in', 'on', 'at', 'by', 'for', 'with', 'from', 'as', 'that', 'which', 'who', 'is', 'are', 'was', 'were', 'will', 'would', 'its', 'their', 'his', 'her', 'our', 'my', 'your']);
+const DANGLING = new Set([
+  'a',
+  'an',
+  'the',
+  'and',
+  'or',
+  'but',
+  'nor',
+  'of',
+  'to',
+  'in',
+  'on',
+  'at',
+  'by',
+  'for',
+  'with',
+  'from',
+  'as',
+  'that',
+  'which',
+  'who',
+  'is',
+  'are',
+  'was',
+  'were',
+  'will',
+  'would',
+  'its',
+  'their',
+  'his',
+  'her',
+  'our',
+  'my',
+  'your',
+]);
 
 /**
  * On-screen text for a sentence: the sentence itself when it is short (≤ 12 words), else its first
@@ -12,10 +46,12 @@ const DANGLING = new Set(['a', 'an', 'the', 'and', 'or', 'but', 'nor', 'of', 'to
 export function shortCaption(sentence: string): string {
   const text = sentence.trim();
   const words = text.split(' ');
-  if (words.length <= CAPTION_WORDS && text.length <= SCRIPT_LIMITS.captionMaxChars) return text.replace(/(?<![.])\.$/u, '');
+  if (words.length <= CAPTION_WORDS && text.length <= SCRIPT_LIMITS.captionMaxChars)
+    return text.replace(/(?<![.])\.$/u, '');
   const clause = /^(.+?)[,;:—–]\s/u.exec(text)?.[1];
   const clauseWords = clause?.split(' ').length ?? 0;
-  const cut = clause && clauseWords >= 4 && clauseWords <= CAPTION_WORDS ? clause.split(' ') : words.slice(0, CAPTION_WORDS);
+  const cut =
+    clause && clauseWords >= 4 && clauseWords <= CAPTION_WORDS ? clause.split(' ') : words.slice(0, CAPTION_WORDS);
   return ellipsize(cut);
 }
 

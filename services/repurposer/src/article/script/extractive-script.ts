@@ -23,11 +23,17 @@ export function writeExtractiveScript(article: ExtractedArticle, o: ScriptOption
   const budget = wordBudget(o);
   const maxScenes = sceneCeiling(o);
   const paragraphs = article.paragraphs.map(splitSentences);
-  const title = clip(normalizeWhitespace(article.title), SCRIPT_LIMITS.titleMaxChars) || shortCaption(paragraphs.flat()[0] ?? '') || 'Untitled';
+  const title =
+    clip(normalizeWhitespace(article.title), SCRIPT_LIMITS.titleMaxChars) ||
+    shortCaption(paragraphs.flat()[0] ?? '') ||
+    'Untitled';
 
   // The headline opens the video, unless it is too long to say (then it stays on the script only).
   const headline = normalizeWhitespace(article.title);
-  const spoken = headline && headline.length <= MAX_SPOKEN_TITLE_CHARS && countWords(headline) <= budget / 2 ? withStop(headline) : '';
+  const spoken =
+    headline && headline.length <= MAX_SPOKEN_TITLE_CHARS && countWords(headline) <= budget / 2
+      ? withStop(headline)
+      : '';
   const spokenWords = countWords(spoken);
 
   const scored = scoreSentences(paragraphs, title).filter((s) => s.words > 0 && s.text.length <= MAX_SENTENCE_CHARS);
@@ -37,18 +43,24 @@ export function writeExtractiveScript(article: ExtractedArticle, o: ScriptOption
   let chosen = pickSentences(candidates, budget - spokenWords, 2 * maxScenes);
   if (chosen.length === 0 && !spoken) chosen = [leadFragment(paragraphs, budget)];
 
-  const narrate = (run: ScoredSentence[], first: boolean) => [first ? spoken : '', ...run.map((s) => s.text)].filter(Boolean).join(' ');
+  const narrate = (run: ScoredSentence[], first: boolean) =>
+    [first ? spoken : '', ...run.map((s) => s.text)].filter(Boolean).join(' ');
   // Too few sentences fit for three scenes (short targets, long sentences): the title becomes a
   // scene of its own, a title card, rather than the video having one or two long shots.
   const titleCard = spoken !== '' && chosen.length < MIN_SCENES && chosen.length < maxScenes;
-  const runs = titleCard ? [[], ...chosen.map((s) => [s])] : groupSentences(chosen, spokenWords, o.targetSeconds, maxScenes, narrate);
+  const runs = titleCard
+    ? [[], ...chosen.map((s) => [s])]
+    : groupSentences(chosen, spokenWords, o.targetSeconds, maxScenes, narrate);
   const scenes: Scene[] = runs.map((run, i) => ({
     narration: narrate(run, i === 0),
     caption: shortCaption(i === 0 && spoken ? spoken : run[0]!.text),
     imageUrl: null,
   }));
   const lead = chosen[0]?.paragraphIndex ?? -1;
-  assignImages(runs.map((run) => run[0]?.paragraphIndex ?? lead), article.images).forEach((url, i) => (scenes[i]!.imageUrl = url));
+  assignImages(
+    runs.map((run) => run[0]?.paragraphIndex ?? lead),
+    article.images,
+  ).forEach((url, i) => (scenes[i]!.imageUrl = url));
   return { title, language: article.lang ?? 'und', scenes, source: 'extractive' };
 }
 
@@ -83,7 +95,8 @@ function groupSentences(
   const chosen = [...picked];
   while (chosen.length > 0) {
     const weights = chosen.map((s, i) => s.words + (i === 0 ? titleWords : 0));
-    const fits = (from: number, to: number) => narrate(chosen.slice(from, to), from === 0).length <= SCRIPT_LIMITS.narrationMaxChars;
+    const fits = (from: number, to: number) =>
+      narrate(chosen.slice(from, to), from === 0).length <= SCRIPT_LIMITS.narrationMaxChars;
     const upper = Math.min(chosen.length, maxScenes);
     for (let scenes = Math.min(Math.max(desired, Math.ceil(chosen.length / 2)), upper); scenes <= upper; scenes++) {
       const sizes = groupEvenly(weights, scenes, fits);
@@ -91,7 +104,10 @@ function groupSentences(
       let at = 0;
       return sizes.map((size) => chosen.slice(at, (at += size)));
     }
-    const weakest = chosen.reduce((w, s, i) => (s.score < chosen[w]!.score || (s.score === chosen[w]!.score && s.order > chosen[w]!.order) ? i : w), 0);
+    const weakest = chosen.reduce(
+      (w, s, i) => (s.score < chosen[w]!.score || (s.score === chosen[w]!.score && s.order > chosen[w]!.order) ? i : w),
+      0,
+    );
     chosen.splice(weakest, 1);
   }
   return [[]];

@@ -5,7 +5,11 @@
  * narration length limit). Returns run lengths, or null when no split fits. Ties keep the first
  * split found (singles before pairs, earliest first), so the result is stable.
  */
-export function groupEvenly(weights: number[], scenes: number, fits: (from: number, to: number) => boolean): number[] | null {
+export function groupEvenly(
+  weights: number[],
+  scenes: number,
+  fits: (from: number, to: number) => boolean,
+): number[] | null {
   const n = weights.length;
   if (scenes < Math.ceil(n / 2) || scenes > n) return null;
   // cost[i][k]: best cost of the first i items in k scenes; step[i][k]: size of the last run.

@@ -29,7 +29,12 @@ export type LlmAnswer = Static<typeof LlmAnswer>;
  * The script in a model's message content, or a ScriptWriterError saying what is wrong with it. Not
  * permanent: the same request may well be answered correctly next time.
  */
-export function scriptFromAnswer(content: string, article: ExtractedArticle, budget: number, maxScenes: number): VideoScript {
+export function scriptFromAnswer(
+  content: string,
+  article: ExtractedArticle,
+  budget: number,
+  maxScenes: number,
+): VideoScript {
   let answer: unknown;
   try {
     // json_object mode should give bare JSON; some servers still wrap it in a Markdown fence.
@@ -41,9 +46,14 @@ export function scriptFromAnswer(content: string, article: ExtractedArticle, bud
     const problems = [...Value.Errors(LlmAnswer, answer)].slice(0, 3).map((e) => `${e.path || '/'} ${e.message}`);
     throw new ScriptWriterError(`the LLM's script does not match the schema: ${problems.join('; ')}`, false);
   }
-  if (answer.scenes.length > maxScenes) throw new ScriptWriterError(`the LLM wrote ${answer.scenes.length} scenes, more than the ${maxScenes} allowed`, false);
+  if (answer.scenes.length > maxScenes)
+    throw new ScriptWriterError(
+      `the LLM wrote ${answer.scenes.length} scenes, more than the ${maxScenes} allowed`,
+      false,
+    );
   const words = answer.scenes.reduce((n, s) => n + countWords(s.narration), 0);
-  if (words > BUDGET_TOLERANCE * budget) throw new ScriptWriterError(`the LLM's narration has ${words} words, over the budget of ${budget}`, false);
+  if (words > BUDGET_TOLERANCE * budget)
+    throw new ScriptWriterError(`the LLM's narration has ${words} words, over the budget of ${budget}`, false);
 
   const script: VideoScript = {
     title: answer.title.trim(),
@@ -56,7 +66,8 @@ export function scriptFromAnswer(content: string, article: ExtractedArticle, bud
     source: 'llm',
   };
   // Trimming may have emptied a field the schema required to be non-empty.
-  if (!Value.Check(VideoScript, script)) throw new ScriptWriterError('the LLM wrote an empty title, narration or caption', false);
+  if (!Value.Check(VideoScript, script))
+    throw new ScriptWriterError('the LLM wrote an empty title, narration or caption', false);
   return script;
 }
 

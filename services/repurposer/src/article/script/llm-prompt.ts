@@ -15,7 +15,10 @@ export interface ChatMessage {
  * the instructions, so text in the page cannot pass for them; the rules repeat every limit the
  * answer is checked against, since an answer that breaks one is thrown away.
  */
-export function scriptPrompt(article: ExtractedArticle, o: { targetSeconds: number; budget: number; maxScenes: number }): ChatMessage[] {
+export function scriptPrompt(
+  article: ExtractedArticle,
+  o: { targetSeconds: number; budget: number; maxScenes: number },
+): ChatMessage[] {
   const scenes = Math.min(o.maxScenes, Math.max(1, Math.round(o.targetSeconds / 7)));
   const system = [
     'You write the narration script of a short vertical video (TikTok, Reels, Shorts) that retells a web article.',
@@ -30,7 +33,7 @@ export function scriptPrompt(article: ExtractedArticle, o: { targetSeconds: numb
     `- Each narration at most ${SCRIPT_LIMITS.narrationMaxChars} characters, written to be spoken: no lists, URLs, hashtags or emojis.`,
     `- Each caption is a short on-screen version of its scene's narration, at most ${SCRIPT_LIMITS.captionMaxChars} characters.`,
     `- The title is at most ${SCRIPT_LIMITS.titleMaxChars} characters.`,
-    '- imageIndex is the index of one of the article\'s images that fits the scene, or null. Use each image at most once.',
+    "- imageIndex is the index of one of the article's images that fits the scene, or null. Use each image at most once.",
   ].join('\n');
   const user = JSON.stringify({
     title: article.title,

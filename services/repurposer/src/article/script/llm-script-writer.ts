@@ -31,7 +31,8 @@ const TRANSIENT_STATUSES = new Set([408, 409, 425, 429]);
 /** A script writer backed by any OpenAI-compatible chat completions API (OpenAI, vLLM, Ollama, LiteLLM…). */
 export function createLlmScriptWriter(config: LlmScriptWriterConfig): LlmScriptWriter {
   const endpoint = `${config.url.replace(/\/+$/u, '')}/chat/completions`;
-  if (!/^https?:\/\//u.test(endpoint)) throw new TypeError(`LLM url must be http(s), got ${JSON.stringify(config.url)}`);
+  if (!/^https?:\/\//u.test(endpoint))
+    throw new TypeError(`LLM url must be http(s), got ${JSON.stringify(config.url)}`);
   if (!(config.timeoutMs > 0)) throw new RangeError(`LLM timeoutMs must be positive, got ${config.timeoutMs}`);
   const doFetch = config.fetch ?? fetch;
 
@@ -68,7 +69,8 @@ export function createLlmScriptWriter(config: LlmScriptWriterConfig): LlmScriptW
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
         if (err instanceof ScriptWriterError) throw err;
-        if (timeout.aborted) throw new ScriptWriterError(`the LLM did not answer within ${config.timeoutMs} ms`, false, { cause: err });
+        if (timeout.aborted)
+          throw new ScriptWriterError(`the LLM did not answer within ${config.timeoutMs} ms`, false, { cause: err });
         throw new ScriptWriterError(`the LLM API could not be reached: ${describe(err)}`, false, { cause: err });
       }
     },
@@ -77,7 +79,8 @@ export function createLlmScriptWriter(config: LlmScriptWriterConfig): LlmScriptW
 
 function httpError(status: number, body: string): ScriptWriterError {
   const detail = body.trim() ? `: ${body.trim().slice(0, 200)}` : '';
-  if (status === 401 || status === 403) return new ScriptWriterError(`the LLM API rejected the credentials (HTTP ${status})${detail}`, true);
+  if (status === 401 || status === 403)
+    return new ScriptWriterError(`the LLM API rejected the credentials (HTTP ${status})${detail}`, true);
   const transient = status >= 500 || TRANSIENT_STATUSES.has(status);
   // Other 4xx: the request itself is wrong (unknown model, unsupported option); resending won't help.
   return new ScriptWriterError(`the LLM API answered HTTP ${status}${detail}`, !transient);
@@ -91,9 +94,12 @@ function messageContent(body: string): string {
   } catch {
     throw new ScriptWriterError('the LLM API answered with a body that is not JSON', false);
   }
-  const message = (json as { choices?: { message?: { content?: unknown; refusal?: unknown } }[] } | null)?.choices?.[0]?.message;
-  if (typeof message?.refusal === 'string' && message.refusal) throw new ScriptWriterError(`the LLM refused: ${message.refusal.slice(0, 200)}`, false);
-  if (typeof message?.content !== 'string') throw new ScriptWriterError('the LLM API answer has no message content', false);
+  const message = (json as { choices?: { message?: { content?: unknown; refusal?: unknown } }[] } | null)?.choices?.[0]
+    ?.message;
+  if (typeof message?.refusal === 'string' && message.refusal)
+    throw new ScriptWriterError(`the LLM refused: ${message.refusal.slice(0, 200)}`, false);
+  if (typeof message?.content !== 'string')
+    throw new ScriptWriterError('the LLM API answer has no message content', false);
   return message.content;
 }
 

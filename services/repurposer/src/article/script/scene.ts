@@ -1,4 +1,11 @@
-import { ARTICLE_SECONDS, ArticleScene, ArticleScript, SCRIPT_LIMITS, type ArticleScene as SceneType, type ArticleScript as ScriptType } from '@reelforge/contracts';
+import {
+  ARTICLE_SECONDS,
+  ArticleScene,
+  ArticleScript,
+  SCRIPT_LIMITS,
+  type ArticleScene as SceneType,
+  type ArticleScript as ScriptType,
+} from '@reelforge/contracts';
 
 // The script's shape is part of the API (a task and its video return it): it lives in contracts.
 export { SCRIPT_LIMITS };
@@ -27,15 +34,19 @@ export interface ScriptOptions {
 export function wordBudget(o: ScriptOptions): number {
   const { targetSeconds, wordsPerSecond = DEFAULT_WORDS_PER_SECOND } = o;
   if (!(targetSeconds >= TARGET_SECONDS.min && targetSeconds <= TARGET_SECONDS.max)) {
-    throw new RangeError(`targetSeconds must be within ${TARGET_SECONDS.min}–${TARGET_SECONDS.max}, got ${targetSeconds}`);
+    throw new RangeError(
+      `targetSeconds must be within ${TARGET_SECONDS.min}–${TARGET_SECONDS.max}, got ${targetSeconds}`,
+    );
   }
-  if (!(wordsPerSecond > 0 && wordsPerSecond <= 10)) throw new RangeError(`wordsPerSecond must be within (0, 10], got ${wordsPerSecond}`);
+  if (!(wordsPerSecond > 0 && wordsPerSecond <= 10))
+    throw new RangeError(`wordsPerSecond must be within (0, 10], got ${wordsPerSecond}`);
   return Math.floor(targetSeconds * wordsPerSecond);
 }
 
 /** The scene ceiling the options allow: `maxScenes` within 1–12. */
 export function sceneCeiling(o: ScriptOptions): number {
   const max = o.maxScenes ?? SCRIPT_LIMITS.maxScenes;
-  if (!Number.isInteger(max) || max < SCRIPT_LIMITS.minScenes) throw new RangeError(`maxScenes must be a positive integer, got ${max}`);
+  if (!Number.isInteger(max) || max < SCRIPT_LIMITS.minScenes)
+    throw new RangeError(`maxScenes must be a positive integer, got ${max}`);
   return Math.min(max, SCRIPT_LIMITS.maxScenes);
 }

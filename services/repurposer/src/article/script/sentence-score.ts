@@ -24,7 +24,10 @@ export function scoreSentences(paragraphs: string[][], title: string): ScoredSen
   const total = Math.max(1, paragraphs.length);
   const out: ScoredSentence[] = [];
   // The lead is the first paragraph that has a real sentence: pages often open with a dateline.
-  const lead = Math.max(0, paragraphs.findIndex((ss) => ss.some(isProperSentence)));
+  const lead = Math.max(
+    0,
+    paragraphs.findIndex((ss) => ss.some(isProperSentence)),
+  );
   let order = 0;
   paragraphs.forEach((sentences, p) => {
     sentences.forEach((text, s) => {

@@ -1,8 +1,63 @@
 // A "." after these does not end a sentence ("Dr. Marsh", "Acme Inc. said"). Lower-case, no dot.
 const ABBREVIATIONS = new Set([
-  'mr', 'mrs', 'ms', 'mx', 'dr', 'prof', 'sr', 'jr', 'st', 'mt', 'ft', 'rev', 'hon', 'gen', 'col', 'lt', 'sgt', 'capt', 'cpt', 'gov', 'sen', 'rep', 'pres',
-  'inc', 'ltd', 'co', 'corp', 'bros', 'dept', 'univ', 'assn', 'est', 'approx', 'vs', 'etc', 'cf', 'al', 'ca', 'viz',
-  'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun',
+  'mr',
+  'mrs',
+  'ms',
+  'mx',
+  'dr',
+  'prof',
+  'sr',
+  'jr',
+  'st',
+  'mt',
+  'ft',
+  'rev',
+  'hon',
+  'gen',
+  'col',
+  'lt',
+  'sgt',
+  'capt',
+  'cpt',
+  'gov',
+  'sen',
+  'rep',
+  'pres',
+  'inc',
+  'ltd',
+  'co',
+  'corp',
+  'bros',
+  'dept',
+  'univ',
+  'assn',
+  'est',
+  'approx',
+  'vs',
+  'etc',
+  'cf',
+  'al',
+  'ca',
+  'viz',
+  'jan',
+  'feb',
+  'mar',
+  'apr',
+  'jun',
+  'jul',
+  'aug',
+  'sep',
+  'sept',
+  'oct',
+  'nov',
+  'dec',
+  'mon',
+  'tue',
+  'wed',
+  'thu',
+  'fri',
+  'sat',
+  'sun',
 ]);
 // These are abbreviations only before a number ("No. 5", "p. 12"); elsewhere "no." ends a sentence.
 const NUMBER_ABBREVIATIONS = new Set(['no', 'nos', 'nr', 'p', 'pp', 'vol', 'fig', 'figs', 'art', 'ch', 'sec', 'op']);
@@ -32,7 +87,8 @@ function splitCased(text: string): string[] {
   let start = 0;
   for (const m of text.matchAll(BOUNDARY)) {
     const end = m.index + m[1]!.length + m[2]!.length;
-    if (m[1] === '.' && !m[2] && isAbbreviation(text.slice(start, m.index), text.slice(m.index + m[0].length))) continue;
+    if (m[1] === '.' && !m[2] && isAbbreviation(text.slice(start, m.index), text.slice(m.index + m[0].length)))
+      continue;
     sentences.push(text.slice(start, end));
     start = m.index + m[0].length;
   }
