@@ -4,7 +4,12 @@ import { defineConfig } from 'vitest/config';
 // (libs/testing), and every test isolates itself by unique names (stream prefixes, schemas, ids).
 export default defineConfig({
   test: {
-    include: ['libs/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'deploy/test/**/*.test.ts'],
+    include: [
+      'libs/*/test/**/*.test.ts',
+      'services/*/test/**/*.test.ts',
+      'deploy/test/**/*.test.ts',
+      'tools/*/test/**/*.test.ts',
+    ],
     globalSetup: ['libs/testing/src/global-setup.ts'],
     reporters: ['default', './libs/testing/src/summary-reporter.ts'],
     testTimeout: 60_000,

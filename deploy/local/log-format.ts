@@ -12,7 +12,7 @@ export function formatLine(label: string, index: number, line: string, color: bo
       .filter(([k]) => !OMIT.has(k))
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
-    return `${tag} ${LEVELS[Number(rec.level)] ?? String(rec.level)} ${String(rec.msg ?? '')}${extra ? `  ${extra}` : ''}`;
+    return `${tag} ${LEVELS[Number(rec.level)] ?? String(rec.level)} ${typeof rec.msg === 'string' ? rec.msg : JSON.stringify(rec.msg ?? '')}${extra ? `  ${extra}` : ''}`;
   } catch {
     return `${tag} ${line}`;
   }

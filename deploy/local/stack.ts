@@ -203,7 +203,11 @@ async function main(): Promise<void> {
     say(
       `PostgreSQL: ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}${pg ? ` (embedded, data in ${shown(pg.dataDir)})` : ''}`,
     );
-    started.add('services', { stop: async () => void (await Promise.all(services.map((s) => s.stop()))) });
+    started.add('services', {
+      stop: async () => {
+        await Promise.all(services.map((s) => s.stop()));
+      },
+    });
 
     const jwtSecret = readOrCreateSecret();
     const gatewayPort = Number(process.env.PORT ?? (await portNear(8080)));
@@ -255,7 +259,7 @@ async function main(): Promise<void> {
             giveUp: (reason) => void stopAll(1, reason),
           });
         },
-        (err: Error) => Promise.reject(new Error(`${svc.name}: ${err.message}`)),
+        (err: unknown) => Promise.reject(new Error(`${svc.name}: ${err instanceof Error ? err.message : String(err)}`)),
       );
     };
     // The scheduler last: its catch-up runs missed slots at once, and their owners must be there to answer.

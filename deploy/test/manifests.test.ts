@@ -45,7 +45,7 @@ function parseDocs(source: string, label: string): Obj[] {
     }
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue; // empty document (comments only)
-    docs.push(value as Obj);
+    docs.push(value);
   }
   return docs;
 }
@@ -179,7 +179,7 @@ function render(overlay: string): Obj[] {
   let docs = renders.get(overlay);
   if (!docs) {
     // Throws (failing the test) on anything the renderer does not support or finds wrong.
-    docs = renderKustomization(join(root, 'k8s', 'overlays', overlay)) as Obj[];
+    docs = renderKustomization(join(root, 'k8s', 'overlays', overlay));
     renders.set(overlay, docs);
   }
   return docs;

@@ -57,7 +57,7 @@ async function orphanLike(service: string): Promise<ChildProcess> {
     ['-e', 'console.log("up"); setInterval(() => {}, 1000)', `/app/services/${service}/src/main.ts`],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
-  await new Promise((resolve) => child.stdout!.once('data', resolve));
+  await new Promise((resolve) => child.stdout.once('data', resolve));
   return child;
 }
 

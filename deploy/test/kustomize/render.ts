@@ -22,7 +22,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { KustomizeError, UnsupportedKustomizeFeature } from './errors.ts';
-import { generatedResource, nameHash, parseGenerator, type GeneratorKind, type GeneratorSpec } from './generators.ts';
+import { generatedResource, nameHash, parseGenerator, type GeneratorSpec } from './generators.ts';
 import { applyJsonPatch, parseOperation } from './json-patch.ts';
 import { asJson, isObject, objectAt, type Json, type JsonObject } from './json.ts';
 import {
@@ -143,7 +143,7 @@ function accumulate(dir: string, building: string[]): Item[] {
     ['secretGenerator', 'Secret'],
   ] as const) {
     for (const [i, raw] of listOf(k, field, file).entries())
-      generate(items, parseGenerator(kind as GeneratorKind, raw, `${file}: ${field}[${i}]`), file);
+      generate(items, parseGenerator(kind, raw, `${file}: ${field}[${i}]`), file);
   }
 
   for (const path of strings(k, 'patchesStrategicMerge', file))

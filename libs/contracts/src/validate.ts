@@ -80,8 +80,7 @@ export function lenientValidator<T extends TSchema>(schema: T): LenientValidator
   return {
     schema,
     // Clean removes what the schema does not declare; on a clone, so the caller's value is untouched.
-    parse: (value: unknown) =>
-      check.check(value) ? (Value.Clean(relaxed, structuredClone(value)) as Static<T>) : undefined,
+    parse: (value: unknown) => (check.check(value) ? Value.Clean(relaxed, structuredClone(value)) : undefined),
     errors: (value: unknown) => check.errors(value),
   };
 }

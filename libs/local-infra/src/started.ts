@@ -25,11 +25,11 @@ export interface StartedList {
 export function startedList(): StartedList {
   const items: { name: string; item: Stoppable }[] = [];
   return {
-    add(name, item) {
+    add: (name, item) => {
       items.push({ name, item });
       return item;
     },
-    async stopAll() {
+    stopAll: async () => {
       const errors: Error[] = [];
       for (let entry = items.pop(); entry; entry = items.pop()) {
         try {

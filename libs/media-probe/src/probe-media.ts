@@ -67,9 +67,7 @@ interface RawProbe {
 }
 
 const ratio = (text: string | undefined): number => {
-  const [num, den] = String(text ?? '0/1')
-    .split('/')
-    .map(Number);
+  const [num, den] = (text ?? '0/1').split('/').map(Number);
   return den ? (num ?? 0) / den : 0;
 };
 const finite = (text: string | number | undefined): number => (Number.isFinite(Number(text)) ? Number(text) : 0);
@@ -92,17 +90,23 @@ export function probeMedia(ffprobePath: string, file: string, options: ProbeOpti
         ...(options.signal ? { signal: options.signal } : {}),
       },
       (err: ExecFileException | null, stdout: string, stderr: string) => {
-        if (err) return reject(probeFailure(err, stderr, file, options));
+        if (err) {
+          reject(probeFailure(err, stderr, file, options));
+          return;
+        }
         let raw: RawProbe;
         try {
           raw = JSON.parse(stdout) as RawProbe;
         } catch (cause) {
-          return reject(new MediaProbeError('unreadable', 'ffprobe could not describe the file', { cause }));
+          reject(new MediaProbeError('unreadable', 'ffprobe could not describe the file', { cause }));
+          return;
         }
         const formatName = raw.format?.format_name ?? '';
         // The whitelist already refused other demuxers; checked again so a change there cannot widen it.
-        if (!isAllowedContainer(formatName, options.kind))
-          return reject(new MediaProbeError('not-allowed', containerRefusal(formatName || 'unknown', options.kind)));
+        if (!isAllowedContainer(formatName, options.kind)) {
+          reject(new MediaProbeError('not-allowed', containerRefusal(formatName || 'unknown', options.kind)));
+          return;
+        }
         resolve({
           formatName,
           durationSeconds: finite(raw.format?.duration),

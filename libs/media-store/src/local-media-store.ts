@@ -25,7 +25,7 @@ export function createLocalMediaStore(root: string): MediaStore {
   };
   return {
     pathOf,
-    async putFile(key, localPath) {
+    putFile: async (key, localPath) => {
       const target = pathOf(key);
       await mkdir(dirname(target), { recursive: true });
       const tmp = join(dirname(target), `.${randomBytes(6).toString('hex')}.tmp`);

@@ -205,7 +205,7 @@ export async function startConsumer<S extends TSchemaLike>(
     get inFlight() {
       return inFlight;
     },
-    async stop() {
+    stop: async () => {
       stopping.abort();
       const all = Promise.all(loops);
       let timer: NodeJS.Timeout | undefined;

@@ -65,7 +65,10 @@ export function serveCommand<Req extends TSchemaLike, Res extends TSchemaLike>(
   return m.nc.subscribe(m.subject(decl.subject), {
     queue: m.service,
     callback: (err, msg) => {
-      if (err) return deps.log.error({ err: err.message, subject: decl.subject }, 'command subscription failed');
+      if (err) {
+        deps.log.error({ err: err.message, subject: decl.subject }, 'command subscription failed');
+        return;
+      }
       const parent = extractTraceContext(msg.headers);
       const span = deps.tracer.startSpan(`handle ${decl.subject}`, { kind: SpanKind.SERVER }, parent);
       let answered = false;
@@ -82,13 +85,15 @@ export function serveCommand<Req extends TSchemaLike, Res extends TSchemaLike>(
         try {
           request = JSON.parse(new TextDecoder().decode(msg.data));
         } catch {
-          return respond({ ok: false, error: { code: 'VALIDATION_FAILED', message: 'request is not JSON' } });
+          respond({ ok: false, error: { code: 'VALIDATION_FAILED', message: 'request is not JSON' } });
+          return;
         }
         if (!check.check(request)) {
-          return respond({
+          respond({
             ok: false,
             error: { code: 'VALIDATION_FAILED', message: describeErrors(check.errors(request)) },
           });
+          return;
         }
         const controller = new AbortController();
         const timer = setTimeout(() => {
@@ -110,7 +115,10 @@ export function serveCommand<Req extends TSchemaLike, Res extends TSchemaLike>(
               deps.log.warn({ err: e, subject: decl.subject }, 'command failed after its deadline');
             return;
           }
-          if (e instanceof DomainError) return respond({ ok: false, error: e.toBody() });
+          if (e instanceof DomainError) {
+            respond({ ok: false, error: e.toBody() });
+            return;
+          }
           deps.log.error({ err: e, subject: decl.subject }, 'command failed');
           respond({ ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
         } finally {
@@ -216,7 +224,7 @@ export async function sendCommand<Req extends TSchemaLike, Res extends TSchemaLi
   if (!reply.ok) throw new DomainError(reply.error.code, reply.error.message, reply.error.details);
   const mismatch = options.strict ? checkReply(decl, reply.data) : undefined;
   if (mismatch !== undefined) throw malformed(`the data does not match the response schema: ${mismatch}`);
-  return reply.data as Static<Res>;
+  return reply.data;
 }
 
 /** Validates a reply against the declared response schema (used in tests and by cautious callers). */

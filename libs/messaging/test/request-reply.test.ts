@@ -131,7 +131,7 @@ describe('serveCommand / sendCommand', () => {
   it('rejects a request that fails the schema, or is not JSON, as VALIDATION_FAILED without calling the handler', async () => {
     const { client, calls } = await serve();
     const err = await rejection(
-      sendCommand(client, lookup, { id: '', n: 1.5 } as never, { timeoutMs: 5_000, owner: 'lookup-service' }),
+      sendCommand(client, lookup, { id: '', n: 1.5 }, { timeoutMs: 5_000, owner: 'lookup-service' }),
     );
     expect(err.code).toBe('VALIDATION_FAILED');
     expect(err.message).toMatch(/\/id/);

@@ -15,15 +15,16 @@ export const FORBIDDEN_ADDRESS = 'EFORBIDDEN';
 export function guardedLookup(allowPrivate: boolean) {
   return (hostname: string, options: object, cb: LookupCallback): void => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return cb(err, '', 0);
-      const list = addresses as LookupAddress[];
+      if (err) {
+        cb(err, '', 0);
+        return;
+      }
+      const list = addresses;
       const bad = !allowPrivate && list.find((a) => isForbiddenAddress(a.address));
-      if (bad)
-        return cb(
-          Object.assign(new Error(`refusing to connect to ${bad.address}`), { code: FORBIDDEN_ADDRESS }),
-          '',
-          0,
-        );
+      if (bad) {
+        cb(Object.assign(new Error(`refusing to connect to ${bad.address}`), { code: FORBIDDEN_ADDRESS }), '', 0);
+        return;
+      }
       cb(null, list);
     });
   };

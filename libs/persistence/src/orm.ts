@@ -135,7 +135,8 @@ export async function migrate(orm: MikroORM, schema: string, log: Logger): Promi
   });
   const applied = await em.transactional(async (tx) => {
     await takeMigrationLock(tx, schema);
-    const ctx = tx.getTransactionContext();
+    // MikroORM types a driver transaction as `any`; it is only handed back to the migrator.
+    const ctx: unknown = tx.getTransactionContext();
     const done = await orm.migrator.up({ schema, ...(ctx ? { transaction: ctx } : {}) });
     return done.map((m) => m.name);
   });

@@ -170,11 +170,11 @@ export function startOutboxRelay(options: {
 
   run();
   return {
-    kick() {
+    kick: () => {
       clearTimeout(timer);
       run();
     },
-    async stop() {
+    stop: async () => {
       stopped = true;
       clearTimeout(timer);
       await running;

@@ -102,7 +102,7 @@ export function startPruner(options: {
   }
   return {
     runOnce,
-    async stop() {
+    stop: async () => {
       clearTimeout(timer);
       await running?.catch(() => undefined);
     },

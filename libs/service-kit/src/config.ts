@@ -38,7 +38,7 @@ function describeValue(name: string, raw: string): string {
 
 function setting<T>(parse: (raw: string) => T | undefined, expected: string, fallback?: T): Setting<T> {
   return {
-    read(name, raw) {
+    read: (name, raw) => {
       if (raw === undefined || raw === '') {
         return fallback === undefined
           ? { ok: false, problem: `${name} is required (${expected})` }
@@ -100,7 +100,7 @@ export const env = {
       fallback === undefined ? undefined : parseDurationMs(fallback, bareUnit),
     );
     return {
-      read(name, raw) {
+      read: (name, raw) => {
         const r = base.read(name, raw);
         const warning = r.ok && raw ? bareDurationWarning(name, raw, bareUnit) : undefined;
         return warning ? { ...r, warning } : r;

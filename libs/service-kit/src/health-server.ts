@@ -23,9 +23,14 @@ export async function startHealthServer(options: {
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(body));
     };
-    if (req.method !== 'GET' && req.method !== 'HEAD')
-      return send(405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'use GET' } });
-    if (path === '/healthz') return send(200, { status: 'ok', service: options.service });
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'use GET' } });
+      return;
+    }
+    if (path === '/healthz') {
+      send(200, { status: 'ok', service: options.service });
+      return;
+    }
     if (path === '/readyz') {
       void runReadiness(options.checks).then((r) =>
         send(r.ready ? 200 : 503, {

@@ -8,8 +8,9 @@ export interface ReadinessReport {
 
 /** Runs every check in parallel, each bounded by `timeoutMs`, and reports each by name. */
 export async function runReadiness(checks: Record<string, ReadinessCheck>, timeoutMs = 2000): Promise<ReadinessReport> {
+  type Entry = readonly [string, ReadinessReport['checks'][string]];
   const entries = await Promise.all(
-    Object.entries(checks).map(async ([name, check]) => {
+    Object.entries(checks).map(async ([name, check]): Promise<Entry> => {
       const started = performance.now();
       let timer: NodeJS.Timeout | undefined;
       try {
@@ -34,6 +35,6 @@ export async function runReadiness(checks: Record<string, ReadinessCheck>, timeo
       }
     }),
   );
-  const checksOut = Object.fromEntries(entries);
+  const checksOut: ReadinessReport['checks'] = Object.fromEntries(entries);
   return { ready: entries.every(([, r]) => r.ok), checks: checksOut };
 }

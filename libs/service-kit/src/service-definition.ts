@@ -18,6 +18,7 @@ export interface ServiceDefinition<C extends PlatformOptions['config'] & { DB_SC
   migrations: MigrationObject[];
   ownedStreams: StreamDeclaration[];
   /** Starts the service's own parts on the platform; registers their shutdown steps on it. */
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a service without a port of its own returns nothing
   start(platform: Platform, config: C): Promise<{ port?: number } | void>;
   /** Port of the separate probe server; omitted when the service serves probes itself (gateway). */
   healthPort?(config: C): number;

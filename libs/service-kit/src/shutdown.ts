@@ -12,7 +12,7 @@ export function createShutdown(log: Logger, stepTimeoutMs = 30_000): Shutdown {
   let running: Promise<void> | undefined;
   return {
     add: (name, step, options) => void steps.push({ name, step, timeoutMs: options?.timeoutMs ?? stepTimeoutMs }),
-    run(reason) {
+    run: (reason) => {
       running ??= (async () => {
         log.info({ reason }, 'shutting down');
         for (const { name, step, timeoutMs } of [...steps].reverse()) {

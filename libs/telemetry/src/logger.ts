@@ -49,7 +49,7 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       serializers: { req: requestSerializer, err: errorSerializer },
-      mixin() {
+      mixin: () => {
         const span = trace.getActiveSpan();
         if (!span) return {};
         const ctx = span.spanContext();

@@ -11,7 +11,7 @@ export function uniqueToken(prefix = 't'): string {
 export function memoryLogger(service: string): { log: Logger; lines: () => Record<string, unknown>[] } {
   const lines: string[] = [];
   const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
+    write: (chunk: Buffer, _enc, cb) => {
       const text = chunk.toString();
       lines.push(text);
       if (process.env.TEST_LOGS) process.stderr.write(text);
@@ -51,7 +51,7 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`,
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})` : ''}`,
   );
 }
 

@@ -20,7 +20,7 @@ export function startServiceProcess(service: string, env: Record<string, string>
   });
   const output: string[] = [];
   const waiters: { pattern: RegExp; resolve: (l: string) => void }[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) {
+  for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
       output.push(line);
       if (process.env.TEST_LOGS) process.stderr.write(`[${service}] ${line}\n`);
@@ -38,7 +38,7 @@ export function startServiceProcess(service: string, env: Record<string, string>
     child,
     output,
     exited,
-    waitForLine(pattern, timeoutMs = 30_000) {
+    waitForLine: (pattern, timeoutMs = 30_000) => {
       const seen = output.find((l) => pattern.test(l));
       if (seen) return Promise.resolve(seen);
       return new Promise((res, rej) => {

@@ -120,8 +120,10 @@ const AJV_LOGGER = {
 /** Builds the HTTP app without listening (tests use `inject` or listen on port 0). */
 export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInstance> {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  // Fastify's instance type follows the logger's: widen to its base type so routes see the default instance.
+  const loggerInstance: FastifyBaseLogger = deps.log;
   const app = Fastify({
-    loggerInstance: deps.log as FastifyBaseLogger,
+    loggerInstance,
     serverFactory: (handler) => createDeadlineServer(handler, limits),
     trustProxy: limits.trustProxy,
     bodyLimit: 1024 * 1024,
@@ -151,7 +153,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<FastifyInst
     if (route.url.startsWith('/api/v1/') && !route.schema?.querystring)
       route.schema = { ...route.schema, querystring: NoQuery };
     for (const method of [route.method].flat())
-      routes.push({ method, url: route.url, hidden: Boolean((route.schema as { hide?: boolean } | undefined)?.hide) });
+      routes.push({ method, url: route.url, hidden: Boolean(route.schema?.hide) });
   });
   app.decorate('registeredRoutes', routes);
   app.addHook('onSend', async (req, reply) => {

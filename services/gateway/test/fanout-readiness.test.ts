@@ -23,7 +23,7 @@ describe('gateway readiness follows the status fan-out', () => {
       'readiness to fail',
       async () => {
         const res = await fetch(`${stack.gatewayUrl}/readyz`);
-        return res.status === 503 ? ((await res.json()) as unknown) : undefined;
+        return res.status === 503 ? await res.json() : undefined;
       },
       30_000,
       200,

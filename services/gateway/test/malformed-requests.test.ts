@@ -136,7 +136,7 @@ function handWritten(ops: Operation[], accountId: string, bearer: string): Probe
 }
 
 /** Why an answer is wrong for this request, or undefined when it is acceptable. */
-function problemWith(r: Probe, status: number, text: string): string | undefined {
+function problemWith(r: Probe, status: number, _text: string): string | undefined {
   if (status >= 400 && status < 500) return undefined;
   // Requests that may be valid may also succeed (and start work: a task, a generation, an account).
   if (status >= 200 && status < 300 && (r.label === 'valid' || r.label === 'fuzzy')) return undefined;

@@ -67,7 +67,11 @@ async function connect(overrides: Partial<WsConnectionDeps>) {
   client.on('message', (raw) => {
     const f = JSON.parse(raw.toString()) as Frame;
     frames.push(f);
-    for (const w of [...waiters]) if (w.pred(f)) waiters.splice(waiters.indexOf(w), 1) && w.resolve(f);
+    for (const w of [...waiters])
+      if (w.pred(f)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(f);
+      }
   });
   const closed = new Promise<number>((r) => client.on('close', (code) => r(code)));
   await once(client, 'open');
@@ -83,7 +87,7 @@ describe('WebSocket subscribe authorises before it registers', () => {
   it("another tenant's live facts dispatched while ownership is being checked never reach the caller", async () => {
     const [account, generation, task] = [uuidv7(), uuidv7(), uuidv7()];
     const answer = deferred<GenerationView>();
-    const asked = deferred<void>();
+    const asked = deferred();
     let replays = 0;
     const c = await connect({
       getGeneration: () => {
@@ -104,7 +108,7 @@ describe('WebSocket subscribe authorises before it registers', () => {
       answer.reject(notFound());
       await c.waitFor((f) => f.type === 'error' && f.id === generation && (f.error as Frame).code === 'NOT_FOUND');
       Object.assign(answer, deferred<GenerationView>());
-      Object.assign(asked, deferred<void>());
+      Object.assign(asked, deferred());
     }
     const leaked = c.frames.filter((f) => f.type !== 'error' && f.type !== 'connection');
     expect(leaked).toEqual([]);
@@ -138,7 +142,7 @@ describe('WebSocket subscribe authorises before it registers', () => {
   it('unsubscribing while the check runs registers nothing', async () => {
     const [account, task] = [uuidv7(), uuidv7()];
     const answer = deferred<TaskView>();
-    const asked = deferred<void>();
+    const asked = deferred();
     const c = await connect({
       getTask: () => {
         asked.resolve();

@@ -70,7 +70,7 @@ export async function createNotifier(platform: Platform, config: NotifierConfig,
     clock,
     allowPrivate: config.WEBHOOK_URL_ALLOW_PRIVATE,
     maxPerOwner: config.WEBHOOKS_PER_OWNER,
-    kick: webhookWorker.kick,
+    kick: () => webhookWorker.kick(),
   });
   const c = notifierCommands;
   const w = webhookCommands;

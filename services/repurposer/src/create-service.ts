@@ -319,11 +319,12 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     stream: STREAMS.CONTENT.name,
     durable: TRANSFER_CONSUMER,
     schema: BacklogItemTransferred,
-    handler: async (event) =>
-      void (await transferContent(orm.em.fork(), schema, event.data, {
+    handler: async (event) => {
+      await transferContent(orm.em.fork(), schema, event.data, {
         defaultRetentionMs: config.MEDIA_RETENTION,
         log,
-      })),
+      });
+    },
     concurrency: 4,
     retry: { initialDelayMs: 500, maxDelayMs: 30_000, maxDeliveries: 20, jitter: 0.2 },
     heartbeatMs: 10_000,

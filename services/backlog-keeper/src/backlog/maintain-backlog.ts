@@ -137,12 +137,12 @@ export function createMaintenanceKicker(run: () => Promise<MaintenanceSummary>, 
     running = null;
   };
   return {
-    kick(): void {
+    kick: (): void => {
       if (running) again = true;
       else running = loop();
     },
     /** Resolves when no pass is running (shutdown, tests). */
-    async idle(): Promise<void> {
+    idle: async (): Promise<void> => {
       while (running) await running;
     },
   };

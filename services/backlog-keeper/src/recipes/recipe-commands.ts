@@ -69,7 +69,7 @@ export function createRecipeCommands(deps: RecipeCommandDeps) {
     return row;
   };
   return {
-    async list(req: { principal: Principal; includeInactive?: boolean; limit?: number; cursor?: string }) {
+    list: async (req: { principal: Principal; includeInactive?: boolean; limit?: number; cursor?: string }) => {
       if (req.includeInactive) requireOperator(req.principal, 'listing inactive recipes');
       if (req.cursor !== undefined && !UUID.test(req.cursor))
         throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API returned', {
@@ -92,7 +92,7 @@ export function createRecipeCommands(deps: RecipeCommandDeps) {
     },
     get: async (req: { principal: Principal; recipeId: string }) =>
       toView(await load(deps.fork(), req.principal, req.recipeId)),
-    async create(req: { principal: Principal; body: CreateRecipeBody }) {
+    create: async (req: { principal: Principal; body: CreateRecipeBody }) => {
       requireOperator(req.principal, 'creating recipes');
       const b = req.body;
       const template = b.template ?? {};
@@ -119,7 +119,7 @@ export function createRecipeCommands(deps: RecipeCommandDeps) {
       deps.changed();
       return toView(row!);
     },
-    async update(req: { principal: Principal; recipeId: string; body: UpdateRecipeBody }) {
+    update: async (req: { principal: Principal; recipeId: string; body: UpdateRecipeBody }) => {
       requireOperator(req.principal, 'changing recipes');
       const updated = await deps.fork().transactional(async (tx) => {
         const [current] = await tx.execute<RecipeRow[]>(`select * from ${s}.recipes where id = ? for update`, [
@@ -154,7 +154,7 @@ export function createRecipeCommands(deps: RecipeCommandDeps) {
       deps.changed();
       return toView(updated);
     },
-    async render(req: { principal: Principal; recipeId: string; form: RecipeForm }) {
+    render: async (req: { principal: Principal; recipeId: string; form: RecipeForm }) => {
       const recipe = await load(deps.fork(), req.principal, req.recipeId);
       const form = validateForm(recipe.variables, req.form);
       return { form, generation: renderGeneration(recipe.kind, recipe.template, form) };

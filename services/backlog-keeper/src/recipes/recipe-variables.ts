@@ -47,8 +47,8 @@ export function checkVariables(raw: unknown): VariablesSchema {
   if (raw === undefined) return { type: 'object', properties: {}, additionalProperties: false };
   if (typeof raw !== 'object' || raw === null || (raw as { type?: unknown }).type !== 'object')
     throw invalid('variables must be a JSON Schema of type "object"');
-  const schema = { additionalProperties: false, properties: {}, ...(raw as object) } as VariablesSchema;
-  if (schema.additionalProperties !== false) throw invalid('variables may not allow additional properties');
+  const schema = { additionalProperties: false, properties: {}, ...raw } as VariablesSchema;
+  if (schema.additionalProperties) throw invalid('variables may not allow additional properties');
   for (const [name, v] of Object.entries(schema.properties)) {
     if (!NAME.test(name))
       throw invalid(`variable name "${name}" must be a letter then letters, digits or _ (at most 64)`);

@@ -4,6 +4,12 @@ import { Value } from '@sinclair/typebox/value';
 const WHOLE = /^\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}$/;
 const INSIDE = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g;
 
+/** A form value as text inside a string: absent is empty, lists and objects are JSON. */
+function formText(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return value === undefined || value === null ? '' : (JSON.stringify(value) ?? '');
+}
+
 /** Every variable a template names. */
 export function templateVariables(template: unknown, found = new Set<string>()): Set<string> {
   if (typeof template === 'string') for (const m of template.matchAll(INSIDE)) found.add(m[1]!);
@@ -18,7 +24,7 @@ function fill(template: unknown, form: RecipeForm): unknown {
   if (typeof template === 'string') {
     const whole = WHOLE.exec(template);
     if (whole) return form[whole[1]!];
-    return template.replace(INSIDE, (_, name: string) => String(form[name] ?? ''));
+    return template.replace(INSIDE, (_, name: string) => formText(form[name]));
   }
   if (Array.isArray(template)) return template.map((v) => fill(v, form));
   if (template && typeof template === 'object')

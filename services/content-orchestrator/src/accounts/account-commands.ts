@@ -34,10 +34,10 @@ function isValidTimezone(tz: string): boolean {
 
 export function createAccountCommands(deps: { fork: () => EntityManager }) {
   return {
-    async create(req: {
+    create: async (req: {
       principal: Principal;
       body: { name: string; timezone?: string; autoGenerateEnabled?: boolean; autoGenerateHour?: number };
-    }): Promise<AccountView> {
+    }): Promise<AccountView> => {
       const timezone = req.body.timezone ?? 'UTC';
       if (!isValidTimezone(timezone))
         throw new DomainError('VALIDATION_FAILED', `timezone ${JSON.stringify(timezone)} is not an IANA time zone`, {
@@ -66,10 +66,10 @@ export function createAccountCommands(deps: { fork: () => EntityManager }) {
       await em.flush();
       return toAccountView(account);
     },
-    async get(req: { principal: Principal; accountId: string }): Promise<AccountView> {
+    get: async (req: { principal: Principal; accountId: string }): Promise<AccountView> => {
       return toAccountView(await findOwnedAccount(deps.fork(), req.principal, req.accountId));
     },
-    async update(req: {
+    update: async (req: {
       principal: Principal;
       accountId: string;
       body: {
@@ -81,7 +81,7 @@ export function createAccountCommands(deps: { fork: () => EntityManager }) {
         autoGenerateCount?: number | null;
         mediaRetentionDays?: number | null;
       };
-    }): Promise<AccountView> {
+    }): Promise<AccountView> => {
       const em = deps.fork();
       const account = await findOwnedAccount(em, req.principal, req.accountId);
       const b = req.body;
@@ -105,7 +105,7 @@ export function createAccountCommands(deps: { fork: () => EntityManager }) {
       await em.flush();
       return toAccountView(account);
     },
-    async list(req: { principal: Principal }): Promise<{ items: AccountView[] }> {
+    list: async (req: { principal: Principal }): Promise<{ items: AccountView[] }> => {
       const rows = await deps
         .fork()
         .find(Account, { ownerId: req.principal.id }, { orderBy: { createdAt: 'asc' }, limit: 500 });

@@ -33,7 +33,7 @@ const toView = (r: LibraryRow): LibrarySourceView => ({
 export function createLibrarySourceCommands(deps: { fork: () => EntityManager; schema: string }) {
   const s = `"${deps.schema}"`;
   return {
-    async add(req: { principal: Principal; body: AddLibrarySourceBody }): Promise<LibrarySourceView> {
+    add: async (req: { principal: Principal; body: AddLibrarySourceBody }): Promise<LibrarySourceView> => {
       requireOperator(req.principal, 'adding library sources');
       const [row] = await deps
         .fork()
@@ -43,12 +43,12 @@ export function createLibrarySourceCommands(deps: { fork: () => EntityManager; s
         );
       return toView(row!);
     },
-    async list(req: {
+    list: async (req: {
       principal: Principal;
       tag?: string;
       limit?: number;
       cursor?: string;
-    }): Promise<{ items: LibrarySourceView[]; nextCursor: string | null }> {
+    }): Promise<{ items: LibrarySourceView[]; nextCursor: string | null }> => {
       requireOperator(req.principal, 'listing library sources');
       if (req.cursor !== undefined && !UUID.test(req.cursor))
         throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API returned', {

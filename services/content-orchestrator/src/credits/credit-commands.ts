@@ -16,7 +16,12 @@ const UUID = new RegExp(UUID_PATTERN);
 export function createCreditCommands(deps: { fork: () => EntityManager; schema: string }) {
   const s = `"${deps.schema}"`;
   return {
-    async get(req: { principal: Principal; accountId: string; limit?: number; cursor?: string }): Promise<CreditsView> {
+    get: async (req: {
+      principal: Principal;
+      accountId: string;
+      limit?: number;
+      cursor?: string;
+    }): Promise<CreditsView> => {
       if (req.cursor !== undefined && !UUID.test(req.cursor))
         throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API returned', {
           field: 'querystring/cursor',
@@ -48,7 +53,12 @@ export function createCreditCommands(deps: { fork: () => EntityManager; schema: 
       );
     },
     /** An operator's grant to any account; the request's idempotency key (if any) makes a replay grant once. */
-    async grant(req: { principal: Principal; accountId: string; body: GrantCreditsBody; idempotencyKey?: string }) {
+    grant: async (req: {
+      principal: Principal;
+      accountId: string;
+      body: GrantCreditsBody;
+      idempotencyKey?: string;
+    }) => {
       requireOperator(req.principal, 'granting credits');
       return deps.fork().transactional(async (tx) => {
         const [account] = await tx.execute<{ id: string }[]>(`select id from ${s}.accounts where id = ?`, [

@@ -15,11 +15,11 @@ import type { Logger } from 'pino';
  */
 export function createDeadLetterCommands(deps: { m: Messaging; log: Logger }) {
   return {
-    async list(req: {
+    list: async (req: {
       principal: Principal;
       limit?: number;
       cursor?: string;
-    }): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> {
+    }): Promise<{ items: DeadLetterView[]; nextCursor: string | null }> => {
       requireOperator(req.principal, 'reading dead letters');
       if (req.cursor !== undefined && !/^\d{1,15}$/.test(req.cursor))
         throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API returned', {
@@ -27,7 +27,7 @@ export function createDeadLetterCommands(deps: { m: Messaging; log: Logger }) {
         });
       return listDeadLetters(deps.m, { after: Number(req.cursor ?? 0), limit: req.limit ?? 20 });
     },
-    async redrive(req: { principal: Principal; id: number }): Promise<RedriveResult> {
+    redrive: async (req: { principal: Principal; id: number }): Promise<RedriveResult> => {
       requireOperator(req.principal, 'redriving dead letters');
       const result = await redriveDeadLetter(deps.m, req.id);
       deps.log.warn(

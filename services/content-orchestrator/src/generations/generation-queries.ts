@@ -9,7 +9,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function createGenerationQueries(deps: { fork: () => EntityManager; schema: string }) {
   const s = `"${deps.schema}"`;
   return {
-    async get(req: { principal: Principal; generationId: string }): Promise<GenerationView> {
+    get: async (req: { principal: Principal; generationId: string }): Promise<GenerationView> => {
       const em = deps.fork();
       const view = await loadGenerationView(em, deps.schema, req.generationId);
       if (
@@ -23,13 +23,13 @@ export function createGenerationQueries(deps: { fork: () => EntityManager; schem
       }
       return view;
     },
-    async list(req: {
+    list: async (req: {
       principal: Principal;
       accountId: string;
       onlyOpen?: boolean;
       limit?: number;
       cursor?: string;
-    }): Promise<{ items: GenerationView[]; nextCursor: string | null }> {
+    }): Promise<{ items: GenerationView[]; nextCursor: string | null }> => {
       const em = deps.fork();
       await findOwnedAccount(em, req.principal, req.accountId);
       if (req.cursor !== undefined && !UUID.test(req.cursor))

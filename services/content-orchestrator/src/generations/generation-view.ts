@@ -1,4 +1,4 @@
-import type { GenerationStatus, GenerationView } from '@reelforge/contracts';
+import type { GenerationView } from '@reelforge/contracts';
 import type { EntityManager } from '@reelforge/persistence';
 
 export interface GenerationRow {
@@ -24,7 +24,7 @@ export function toGenerationView(row: GenerationRow, taskIds: string[]): Generat
     id: row.id,
     accountId: row.account_id,
     contentType: row.content_type,
-    status: row.status as GenerationStatus,
+    status: row.status,
     counters: {
       totalRequested: row.total_requested,
       queued: row.queued,

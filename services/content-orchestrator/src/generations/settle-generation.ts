@@ -23,7 +23,7 @@ export function generationStatusOf(
 export const OPEN_STATUSES: readonly GenerationStatus[] = ['queuing', 'processing'];
 
 /** Whether a generation in this status still runs (a raw status string from the database). */
-export const isOpen = (status: string): boolean => (OPEN_STATUSES as readonly string[]).includes(status);
+export const isOpen = (status: string): boolean => OPEN_STATUSES.includes(status);
 
 /**
  * Recomputes a generation's counters and status from its tasks' states, in the caller's

@@ -40,20 +40,16 @@ export async function autoGenerateContent(
   const defaultCount = req.count ?? AUTO_GENERATE_DEFAULTS.count;
   const slotHour = new Date(Math.floor(at.getTime() / 3_600_000) * 3_600_000).toISOString();
   const s = `"${deps.schema}"`;
-  const candidates = await deps
-    .fork()
-    .execute<
-      {
-        id: string;
-        owner_id: string;
-        timezone: string;
-        auto_generate_hour: number;
-        auto_generate_type: string | null;
-        auto_generate_count: number | null;
-      }[]
-    >(
-      `select id, owner_id, timezone, auto_generate_hour, auto_generate_type, auto_generate_count from ${s}.accounts where auto_generate_enabled and auto_generate_hour is not null order by id`,
-    );
+  const candidates = await deps.fork().execute<
+    {
+      id: string;
+      owner_id: string;
+      timezone: string;
+      auto_generate_hour: number;
+      auto_generate_type: string | null;
+      auto_generate_count: number | null;
+    }[]
+  >(`select id, owner_id, timezone, auto_generate_hour, auto_generate_type, auto_generate_count from ${s}.accounts where auto_generate_enabled and auto_generate_hour is not null order by id`);
   const due = candidates.filter((a) => hourIn(a.timezone, at) === a.auto_generate_hour);
   const summary: AutoGenerateSummary = {
     at: at.toISOString(),

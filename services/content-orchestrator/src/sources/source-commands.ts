@@ -12,7 +12,7 @@ export function toSourceView(s: SourceVideo): SourceView {
     url: s.url,
     captionsUrl: s.captionsUrl ?? null,
     kind: s.kind as SourceView['kind'],
-    state: s.state as SourceView['state'],
+    state: s.state,
     createdAt: s.createdAt.toISOString(),
   };
 }
@@ -20,12 +20,12 @@ export function toSourceView(s: SourceVideo): SourceView {
 export function createSourceCommands(deps: { fork: () => EntityManager }) {
   return {
     /** The account's library, newest first; the cursor is the last id (UUIDv7, time-ordered). */
-    async list(req: {
+    list: async (req: {
       principal: Principal;
       accountId: string;
       limit?: number;
       cursor?: string;
-    }): Promise<{ items: SourceView[]; nextCursor: string | null }> {
+    }): Promise<{ items: SourceView[]; nextCursor: string | null }> => {
       const em = deps.fork();
       await findOwnedAccount(em, req.principal, req.accountId);
       if (req.cursor !== undefined && !UUID.test(req.cursor))
@@ -42,11 +42,11 @@ export function createSourceCommands(deps: { fork: () => EntityManager }) {
       return { items: page.map(toSourceView), nextCursor: rows.length > limit ? page[page.length - 1]!.id : null };
     },
     /** Adds a source (a video by http(s) URL or upload, or an article page) to an account's library, available for generations. */
-    async register(req: {
+    register: async (req: {
       principal: Principal;
       accountId: string;
       body: { url: string; captionsUrl?: string; kind?: SourceView['kind'] };
-    }): Promise<SourceView> {
+    }): Promise<SourceView> => {
       const em = deps.fork();
       await findOwnedAccount(em, req.principal, req.accountId);
       const now = new Date();

@@ -108,11 +108,11 @@ export function createApiKeys(deps: { orm: MikroORM; schema: string; log: Pick<L
   }
 
   return {
-    async create(
+    create: async (
       principal: Principal,
       name: string,
       requestedRoles?: readonly string[],
-    ): Promise<ApiKeyView & { key: string }> {
+    ): Promise<ApiKeyView & { key: string }> => {
       const roles = apiKeyRoles(principal, requestedRoles);
       const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
       const [row] = await em().execute<KeyRow[]>(
@@ -122,14 +122,14 @@ export function createApiKeys(deps: { orm: MikroORM; schema: string; log: Pick<L
       );
       return { ...toView(row!), key };
     },
-    async list(principal: Principal): Promise<ApiKeyView[]> {
+    list: async (principal: Principal): Promise<ApiKeyView[]> => {
       return (
         await em().execute<KeyRow[]>(`select * from ${t} where principal_id = ? order by id desc limit 200`, [
           principal.id,
         ])
       ).map(toView);
     },
-    async revoke(principal: Principal, id: string): Promise<void> {
+    revoke: async (principal: Principal, id: string): Promise<void> => {
       const [row] = await em().execute<{ key_hash: string }[]>(
         `update ${t} set revoked_at = coalesce(revoked_at, now()) where id = ? and principal_id = ? returning key_hash`,
         [id, principal.id],
@@ -140,7 +140,7 @@ export function createApiKeys(deps: { orm: MikroORM; schema: string; log: Pick<L
       lookups.delete(row.key_hash);
     },
     /** The principal behind a key; revoked, unknown and malformed keys are all just "invalid". */
-    async verify(key: string): Promise<Principal> {
+    verify: async (key: string): Promise<Principal> => {
       if (!KEY_SHAPE.test(key)) throw new DomainError('UNAUTHENTICATED', 'API key is invalid');
       const keyHash = hash(key);
       const known = cache.get(keyHash) ?? (await lookup(keyHash));

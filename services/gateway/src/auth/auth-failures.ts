@@ -25,11 +25,11 @@ export function createAuthFailures(options: {
     return undefined;
   };
   return {
-    retryAfterSeconds(address) {
+    retryAfterSeconds: (address) => {
       const w = current(address);
       return w && w.count >= options.max ? Math.max(1, Math.ceil((w.endsAt - now()) / 1000)) : 0;
     },
-    record(address) {
+    record: (address) => {
       const w = current(address);
       if (w) {
         w.count++;

@@ -9,14 +9,14 @@ export function createTtlCache<V>(options: { ttlMs: number; maxEntries: number; 
   const now = options.now ?? Date.now;
   const entries = new Map<string, { value: V; expiresAt: number }>();
   return {
-    get(key) {
+    get: (key) => {
       const entry = entries.get(key);
       if (!entry) return undefined;
       if (entry.expiresAt > now()) return entry.value;
       entries.delete(key);
       return undefined;
     },
-    set(key, value) {
+    set: (key, value) => {
       entries.delete(key); // re-inserted last: the Map's order is the eviction order
       entries.set(key, { value, expiresAt: now() + options.ttlMs });
       while (entries.size > options.maxEntries) {

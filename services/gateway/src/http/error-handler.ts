@@ -20,16 +20,12 @@ export function installErrorHandler(app: FastifyInstance): void {
       body = err.toBody();
     } else if ('validation' in err && err.validation) {
       const first = err.validation[0];
-      const field = first
-        ? `${(err as FastifyError).validationContext ?? 'body'}${first.instancePath || ''}`
-        : undefined;
+      const field = first ? `${err.validationContext ?? 'body'}${first.instancePath || ''}` : undefined;
       const missing =
-        first?.keyword === 'required'
-          ? `/${String((first.params as { missingProperty?: string }).missingProperty ?? '')}`
-          : '';
+        first?.keyword === 'required' ? `/${(first.params as { missingProperty?: string }).missingProperty ?? ''}` : '';
       const extra =
         first?.keyword === 'additionalProperties'
-          ? `/${String((first.params as { additionalProperty?: string }).additionalProperty ?? '')}`
+          ? `/${(first.params as { additionalProperty?: string }).additionalProperty ?? ''}`
           : '';
       body = {
         code: 'VALIDATION_FAILED',

@@ -37,6 +37,7 @@ export function withQueryAliases<P extends TProperties>(
         );
       }
       query[name] = value;
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the alias is one of a fixed list
       delete query[alias];
     }
   };

@@ -8,7 +8,7 @@ import { DomainError } from '@reelforge/contracts';
 export function createConnectionCaps(maxPerPrincipal: number) {
   const open = new Map<string, number>();
   return {
-    acquire(principalId: string): () => void {
+    acquire: (principalId: string): (() => void) => {
       const count = open.get(principalId) ?? 0;
       if (count >= maxPerPrincipal)
         throw new DomainError(

@@ -19,14 +19,14 @@ export function createCursorGate(emit: (event: StatusEvent, cursor: string) => v
     /** A live fact from the fan-out. */
     deliver: (event: StatusEvent) => (holding > 0 ? held.push(event) : pass(event)),
     /** Starts a resume from `since`: live facts wait until `endResume`. */
-    beginResume(since: Cursor) {
+    beginResume: (since: Cursor) => {
       holding++;
       cursor.TASKS = Math.max(cursor.TASKS, since.TASKS);
       cursor.CONTENT = Math.max(cursor.CONTENT, since.CONTENT);
     },
     /** Stored facts the client missed, oldest first. */
     replayed: (events: StatusEvent[]) => events.forEach(pass),
-    endResume() {
+    endResume: () => {
       if (--holding === 0) held.splice(0).forEach(pass);
     },
   };

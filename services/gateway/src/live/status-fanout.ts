@@ -65,11 +65,11 @@ export async function startStatusFanout(
   }
   return {
     /** Readiness: fails while a source's consumer has stopped or cannot read its stream. */
-    async check() {
+    check: async () => {
       if (trouble.size)
         throw new Error(`status fan-out: ${[...trouble].map(([stream, why]) => `${stream} ${why}`).join('; ')}`);
     },
-    async stop() {
+    stop: async () => {
       stopping = true;
       for (const it of iterators) it.stop();
       await Promise.all(loops);

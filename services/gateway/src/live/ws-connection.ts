@@ -103,10 +103,15 @@ export function handleWsConnection(
    * is read again after registering, so a change between the check and the registration is not lost.
    */
   async function subscribe(id: string, target: 'job' | 'account', since?: Cursor) {
-    if (subscriptions.has(id)) return send({ type: 'subscribed', id });
+    if (subscriptions.has(id)) {
+      send({ type: 'subscribed', id });
+      return;
+    }
     if (pending.has(id)) return;
-    if (subscriptions.size + pending.size >= MAX_SUBSCRIPTIONS)
-      return refuse(id, 'VALIDATION_FAILED', `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`);
+    if (subscriptions.size + pending.size >= MAX_SUBSCRIPTIONS) {
+      refuse(id, 'VALIDATION_FAILED', `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`);
+      return;
+    }
     pending.add(id);
     let kind: 'generation' | 'task' | 'account';
     let accountId = id;
@@ -119,11 +124,12 @@ export function handleWsConnection(
     } catch (err) {
       pending.delete(id);
       const e = err instanceof DomainError ? err : new DomainError('INTERNAL', 'subscription failed');
-      return failed(
+      failed(
         id,
         e.code,
         e.code === 'NOT_FOUND' ? `${target === 'job' ? 'task or generation' : 'account'} ${id} not found` : e.message,
       );
+      return;
     }
     // Unsubscribed or closed while being authorised: register nothing.
     if (!pending.delete(id) || socket.readyState !== socket.OPEN) return;
@@ -159,42 +165,52 @@ export function handleWsConnection(
   }
 
   socket.on('message', (raw: Buffer, isBinary: boolean) => {
-    if (isBinary || raw.length > 4096) return refuse(null, 'VALIDATION_FAILED', 'messages are small JSON texts');
+    if (isBinary || raw.length > 4096) {
+      refuse(null, 'VALIDATION_FAILED', 'messages are small JSON texts');
+      return;
+    }
     let msg: Record<string, unknown>;
     try {
       msg = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
       if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new Error('not an object');
     } catch {
-      return refuse(null, 'INVALID_JSON', 'message is not a JSON object');
+      refuse(null, 'INVALID_JSON', 'message is not a JSON object');
+      return;
     }
-    const target = (key: string) =>
-      typeof msg[key] === 'string' && uuid.test(msg[key] as string) ? (msg[key] as string) : undefined;
+    const target = (key: string) => (typeof msg[key] === 'string' && uuid.test(msg[key]) ? msg[key] : undefined);
     let since: Cursor | undefined;
     if ('since' in msg) {
       since = parseCursor(msg.since);
-      if (!since) return failed(msg.since, 'VALIDATION_FAILED', 'since must be a cursor this server sent ("<n>-<n>")');
+      if (!since) {
+        failed(msg.since, 'VALIDATION_FAILED', 'since must be a cursor this server sent ("<n>-<n>")');
+        return;
+      }
     }
     if ('subscribe' in msg) {
       const id = target('subscribe');
-      return id
-        ? void subscribe(id, 'job', since)
-        : failed(msg.subscribe, 'VALIDATION_FAILED', 'subscribe needs a task or generation id (uuid)');
+      if (id) void subscribe(id, 'job', since);
+      else failed(msg.subscribe, 'VALIDATION_FAILED', 'subscribe needs a task or generation id (uuid)');
+      return;
     }
     if ('subscribe_account' in msg) {
       const id = target('subscribe_account');
-      return id
-        ? void subscribe(id, 'account', since)
-        : failed(msg.subscribe_account, 'VALIDATION_FAILED', 'subscribe_account needs an account id (uuid)');
+      if (id) void subscribe(id, 'account', since);
+      else failed(msg.subscribe_account, 'VALIDATION_FAILED', 'subscribe_account needs an account id (uuid)');
+      return;
     }
     for (const key of ['unsubscribe', 'unsubscribe_account']) {
       if (key in msg) {
         const id = target(key);
         if (id) pending.delete(id);
         if (id && subscriptions.delete(id)) deps.registry.remove(id, subscriber);
-        return send({ type: 'unsubscribed', id: msg[key] });
+        send({ type: 'unsubscribed', id: msg[key] });
+        return;
       }
     }
-    if (msg.type === 'ping') return send({ type: 'pong' });
+    if (msg.type === 'ping') {
+      send({ type: 'pong' });
+      return;
+    }
     refuse(
       null,
       'VALIDATION_FAILED',

@@ -41,14 +41,12 @@ export function registerAccountRoutes(
     '/api/v1/accounts',
     { schema: { body: CreateAccountBody, response: { 201: AccountView, ...errorResponses } } },
     async (req, reply) => {
-      return reply
-        .status(201)
-        .send(
-          await forward(orchestratorCommands.createAccount, {
-            principal: req.principal,
-            body: req.body as typeof CreateAccountBody.static,
-          }),
-        );
+      return reply.status(201).send(
+        await forward(orchestratorCommands.createAccount, {
+          principal: req.principal,
+          body: req.body as typeof CreateAccountBody.static,
+        }),
+      );
     },
   );
   app.get(

@@ -39,14 +39,12 @@ export function registerLibraryRoutes(
       requireOperator(req.principal, 'adding library sources');
       const body = req.body as typeof AddBody.static;
       const location = await resolveSource(body, req.principal, uploads, sourcePolicy);
-      return reply
-        .status(201)
-        .send(
-          await forward(orchestratorBacklogCommands.addLibrarySource, {
-            principal: req.principal,
-            body: { ...location, tags: body.tags },
-          }),
-        );
+      return reply.status(201).send(
+        await forward(orchestratorBacklogCommands.addLibrarySource, {
+          principal: req.principal,
+          body: { ...location, tags: body.tags },
+        }),
+      );
     },
   );
   const ListQuery = Type.Object({ tag: Type.Optional(Tag), ...PageQuery.properties }, { additionalProperties: false });

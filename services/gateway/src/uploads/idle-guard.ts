@@ -9,15 +9,15 @@ import { DomainError } from '@reelforge/contracts';
 export function idleGuard(idleMs: number): Transform {
   let timer: NodeJS.Timeout | undefined;
   const guard: Transform = new Transform({
-    transform(chunk: Buffer, _enc, done) {
+    transform: (chunk: Buffer, _enc, done) => {
       arm();
       done(null, chunk);
     },
-    flush(done) {
+    flush: (done) => {
       clearTimeout(timer);
       done();
     },
-    destroy(err, done) {
+    destroy: (err, done) => {
       clearTimeout(timer);
       done(err);
     },

@@ -59,12 +59,12 @@ export function createUploads(deps: {
   };
   return {
     /** Streams `file` in; `truncated()` tells whether the size limit cut it. */
-    async receive(
+    receive: async (
       principal: Principal,
       file: Readable,
       truncated: () => boolean,
       limits: { maxBytes: number; maxImageBytes: number; idleMs: number },
-    ): Promise<UploadView> {
+    ): Promise<UploadView> => {
       const { maxBytes } = limits;
       await checkQuota(principal, 0);
       const id = uuidv7();
@@ -103,7 +103,7 @@ export function createUploads(deps: {
       }
     },
     /** Deletes one of the principal's uploads (row, then file). Sources registered from it fail their next render, saying the upload is gone. */
-    async remove(principal: Principal, uploadId: string): Promise<void> {
+    remove: async (principal: Principal, uploadId: string): Promise<void> => {
       const [row] = await deps.orm.em
         .fork()
         .execute<{ media_key: string }[]>(`delete from ${t} where id = ? and principal_id = ? returning media_key`, [
@@ -118,11 +118,11 @@ export function createUploads(deps: {
      * no logo: 422 naming `field`). A missing upload is a 422 when `notFoundIs422` (it was an option
      * in a body), else a 404.
      */
-    async locate(
+    locate: async (
       principal: Principal,
       uploadId: string,
       want: { kind: UploadKind; field: string; notFoundIs422?: boolean },
-    ): Promise<string> {
+    ): Promise<string> => {
       const [row] = await deps.orm.em
         .fork()
         .execute<{ media_key: string; kind: UploadKind }[]>(

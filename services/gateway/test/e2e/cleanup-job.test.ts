@@ -63,9 +63,7 @@ describe('cleanup-stuck-generations job', () => {
     return { id, taskIds };
   }
   const generation = async (id: string) =>
-    (
-      await stack.sql<Record<string, unknown>>('orchestrator', 'select * from $schema.generations where id = ?', [id])
-    )[0]!;
+    (await stack.sql('orchestrator', 'select * from $schema.generations where id = ?', [id]))[0]!;
 
   it('repairs each stuck case and removes expired locks, and reports what it did', async () => {
     const allTerminal = await stuckGeneration({

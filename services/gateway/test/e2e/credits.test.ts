@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError, type CreditsView } from '@reelforge/contracts';
-import { applyCredit } from '../../../content-orchestrator/src/credits/credit-ledger.ts';
+import { applyCredit } from '@reelforge/content-orchestrator/testing';
 import { apiClient } from '../support/api-client.ts';
 import { newTenant } from '../support/tenant.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -93,16 +93,14 @@ describe('credits', () => {
     const debits = Math.ceil((granted / 10) * 2);
     const outcomes = await Promise.allSettled(
       Array.from({ length: debits }, (_, i) =>
-        orm.em
-          .fork()
-          .transactional((tx) =>
-            applyCredit(tx, schema, {
-              accountId: account.id,
-              amount: -10,
-              reason: 'instant_claim',
-              reference: `claim-${i}`,
-            }),
-          ),
+        orm.em.fork().transactional((tx) =>
+          applyCredit(tx, schema, {
+            accountId: account.id,
+            amount: -10,
+            reason: 'instant_claim',
+            reference: `claim-${i}`,
+          }),
+        ),
       ),
     );
     const paid = outcomes.filter((o) => o.status === 'fulfilled').length;

@@ -10,9 +10,11 @@ import {
 } from '@reelforge/contracts';
 import { publishEvent, type Messaging } from '@reelforge/messaging';
 import { eventually } from '@reelforge/testing';
-import { createCancelRequestDeadLetterHandler } from '../../../repurposer/src/handlers/cancel-request.ts';
-import { createRunningTasks } from '../../../repurposer/src/tasks/running-tasks.ts';
-import { createTaskStore } from '../../../repurposer/src/tasks/task-store.ts';
+import {
+  createCancelRequestDeadLetterHandler,
+  createRunningTasks,
+  createTaskStore,
+} from '@reelforge/repurposer/testing';
 import { apiClient } from '../support/api-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 

@@ -55,10 +55,10 @@ describe('starting generations concurrently', () => {
       post(`/api/v1/accounts/${accountId}/generations`, { type: 'shorts', count: 3 }),
       post(`/api/v1/accounts/${accountId}/generations`, { type: 'reels', count: 3 }),
     ]);
-    expect([a!.status, b!.status]).toEqual([202, 202]);
+    expect([a.status, b.status]).toEqual([202, 202]);
     const bodies = [
-      (await a!.json()) as { generation: { id: string }; shortBy: number },
-      (await b!.json()) as { generation: { id: string }; shortBy: number },
+      (await a.json()) as { generation: { id: string }; shortBy: number },
+      (await b.json()) as { generation: { id: string }; shortBy: number },
     ];
     expect(bodies.map((x) => x.shortBy).sort()).toEqual([0, 1]); // 5 sources for 6 asked
     const tasks = await stack.sql<{ source_id: string; generation_id: string }>(

@@ -38,7 +38,7 @@ describe('notification digest', () => {
 
   const mailDir = () => join(stack.mediaRoot, 'mail');
   const mails = async (): Promise<ParsedMail[]> => {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(mailDir()).sort();
     } catch {

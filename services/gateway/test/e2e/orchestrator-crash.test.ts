@@ -76,11 +76,7 @@ describe('orchestrator killed between task events', () => {
     });
     ws.close();
 
-    const [gen] = await stack.sql<Record<string, unknown>>(
-      'orchestrator',
-      'select * from $schema.generations where id = ?',
-      [generation.id],
-    );
+    const [gen] = await stack.sql('orchestrator', 'select * from $schema.generations where id = ?', [generation.id]);
     expect(gen).toMatchObject({ status: 'completed', completed: 3, total_requested: 3 });
     expect(
       await stack.sql('orchestrator', 'select 1 from $schema.generation_locks where generation_id = ?', [

@@ -50,11 +50,11 @@ describe('scheduler jobs', () => {
 
   beforeAll(async () => {
     stack = await startStack({ withRepurposer: false });
-    scheduler = (await bootService(
+    scheduler = await bootService(
       createSchedulerService({ clock: () => now, inProcess: false, onStarted: (h) => (handle = h) }),
       { ...stack.env, DB_SCHEMA: `${stack.token}_scheduler`, SCHEDULER_MANUAL_RUN_WAIT: '2s' },
       { log: stack.logs.log, tracer: trace.getTracer('test') },
-    )) as unknown as BootedService<{ DB_SCHEMA: string }>;
+    );
     ops = apiClient(stack.gatewayUrl, await stack.bearer('ops', ['operator']));
     await account('utc7', { timezone: 'UTC', hour: 7 });
     // Its own settings: two `reels` clips per run instead of the default one `shorts`.

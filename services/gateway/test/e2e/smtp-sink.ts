@@ -17,7 +17,10 @@ export async function startSmtpSink(port: number, reject: string[] = []): Promis
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onRcptTo(address, _session, callback) {
-      if (!reject.includes(address.address)) return callback();
+      if (!reject.includes(address.address)) {
+        callback();
+        return;
+      }
       callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
     },
     onData(stream, _session, callback) {

@@ -6,7 +6,7 @@ export function apiClient(baseUrl: string, bearer: string | undefined) {
       headers: {
         ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
         ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(init.headers ?? {}),
+        ...Object.fromEntries(new Headers(init.headers).entries()),
       },
     });
   const post = (path: string, body: unknown) =>

@@ -35,7 +35,7 @@ export function startPoller(name: string, pass: () => Promise<unknown>, pollMs: 
   timer.unref();
   return {
     kick: run,
-    async stop() {
+    stop: async () => {
       stopped = true;
       clearInterval(timer);
       await running;

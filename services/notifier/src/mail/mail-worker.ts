@@ -112,8 +112,8 @@ export interface MailWorker {
 export function startMailWorker(deps: MailWorkerDeps): MailWorker {
   const poller = startPoller('mail', () => sendDueMails(deps), deps.pollMs, deps.log);
   return {
-    kick: poller.kick,
-    async stop() {
+    kick: () => poller.kick(),
+    stop: async () => {
       await poller.stop();
       deps.mailer.close();
     },

@@ -40,7 +40,7 @@ const toMail = (m: MailMessage) => ({
 /** The SMTP server's reply code, when the failure was a reply (a refused connection has none). */
 function responseCodeOf(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null || !('responseCode' in err)) return undefined;
-  const code = (err as { responseCode: unknown }).responseCode;
+  const code = err.responseCode;
   return typeof code === 'number' ? code : undefined;
 }
 
@@ -48,7 +48,7 @@ function responseCodeOf(err: unknown): number | undefined {
 export function smtpMailer(url: string): Mailer {
   const transport = createTransport(url);
   return {
-    async send(message) {
+    send: async (message) => {
       try {
         await transport.sendMail(toMail(message));
       } catch (err) {
@@ -65,7 +65,7 @@ export function smtpMailer(url: string): Mailer {
 export function fileMailer(dir: string): Mailer {
   const transport = createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
-    async send(message) {
+    send: async (message) => {
       try {
         const info = await transport.sendMail(toMail(message));
         await mkdir(dir, { recursive: true });

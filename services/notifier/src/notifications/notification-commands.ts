@@ -44,7 +44,7 @@ async function unreadOf(em: EntityManager, schema: string, ownerId: string): Pro
 export function createNotificationCommands(deps: { fork: () => EntityManager; schema: string; clock: () => Date }) {
   const { schema } = deps;
   return {
-    async list(req: { principal: Principal; limit?: number; cursor?: string }): Promise<NotificationPage> {
+    list: async (req: { principal: Principal; limit?: number; cursor?: string }): Promise<NotificationPage> => {
       // The cursor is the last id seen (UUIDv7: id order is time order).
       if (req.cursor !== undefined && !UUID.test(req.cursor))
         throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API gave', { field: 'querystring/cursor' });
@@ -61,7 +61,10 @@ export function createNotificationCommands(deps: { fork: () => EntityManager; sc
         unread: await unreadOf(em, schema, req.principal.id),
       };
     },
-    async markRead(req: { principal: Principal; body: MarkReadBody }): Promise<{ updated: number; unread: number }> {
+    markRead: async (req: {
+      principal: Principal;
+      body: MarkReadBody;
+    }): Promise<{ updated: number; unread: number }> => {
       const em = deps.fork();
       const now = deps.clock();
       // Ids of other principals simply match nothing: no existence leak.

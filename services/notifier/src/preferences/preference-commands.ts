@@ -41,7 +41,7 @@ export function createPreferenceCommands(deps: { fork: () => EntityManager; sche
   const { schema } = deps;
   return {
     get: (req: { principal: Principal }) => loadPreferences(deps.fork(), schema, req.principal.id),
-    async put(req: { principal: Principal; body: NotificationPreferencesBody }): Promise<NotificationPreferences> {
+    put: async (req: { principal: Principal; body: NotificationPreferencesBody }): Promise<NotificationPreferences> => {
       const b = req.body;
       const next = { ...DEFAULT_PREFERENCES, ...b };
       // One upsert that sets only the named fields: no read-modify-write race between two PUTs.

@@ -52,17 +52,24 @@ export function postWebhook(
         });
         res.on('error', () => undefined);
         res.on('close', () => {
-          if (status >= 200 && status < 300) return resolve({ status, error: null });
+          if (status >= 200 && status < 300) {
+            resolve({ status, error: null });
+            return;
+          }
           const said = answer.replace(/\s+/g, ' ').trim().slice(0, MAX_ANSWER_CHARS);
           resolve({ status, error: `the endpoint answered HTTP ${status}${said ? `: ${said}` : ''}` });
         });
       },
     );
     req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === FORBIDDEN_ADDRESS)
-        return resolve({ status: null, error: `${err.message} (private or loopback address)` });
-      if (err.name === 'AbortError' || err.name === 'TimeoutError')
-        return resolve({ status: null, error: `no answer within ${o.timeoutMs} ms` });
+      if (err.code === FORBIDDEN_ADDRESS) {
+        resolve({ status: null, error: `${err.message} (private or loopback address)` });
+        return;
+      }
+      if (err.name === 'AbortError' || err.name === 'TimeoutError') {
+        resolve({ status: null, error: `no answer within ${o.timeoutMs} ms` });
+        return;
+      }
       resolve({ status: null, error: `cannot reach the endpoint: ${err.code ?? err.message}` });
     });
     req.end(body);

@@ -124,7 +124,10 @@ export function createWebhookCommands(deps: WebhookCommandDeps) {
   }
 
   return {
-    async create(req: { principal: Principal; body: CreateWebhookBody }): Promise<WebhookView & { secret: string }> {
+    create: async (req: {
+      principal: Principal;
+      body: CreateWebhookBody;
+    }): Promise<WebhookView & { secret: string }> => {
       const events = validateEventFilter(req.body.events);
       await checkUrl(req.body.url);
       const now = deps.clock();
@@ -154,7 +157,7 @@ export function createWebhookCommands(deps: WebhookCommandDeps) {
         return { ...toView(row!), secret };
       });
     },
-    async list(req: { principal: Principal }): Promise<{ items: WebhookView[] }> {
+    list: async (req: { principal: Principal }): Promise<{ items: WebhookView[] }> => {
       const rows = await deps
         .fork()
         .execute<WebhookRow[]>(`select ${COLUMNS} from ${s}.webhooks where owner_id = ? order by id`, [
@@ -164,7 +167,7 @@ export function createWebhookCommands(deps: WebhookCommandDeps) {
     },
     get: async (req: { principal: Principal; webhookId: string }): Promise<WebhookView> =>
       toView(await owned(deps.fork(), req.principal, req.webhookId)),
-    async update(req: { principal: Principal; webhookId: string; body: UpdateWebhookBody }): Promise<WebhookView> {
+    update: async (req: { principal: Principal; webhookId: string; body: UpdateWebhookBody }): Promise<WebhookView> => {
       const b = req.body;
       const events = b.events ? validateEventFilter(b.events) : null;
       if (b.url !== undefined) await checkUrl(b.url);
@@ -193,7 +196,7 @@ export function createWebhookCommands(deps: WebhookCommandDeps) {
       if (b.enabled) deps.kick();
       return toView(row);
     },
-    async delete(req: { principal: Principal; webhookId: string }): Promise<{ deleted: boolean }> {
+    delete: async (req: { principal: Principal; webhookId: string }): Promise<{ deleted: boolean }> => {
       const rows = await deps
         .fork()
         .execute<{ id: string }[]>(`delete from ${s}.webhooks where id = ? and owner_id = ? returning id`, [
@@ -203,7 +206,7 @@ export function createWebhookCommands(deps: WebhookCommandDeps) {
       if (rows.length === 0) throw notFound();
       return { deleted: true };
     },
-    async deliveries(req: { principal: Principal; webhookId: string; limit?: number; cursor?: string }) {
+    deliveries: async (req: { principal: Principal; webhookId: string; limit?: number; cursor?: string }) => {
       if (req.cursor !== undefined && !UUID.test(req.cursor))
         throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API gave', { field: 'querystring/cursor' });
       const em = deps.fork();
@@ -223,11 +226,11 @@ export function createWebhookCommands(deps: WebhookCommandDeps) {
         nextCursor: rows.length > limit ? page[page.length - 1]!.id : null,
       };
     },
-    async redeliver(req: {
+    redeliver: async (req: {
       principal: Principal;
       webhookId: string;
       deliveryId: string;
-    }): Promise<WebhookDeliveryView> {
+    }): Promise<WebhookDeliveryView> => {
       const em = deps.fork();
       const hook = await owned(em, req.principal, req.webhookId);
       if (!hook.enabled)

@@ -91,7 +91,7 @@ function signalCollector(durationSeconds: number, onProgress: (fraction: number)
   const clampT = (t: number) => Math.min(durationSeconds, Math.max(0, t));
 
   return {
-    line(raw: string): void {
+    line: (raw: string): void => {
       const line = raw.trim();
       let m: RegExpExecArray | null;
       if ((m = EBUR128_LINE.exec(line))) {
@@ -121,7 +121,7 @@ function signalCollector(durationSeconds: number, onProgress: (fraction: number)
     },
     /** The log's last meaningful lines, for an error message. */
     tail: () => tail.join('\n'),
-    finish(): Signals {
+    finish: (): Signals => {
       // Some ffmpeg versions print no end for a silence open at EOF: it lasts to the end.
       if (silenceStart !== null && durationSeconds > silenceStart)
         silences.push({ start: ms(silenceStart), end: ms(durationSeconds) });
@@ -146,7 +146,10 @@ function signalCollector(durationSeconds: number, onProgress: (fraction: number)
  */
 export function measureSignals(o: MeasureSignalsOptions): Promise<Signals> {
   return new Promise((resolvePromise, reject) => {
-    if (o.signal.aborted) return reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'aborted before ffmpeg started'));
+    if (o.signal.aborted) {
+      reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'aborted before ffmpeg started'));
+      return;
+    }
     const input = resolve(o.input);
     const spec = buildSignalsCommand({ ...o, input });
     const collector = signalCollector(o.durationSeconds, o.onProgress);
@@ -166,7 +169,10 @@ export function measureSignals(o: MeasureSignalsOptions): Promise<Signals> {
     cmd.on('stderr', (line: string) => collector.line(line));
     cmd.on('error', (err: Error) => {
       o.signal.removeEventListener('abort', onAbort);
-      if (killed) return reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'ffmpeg was stopped', err));
+      if (killed) {
+        reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'ffmpeg was stopped', err));
+        return;
+      }
       const text = collector.tail() || err.message;
       const summary = summarizeFfmpegStderr(text);
       if (isInputError(text)) reject(invalidInput(`ffmpeg could not read the source: ${summary}`, err));

@@ -116,7 +116,10 @@ export function readArticleBlocks(
     if (!isElement(node)) return;
     const tag = node.localName.toLowerCase();
     if (SKIPPED.has(tag)) return;
-    if (tag === 'img') return addImage(node);
+    if (tag === 'img') {
+      addImage(node);
+      return;
+    }
     if (tag === 'br') {
       running.push(' ');
       return;

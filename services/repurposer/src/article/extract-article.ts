@@ -94,8 +94,8 @@ export function extractArticle(html: string, pageUrl: string): ExtractedArticle 
 // Readability throws on documents it cannot walk: for the user, still a page without an article.
 function readability(document: DomDocument) {
   try {
-    return new Readability<DomElement>(document as never, {
-      serializer: (node) => node as unknown as DomElement,
+    return new Readability<DomElement>(document, {
+      serializer: (node): DomElement => node as DomElement,
     }).parse();
   } catch (err) {
     throw new ArticleExtractionError('the page could not be read as an article', { cause: err });

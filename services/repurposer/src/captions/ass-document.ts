@@ -71,10 +71,13 @@ export function assTime(seconds: number): string {
  * characters go: a newline would end the Dialogue line.
  */
 export function escapeAssText(text: string): string {
-  return text
-    .replace(/[\u0000-\u001f\u007f]/g, ' ')
-    .replace(/\\/g, '\\\u2060')
-    .replace(/[{}]/g, (b) => `\\${b}`);
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+      .replace(/[\u0000-\u001f\u007f]/g, ' ')
+      .replace(/\\/g, '\\\u2060')
+      .replace(/[{}]/g, (b) => `\\${b}`)
+  );
 }
 
 /** Greedy word wrap: line breaks as word indices, each line at most `max` characters when it can be. */
@@ -130,6 +133,7 @@ function splitLongWords(text: string, max: number): string[] {
     .split(/\s+/)
     .filter(Boolean)
     .flatMap((w) => {
+      // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points are what is counted here
       const chars = [...w];
       if (chars.length <= max) return [w];
       const pieces: string[] = [];

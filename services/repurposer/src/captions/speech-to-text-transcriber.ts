@@ -49,7 +49,7 @@ export function cuesFromVerboseJson(body: VerboseJson): Cue[] {
 export function createSpeechToTextTranscriber(o: SpeechToTextOptions): Transcriber {
   const maxBytes = o.maxUploadBytes ?? 25 * 1024 * 1024;
   return {
-    async transcribe({ sourceFile, hasAudio }, signal) {
+    transcribe: async ({ sourceFile, hasAudio }, signal) => {
       if (!hasAudio) return null;
       const cwd = dirname(sourceFile);
       await runFfmpeg(

@@ -47,7 +47,7 @@ function decode(bytes: Uint8Array): string {
  */
 export function createSuppliedCaptionsTranscriber(): Transcriber {
   return {
-    async transcribe({ captionsFile }, signal) {
+    transcribe: async ({ captionsFile }, signal) => {
       if (captionsFile === null) return null;
       signal.throwIfAborted();
       const file = await open(captionsFile, 'r');

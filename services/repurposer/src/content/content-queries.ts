@@ -9,13 +9,13 @@ export interface ContentRow {
   account_id: string;
   clip_index: number;
   media_key: string;
-  duration_seconds: number;
+  duration_seconds: number | string; // numeric: pg returns it as text
   size_bytes: string | number;
   width: number;
   height: number;
   checksum_sha256: string;
   segment: { start: number; end: number }[];
-  score: number | null;
+  score: number | string | null;
   reason: string;
   captioned: boolean;
   title: string | null;
@@ -66,13 +66,13 @@ export function createContentQueries(deps: { orm: MikroORM; schema: string; stor
     return row;
   };
   return {
-    async list(req: {
+    list: async (req: {
       principal: Principal;
       accountId?: string;
       taskId?: string;
       limit?: number;
       cursor?: string;
-    }): Promise<{ items: ContentView[]; nextCursor: string | null }> {
+    }): Promise<{ items: ContentView[]; nextCursor: string | null }> => {
       if (req.cursor !== undefined && !UUID.test(req.cursor))
         throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API returned', {
           field: 'querystring/cursor',
@@ -103,11 +103,11 @@ export function createContentQueries(deps: { orm: MikroORM; schema: string; stor
     },
     get: async (req: { principal: Principal; contentId: string }) =>
       toContentView(await one(req.contentId, req.principal)),
-    async locate(req: {
+    locate: async (req: {
       principal: Principal;
       contentId: string;
       kind: 'video' | 'thumbnail';
-    }): Promise<{ mediaKey: string; sizeBytes: number; contentType: string }> {
+    }): Promise<{ mediaKey: string; sizeBytes: number; contentType: string }> => {
       const row = await one(req.contentId, req.principal);
       const key = req.kind === 'thumbnail' ? row.thumbnail_key : row.media_key;
       if (key === null)

@@ -49,7 +49,7 @@ export function createContentStorage(deps: {
     return deleted.length;
   };
   return {
-    async usage(req: { principal: Principal; accountId: string }): Promise<StorageUsage> {
+    usage: async (req: { principal: Principal; accountId: string }): Promise<StorageUsage> => {
       const { bytes, clips } = await usedBytes(req.accountId, req.principal.id);
       return { accountId: req.accountId, usedBytes: bytes, quotaBytes: deps.quotaBytes, clips };
     },
@@ -58,7 +58,7 @@ export function createContentStorage(deps: {
      * Checked before a task stores anything, so a refused task leaves nothing behind; tasks of one
      * account finishing at the same moment may overshoot by one task (a soft quota).
      */
-    async ensureRoom(accountId: string, newBytes: number): Promise<void> {
+    ensureRoom: async (accountId: string, newBytes: number): Promise<void> => {
       if (deps.quotaBytes <= 0) return;
       const { bytes } = await usedBytes(accountId);
       if (bytes + newBytes > deps.quotaBytes) {
@@ -69,12 +69,12 @@ export function createContentStorage(deps: {
       }
     },
     /** Whether the caller's account may start new work (a 422 at the API before anything renders). */
-    async checkNotFull(accountId: string, ownerId: string): Promise<void> {
+    checkNotFull: async (accountId: string, ownerId: string): Promise<void> => {
       if (deps.quotaBytes <= 0) return;
       const full = accountStorageFull(accountId, (await usedBytes(accountId, ownerId)).bytes, deps.quotaBytes);
       if (full) throw full;
     },
-    async remove(req: { principal: Principal; contentId: string }): Promise<{ deleted: boolean }> {
+    remove: async (req: { principal: Principal; contentId: string }): Promise<{ deleted: boolean }> => {
       const rows = await deps.orm.em
         .fork()
         .execute<StoredRow[]>(
@@ -85,7 +85,7 @@ export function createContentStorage(deps: {
       return { deleted: (await removeRows(rows)) > 0 };
     },
     /** Deletes clips past their retention, a batch at a time; returns how many went. */
-    async expire(batch = 500): Promise<number> {
+    expire: async (batch = 500): Promise<number> => {
       let total = 0;
       for (;;) {
         const rows = await deps.orm.em

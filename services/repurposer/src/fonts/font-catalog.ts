@@ -35,7 +35,7 @@ export function parseFcList(output: string): FontCatalog {
   return {
     families: () =>
       sorted.map((family) => ({ family, styles: [...new Set(byFamily.get(family)!.map((f) => f.style))].sort() })),
-    fileFor(family, bold) {
+    fileFor: (family, bold) => {
       const faces = byFamily.get(family);
       if (!faces) return undefined;
       const wanted = bold ? ['Bold'] : REGULAR;

@@ -66,7 +66,7 @@ export async function fetchSource(
     }
     let bytes = 0;
     const limiter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
+      transform: (chunk: Buffer, _enc, cb) => {
         bytes += chunk.length;
         if (bytes > limits.maxBytes)
           cb(

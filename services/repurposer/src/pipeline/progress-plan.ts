@@ -32,7 +32,7 @@ export function createProgressPlan(items: WorkItem[], o: { now?: () => number; s
       return startedAt;
     },
     /** Overall percent and seconds left when item `key` is `fraction` done. */
-    at(key: string, fraction: number): { percent: number; etaSeconds: number | null } {
+    at: (key: string, fraction: number): { percent: number; etaSeconds: number | null } => {
       startedAt ??= now();
       const done = (startOf.get(key) ?? 0) + (costOf.get(key) ?? 0) * Math.min(1, Math.max(0, fraction));
       const elapsed = (now() - startedAt) / 1000;

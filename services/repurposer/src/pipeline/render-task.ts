@@ -69,8 +69,9 @@ export async function fetchInto(
   if (!location.startsWith('media:')) return fetchSource(location, dest, limits, signal);
   const stored = deps.store.pathOf(location.slice('media:'.length));
   try {
-    await link(stored, dest).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EXDEV' && err.code !== 'EPERM') throw err;
+    await link(stored, dest).catch((err: unknown) => {
+      const code = (err as NodeJS.ErrnoException | undefined)?.code;
+      if (code !== 'EXDEV' && code !== 'EPERM') throw err;
       return copyFile(stored, dest);
     });
   } catch (err) {

@@ -34,7 +34,10 @@ const TAIL_LINES = 200;
  */
 export function runFfmpeg(cmd: FfmpegCommand, o: RunOptions): Promise<string> {
   return new Promise((resolve, reject) => {
-    if (o.signal.aborted) return reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'aborted before ffmpeg started'));
+    if (o.signal.aborted) {
+      reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'aborted before ffmpeg started'));
+      return;
+    }
     const command = ffmpeg({ cwd: o.cwd, stdoutLines: 1 }).setFfmpegPath(o.ffmpegPath);
     for (const input of cmd.inputs) command.input(input.path).inputOptions(inputArgs(input));
     if (cmd.filterComplex) command.complexFilter(cmd.filterComplex);
@@ -59,7 +62,10 @@ export function runFfmpeg(cmd: FfmpegCommand, o: RunOptions): Promise<string> {
     });
     command.on('error', (err: Error) => {
       o.signal.removeEventListener('abort', onAbort);
-      if (killed) return reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'ffmpeg was stopped', err));
+      if (killed) {
+        reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'ffmpeg was stopped', err));
+        return;
+      }
       const text = tail.join('\n') || err.message;
       const summary = summarizeFfmpegStderr(text);
       if (isInputError(text)) reject(invalidInput(`ffmpeg could not read the source: ${summary}`, err));

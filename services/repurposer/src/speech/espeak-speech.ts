@@ -124,11 +124,11 @@ export function createEspeakSpeech(o: EspeakSpeechOptions): Speech {
   };
 
   return {
-    async voices() {
+    voices: async () => {
       return (await loadVoices()).listed;
     },
 
-    async synthesize(input: SpeechInput, signal: AbortSignal): Promise<SpeechResult> {
+    synthesize: async (input: SpeechInput, signal: AbortSignal): Promise<SpeechResult> => {
       if (signal.aborted) throw new SpeechError('aborted', 'speech synthesis was stopped', { cause: signal.reason });
       const sentences = splitSentences(input.text)
         .map(tokenize)

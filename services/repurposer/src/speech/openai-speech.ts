@@ -33,7 +33,7 @@ async function readCapped(res: Response, max: number): Promise<Buffer> {
     throw new SpeechError('failed', `speech API answered ${declared} bytes, above the ${max} accepted`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of res.body ?? []) {
+  for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
     size += chunk.length;
     if (size > max) throw new SpeechError('failed', `speech API answered more than ${max} bytes`);
     chunks.push(Buffer.from(chunk));
@@ -59,7 +59,7 @@ export function createOpenAiSpeech(o: OpenAiSpeechOptions): Speech {
   const maxBytes = o.maxBytes ?? 200 * 1024 * 1024;
 
   return {
-    async synthesize(input: SpeechInput, signal: AbortSignal): Promise<SpeechResult> {
+    synthesize: async (input: SpeechInput, signal: AbortSignal): Promise<SpeechResult> => {
       if (signal.aborted) throw new SpeechError('aborted', 'speech synthesis was stopped', { cause: signal.reason });
       const text = input.text.trim();
       if (!text) throw new SpeechError('invalid-input', 'there is no text to speak');

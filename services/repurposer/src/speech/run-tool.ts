@@ -28,8 +28,10 @@ const STDERR_TAIL = 4000;
  */
 export function runTool(path: string, args: string[], o: ToolRunOptions): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    if (o.signal.aborted)
-      return reject(new SpeechError('aborted', `${o.name} was stopped before it started`, { cause: o.signal.reason }));
+    if (o.signal.aborted) {
+      reject(new SpeechError('aborted', `${o.name} was stopped before it started`, { cause: o.signal.reason }));
+      return;
+    }
     const child = spawn(path, args, { stdio: [o.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     let stderr = '';
@@ -53,14 +55,18 @@ export function runTool(path: string, args: string[], o: ToolRunOptions): Promis
     child.on('close', (code) => {
       clearTimeout(timer);
       o.signal.removeEventListener('abort', onAbort);
-      if (why === 'aborted')
-        return reject(new SpeechError('aborted', `${o.name} was stopped`, { cause: o.signal.reason }));
-      if (why === 'timeout')
-        return reject(new SpeechError('failed', `${o.name} did not finish within ${o.timeoutMs} ms`));
-      const err = spawnError as NodeJS.ErrnoException | null;
+      if (why === 'aborted') {
+        reject(new SpeechError('aborted', `${o.name} was stopped`, { cause: o.signal.reason }));
+        return;
+      }
+      if (why === 'timeout') {
+        reject(new SpeechError('failed', `${o.name} did not finish within ${o.timeoutMs} ms`));
+        return;
+      }
+      const err = spawnError;
       if (err) {
         const missing = err.code === 'ENOENT' || err.code === 'EACCES';
-        return reject(
+        reject(
           new SpeechError(
             missing ? 'unavailable' : 'failed',
             missing
@@ -69,6 +75,7 @@ export function runTool(path: string, args: string[], o: ToolRunOptions): Promis
             { cause: err },
           ),
         );
+        return;
       }
       resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: stderr.trim() });
     });

@@ -53,6 +53,7 @@ export function estimateSyllables(token: string): number {
   const lower = plain.toLowerCase();
   const digits = (plain.match(/\p{Nd}/gu) ?? []).length;
   const numberSyllables = digits === 0 ? 0 : digits === 1 ? 1 : Math.round(digits * 1.5);
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points are what is counted here
   const symbols = [...plain].reduce((n, c) => n + (SYMBOL_SYLLABLES[c] ?? 0), 0);
   const latin = lower.replace(/[^a-z]/g, '');
   let latinSyllables = 0;

@@ -44,7 +44,7 @@ export function createKeyedTasks(deps: { orm: MikroORM; schema: string }) {
   };
   return {
     /** The task made for this keyed job before, or the one `create` makes now. */
-    async once(job: RenderJobRequested, create: () => Promise<void>): Promise<string> {
+    once: async (job: RenderJobRequested, create: () => Promise<void>): Promise<string> => {
       const existing = await find(job);
       if (existing) return existing;
       try {

@@ -31,7 +31,7 @@ export function createRunningTasks(m: Messaging, log: Logger) {
   });
   return {
     /** Registers a running task; call the returned function when it ends. */
-    start(taskId: string): { signal: AbortSignal; abort: (reason: string) => void; done: () => void } {
+    start: (taskId: string): { signal: AbortSignal; abort: (reason: string) => void; done: () => void } => {
       const controller = new AbortController();
       const controllers = running.get(taskId) ?? new Set<AbortController>();
       controllers.add(controller);
@@ -43,7 +43,7 @@ export function createRunningTasks(m: Messaging, log: Logger) {
       return { signal: controller.signal, abort: (reason) => controller.abort(new TaskCancelled(reason)), done };
     },
     /** Tells every instance to kill these tasks (at most once; a missed one is closed on redelivery). */
-    kill(taskIds: string[], reason: string): void {
+    kill: (taskIds: string[], reason: string): void => {
       for (const id of taskIds) m.nc.publish(m.subject(subjects.killTask(id)), reason);
     },
     get size() {

@@ -12,7 +12,7 @@ interface TaskRow {
   script: ArticleScript | null;
   status: TaskView['status'];
   stage: string;
-  percent: number;
+  percent: number | string; // numeric: pg returns it as text
   attempt: number;
   series: number;
   error_code: string | null;
@@ -70,7 +70,7 @@ async function withAttempts(em: EntityManager, tasks: TaskRow[], schema: string)
 export function createTaskQueries(deps: { orm: MikroORM; schema: string }) {
   const s = `"${deps.schema}"`;
   return {
-    async view(taskId: string, ownerId: string): Promise<TaskView> {
+    view: async (taskId: string, ownerId: string): Promise<TaskView> => {
       const em = deps.orm.em.fork();
       const [t] = await em.execute<TaskRow[]>(`select * from ${s}.tasks where id = ? and owner_id = ?`, [
         taskId,
@@ -81,13 +81,13 @@ export function createTaskQueries(deps: { orm: MikroORM; schema: string }) {
     },
 
     /** The caller's tasks, newest first; ids are UUIDv7, so the cursor is the last id. */
-    async list(req: {
+    list: async (req: {
       principal: Principal;
       accountId?: string;
       status?: string;
       limit?: number;
       cursor?: string;
-    }): Promise<{ items: TaskView[]; nextCursor: string | null }> {
+    }): Promise<{ items: TaskView[]; nextCursor: string | null }> => {
       if (req.cursor !== undefined && !UUID.test(req.cursor))
         throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API returned', {
           field: 'querystring/cursor',
@@ -120,14 +120,14 @@ export function createTaskQueries(deps: { orm: MikroORM; schema: string }) {
     },
 
     /** Queue statistics over the caller's tasks. */
-    async stats(ownerId: string): Promise<TaskStats> {
+    stats: async (ownerId: string): Promise<TaskStats> => {
       const em = deps.orm.em.fork();
       const byStatus = await em.execute<{ status: string; n: string }[]>(
         `select status, count(*) as n from ${s}.tasks where owner_id = ? group by status`,
         [ownerId],
       );
       const [agg] = await em.execute<
-        { oldest: number | null; last_minute: string; last_hour: string; retried: string; dead: string }[]
+        { oldest: string | null; last_minute: string; last_hour: string; retried: string; dead: string }[]
       >(
         `select extract(epoch from now() - min(created_at) filter (where status = 'queued')) as oldest,
                 count(*) filter (where status = 'completed' and finished_at > now() - interval '1 minute') as last_minute,
@@ -149,7 +149,7 @@ export function createTaskQueries(deps: { orm: MikroORM; schema: string }) {
       };
     },
 
-    async states(taskIds: string[]): Promise<{ taskId: string; status: string; errorCode: string | null }[]> {
+    states: async (taskIds: string[]): Promise<{ taskId: string; status: string; errorCode: string | null }[]> => {
       const rows = await deps.orm.em
         .fork()
         .execute<{ id: string; status: string; error_code: string | null }[]>(

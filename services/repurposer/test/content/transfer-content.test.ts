@@ -62,14 +62,13 @@ describe('backlog content transfer', () => {
     });
     files = await serveFiles({ 'talk.mp4': video });
     const isStatus = validator(lenient(TaskStatusChanged));
-    const sub = svc.m.nc.subscribe(svc.m.subject('task.status.>'), {
+    svc.m.nc.subscribe(svc.m.subject('task.status.>'), {
       callback: (_err, msg) => {
         const event: unknown = msg.json();
         if (isStatus.check(event) && ['completed', 'failed', 'cancelled'].includes(event.data.status))
           finishedOf(event.data.taskId).resolve(event);
       },
     });
-    void sub;
     await svc.m.nc.flush();
     worker = await svc.boot();
   });

@@ -28,7 +28,7 @@ export function createSchedulerCommands(
   deps: RunSlotDeps & { jobs: JobDefinition[]; clock: () => Date; manualRunWaitMs: number },
 ) {
   return {
-    async listRuns(req: { principal: Principal; job?: string; status?: string; limit?: number; cursor?: string }) {
+    listRuns: async (req: { principal: Principal; job?: string; status?: string; limit?: number; cursor?: string }) => {
       requireOperator(req.principal, 'reading job runs');
       return listRuns(deps, req);
     },
@@ -38,7 +38,7 @@ export function createSchedulerCommands(
      * the run still `running` (the gateway's 202): the run goes on and GET /jobs/runs shows its end,
      * instead of the caller getting a 503 for a job that is working.
      */
-    async runJob(req: { principal: Principal; job: string }): Promise<JobRunView> {
+    runJob: async (req: { principal: Principal; job: string }): Promise<JobRunView> => {
       requireOperator(req.principal, 'running jobs');
       const job = findJob(deps.jobs, req.job);
       let claimed: JobRunView | undefined;

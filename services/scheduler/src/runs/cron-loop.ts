@@ -46,7 +46,7 @@ export function startCronLoop(deps: CronLoopDeps): { stop(): Promise<void> } {
   for (const job of deps.jobs) void fire(job);
   const timers = deps.jobs.map((job) => onSchedule({ cron: job.cron, timezone: deps.timezone }, () => fire(job)));
   return {
-    async stop() {
+    stop: async () => {
       for (const t of timers) t.stop();
       // A run in flight finishes (its lease would otherwise make the slot wait for expiry).
       await Promise.allSettled([...running]);

@@ -128,8 +128,14 @@ export async function listRuns(
   const limit = Math.min(q.limit ?? 20, 100);
   const where: string[] = [];
   const params: unknown[] = [];
-  if (q.job) (where.push('job = ?'), params.push(q.job));
-  if (q.status) (where.push('status = ?'), params.push(q.status));
+  if (q.job) {
+    where.push('job = ?');
+    params.push(q.job);
+  }
+  if (q.status) {
+    where.push('status = ?');
+    params.push(q.status);
+  }
   if (q.cursor) {
     if (!/^[0-9a-f-]{36}$/i.test(q.cursor))
       throw new DomainError('VALIDATION_FAILED', 'cursor is not one this API returned', { field: 'cursor' });

@@ -41,8 +41,7 @@ export async function runSlot(
   try {
     result = { status: 'succeeded', summary: await job.run(slot), error: null };
   } catch (err) {
-    const code =
-      typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : 'INTERNAL';
+    const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'INTERNAL';
     result = { status: 'failed', summary: null, error: `${code}: ${err instanceof Error ? err.message : String(err)}` };
   } finally {
     clearInterval(renew);

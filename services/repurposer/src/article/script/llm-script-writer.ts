@@ -37,7 +37,7 @@ export function createLlmScriptWriter(config: LlmScriptWriterConfig): LlmScriptW
   const doFetch = config.fetch ?? fetch;
 
   return {
-    async write(article, options, signal) {
+    write: async (article, options, signal) => {
       const budget = wordBudget(options);
       const maxScenes = sceneCeiling(options);
       const timeout = AbortSignal.timeout(config.timeoutMs);

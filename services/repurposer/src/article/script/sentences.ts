@@ -65,7 +65,7 @@ const NUMBER_ABBREVIATIONS = new Set(['no', 'nos', 'nr', 'p', 'pp', 'vol', 'fig'
 // Terminal punctuation, closing quotes or brackets, space, then what may open a sentence: an optional
 // opening quote or bracket and an upper-case letter or a digit. Decimals ("3.5") have no space after
 // the dot, and "he said." before a lower-case word is not a break either.
-const BOUNDARY = /([.!?…]+)(["'”’»)\]]*)\s+(?=["'“‘«(\[¿¡]*[\p{Lu}\p{Lt}\p{N}])/gu;
+const BOUNDARY = /([.!?…]+)(["'”’»)\]]*)\s+(?=["'“‘«([¿¡]*[\p{Lu}\p{Lt}\p{N}])/gu;
 // Scripts without case or spaces (Chinese, Japanese) end sentences with full-width marks.
 const FULL_WIDTH_BOUNDARY = /([。！？]+[」』”’）]*)/u;
 
@@ -76,7 +76,7 @@ export function splitSentences(paragraph: string): string[] {
   const parts = paragraph.split(FULL_WIDTH_BOUNDARY);
   for (let i = 0; i < parts.length; i += 2) {
     const pieces = splitCased(parts[i]!);
-    pieces[pieces.length - 1] += parts[i + 1] ?? '';
+    pieces[pieces.length - 1] = pieces[pieces.length - 1]! + (parts[i + 1] ?? '');
     out.push(...pieces);
   }
   return out.map((s) => s.trim()).filter((s) => s.length > 0);
@@ -98,7 +98,7 @@ function splitCased(text: string): string[] {
 
 // Whether the dot ending `before` belongs to the word before it rather than ending the sentence.
 function isAbbreviation(before: string, after: string): boolean {
-  const word = /(\S+)$/.exec(before)?.[1]?.replace(/^["'“‘«(\[]+/u, '') ?? '';
+  const word = /(\S+)$/.exec(before)?.[1]?.replace(/^["'“‘«([]+/u, '') ?? '';
   const lower = word.toLowerCase();
   if (ABBREVIATIONS.has(lower)) return true;
   if (NUMBER_ABBREVIATIONS.has(lower) && /^\d/.test(after)) return true;
