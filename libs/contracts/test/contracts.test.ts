@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../src/errors.ts';
+import { ASPECTS } from '../src/render-options.ts';
 import {
-  ASPECTS,
-  ERROR_CODES,
   RenderJobRequested,
   describeErrors,
   httpStatusOf,

@@ -1,9 +1,15 @@
-export * from './tools.ts';
-export * from './free-port.ts';
-export * from './nats-server.ts';
-export * from './postgres.ts';
-export * from './postgres-user.ts';
-export * from './postgres-binaries.ts';
-export * from './postgres-data-dir.ts';
-export * from './started.ts';
-export * from './test-infra.ts';
+export { MissingToolError, TOOLS, ensureFontFamily, ensureTool, toolVersion } from './tools.ts';
+export { freePort } from './free-port.ts';
+export {
+  generateNatsCredentials,
+  startNatsServer,
+  stopChild,
+  type NatsCredentials,
+  type RunningNats,
+} from './nats-server.ts';
+export { startEmbeddedPostgres, type RunningPostgres } from './postgres.ts';
+export { postgresUser, userCanRun, userCanUseDirectory } from './postgres-user.ts';
+export { embeddedPostgresPackageDir } from './postgres-binaries.ts';
+export { RELOCATED_MARKER } from './postgres-data-dir.ts';
+export { startedList } from './started.ts';
+export { startTestInfra } from './test-infra.ts';

@@ -1,1 +1,1 @@
-export * from './local-media-store.ts';
+export { createLocalMediaStore, type MediaStore } from './local-media-store.ts';

@@ -1,12 +1,19 @@
-export * from './errors.ts';
-export * from './retry-policy.ts';
-export * from './trace-headers.ts';
-export * from './context.ts';
-export * from './nats-auth.ts';
-export * from './connection.ts';
-export * from './provision.ts';
-export * from './publish.ts';
-export * from './dead-letter.ts';
-export * from './dead-letter-queue.ts';
-export * from './consume.ts';
-export * from './request-reply.ts';
+export { PermanentError, RetryableError, errorCode, errorMessage } from './errors.ts';
+export { backoffDelayMs, type RetryPolicy } from './retry-policy.ts';
+export { createMessaging, namespaceFrom, type Messaging } from './context.ts';
+export {
+  NATS_AUTH_VARIABLES,
+  NatsAuthError,
+  natsAuthFromEnv,
+  natsConnectOptions,
+  parseNatsUrl,
+  redactNatsUrl,
+  type NatsAuthSettings,
+} from './nats-auth.ts';
+export { connectNats, natsCheck, openNats } from './connection.ts';
+export { ensureConsumer, ensureStream } from './provision.ts';
+export { publishEvent } from './publish.ts';
+export { type DeadLetter } from './dead-letter.ts';
+export { listDeadLetters, redriveDeadLetter } from './dead-letter-queue.ts';
+export { startConsumer, type ConsumerOptions, type HandlerContext, type RunningConsumer } from './consume.ts';
+export { checkReply, sendCommand, serveCommand } from './request-reply.ts';

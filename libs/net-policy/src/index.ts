@@ -1,2 +1,2 @@
-export * from './address-policy.ts';
-export * from './guarded-lookup.ts';
+export { isForbiddenAddress, sourceUrlProblem } from './address-policy.ts';
+export { FORBIDDEN_ADDRESS, guardedLookup } from './guarded-lookup.ts';

@@ -1,3 +1,19 @@
-export * from './orm.ts';
-export * from './outbox.ts';
-export * from './prune.ts';
+export {
+  DbTimeoutOptionError,
+  type EntityManager,
+  MikroORM,
+  createOrm,
+  databaseCheck,
+  dbTimeoutKind,
+  migrate,
+  type DbTimeouts,
+} from './orm.ts';
+export {
+  OUTBOX_INBOX_SQL,
+  claimInbox,
+  enqueueOutbox,
+  startOutboxRelay,
+  type OutboxRelay,
+  type OutboxRow,
+} from './outbox.ts';
+export { existingRules, inboxRule, outboxRule, startPruner, type PruneRule } from './prune.ts';

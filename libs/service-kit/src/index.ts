@@ -1,8 +1,6 @@
-export * from './duration.ts';
-export * from './config.ts';
-export * from './readiness.ts';
-export * from './health-server.ts';
-export * from './shutdown.ts';
-export * from './run-main.ts';
-export * from './platform.ts';
-export * from './service-definition.ts';
+export { ConfigError, commonSettings, env, loadConfig, type ConfigOf, type ConfigWarn } from './config.ts';
+export { runReadiness, type ReadinessCheck } from './readiness.ts';
+export { exitOnSignals } from './shutdown.ts';
+export { runMain } from './run-main.ts';
+export { startPlatform, type Platform } from './platform.ts';
+export { bootService, type BootedService, type ServiceDefinition } from './service-definition.ts';

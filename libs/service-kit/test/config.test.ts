@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  bareDurationWarning,
-  commonSettings,
-  env,
-  loadConfig,
-  parseDurationMs,
-  type ConfigSpec,
-} from '../src/index.ts';
+import { ConfigError, commonSettings, env, loadConfig, type ConfigSpec } from '../src/config.ts';
+import { bareDurationWarning, parseDurationMs } from '../src/duration.ts';
 
 /** Runs `loadConfig` expecting it to throw, and returns the ConfigError (fails the test otherwise). */
 function configErrorOf(spec: ConfigSpec, source: Record<string, string | undefined>): ConfigError {

@@ -1,12 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLogger, deferred } from '@reelforge/testing';
-import {
-  createShutdown,
-  runReadiness,
-  startHealthServer,
-  type HealthServer,
-  type ReadinessCheck,
-} from '../src/index.ts';
+import { startHealthServer, type HealthServer } from '../src/health-server.ts';
+import { runReadiness, type ReadinessCheck } from '../src/readiness.ts';
+import { createShutdown } from '../src/shutdown.ts';
 
 const never = (): Promise<void> => new Promise<void>(() => undefined);
 

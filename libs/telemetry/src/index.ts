@@ -1,3 +1,3 @@
-export * from './logger.ts';
-export * from './tracing.ts';
+export { createLogger, type Logger } from './logger.ts';
+export { initTelemetry } from './tracing.ts';
 export { REDACTED_PATHS, redactSecrets } from './redact.ts';

@@ -18,7 +18,8 @@ import {
   startConsumer,
 } from '@reelforge/messaging';
 import { memoryLogger, uniqueToken, deferred } from '@reelforge/testing';
-import { createLogger, initTelemetry, type Telemetry } from '../src/index.ts';
+import { createLogger } from '../src/logger.ts';
+import { initTelemetry, type Telemetry } from '../src/tracing.ts';
 
 // The OTel API is process-global: tracing is initialised once for this file, with every span kept
 // in memory, and shut down at the end.
