@@ -59,8 +59,8 @@ export const StorageUsage = Type.Object({
 });
 export type StorageUsage = Static<typeof StorageUsage>;
 
-export const SourceKind = Type.Union([Type.Literal('video'), Type.Literal('article')]);
-export type SourceKind = Static<typeof SourceKind>;
+const SourceKind = Type.Union([Type.Literal('video'), Type.Literal('article')]);
+type SourceKind = Static<typeof SourceKind>;
 /** The generation type that narrates article sources; every other type cuts video sources into clips. */
 export const ARTICLE_CONTENT_TYPE = 'article';
 
@@ -109,7 +109,7 @@ export const RegisterSourceBody = Type.Union([
 ]);
 
 /** What the orchestrator records: an http(s) URL, or `media:<key>` for a file already in the media store. */
-export const SourceLocation = Type.Object(
+const SourceLocation = Type.Object(
   {
     url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^(https?://|media:uploads/)' }),
     captionsUrl: Type.Optional(CaptionsUrl),
@@ -199,7 +199,7 @@ export const CleanupSummary = Type.Object({
 });
 export type CleanupSummary = Static<typeof CleanupSummary>;
 
-export const AutoGenerateRequest = Type.Object({
+const AutoGenerateRequest = Type.Object({
   at: Type.String({ format: 'date-time' }),
   type: Type.Optional(generationFields.type),
   count: generationFields.count,

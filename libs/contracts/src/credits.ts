@@ -4,7 +4,7 @@ import { command, Page, Principal } from './commands.ts';
 const Uuid = Type.String({ format: 'uuid' });
 
 /** Why a balance moved. A debit is negative, a grant or refund positive. */
-export const CREDIT_REASONS = ['grant', 'instant_claim', 'generation', 'refund'] as const;
+const CREDIT_REASONS = ['grant', 'instant_claim', 'generation', 'refund'] as const;
 export type CreditReason = (typeof CREDIT_REASONS)[number];
 
 export const CreditTransactionView = Type.Object({

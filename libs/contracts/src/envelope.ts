@@ -1,11 +1,11 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { uuidv7 } from './ids.ts';
 
 /**
  * Every event and job travels in this envelope. `id` is a UUIDv7 and doubles as the JetStream
  * `Nats-Msg-Id`, so a re-published event is de-duplicated by the server and by consumers' inboxes.
  */
-export const EnvelopeBase = {
+const EnvelopeBase = {
   id: Type.String({ format: 'uuid' }),
   type: Type.String({ minLength: 1 }),
   occurredAt: Type.String({ format: 'date-time' }),
@@ -34,7 +34,3 @@ export interface Envelope<T extends string = string, D = unknown> {
 export function makeEnvelope<T extends string, D>(type: T, source: string, accountId: string, data: D): Envelope<T, D> {
   return { id: uuidv7(), type, occurredAt: new Date().toISOString(), source, accountId, data };
 }
-
-/** Loose shape used before the specific type is known (routing by `type`). */
-export const AnyEnvelope = Type.Object({ ...EnvelopeBase, data: Type.Unknown() });
-export type AnyEnvelope = Static<typeof AnyEnvelope>;

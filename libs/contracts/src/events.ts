@@ -155,13 +155,3 @@ export const CancelRequested = envelopeOf(
   ),
 );
 export type CancelRequested = Static<typeof CancelRequested>;
-
-/** Every event type the system publishes, by type string. */
-export const EVENT_SCHEMAS = {
-  'render.job.requested.v1': RenderJobRequested,
-  'task.progress.v1': TaskProgress,
-  'task.status.v1': TaskStatusChanged,
-  'content.generation.updated.v1': GenerationUpdated,
-  'content.cancel.requested.v1': CancelRequested,
-} as const;
-export type EventType = keyof typeof EVENT_SCHEMAS;

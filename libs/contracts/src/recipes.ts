@@ -6,7 +6,7 @@ const Uuid = Type.String({ format: 'uuid' });
 const Json = Type.Unknown();
 
 /** Where a recipe's items come from: the library sources tagged for it, or a list of article URLs. */
-export const RecipeSourcePool = Type.Union([
+const RecipeSourcePool = Type.Union([
   Type.Object(
     {
       kind: Type.Literal('library'),

@@ -56,7 +56,7 @@ const Color = Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'An RGB c
 const Seconds = (description: string) => Type.Number({ minimum: 0, maximum: 86_400, description });
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
-export const FontOptions = Type.Object(
+const FontOptions = Type.Object(
   {
     family: Type.Optional(
       Type.String({
@@ -80,7 +80,7 @@ export const FontOptions = Type.Object(
   },
   { additionalProperties: false },
 );
-export type FontOptions = Static<typeof FontOptions>;
+type FontOptions = Static<typeof FontOptions>;
 
 const TextPosition = literals(['top', 'middle', 'bottom'] as const);
 
@@ -97,7 +97,7 @@ export const CaptionOptions = Type.Object(
   { additionalProperties: false },
 );
 
-export const TitleOptions = Type.Object(
+const TitleOptions = Type.Object(
   {
     text: Type.String({ minLength: 1, maxLength: 200 }),
     font: Type.Optional(FontOptions),
@@ -121,9 +121,9 @@ const logoFields = {
   opacity: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
 };
 /** The logo as a client gives it: an upload id. */
-export const PublicLogoOptions = Type.Object(logoFields, { additionalProperties: false });
+const PublicLogoOptions = Type.Object(logoFields, { additionalProperties: false });
 /** The logo as a render job carries it: the gateway adds where the upload is (it owns uploads). */
-export const LogoOptions = Type.Object(
+const LogoOptions = Type.Object(
   { ...logoFields, location: Type.Optional(Type.String({ pattern: '^media:uploads/', maxLength: 1024 })) },
   { additionalProperties: false },
 );
@@ -135,7 +135,7 @@ const Span = Type.Object(
 export type Span = Static<typeof Span>;
 
 /** One clip chosen by the caller: a single span, or several joined with the transition. */
-export const ExplicitSegment = Type.Object(
+const ExplicitSegment = Type.Object(
   { parts: Type.Array(Span, { minItems: 1, maxItems: 8 }) },
   { additionalProperties: false },
 );

@@ -102,5 +102,3 @@ export interface Namespace {
   /** Prepended to every subject, e.g. `t1.`. Empty in production. */
   subjectPrefix: string;
 }
-
-export const ROOT_NAMESPACE: Namespace = Object.freeze({ streamPrefix: '', subjectPrefix: '' });

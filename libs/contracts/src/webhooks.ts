@@ -16,7 +16,6 @@ export const WEBHOOK_EVENT_TYPES = [
   'task.failed',
   'backlog.item.claimed',
 ] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 const EventFilter = Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9._*-]+$' }), {
   minItems: 1,
@@ -52,8 +51,8 @@ export const UpdateWebhookBody = Type.Object(
 );
 export type UpdateWebhookBody = Static<typeof UpdateWebhookBody>;
 
-export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
-export const WebhookAttemptView = Type.Object({
+const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+const WebhookAttemptView = Type.Object({
   attempt: Type.Integer(),
   startedAt: DateTime,
   durationMs: Type.Integer(),

@@ -29,7 +29,7 @@ export function generateNatsCredentials(): NatsCredentials {
 }
 
 /** `user:password@` for a URL, percent-encoded. */
-export function natsUrlWithCredentials(url: string, credentials: NatsCredentials): string {
+function natsUrlWithCredentials(url: string, credentials: NatsCredentials): string {
   return url.replace(
     /^([a-z][a-z0-9+.-]*:\/\/)/i,
     `$1${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@`,

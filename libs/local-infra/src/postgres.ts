@@ -40,7 +40,7 @@ function passwordFor(dataDir: string, clusterDir: string): string {
 }
 
 /** Where, as root, the `postgres` user finds what a private checkout hides from it (see postgres-binaries.ts, postgres-data-dir.ts). */
-export const DEFAULT_POSTGRES_SHARED_DIR = '/var/lib/reelforge';
+const DEFAULT_POSTGRES_SHARED_DIR = '/var/lib/reelforge';
 
 function run(cmd: string, args: string[], ids: UserIds | undefined): Promise<void> {
   return new Promise((resolve, reject) => {

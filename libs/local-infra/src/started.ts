@@ -1,10 +1,10 @@
 /** Something started that can be stopped (a server, a supervised service). */
-export interface Stoppable {
+interface Stoppable {
   stop(): Promise<void>;
 }
 
 /** Stopping some of what was started failed; `errors` says what, in stop order. */
-export class StopError extends AggregateError {
+class StopError extends AggregateError {
   constructor(errors: Error[]) {
     super(errors, `could not stop: ${errors.map((e) => e.message).join('; ')}`);
     this.name = 'StopError';

@@ -11,7 +11,7 @@ export class MissingToolError extends Error {
 }
 
 /** Finds an executable on PATH (or returns the explicit path when it is executable). */
-export function which(name: string): string | undefined {
+function which(name: string): string | undefined {
   if (name.includes('/')) return isExecutable(name) ? name : undefined;
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     for (const candidate of [join(dir, name)]) if (dir && isExecutable(candidate)) return candidate;

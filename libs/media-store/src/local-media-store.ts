@@ -50,7 +50,7 @@ export function createLocalMediaStore(root: string): MediaStore {
   };
 }
 
-export function sha256File(path: string): Promise<string> {
+function sha256File(path: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const hash = createHash('sha256');
     createReadStream(path)

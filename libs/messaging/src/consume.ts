@@ -20,7 +20,7 @@ export interface HandlerContext {
   subject: string;
 }
 
-export type Handler<S extends TSchemaLike> = (event: Static<S>, ctx: HandlerContext) => Promise<void>;
+type Handler<S extends TSchemaLike> = (event: Static<S>, ctx: HandlerContext) => Promise<void>;
 
 export interface ConsumerOptions<S extends TSchemaLike> {
   /** Unprefixed stream and durable names (the namespace is applied here). */

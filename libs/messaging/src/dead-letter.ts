@@ -1,6 +1,6 @@
 import { headers } from '@nats-io/transport-node';
 import type { JsMsg } from '@nats-io/jetstream';
-import { STREAMS, subjects } from '@reelforge/contracts';
+import { subjects } from '@reelforge/contracts';
 import type { Messaging } from './context.ts';
 
 /** What the DLQ keeps of a message that could not be handled: enough to inspect and replay it. */
@@ -48,5 +48,3 @@ export async function publishDeadLetter(
     headers: h,
   });
 }
-
-export const DLQ_STREAM = STREAMS.DLQ;

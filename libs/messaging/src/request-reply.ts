@@ -30,10 +30,10 @@ export type CommandHandler<Req extends TSchemaLike, Res extends TSchemaLike> = (
 ) => Promise<Static<Res>>;
 
 /** Longest a handler may run before its caller is told SERVICE_UNAVAILABLE (well above the gateway's 5 s). */
-export const DEFAULT_COMMAND_DEADLINE_MS = 30_000;
+const DEFAULT_COMMAND_DEADLINE_MS = 30_000;
 
 /** The abort reason handed to a handler that ran past its deadline. */
-export class CommandDeadlineError extends Error {
+class CommandDeadlineError extends Error {
   readonly subject: string;
   readonly deadlineMs: number;
   constructor(subject: string, deadlineMs: number) {
@@ -130,7 +130,7 @@ export function serveCommand<Req extends TSchemaLike, Res extends TSchemaLike>(
 }
 
 /** Why an owner's reply could not be read; the cause of the BAD_GATEWAY DomainError. */
-export class MalformedReplyError extends Error {
+class MalformedReplyError extends Error {
   readonly owner: string;
   readonly subject: string;
   constructor(owner: string, subject: string, problem: string) {

@@ -85,7 +85,7 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
 }
 
 /** Shows a connection URL without its password. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';

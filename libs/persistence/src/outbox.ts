@@ -181,14 +181,3 @@ export function startOutboxRelay(options: {
     },
   };
 }
-
-/** Deletes published rows older than `olderThanMs` (housekeeping; the relay never needs them). */
-export async function pruneOutbox(orm: MikroORM, schema: string, olderThanMs: number): Promise<number> {
-  const rows = await orm.em
-    .fork()
-    .execute<{ id: string }[]>(
-      `delete from "${assertSchemaName(schema)}".outbox where published_at < now() - (? * interval '1 millisecond') returning id`,
-      [olderThanMs],
-    );
-  return rows.length;
-}

@@ -36,7 +36,7 @@ export const inboxRule = (keepMs = 8 * DAY_MS): PruneRule => ({
 });
 
 /** Deletes what each rule matches, batch by batch; returns the rows deleted per rule. */
-export async function pruneRows(orm: MikroORM, schema: string, rules: PruneRule[]): Promise<Record<string, number>> {
+async function pruneRows(orm: MikroORM, schema: string, rules: PruneRule[]): Promise<Record<string, number>> {
   const deleted: Record<string, number> = {};
   for (const rule of rules) {
     const t = `"${schema}"."${rule.table}"`;

@@ -5,7 +5,7 @@ export type DurationUnit = keyof typeof UNIT_MS;
 const UNIT_NAME: Record<DurationUnit, string> = { ms: 'ms', s: 's', m: 'min', h: 'h', d: 'd' };
 
 /** A duration as read: milliseconds, and the number and unit the text gave (unit undefined when bare). */
-export interface ReadDuration {
+interface ReadDuration {
   ms: number;
   number: string;
   unit: DurationUnit | undefined;
@@ -15,7 +15,7 @@ export interface ReadDuration {
  * Reads `500ms`, `30s`, `5m`, `3h`, `2d` (a decimal number and one unit, spaces around ignored), or
  * a bare number, which is taken in `bareUnit`. Undefined when unreadable.
  */
-export function readDuration(text: string, bareUnit: DurationUnit): ReadDuration | undefined {
+function readDuration(text: string, bareUnit: DurationUnit): ReadDuration | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
   if (!m) return undefined;
   const unit = m[2] as DurationUnit | undefined;

@@ -59,7 +59,7 @@ ${p[5]}
 }
 
 /** A page with no article in it: a sign-in form. */
-export const LOGIN_PAGE = `<!doctype html><html lang="en"><head><title>Sign in</title></head><body>
+const LOGIN_PAGE = `<!doctype html><html lang="en"><head><title>Sign in</title></head><body>
 <form><label>E-mail <input name="email"></label><label>Password <input type="password" name="pw"></label><button>Sign in</button></form>
 <a href="/forgot">Forgot your password?</a></body></html>`;
 

@@ -1,6 +1,6 @@
 import { commonSettings, env, loadConfig, type ConfigOf, type ConfigWarn } from '@reelforge/service-kit';
 
-export const configSpec = {
+const configSpec = {
   ...commonSettings,
   DB_SCHEMA: env.string('backlog'),
   HEALTH_PORT: env.port(8083),

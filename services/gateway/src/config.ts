@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ConfigError, commonSettings, env, loadConfig, type ConfigOf, type ConfigWarn } from '@reelforge/service-kit';
 
-export const configSpec = {
+const configSpec = {
   ...commonSettings,
   DB_SCHEMA: env.string('gateway'),
   PORT: env.port(8080),

@@ -2,7 +2,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commonSettings, env, loadConfig, type ConfigOf, type ConfigWarn } from '@reelforge/service-kit';
 
-export const configSpec = {
+const configSpec = {
   ...commonSettings,
   DB_SCHEMA: env.string('repurposer'),
   HEALTH_PORT: env.port(8082),

@@ -47,7 +47,7 @@ function checkRecipe(r: {
 }
 
 /** Which of these recipes have a ready item (none when the orchestrator cannot say: nothing is promised). */
-export type InstantAvailability = (recipeIds: string[]) => Promise<Set<string>>;
+type InstantAvailability = (recipeIds: string[]) => Promise<Set<string>>;
 
 export interface RecipeCommandDeps {
   fork: () => EntityManager;

@@ -2,7 +2,7 @@ import { DomainError, uuidv7, type AccountView, type Principal } from '@reelforg
 import type { EntityManager } from '@reelforge/persistence';
 import { Account } from '../entities/index.ts';
 
-export function toAccountView(a: Account): AccountView {
+function toAccountView(a: Account): AccountView {
   return {
     id: a.id,
     name: a.name,

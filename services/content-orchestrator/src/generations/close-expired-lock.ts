@@ -11,7 +11,7 @@ export interface ExpiredLock {
 }
 
 /** Recorded on the tasks a generation gave up when its lock expired. */
-export const LOCK_EXPIRED = 'LOCK_EXPIRED';
+const LOCK_EXPIRED = 'LOCK_EXPIRED';
 
 /** The expired locks, oldest first (all of them for the cleanup job, one account+type's for a start). */
 export async function findExpiredLocks(

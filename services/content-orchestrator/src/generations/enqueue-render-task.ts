@@ -13,7 +13,7 @@ import {
 import { enqueueOutbox, type EntityManager } from '@reelforge/persistence';
 
 /** What each video of an article generation is told: the generation's narration settings, defaults filled in. */
-export const articleSpec = (o: ArticleGenerationOptions | undefined): ArticleSpec => ({
+const articleSpec = (o: ArticleGenerationOptions | undefined): ArticleSpec => ({
   targetSeconds: o?.targetSeconds ?? ARTICLE_SECONDS.default,
   voice: o?.voice ?? null,
   rate: o?.rate ?? null,

@@ -20,7 +20,7 @@ export function generationStatusOf(
   return failed > 0 ? 'failed' : 'cancelled';
 }
 
-export const OPEN_STATUSES: readonly GenerationStatus[] = ['queuing', 'processing'];
+const OPEN_STATUSES: readonly GenerationStatus[] = ['queuing', 'processing'];
 
 /** Whether a generation in this status still runs (a raw status string from the database). */
 export const isOpen = (status: string): boolean => OPEN_STATUSES.includes(status);

@@ -5,7 +5,7 @@ import type { EntityManager } from '@reelforge/persistence';
 import { findOwnedAccount } from '../accounts/account-commands.ts';
 import { SourceVideo } from '../entities/index.ts';
 
-export function toSourceView(s: SourceVideo): SourceView {
+function toSourceView(s: SourceVideo): SourceView {
   return {
     id: s.id,
     accountId: s.accountId,

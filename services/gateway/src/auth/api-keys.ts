@@ -7,7 +7,7 @@ import { createTtlCache } from './ttl-cache.ts';
 import type { VerifyToken } from './verify-token.ts';
 
 /** API keys look like `rf_<43 url-safe chars>` (256 random bits); only their SHA-256 is stored. */
-export const API_KEY_PREFIX = 'rf_';
+const API_KEY_PREFIX = 'rf_';
 const KEY_SHAPE = /^rf_[A-Za-z0-9_-]{43}$/;
 
 const hash = (key: string) => createHash('sha256').update(key).digest('hex');

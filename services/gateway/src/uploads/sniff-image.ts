@@ -2,7 +2,7 @@ import { DomainError } from '@reelforge/contracts';
 import { probeUpload } from './probe-upload.ts';
 
 /** Larger than any logo needs; bounds what the render workers decode and scale. */
-export const MAX_IMAGE_SIDE = 4096;
+const MAX_IMAGE_SIDE = 4096;
 
 export interface SniffedImage {
   width: number;

@@ -9,7 +9,7 @@ const HEAD_BYTES = 12;
  * PNG, JPEG and WebP announce themselves in their first 12 bytes. Only the kind (and so the size
  * limit and the probe) is chosen from them; ffprobe still decides whether the file is acceptable.
  */
-export function kindOf(head: Buffer): UploadKind {
+function kindOf(head: Buffer): UploadKind {
   const png = head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   const jpeg = head.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]));
   const webp = head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP';

@@ -2,10 +2,10 @@ import type { EntityManager } from '@reelforge/persistence';
 import { enqueueMail } from '../mail/mail-queue.ts';
 
 /** At most one digest per principal every 12 hours (docs/operations.md, Notifications: Digest). */
-export const DIGEST_EVERY_MS = 12 * 60 * 60 * 1000;
+const DIGEST_EVERY_MS = 12 * 60 * 60 * 1000;
 
 /** The digest mail: only the count, never what the notifications say. */
-export function digestMail(unread: number): { subject: string; text: string; html: string } {
+function digestMail(unread: number): { subject: string; text: string; html: string } {
   const what = unread === 1 ? '1 unread notification' : `${unread} unread notifications`;
   return {
     subject: `Reelforge: ${what}`,

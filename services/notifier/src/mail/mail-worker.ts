@@ -75,7 +75,7 @@ async function settle(
 }
 
 /** Sends every due mail, one at a time; returns how many attempts it made. */
-export async function sendDueMails(deps: MailWorkerDeps): Promise<number> {
+async function sendDueMails(deps: MailWorkerDeps): Promise<number> {
   let attempts = 0;
   for (let mail = await claimDue(deps); mail; mail = await claimDue(deps)) {
     const startedAt = deps.clock();

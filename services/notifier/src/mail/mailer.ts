@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
 
-export interface MailMessage {
+interface MailMessage {
   /** Our id of the mail: the .eml file name and the Message-ID's local part. */
   id: string;
   from: string;

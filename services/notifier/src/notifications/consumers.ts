@@ -12,8 +12,8 @@ import type { Logger } from 'pino';
 import { fromBacklogClaim, fromGeneration, fromTaskStatus, type NotificationDraft } from './from-event.ts';
 import { recordNotification } from './record-notification.ts';
 
-export const GENERATION_CONSUMER = 'notifier-generations';
-export const TASK_STATUS_CONSUMER = 'notifier-task-status';
+const GENERATION_CONSUMER = 'notifier-generations';
+const TASK_STATUS_CONSUMER = 'notifier-task-status';
 export const BACKLOG_CLAIM_CONSUMER = 'notifier-backlog-claims';
 
 export interface ConsumerDeps {

@@ -9,7 +9,7 @@ interface PreferenceRow {
 }
 
 /** A principal who never set anything gets no mail. */
-export const DEFAULT_PREFERENCES: NotificationPreferences = {
+const DEFAULT_PREFERENCES: NotificationPreferences = {
   email: null,
   emailOptOut: false,
   completionEmail: false,

@@ -4,7 +4,7 @@ import type { NotificationDraft } from '../notifications/from-event.ts';
 import { filterMatches } from './event-filter.ts';
 
 /** The body every endpoint receives: the event's id (the receiver's dedupe key), type, time, account and data. */
-export function webhookPayload(draft: NotificationDraft): string {
+function webhookPayload(draft: NotificationDraft): string {
   return JSON.stringify({
     id: draft.eventId,
     type: draft.kind,

@@ -125,7 +125,7 @@ async function deliverOne(deps: WebhookWorkerDeps, d: Claimed): Promise<void> {
 }
 
 /** Sends every due delivery, `concurrency` at a time; returns how many attempts it made. */
-export async function sendDueWebhooks(deps: WebhookWorkerDeps): Promise<number> {
+async function sendDueWebhooks(deps: WebhookWorkerDeps): Promise<number> {
   let attempts = 0;
   const lane = async () => {
     for (let d = await claimDue(deps); d; d = await claimDue(deps)) {

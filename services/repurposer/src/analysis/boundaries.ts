@@ -19,7 +19,7 @@ const MERGE_SECONDS = 0.25;
 // A long silence gives two boundaries, this far inside each end, so a clip carries little dead air.
 const PAUSE_LEAD_SECONDS = 0.5;
 /** Above this many boundaries (hours of speech) the weakest close ones are dropped: candidates stay affordable. */
-export const MAX_BOUNDARIES = 2000;
+const MAX_BOUNDARIES = 2000;
 
 const byRank = (a: { kind: BoundaryKind; t: number }, b: { kind: BoundaryKind; t: number }) =>
   RANK[a.kind] - RANK[b.kind] || a.t - b.t;

@@ -2,7 +2,7 @@
 // declarations lean on those globals, so they arrive untyped. These are the few members this folder
 // uses, typed structurally: linkedom's nodes satisfy them.
 
-export const ELEMENT_NODE = 1;
+const ELEMENT_NODE = 1;
 export const TEXT_NODE = 3;
 
 export interface DomNode {

@@ -27,7 +27,7 @@ interface VerboseJson {
 }
 
 /** The API's segments as cues, each with the words whose middle falls inside it. */
-export function cuesFromVerboseJson(body: VerboseJson): Cue[] {
+function cuesFromVerboseJson(body: VerboseJson): Cue[] {
   const words = (body.words ?? []).filter((w) => Number.isFinite(w.start) && Number.isFinite(w.end) && w.word.trim());
   return (body.segments ?? [])
     .filter((s) => Number.isFinite(s.start) && s.end > s.start && s.text.trim())

@@ -102,5 +102,3 @@ export function createContentStorage(deps: {
     },
   };
 }
-
-export type ContentStorage = ReturnType<typeof createContentStorage>;

@@ -3,12 +3,12 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export interface FontFace {
+interface FontFace {
   style: string;
   file: string;
 }
 
-export interface FontFamily {
+interface FontFamily {
   family: string;
   styles: string[];
 }
@@ -22,7 +22,7 @@ export interface FontCatalog {
 const REGULAR = ['Regular', 'Book', 'Roman', 'Normal', 'Medium'];
 
 /** Builds the catalogue from `fc-list` lines: `family<TAB>style<TAB>file`. */
-export function parseFcList(output: string): FontCatalog {
+function parseFcList(output: string): FontCatalog {
   const byFamily = new Map<string, FontFace[]>();
   for (const line of output.split('\n')) {
     const [family, style, file] = line.split('\t');

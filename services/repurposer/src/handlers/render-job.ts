@@ -34,7 +34,7 @@ export interface RenderJobDeps {
 }
 
 /** The retry budget of the task's series is spent: dead-letter now (the task then fails with the last error). */
-export class RetriesExhausted extends PermanentError {
+class RetriesExhausted extends PermanentError {
   constructor(code: string, message: string, options?: ErrorOptions) {
     super(code, message, options);
     this.name = 'RetriesExhausted';

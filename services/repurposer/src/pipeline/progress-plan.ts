@@ -43,7 +43,5 @@ export function createProgressPlan(items: WorkItem[], o: { now?: () => number; s
   };
 }
 
-export type ProgressPlan = ReturnType<typeof createProgressPlan>;
-
 /** Percent bands of the quick stages around the long ones. */
 export const QUICK_STAGES = { downloading: 0, probing: 5, transcribing: 6, uploading: LONG_TO } as const;

@@ -59,7 +59,7 @@ const CAPTIONS_MAX_BYTES = 5 * 1024 * 1024;
  * (instant for a 2 GB source, and it survives the upload being removed meanwhile), copied when the
  * store is on another filesystem.
  */
-export async function fetchInto(
+async function fetchInto(
   location: string,
   dest: string,
   deps: PipelineDeps,

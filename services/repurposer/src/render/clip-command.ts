@@ -10,7 +10,7 @@ export interface TitleSpec extends Omit<ResolvedTitle, 'text' | 'fontFamily' | '
   fontFile: string;
 }
 
-export interface LogoSpec {
+interface LogoSpec {
   file: string;
   position: 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right';
   /** Logo width as a fraction of the output width. */
@@ -50,7 +50,7 @@ const TRUE_PEAK = -1.5;
 const LRA = 11;
 
 /** The transition actually used: never longer than half the shortest part. */
-export function effectiveTransition(parts: Span[], seconds: number): number {
+function effectiveTransition(parts: Span[], seconds: number): number {
   if (parts.length < 2) return 0;
   const shortest = Math.min(...parts.map((p) => p.end - p.start));
   return Math.min(seconds, shortest / 2);

@@ -6,7 +6,7 @@ import { inputGuard, type MediaKind } from '@reelforge/media-probe';
  * protocol, so a playlist or concat list can never make ffmpeg read another file), or a source we
  * generate ourselves (lavfi), which needs no guard.
  */
-export type InputKind = MediaKind | 'generated';
+type InputKind = MediaKind | 'generated';
 
 export interface FfmpegInput {
   path: string;

@@ -24,8 +24,8 @@ export interface EspeakSpeechOptions {
   maxChars?: number;
 }
 
-export const MIN_RATE_WPM = 80;
-export const MAX_RATE_WPM = 450;
+const MIN_RATE_WPM = 80;
+const MAX_RATE_WPM = 450;
 const DEFAULT_VOICE = 'en';
 const SILENCE_DB = -50;
 

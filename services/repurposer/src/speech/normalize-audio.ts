@@ -10,7 +10,7 @@ export interface NormalizeAudioOptions {
   truePeakDb?: number;
 }
 
-export const OUTPUT_SAMPLE_RATE = 48_000;
+const OUTPUT_SAMPLE_RATE = 48_000;
 
 /**
  * A narration WAV, opened as exactly what it must be: ffmpeg reads it through the file protocol and

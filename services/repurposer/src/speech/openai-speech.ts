@@ -22,8 +22,8 @@ export interface OpenAiSpeechOptions {
 }
 
 /** OpenAI's speed range; the interface's rate (words per minute) maps to `rate / 175`. */
-export const MIN_SPEED = 0.25;
-export const MAX_SPEED = 4;
+const MIN_SPEED = 0.25;
+const MAX_SPEED = 4;
 const VOICE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The body, refused past `max` bytes without reading it all into memory first. */

@@ -8,7 +8,7 @@ import { runSlot } from '../runs/run-slot.ts';
 import { schedulerDeps } from '../wiring.ts';
 
 /** Exit codes: 0 the slot ran and succeeded, or another run already has it; 1 it failed; 2 no such job. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 /**
  * `scheduler run <job>` (the CronJobs' command): runs the job's current slot once — or, when

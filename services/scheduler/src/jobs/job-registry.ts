@@ -8,7 +8,7 @@ import {
 } from '@reelforge/contracts';
 
 /** A result summary: what the run did, stored as jsonb and printed by `scheduler run`. */
-export type JobSummary = Record<string, unknown>;
+type JobSummary = Record<string, unknown>;
 
 /**
  * One scheduled job: a command to its owning service. `catchUp` says what a start does with
@@ -33,7 +33,7 @@ export interface JobDeps {
 }
 
 /** True when the command failed only because nobody serves its subject. */
-export function isNoResponder(err: unknown): boolean {
+function isNoResponder(err: unknown): boolean {
   const cause = err instanceof DomainError ? (err.cause as { isNoResponders?: () => boolean } | undefined) : undefined;
   return typeof cause?.isNoResponders === 'function' && cause.isNoResponders();
 }

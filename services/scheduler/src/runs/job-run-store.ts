@@ -20,7 +20,7 @@ interface Row {
 
 const COLUMNS = 'id, job, slot, status, attempts, started_at, finished_at, summary, error';
 
-export function toRunView(r: Row): JobRunView {
+function toRunView(r: Row): JobRunView {
   return {
     id: r.id,
     job: r.job,

@@ -6,13 +6,13 @@ import { countWords } from '../text.ts';
 import { SCRIPT_LIMITS, VideoScript } from './scene.ts';
 
 /** A budget overrun the LLM is forgiven: models count words loosely, narration speed varies. */
-export const BUDGET_TOLERANCE = 1.3;
+const BUDGET_TOLERANCE = 1.3;
 
 /**
  * What the model is asked to answer. Images are referred to by index so it cannot invent URLs.
  * Unknown extra keys are tolerated (models add them); a missing imageIndex means no image.
  */
-export const LlmAnswer = Type.Object({
+const LlmAnswer = Type.Object({
   title: Type.String({ minLength: 1, maxLength: SCRIPT_LIMITS.titleMaxChars }),
   scenes: Type.Array(
     Type.Object({
@@ -23,7 +23,7 @@ export const LlmAnswer = Type.Object({
     { minItems: SCRIPT_LIMITS.minScenes, maxItems: SCRIPT_LIMITS.maxScenes },
   ),
 });
-export type LlmAnswer = Static<typeof LlmAnswer>;
+type LlmAnswer = Static<typeof LlmAnswer>;
 
 /**
  * The script in a model's message content, or a ScriptWriterError saying what is wrong with it. Not

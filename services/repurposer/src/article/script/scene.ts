@@ -13,13 +13,12 @@ export const Scene = ArticleScene;
 export type Scene = SceneType;
 export const VideoScript = ArticleScript;
 export type VideoScript = ScriptType;
-export type ScriptSource = VideoScript['source'];
 
 /** Narration speed the word budget assumes when the caller gives none (≈ 156 words a minute). */
-export const DEFAULT_WORDS_PER_SECOND = 2.6;
+const DEFAULT_WORDS_PER_SECOND = 2.6;
 
 /** Video lengths a script can be written for, in seconds. */
-export const TARGET_SECONDS = { min: ARTICLE_SECONDS.min, max: ARTICLE_SECONDS.max } as const;
+const TARGET_SECONDS = { min: ARTICLE_SECONDS.min, max: ARTICLE_SECONDS.max } as const;
 
 /** Options shared by the script writers. */
 export interface ScriptOptions {

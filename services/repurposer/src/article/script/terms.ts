@@ -2,7 +2,7 @@ import { wordsOf } from '../text.ts';
 
 // Words that say nothing about a topic: overlap on them is noise. English only: other languages
 // still match on content words, they just keep their own stop words in.
-export const STOP_WORDS = new Set(
+const STOP_WORDS = new Set(
   (
     'a about above after again against all am an and any are as at be because been before being below between both but by can could did do does ' +
     'doing down during each few for from further had has have having he her here hers herself him himself his how i if in into is it its itself ' +
