@@ -16,6 +16,8 @@ export interface Messaging {
   service: string;
   subject(s: string): string;
   stream(name: string): string;
+  /** The durable consumers this context ensured (unprefixed names), for metrics. */
+  durables: Map<string, { stream: string; durable: string }>;
 }
 
 export async function createMessaging(nc: NatsConnection, service: string, ns: Namespace): Promise<Messaging> {
@@ -27,6 +29,7 @@ export async function createMessaging(nc: NatsConnection, service: string, ns: N
     service,
     subject: (s) => `${ns.subjectPrefix}${s}`,
     stream: (name) => `${ns.streamPrefix}${name}`,
+    durables: new Map(),
   };
 }
 

@@ -102,4 +102,5 @@ export async function ensureConsumer(m: Messaging, decl: DurableConsumerDeclarat
     if (!isNotFound(err)) throw err;
     await m.jsm.consumers.add(stream, config);
   }
+  m.durables.set(`${decl.stream}/${decl.durable}`, { stream: decl.stream, durable: decl.durable });
 }

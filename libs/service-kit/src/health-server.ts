@@ -16,6 +16,8 @@ export async function startHealthServer(options: {
   port: number;
   service: string;
   checks: Record<string, ReadinessCheck>;
+  /** Prometheus exposition for `/metrics`. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -41,7 +43,19 @@ export async function startHealthServer(options: {
       );
       return;
     }
-    send(404, { error: { code: 'NOT_FOUND', message: 'only /healthz and /readyz live here' } });
+    const metrics = options.metrics;
+    if (path === '/metrics' && metrics) {
+      metrics().then(
+        ({ contentType, body }) => {
+          res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+          res.end(body);
+        },
+        (err: unknown) =>
+          send(500, { error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) } }),
+      );
+      return;
+    }
+    send(404, { error: { code: 'NOT_FOUND', message: 'only /healthz, /readyz and /metrics live here' } });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -12,8 +12,9 @@ import {
 } from '@reelforge/messaging';
 import { createOrm, databaseCheck, migrate, type MikroORM } from '@reelforge/persistence';
 import { STREAMS, type StreamDeclaration } from '@reelforge/contracts';
-import { createLogger, initTelemetry, type Logger } from '@reelforge/telemetry';
+import { createLogger, createMetrics, initTelemetry, type Logger, type Metrics } from '@reelforge/telemetry';
 import { startHealthServer } from './health-server.ts';
+import { registerPlatformMetrics } from './platform-metrics.ts';
 import type { ReadinessCheck } from './readiness.ts';
 import { createShutdown, type Shutdown } from './shutdown.ts';
 
@@ -27,6 +28,8 @@ export interface Platform {
   orm: MikroORM;
   schema: string;
   shutdown: Shutdown;
+  /** Served at /metrics on the health port; a service adds its own metrics to it. */
+  metrics: Metrics;
   /** Checks for /readyz; a service may add its own before the health server starts. */
   checks: Record<string, ReadinessCheck>;
 }
@@ -105,6 +108,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   shutdown.add('database', () => orm.close());
   await migrate(orm, options.schema, log);
 
+  const metrics = createMetrics(options.service, (metric, err) =>
+    log.warn({ metric, err: err instanceof Error ? err.message : String(err) }, 'a metric could not be read'),
+  );
+  registerPlatformMetrics(metrics, messaging, orm, options.schema);
+
   return {
     service: options.service,
     log,
@@ -114,6 +122,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     orm,
     schema: options.schema,
     shutdown,
+    metrics,
     checks: { database: databaseCheck(orm), nats: natsCheck(nc) },
   };
 }
@@ -144,7 +153,13 @@ function natsAuthOf(c: NatsAuthSettings): NatsAuthSettings {
 
 /** Starts the probe server for a platform (services other than the gateway, which serves its own). */
 export async function serveHealth(platform: Platform, host: string, port: number): Promise<number> {
-  const server = await startHealthServer({ host, port, service: platform.service, checks: platform.checks });
+  const server = await startHealthServer({
+    host,
+    port,
+    service: platform.service,
+    checks: platform.checks,
+    metrics: () => platform.metrics.scrape(),
+  });
   platform.shutdown.add('health', () => server.close());
   platform.log.info({ port: server.port }, 'health endpoints up');
   return server.port;

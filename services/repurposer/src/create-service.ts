@@ -18,6 +18,7 @@ import type { RepurposerConfig } from './config.ts';
 import { createContentQueries } from './content/content-queries.ts';
 import { createContentStorage } from './content/content-storage.ts';
 import { transferContent } from './content/transfer-content.ts';
+import { registerRepurposerMetrics } from './observability/repurposer-metrics.ts';
 import { createCancelRequestDeadLetterHandler, createCancelRequestHandler } from './handlers/cancel-request.ts';
 import { createRenderJobDeadLetterHandler, createRenderJobHandler } from './handlers/render-job.ts';
 import { createLocalMediaStore } from '@reelforge/media-store';
@@ -90,6 +91,7 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
   if (fonts.families().length === 0)
     log.warn('fontconfig lists no fonts (is fc-list installed?): titles and captions will fail until one is');
   const pipeline: PipelineDeps = {
+    observeClipRender: registerRepurposerMetrics(platform.metrics, orm, schema),
     ffmpegPath: config.FFMPEG_PATH,
     ffprobePath: config.FFPROBE_PATH,
     ffmpegThreads: config.FFMPEG_THREADS,

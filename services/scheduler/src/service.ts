@@ -7,6 +7,7 @@ import { migrations } from './migrations/index.ts';
 import { runDueSlots, startCronLoop } from './runs/cron-loop.ts';
 import type { JobDefinition } from './jobs/job-registry.ts';
 import type { SlotOutcome } from './runs/run-slot.ts';
+import { registerJobMetrics } from './observability/job-metrics.ts';
 import { schedulerDeps } from './wiring.ts';
 
 /** What a test (or an embedding process) gets back once the scheduler runs. */
@@ -37,6 +38,7 @@ export function createSchedulerService(options: SchedulerOptions = {}): ServiceD
     ownedStreams: [STREAMS.SCHEDULER],
     start: async (platform, config) => {
       const deps = schedulerDeps(platform, config, clock);
+      registerJobMetrics(platform.metrics, platform.orm, platform.schema);
       const commands = createSchedulerCommands({ ...deps, manualRunWaitMs: config.SCHEDULER_MANUAL_RUN_WAIT });
       const c = schedulerCommands;
       const subs = [

@@ -37,6 +37,8 @@ export interface PipelineDeps {
   transcriber: Transcriber;
   /** Called with every clip rendered (the benchmark reads the exact ffmpeg commands from it). */
   onClipRendered?: (clip: RenderedClip) => void;
+  /** Told each clip's render wall time and length, in seconds (metrics). */
+  observeClipRender?: (wallSeconds: number, clipSeconds: number) => void;
   /** Throws (permanently) when `bytes` more would take the account past its storage quota. */
   ensureRoom?: (accountId: string, bytes: number) => Promise<void>;
 }
@@ -240,6 +242,7 @@ export async function renderTask(
     );
     const rendered: RenderedClip[] = [];
     for (const [i, segment] of segments.entries()) {
+      const clipStarted = performance.now();
       const clip = await renderClip(
         {
           index: i,
@@ -268,6 +271,7 @@ export async function renderTask(
           },
         },
       );
+      deps.observeClipRender?.((performance.now() - clipStarted) / 1000, clip.durationSeconds);
       deps.onClipRendered?.(clip);
       rendered.push(clip);
     }
