@@ -160,6 +160,33 @@ describe('k8s/base NetworkPolicies', () => {
     }
   });
 
+  it("let Prometheus in the monitoring namespace, and nothing else, reach every service's health port", () => {
+    const policy = byName('metrics-from-monitoring');
+    expect((policy.spec.podSelector.matchExpressions[0].values as string[]).slice().sort()).toEqual(
+      [...SERVICES].sort(),
+    );
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+        ports: [{ protocol: 'TCP', port: 9000 }],
+      },
+    ]);
+    for (const name of SERVICES) {
+      const [deployment] = parseDocs(readFileSync(join(root, 'k8s', 'base', `${name}.yaml`), 'utf8'), name).filter(
+        (d) => d.kind === 'Deployment',
+      );
+      const template = (deployment as Obj).spec.template as Obj;
+      expect(template.metadata.annotations, name).toEqual({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': '9000',
+        'prometheus.io/path': '/metrics',
+      });
+      const container = template.spec.containers[0] as Obj;
+      expect(container.ports, name).toContainEqual({ name: 'health', containerPort: 9000 });
+      expect(container.env, name).toContainEqual({ name: 'HEALTH_PORT', value: '9000' });
+    }
+  });
+
   it('let outside traffic reach the gateway (HTTP port only) and nothing reach the other services', () => {
     const gateway = byName('gateway-http-only');
     expect(gateway.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'gateway' });
@@ -271,7 +298,13 @@ describe.each(OVERLAYS)('kustomize overlay $name', ({ name: overlay, namespace, 
       ofKind(docs, 'NetworkPolicy')
         .map((p) => p.metadata.name)
         .sort(),
-    ).toEqual(['gateway-http-only', 'nats-from-reelforge-only', 'postgres-from-reelforge-only', 'workers-no-ingress']);
+    ).toEqual([
+      'gateway-http-only',
+      'metrics-from-monitoring',
+      'nats-from-reelforge-only',
+      'postgres-from-reelforge-only',
+      'workers-no-ingress',
+    ]);
     for (const doc of [
       ...ofKind(docs, 'Deployment').filter((d) => (SERVICES as readonly string[]).includes(d.metadata.name)),
       ...ofKind(docs, 'CronJob'),
