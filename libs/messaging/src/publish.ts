@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import type { PubAck } from '@nats-io/jetstream';
 import { describeErrors, validator, type Envelope, type TSchemaLike } from '@reelforge/contracts';
@@ -23,7 +24,26 @@ export async function publishEvent(
     if (!v.check(envelope))
       throw new Error(`refusing to publish invalid ${type}: ${describeErrors(v.errors(envelope))}`);
   }
-  const h = extraHeaders ?? headers();
-  injectTraceContext(h);
-  return m.js.publish(m.subject(subject), JSON.stringify(envelope), { msgID: envelope.id, headers: h });
+  const to = m.subject(subject);
+  // A producer span (global tracer, as instrumentation libraries do): its context goes in the
+  // headers, so the consumer's span hangs under this publish.
+  return trace.getTracer('@reelforge/messaging').startActiveSpan(
+    `publish ${subject}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'messaging.system': 'nats', 'messaging.destination.name': to, 'messaging.message.id': envelope.id },
+    },
+    async (span) => {
+      try {
+        const h = extraHeaders ?? headers();
+        injectTraceContext(h);
+        return await m.js.publish(to, JSON.stringify(envelope), { msgID: envelope.id, headers: h });
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }

@@ -182,6 +182,31 @@ export async function sendCommand<Req extends TSchemaLike, Res extends TSchemaLi
   request: Static<Req>,
   options: { timeoutMs: number; owner: string; log?: Logger; strict?: boolean },
 ): Promise<Static<Res>> {
+  // A client span (global tracer, as instrumentation libraries do); the handler's span is its child.
+  return trace
+    .getTracer('@reelforge/messaging')
+    .startActiveSpan(
+      `command ${decl.subject}`,
+      { kind: SpanKind.CLIENT, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': decl.subject } },
+      async (span) => {
+        try {
+          return await requestReply(m, decl, request, options);
+        } catch (err) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof DomainError ? err.code : String(err) });
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
+}
+
+async function requestReply<Req extends TSchemaLike, Res extends TSchemaLike>(
+  m: Messaging,
+  decl: CommandDeclaration<Req, Res>,
+  request: Static<Req>,
+  options: { timeoutMs: number; owner: string; log?: Logger; strict?: boolean },
+): Promise<Static<Res>> {
   const h = headers();
   injectTraceContext(h);
   let raw: Uint8Array;

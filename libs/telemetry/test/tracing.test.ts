@@ -210,7 +210,11 @@ describe('trace context across NATS', () => {
     );
     expect(consumeSpans).toHaveLength(1);
     const consumeSpan = consumeSpans[0]!;
-    expect(consumeSpan.parentSpanContext?.spanId).toBe(publisher.spanId);
+    // publish test → the producer span publishEvent makes → (over the headers) the consume span.
+    const producer = spans.find((s) => s.name === 'publish traced.one');
+    expect(producer?.kind).toBe(SpanKind.PRODUCER);
+    expect(producer?.parentSpanContext?.spanId).toBe(publisher.spanId);
+    expect(consumeSpan.parentSpanContext?.spanId).toBe(producer?.spanContext().spanId);
     expect(consumeSpan.parentSpanContext?.isRemote).toBe(true);
     expect(consumeSpan.spanContext().spanId).toBe(handled.spanId);
     expect(consumeSpan.kind).toBe(SpanKind.CONSUMER);

@@ -15,6 +15,7 @@ import { clipDurationSeconds } from '../render/clip-command.ts';
 import { renderClip, type RenderedClip } from '../render/render-clip.ts';
 import { resolveRenderOptions, type ResolvedRender } from '../render/resolve-options.ts';
 import type { ReportProgress } from '../tasks/progress-reporter.ts';
+import { traceStages } from './stage-spans.ts';
 import type { StoredClip } from '../tasks/task-store.ts';
 import { TaskErrorCodes, invalidInput } from './errors.ts';
 import { fetchSource, type FetchLimits } from './fetch-source.ts';
@@ -152,164 +153,177 @@ export async function renderTask(
   job: RenderJobRequested,
   deps: PipelineDeps,
   signal: AbortSignal,
-  report: ReportProgress,
+  reportProgress: ReportProgress,
   attempt = 1,
 ): Promise<StoredClip[]> {
   const { taskId } = job.data;
+  const stages = traceStages(reportProgress);
+  const report = stages.report;
   const r = resolveRenderOptions(job.data.options);
   // Checked before any download: a wrong font fails in milliseconds, not after a 2 GB fetch.
   const titleFont = r.title ? requireFont(deps.fonts, r.title.fontFamily, r.title.bold, 'title') : null;
   const captionStyle = resolveCaptionStyle(job.data.options.captions, r.reframe);
   const captionsUrl = r.captions ? (job.data.captionsUrl ?? null) : null;
 
-  return withWorkDir(deps.tempDir, taskId, attempt, async (work) => {
-    report('downloading', QUICK_STAGES.downloading, 'downloading the source');
-    const { bytes } = await fetchInto(job.data.sourceUrl, join(work, 'source'), deps, deps.fetchLimits, signal);
-    if (captionsUrl)
-      await fetchInto(
-        captionsUrl,
-        join(work, 'captions'),
-        deps,
-        { ...deps.fetchLimits, maxBytes: CAPTIONS_MAX_BYTES },
-        signal,
-      );
-    const logo = job.data.options.logo?.location;
-    if (logo) await fetchInto(logo, join(work, 'logo'), deps, deps.fetchLimits, signal);
+  try {
+    return await renderInWorkDir();
+  } catch (err) {
+    stages.end(err);
+    throw err;
+  } finally {
+    stages.end();
+  }
 
-    report('probing', QUICK_STAGES.probing, `downloaded ${bytes} bytes; probing`);
-    const probe = await probeSource(
-      deps.ffprobePath,
-      join(work, 'source'),
-      { maxDurationSeconds: deps.maxSourceSeconds, maxPixels: deps.maxSourcePixels },
-      signal,
-    );
-    if (logo) await probeImage(deps.ffprobePath, join(work, 'logo'), 'the logo', signal);
-    if (probe.durationSeconds < deps.minSourceSeconds)
-      throw invalidInput(
-        `the source is ${probe.durationSeconds.toFixed(2)} s long; a clip needs at least ${deps.minSourceSeconds} s`,
-      );
-
-    report(
-      'transcribing',
-      QUICK_STAGES.transcribing,
-      captionsUrl ? 'reading the captions' : 'transcribing speech (when speech-to-text is configured)',
-    );
-    const cues = r.captions
-      ? await transcribe(
+  function renderInWorkDir() {
+    return withWorkDir(deps.tempDir, taskId, attempt, async (work) => {
+      report('downloading', QUICK_STAGES.downloading, 'downloading the source');
+      const { bytes } = await fetchInto(job.data.sourceUrl, join(work, 'source'), deps, deps.fetchLimits, signal);
+      if (captionsUrl)
+        await fetchInto(
+          captionsUrl,
+          join(work, 'captions'),
           deps,
-          join(work, 'source'),
-          captionsUrl ? join(work, 'captions') : null,
-          probe.hasAudio,
+          { ...deps.fetchLimits, maxBytes: CAPTIONS_MAX_BYTES },
           signal,
-        )
-      : null;
-    if (cues) requireFont(deps.fonts, captionStyle.fontFamily, captionStyle.bold, 'caption');
+        );
+      const logo = job.data.options.logo?.location;
+      if (logo) await fetchInto(logo, join(work, 'logo'), deps, deps.fetchLimits, signal);
 
-    const explicit = job.data.options.segments !== undefined;
-    // Progress is planned twice: before analysis the clips' lengths are only an estimate.
-    const estimate = createProgressPlan([
-      { key: 'analysis', cost: explicit ? 0 : analysisCost(probe) },
-      { key: 'render', cost: renderCost(Math.min(probe.durationSeconds, r.clipCount * r.maxClipSeconds), r) },
-    ]);
-    report(
-      'analyzing',
-      estimate.at('analysis', 0).percent,
-      explicit ? 'using the given segments' : 'finding the best segments',
-    );
-    const segments = await planSegments(
-      job,
-      r,
-      probe,
-      cues,
-      deps,
-      signal,
-      (f) => {
-        const p = estimate.at('analysis', f);
-        report('analyzing', p.percent, `analyzing ${Math.round(f * 100)}%`, p.etaSeconds);
-      },
-      join(work, 'source'),
-    );
-
-    const plan = createProgressPlan(
-      [
-        { key: 'analysis', cost: explicit ? 0 : analysisCost(probe) },
-        ...segments.map((s, i) => ({
-          key: `clip-${i}`,
-          cost: renderCost(clipDurationSeconds(s.parts, r.transitionSeconds), r),
-        })),
-      ],
-      estimate.startedAt === undefined ? {} : { startedAt: estimate.startedAt },
-    );
-    const rendered: RenderedClip[] = [];
-    for (const [i, segment] of segments.entries()) {
-      const clipStarted = performance.now();
-      const clip = await renderClip(
-        {
-          index: i,
-          parts: segment.parts,
-          source: 'source',
-          hasAudio: probe.hasAudio,
-          cues,
-          captionStyle,
-          titleFontFile: titleFont,
-          logoFile: logo ? 'logo' : null,
-        },
-        r,
-        {
-          ffmpegPath: deps.ffmpegPath,
-          cwd: work,
-          threads: deps.ffmpegThreads,
-          signal,
-          onProgress: (f) => {
-            const p = plan.at(`clip-${i}`, f);
-            report(
-              'rendering',
-              p.percent,
-              `rendering clip ${i + 1} of ${segments.length} (${Math.round(f * 100)}%)`,
-              p.etaSeconds,
-            );
-          },
-        },
-      );
-      deps.observeClipRender?.((performance.now() - clipStarted) / 1000, clip.durationSeconds);
-      deps.onClipRendered?.(clip);
-      rendered.push(clip);
-    }
-
-    report('uploading', QUICK_STAGES.uploading, `storing ${rendered.length} clip(s)`);
-    if (deps.ensureRoom) {
-      let bytes = 0;
-      for (const clip of rendered) bytes += (await stat(clip.file)).size + (await stat(clip.thumbnail)).size;
-      await deps.ensureRoom(job.accountId, bytes);
-    }
-    const stored: StoredClip[] = [];
-    for (const clip of rendered) {
-      const info = await probeSource(
+      report('probing', QUICK_STAGES.probing, `downloaded ${bytes} bytes; probing`);
+      const probe = await probeSource(
         deps.ffprobePath,
-        clip.file,
-        { maxDurationSeconds: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER },
+        join(work, 'source'),
+        { maxDurationSeconds: deps.maxSourceSeconds, maxPixels: deps.maxSourcePixels },
         signal,
       );
-      const base = `${job.accountId}/${taskId}/${attempt}/clip-${String(clip.index).padStart(2, '0')}`;
-      const thumbnailKey = `${base}.jpg`;
-      await deps.store.putFile(thumbnailKey, clip.thumbnail);
-      const video = await deps.store.putFile(`${base}.mp4`, clip.file);
-      const segment = segments[clip.index]!;
-      stored.push({
-        clipIndex: clip.index,
-        mediaKey: `${base}.mp4`,
-        durationSeconds: info.durationSeconds,
-        width: info.width,
-        height: info.height,
-        ...video,
-        segment: segment.parts,
-        score: segment.score,
-        reason: segment.reason,
-        captioned: clip.captioned,
-        title: r.title?.text ?? null,
-        thumbnailKey,
-      });
-    }
-    return stored;
-  });
+      if (logo) await probeImage(deps.ffprobePath, join(work, 'logo'), 'the logo', signal);
+      if (probe.durationSeconds < deps.minSourceSeconds)
+        throw invalidInput(
+          `the source is ${probe.durationSeconds.toFixed(2)} s long; a clip needs at least ${deps.minSourceSeconds} s`,
+        );
+
+      report(
+        'transcribing',
+        QUICK_STAGES.transcribing,
+        captionsUrl ? 'reading the captions' : 'transcribing speech (when speech-to-text is configured)',
+      );
+      const cues = r.captions
+        ? await transcribe(
+            deps,
+            join(work, 'source'),
+            captionsUrl ? join(work, 'captions') : null,
+            probe.hasAudio,
+            signal,
+          )
+        : null;
+      if (cues) requireFont(deps.fonts, captionStyle.fontFamily, captionStyle.bold, 'caption');
+
+      const explicit = job.data.options.segments !== undefined;
+      // Progress is planned twice: before analysis the clips' lengths are only an estimate.
+      const estimate = createProgressPlan([
+        { key: 'analysis', cost: explicit ? 0 : analysisCost(probe) },
+        { key: 'render', cost: renderCost(Math.min(probe.durationSeconds, r.clipCount * r.maxClipSeconds), r) },
+      ]);
+      report(
+        'analyzing',
+        estimate.at('analysis', 0).percent,
+        explicit ? 'using the given segments' : 'finding the best segments',
+      );
+      const segments = await planSegments(
+        job,
+        r,
+        probe,
+        cues,
+        deps,
+        signal,
+        (f) => {
+          const p = estimate.at('analysis', f);
+          report('analyzing', p.percent, `analyzing ${Math.round(f * 100)}%`, p.etaSeconds);
+        },
+        join(work, 'source'),
+      );
+
+      const plan = createProgressPlan(
+        [
+          { key: 'analysis', cost: explicit ? 0 : analysisCost(probe) },
+          ...segments.map((s, i) => ({
+            key: `clip-${i}`,
+            cost: renderCost(clipDurationSeconds(s.parts, r.transitionSeconds), r),
+          })),
+        ],
+        estimate.startedAt === undefined ? {} : { startedAt: estimate.startedAt },
+      );
+      const rendered: RenderedClip[] = [];
+      for (const [i, segment] of segments.entries()) {
+        const clipStarted = performance.now();
+        const clip = await renderClip(
+          {
+            index: i,
+            parts: segment.parts,
+            source: 'source',
+            hasAudio: probe.hasAudio,
+            cues,
+            captionStyle,
+            titleFontFile: titleFont,
+            logoFile: logo ? 'logo' : null,
+          },
+          r,
+          {
+            ffmpegPath: deps.ffmpegPath,
+            cwd: work,
+            threads: deps.ffmpegThreads,
+            signal,
+            onProgress: (f) => {
+              const p = plan.at(`clip-${i}`, f);
+              report(
+                'rendering',
+                p.percent,
+                `rendering clip ${i + 1} of ${segments.length} (${Math.round(f * 100)}%)`,
+                p.etaSeconds,
+              );
+            },
+          },
+        );
+        deps.observeClipRender?.((performance.now() - clipStarted) / 1000, clip.durationSeconds);
+        deps.onClipRendered?.(clip);
+        rendered.push(clip);
+      }
+
+      report('uploading', QUICK_STAGES.uploading, `storing ${rendered.length} clip(s)`);
+      if (deps.ensureRoom) {
+        let bytes = 0;
+        for (const clip of rendered) bytes += (await stat(clip.file)).size + (await stat(clip.thumbnail)).size;
+        await deps.ensureRoom(job.accountId, bytes);
+      }
+      const stored: StoredClip[] = [];
+      for (const clip of rendered) {
+        const info = await probeSource(
+          deps.ffprobePath,
+          clip.file,
+          { maxDurationSeconds: Number.MAX_SAFE_INTEGER, maxPixels: Number.MAX_SAFE_INTEGER },
+          signal,
+        );
+        const base = `${job.accountId}/${taskId}/${attempt}/clip-${String(clip.index).padStart(2, '0')}`;
+        const thumbnailKey = `${base}.jpg`;
+        await deps.store.putFile(thumbnailKey, clip.thumbnail);
+        const video = await deps.store.putFile(`${base}.mp4`, clip.file);
+        const segment = segments[clip.index]!;
+        stored.push({
+          clipIndex: clip.index,
+          mediaKey: `${base}.mp4`,
+          durationSeconds: info.durationSeconds,
+          width: info.width,
+          height: info.height,
+          ...video,
+          segment: segment.parts,
+          score: segment.score,
+          reason: segment.reason,
+          captioned: clip.captioned,
+          title: r.title?.text ?? null,
+          thumbnailKey,
+        });
+      }
+      return stored;
+    });
+  }
 }

@@ -1,7 +1,8 @@
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import ffmpeg from 'fluent-ffmpeg';
 import { TaskErrorCodes, invalidInput, retryable } from '../pipeline/errors.ts';
 import { isInputError, summarizeFfmpegStderr } from '../pipeline/ffmpeg-stderr.ts';
-import { inputArgs, type FfmpegCommand } from './ffmpeg-command.ts';
+import { ffmpegArgs, inputArgs, type FfmpegCommand } from './ffmpeg-command.ts';
 
 export interface RunOptions {
   ffmpegPath: string;
@@ -33,6 +34,29 @@ const TAIL_LINES = 200;
  * error from stderr's last meaningful lines; one caused by the input is permanent.
  */
 export function runFfmpeg(cmd: FfmpegCommand, o: RunOptions): Promise<string> {
+  // One span per ffmpeg run, under the task's span: the command line and how it ended.
+  return trace
+    .getTracer('@reelforge/repurposer')
+    .startActiveSpan(
+      'ffmpeg',
+      { attributes: { 'process.executable.path': o.ffmpegPath, 'process.command_args': ffmpegArgs(cmd) } },
+      async (span) => {
+        try {
+          const tail = await runTraced(cmd, o);
+          span.setAttribute('process.exit.code', 0);
+          return tail;
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          span.setStatus({ code: SpanStatusCode.ERROR, message });
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
+}
+
+function runTraced(cmd: FfmpegCommand, o: RunOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     if (o.signal.aborted) {
       reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'aborted before ffmpeg started'));
