@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -264,5 +266,47 @@ describe('initTelemetry without an exporter', () => {
     expect(out.spanId).not.toBe('0'.repeat(16));
     expect(out.recording).toBe(true);
     expect(out.carrier.traceparent).toBe(`00-${out.traceId}-${out.spanId}-01`);
+  });
+});
+
+describe('initTelemetry with an OTLP endpoint', () => {
+  it('exports spans over OTLP/HTTP to the configured receiver (flushed at shutdown)', async () => {
+    // A local receiver: records every POST it gets.
+    const received: { path: string; type: string; body: Buffer }[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', type: req.headers['content-type'] ?? '', body: Buffer.concat(chunks) });
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      // A fresh process: this one's OTel globals are already registered.
+      const telemetryIndex = resolve(import.meta.dirname, '..', 'src', 'index.ts');
+      const script = `
+        import { initTelemetry } from ${JSON.stringify(telemetryIndex)};
+        const t = initTelemetry({ serviceName: 'exported', otlpEndpoint: ${JSON.stringify(endpoint)} });
+        const id = t.tracer.startActiveSpan('sent-over-otlp', (span) => { span.end(); return span.spanContext().traceId; });
+        await t.shutdown();
+        process.stdout.write(id);
+      `;
+      const { stdout: traceId } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: resolve(import.meta.dirname, '..', '..', '..'),
+        env: { ...process.env, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+        timeout: 30_000,
+      });
+      expect(traceId).toMatch(HEX32);
+      const traces = received.filter((r) => r.path === '/v1/traces');
+      expect(traces.length).toBeGreaterThan(0);
+      const payload = Buffer.concat(traces.map((t) => t.body));
+      // OTLP/HTTP carries the span's name and the service name (protobuf or JSON, both keep the text).
+      expect(payload.includes('sent-over-otlp')).toBe(true);
+      expect(payload.includes('exported')).toBe(true);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
