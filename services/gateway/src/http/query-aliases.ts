@@ -22,7 +22,9 @@ export function withQueryAliases<P extends TProperties>(
     const description = `Deprecated spelling of \`${name}\`: use \`${name}\` (both may be sent only with the same value).`;
     properties[alias] = Type.Optional({ ...CloneType(documented.properties[name]!), deprecated: true, description });
   }
-  const querystring = Type.Object(properties, { additionalProperties: false });
+  // Typed as the documented schema: the hook below has moved every alias onto its documented name
+  // before the schema is checked, so handlers see only the documented (camelCase) parameters.
+  const querystring = Type.Object(properties, { additionalProperties: false }) as TObject<P>;
   const preValidation = async (req: FastifyRequest): Promise<void> => {
     const query = req.query as Record<string, unknown> | undefined;
     if (!query || typeof query !== 'object') return;

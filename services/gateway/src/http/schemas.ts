@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TString } from '@sinclair/typebox';
 
 /** The error body every non-2xx response has (documented once, referenced by every route). */
 export const ErrorResponse = Type.Object({
@@ -9,8 +9,10 @@ export const ErrorResponse = Type.Object({
   }),
 });
 
-export const IdParam = (name: string) =>
-  Type.Object({ [name]: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+/** `{ [name]: uuid }`, typed by its name, so a handler reads `req.params.accountId` as a string. */
+export const IdParam = <N extends string>(name: N) =>
+  // A computed key widens to `string`; the object has exactly the one key `name`.
+  Type.Object({ [name]: Type.String({ format: 'uuid' }) } as Record<N, TString>, { additionalProperties: false });
 
 export const errorResponses = {
   400: ErrorResponse,

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import { Type } from '@sinclair/typebox';
 import {
   AccountView,
@@ -32,7 +32,7 @@ const AccountStorage = Type.Object(
 );
 
 export function registerAccountRoutes(
-  app: FastifyInstance,
+  app: GatewayApp,
   forward: Forward,
   sourcePolicy: { allowPrivate: boolean },
   uploads: Uploads,
@@ -44,7 +44,7 @@ export function registerAccountRoutes(
       return reply.status(201).send(
         await forward(orchestratorCommands.createAccount, {
           principal: req.principal,
-          body: req.body as typeof CreateAccountBody.static,
+          body: req.body,
         }),
       );
     },
@@ -58,7 +58,7 @@ export function registerAccountRoutes(
     '/api/v1/accounts/:accountId',
     { schema: { params: IdParam('accountId'), response: { 200: AccountView, ...errorResponses } } },
     async (req) => {
-      const { accountId } = req.params as { accountId: string };
+      const { accountId } = req.params;
       return forward(orchestratorCommands.getAccount, { principal: req.principal, accountId });
     },
   );
@@ -66,7 +66,7 @@ export function registerAccountRoutes(
     '/api/v1/accounts/:accountId/storage',
     { schema: { params: IdParam('accountId'), response: { 200: AccountStorage, ...errorResponses } } },
     async (req) => {
-      const { accountId } = req.params as { accountId: string };
+      const { accountId } = req.params;
       const account = await forward(orchestratorCommands.getAccount, { principal: req.principal, accountId });
       const usage = await forward(repurposerCommands.contentUsage, { principal: req.principal, accountId });
       return { ...usage, mediaRetentionDays: account.mediaRetentionDays };
@@ -82,8 +82,8 @@ export function registerAccountRoutes(
       },
     },
     async (req, reply) => {
-      const { accountId } = req.params as { accountId: string };
-      const body = req.body as typeof RegisterSourceBody.static;
+      const { accountId } = req.params;
+      const body = req.body;
       const kind = 'kind' in body ? body.kind : undefined;
       if (kind === 'article' && body.captionsUrl)
         throw new DomainError(
@@ -110,11 +110,11 @@ export function registerAccountRoutes(
       },
     },
     async (req) => {
-      const { accountId } = req.params as { accountId: string };
+      const { accountId } = req.params;
       return forward(orchestratorCommands.updateAccount, {
         principal: req.principal,
         accountId,
-        body: req.body as typeof UpdateAccountBody.static,
+        body: req.body,
       });
     },
   );
@@ -131,11 +131,11 @@ export function registerAccountRoutes(
       },
     },
     async (req) => {
-      const { accountId } = req.params as { accountId: string };
+      const { accountId } = req.params;
       return forward(orchestratorCommands.listSources, {
         principal: req.principal,
         accountId,
-        ...(req.query as typeof PageQuery.static),
+        ...req.query,
       });
     },
   );
@@ -152,8 +152,8 @@ export function registerAccountRoutes(
     async (req) =>
       forward(creditCommands.getCredits, {
         principal: req.principal,
-        accountId: (req.params as { accountId: string }).accountId,
-        ...(req.query as typeof PageQuery.static),
+        accountId: req.params.accountId,
+        ...req.query,
       }),
   );
   app.post(
@@ -174,8 +174,8 @@ export function registerAccountRoutes(
       requireOperator(req.principal, 'granting credits');
       const granted = await forward(creditCommands.grantCredits, {
         principal: req.principal,
-        accountId: (req.params as { accountId: string }).accountId,
-        body: req.body as GrantCreditsBody,
+        accountId: req.params.accountId,
+        body: req.body,
         ...(req.idempotency ? { idempotencyKey: req.idempotency.key } : {}),
       });
       return reply.status(201).send(granted);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import { Type } from '@sinclair/typebox';
 import type { ApiKeys } from '../auth/api-keys.ts';
 import { ErrorResponse, IdParam, errorResponses } from '../http/schemas.ts';
@@ -28,7 +28,7 @@ const CreateKeyBody = Type.Object(
 );
 
 /** API keys for server-to-server callers: made by a signed-in principal, for itself; shown once. */
-export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys): void {
+export function registerApiKeyRoutes(app: GatewayApp, keys: ApiKeys): void {
   app.post(
     '/api/v1/api-keys',
     {
@@ -45,7 +45,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys): void 
       },
     },
     async (req, reply) => {
-      const body = req.body as typeof CreateKeyBody.static;
+      const body = req.body;
       return reply.status(201).send(await keys.create(req.principal, body.name, body.roles));
     },
   );
@@ -58,8 +58,8 @@ export function registerApiKeyRoutes(app: FastifyInstance, keys: ApiKeys): void 
     '/api/v1/api-keys/:keyId',
     { schema: { params: IdParam('keyId'), response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => {
-      await keys.revoke(req.principal, (req.params as { keyId: string }).keyId);
-      return reply.status(204).send();
+      await keys.revoke(req.principal, req.params.keyId);
+      return reply.status(204).send(null);
     },
   );
 }

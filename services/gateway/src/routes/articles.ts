@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import {
   ARTICLE_SECONDS,
   CreateArticleBody,
@@ -19,7 +19,7 @@ import type { SourcePolicy } from '../uploads/resolve-source.ts';
  * video out. The task is a repurposer task like any other: GET/cancel/retry/events/content work as
  * for clips.
  */
-export function registerArticleRoutes(app: FastifyInstance, forward: Forward, sourcePolicy: SourcePolicy): void {
+export function registerArticleRoutes(app: GatewayApp, forward: Forward, sourcePolicy: SourcePolicy): void {
   app.post(
     '/api/v1/accounts/:accountId/articles',
     {
@@ -31,8 +31,8 @@ export function registerArticleRoutes(app: FastifyInstance, forward: Forward, so
       },
     },
     async (req, reply) => {
-      const { accountId } = req.params as { accountId: string };
-      const body = req.body as CreateArticleBody;
+      const { accountId } = req.params;
+      const body = req.body;
       const problem = await sourceUrlProblem(body.url, sourcePolicy);
       if (problem) throw new DomainError('UNPROCESSABLE', `article URL refused: ${problem}`, { field: 'body/url' });
       const musicProblem = body.musicUrl ? await sourceUrlProblem(body.musicUrl, sourcePolicy) : undefined;

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import {
   BacklogView,
   CreateRecipeBody,
@@ -20,19 +20,18 @@ import { refuseWhenFull } from './generations.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 
 /** Recipes, their backlogs and instant claims (served by the backlog-keeper). */
-export function registerBacklogRoutes(app: FastifyInstance, forward: Forward): void {
+export function registerBacklogRoutes(app: GatewayApp, forward: Forward): void {
   const Page = Type.Object({ items: Type.Array(RecipeView), nextCursor: Type.Union([Type.String(), Type.Null()]) });
   const ListQuery = Type.Object(
     { includeInactive: Type.Optional(Type.Boolean()), ...PageQuery.properties },
     { additionalProperties: false },
   );
   const RecipeId = IdParam('recipeId');
-  const recipeIdOf = (req: { params: unknown }) => (req.params as { recipeId: string }).recipeId;
   app.get(
     '/api/v1/recipes',
     { schema: { querystring: ListQuery, response: { 200: Page, 403: ErrorResponse, ...errorResponses } } },
     async (req) => {
-      const q = req.query as typeof ListQuery.static;
+      const q = req.query;
       if (q.includeInactive) requireOperator(req.principal, 'listing inactive recipes');
       return forward(recipeCommands.list, { principal: req.principal, ...q });
     },
@@ -40,7 +39,7 @@ export function registerBacklogRoutes(app: FastifyInstance, forward: Forward): v
   app.get(
     '/api/v1/recipes/:recipeId',
     { schema: { params: RecipeId, response: { 200: RecipeView, ...errorResponses } } },
-    async (req) => forward(recipeCommands.get, { principal: req.principal, recipeId: recipeIdOf(req) }),
+    async (req) => forward(recipeCommands.get, { principal: req.principal, recipeId: req.params.recipeId }),
   );
   // The recipe catalogue is system-wide: operators write it.
   app.post(
@@ -48,9 +47,7 @@ export function registerBacklogRoutes(app: FastifyInstance, forward: Forward): v
     { schema: { body: CreateRecipeBody, response: { 201: RecipeView, 403: ErrorResponse, ...errorResponses } } },
     async (req, reply) => {
       requireOperator(req.principal, 'creating recipes');
-      return reply
-        .status(201)
-        .send(await forward(recipeCommands.create, { principal: req.principal, body: req.body as CreateRecipeBody }));
+      return reply.status(201).send(await forward(recipeCommands.create, { principal: req.principal, body: req.body }));
     },
   );
   app.patch(
@@ -66,8 +63,8 @@ export function registerBacklogRoutes(app: FastifyInstance, forward: Forward): v
       requireOperator(req.principal, 'changing recipes');
       return forward(recipeCommands.update, {
         principal: req.principal,
-        recipeId: recipeIdOf(req),
-        body: req.body as UpdateRecipeBody,
+        recipeId: req.params.recipeId,
+        body: req.body,
       });
     },
   );
@@ -83,8 +80,8 @@ export function registerBacklogRoutes(app: FastifyInstance, forward: Forward): v
     async (req) =>
       forward(recipeCommands.render, {
         principal: req.principal,
-        recipeId: recipeIdOf(req),
-        form: (req.body as { form: RecipeForm }).form,
+        recipeId: req.params.recipeId,
+        form: req.body.form,
       }),
   );
   // The normal (not instant) path: the form made now in one of the caller's accounts, from its own sources.
@@ -105,12 +102,12 @@ export function registerBacklogRoutes(app: FastifyInstance, forward: Forward): v
       },
     },
     async (req, reply) => {
-      const body = req.body as RecipeGenerationBody;
+      const body = req.body;
       await refuseWhenFull(forward, req.principal, body.accountId);
       const idempotencyKey = req.idempotency?.key;
       const result = await forward(recipeCommands.generate, {
         principal: req.principal,
-        recipeId: recipeIdOf(req),
+        recipeId: req.params.recipeId,
         body,
         ...(idempotencyKey ? { idempotencyKey } : {}),
       });
@@ -120,7 +117,7 @@ export function registerBacklogRoutes(app: FastifyInstance, forward: Forward): v
   app.get(
     '/api/v1/recipes/:recipeId/backlog',
     { schema: { params: RecipeId, response: { 200: BacklogView, ...errorResponses } } },
-    async (req) => forward(backlogCommands.getBacklog, { principal: req.principal, recipeId: recipeIdOf(req) }),
+    async (req) => forward(backlogCommands.getBacklog, { principal: req.principal, recipeId: req.params.recipeId }),
   );
   // 404 with details.fallbackToModal when nothing is ready (the client opens the normal form), 402 when the account cannot pay.
   app.post(
@@ -136,7 +133,7 @@ export function registerBacklogRoutes(app: FastifyInstance, forward: Forward): v
       const idempotencyKey = req.idempotency?.key;
       return forward(backlogCommands.claimInstant, {
         principal: req.principal,
-        body: req.body as InstantBody,
+        body: req.body,
         ...(idempotencyKey ? { idempotencyKey } : {}),
       });
     },

@@ -1,11 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import { Type } from '@sinclair/typebox';
 import { TRANSITIONS, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
 import { errorResponses } from '../http/schemas.ts';
 
 /** The media catalogue: which fonts the render workers can draw and which transitions they support. */
-export function registerCatalogueRoutes(app: FastifyInstance, forward: Forward): void {
+export function registerCatalogueRoutes(app: GatewayApp, forward: Forward): void {
   const Fonts = Type.Object({
     defaultFamily: Type.String(),
     items: Type.Array(Type.Object({ family: Type.String(), styles: Type.Array(Type.String()) })),

@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { ContentView, repurposerCommands, type Principal } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
 import { parseByteRange } from '../http/byte-range.ts';
 import type { Forward } from '../http/forward.ts';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import { withQueryAliases } from '../http/query-aliases.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 
@@ -13,7 +14,7 @@ import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schem
  * Clients only ever name ids; the file's place in the store comes from its owner, which scopes
  * every query by the caller (the owner principal it recorded with each clip).
  */
-export function registerContentRoutes(app: FastifyInstance, deps: { forward: Forward; store: MediaStore }): void {
+export function registerContentRoutes(app: GatewayApp, deps: { forward: Forward; store: MediaStore }): void {
   const { forward } = deps;
   const ListQuery = Type.Object(
     {
@@ -32,7 +33,7 @@ export function registerContentRoutes(app: FastifyInstance, deps: { forward: For
       schema: { querystring: listQuery.querystring, response: { 200: Page, ...errorResponses } },
     },
     async (req) => {
-      const q = req.query as typeof ListQuery.static;
+      const q = req.query;
       return forward(repurposerCommands.listContent, {
         principal: req.principal,
         ...(q.accountId ? { accountId: q.accountId } : {}),
@@ -46,7 +47,7 @@ export function registerContentRoutes(app: FastifyInstance, deps: { forward: For
     '/api/v1/tasks/:taskId/clips',
     { schema: { params: IdParam('taskId'), response: { 200: Page, ...errorResponses } } },
     async (req) => {
-      const { taskId } = req.params as { taskId: string };
+      const { taskId } = req.params;
       await forward(repurposerCommands.getTask, { principal: req.principal, taskId }); // 404 for a task that is not the caller's
       return forward(repurposerCommands.listContent, { principal: req.principal, taskId, limit: 100 });
     },
@@ -57,16 +58,16 @@ export function registerContentRoutes(app: FastifyInstance, deps: { forward: For
     async (req, reply) => {
       await forward(repurposerCommands.deleteContent, {
         principal: req.principal,
-        contentId: (req.params as { contentId: string }).contentId,
+        contentId: req.params.contentId,
       });
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
   app.get(
     '/api/v1/content/:contentId',
     { schema: { params: IdParam('contentId'), response: { 200: ContentView, ...errorResponses } } },
     async (req) => {
-      const { contentId } = req.params as { contentId: string };
+      const { contentId } = req.params;
       return forward(repurposerCommands.getContent, { principal: req.principal, contentId });
     },
   );
@@ -108,13 +109,11 @@ export function registerContentRoutes(app: FastifyInstance, deps: { forward: For
   app.get(
     '/api/v1/content/:contentId/file',
     { schema: { params: IdParam('contentId'), response: FileResponses } },
-    async (req, reply) =>
-      file(req.principal, (req.params as { contentId: string }).contentId, 'video', req.headers.range, reply),
+    async (req, reply) => file(req.principal, req.params.contentId, 'video', req.headers.range, reply),
   );
   app.get(
     '/api/v1/content/:contentId/thumbnail',
     { schema: { params: IdParam('contentId'), response: FileResponses } },
-    async (req, reply) =>
-      file(req.principal, (req.params as { contentId: string }).contentId, 'thumbnail', req.headers.range, reply),
+    async (req, reply) => file(req.principal, req.params.contentId, 'thumbnail', req.headers.range, reply),
   );
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import { Type } from '@sinclair/typebox';
 import { DeadLetterView, RedriveResult, orchestratorCommands } from '@reelforge/contracts';
 import { requireOperator } from '../auth/roles.ts';
@@ -10,7 +10,7 @@ import { ErrorResponse, PageQuery, errorResponses } from '../http/schemas.ts';
  * one (its original payload goes back to its original subject and it leaves the DLQ). The
  * content-orchestrator serves both (`cmd.orchestrator.deadLetters.*`).
  */
-export function registerDeadLetterRoutes(app: FastifyInstance, forward: Forward): void {
+export function registerDeadLetterRoutes(app: GatewayApp, forward: Forward): void {
   const Page = Type.Object({ items: Type.Array(DeadLetterView), nextCursor: Type.Union([Type.String(), Type.Null()]) });
   app.get(
     '/api/v1/admin/dead-letters',
@@ -19,7 +19,7 @@ export function registerDeadLetterRoutes(app: FastifyInstance, forward: Forward)
       requireOperator(req.principal, 'reading dead letters');
       return forward(orchestratorCommands.listDeadLetters, {
         principal: req.principal,
-        ...(req.query as typeof PageQuery.static),
+        ...req.query,
       });
     },
   );
@@ -36,7 +36,7 @@ export function registerDeadLetterRoutes(app: FastifyInstance, forward: Forward)
     },
     async (req) => {
       requireOperator(req.principal, 'redriving dead letters');
-      const { id } = req.params as { id: number };
+      const { id } = req.params;
       return forward(orchestratorCommands.redriveDeadLetter, { principal: req.principal, id });
     },
   );

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import { Type } from '@sinclair/typebox';
 import {
   DomainError,
@@ -15,10 +15,8 @@ import { resolveOptionUploads, type SourcePolicy } from '../uploads/resolve-sour
 import type { Uploads } from '../uploads/uploads.ts';
 import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 
-type Body = typeof StartGenerationBody.static;
-
 export function registerGenerationRoutes(
-  app: FastifyInstance,
+  app: GatewayApp,
   forward: Forward,
   uploads: Uploads,
   sourcePolicy: SourcePolicy,
@@ -39,8 +37,8 @@ export function registerGenerationRoutes(
       },
     },
     async (req, reply) => {
-      const { accountId } = req.params as { accountId: string };
-      const raw = req.body as Body;
+      const { accountId } = req.params;
+      const raw = req.body;
       const options = await resolveOptionUploads(raw.options, req.principal, uploads);
       const body = options ? { ...raw, options } : raw;
       // The key goes on to the orchestrator: a retry whose first answer was lost gets the same generation.
@@ -65,7 +63,7 @@ export function registerGenerationRoutes(
     '/api/v1/generations/:generationId',
     { schema: { params: IdParam('generationId'), response: { 200: GenerationView, ...errorResponses } } },
     async (req) => {
-      const { generationId } = req.params as { generationId: string };
+      const { generationId } = req.params;
       return forward(orchestratorCommands.getGeneration, { principal: req.principal, generationId });
     },
   );
@@ -74,11 +72,11 @@ export function registerGenerationRoutes(
     '/api/v1/accounts/:accountId/generations',
     { schema: { params: IdParam('accountId'), querystring: PageQuery, response: { 200: Page, ...errorResponses } } },
     async (req) => {
-      const { accountId } = req.params as { accountId: string };
+      const { accountId } = req.params;
       return forward(orchestratorCommands.listGenerations, {
         principal: req.principal,
         accountId,
-        ...(req.query as typeof PageQuery.static),
+        ...req.query,
       });
     },
   );
@@ -86,7 +84,7 @@ export function registerGenerationRoutes(
     '/api/v1/accounts/:accountId/generations/current',
     { schema: { params: IdParam('accountId'), response: { 200: Page, ...errorResponses } } },
     async (req) => {
-      const { accountId } = req.params as { accountId: string };
+      const { accountId } = req.params;
       return forward(orchestratorCommands.listGenerations, {
         principal: req.principal,
         accountId,
@@ -99,7 +97,7 @@ export function registerGenerationRoutes(
     '/api/v1/generations/:generationId/cancel',
     { schema: { params: IdParam('generationId'), response: { 202: GenerationView, ...errorResponses } } },
     async (req, reply) => {
-      const { generationId } = req.params as { generationId: string };
+      const { generationId } = req.params;
       return reply
         .status(202)
         .send(await forward(orchestratorCommands.cancelGeneration, { principal: req.principal, generationId }));

@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import { runReadiness, type ReadinessCheck } from '@reelforge/service-kit';
 
 /** Liveness and readiness; the only routes without authentication. */
-export function registerHealthRoutes(app: FastifyInstance, checks: Record<string, ReadinessCheck>): void {
+export function registerHealthRoutes(app: GatewayApp, checks: Record<string, ReadinessCheck>): void {
   app.get('/healthz', { config: { public: true }, logLevel: 'warn' }, async () => ({
     status: 'ok',
     service: 'gateway',

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import { Type } from '@sinclair/typebox';
 import {
   CleanupSummary,
@@ -12,7 +12,7 @@ import type { Forward } from '../http/forward.ts';
 import { ErrorResponse, PageQuery, errorResponses } from '../http/schemas.ts';
 
 /** System jobs an operator may run by hand (the scheduler fires the same commands on its cron). */
-export function registerJobRoutes(app: FastifyInstance, forward: Forward): void {
+export function registerJobRoutes(app: GatewayApp, forward: Forward): void {
   const RunsQuery = Type.Object(
     {
       job: Type.Optional(Type.String({ maxLength: 100 })),
@@ -38,7 +38,7 @@ export function registerJobRoutes(app: FastifyInstance, forward: Forward): void 
       requireOperator(req.principal, 'reading job runs');
       return forward(schedulerCommands.listRuns, {
         principal: req.principal,
-        ...(req.query as typeof RunsQuery.static),
+        ...req.query,
       });
     },
   );
@@ -68,7 +68,7 @@ export function registerJobRoutes(app: FastifyInstance, forward: Forward): void 
       requireOperator(req.principal, 'running jobs');
       const run = await forward(schedulerCommands.runJob, {
         principal: req.principal,
-        job: (req.params as { name: string }).name,
+        job: req.params.name,
       });
       // Still running after the scheduler's wait: accepted; GET /jobs/runs shows how it ends.
       return reply.status(run.status === 'running' ? 202 : 200).send(run);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import { LibrarySourceView, orchestratorBacklogCommands } from '@reelforge/contracts';
 import { Type } from '@sinclair/typebox';
 import { requireOperator } from '../auth/roles.ts';
@@ -22,7 +22,7 @@ const AddBody = Type.Union([
 
 /** The library `clips` recipes cut their backlog items from (operators only): a video by URL or upload, with tags. */
 export function registerLibraryRoutes(
-  app: FastifyInstance,
+  app: GatewayApp,
   forward: Forward,
   uploads: Uploads,
   sourcePolicy: SourcePolicy,
@@ -37,7 +37,7 @@ export function registerLibraryRoutes(
     },
     async (req, reply) => {
       requireOperator(req.principal, 'adding library sources');
-      const body = req.body as typeof AddBody.static;
+      const body = req.body;
       const location = await resolveSource(body, req.principal, uploads, sourcePolicy);
       return reply.status(201).send(
         await forward(orchestratorBacklogCommands.addLibrarySource, {
@@ -59,7 +59,7 @@ export function registerLibraryRoutes(
       requireOperator(req.principal, 'listing library sources');
       return forward(orchestratorBacklogCommands.listLibrarySources, {
         principal: req.principal,
-        ...(req.query as typeof ListQuery.static),
+        ...req.query,
       });
     },
   );

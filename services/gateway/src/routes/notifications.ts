@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import {
   MarkReadBody,
   NotificationPage,
@@ -11,12 +11,12 @@ import type { Forward } from '../http/forward.ts';
 import { PageQuery, errorResponses } from '../http/schemas.ts';
 
 /** Notifications and their preferences: owned by the notifier. */
-export function registerNotificationRoutes(app: FastifyInstance, forward: Forward): void {
+export function registerNotificationRoutes(app: GatewayApp, forward: Forward): void {
   app.get(
     '/api/v1/notifications',
     { schema: { querystring: PageQuery, response: { 200: NotificationPage, ...errorResponses } } },
     async (req) => {
-      const q = req.query as { limit?: number; cursor?: string };
+      const q = req.query;
       return forward(notifierCommands.listNotifications, {
         principal: req.principal,
         ...(q.limit ? { limit: q.limit } : {}),
@@ -32,7 +32,7 @@ export function registerNotificationRoutes(app: FastifyInstance, forward: Forwar
         response: { 200: Type.Object({ updated: Type.Integer(), unread: Type.Integer() }), ...errorResponses },
       },
     },
-    async (req) => forward(notifierCommands.markRead, { principal: req.principal, body: req.body as MarkReadBody }),
+    async (req) => forward(notifierCommands.markRead, { principal: req.principal, body: req.body }),
   );
   app.get(
     '/api/v1/notification-preferences',
@@ -45,7 +45,7 @@ export function registerNotificationRoutes(app: FastifyInstance, forward: Forwar
     async (req) =>
       forward(notifierCommands.putPreferences, {
         principal: req.principal,
-        body: req.body as NotificationPreferencesBody,
+        body: req.body,
       }),
   );
 }

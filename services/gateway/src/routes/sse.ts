@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConnectionCaps } from '../live/connection-caps.ts';
 import { Type } from '@sinclair/typebox';
 import { DomainError, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import { withQueryAliases } from '../http/query-aliases.ts';
 import { IdParam, errorResponses } from '../http/schemas.ts';
 import { streamStatus, type SseDeps } from '../live/sse-stream.ts';
@@ -30,10 +31,7 @@ const isTerminalStatus = (message: Record<string, unknown>) =>
   message.type === 'job_status' && TERMINAL.has(String((message.status as { status?: unknown } | undefined)?.status));
 
 /** Server-Sent Events twins of the WebSocket: one task, or a whole account. */
-export function registerSseRoutes(
-  app: FastifyInstance,
-  deps: SseDeps & { caps: ConnectionCaps; forward: Forward },
-): void {
+export function registerSseRoutes(app: GatewayApp, deps: SseDeps & { caps: ConnectionCaps; forward: Forward }): void {
   // Each stream counts against its caller's live connections until its response closes.
   const preHandler = async (req: FastifyRequest, reply: FastifyReply) => {
     reply.raw.once('close', deps.caps.acquire(req.principal.id));
@@ -59,7 +57,7 @@ export function registerSseRoutes(
       schema: { querystring: eventsQuery.querystring, response: Stream },
     },
     async (req, reply) => {
-      const { accountId } = req.query as { accountId?: string };
+      const { accountId } = req.query;
       if (!accountId)
         throw new DomainError('VALIDATION_FAILED', "querystring must have required property 'accountId'", {
           field: 'querystring/accountId',
@@ -72,14 +70,14 @@ export function registerSseRoutes(
     '/api/v1/tasks/:taskId/events',
     { preHandler, schema: { params: IdParam('taskId'), response: TaskStream } },
     async (req, reply) => {
-      const { taskId } = req.params as { taskId: string };
+      const { taskId } = req.params;
       const getTask = () => deps.forward(repurposerCommands.getTask, { principal: req.principal, taskId });
       const task = await getTask(); // 404 unless the caller's: nothing is streamed before this
       const keep = (e: StatusEvent) => e.taskId === taskId;
       // An EventSource reconnects whenever a stream ends; one that already had the end is told there is no more.
       const since = parseCursor(req.headers['last-event-id']);
       if (since && TERMINAL.has(task.status) && (await deps.replay(task.accountId, since, keep)).length === 0)
-        return reply.status(204).send();
+        return reply.status(204).send(null);
       await streamStatus(req, reply, deps, {
         id: taskId,
         accountId: task.accountId,

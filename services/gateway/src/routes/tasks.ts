@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import { Type } from '@sinclair/typebox';
 import {
   CreateTaskBody,
@@ -16,7 +16,7 @@ import type { Uploads } from '../uploads/uploads.ts';
 
 /** Tasks are scoped by the caller: the repurposer records each task's owner principal and filters by it. */
 export function registerTaskRoutes(
-  app: FastifyInstance,
+  app: GatewayApp,
   forward: Forward,
   uploads: Uploads,
   sourcePolicy: SourcePolicy,
@@ -28,7 +28,7 @@ export function registerTaskRoutes(
       schema: { body: CreateTaskBody, response: { 202: TaskView, 422: ErrorResponse, ...errorResponses } },
     },
     async (req, reply) => {
-      const body = req.body as typeof CreateTaskBody.static;
+      const body = req.body;
       const source = await resolveSource(body, req.principal, uploads, sourcePolicy);
       const options = (await resolveOptionUploads(body.options, req.principal, uploads)) ?? {};
       // The account's owner says whether it is the caller's (404 if not); the repurposer records the caller as the task's owner.
@@ -58,7 +58,7 @@ export function registerTaskRoutes(
       schema: { querystring: listQuery.querystring, response: { 200: Page, ...errorResponses } },
     },
     async (req) => {
-      const q = req.query as typeof TaskListQuery.static;
+      const q = req.query;
       return forward(repurposerCommands.listTasks, {
         principal: req.principal,
         ...(q.accountId ? { accountId: q.accountId } : {}),
@@ -75,7 +75,7 @@ export function registerTaskRoutes(
     '/api/v1/tasks/:taskId',
     { schema: { params: IdParam('taskId'), response: { 200: TaskView, ...errorResponses } } },
     async (req) => {
-      const { taskId } = req.params as { taskId: string };
+      const { taskId } = req.params;
       return forward(repurposerCommands.getTask, { principal: req.principal, taskId });
     },
   );
@@ -83,7 +83,7 @@ export function registerTaskRoutes(
     '/api/v1/tasks/:taskId/cancel',
     { schema: { params: IdParam('taskId'), response: { 202: TaskView, 409: ErrorResponse, ...errorResponses } } },
     async (req, reply) => {
-      const { taskId } = req.params as { taskId: string };
+      const { taskId } = req.params;
       return reply.status(202).send(await forward(repurposerCommands.cancelTask, { principal: req.principal, taskId }));
     },
   );
@@ -91,7 +91,7 @@ export function registerTaskRoutes(
     '/api/v1/tasks/:taskId/retry',
     { schema: { params: IdParam('taskId'), response: { 202: TaskView, 409: ErrorResponse, ...errorResponses } } },
     async (req, reply) => {
-      const { taskId } = req.params as { taskId: string };
+      const { taskId } = req.params;
       return reply.status(202).send(await forward(repurposerCommands.retryTask, { principal: req.principal, taskId }));
     },
   );

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import { Type } from '@sinclair/typebox';
 import { DomainError } from '@reelforge/contracts';
 import type { Uploads } from '../uploads/uploads.ts';
@@ -18,7 +18,7 @@ const UploadView = Type.Object({
 
 /** `POST /api/v1/uploads`: one video or image as multipart `file`, streamed, size-limited (images far lower), sniffed. */
 export function registerUploadRoutes(
-  app: FastifyInstance,
+  app: GatewayApp,
   deps: { uploads: Uploads; maxBytes: number; maxImageBytes: number; idleMs: number },
 ): void {
   app.post(
@@ -68,8 +68,8 @@ export function registerUploadRoutes(
     '/api/v1/uploads/:uploadId',
     { schema: { params: IdParam('uploadId'), response: { 204: Type.Null(), ...errorResponses } } },
     async (req, reply) => {
-      await deps.uploads.remove(req.principal, (req.params as { uploadId: string }).uploadId);
-      return reply.status(204).send();
+      await deps.uploads.remove(req.principal, req.params.uploadId);
+      return reply.status(204).send(null);
     },
   );
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import {
   CreateWebhookBody,
   UpdateWebhookBody,
@@ -13,10 +13,9 @@ import type { Forward } from '../http/forward.ts';
 import { IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
 
 const WebhookId = IdParam('webhookId');
-const webhookIdOf = (req: { params: unknown }) => (req.params as { webhookId: string }).webhookId;
 
 /** Webhooks of the caller (owned by the notifier): create, list, change, delete, their deliveries and redelivery. */
-export function registerWebhookRoutes(app: FastifyInstance, forward: Forward): void {
+export function registerWebhookRoutes(app: GatewayApp, forward: Forward): void {
   app.post(
     '/api/v1/webhooks',
     {
@@ -26,7 +25,7 @@ export function registerWebhookRoutes(app: FastifyInstance, forward: Forward): v
       },
     },
     async (req, reply) => {
-      const body = req.body as CreateWebhookBody;
+      const body = req.body;
       // A hook limited to one account: that account must be the caller's (another's is a 404, as everywhere).
       if (body.accountId)
         await forward(orchestratorCommands.getAccount, { principal: req.principal, accountId: body.accountId });
@@ -41,7 +40,7 @@ export function registerWebhookRoutes(app: FastifyInstance, forward: Forward): v
   app.get(
     '/api/v1/webhooks/:webhookId',
     { schema: { params: WebhookId, response: { 200: WebhookView, ...errorResponses } } },
-    async (req) => forward(webhookCommands.get, { principal: req.principal, webhookId: webhookIdOf(req) }),
+    async (req) => forward(webhookCommands.get, { principal: req.principal, webhookId: req.params.webhookId }),
   );
   app.patch(
     '/api/v1/webhooks/:webhookId',
@@ -49,14 +48,14 @@ export function registerWebhookRoutes(app: FastifyInstance, forward: Forward): v
     async (req) =>
       forward(webhookCommands.update, {
         principal: req.principal,
-        webhookId: webhookIdOf(req),
-        body: req.body as UpdateWebhookBody,
+        webhookId: req.params.webhookId,
+        body: req.body,
       }),
   );
   app.delete(
     '/api/v1/webhooks/:webhookId',
     { schema: { params: WebhookId, response: { 200: Type.Object({ deleted: Type.Boolean() }), ...errorResponses } } },
-    async (req) => forward(webhookCommands.delete, { principal: req.principal, webhookId: webhookIdOf(req) }),
+    async (req) => forward(webhookCommands.delete, { principal: req.principal, webhookId: req.params.webhookId }),
   );
   app.get(
     '/api/v1/webhooks/:webhookId/deliveries',
@@ -64,10 +63,10 @@ export function registerWebhookRoutes(app: FastifyInstance, forward: Forward): v
       schema: { params: WebhookId, querystring: PageQuery, response: { 200: WebhookDeliveryPage, ...errorResponses } },
     },
     async (req) => {
-      const q = req.query as { limit?: number; cursor?: string };
+      const q = req.query;
       return forward(webhookCommands.deliveries, {
         principal: req.principal,
-        webhookId: webhookIdOf(req),
+        webhookId: req.params.webhookId,
         ...(q.limit ? { limit: q.limit } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
       });
@@ -85,12 +84,8 @@ export function registerWebhookRoutes(app: FastifyInstance, forward: Forward): v
       },
     },
     async (req) => {
-      const p = req.params as { webhookId: string; deliveryId: string };
-      return forward(webhookCommands.redeliver, {
-        principal: req.principal,
-        webhookId: p.webhookId,
-        deliveryId: p.deliveryId,
-      });
+      const { webhookId, deliveryId } = req.params;
+      return forward(webhookCommands.redeliver, { principal: req.principal, webhookId, deliveryId });
     },
   );
 }

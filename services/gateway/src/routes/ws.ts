@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../http/gateway-app.ts';
 import { randomUUID } from 'node:crypto';
 import { orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
@@ -13,7 +13,7 @@ import type { ConnectionCaps } from '../live/connection-caps.ts';
 
 /** `GET /api/v1/ws`: live status. Authenticated like every route (header, or `?token=` for browsers). */
 export function registerWsRoute(
-  app: FastifyInstance,
+  app: GatewayApp,
   deps: {
     caps: ConnectionCaps;
     forward: Forward;
