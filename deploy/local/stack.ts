@@ -49,7 +49,7 @@ const SERVICES = [
   { name: 'backlog-keeper', healthPort: 8083 },
   { name: 'notifier', healthPort: 8084 },
   { name: 'scheduler', healthPort: 8085 },
-  { name: 'gateway', healthPort: undefined },
+  { name: 'gateway', healthPort: 8086 },
 ] as const;
 
 /** Uses `preferred` when free, else any free port (a second stack or a system server may hold it). */

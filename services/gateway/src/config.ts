@@ -5,6 +5,8 @@ const configSpec = {
   ...commonSettings,
   DB_SCHEMA: env.string('gateway'),
   PORT: env.port(8080),
+  /** Probes and /metrics, off the public port. */
+  HEALTH_PORT: env.port(8086),
   HOST: env.string('127.0.0.1'),
   /** HS256 secret for bearer JWTs (the local launcher generates one under .data/). */
   JWT_SECRET: env.optionalString(),

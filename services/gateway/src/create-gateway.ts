@@ -42,6 +42,10 @@ import { createConnectionCaps } from './live/connection-caps.ts';
 import { parseTrustProxy, type TrustProxy } from './http/trust-proxy.ts';
 import type { GatewayApp } from './http/gateway-app.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Tracer } from '@opentelemetry/api';
+import type { Metrics } from '@reelforge/telemetry';
+import { registerHttpMetrics } from './observability/http-metrics.ts';
+import { registerHttpTracing } from './observability/http-tracing.ts';
 
 export const SERVICE = 'gateway';
 
@@ -68,9 +72,13 @@ export interface GatewayAppDeps {
   limits?: Partial<HttpLimits>;
   /** How long a request holds its Idempotency-Key before a retry may take it over (2 × COMMAND_TIMEOUT). */
   idempotencyLeaseMs?: number;
+  /** A server span per request (http-tracing.ts); none when absent. */
+  tracer?: Tracer;
+  /** HTTP and live-connection metrics (http-metrics.ts); none when absent. */
+  metrics?: Metrics;
 }
 
-export interface HttpLimits {
+interface HttpLimits {
   /** Bytes of uploads per caller (0 = no quota). */
   uploadQuotaBytes: number;
   /** Largest image upload (a logo), in bytes. */
@@ -148,6 +156,10 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
     },
     // Types only: route handlers see their schemas' types; validation stays with the Ajv above.
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // First: every later hook and the handler run inside the request's span.
+  if (deps.tracer) registerHttpTracing(app, deps.tracer);
+  const caps = createConnectionCaps(limits.liveConnectionsPerPrincipal);
+  if (deps.metrics) registerHttpMetrics(app, deps.metrics, caps.total);
   // Every route as registered, so a test can check the OpenAPI document covers each one.
   const routes: { method: string; url: string; hidden: boolean }[] = [];
   app.addHook('onRoute', (route) => {
@@ -188,7 +200,6 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
     maxImageBytes: limits.maxImageUploadBytes,
     idleMs: limits.uploadIdleTimeoutMs,
   });
-  const caps = createConnectionCaps(limits.liveConnectionsPerPrincipal);
   registerGenerationRoutes(app, deps.forward, uploads, { allowPrivate: deps.policy.sourceUrlAllowPrivate });
   registerCatalogueRoutes(app, deps.forward);
   registerBacklogRoutes(app, deps.forward);
@@ -257,6 +268,8 @@ export async function createGateway(
     heartbeatMs: config.WS_HEARTBEAT_INTERVAL,
     maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
     idempotencyLeaseMs: 2 * config.COMMAND_TIMEOUT,
+    tracer: platform.tracer,
+    metrics: platform.metrics,
     limits: {
       uploadQuotaBytes: config.UPLOAD_STORAGE_QUOTA_BYTES,
       maxImageUploadBytes: config.MAX_IMAGE_UPLOAD_BYTES,

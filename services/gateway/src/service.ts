@@ -11,6 +11,7 @@ export const gatewayService: ServiceDefinition<GatewayConfig> = {
   migrations,
   ownedStreams: [],
   start: async (platform, config) => ({ port: (await createGateway(platform, config)).port }),
+  healthPort: (c) => c.HEALTH_PORT,
   // Keys are honoured for 24 h (http/idempotency.ts); their records go a day later.
   retention: () => [
     { name: 'idempotency', table: 'idempotency_records', where: `created_at < now() - interval '48 hours'` },

@@ -7,6 +7,7 @@ import { DomainError } from '@reelforge/contracts';
  */
 export function createConnectionCaps(maxPerPrincipal: number) {
   const open = new Map<string, number>();
+  let total = 0;
   return {
     acquire: (principalId: string): (() => void) => {
       const count = open.get(principalId) ?? 0;
@@ -17,16 +18,20 @@ export function createConnectionCaps(maxPerPrincipal: number) {
           { retryAfterSeconds: 5 },
         );
       open.set(principalId, count + 1);
+      total++;
       let released = false;
       return () => {
         if (released) return;
         released = true;
+        total--;
         const left = (open.get(principalId) ?? 1) - 1;
         if (left <= 0) open.delete(principalId);
         else open.set(principalId, left);
       };
     },
     openFor: (principalId: string) => open.get(principalId) ?? 0,
+    /** Every open live connection on this instance (metrics). */
+    total: () => total,
   };
 }
 
