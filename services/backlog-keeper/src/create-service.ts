@@ -25,6 +25,7 @@ import { recordClaim } from './backlog/record-claim.ts';
 import type { BacklogConfig } from './config.ts';
 import { createGenerateFromRecipe } from './recipes/generate-from-recipe.ts';
 import { createRecipeCommands } from './recipes/recipe-commands.ts';
+import { registerBacklogMetrics } from './observability/backlog-metrics.ts';
 
 export const SERVICE = 'backlog-keeper';
 const CLAIMS_CONSUMER = 'backlog-keeper-claims';
@@ -59,6 +60,7 @@ export async function createBacklogKeeper(
       ? { freshAfter: new Date(clock().getTime() - config.BACKLOG_ITEM_MAX_AGE).toISOString() }
       : {};
   const stock = (recipeIds: string[]) => sendCommand(m, o.stock, { recipeIds, ...fresh() }, ask);
+  registerBacklogMetrics(platform.metrics, { fork, schema, stock });
   const maintainDeps: MaintainDeps = {
     fork,
     schema,

@@ -88,6 +88,11 @@ describe('backlog and instant claim', () => {
       200,
     );
     expect(full).toMatchObject({ ready: 2, producing: 0, minimum: 2, configuredMinimum: 2, claimsLastHour: 0 });
+    // Operators see the same level on the keeper's /metrics (its health port).
+    const scraped = await (await fetch(`http://127.0.0.1:${stack.backlog!.healthPort!}/metrics`)).text();
+    const level = (name: string) =>
+      new RegExp(`^${name}\\{[^}]*recipe="${recipe.id}"[^}]*\\} (\\d+)$`, 'm').exec(scraped)?.[1];
+    expect([level('reelforge_backlog_ready_items'), level('reelforge_backlog_producing_items')]).toEqual(['2', '0']);
     const items = await stack.sql<{ id: string }>(
       'orchestrator',
       `select id from $schema.generations where recipe_id = ? order by finished_at, id`,

@@ -29,6 +29,8 @@ export interface Stack {
   notifier: AnyBooted | undefined;
   /** Booted only with `withScheduler: true`, answering job commands but running no cron (tests drive slots). */
   scheduler: AnyBooted | undefined;
+  /** Booted only with `withBacklog: true`. */
+  backlog: AnyBooted | undefined;
   gateway: AnyBooted;
   logs: ReturnType<typeof memoryLogger>;
   /** A bearer token for tenant `subject`. */
@@ -134,6 +136,7 @@ export async function startStack(
       repurposer,
       notifier,
       scheduler,
+      backlog,
       gateway,
       logs,
       bearer: (subject, roles = []) => signDevToken(TEST_JWT_SECRET, subject, { roles }),
