@@ -1,9 +1,6 @@
 import { dirname, resolve } from 'node:path';
-import ffmpeg from 'fluent-ffmpeg';
-import { TaskErrorCodes, invalidInput, retryable } from '../pipeline/errors.ts';
-import { isInputError, summarizeFfmpegStderr } from '../pipeline/ffmpeg-stderr.ts';
-import { timemarkSeconds } from '../render/run-ffmpeg.ts';
-import { inputArgs, type FfmpegCommand } from '../render/ffmpeg-command.ts';
+import { runFfmpeg, timemarkSeconds } from '../render/run-ffmpeg.ts';
+import type { FfmpegCommand } from '../render/ffmpeg-command.ts';
 import type { Interval, LoudnessPoint, Signals } from './signals.ts';
 
 export interface SignalsCommandOptions {
@@ -32,8 +29,6 @@ export interface MeasureSignalsOptions extends SignalsCommandOptions {
 const MOMENTARY_WINDOW = 0.4;
 // ebur128's own floor for "no signal"; -inf and nan are mapped to it so points stay finite.
 const LUFS_FLOOR = -120.7;
-// Lines kept for the error message: measurement lines excluded, so this stays small and useful.
-const TAIL_LINES = 20;
 
 // Only lines that start with the filter's own log prefix: container metadata (titles, comments)
 // is printed indented, so a file cannot plant fake measurements.
@@ -86,17 +81,17 @@ function signalCollector(durationSeconds: number, onProgress: (fraction: number)
   const loudness: LoudnessPoint[] = [];
   const silences: Interval[] = [];
   const sceneCuts: number[] = [];
-  const tail: string[] = [];
   let silenceStart: number | null = null;
   const clampT = (t: number) => Math.min(durationSeconds, Math.max(0, t));
 
   return {
-    line: (raw: string): void => {
+    /** Reads one stderr line; true when it was a measurement or progress (not for an error's tail). */
+    line: (raw: string): boolean => {
       const line = raw.trim();
       let m: RegExpExecArray | null;
       if ((m = EBUR128_LINE.exec(line))) {
         const end = Number(m[1]);
-        if (end < MOMENTARY_WINDOW - 0.001) return;
+        if (end < MOMENTARY_WINDOW - 0.001) return true;
         const lufs = Number.parseFloat(m[2] ?? '');
         loudness.push({
           t: ms(end - MOMENTARY_WINDOW / 2),
@@ -114,13 +109,9 @@ function signalCollector(durationSeconds: number, onProgress: (fraction: number)
         if (t > 0 && t < durationSeconds) sceneCuts.push(ms(t));
       } else if ((m = PROGRESS.exec(line))) {
         if (durationSeconds > 0) onProgress(Math.min(1, Math.max(0, timemarkSeconds(m[1]!) / durationSeconds)));
-      } else if (line && !line.startsWith('frame=') && !line.startsWith('size=')) {
-        tail.push(line);
-        if (tail.length > TAIL_LINES) tail.shift();
-      }
+      } else return false;
+      return true;
     },
-    /** The log's last meaningful lines, for an error message. */
-    tail: () => tail.join('\n'),
     finish: (): Signals => {
       // Some ffmpeg versions print no end for a silence open at EOF: it lasts to the end.
       if (silenceStart !== null && durationSeconds > silenceStart)
@@ -144,45 +135,19 @@ function signalCollector(durationSeconds: number, onProgress: (fraction: number)
  * ffmpeg is found by its working directory). Aborting `signal` SIGKILLs ffmpeg: a retryable
  * FFMPEG_KILLED; a failure caused by the input is permanent.
  */
-export function measureSignals(o: MeasureSignalsOptions): Promise<Signals> {
-  return new Promise((resolvePromise, reject) => {
-    if (o.signal.aborted) {
-      reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'aborted before ffmpeg started'));
-      return;
-    }
-    const input = resolve(o.input);
-    const spec = buildSignalsCommand({ ...o, input });
-    const collector = signalCollector(o.durationSeconds, o.onProgress);
-    // fluent-ffmpeg keeps its own ring of stderr lines; ours is the one that matters, so keep its small.
-    const cmd = ffmpeg({ cwd: dirname(input), stdoutLines: 20 }).setFfmpegPath(o.ffmpegPath);
-    for (const [i, s] of spec.inputs.entries())
-      cmd.input(s.path).inputOptions([...(i === 0 ? ['-hide_banner', '-nostdin'] : []), ...inputArgs(s)]);
-    if (spec.filterComplex) cmd.complexFilter(spec.filterComplex);
-    cmd.outputOptions(spec.outputOptions).output(spec.output);
-
-    let killed = false;
-    const onAbort = () => {
-      killed = true;
-      cmd.kill('SIGKILL');
-    };
-    o.signal.addEventListener('abort', onAbort, { once: true });
-    cmd.on('stderr', (line: string) => collector.line(line));
-    cmd.on('error', (err: Error) => {
-      o.signal.removeEventListener('abort', onAbort);
-      if (killed) {
-        reject(retryable(TaskErrorCodes.FFMPEG_KILLED, 'ffmpeg was stopped', err));
-        return;
-      }
-      const text = collector.tail() || err.message;
-      const summary = summarizeFfmpegStderr(text);
-      if (isInputError(text)) reject(invalidInput(`ffmpeg could not read the source: ${summary}`, err));
-      else reject(retryable(TaskErrorCodes.FFMPEG_FAILED, `ffmpeg failed while analysing the source: ${summary}`, err));
-    });
-    cmd.on('end', () => {
-      o.signal.removeEventListener('abort', onAbort);
-      o.onProgress(1);
-      resolvePromise(collector.finish());
-    });
-    cmd.run();
+export async function measureSignals(o: MeasureSignalsOptions): Promise<Signals> {
+  const input = resolve(o.input);
+  const collector = signalCollector(o.durationSeconds, o.onProgress);
+  await runFfmpeg(buildSignalsCommand({ ...o, input }), {
+    ffmpegPath: o.ffmpegPath,
+    cwd: dirname(input),
+    signal: o.signal,
+    // Progress comes from the collector, which reads the same lines.
+    expectedSeconds: 0,
+    onStderrLine: (line) => collector.line(line),
+    doing: 'analysing the source',
+    leadingInputOptions: ['-hide_banner', '-nostdin'],
   });
+  o.onProgress(1);
+  return collector.finish();
 }

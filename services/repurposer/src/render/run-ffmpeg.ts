@@ -12,6 +12,13 @@ export interface RunOptions {
   /** Seconds of output the command produces: progress is ffmpeg's out_time against it. */
   expectedSeconds: number;
   onProgress?: (fraction: number) => void;
+  /** Every stderr line as it arrives (the analysis pass reads its measurements from them); true
+   *  when the line was a measurement, which then stays out of the tail an error is told from. */
+  onStderrLine?: (line: string) => boolean;
+  /** What the command was doing, for a failure's message ("ffmpeg failed while …"). */
+  doing?: string;
+  /** Options for the first input before its own (the analysis pass's `-hide_banner -nostdin`). */
+  leadingInputOptions?: string[];
 }
 
 /** Parses ffmpeg's `HH:MM:SS.cc` timemark into seconds. */
@@ -63,7 +70,8 @@ function runTraced(cmd: FfmpegCommand, o: RunOptions): Promise<string> {
       return;
     }
     const command = ffmpeg({ cwd: o.cwd, stdoutLines: 1 }).setFfmpegPath(o.ffmpegPath);
-    for (const input of cmd.inputs) command.input(input.path).inputOptions(inputArgs(input));
+    for (const [i, input] of cmd.inputs.entries())
+      command.input(input.path).inputOptions([...(i === 0 ? (o.leadingInputOptions ?? []) : []), ...inputArgs(input)]);
     if (cmd.filterComplex) command.complexFilter(cmd.filterComplex);
     command.outputOptions(cmd.outputOptions).output(cmd.output);
 
@@ -75,6 +83,7 @@ function runTraced(cmd: FfmpegCommand, o: RunOptions): Promise<string> {
     };
     o.signal.addEventListener('abort', onAbort, { once: true });
     command.on('stderr', (line: string) => {
+      if (o.onStderrLine?.(line)) return;
       const progress = PROGRESS.exec(line);
       if (progress) {
         if (o.onProgress && o.expectedSeconds > 0)
@@ -93,7 +102,14 @@ function runTraced(cmd: FfmpegCommand, o: RunOptions): Promise<string> {
       const text = tail.join('\n') || err.message;
       const summary = summarizeFfmpegStderr(text);
       if (isInputError(text)) reject(invalidInput(`ffmpeg could not read the source: ${summary}`, err));
-      else reject(retryable(TaskErrorCodes.FFMPEG_FAILED, `ffmpeg failed: ${summary}`, err));
+      else
+        reject(
+          retryable(
+            TaskErrorCodes.FFMPEG_FAILED,
+            `ffmpeg failed${o.doing ? ` while ${o.doing}` : ''}: ${summary}`,
+            err,
+          ),
+        );
     });
     command.on('end', () => {
       o.signal.removeEventListener('abort', onAbort);
