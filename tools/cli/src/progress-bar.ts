@@ -35,6 +35,11 @@ function clampPercent(percent: number): number {
   return Number.isFinite(percent) ? Math.min(100, Math.max(0, percent)) : 0;
 }
 
+/** What a line names: the stage while the task runs, else its status (queued, cancelling, or how it ended). */
+function labelOf(line: TaskLine): string {
+  return line.status === 'processing' ? line.stage : line.status;
+}
+
 /**
  * One task as one line: `rendering    [#########-----------]  47%  ETA 12s  task <id>`. A finished task
  * shows its status instead of its stage and no ETA. Cut to `columns` (a terminal line must not wrap,
@@ -42,7 +47,7 @@ function clampPercent(percent: number): number {
  */
 export function renderTaskLine(line: TaskLine, columns?: number): string {
   const finished = TERMINAL.has(line.status);
-  const label = finished || line.status === 'cancelling' || line.status === 'queued' ? line.status : line.stage;
+  const label = labelOf(line);
   const percent = `${Math.floor(clampPercent(line.percent))}%`.padStart(4);
   const eta = finished ? '' : `  ETA ${formatEta(line.etaSeconds)}`;
   const text = `${label.padEnd(12)} ${renderBar(line.percent)} ${percent}${eta}  task ${line.taskId}`;
@@ -53,13 +58,14 @@ export function renderTaskLine(line: TaskLine, columns?: number): string {
 /**
  * The progress lines of several tasks on one output. On a terminal the lines are redrawn in place
  * (ANSI: cursor up, erase line) at every change; elsewhere (a pipe, a file) a plain line is printed
- * when a task changes status or stage or passes another tenth, so a log stays short and readable.
+ * when what a task's line names (its stage, or its status when not running) changes or its percent
+ * passes another tenth, so a log stays short and readable.
  * `log` prints a line above the tasks' lines.
  */
 export class ProgressBoard {
   readonly #out: Output;
   readonly #lines = new Map<string, TaskLine>();
-  /** Per task, what was last printed in plain mode (status, stage, tenth). */
+  /** Per task, what was last printed in plain mode (label and tenth). */
   readonly #printed = new Map<string, string>();
   /** Lines of the board currently on the terminal (TTY mode). */
   #drawn = 0;
@@ -117,7 +123,7 @@ export class ProgressBoard {
 
   #printIfChanged(line: TaskLine): void {
     const tenth = Math.floor(clampPercent(line.percent) / 10);
-    const key = `${line.status}|${line.stage}|${tenth}`;
+    const key = `${labelOf(line)}|${tenth}`;
     if (this.#printed.get(line.taskId) === key) return;
     this.#printed.set(line.taskId, key);
     this.#out.write(`${renderTaskLine(line)}\n`);

@@ -96,4 +96,19 @@ describe('progress bar rendering', () => {
     ]);
     expect(out.text()).not.toContain('\x1b');
   });
+
+  it('elsewhere, does not print a line again when only a stage it does not show changes', () => {
+    const out = memoryOutput({ isTTY: false });
+    const board = new ProgressBoard(out);
+    board.update(TASK, {});
+    board.update(TASK, { status: 'queued', stage: 'queued' });
+    board.update(TASK, { status: 'processing', stage: 'analyzing', percent: 7 });
+    board.update(TASK, { status: 'cancelled' });
+    board.update(TASK, { status: 'cancelled', stage: 'cancelled' }); // the final read: same line
+    expect(out.text().split('\n').filter(Boolean)).toEqual([
+      `queued       [--------------------]   0%  ETA --  task ${TASK}`,
+      `analyzing    [#-------------------]   7%  ETA --  task ${TASK}`,
+      `cancelled    [#-------------------]   7%  task ${TASK}`,
+    ]);
+  });
 });
