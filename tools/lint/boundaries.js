@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
-/** @typedef {{ kind: 'service' | 'lib' | 'tooling', name: string, root: string, testOnly: boolean }} Element */
+/** @typedef {{ kind: 'service' | 'lib' | 'tool', name: string, root: string, testOnly: boolean }} Element */
 
 /** Libraries that exist for tests, benchmarks and the local stack only. */
 const TEST_ONLY_LIBS = new Set(['testing', 'local-infra']);
@@ -15,6 +15,7 @@ function workspacePackages(repoRoot) {
   for (const [folder, kind] of /** @type {const} */ ([
     ['libs', 'lib'],
     ['services', 'service'],
+    ['tools', 'tool'],
   ])) {
     const base = join(repoRoot, folder);
     if (!existsSync(base)) continue;
@@ -51,8 +52,10 @@ function exportsSubpath(element, subpath) {
 function locate(repoRoot, file) {
   const parts = relative(repoRoot, file).split(sep);
   const [top, name, sub] = parts;
-  if ((top === 'libs' || top === 'services') && name) {
-    const kind = top === 'libs' ? 'lib' : 'service';
+  const isToolPackage = top === 'tools' && name && existsSync(join(repoRoot, top, name, 'package.json'));
+  if ((top === 'libs' || top === 'services' || isToolPackage) && name) {
+    /** @type {Element['kind']} */
+    const kind = top === 'libs' ? 'lib' : top === 'services' ? 'service' : 'tool';
     const testOnly = kind === 'lib' && TEST_ONLY_LIBS.has(name);
     return {
       element: { kind, name, root: join(repoRoot, top, name), testOnly },
@@ -116,6 +119,8 @@ export const boundaries = {
         });
       else if (target.kind === 'service' && here.element?.kind === 'lib')
         context.report({ node, message: `${who} imports service ${target.name}: libraries import no service` });
+      else if (target.kind === 'service' && here.element?.kind === 'tool' && !here.testSide)
+        context.report({ node, message: `${who} imports service ${target.name}: tools speak to the services' APIs` });
       else if (target.testOnly && !here.testSide)
         context.report({
           node,

@@ -49,6 +49,18 @@ describe('module boundaries', () => {
     expect(lint('libs/messaging/src/x.ts', "import { c } from '../../persistence/src/outbox.ts';")).toHaveLength(1);
   });
 
+  it('treats a tool with a package.json (the CLI) as a package of its own', () => {
+    expect(lint('tools/cli/src/x.ts', "import { g } from '../../../services/gateway/src/service.ts';")).toEqual([
+      "'../../../services/gateway/src/service.ts' reaches into service gateway: import '@reelforge/gateway' instead",
+    ]);
+    expect(lint('tools/cli/src/x.ts', "import { gatewayService } from '@reelforge/gateway';")).toEqual([
+      "tool cli imports service gateway: tools speak to the services' APIs",
+    ]);
+    expect(lint('services/gateway/src/x.ts', "import { run } from '../../../tools/cli/src/run.ts';")).toHaveLength(1);
+    expect(lint('tools/cli/test/x.test.ts', "import { gatewayService } from '@reelforge/gateway';")).toEqual([]);
+    expect(lint('tools/cli/src/x.ts', "import { uuidv7 } from '@reelforge/contracts';")).toEqual([]);
+  });
+
   it('keeps the test-only libraries out of service and library code', () => {
     expect(lint('services/repurposer/src/x.ts', "import { eventually } from '@reelforge/testing';")).toEqual([
       'service repurposer imports testing, which is for tests, benchmarks and the local stack only',
