@@ -45,6 +45,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Tracer } from '@opentelemetry/api';
 import type { Metrics } from '@reelforge/telemetry';
 import { registerHttpMetrics } from './observability/http-metrics.ts';
+import { registerDashboard } from './dashboard/serve-dashboard.ts';
 import { registerHttpTracing } from './observability/http-tracing.ts';
 
 export const SERVICE = 'gateway';
@@ -184,6 +185,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
   installIdempotency(app, { orm: deps.orm, schema: deps.schema, leaseMs: deps.idempotencyLeaseMs ?? 10_000 });
   await installApiDocs(app);
   registerHealthRoutes(app, deps.checks);
+  registerDashboard(app);
   const uploads = createUploads({
     orm: deps.orm,
     schema: deps.schema,
