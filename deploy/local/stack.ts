@@ -275,6 +275,7 @@ async function main(): Promise<void> {
         '',
         `  Reelforge is up.`,
         `  Gateway:     ${url}   (readiness: ${url}/readyz)`,
+        `  Dashboard:   ${url}/   (sign in with the dev token)`,
         `  Dev token:   ${token}`,
         `  Try:         curl -H "Authorization: Bearer ${token}" ${url}/api/v1/accounts`,
         `  Status:      ${shown(join(data, 'stack.json'))} (PIDs, restarts)`,
