@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { stopChild } from '@reelforge/local-infra';
-import { formatLine } from './log-format.ts';
+import { formatLine } from '@reelforge/telemetry';
 import type { ChildExit, ChildHandle } from './supervise.ts';
 
 export interface ServiceSpawnOptions {

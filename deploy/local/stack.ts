@@ -22,7 +22,7 @@ import {
 } from '@reelforge/local-infra';
 import { redactNatsUrl } from '@reelforge/messaging';
 import { signDevToken } from '../../services/gateway/src/auth/dev-token.ts';
-import { formatLine } from './log-format.ts';
+import { formatLine } from '@reelforge/telemetry';
 import { leftoversOf, stopLeftovers } from './leftovers.ts';
 import { acquireLock, StackAlreadyRunningError, type Lock } from './lock.ts';
 import { spawnService } from './service-process.ts';

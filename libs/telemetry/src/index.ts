@@ -2,3 +2,4 @@ export { createLogger, type Logger } from './logger.ts';
 export { initTelemetry } from './tracing.ts';
 export { REDACTED_PATHS, redactSecrets } from './redact.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
+export { formatLine } from './log-format.ts';

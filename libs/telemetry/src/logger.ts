@@ -1,5 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { formatLine } from './log-format.ts';
 import { REDACTED_PATHS, redactSecrets } from './redact.ts';
 
 export type { Logger } from 'pino';
@@ -9,6 +10,14 @@ export interface LoggerOptions {
   level?: string;
   /** Where JSON lines go; stdout by default. Tests pass a sink to assert on real lines. */
   destination?: DestinationStream;
+  /** `pretty`: one readable line per record (a person at a terminal); `json` otherwise. Default:
+   *  pretty when stdout is a terminal, unless LOG_FORMAT=json. */
+  format?: 'json' | 'pretty';
+}
+
+/** Lines for a person at a terminal: the same records, formatted as the local stack shows them. */
+function prettyStdout(service: string): DestinationStream {
+  return { write: (line: string) => void process.stdout.write(`${formatLine(service, 0, line.trimEnd(), true)}\n`) };
 }
 
 /** Fastify's request fields, with the URL's secrets (`?token=`) masked; headers are never logged. */
@@ -56,6 +65,9 @@ export function createLogger(options: LoggerOptions): Logger {
         return { trace_id: ctx.traceId, span_id: ctx.spanId };
       },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    options.destination ??
+      ((options.format ?? (process.stdout.isTTY && process.env.LOG_FORMAT !== 'json' ? 'pretty' : 'json')) === 'pretty'
+        ? prettyStdout(options.service)
+        : pino.destination({ dest: 1, sync: false })),
   );
 }
