@@ -82,8 +82,9 @@ describe('the dashboard in a real browser', () => {
     // Nothing went wrong on the way (the page shows API errors here).
     expect(await page.textContent('#workspace-error')).toBe('');
 
-    // The clip plays: its currentTime moves.
+    // The clip shows its thumbnail, and plays: its currentTime moves.
     await page.waitForSelector('li.task video');
+    expect(await page.evaluate(() => document.querySelector('li.task video').poster)).toMatch(/^blob:/);
     const played = await page.evaluate(async () => {
       const video = document.querySelector('li.task video');
       video.muted = true;

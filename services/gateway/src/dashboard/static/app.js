@@ -225,7 +225,11 @@ async function showClips(view) {
     });
     if (!res.ok) throw new ApiError(`clip ${clip.id}: HTTP ${res.status}`);
     const url = URL.createObjectURL(await res.blob());
-    const video = el('video', { controls: true, src: url, preload: 'metadata', playsInline: true });
+    const thumb = await fetch(`/api/v1/content/${clip.id}/thumbnail`, {
+      headers: { authorization: `Bearer ${state.credential}` },
+    });
+    const poster = thumb.ok ? URL.createObjectURL(await thumb.blob()) : '';
+    const video = el('video', { controls: true, src: url, poster, preload: 'metadata', playsInline: true });
     video.dataset.contentId = clip.id;
     const download = el('a', {
       href: url,
