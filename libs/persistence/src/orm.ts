@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { timeoutConnectionOptions, type DbTimeouts } from './timeouts.ts';
+import { StatementSpanLogger } from './statement-spans.ts';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
 export { MikroORM } from '@mikro-orm/postgresql';
@@ -71,6 +72,8 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
         emit: 'ts',
       },
       logger: (message) => log.debug(message),
+      // A span per statement inside a trace (statement-spans.ts).
+      loggerFactory: (o) => new StatementSpanLogger(o),
     });
   } catch (err) {
     throw new Error(`cannot open the database at ${redactUrl(options.databaseUrl)}`, { cause: err });

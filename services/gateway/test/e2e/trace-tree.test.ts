@@ -111,6 +111,14 @@ describe('one trace per request', () => {
     expect(handler.kind).toBe(SpanKind.SERVER);
     expect(parentOf(handler)).toBe(command);
 
+    // The handler's SQL statements are spans under it, their text without the values.
+    const statements = spans.filter((s) => s.name.startsWith('db ') && ancestors(s).includes(handler.name));
+    expect(statements.map((s) => s.name)).toEqual(expect.arrayContaining(['db insert']));
+    for (const s of spans.filter((x) => x.name.startsWith('db '))) {
+      expect(s.kind).toBe(SpanKind.CLIENT);
+      expect(String(s.attributes['db.query.text'])).not.toContain(account.id);
+    }
+
     // The render job leaves through the orchestrator's outbox, under the handler that wrote it.
     const renderJob = spans.find((s) => s.kind === SpanKind.PRODUCER && s.name.startsWith('publish render.job'));
     expect(renderJob, tree).toBeDefined();
