@@ -5,6 +5,9 @@ import { describeErrors, validator, type Envelope, type TSchemaLike } from '@ree
 import type { Messaging } from './context.ts';
 import { injectTraceContext } from './trace-headers.ts';
 
+// The global API's tracer (as instrumentation libraries do): it follows whatever provider the process registers.
+const tracer = trace.getTracer('@reelforge/messaging');
+
 /**
  * Publishes an event to JetStream with `Nats-Msg-Id` = envelope id (server-side de-duplication
  * within the stream's window) and the active trace context in the headers. The envelope is checked
@@ -27,7 +30,7 @@ export async function publishEvent(
   const to = m.subject(subject);
   // A producer span (global tracer, as instrumentation libraries do): its context goes in the
   // headers, so the consumer's span hangs under this publish.
-  return trace.getTracer('@reelforge/messaging').startActiveSpan(
+  return tracer.startActiveSpan(
     `publish ${subject}`,
     {
       kind: SpanKind.PRODUCER,

@@ -14,6 +14,9 @@ import type { Logger } from 'pino';
 import type { Messaging } from './context.ts';
 import { extractTraceContext, injectTraceContext } from './trace-headers.ts';
 
+// The global API's tracer (as instrumentation libraries do): it follows whatever provider the process registers.
+const tracer = trace.getTracer('@reelforge/messaging');
+
 /**
  * The reply on the wire: errors cross as data (a code from docs/errors.md + message), never as stacks,
  * so the caller can map the code to its HTTP status and nothing of the owner's internals leaks.
@@ -183,22 +186,20 @@ export async function sendCommand<Req extends TSchemaLike, Res extends TSchemaLi
   options: { timeoutMs: number; owner: string; log?: Logger; strict?: boolean },
 ): Promise<Static<Res>> {
   // A client span (global tracer, as instrumentation libraries do); the handler's span is its child.
-  return trace
-    .getTracer('@reelforge/messaging')
-    .startActiveSpan(
-      `command ${decl.subject}`,
-      { kind: SpanKind.CLIENT, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': decl.subject } },
-      async (span) => {
-        try {
-          return await requestReply(m, decl, request, options);
-        } catch (err) {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof DomainError ? err.code : String(err) });
-          throw err;
-        } finally {
-          span.end();
-        }
-      },
-    );
+  return tracer.startActiveSpan(
+    `command ${decl.subject}`,
+    { kind: SpanKind.CLIENT, attributes: { 'messaging.system': 'nats', 'messaging.destination.name': decl.subject } },
+    async (span) => {
+      try {
+        return await requestReply(m, decl, request, options);
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof DomainError ? err.code : String(err) });
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 async function requestReply<Req extends TSchemaLike, Res extends TSchemaLike>(

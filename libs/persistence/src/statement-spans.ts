@@ -1,6 +1,9 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { DefaultLogger, type LogContext } from '@mikro-orm/core';
 
+// The global API's tracer (as instrumentation libraries do): it follows whatever provider the process registers.
+const tracer = trace.getTracer('@reelforge/persistence');
+
 const MAX_TEXT = 2_000;
 
 /**
@@ -15,7 +18,7 @@ export class StatementSpanLogger extends DefaultLogger {
     const query = context.query;
     if (!trace.getActiveSpan()) return;
     const end = Date.now();
-    const span = trace.getTracer('@reelforge/persistence').startSpan(`db ${operationOf(query)}`, {
+    const span = tracer.startSpan(`db ${operationOf(query)}`, {
       kind: SpanKind.CLIENT,
       startTime: end - (context.took ?? 0),
       attributes: { 'db.system.name': 'postgresql', 'db.query.text': withoutLiterals(query).slice(0, MAX_TEXT) },

@@ -4,6 +4,9 @@ import { TaskErrorCodes, invalidInput, retryable } from '../pipeline/errors.ts';
 import { isInputError, summarizeFfmpegStderr } from '../pipeline/ffmpeg-stderr.ts';
 import { ffmpegArgs, inputArgs, type FfmpegCommand } from './ffmpeg-command.ts';
 
+// The global API's tracer (as instrumentation libraries do): it follows whatever provider the process registers.
+const tracer = trace.getTracer('@reelforge/repurposer');
+
 export interface RunOptions {
   ffmpegPath: string;
   /** ffmpeg runs here, so graphs name their side files (captions, title text) relatively. */
@@ -42,25 +45,23 @@ const TAIL_LINES = 200;
  */
 export function runFfmpeg(cmd: FfmpegCommand, o: RunOptions): Promise<string> {
   // One span per ffmpeg run, under the task's span: the command line and how it ended.
-  return trace
-    .getTracer('@reelforge/repurposer')
-    .startActiveSpan(
-      'ffmpeg',
-      { attributes: { 'process.executable.path': o.ffmpegPath, 'process.command_args': ffmpegArgs(cmd) } },
-      async (span) => {
-        try {
-          const tail = await runTraced(cmd, o);
-          span.setAttribute('process.exit.code', 0);
-          return tail;
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          span.setStatus({ code: SpanStatusCode.ERROR, message });
-          throw err;
-        } finally {
-          span.end();
-        }
-      },
-    );
+  return tracer.startActiveSpan(
+    'ffmpeg',
+    { attributes: { 'process.executable.path': o.ffmpegPath, 'process.command_args': ffmpegArgs(cmd) } },
+    async (span) => {
+      try {
+        const tail = await runTraced(cmd, o);
+        span.setAttribute('process.exit.code', 0);
+        return tail;
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        span.setStatus({ code: SpanStatusCode.ERROR, message });
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 function runTraced(cmd: FfmpegCommand, o: RunOptions): Promise<string> {
