@@ -1,10 +1,7 @@
 import { subjects } from '@reelforge/contracts';
 import type { Messaging } from '@reelforge/messaging';
 import type { MikroORM } from '@reelforge/persistence';
-import type { Metrics } from '@reelforge/telemetry';
-
-/** How long one scrape's JetStream answers are reused by the gauges that share them. */
-const SNAPSHOT_MS = 500;
+import { perScrape, type Metrics } from '@reelforge/telemetry';
 
 /**
  * The metrics every service has: its durable consumers (pending, waiting for an ack, redelivered,
@@ -12,7 +9,7 @@ const SNAPSHOT_MS = 500;
  * from its schema, all at scrape time.
  */
 export function registerPlatformMetrics(metrics: Metrics, m: Messaging, orm: MikroORM, schema: string): void {
-  const consumers = snapshot(async () =>
+  const consumers = perScrape(async () =>
     Promise.all(
       [...m.durables.values()].map(async (c) => ({
         ...c,
@@ -56,7 +53,7 @@ export function registerPlatformMetrics(metrics: Metrics, m: Messaging, orm: Mik
     },
   );
 
-  const outbox = snapshot(async () => {
+  const outbox = perScrape(async () => {
     const em = orm.em.fork();
     const [exists] = await em.execute<{ present: boolean }[]>(`select to_regclass(?) is not null as present`, [
       `"${schema}".outbox`,
@@ -84,17 +81,3 @@ export function registerPlatformMetrics(metrics: Metrics, m: Messaging, orm: Mik
 }
 
 type ConsumerInfoOf = Awaited<ReturnType<Messaging['jsm']['consumers']['info']>>;
-
-/** `load`, shared by the calls within SNAPSHOT_MS of each other (one scrape reads it once). */
-function snapshot<T>(load: () => Promise<T>): () => Promise<T> {
-  let last: { at: number; value: Promise<T> } | undefined;
-  return () => {
-    const now = performance.now();
-    if (!last || now - last.at > SNAPSHOT_MS) {
-      const value = load();
-      last = { at: now, value };
-      value.catch(() => (last = undefined));
-    }
-    return last.value;
-  };
-}

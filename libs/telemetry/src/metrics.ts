@@ -47,3 +47,20 @@ export function createMetrics(service: string, onCollectError?: (metric: string,
     scrape: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };
 }
+
+/**
+ * `load`, shared by the gauges of one scrape: calls within `ms` of the first get its answer, so
+ * several gauges read from one JetStream or database answer. A failed load is not kept.
+ */
+export function perScrape<T>(load: () => Promise<T>, ms = 500): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = performance.now();
+    if (!last || now - last.at > ms) {
+      const value = load();
+      last = { at: now, value };
+      value.catch(() => (last = undefined));
+    }
+    return last.value;
+  };
+}

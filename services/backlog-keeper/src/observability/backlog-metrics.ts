@@ -1,6 +1,6 @@
 import type { BacklogStock } from '@reelforge/contracts';
 import type { EntityManager } from '@reelforge/persistence';
-import type { Metrics } from '@reelforge/telemetry';
+import { perScrape, type Metrics } from '@reelforge/telemetry';
 import { activeRecipes } from '../recipes/recipe-rows.ts';
 
 /**
@@ -15,17 +15,11 @@ export function registerBacklogMetrics(
     stock: (recipeIds: string[]) => Promise<{ recipes: BacklogStock[] }>;
   },
 ): void {
-  let pending: Promise<BacklogStock[]> | undefined;
   // The three gauges of one scrape share one answer.
-  const levels = () =>
-    (pending ??= (async () => {
-      try {
-        const recipes = await activeRecipes(deps.fork(), deps.schema);
-        return recipes.length ? (await deps.stock(recipes.map((r) => r.id))).recipes : [];
-      } finally {
-        setImmediate(() => (pending = undefined));
-      }
-    })());
+  const levels = perScrape(async () => {
+    const recipes = await activeRecipes(deps.fork(), deps.schema);
+    return recipes.length ? (await deps.stock(recipes.map((r) => r.id))).recipes : [];
+  });
   const gauge = (name: string, help: string, value: (s: BacklogStock) => number) =>
     metrics.gaugeFrom(name, help, ['recipe'], async (set) => {
       for (const s of await levels()) set({ recipe: s.recipeId }, value(s));
