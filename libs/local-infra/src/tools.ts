@@ -112,6 +112,7 @@ export function toolVersion(path: string, args: string[] = ['--version']): strin
 
 export const TOOLS = {
   natsServer: { command: 'nats-server', aptPackage: 'nats-server' },
+  redisServer: { command: 'redis-server', aptPackage: 'redis-server' },
   ffmpeg: {
     command: process.env.FFMPEG_PATH ?? 'ffmpeg',
     aptPackage: 'ffmpeg',
