@@ -8,6 +8,8 @@ const RULES: [RegExp, string][] = [
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]*):[^\s/@]+@/gi, '$1:***@'],
   // ?token=… &access_token=… &api_key=… &password=…
   [/([?&](?:token|access_token|api_key|apikey|key|password|secret)=)[^&#\s"']+/gi, '$1***'],
+  // A signed media link is a credential in a path: /api/v1/media/<token>
+  [/(\/api\/v1\/media\/)[^/?#\s"']+/g, '$1***'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, '$1 ***'],
   // API keys (rf_ + 43 url-safe chars) and JWTs (three base64url parts, the first a JSON header).
   [/\brf_[A-Za-z0-9_-]{20,}/g, 'rf_***'],

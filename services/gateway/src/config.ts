@@ -12,6 +12,8 @@ const configSpec = {
   JWT_SECRET: env.optionalString(),
   /** An identity provider's JWKS URL: RS/PS/ES/EdDSA tokens are verified against its keys (with or without JWT_SECRET). */
   JWT_JWKS_URL: env.optionalString(),
+  /** Signs media links (`POST /content/:id/links`); unset = derived from JWT_SECRET. Same value on every gateway instance. */
+  MEDIA_LINK_SECRET: env.optionalString(),
   JWT_ISSUER: env.optionalString(),
   JWT_AUDIENCE: env.optionalString(),
   /** How long the gateway waits for an owning service to answer before a 503. */
@@ -65,6 +67,8 @@ export function loadGatewayConfig(
   const problems: string[] = [];
   if (config.JWT_SECRET !== undefined && config.JWT_SECRET.length < 32)
     problems.push('JWT_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  if (config.MEDIA_LINK_SECRET !== undefined && config.MEDIA_LINK_SECRET.length < 32)
+    problems.push('MEDIA_LINK_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)');
   if (config.JWT_JWKS_URL !== undefined && !/^https?:\/\//.test(config.JWT_JWKS_URL))
     problems.push('JWT_JWKS_URL must be an http(s) URL');
   if (config.JWT_SECRET === undefined && config.JWT_JWKS_URL === undefined)

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import websocket from '@fastify/websocket';
 import type { Logger } from 'pino';
@@ -6,6 +7,8 @@ import type { Messaging } from '@reelforge/messaging';
 import type { MikroORM } from '@reelforge/persistence';
 import type { Platform, ReadinessCheck } from '@reelforge/service-kit';
 import { installAuth } from './auth/auth-hook.ts';
+import { createMediaLinks, mediaLinkKey, type MediaLinks } from './auth/media-links.ts';
+import { registerMediaLinkRoutes } from './routes/media-links.ts';
 import { createApiKeys, verifyBearer } from './auth/api-keys.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { createTokenVerifier, type VerifyToken } from './auth/verify-token.ts';
@@ -77,6 +80,8 @@ export interface GatewayAppDeps {
   tracer?: Tracer;
   /** HTTP and live-connection metrics (http-metrics.ts); none when absent. */
   metrics?: Metrics;
+  /** Signs and checks media links; a random per-process key when absent. */
+  mediaLinks?: MediaLinks;
 }
 
 interface HttpLimits {
@@ -138,6 +143,8 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
     serverFactory: (handler) => createDeadlineServer(handler, limits),
     trustProxy: limits.trustProxy,
     bodyLimit: 1024 * 1024,
+    // Media links carry their signed claims in the path (routes/media-links.ts); ids are UUIDs.
+    maxParamLength: 2048,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     // `uuid`: exactly the 8-4-4-4-12 form (ajv-formats also takes `urn:uuid:…`, which PostgreSQL
@@ -181,7 +188,8 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await installRateLimit(app, deps.policy); // first: its per-address hook must run before authentication
   const apiKeys = createApiKeys({ orm: deps.orm, schema: deps.schema, log: deps.log });
-  installAuth(app, verifyBearer(deps.verifyToken, apiKeys));
+  const mediaLinks = deps.mediaLinks ?? createMediaLinks(randomBytes(32));
+  installAuth(app, verifyBearer(deps.verifyToken, apiKeys), mediaLinks);
   installIdempotency(app, { orm: deps.orm, schema: deps.schema, leaseMs: deps.idempotencyLeaseMs ?? 10_000 });
   await installApiDocs(app);
   registerHealthRoutes(app, deps.checks);
@@ -214,6 +222,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
   registerDeadLetterRoutes(app, deps.forward);
   registerApiKeyRoutes(app, apiKeys);
   registerContentRoutes(app, { forward: deps.forward, store: deps.store });
+  registerMediaLinkRoutes(app, { forward: deps.forward, store: deps.store, links: mediaLinks });
   registerSseRoutes(app, {
     caps,
     forward: deps.forward,
@@ -240,6 +249,11 @@ export async function createGateway(
   config: GatewayConfig,
 ): Promise<{ port: number; app: GatewayApp }> {
   const registry = createSubscriptionRegistry();
+  const linkKey = mediaLinkKey(config);
+  if (linkKey.ephemeral)
+    platform.log.warn(
+      'media links are signed with a per-process key: they stop working on restart and on other gateway instances; set MEDIA_LINK_SECRET',
+    );
   const fanout = await startStatusFanout(platform.messaging, registry, platform.log, config.NATS_STREAM_REPLICAS);
   platform.shutdown.add('status-fanout', () => fanout.stop());
   platform.checks['status-fanout'] = () => fanout.check();
@@ -272,6 +286,7 @@ export async function createGateway(
     idempotencyLeaseMs: 2 * config.COMMAND_TIMEOUT,
     tracer: platform.tracer,
     metrics: platform.metrics,
+    mediaLinks: createMediaLinks(linkKey.key),
     limits: {
       uploadQuotaBytes: config.UPLOAD_STORAGE_QUOTA_BYTES,
       maxImageUploadBytes: config.MAX_IMAGE_UPLOAD_BYTES,

@@ -1,26 +1,39 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError, type Principal } from '@reelforge/contracts';
+import type { MediaLinkClaims, MediaLinks } from './media-links.ts';
 import { bearerToken, type VerifyToken } from './verify-token.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller; set on every route except the public ones. */
     principal: Principal;
+    /** On media-link routes: what the link was signed for. */
+    mediaLink: MediaLinkClaims | null;
   }
   interface FastifyContextConfig {
     /** Marks a route that needs no authentication (health only). */
     public?: boolean;
+    /** Marks a route authenticated by a signed media link in its `:token` parameter. */
+    mediaLink?: boolean;
   }
 }
 
 /**
  * Authenticates every request but the public routes: `Authorization: Bearer <jwt>`, or, for the
- * WebSocket route only (browsers cannot set headers there), a `token` query parameter.
+ * WebSocket route only (browsers cannot set headers there), a `token` query parameter; on media
+ * routes, the signed link (the principal it was signed for, so owners scope it as usual).
  */
-export function installAuth(app: FastifyInstance, verify: VerifyToken): void {
+export function installAuth(app: FastifyInstance, verify: VerifyToken, links: MediaLinks): void {
   app.decorateRequest('principal', null as unknown as Principal);
+  app.decorateRequest('mediaLink', null);
   app.addHook('onRequest', async (req: FastifyRequest) => {
     if (req.routeOptions.config?.public) return;
+    if (req.routeOptions.config?.mediaLink) {
+      const { token } = req.params as { token?: string };
+      req.mediaLink = links.verify(token ?? '');
+      req.principal = req.mediaLink.principal;
+      return;
+    }
     let token = bearerToken(req.headers.authorization);
     if (!token && req.routeOptions.url === '/api/v1/ws') {
       const q = req.query as Record<string, unknown> | undefined;

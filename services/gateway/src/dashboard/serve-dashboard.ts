@@ -5,13 +5,13 @@ import type { GatewayApp } from '../http/gateway-app.ts';
 const STATIC = join(import.meta.dirname, 'static');
 
 // The page loads only its own script and style, talks only to this origin (HTTP and WebSocket),
-// and plays clips it fetched itself (blob: URLs).
+// and plays clips from this origin's signed media links.
 const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' blob: data:",
-  "media-src 'self' blob:",
+  "img-src 'self' data:",
+  "media-src 'self'",
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",

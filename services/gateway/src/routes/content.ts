@@ -1,13 +1,11 @@
-import { createReadStream } from 'node:fs';
-import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { ContentView, repurposerCommands, type Principal } from '@reelforge/contracts';
+import { ContentView, repurposerCommands } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
-import { parseByteRange } from '../http/byte-range.ts';
 import type { Forward } from '../http/forward.ts';
 import type { GatewayApp } from '../http/gateway-app.ts';
 import { withQueryAliases } from '../http/query-aliases.ts';
-import { ErrorResponse, IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
+import { IdParam, PageQuery, errorResponses } from '../http/schemas.ts';
+import { FileResponses, sendContentFile } from '../http/send-content-file.ts';
 
 /**
  * Generated content: lists, metadata, and the files themselves, streamed with HTTP Range support.
@@ -72,48 +70,24 @@ export function registerContentRoutes(app: GatewayApp, deps: { forward: Forward;
     },
   );
 
-  const file = async (
-    principal: Principal,
-    contentId: string,
-    kind: 'video' | 'thumbnail',
-    range: string | undefined,
-    reply: FastifyReply,
-  ) => {
-    const found = await forward(repurposerCommands.locateContent, { principal, contentId, kind });
-    const path = deps.store.pathOf(found.mediaKey);
-    const size = found.sizeBytes;
-    const r = parseByteRange(range, size);
-    void reply.header('accept-ranges', 'bytes');
-    if (r.kind === 'unsatisfiable') {
-      return reply
-        .status(416)
-        .header('content-range', `bytes */${size}`)
-        .send({ error: { code: 'VALIDATION_FAILED', message: `range not satisfiable for ${size} bytes` } });
-    }
-    void reply.header('content-type', found.contentType).header('cache-control', 'private, max-age=3600');
-    if (r.kind === 'partial') {
-      return reply
-        .status(206)
-        .header('content-range', `bytes ${r.start}-${r.end}/${size}`)
-        .header('content-length', r.end - r.start + 1)
-        .send(createReadStream(path, { start: r.start, end: r.end }));
-    }
-    return reply.status(200).header('content-length', size).send(createReadStream(path));
-  };
-  const FileResponses = {
-    200: Type.Any({ description: 'The file (video/mp4 or image/jpeg)' }),
-    206: Type.Any({ description: 'The requested byte range' }),
-    416: ErrorResponse,
-    ...errorResponses,
-  };
   app.get(
     '/api/v1/content/:contentId/file',
     { schema: { params: IdParam('contentId'), response: FileResponses } },
-    async (req, reply) => file(req.principal, req.params.contentId, 'video', req.headers.range, reply),
+    async (req, reply) =>
+      sendContentFile(
+        deps,
+        { principal: req.principal, contentId: req.params.contentId, kind: 'video', range: req.headers.range },
+        reply,
+      ),
   );
   app.get(
     '/api/v1/content/:contentId/thumbnail',
     { schema: { params: IdParam('contentId'), response: FileResponses } },
-    async (req, reply) => file(req.principal, req.params.contentId, 'thumbnail', req.headers.range, reply),
+    async (req, reply) =>
+      sendContentFile(
+        deps,
+        { principal: req.principal, contentId: req.params.contentId, kind: 'thumbnail', range: req.headers.range },
+        reply,
+      ),
   );
 }

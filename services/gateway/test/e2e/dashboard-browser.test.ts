@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureTool } from '@reelforge/local-infra';
-import { makeTestVideo, serveFiles } from '@reelforge/testing';
+import { subjects, uuidv7, type DeadLetterView } from '@reelforge/contracts';
+import { eventually, makeTestVideo, serveFiles } from '@reelforge/testing';
 import { apiClient } from '../support/api-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 // The dashboard as a person uses it, in headless Chromium (Debian's package, installed here like
 // ffmpeg): sign in with a token, add a source, start a generation, watch the bar reach 100 % over
-// the WebSocket, play the clip, cancel another task. Screenshots go to test-output/dashboard/.
+// the WebSocket, play the clip, cancel another task; an operator sees dead letters and job runs and
+// redrives a letter. Screenshots go to test-output/dashboard/.
 // The functions passed to the page run there (serialized, not eval'd: the page's CSP forbids eval).
 declare const document: any;
 
@@ -23,7 +25,7 @@ describe('the dashboard in a real browser', () => {
   beforeAll(async () => {
     const chromiumPath = ensureTool({ command: 'chromium', aptPackage: 'chromium' }, (line) => console.log(line));
     mkdirSync(SHOTS, { recursive: true });
-    stack = await startStack();
+    stack = await startStack({ withScheduler: true });
     const short = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'short.mp4'), { seconds: 2 });
     const long = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'long.mp4'), { seconds: 40 });
     files = await serveFiles({ 'short.mp4': short, 'long.mp4': long });
@@ -54,8 +56,10 @@ describe('the dashboard in a real browser', () => {
     page.on('pageerror', (err) => problems.push(err.message));
     // Refusals the page expects (the wrong token's 401, the operator probe's 403) are not problems;
     // a script error or a server error is.
+    const mediaStatuses: number[] = [];
     page.on('response', (res) => {
       if (res.status() >= 500) problems.push(`${res.status()} ${res.url()}`);
+      if (res.url().includes('/api/v1/media/')) mediaStatuses.push(res.status());
     });
 
     await page.goto(`${stack.gatewayUrl}/`);
@@ -84,7 +88,9 @@ describe('the dashboard in a real browser', () => {
 
     // The clip shows its thumbnail, and plays: its currentTime moves.
     await page.waitForSelector('li.task video');
-    expect(await page.evaluate(() => document.querySelector('li.task video').poster)).toMatch(/^blob:/);
+    // Both from signed links, the video streamed with Range requests (206), not fetched whole.
+    expect(await page.evaluate(() => document.querySelector('li.task video').poster)).toMatch(/\/api\/v1\/media\//);
+    expect(await page.evaluate(() => document.querySelector('li.task video').src)).toMatch(/\/api\/v1\/media\//);
     const played = await page.evaluate(async () => {
       const video = document.querySelector('li.task video');
       video.muted = true;
@@ -97,6 +103,7 @@ describe('the dashboard in a real browser', () => {
       return video.currentTime as number;
     });
     expect(played).toBeGreaterThan(0.3);
+    expect(mediaStatuses).toContain(206);
     await page.screenshot({ path: join(SHOTS, '2-completed-and-playing.png'), fullPage: true });
 
     // A second, longer task, cancelled from its card while it is queued or running.
@@ -123,5 +130,48 @@ describe('the dashboard in a real browser', () => {
     expect(await page.$$('li.task')).toHaveLength(0);
     expect(await page.textContent('#sources')).toBe('');
     expect(await page.isHidden('#operator')).toBe(true);
+  });
+
+  it('shows an operator the dead letters and the job runs, and redrives a letter from its button', async () => {
+    const ops = apiClient(stack.gatewayUrl, await stack.bearer('dashboard-ops', ['operator']));
+    // A message no consumer can read: it is dead-lettered as invalid at once.
+    const account = await apiClient(stack.gatewayUrl, await stack.bearer('dashboard-dlq')).createAccount('DLQ');
+    const junk = `not json ${uuidv7()}`;
+    const m = stack.orchestrator!.platform.messaging;
+    await m.js.publish(m.subject(subjects.taskStatus(account.id)), junk, { msgID: junk });
+    const lettersOf = async () =>
+      (
+        (await (await ops.call('/api/v1/admin/dead-letters?limit=100')).json()) as { items: DeadLetterView[] }
+      ).items.filter((l) => l.payload === junk);
+    const [letter] = await eventually('the junk dead-lettered', async () =>
+      (await lettersOf()).length ? lettersOf() : undefined,
+    );
+    const run = await ops.post('/api/v1/jobs/cleanup_stuck_generations/run', undefined);
+    expect(run.status).toBe(200);
+
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    await page.goto(`${stack.gatewayUrl}/`);
+    await page.fill('#credential', await stack.bearer('dashboard-ops', ['operator']));
+    await page.click('#sign-in-form button[type=submit]');
+    await page.waitForSelector('#operator', { state: 'visible' });
+    const item = page.locator('#dead-letters li', { hasText: `#${letter!.id} ` });
+    await expect.poll(() => item.textContent()).toMatch(/invalid/);
+    await page.waitForFunction(() =>
+      document.querySelector('#job-runs').textContent.includes('cleanup_stuck_generations · succeeded'),
+    );
+    await page.screenshot({ path: join(SHOTS, '4-operator.png'), fullPage: true });
+
+    const before = new Set((await lettersOf()).map((l) => l.id));
+    await item.locator('button', { hasText: 'Redrive' }).click();
+    await expect
+      .poll(() => page.textContent('#operator-status'))
+      .toMatch(new RegExp(`Dead letter ${letter!.id} redriven to \\S+`));
+    // The redriven message went through its consumer again (and, still junk, came back as a new letter).
+    await eventually('the redriven junk dead-lettered again', async () =>
+      (await lettersOf()).some((l) => !before.has(l.id)) ? true : undefined,
+    );
+    expect(problems).toEqual([]);
   });
 });

@@ -215,24 +215,22 @@ function render(view, live = {}) {
   }
 }
 
-// Clips play from the file route; a <video> cannot send the bearer header, so the file is fetched
-// with it and played from memory (clips are short).
+// Clips play from signed links (a <video> cannot send the bearer header): the browser streams
+// them with Range requests, seeks without downloading the whole file, and the link expires.
 async function showClips(view) {
   const { items } = await api(`/api/v1/tasks/${view.task.id}/clips`);
   for (const clip of items) {
-    const res = await fetch(`/api/v1/content/${clip.id}/file`, {
-      headers: { authorization: `Bearer ${state.credential}` },
+    const links = await api(`/api/v1/content/${clip.id}/links`, { method: 'POST' });
+    const video = el('video', {
+      controls: true,
+      src: links.videoUrl,
+      poster: links.thumbnailUrl ?? '',
+      preload: 'metadata',
+      playsInline: true,
     });
-    if (!res.ok) throw new ApiError(`clip ${clip.id}: HTTP ${res.status}`);
-    const url = URL.createObjectURL(await res.blob());
-    const thumb = await fetch(`/api/v1/content/${clip.id}/thumbnail`, {
-      headers: { authorization: `Bearer ${state.credential}` },
-    });
-    const poster = thumb.ok ? URL.createObjectURL(await thumb.blob()) : '';
-    const video = el('video', { controls: true, src: url, poster, preload: 'metadata', playsInline: true });
     video.dataset.contentId = clip.id;
     const download = el('a', {
-      href: url,
+      href: links.videoUrl,
       download: `${clip.id}.mp4`,
       textContent: `download (${clip.width}×${clip.height})`,
     });
@@ -278,11 +276,22 @@ async function loadOperator() {
   $('dead-letters').replaceChildren(
     ...letters.items.map((d) => {
       const redrive = el('button', { type: 'button', textContent: 'Redrive' });
-      redrive.addEventListener(
-        'click',
-        () => void api(`/api/v1/admin/dead-letters/${d.id}/redrive`, { method: 'POST' }).then(loadOperator),
+      redrive.addEventListener('click', () => {
+        redrive.disabled = true;
+        api(`/api/v1/admin/dead-letters/${d.id}/redrive`, { method: 'POST' })
+          .then((r) => {
+            $('operator-status').textContent =
+              `Dead letter ${d.id} redriven to ${r.subject} (${r.stream} #${r.sequence}${r.duplicate ? ', already there' : ''}).`;
+            return loadOperator();
+          })
+          .catch((err) => say('operator-status', err))
+          .finally(() => (redrive.disabled = false));
+      });
+      return el(
+        'li',
+        { textContent: `#${d.id} ${d.consumer} · ${d.reason} · ${d.error.code}: ${d.error.message} ` },
+        redrive,
       );
-      return el('li', { textContent: `${d.consumer} · ${d.error.code}: ${d.error.message} ` }, redrive);
     }),
   );
   const runs = await api('/api/v1/jobs/runs?limit=20').catch(() => ({ items: [] }));
