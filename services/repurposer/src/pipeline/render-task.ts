@@ -52,8 +52,14 @@ export type RenderTask = (
   attempt: number,
 ) => Promise<StoredClip[]>;
 
-/** A render stage that does nothing (RENDER_STAGE=noop): the control plane measured on its own. */
-export const noopRender: RenderTask = async () => [];
+/**
+ * A render stage that does nothing (RENDER_STAGE=noop): the control plane measured on its own. It
+ * reports one progress update, as a real render does, so the benchmark counts that path too.
+ */
+export const noopRender: RenderTask = async (_job, _signal, report) => {
+  report('rendering', 50, 'no-op render');
+  return [];
+};
 
 const CAPTIONS_MAX_BYTES = 5 * 1024 * 1024;
 
