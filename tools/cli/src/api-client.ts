@@ -39,6 +39,7 @@ export interface ApiClient {
   readonly wsUrl: string;
   readonly token: string;
   listAccounts(): Promise<{ items: Account[] }>;
+  createAccount(name: string): Promise<Account>;
   upload(file: string): Promise<Upload>;
   listSources(accountId: string, limit: number): Promise<Page<Source>>;
   registerSource(accountId: string, body: SourceBody): Promise<Source>;
@@ -100,6 +101,7 @@ export function createApiClient(credentials: Credentials, fetchFn: typeof fetch)
     wsUrl: `${base.replace(/^http/, 'ws')}/api/v1/ws`,
     token: credentials.token,
     listAccounts: () => json('GET', '/api/v1/accounts', ['items']),
+    createAccount: (name) => json('POST', '/api/v1/accounts', ['id', 'name'], { body: { name } }),
     async upload(file) {
       let blob: Blob;
       try {

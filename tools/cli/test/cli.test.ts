@@ -181,6 +181,25 @@ describe('reelforge CLI against the real services', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ items: [{ id: accountId, name: 'CLI account' }] });
   });
 
+  it('accounts create makes an account and prints its id; a wrong action or no name is a usage error', async () => {
+    const other = { REELFORGE_TOKEN: signToken('cli-second-tenant', JWT_SECRET) };
+    const made = await cli(['accounts', 'create', 'Second channel'], other);
+    expect(made.code).toBe(0);
+    const id = made.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const listed = JSON.parse((await cli(['accounts', '--json'], other)).stdout) as { items: { id: string }[] };
+    expect(listed.items.map((a) => a.id)).toEqual([id]);
+    for (const args of [
+      ['accounts', 'delete', 'x'],
+      ['accounts', 'create'],
+      ['accounts', 'create', '  '],
+    ]) {
+      const bad = await cli(args, other);
+      expect(bad.code, args.join(' ')).toBe(2);
+      expect(bad.stderr).toMatch(/unknown action 'delete'|missing name/);
+    }
+  });
+
   let taskId: string;
   let contentId: string;
 

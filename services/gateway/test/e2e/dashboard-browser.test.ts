@@ -50,7 +50,6 @@ describe('the dashboard in a real browser', () => {
 
   it('signs in, starts a generation, shows it reach 100 %, plays the clip and cancels another', async () => {
     const bearer = await stack.bearer('dashboard-user');
-    const account = await apiClient(stack.gatewayUrl, bearer).createAccount('Dashboard account');
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(err.message));
@@ -73,7 +72,16 @@ describe('the dashboard in a real browser', () => {
     await page.fill('#credential', bearer);
     await page.click('#sign-in-form button[type=submit]');
     await page.waitForSelector('#workspace', { state: 'visible' });
-    expect(await page.inputValue('#account')).toBe(account.id);
+    // A new user has no account yet: only "New account" is offered, and it makes one.
+    expect(await page.isHidden('#source-form')).toBe(true);
+    await page.fill('#account-name', 'Dashboard account');
+    await page.click('#account-form button[type=submit]');
+    await page.waitForSelector('#source-form', { state: 'visible' });
+    const { items: accounts } = (await (await apiClient(stack.gatewayUrl, bearer).call('/api/v1/accounts')).json()) as {
+      items: { id: string; name: string }[];
+    };
+    expect(accounts.map((a) => a.name)).toEqual(['Dashboard account']);
+    expect(await page.inputValue('#account')).toBe(accounts[0]!.id);
 
     await page.fill('#source-url', files.url('short.mp4'));
     await page.click('#source-form button[type=submit]');

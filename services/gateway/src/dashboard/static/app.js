@@ -40,11 +40,32 @@ async function signIn(credential) {
   $('sign-in').hidden = true;
   $('workspace').hidden = false;
   $('sign-out').hidden = false;
-  $('who').textContent = `${items.length} account(s)`;
-  $('account').replaceChildren(...items.map((a) => el('option', { value: a.id, textContent: a.name })));
-  if (items[0]) await selectAccount(items[0].id);
+  await showAccounts(items, items[0]?.id);
   void loadOperator();
 }
+
+async function showAccounts(items, selected) {
+  $('who').textContent = `${items.length} account(s)`;
+  $('account').replaceChildren(...items.map((a) => el('option', { value: a.id, textContent: a.name })));
+  // With no account there is nothing to add sources to or generate for: only "New account" shows.
+  for (const id of ['source-form', 'generate-form', 'article-form']) $(id).hidden = items.length === 0;
+  if (selected) {
+    $('account').value = selected;
+    await selectAccount(selected);
+  }
+}
+
+$('account-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  say('workspace-error');
+  api('/api/v1/accounts', { method: 'POST', body: { name: $('account-name').value.trim() } })
+    .then(async (made) => {
+      $('account-name').value = '';
+      const { items } = await api('/api/v1/accounts');
+      await showAccounts(items, made.id);
+    })
+    .catch((err) => say('workspace-error', err));
+});
 
 $('sign-in-form').addEventListener('submit', (e) => {
   e.preventDefault();
