@@ -129,7 +129,8 @@ describe('the dashboard in a real browser', () => {
   it("never shows a tenant another tenant's tasks", async () => {
     const stranger = await stack.bearer('dashboard-stranger');
     await apiClient(stack.gatewayUrl, stranger).createAccount('Stranger account');
-    const page = await browser.newPage();
+    // On a phone's screen (390 × 844 CSS px): one column, nothing wider than the screen.
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     await page.goto(`${stack.gatewayUrl}/`);
     await page.fill('#credential', stranger);
     await page.click('#sign-in-form button[type=submit]');
@@ -138,6 +139,8 @@ describe('the dashboard in a real browser', () => {
     expect(await page.$$('li.task')).toHaveLength(0);
     expect(await page.textContent('#sources')).toBe('');
     expect(await page.isHidden('#operator')).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth as number)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(SHOTS, '5-phone.png'), fullPage: true });
   });
 
   it('shows an operator the dead letters and the job runs, and redrives a letter from its button', async () => {
