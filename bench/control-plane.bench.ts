@@ -100,7 +100,9 @@ export async function benchControlPlane(
         baselineName: 'raw JetStream publish+consume',
         higherIsBetter: true,
         notes:
-          'per task: start tx + outbox, render job, task row + attempt + 2 status events via outbox, 2 folds (inbox + recount), generation events',
+          'per task: start tx + outbox, render job, task row + attempt + 2 status events via outbox, 2 progress events ' +
+          "(the no-op render's one and the 'completed' stage's, each with a stage update), 2 folds (inbox + recount), " +
+          'generation events; the settings field of the results file says how durable the servers were',
       },
     ];
   } finally {

@@ -1,9 +1,10 @@
 // `npm run bench`: measures the platform's hot paths against the physical limit measured in the
-// same run (raw NATS JetStream, raw ffmpeg), prints ratios, and writes bench/results/<stamp>.json.
-// Starts its own nats-server and PostgreSQL (or uses NATS_URL / DATABASE_URL).
+// same run (raw NATS JetStream, raw ffmpeg, BullMQ), prints ratios, and writes bench/results/<stamp>.json
+// with the settings the servers report (fsync and the like), the CPU and the disks.
+// Starts its own nats-server and PostgreSQL, durable as in production (or uses NATS_URL / DATABASE_URL).
 import { DEFAULT_FONT_FAMILY } from '@reelforge/contracts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureFontFamily, ensureTool, startEmbeddedPostgres, startNatsServer, TOOLS } from '@reelforge/local-infra';
 import { NATS_AUTH_VARIABLES, natsAuthFromEnv, openNats } from '@reelforge/messaging';
@@ -12,21 +13,26 @@ import { benchArticle } from './article.bench.ts';
 import { benchControlPlane } from './control-plane.bench.ts';
 import { benchHttpApi } from './http-api.bench.ts';
 import { benchInstantClaim } from './instant-claim.bench.ts';
+import { benchJobQueues } from './job-queues.bench.ts';
 import { benchMessaging } from './messaging.bench.ts';
 import { benchOutbox } from './outbox.bench.ts';
 import { benchPipeline } from './pipeline.bench.ts';
 import { benchWsFanout } from './ws-fanout.bench.ts';
 import type { BenchResult } from './result.ts';
+import { diskSettings, machineSettings, natsSettings, postgresSettings, type RunSettings } from './settings.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'reelforge-bench-'));
 const say = (line: string) => process.stdout.write(`${line}\n`);
 // Our own server runs with authorization on; its credentials travel in the URL. A given NATS_URL
 // is used as is, with the NATS_* auth variables of the environment (bench-stack passes them on).
-const nats = process.env.NATS_URL ? undefined : await startNatsServer({ storeDir: join(work, 'nats'), auth: {} });
+const natsStore = process.env.NATS_URL ? undefined : join(work, 'nats');
+const nats = natsStore ? await startNatsServer({ storeDir: natsStore, auth: {} }) : undefined;
 if (nats) for (const name of NATS_AUTH_VARIABLES) delete process.env[name];
+// Durable: a commit waits for its WAL to reach the disk, as in production; the figures must not
+// come from a database that would lose acknowledged work in a crash.
 const pg = process.env.DATABASE_URL
   ? undefined
-  : await startEmbeddedPostgres({ dataDir: join(work, 'pg'), database: 'bench' });
+  : await startEmbeddedPostgres({ dataDir: join(work, 'pg'), database: 'bench', durable: true });
 const natsUrl = process.env.NATS_URL ?? nats!.clientUrl;
 const databaseUrl = process.env.DATABASE_URL ?? pg!.url;
 const ffmpeg = ensureTool(TOOLS.ffmpeg, say);
@@ -35,6 +41,13 @@ const espeak = ensureTool(TOOLS.espeakNg, say);
 ensureFontFamily(DEFAULT_FONT_FAMILY, say);
 const { log } = memoryLogger('bench');
 const nc = await openNats(natsUrl, {}, natsAuthFromEnv(process.env));
+// Read back from the servers, not assumed; groups add their own (job-queues: Redis, stream storage).
+const settings: RunSettings = {
+  postgres: await postgresSettings(databaseUrl),
+  nats: natsSettings(nc, natsStore),
+  machine: machineSettings(),
+  disks: diskSettings({ work, postgres_data: pg?.dataDir, nats_store: natsStore }),
+};
 
 // `npm run bench -- pipeline ws-fanout` runs only the named groups; no names, all of them.
 const groups: Record<string, () => Promise<BenchResult[]>> = {
@@ -44,6 +57,7 @@ const groups: Record<string, () => Promise<BenchResult[]>> = {
   'http-api': () => benchHttpApi(natsUrl, databaseUrl, log),
   'ws-fanout': () => benchWsFanout(natsUrl, databaseUrl, log),
   'instant-claim': () => benchInstantClaim(nc, natsUrl, databaseUrl, log, say),
+  'job-queues': () => benchJobQueues({ nc, natsUrl, databaseUrl, log, work, settings, say }),
   pipeline: () => benchPipeline(ffmpeg, ffprobe, work),
   article: () => benchArticle(ffmpeg, ffprobe, espeak, work, say),
 };
@@ -68,6 +82,10 @@ try {
 }
 
 say('');
+say('settings (as the servers and the machine report them):');
+for (const [group, values] of Object.entries(settings))
+  for (const [name, value] of Object.entries(values)) say(`  ${group}.${name}: ${value}`);
+say('');
 say(`${'benchmark'.padEnd(44)} ${'ours'.padStart(14)} ${'baseline'.padStart(14)}  ratio  (baseline)`);
 for (const r of results) {
   say(
@@ -80,6 +98,6 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const file = join(outDir, `${stamp}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).availableParallelism(), results }, null, 2)}\n`,
+  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: availableParallelism(), settings, results }, null, 2)}\n`,
 );
 say(`\nresults written to ${file}`);
