@@ -158,6 +158,8 @@ export const TaskListQuery = Type.Object(
         ['queued', 'processing', 'cancelling', 'completed', 'failed', 'cancelled'].map((x) => Type.Literal(x)),
       ),
     ),
+    /** `clips` (videos cut into clips) or `article` (narrated article videos); both when absent. */
+    kind: Type.Optional(Type.Union([Type.Literal('clips'), Type.Literal('article')])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
     cursor: Type.Optional(Type.String({ maxLength: 64 })),
   },
@@ -428,13 +430,20 @@ export const repurposerCommands = {
       ...Scope,
       accountId: Type.Optional(Uuid),
       status: Type.Optional(Type.String({ maxLength: 32 })),
+      kind: Type.Optional(Type.Union([Type.Literal('clips'), Type.Literal('article')])),
       ...Page,
     }),
     Type.Object({ items: Type.Array(TaskView), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
   ),
   listContent: command(
     'cmd.repurposer.content.list',
-    Type.Object({ ...Scope, accountId: Type.Optional(Uuid), taskId: Type.Optional(Uuid), ...Page }),
+    Type.Object({
+      ...Scope,
+      accountId: Type.Optional(Uuid),
+      taskId: Type.Optional(Uuid),
+      kind: Type.Optional(Type.Union([Type.Literal('clip'), Type.Literal('article')])),
+      ...Page,
+    }),
     Type.Object({ items: Type.Array(ContentView), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
   ),
   /** What fontconfig on the render workers can really draw (title and caption fonts must be one of these). */

@@ -1,5 +1,9 @@
 import { join } from 'node:path';
+import { SYSTEM_PRINCIPAL_PREFIX } from '@reelforge/contracts';
 import { ConfigError, commonSettings, env, loadConfig, type ConfigOf, type ConfigWarn } from '@reelforge/service-kit';
+
+/** The compatibility surfaces the gateway can serve (docs/compat.md). */
+export const COMPAT_SURFACE_NAMES = ['reelcraft'] as const;
 
 const configSpec = {
   ...commonSettings,
@@ -51,6 +55,14 @@ const configSpec = {
    * proxy addresses/CIDRs (e.g. the ingress controller's pod range).
    */
   TRUST_PROXY: env.optionalString(),
+  /** Compatibility surfaces to serve (comma-separated: reelcraft); none by default. docs/compat.md */
+  COMPAT_SURFACES: env.list([]),
+  /** The principal credential-less compat requests act as, when trusted (below); unset = they get 401. A trust decision: docs/compat.md. */
+  COMPAT_PRINCIPAL: env.optionalString(),
+  /** Browser origins whose credential-less compat requests act as COMPAT_PRINCIPAL (comma-separated). */
+  COMPAT_ORIGINS: env.list([]),
+  /** Credential-less compat requests with no Origin from a loopback socket (scripts on this machine) act as COMPAT_PRINCIPAL. */
+  COMPAT_LOOPBACK: env.bool(false),
   WS_HEARTBEAT_INTERVAL: env.durationMs('s', '30s'),
   /** A WebSocket whose unsent data exceeds this is dropped (slow client), in bytes. */
   WS_MAX_BUFFERED_BYTES: env.int(1024 * 1024, 1024),
@@ -67,14 +79,21 @@ export function loadGatewayConfig(
   const problems: string[] = [];
   if (config.JWT_SECRET !== undefined && config.JWT_SECRET.length < 32)
     problems.push('JWT_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)');
-  if (config.MEDIA_LINK_SECRET !== undefined && config.MEDIA_LINK_SECRET.length < 32)
-    problems.push('MEDIA_LINK_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)');
   if (config.JWT_JWKS_URL !== undefined && !/^https?:\/\//.test(config.JWT_JWKS_URL))
     problems.push('JWT_JWKS_URL must be an http(s) URL');
   if (config.JWT_SECRET === undefined && config.JWT_JWKS_URL === undefined)
     problems.push(
       "set JWT_SECRET (at least 32 characters, e.g. `openssl rand -hex 32`) or JWT_JWKS_URL (your identity provider's key set)",
     );
+  const unknownSurfaces = config.COMPAT_SURFACES.filter(
+    (name) => !(COMPAT_SURFACE_NAMES as readonly string[]).includes(name),
+  );
+  if (config.COMPAT_PRINCIPAL?.startsWith(SYSTEM_PRINCIPAL_PREFIX))
+    problems.push(`COMPAT_PRINCIPAL: principals starting with "${SYSTEM_PRINCIPAL_PREFIX}" are reserved`);
+  if (config.MEDIA_LINK_SECRET !== undefined && config.MEDIA_LINK_SECRET.length < 32)
+    problems.push('MEDIA_LINK_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  if (unknownSurfaces.length)
+    problems.push(`COMPAT_SURFACES: unknown ${unknownSurfaces.join(', ')} (known: ${COMPAT_SURFACE_NAMES.join(', ')})`);
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -9,6 +9,9 @@ import type { Platform, ReadinessCheck } from '@reelforge/service-kit';
 import { installAuth } from './auth/auth-hook.ts';
 import { createMediaLinks, mediaLinkKey, type MediaLinks } from './auth/media-links.ts';
 import { registerMediaLinkRoutes } from './routes/media-links.ts';
+import { compatIdentity, type CompatIdentityPolicy } from './compat/compat-identity.ts';
+import { createCompatAccounts } from './compat/compat-account.ts';
+import { registerReelcraftRoutes } from './compat/reelcraft/reelcraft-routes.ts';
 import { createApiKeys, verifyBearer } from './auth/api-keys.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { createTokenVerifier, type VerifyToken } from './auth/verify-token.ts';
@@ -82,6 +85,8 @@ export interface GatewayAppDeps {
   metrics?: Metrics;
   /** Signs and checks media links; a random per-process key when absent. */
   mediaLinks?: MediaLinks;
+  /** Compatibility surfaces to serve and who credential-less callers are (docs/compat.md); none when absent. */
+  compat?: { surfaces: readonly string[]; identity: CompatIdentityPolicy };
 }
 
 interface HttpLimits {
@@ -189,7 +194,12 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
   await installRateLimit(app, deps.policy); // first: its per-address hook must run before authentication
   const apiKeys = createApiKeys({ orm: deps.orm, schema: deps.schema, log: deps.log });
   const mediaLinks = deps.mediaLinks ?? createMediaLinks(randomBytes(32));
-  installAuth(app, verifyBearer(deps.verifyToken, apiKeys), mediaLinks);
+  installAuth(
+    app,
+    verifyBearer(deps.verifyToken, apiKeys),
+    mediaLinks,
+    deps.compat ? compatIdentity(deps.compat.identity) : undefined,
+  );
   installIdempotency(app, { orm: deps.orm, schema: deps.schema, leaseMs: deps.idempotencyLeaseMs ?? 10_000 });
   await installApiDocs(app);
   registerHealthRoutes(app, deps.checks);
@@ -231,7 +241,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
     heartbeatMs: Math.min(15_000, deps.heartbeatMs),
     maxBufferedBytes: deps.maxBufferedBytes,
   });
-  registerWsRoute(app, {
+  const live = {
     caps,
     forward: deps.forward,
     messaging: deps.messaging,
@@ -239,7 +249,15 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
     heartbeatMs: deps.heartbeatMs,
     maxBufferedBytes: deps.maxBufferedBytes,
     log: deps.log,
-  });
+  };
+  registerWsRoute(app, live);
+  if (deps.compat?.surfaces.includes('reelcraft'))
+    registerReelcraftRoutes(app, {
+      ...live,
+      store: deps.store,
+      sourcePolicy: { allowPrivate: deps.policy.sourceUrlAllowPrivate },
+      accounts: createCompatAccounts(deps.forward),
+    });
   return app;
 }
 
@@ -287,6 +305,14 @@ export async function createGateway(
     tracer: platform.tracer,
     metrics: platform.metrics,
     mediaLinks: createMediaLinks(linkKey.key),
+    compat: {
+      surfaces: config.COMPAT_SURFACES,
+      identity: {
+        principal: config.COMPAT_PRINCIPAL,
+        origins: config.COMPAT_ORIGINS,
+        loopback: config.COMPAT_LOOPBACK,
+      },
+    },
     limits: {
       uploadQuotaBytes: config.UPLOAD_STORAGE_QUOTA_BYTES,
       maxImageUploadBytes: config.MAX_IMAGE_UPLOAD_BYTES,

@@ -71,6 +71,14 @@ describe('gateway API', () => {
     }
   });
 
+  it('serves no compatibility surface unless configured (COMPAT_SURFACES is empty by default)', async () => {
+    const bearer = await stack.bearer('compat-off');
+    for (const path of ['/api/generate-video', '/api/jobs', '/api/videos', '/ws']) {
+      const res = await fetch(`${stack.gatewayUrl}${path}`, { headers: { authorization: `Bearer ${bearer}` } });
+      expect(res.status, path).toBe(404);
+    }
+  });
+
   it('rejects bad input with 400 naming the field, never a 500', async () => {
     const cases: [string, RequestInit, string][] = [
       ['/api/v1/accounts', { method: 'POST', body: JSON.stringify({ name: 'x', extra: true }) }, 'body/extra'],

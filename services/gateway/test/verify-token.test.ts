@@ -104,4 +104,15 @@ describe('bearer tokens: HS256 secret and JWKS', () => {
     expect(() => loadGatewayConfig({ ...base, JWT_SECRET: 'short' })).toThrow(/at least 32 characters/);
     expect(loadGatewayConfig({ ...base, JWT_JWKS_URL: jwksUrl }).JWT_JWKS_URL).toBe(jwksUrl);
   });
+
+  it('config refuses a short MEDIA_LINK_SECRET, an unknown compat surface and a reserved compat principal', () => {
+    const base = { DATABASE_URL: 'postgres://x@127.0.0.1/x', NATS_URL: 'nats://127.0.0.1:4222', JWT_SECRET: SECRET };
+    expect(() => loadGatewayConfig({ ...base, MEDIA_LINK_SECRET: 'short' })).toThrow(/MEDIA_LINK_SECRET must be/);
+    expect(() => loadGatewayConfig({ ...base, COMPAT_SURFACES: 'reelcraft,bogus' })).toThrow(
+      /COMPAT_SURFACES: unknown bogus \(known: reelcraft\)/,
+    );
+    expect(() => loadGatewayConfig({ ...base, COMPAT_PRINCIPAL: 'reelforge:backlog' })).toThrow(/reserved/);
+    expect(loadGatewayConfig({ ...base, COMPAT_SURFACES: 'reelcraft' }).COMPAT_SURFACES).toEqual(['reelcraft']);
+    expect(loadGatewayConfig(base).COMPAT_SURFACES).toEqual([]);
+  });
 });

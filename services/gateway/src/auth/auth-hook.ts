@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError, type Principal } from '@reelforge/contracts';
+import type { CompatIdentity } from '../compat/compat-identity.ts';
 import type { MediaLinkClaims, MediaLinks } from './media-links.ts';
 import { bearerToken, type VerifyToken } from './verify-token.ts';
 
@@ -15,15 +16,23 @@ declare module 'fastify' {
     public?: boolean;
     /** Marks a route authenticated by a signed media link in its `:token` parameter. */
     mediaLink?: boolean;
+    /** Marks a compatibility route: a credential-less caller may be let in (compat/compat-identity.ts). */
+    compat?: boolean;
   }
 }
 
 /**
  * Authenticates every request but the public routes: `Authorization: Bearer <jwt>`, or, for the
  * WebSocket route only (browsers cannot set headers there), a `token` query parameter; on media
- * routes, the signed link (the principal it was signed for, so owners scope it as usual).
+ * routes, the signed link (the principal it was signed for, so owners scope it as usual); on
+ * compatibility routes without credentials, the deployment's compat principal when it trusts the caller.
  */
-export function installAuth(app: FastifyInstance, verify: VerifyToken, links: MediaLinks): void {
+export function installAuth(
+  app: FastifyInstance,
+  verify: VerifyToken,
+  links: MediaLinks,
+  compat: CompatIdentity = () => undefined,
+): void {
   app.decorateRequest('principal', null as unknown as Principal);
   app.decorateRequest('mediaLink', null);
   app.addHook('onRequest', async (req: FastifyRequest) => {
@@ -38,6 +47,13 @@ export function installAuth(app: FastifyInstance, verify: VerifyToken, links: Me
     if (!token && req.routeOptions.url === '/api/v1/ws') {
       const q = req.query as Record<string, unknown> | undefined;
       if (typeof q?.token === 'string') token = q.token;
+    }
+    if (!token && req.routeOptions.config?.compat) {
+      const principal = compat(req);
+      if (principal) {
+        req.principal = principal;
+        return;
+      }
     }
     if (!token) throw new DomainError('UNAUTHENTICATED', 'missing bearer token (Authorization: Bearer <token>)');
     req.principal = await verify(token);

@@ -25,6 +25,8 @@ export interface WsConnectionDeps {
   heartbeatMs: number;
   maxBufferedBytes: number;
   log: Logger;
+  /** Rewrites each outgoing message for another system's protocol (compat surfaces); undefined = not sent. */
+  dialect?: (message: Record<string, unknown>) => Record<string, unknown> | undefined;
 }
 
 const uuid = new RegExp(UUID_PATTERN);
@@ -53,8 +55,9 @@ export function handleWsConnection(
   const pending = new Set<string>();
   let failures = 0;
 
-  const send = (message: Record<string, unknown>) => {
-    if (socket.readyState !== socket.OPEN) return;
+  const send = (original: Record<string, unknown>) => {
+    const message = deps.dialect ? deps.dialect(original) : original;
+    if (!message || socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > deps.maxBufferedBytes) {
       deps.log.warn({ connectionId, buffered: socket.bufferedAmount }, 'slow websocket client dropped');
       socket.close(1013, 'too slow: messages were not read');

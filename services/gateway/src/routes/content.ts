@@ -18,6 +18,8 @@ export function registerContentRoutes(app: GatewayApp, deps: { forward: Forward;
     {
       accountId: Type.Optional(Type.String({ format: 'uuid' })),
       taskId: Type.Optional(Type.String({ format: 'uuid' })),
+      /** `clip` or `article` (an article's narrated video); both when absent. */
+      kind: Type.Optional(Type.Union([Type.Literal('clip'), Type.Literal('article')])),
       ...PageQuery.properties,
     },
     { additionalProperties: false },
@@ -36,6 +38,7 @@ export function registerContentRoutes(app: GatewayApp, deps: { forward: Forward;
         principal: req.principal,
         ...(q.accountId ? { accountId: q.accountId } : {}),
         ...(q.taskId ? { taskId: q.taskId } : {}),
+        ...(q.kind ? { kind: q.kind } : {}),
         ...(q.limit ? { limit: q.limit } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
       });

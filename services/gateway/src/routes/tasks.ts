@@ -63,6 +63,7 @@ export function registerTaskRoutes(
         principal: req.principal,
         ...(q.accountId ? { accountId: q.accountId } : {}),
         ...(q.status ? { status: q.status } : {}),
+        ...(q.kind ? { kind: q.kind } : {}),
         ...(q.limit ? { limit: q.limit } : {}),
         ...(q.cursor ? { cursor: q.cursor } : {}),
       });

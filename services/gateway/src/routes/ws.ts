@@ -2,7 +2,7 @@ import type { GatewayApp } from '../http/gateway-app.ts';
 import { randomUUID } from 'node:crypto';
 import { orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
-import { handleWsConnection } from '../live/ws-connection.ts';
+import { handleWsConnection, type WsConnectionDeps } from '../live/ws-connection.ts';
 import { replayStatus } from '../live/replay.ts';
 import type { Messaging } from '@reelforge/messaging';
 import type { SubscriptionRegistry } from '../live/subscription-registry.ts';
@@ -11,19 +11,34 @@ import { Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../http/schemas.ts';
 import type { ConnectionCaps } from '../live/connection-caps.ts';
 
+export interface WsRouteDeps {
+  caps: ConnectionCaps;
+  forward: Forward;
+  messaging: Messaging;
+  registry: SubscriptionRegistry;
+  heartbeatMs: number;
+  maxBufferedBytes: number;
+  log: Logger;
+}
+
+/** What a live-status connection needs, from the route's dependencies (shared with the compat sockets). */
+export function wsConnectionDeps(deps: WsRouteDeps): WsConnectionDeps {
+  return {
+    registry: deps.registry,
+    replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
+    heartbeatMs: deps.heartbeatMs,
+    maxBufferedBytes: deps.maxBufferedBytes,
+    log: deps.log,
+    getGeneration: (p, id) => deps.forward(orchestratorCommands.getGeneration, { principal: p, generationId: id }),
+    getTask: (p, id) => deps.forward(repurposerCommands.getTask, { principal: p, taskId: id }),
+    checkAccount: async (p, id) => {
+      await deps.forward(orchestratorCommands.getAccount, { principal: p, accountId: id });
+    },
+  };
+}
+
 /** `GET /api/v1/ws`: live status. Authenticated like every route (header, or `?token=` for browsers). */
-export function registerWsRoute(
-  app: GatewayApp,
-  deps: {
-    caps: ConnectionCaps;
-    forward: Forward;
-    messaging: Messaging;
-    registry: SubscriptionRegistry;
-    heartbeatMs: number;
-    maxBufferedBytes: number;
-    log: Logger;
-  },
-): void {
+export function registerWsRoute(app: GatewayApp, deps: WsRouteDeps): void {
   app.get(
     '/api/v1/ws',
     {
@@ -44,19 +59,7 @@ export function registerWsRoute(
       },
     },
     (socket, req) => {
-      const principal = req.principal;
-      handleWsConnection(socket, principal, randomUUID(), {
-        registry: deps.registry,
-        replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
-        heartbeatMs: deps.heartbeatMs,
-        maxBufferedBytes: deps.maxBufferedBytes,
-        log: deps.log,
-        getGeneration: (p, id) => deps.forward(orchestratorCommands.getGeneration, { principal: p, generationId: id }),
-        getTask: (p, id) => deps.forward(repurposerCommands.getTask, { principal: p, taskId: id }),
-        checkAccount: async (p, id) => {
-          await deps.forward(orchestratorCommands.getAccount, { principal: p, accountId: id });
-        },
-      });
+      handleWsConnection(socket, req.principal, randomUUID(), wsConnectionDeps(deps));
     },
   );
 }

@@ -7,6 +7,8 @@ export async function openWs(
   url: string,
   bearer: string | undefined,
   query = '',
+  /** Another socket path (a compat surface's), extra upgrade headers (an Origin). */
+  options: { path?: string; headers?: Record<string, string> } = {},
 ): Promise<{
   messages: WsMessage[];
   send(m: unknown): void;
@@ -14,10 +16,9 @@ export async function openWs(
   close(): void;
   closed: Promise<number>;
 }> {
-  const ws = new WebSocket(
-    `${url.replace(/^http/, 'ws')}/api/v1/ws${query}`,
-    bearer ? { headers: { authorization: `Bearer ${bearer}` } } : {},
-  );
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${options.path ?? '/api/v1/ws'}${query}`, {
+    headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...options.headers },
+  });
   const messages: WsMessage[] = [];
   const waiters: { pred: (m: WsMessage) => boolean; resolve: (m: WsMessage) => void }[] = [];
   ws.on('message', (raw) => {

@@ -70,6 +70,7 @@ export function createContentQueries(deps: { orm: MikroORM; schema: string; stor
       principal: Principal;
       accountId?: string;
       taskId?: string;
+      kind?: ContentView['kind'];
       limit?: number;
       cursor?: string;
     }): Promise<{ items: ContentView[]; nextCursor: string | null }> => {
@@ -87,6 +88,10 @@ export function createContentQueries(deps: { orm: MikroORM; schema: string; stor
       if (req.taskId) {
         where.push('task_id = ?');
         params.push(req.taskId);
+      }
+      if (req.kind) {
+        where.push('kind = ?');
+        params.push(req.kind);
       }
       if (req.cursor) {
         where.push('id < ?');

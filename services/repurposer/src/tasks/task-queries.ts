@@ -85,6 +85,7 @@ export function createTaskQueries(deps: { orm: MikroORM; schema: string }) {
       principal: Principal;
       accountId?: string;
       status?: string;
+      kind?: TaskView['kind'];
       limit?: number;
       cursor?: string;
     }): Promise<{ items: TaskView[]; nextCursor: string | null }> => {
@@ -98,6 +99,7 @@ export function createTaskQueries(deps: { orm: MikroORM; schema: string }) {
       for (const [column, value] of [
         ['account_id', req.accountId],
         ['status', req.status],
+        ['kind', req.kind],
       ] as const) {
         if (value === undefined) continue;
         where.push(`${column} = ?`);
