@@ -12,6 +12,7 @@ import { registerMediaLinkRoutes } from './routes/media-links.ts';
 import { compatIdentity, type CompatIdentityPolicy } from './compat/compat-identity.ts';
 import { createCompatAccounts } from './compat/compat-account.ts';
 import { registerReelcraftRoutes } from './compat/reelcraft/reelcraft-routes.ts';
+import { registerDelulaRoutes } from './compat/delula/delula-routes.ts';
 import { createApiKeys, verifyBearer } from './auth/api-keys.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { createTokenVerifier, type VerifyToken } from './auth/verify-token.ts';
@@ -258,6 +259,8 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
       sourcePolicy: { allowPrivate: deps.policy.sourceUrlAllowPrivate },
       accounts: createCompatAccounts(deps.forward),
     });
+  if (deps.compat?.surfaces.includes('delula'))
+    registerDelulaRoutes(app, { forward: deps.forward, accounts: createCompatAccounts(deps.forward) });
   return app;
 }
 
