@@ -258,6 +258,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
       store: deps.store,
       sourcePolicy: { allowPrivate: deps.policy.sourceUrlAllowPrivate },
       accounts: createCompatAccounts(deps.forward),
+      links: mediaLinks,
     });
   if (deps.compat?.surfaces.includes('delula'))
     registerDelulaRoutes(app, { forward: deps.forward, accounts: createCompatAccounts(deps.forward) });

@@ -154,7 +154,7 @@ describe('ReelCraft compatibility surface', () => {
       id: status.video_id,
       title: 'Library roof now powers itself',
       source_url: site.url('article.html'),
-      file_path: `/api/videos/${status.video_id!}`,
+      file_path: expect.stringMatching(/^\/api\/v1\/media\/[\w-]+\.[\w-]+$/),
       duration: expect.any(Number),
       size_mb: expect.any(Number),
       created_at: expect.any(String),
@@ -165,6 +165,11 @@ describe('ReelCraft compatibility surface', () => {
     expect(part.headers.get('content-type')).toBe('video/mp4');
     expect((await part.arrayBuffer()).byteLength).toBe(100);
     expect((await call(`/api/videos/${status.video_id!}/file`)).status).toBe(200);
+    // file_path plays with no credentials at all (a <video> on another origin sends none).
+    const viaPath = await fetch(`${stack.gatewayUrl}${videos.videos[0]!.file_path as string}`, {
+      headers: { range: 'bytes=0-99', origin: 'https://elsewhere.example' },
+    });
+    expect(viaPath.status).toBe(206);
     // DELETE, then it is gone.
     expect((await call(`/api/videos/${status.video_id!}`, { method: 'DELETE' })).status).toBe(200);
     expect((await call(`/api/videos/${status.video_id!}`)).status).toBe(404);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { CreateArticleBody, repurposerCommands, type Principal, type TaskView } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
+import type { MediaLinks } from '../../auth/media-links.ts';
 import { startArticleVideo } from '../../articles/start-article-video.ts';
 import type { Forward } from '../../http/forward.ts';
 import type { GatewayApp } from '../../http/gateway-app.ts';
@@ -16,6 +17,7 @@ import { JOB_STATUS, TASK_STATUSES, jobView, reelcraftMessage, videoView } from 
 
 export interface ReelcraftDeps extends WsRouteDeps {
   forward: Forward;
+  links: MediaLinks;
   store: MediaStore;
   sourcePolicy: SourcePolicy;
   accounts: CompatAccounts;
@@ -24,6 +26,8 @@ export interface ReelcraftDeps extends WsRouteDeps {
 /** Marks a route of a compat surface: credential-less callers may be let in (compat-identity.ts). */
 const compat = { compat: true } as const;
 const hide = { hide: true } as const;
+/** How long a listed video's `file_path` plays without credentials. */
+const FILE_LINK_TTL_MS = 3600_000;
 const OffsetQuery = {
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
   offset: Type.Integer({ minimum: 0, default: 0 }),
@@ -139,7 +143,10 @@ export function registerReelcraftRoutes(app: GatewayApp, deps: ReelcraftDeps): v
         offset,
         limit,
       );
-      const videos = items.map(videoView);
+      const expiresAt = Date.now() + FILE_LINK_TTL_MS;
+      const videos = items.map((c) =>
+        videoView(c, `/api/v1/media/${deps.links.sign({ principal, contentId: c.id, kind: 'video', expiresAt })}`),
+      );
       return { videos, count: videos.length };
     },
   );

@@ -44,13 +44,14 @@ export function jobView(task: TaskView, videoId: string | null) {
   };
 }
 
-export function videoView(content: ContentView) {
+/** `file_path` is a signed media link: a `<video>` on another origin sends no credentials and no Origin. */
+export function videoView(content: ContentView, filePath: string) {
   return {
     id: content.id,
     title: content.title ?? content.script?.title ?? '',
     source_url: content.sourceUrl ?? '',
     // Where the file is served (ReelCraft answered a path on its disk; clients only ever fetched it).
-    file_path: `/api/videos/${content.id}`,
+    file_path: filePath,
     duration: content.durationSeconds,
     size_mb: Math.round((content.sizeBytes / 1024 ** 2) * 100) / 100,
     created_at: content.createdAt,
