@@ -162,6 +162,16 @@ async function main(): Promise<void> {
     const ffprobe = ensureTool(TOOLS.ffprobe, say);
     // The offline narrator of article videos.
     const espeak = ensureTool(TOOLS.espeakNg, say);
+    // Video-platform links (YouTube, Vimeo, …): optional, so a machine without it still starts;
+    // such links then fail with the reason and how to install it.
+    const ytDlp = (() => {
+      try {
+        return ensureTool(TOOLS.ytDlp, say);
+      } catch (err) {
+        say(`video-platform links will fail: ${(err as Error).message}`);
+        return undefined;
+      }
+    })();
     ensureFontFamily(DEFAULT_FONT_FAMILY, say);
     say(`ffmpeg: ${toolVersion(ffmpeg, ['-version'])}`);
 
@@ -219,6 +229,7 @@ async function main(): Promise<void> {
       FFMPEG_PATH: ffmpeg,
       FFPROBE_PATH: ffprobe,
       ESPEAK_NG_PATH: espeak,
+      ...(ytDlp ? { YT_DLP_PATH: ytDlp } : {}),
       MEDIA_ROOT: process.env.MEDIA_ROOT ?? join(data, 'media'),
       TEMP_DIR: process.env.TEMP_DIR ?? join(data, 'tmp'),
       JWT_SECRET: jwtSecret,

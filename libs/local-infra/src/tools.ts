@@ -120,4 +120,6 @@ export const TOOLS = {
   },
   ffprobe: { command: process.env.FFPROBE_PATH ?? 'ffprobe', aptPackage: 'ffmpeg' },
   espeakNg: { command: process.env.ESPEAK_NG_PATH ?? 'espeak-ng', aptPackage: 'espeak-ng' },
+  /** Resolves video-platform page URLs to a media URL (the repurposer downloads that itself). */
+  ytDlp: { command: process.env.YT_DLP_PATH ?? 'yt-dlp', aptPackage: 'yt-dlp' },
 } as const satisfies Record<string, ToolSpec>;

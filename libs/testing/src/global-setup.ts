@@ -20,6 +20,7 @@ declare module 'vitest' {
     ffmpegPath: string;
     ffprobePath: string;
     espeakPath: string;
+    ytDlpPath: string;
   }
 }
 
@@ -34,6 +35,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const ffmpegPath = ensureTool(TOOLS.ffmpeg, log);
   const ffprobePath = ensureTool(TOOLS.ffprobe, log);
   const espeakPath = ensureTool(TOOLS.espeakNg, log);
+  // Video-platform links: the repurposer's tests resolve a local stand-in page with it.
+  const ytDlpPath = ensureTool(TOOLS.ytDlp, log);
   ensureFontFamily(DEFAULT_FONT_FAMILY, log);
   const root = mkdtempSync(join(tmpdir(), 'reelforge-test-'));
   // Authorization on, as in production: the URL carries the credentials (connectNats and openNats
@@ -55,6 +58,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('ffmpegPath', ffmpegPath);
   project.provide('ffprobePath', ffprobePath);
   project.provide('espeakPath', espeakPath);
+  project.provide('ytDlpPath', ytDlpPath);
   return async () => {
     await infra.stop();
     rmSync(root, { recursive: true, force: true });
