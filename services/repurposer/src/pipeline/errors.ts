@@ -7,6 +7,8 @@ export const TaskErrorCodes = {
   SOURCE_UNAVAILABLE: 'SOURCE_UNAVAILABLE',
   SOURCE_TOO_LARGE: 'SOURCE_TOO_LARGE',
   FETCH_FAILED: 'FETCH_FAILED',
+  /** A program the task needs is not installed on this worker (yt-dlp): the source is not to blame. */
+  TOOL_MISSING: 'TOOL_MISSING',
   FFMPEG_FAILED: 'FFMPEG_FAILED',
   FFMPEG_KILLED: 'FFMPEG_KILLED',
   TIMED_OUT: 'TIMED_OUT',

@@ -20,12 +20,14 @@ export interface FetchLimits {
  * Streams an http(s) URL to `dest` with a size limit, a time limit and bounded redirects. The
  * address check runs inside the socket's DNS lookup, so a name cannot resolve to a private address
  * after being checked (DNS rebinding). 4xx answers are permanent; 5xx and network errors retry.
+ * `headers` are sent on every hop (a platform's media host may want its player's user agent).
  */
 export async function fetchSource(
   url: string,
   dest: string,
   limits: FetchLimits,
   signal: AbortSignal,
+  headers: Record<string, string> = {},
 ): Promise<{ bytes: number }> {
   const timeout = AbortSignal.timeout(limits.timeoutMs);
   const combined = AbortSignal.any([signal, timeout]);
@@ -37,7 +39,7 @@ export async function fetchSource(
         `only http(s) sources are allowed, got ${current.protocol}`,
       );
     }
-    const res = await get(current, limits.allowPrivate, combined).catch((err: unknown) => {
+    const res = await get(current, limits.allowPrivate, combined, headers).catch((err: unknown) => {
       if (err instanceof PermanentError) throw err;
       if (timeout.aborted)
         throw retryable(TaskErrorCodes.TIMED_OUT, `source download took longer than ${limits.timeoutMs} ms`, err);
@@ -89,7 +91,12 @@ export async function fetchSource(
   throw new PermanentError(TaskErrorCodes.SOURCE_UNAVAILABLE, `more than ${limits.maxRedirects} redirects`);
 }
 
-function get(url: URL, allowPrivate: boolean, signal: AbortSignal): Promise<IncomingMessage> {
+function get(
+  url: URL,
+  allowPrivate: boolean,
+  signal: AbortSignal,
+  headers: Record<string, string>,
+): Promise<IncomingMessage> {
   const lookup = guardedLookup(allowPrivate);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) && !allowPrivate && isForbiddenAddress(host)) {
@@ -104,7 +111,7 @@ function get(url: URL, allowPrivate: boolean, signal: AbortSignal): Promise<Inco
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: 'GET', lookup, signal, headers: { 'user-agent': 'reelforge-repurposer' } },
+      { method: 'GET', lookup, signal, headers: { 'user-agent': 'reelforge-repurposer', ...lowerCased(headers) } },
       resolve,
     );
     req.on('error', (err: NodeJS.ErrnoException) => {
@@ -119,4 +126,9 @@ function get(url: URL, allowPrivate: boolean, signal: AbortSignal): Promise<Inco
     });
     req.end();
   });
+}
+
+/** Header names in lower case, so a given `User-Agent` replaces our default rather than doubling it. */
+function lowerCased(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
