@@ -1,6 +1,7 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commonSettings, env, loadConfig, type ConfigOf, type ConfigWarn } from '@reelforge/service-kit';
+import { platformHostsSetting } from './pipeline/platform-hosts.ts';
 
 const configSpec = {
   ...commonSettings,
@@ -42,6 +43,10 @@ const configSpec = {
   /** Sources above this many pixels per frame are refused (default: 4K DCI, 4096×2160). */
   MAX_SOURCE_PIXELS: env.int(4096 * 2160, 1),
   SOURCE_FETCH_TIMEOUT: env.durationMs('s', '10m'),
+  /** Hosts whose page links yt-dlp resolves to a media file (comma-separated; `none` turns it off). */
+  VIDEO_PLATFORM_HOSTS: platformHostsSetting,
+  /** The yt-dlp program (Debian's `yt-dlp` package). */
+  YT_DLP_PATH: env.string('yt-dlp'),
   /** Article videos: the offline narrator, used when no speech API is configured. */
   ESPEAK_NG_PATH: env.string('espeak-ng'),
   /** An OpenAI-compatible speech API (`…/v1`); with SPEECH_API_KEY (secret), narration uses it instead of espeak-ng. */

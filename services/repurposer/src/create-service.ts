@@ -23,7 +23,7 @@ import { createCancelRequestDeadLetterHandler, createCancelRequestHandler } from
 import { createRenderJobDeadLetterHandler, createRenderJobHandler } from './handlers/render-job.ts';
 import { createLocalMediaStore } from '@reelforge/media-store';
 import { discardClips } from './pipeline/discard-clips.ts';
-import { noopRender, renderTask, type PipelineDeps } from './pipeline/render-task.ts';
+import { PLATFORM_RESOLVE_TIMEOUT_MS, noopRender, renderTask, type PipelineDeps } from './pipeline/render-task.ts';
 import { createSpeechToTextTranscriber } from './captions/speech-to-text-transcriber.ts';
 import { createSuppliedCaptionsTranscriber, createTranscriber } from './captions/transcriber.ts';
 import { loadFontCatalog } from './fonts/font-catalog.ts';
@@ -108,6 +108,11 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     minSourceSeconds: 1,
     fonts,
     ensureRoom: storage.ensureRoom,
+    platforms: {
+      hosts: new Set(config.VIDEO_PLATFORM_HOSTS),
+      ytDlpPath: config.YT_DLP_PATH,
+      resolveTimeoutMs: PLATFORM_RESOLVE_TIMEOUT_MS,
+    },
     transcriber: createTranscriber({
       supplied: createSuppliedCaptionsTranscriber(),
       speech:

@@ -19,6 +19,8 @@ import { traceStages } from './stage-spans.ts';
 import type { StoredClip } from '../tasks/task-store.ts';
 import { TaskErrorCodes, invalidInput } from './errors.ts';
 import { fetchSource, type FetchLimits } from './fetch-source.ts';
+import { isPlatformUrl } from './platform-hosts.ts';
+import { resolvePlatformUrl } from './resolve-platform-url.ts';
 import { explicitSegments, type PlannedSegment } from './plan-segments.ts';
 import { probeImage, probeSource, type ProbeResult } from './probe.ts';
 import { QUICK_STAGES, createProgressPlan } from './progress-plan.ts';
@@ -42,7 +44,20 @@ export interface PipelineDeps {
   observeClipRender?: (wallSeconds: number, clipSeconds: number) => void;
   /** Throws (permanently) when `bytes` more would take the account past its storage quota. */
   ensureRoom?: (accountId: string, bytes: number) => Promise<void>;
+  /** Video-platform page links, resolved with yt-dlp (absent: every URL is fetched as a media file). */
+  platforms?: PlatformLinks;
 }
+
+export interface PlatformLinks {
+  /** VIDEO_PLATFORM_HOSTS: exact host names, lower case. */
+  hosts: ReadonlySet<string>;
+  ytDlpPath: string;
+  /** How long one yt-dlp run may take to resolve a link. */
+  resolveTimeoutMs: number;
+}
+
+/** yt-dlp reads one page and maybe a few API answers: a minute and a half is plenty. */
+export const PLATFORM_RESOLVE_TIMEOUT_MS = 90_000;
 
 /** The render stage as the handler sees it: a job (and which attempt at it this is) in, stored clips out. */
 export type RenderTask = (
@@ -89,6 +104,41 @@ async function fetchInto(
     });
   }
   return { bytes: (await stat(dest)).size };
+}
+
+/**
+ * The source video: a page on an allow-listed video platform is resolved with yt-dlp to one media
+ * file's URL (yt-dlp downloads nothing), which our fetcher then downloads like any other source.
+ */
+async function fetchSourceVideo(
+  location: string,
+  dest: string,
+  work: string,
+  deps: PipelineDeps,
+  signal: AbortSignal,
+  report: ReportProgress,
+): Promise<{ bytes: number }> {
+  const platforms = deps.platforms;
+  if (!platforms || !isPlatformUrl(location, platforms.hosts))
+    return fetchInto(location, dest, deps, deps.fetchLimits, signal);
+  report('downloading', QUICK_STAGES.downloading, 'resolving the video link');
+  const media = await resolvePlatformUrl(location, {
+    ytDlpPath: platforms.ytDlpPath,
+    timeoutMs: platforms.resolveTimeoutMs,
+    allowPrivate: deps.fetchLimits.allowPrivate,
+    maxSourceSeconds: deps.maxSourceSeconds,
+    maxBytes: deps.fetchLimits.maxBytes,
+    cwd: work,
+    signal,
+  });
+  // The platform's title is someone else's text: one short line in the progress message.
+  const title = media.title?.replace(/\p{Cc}+/gu, ' ').slice(0, 80);
+  report(
+    'downloading',
+    QUICK_STAGES.downloading,
+    `downloading ${title ? `"${title}"` : 'the video'} (format ${media.formatId})`,
+  );
+  return fetchSource(media.url, dest, deps.fetchLimits, signal, media.headers);
 }
 
 /** Font families must exist on this worker: fontconfig would silently substitute another. */
@@ -183,7 +233,7 @@ export async function renderTask(
   function renderInWorkDir() {
     return withWorkDir(deps.tempDir, taskId, attempt, async (work) => {
       report('downloading', QUICK_STAGES.downloading, 'downloading the source');
-      const { bytes } = await fetchInto(job.data.sourceUrl, join(work, 'source'), deps, deps.fetchLimits, signal);
+      const { bytes } = await fetchSourceVideo(job.data.sourceUrl, join(work, 'source'), work, deps, signal, report);
       if (captionsUrl)
         await fetchInto(
           captionsUrl,
