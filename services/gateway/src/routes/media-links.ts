@@ -77,6 +77,9 @@ export function registerMediaLinkRoutes(
       const link = req.mediaLink!;
       // A browser may cache the bytes, but never past the link's own life.
       const maxAge = Math.max(0, Math.min(3600, Math.floor((link.expiresAt - Date.now()) / 1000)));
+      // A link is made to be embedded: a <video> on the caller's own site (another origin) may load
+      // it. The global policy (helmet) is same-origin; the link itself is the authorisation here.
+      void reply.header('cross-origin-resource-policy', 'cross-origin');
       return sendContentFile(
         deps,
         { principal: link.principal, contentId: link.contentId, kind: link.kind, range: req.headers.range },

@@ -85,6 +85,15 @@ describe('signed media links', () => {
     const maxAge = Number(/max-age=(\d+)/.exec(whole.headers.get('cache-control') ?? '')?.[1]);
     expect(maxAge).toBeGreaterThan(3500);
     expect(maxAge).toBeLessThanOrEqual(3600);
+    // Embeddable in another site's page (the bearer routes stay same-origin).
+    expect(whole.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(
+      (
+        await fetch(`${stack.gatewayUrl}/api/v1/content/${clip.id}`, {
+          headers: { authorization: `Bearer ${owner.bearer}` },
+        })
+      ).headers.get('cross-origin-resource-policy'),
+    ).toBe('same-origin');
 
     const thumb = await fetch(`${stack.gatewayUrl}${links.thumbnailUrl!}`);
     expect(thumb.status).toBe(200);
