@@ -19,7 +19,14 @@ import { benchOutbox } from './outbox.bench.ts';
 import { benchPipeline } from './pipeline.bench.ts';
 import { benchWsFanout } from './ws-fanout.bench.ts';
 import type { BenchResult } from './result.ts';
-import { diskSettings, machineSettings, natsSettings, postgresSettings, type RunSettings } from './settings.ts';
+import {
+  diskSettings,
+  loadAverage,
+  machineSettings,
+  natsSettings,
+  postgresSettings,
+  type RunSettings,
+} from './settings.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'reelforge-bench-'));
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -75,6 +82,7 @@ try {
     results.push(...(await run()));
   }
 } finally {
+  settings.machine!.load_average_at_end = loadAverage();
   await nc.drain();
   await nats?.stop();
   await pg?.stop();

@@ -2,7 +2,7 @@
 // assumed: a benchmark is only comparable to another with the same durability and hardware.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -56,8 +56,19 @@ export function natsSettings(nc: NatsConnection, storeDir: string | undefined): 
 /** CPU model and count as Node sees them (cores the benchmark shares with everything else on the machine). */
 export function machineSettings(): Record<string, string> {
   const list = cpus();
-  return { cpu_model: list[0]?.model ?? '?', cpu_count: String(list.length), node: process.version };
+  return {
+    cpu_model: list[0]?.model ?? '?',
+    cpu_count: String(list.length),
+    node: process.version,
+    load_average_at_start: loadAverage(),
+  };
 }
+
+/** 1, 5 and 15-minute load averages: above the core count, something else was competing for the CPU. */
+export const loadAverage = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 /** `df -T` (and mount options) for each directory a server writes to: the disk behind every fsync. */
 export function diskSettings(dirs: Record<string, string | undefined>): Record<string, string> {
