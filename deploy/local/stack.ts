@@ -43,6 +43,9 @@ const say = (line: string) => process.stdout.write(`${formatLine('launcher', 6, 
 process.stdout.on('error', () => undefined);
 process.stderr.on('error', () => undefined);
 
+/** Who the dev token and the local compat surfaces act as. */
+const DEV_PRINCIPAL = 'dev-user';
+
 const SERVICES = [
   { name: 'content-orchestrator', healthPort: 8081 },
   { name: 'repurposer', healthPort: 8082 },
@@ -243,6 +246,11 @@ async function main(): Promise<void> {
       WEBHOOK_URL_ALLOW_PRIVATE: process.env.WEBHOOK_URL_ALLOW_PRIVATE ?? 'true',
       // Without SMTP_URL, mails are written beside the rest of the stack's data.
       MAIL_DIR: process.env.MAIL_DIR ?? join(data, 'mail'),
+      // The replaced systems' APIs, for the dev principal, from this machine only (docs/compat.md).
+      COMPAT_SURFACES: process.env.COMPAT_SURFACES ?? 'reelcraft,delula',
+      COMPAT_PRINCIPAL: process.env.COMPAT_PRINCIPAL ?? DEV_PRINCIPAL,
+      COMPAT_LOOPBACK: process.env.COMPAT_LOOPBACK ?? 'true',
+      COMPAT_ORIGINS: process.env.COMPAT_ORIGINS ?? `http://localhost:${gatewayPort},http://127.0.0.1:${gatewayPort}`,
     };
 
     const launch = async (index: number, svc: (typeof SERVICES)[number]): Promise<void> => {
@@ -278,7 +286,7 @@ async function main(): Promise<void> {
     await Promise.all(owners.map(([index, svc]) => launch(index, svc)));
     for (const [index, svc] of SERVICES.entries()) if (svc.name === 'scheduler') await launch(index, svc);
 
-    const token = await signDevToken(jwtSecret, 'dev-user', { roles: ['admin', 'operator'] });
+    const token = await signDevToken(jwtSecret, DEV_PRINCIPAL, { roles: ['admin', 'operator'] });
     const url = `http://127.0.0.1:${gatewayPort}`;
     status.up(url);
     process.stdout.write(
@@ -289,6 +297,7 @@ async function main(): Promise<void> {
         `  Dashboard:   ${url}/   (sign in with the dev token)`,
         `  Dev token:   ${token}`,
         `  Try:         curl -H "Authorization: Bearer ${token}" ${url}/api/v1/accounts`,
+        `  Compat APIs: ${url}/api/jobs (ReelCraft), ${url}/api/generate/instant (Delula): docs/compat.md`,
         `  Status:      ${shown(join(data, 'stack.json'))} (PIDs, restarts)`,
         `  Stop:        Ctrl-C`,
         '',

@@ -147,6 +147,15 @@ describe('npm start supervises its services (real launcher, real crash)', () => 
     expect(await orphanExit).toBe('SIGTERM');
   });
 
+  it('serves the compatibility surfaces to the dev principal from this machine only (docs/compat.md)', async () => {
+    const gateway = status().gatewayUrl!;
+    const local = await fetch(`${gateway}/api/jobs`);
+    expect(local.status).toBe(200);
+    expect(await local.json()).toEqual({ jobs: [], count: 0 });
+    const elsewhere = await fetch(`${gateway}/api/jobs`, { headers: { origin: 'https://evil.example' } });
+    expect(elsewhere.status).toBe(401);
+  });
+
   it('restarts a repurposer SIGKILLed mid-render; the task completes exactly once', async () => {
     const before = status();
     const gateway = before.gatewayUrl!;
