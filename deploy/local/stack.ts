@@ -247,7 +247,7 @@ async function main(): Promise<void> {
       // Without SMTP_URL, mails are written beside the rest of the stack's data.
       MAIL_DIR: process.env.MAIL_DIR ?? join(data, 'mail'),
       // The replaced systems' APIs, for the dev principal, from this machine only (docs/compat.md).
-      COMPAT_SURFACES: process.env.COMPAT_SURFACES ?? 'reelcraft,delula',
+      COMPAT_SURFACES: process.env.COMPAT_SURFACES ?? 'reelcraft,supoclip,delula',
       COMPAT_PRINCIPAL: process.env.COMPAT_PRINCIPAL ?? DEV_PRINCIPAL,
       COMPAT_LOOPBACK: process.env.COMPAT_LOOPBACK ?? 'true',
       COMPAT_ORIGINS: process.env.COMPAT_ORIGINS ?? `http://localhost:${gatewayPort},http://127.0.0.1:${gatewayPort}`,
@@ -297,7 +297,7 @@ async function main(): Promise<void> {
         `  Dashboard:   ${url}/   (sign in with the dev token)`,
         `  Dev token:   ${token}`,
         `  Try:         curl -H "Authorization: Bearer ${token}" ${url}/api/v1/accounts`,
-        `  Compat APIs: ${url}/api/jobs (ReelCraft), ${url}/api/generate/instant (Delula): docs/compat.md`,
+        `  Compat APIs: ReelCraft ${url}/api/jobs, SupoClip ${url}/tasks/, Delula ${url}/api/generate/instant (docs/compat.md)`,
         `  Status:      ${shown(join(data, 'stack.json'))} (PIDs, restarts)`,
         `  Stop:        Ctrl-C`,
         '',

@@ -13,6 +13,7 @@ import { compatIdentity, type CompatIdentityPolicy } from './compat/compat-ident
 import { createCompatAccounts } from './compat/compat-account.ts';
 import { registerReelcraftRoutes } from './compat/reelcraft/reelcraft-routes.ts';
 import { registerDelulaRoutes } from './compat/delula/delula-routes.ts';
+import { registerSupoclipRoutes } from './compat/supoclip/supoclip-routes.ts';
 import { createApiKeys, verifyBearer } from './auth/api-keys.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { createTokenVerifier, type VerifyToken } from './auth/verify-token.ts';
@@ -259,6 +260,15 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
       sourcePolicy: { allowPrivate: deps.policy.sourceUrlAllowPrivate },
       accounts: createCompatAccounts(deps.forward),
       links: mediaLinks,
+    });
+  if (deps.compat?.surfaces.includes('supoclip'))
+    registerSupoclipRoutes(app, {
+      ...live,
+      replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
+      checks: deps.checks,
+      links: mediaLinks,
+      sourcePolicy: { allowPrivate: deps.policy.sourceUrlAllowPrivate },
+      accounts: createCompatAccounts(deps.forward),
     });
   if (deps.compat?.surfaces.includes('delula'))
     registerDelulaRoutes(app, { forward: deps.forward, accounts: createCompatAccounts(deps.forward) });

@@ -20,6 +20,8 @@ export interface StreamScope {
   snapshot?: () => Promise<Record<string, unknown>>;
   /** Whether a message is the last there will be (a task's terminal status): it is sent, then the stream ends. */
   isLast?: (message: Record<string, unknown>) => boolean;
+  /** Another system's event names and bodies for a message (compat surfaces); default: `event: <type>`, the message. */
+  dialect?: (message: Record<string, unknown>) => { event: string; data: Record<string, unknown> }[];
 }
 
 /**
@@ -58,9 +60,9 @@ export async function streamStatus(
     res.write(chunk);
   };
   const send = (message: Record<string, unknown>, cursor?: string) => {
-    write(
-      `${cursor === undefined ? '' : `id: ${cursor}\n`}event: ${String(message.type)}\ndata: ${JSON.stringify(message)}\n\n`,
-    );
+    const events = scope.dialect ? scope.dialect(message) : [{ event: String(message.type), data: message }];
+    for (const e of events)
+      write(`${cursor === undefined ? '' : `id: ${cursor}\n`}event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
     if (ended || !scope.isLast?.(message)) return;
     ended = true;
     res.end();

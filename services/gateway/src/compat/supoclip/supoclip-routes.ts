@@ -1,0 +1,161 @@
+import { Type } from '@sinclair/typebox';
+import {
+  DomainError,
+  TRANSITIONS,
+  orchestratorCommands,
+  repurposerCommands,
+  type RenderOptions,
+} from '@reelforge/contracts';
+import { sourceUrlProblem } from '@reelforge/net-policy';
+import type { ReadinessCheck } from '@reelforge/service-kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { MediaLinks } from '../../auth/media-links.ts';
+import type { Forward } from '../../http/forward.ts';
+import type { GatewayApp } from '../../http/gateway-app.ts';
+import { IdParam } from '../../http/schemas.ts';
+import type { ConnectionCaps } from '../../live/connection-caps.ts';
+import { streamStatus, type SseDeps } from '../../live/sse-stream.ts';
+import { taskStatusMessage, type StatusEvent } from '../../live/status-event.ts';
+import type { SourcePolicy } from '../../uploads/resolve-source.ts';
+import type { CompatAccounts } from '../compat-account.ts';
+import { clipView, supoclipEvents, taskDetails } from './supoclip-views.ts';
+
+export interface SupoclipDeps extends SseDeps {
+  forward: Forward;
+  caps: ConnectionCaps;
+  checks: Record<string, ReadinessCheck>;
+  links: MediaLinks;
+  sourcePolicy: SourcePolicy;
+  accounts: CompatAccounts;
+}
+
+const compat = { compat: true } as const;
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+const CLIP_LINK_TTL_MS = 3600_000;
+const Color = Type.String({ pattern: '^#[0-9A-Fa-f]{6}$' });
+
+/**
+ * SupoClip's task API (its "Backend Refactoring Guide": health, `POST /tasks/`, task details, clips,
+ * progress over SSE, fonts and transitions) over v1. A task is a v1 clips task in the caller's
+ * oldest account. Mapping and differences: docs/compat.md.
+ */
+export function registerSupoclipRoutes(app: GatewayApp, deps: SupoclipDeps): void {
+  const { forward } = deps;
+
+  // "Check Health Endpoints": public, like every health route; the broker answers for Redis.
+  const health = (check: string | undefined, field: string) => async (_req: FastifyRequest, reply: FastifyReply) => {
+    if (!check) return { status: 'healthy' };
+    try {
+      await deps.checks[check]!();
+      return { status: 'healthy', [field]: 'connected' };
+    } catch (err) {
+      return reply
+        .status(503)
+        .send({
+          status: 'unhealthy',
+          [field]: 'disconnected',
+          error: err instanceof Error ? err.message : String(err),
+        });
+    }
+  };
+  app.get('/health', { config: { public: true }, logLevel: 'warn', schema: { hide: true } }, health(undefined, ''));
+  app.get(
+    '/health/db',
+    { config: { public: true }, logLevel: 'warn', schema: { hide: true } },
+    health('database', 'database'),
+  );
+  app.get(
+    '/health/redis',
+    { config: { public: true }, logLevel: 'warn', schema: { hide: true } },
+    health('nats', 'redis'),
+  );
+
+  const CreateTask = Type.Object({
+    source: Type.Object({ url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }) }),
+    font_options: Type.Optional(
+      Type.Object({
+        font_family: Type.Optional(Type.String({ maxLength: 100 })),
+        font_size: Type.Optional(Type.Integer({ minimum: 8, maximum: 300 })),
+        font_color: Type.Optional(Color),
+      }),
+    ),
+  });
+  for (const url of ['/tasks', '/tasks/'])
+    app.post(url, { config: compat, schema: { hide: true, body: CreateTask } }, async (req) => {
+      const { source, font_options: font } = req.body;
+      const problem = await sourceUrlProblem(source.url, deps.sourcePolicy);
+      if (problem)
+        throw new DomainError('UNPROCESSABLE', `source URL refused: ${problem}`, { field: 'body/source/url' });
+      const account = await deps.accounts.findOrCreate(req.principal, 'SupoClip');
+      // A family the render workers cannot draw (its default is TikTok's own font) falls back to ours.
+      const fonts = font?.font_family ? await forward(repurposerCommands.listFonts, {}) : undefined;
+      const family = fonts?.items.some((f) => f.family === font?.font_family) ? font?.font_family : undefined;
+      const captionFont = {
+        ...(family ? { family } : {}),
+        ...(font?.font_size ? { size: font.font_size } : {}),
+        ...(font?.font_color ? { color: font.font_color } : {}),
+      };
+      const options: RenderOptions = Object.keys(captionFont).length ? { captions: { font: captionFont } } : {};
+      const task = await forward(repurposerCommands.createTask, {
+        principal: req.principal,
+        accountId: account.id,
+        sourceUrl: source.url,
+        captionsUrl: null,
+        options,
+        mediaRetentionDays: (
+          await forward(orchestratorCommands.getAccount, { principal: req.principal, accountId: account.id })
+        ).mediaRetentionDays,
+      });
+      return { task_id: task.id, job_id: task.id, message: 'Task created and queued for processing' };
+    });
+
+  const TaskParam = IdParam('task_id');
+  app.get('/tasks/:task_id', { config: compat, schema: { hide: true, params: TaskParam } }, async (req) =>
+    taskDetails(await forward(repurposerCommands.getTask, { principal: req.principal, taskId: req.params.task_id })),
+  );
+
+  app.get('/tasks/:task_id/clips', { config: compat, schema: { hide: true, params: TaskParam } }, async (req) => {
+    const principal = req.principal;
+    const taskId = req.params.task_id;
+    await forward(repurposerCommands.getTask, { principal, taskId }); // 404 unless the caller's
+    const { items } = await forward(repurposerCommands.listContent, { principal, taskId, limit: 100 });
+    const expiresAt = Date.now() + CLIP_LINK_TTL_MS;
+    const clips = items
+      .sort((a, b) => a.clipIndex - b.clipIndex)
+      .map((c) =>
+        clipView(c, `/api/v1/media/${deps.links.sign({ principal, contentId: c.id, kind: 'video', expiresAt })}`),
+      );
+    return { task_id: taskId, clips, total_clips: clips.length };
+  });
+
+  app.get(
+    '/tasks/:task_id/progress',
+    {
+      config: compat,
+      preHandler: async (req, reply) => {
+        reply.raw.once('close', deps.caps.acquire(req.principal.id));
+      },
+      schema: { hide: true, params: TaskParam },
+    },
+    async (req, reply) => {
+      const taskId = req.params.task_id;
+      const getTask = () => forward(repurposerCommands.getTask, { principal: req.principal, taskId });
+      const task = await getTask(); // 404 unless the caller's: nothing is streamed before this
+      await streamStatus(req, reply, deps, {
+        id: taskId,
+        accountId: task.accountId,
+        keep: (e: StatusEvent) => e.taskId === taskId,
+        // The current state first, as its `status` event.
+        snapshot: async () => ({ ...taskStatusMessage(await getTask()), snapshot: true }),
+        isLast: (m) => m.type === 'job_status' && TERMINAL.has(String((m.status as { status?: unknown }).status)),
+        dialect: supoclipEvents,
+      });
+    },
+  );
+
+  app.get('/fonts', { config: compat, schema: { hide: true } }, async () => forward(repurposerCommands.listFonts, {}));
+  app.get('/transitions', { config: compat, schema: { hide: true } }, async () => ({
+    default: 'fade',
+    items: [...TRANSITIONS],
+  }));
+}
