@@ -247,7 +247,7 @@ async function main(): Promise<void> {
       // Without SMTP_URL, mails are written beside the rest of the stack's data.
       MAIL_DIR: process.env.MAIL_DIR ?? join(data, 'mail'),
       // The replaced systems' APIs, for the dev principal, from this machine only (docs/compat.md).
-      COMPAT_SURFACES: process.env.COMPAT_SURFACES ?? 'reelcraft,supoclip,delula',
+      COMPAT_SURFACES: process.env.COMPAT_SURFACES ?? 'reelcraft,supoclip,butter,delula',
       COMPAT_PRINCIPAL: process.env.COMPAT_PRINCIPAL ?? DEV_PRINCIPAL,
       COMPAT_LOOPBACK: process.env.COMPAT_LOOPBACK ?? 'true',
       COMPAT_ORIGINS: process.env.COMPAT_ORIGINS ?? `http://localhost:${gatewayPort},http://127.0.0.1:${gatewayPort}`,

@@ -3,7 +3,7 @@ import { SYSTEM_PRINCIPAL_PREFIX } from '@reelforge/contracts';
 import { ConfigError, commonSettings, env, loadConfig, type ConfigOf, type ConfigWarn } from '@reelforge/service-kit';
 
 /** The compatibility surfaces the gateway can serve (docs/compat.md). */
-export const COMPAT_SURFACE_NAMES = ['reelcraft', 'supoclip', 'delula'] as const;
+export const COMPAT_SURFACE_NAMES = ['reelcraft', 'supoclip', 'butter', 'delula'] as const;
 
 const configSpec = {
   ...commonSettings,
@@ -55,7 +55,7 @@ const configSpec = {
    * proxy addresses/CIDRs (e.g. the ingress controller's pod range).
    */
   TRUST_PROXY: env.optionalString(),
-  /** Compatibility surfaces to serve (comma-separated: reelcraft, supoclip, delula); none by default. docs/compat.md */
+  /** Compatibility surfaces to serve (comma-separated: reelcraft, supoclip, butter, delula); none by default. docs/compat.md */
   COMPAT_SURFACES: env.list([]),
   /** The principal credential-less compat requests act as, when trusted (below); unset = they get 401. A trust decision: docs/compat.md. */
   COMPAT_PRINCIPAL: env.optionalString(),

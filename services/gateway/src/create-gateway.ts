@@ -13,6 +13,7 @@ import { compatIdentity, type CompatIdentityPolicy } from './compat/compat-ident
 import { createCompatAccounts } from './compat/compat-account.ts';
 import { registerReelcraftRoutes } from './compat/reelcraft/reelcraft-routes.ts';
 import { registerDelulaRoutes } from './compat/delula/delula-routes.ts';
+import { registerButterRoutes } from './compat/butter/butter-routes.ts';
 import { registerSupoclipRoutes } from './compat/supoclip/supoclip-routes.ts';
 import { createApiKeys, verifyBearer } from './auth/api-keys.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
@@ -268,6 +269,12 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
       checks: deps.checks,
       links: mediaLinks,
       sourcePolicy: { allowPrivate: deps.policy.sourceUrlAllowPrivate },
+      accounts: createCompatAccounts(deps.forward),
+    });
+  if (deps.compat?.surfaces.includes('butter'))
+    registerButterRoutes(app, {
+      ...live,
+      replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
       accounts: createCompatAccounts(deps.forward),
     });
   if (deps.compat?.surfaces.includes('delula'))

@@ -109,7 +109,7 @@ describe('bearer tokens: HS256 secret and JWKS', () => {
     const base = { DATABASE_URL: 'postgres://x@127.0.0.1/x', NATS_URL: 'nats://127.0.0.1:4222', JWT_SECRET: SECRET };
     expect(() => loadGatewayConfig({ ...base, MEDIA_LINK_SECRET: 'short' })).toThrow(/MEDIA_LINK_SECRET must be/);
     expect(() => loadGatewayConfig({ ...base, COMPAT_SURFACES: 'reelcraft,bogus' })).toThrow(
-      /COMPAT_SURFACES: unknown bogus \(known: reelcraft, supoclip, delula\)/,
+      /COMPAT_SURFACES: unknown bogus \(known: reelcraft, supoclip, butter, delula\)/,
     );
     expect(() => loadGatewayConfig({ ...base, COMPAT_PRINCIPAL: 'reelforge:backlog' })).toThrow(/reserved/);
     expect(loadGatewayConfig({ ...base, COMPAT_SURFACES: 'reelcraft' }).COMPAT_SURFACES).toEqual(['reelcraft']);

@@ -1,4 +1,5 @@
 import type { GatewayApp } from '../http/gateway-app.ts';
+import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import {
   AccountView,
@@ -103,6 +104,7 @@ export function registerAccountRoutes(
   app.patch(
     '/api/v1/accounts/:accountId',
     {
+      preValidation: acceptSnakeCaseFields,
       schema: {
         params: IdParam('accountId'),
         body: UpdateAccountBody,
@@ -181,4 +183,34 @@ export function registerAccountRoutes(
       return reply.status(201).send(granted);
     },
   );
+}
+
+/** The snake_case names clients of the replaced Butter backend send (docs/compat.md), as deprecated aliases. */
+const SNAKE_ALIASES: Record<string, string> = {
+  auto_generate_enabled: 'autoGenerateEnabled',
+  auto_generate_hour: 'autoGenerateHour',
+  auto_generate_type: 'autoGenerateType',
+  auto_generate_count: 'autoGenerateCount',
+  media_retention_days: 'mediaRetentionDays',
+};
+
+/** Moves each alias onto its documented field before validation; both spellings with different values are a 400. */
+async function acceptSnakeCaseFields(req: FastifyRequest): Promise<void> {
+  const body = req.body;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+  const fields = body as Record<string, unknown>;
+  for (const [alias, name] of Object.entries(SNAKE_ALIASES)) {
+    if (!Object.hasOwn(fields, alias)) continue;
+    if (Object.hasOwn(fields, name) && JSON.stringify(fields[name]) !== JSON.stringify(fields[alias]))
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `fields ${name} and ${alias} (its snake_case alias) differ: send ${name} only`,
+        {
+          field: `body/${alias}`,
+        },
+      );
+    fields[name] = fields[alias];
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the alias is one of a fixed list
+    delete fields[alias];
+  }
 }

@@ -9,8 +9,9 @@ const MAIN = resolve(import.meta.dirname, '..', '..', '..', 'scheduler', 'src', 
 function schedulerRun(
   job: string,
   env: Record<string, string>,
+  command = 'run',
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [MAIN, 'run', job], {
+  const child = spawn(process.execPath, [MAIN, command, job], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -48,6 +49,12 @@ describe('scheduler run <job> as processes', () => {
       `select status, attempts, summary from $schema.job_runs where job = 'cleanup_stuck_generations'`,
     );
     expect(rows).toEqual([{ status: 'succeeded', attempts: 1, summary: { examined: 0, fixed: [], locksRemoved: 0 } }]);
+  });
+
+  it("takes the replaced Butter scheduler's form, -job cleanup_stuck_generation: the same job, its slot already run", async () => {
+    const run = await schedulerRun('cleanup_stuck_generation', env, '-job');
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toMatchObject({ outcome: 'taken' });
   });
 
   it('exits 2 naming the jobs for an unknown job', async () => {

@@ -42,7 +42,8 @@ export function buildJobs(deps: JobDeps): JobDefinition[] {
   return [
     {
       name: 'cleanup_stuck_generations',
-      aliases: ['cleanup-stuck-generations'],
+      // `cleanup_stuck_generation`: the replaced Butter scheduler's name for it (docs/compat.md).
+      aliases: ['cleanup-stuck-generations', 'cleanup_stuck_generation'],
       cron: '*/30 * * * *',
       catchUp: 'latest',
       run: async () =>
@@ -78,7 +79,8 @@ export function buildJobs(deps: JobDeps): JobDefinition[] {
     },
     {
       name: 'send_notification_digest',
-      aliases: ['notification-digest'],
+      // Butter's `send_marketplace_message_digest` batched unread-message mails the same way (docs/compat.md).
+      aliases: ['notification-digest', 'send_marketplace_message_digest'],
       cron: '0 * * * *',
       catchUp: 'latest',
       run: async (slot) => {

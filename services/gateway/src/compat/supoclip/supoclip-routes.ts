@@ -49,13 +49,11 @@ export function registerSupoclipRoutes(app: GatewayApp, deps: SupoclipDeps): voi
       await deps.checks[check]!();
       return { status: 'healthy', [field]: 'connected' };
     } catch (err) {
-      return reply
-        .status(503)
-        .send({
-          status: 'unhealthy',
-          [field]: 'disconnected',
-          error: err instanceof Error ? err.message : String(err),
-        });
+      return reply.status(503).send({
+        status: 'unhealthy',
+        [field]: 'disconnected',
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   };
   app.get('/health', { config: { public: true }, logLevel: 'warn', schema: { hide: true } }, health(undefined, ''));
