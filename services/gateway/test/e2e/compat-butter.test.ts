@@ -15,7 +15,7 @@ describe('Butter compatibility surface', () => {
   let files: Awaited<ReturnType<typeof serveFiles>>;
   let user: Awaited<ReturnType<typeof newTenant>>;
   let generation: StartedGeneration['generation'];
-  let events: Extract<SseItem, { kind: 'event' }>[] = [];
+  const events: Extract<SseItem, { kind: 'event' }>[] = [];
 
   beforeAll(async () => {
     stack = await startStack({ env: { COMPAT_SURFACES: 'butter' } });
