@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@reelforge/contracts';
 
 /**
@@ -36,3 +37,10 @@ export function createConnectionCaps(maxPerPrincipal: number) {
 }
 
 export type ConnectionCaps = ReturnType<typeof createConnectionCaps>;
+
+/** A live route's preHandler: counts the connection before the stream starts (a 429 is still an HTTP answer), frees it on close. */
+export function holdLiveConnection(caps: ConnectionCaps) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    reply.raw.once('close', caps.acquire(req.principal.id));
+  };
+}

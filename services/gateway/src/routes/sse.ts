@@ -1,5 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ConnectionCaps } from '../live/connection-caps.ts';
+import { holdLiveConnection, type ConnectionCaps } from '../live/connection-caps.ts';
 import { Type } from '@sinclair/typebox';
 import { DomainError, orchestratorCommands, repurposerCommands } from '@reelforge/contracts';
 import type { Forward } from '../http/forward.ts';
@@ -33,9 +32,7 @@ const isTerminalStatus = (message: Record<string, unknown>) =>
 /** Server-Sent Events twins of the WebSocket: one task, or a whole account. */
 export function registerSseRoutes(app: GatewayApp, deps: SseDeps & { caps: ConnectionCaps; forward: Forward }): void {
   // Each stream counts against its caller's live connections until its response closes.
-  const preHandler = async (req: FastifyRequest, reply: FastifyReply) => {
-    reply.raw.once('close', deps.caps.acquire(req.principal.id));
-  };
+  const preHandler = holdLiveConnection(deps.caps);
   // `accountId` is required, but may come as its deprecated spelling `account_id` alone: the schema
   // (and so the OpenAPI document) has to call each optional, and the absence of both is refused here.
   const eventsQuery = withQueryAliases(

@@ -3,7 +3,7 @@ import { DomainError, orchestratorCommands, repurposerCommands, type Principal }
 import type { Forward } from '../../http/forward.ts';
 import type { GatewayApp } from '../../http/gateway-app.ts';
 import { IdParam } from '../../http/schemas.ts';
-import type { ConnectionCaps } from '../../live/connection-caps.ts';
+import { holdLiveConnection, type ConnectionCaps } from '../../live/connection-caps.ts';
 import { streamStatus, type SseDeps } from '../../live/sse-stream.ts';
 import type { CompatAccounts } from '../compat-account.ts';
 import { toSnakeCase } from '../snake-case.ts';
@@ -131,9 +131,7 @@ export function registerButterRoutes(app: GatewayApp, deps: ButterDeps): void {
     '/api/v2/content/generation/events',
     {
       config: compat,
-      preHandler: async (req, reply) => {
-        reply.raw.once('close', deps.caps.acquire(req.principal.id));
-      },
+      preHandler: holdLiveConnection(deps.caps),
       schema: { hide: true, querystring: AccountQuery },
     },
     async (req, reply) => {

@@ -13,7 +13,7 @@ import type { MediaLinks } from '../../auth/media-links.ts';
 import type { Forward } from '../../http/forward.ts';
 import type { GatewayApp } from '../../http/gateway-app.ts';
 import { IdParam } from '../../http/schemas.ts';
-import type { ConnectionCaps } from '../../live/connection-caps.ts';
+import { holdLiveConnection, type ConnectionCaps } from '../../live/connection-caps.ts';
 import { streamStatus, type SseDeps } from '../../live/sse-stream.ts';
 import { taskStatusMessage, type StatusEvent } from '../../live/status-event.ts';
 import type { SourcePolicy } from '../../uploads/resolve-source.ts';
@@ -130,9 +130,7 @@ export function registerSupoclipRoutes(app: GatewayApp, deps: SupoclipDeps): voi
     '/tasks/:task_id/progress',
     {
       config: compat,
-      preHandler: async (req, reply) => {
-        reply.raw.once('close', deps.caps.acquire(req.principal.id));
-      },
+      preHandler: holdLiveConnection(deps.caps),
       schema: { hide: true, params: TaskParam },
     },
     async (req, reply) => {
