@@ -265,6 +265,12 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
   if (deps.compat?.surfaces.includes('supoclip'))
     registerSupoclipRoutes(app, {
       ...live,
+      uploads,
+      uploadLimits: {
+        maxBytes: deps.policy.maxUploadBytes,
+        maxImageBytes: limits.maxImageUploadBytes,
+        idleMs: limits.uploadIdleTimeoutMs,
+      },
       replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
       checks: deps.checks,
       links: mediaLinks,

@@ -1,7 +1,7 @@
 import type { GatewayApp } from '../http/gateway-app.ts';
 import { Type } from '@sinclair/typebox';
-import { DomainError } from '@reelforge/contracts';
 import type { Uploads } from '../uploads/uploads.ts';
+import { receiveUpload } from '../uploads/receive-upload.ts';
 import { ErrorResponse, IdParam, errorResponses } from '../http/schemas.ts';
 
 const UploadView = Type.Object({
@@ -37,30 +37,7 @@ export function registerUploadRoutes(
       },
     },
     async (req, reply) => {
-      if (!req.isMultipart())
-        throw new DomainError(
-          'UNSUPPORTED_MEDIA_TYPE',
-          'send the video or image as multipart/form-data with a field named "file"',
-        );
-      let part;
-      try {
-        part = await req.file({ limits: { fileSize: deps.maxBytes, files: 1, fields: 0, parts: 2 } });
-      } catch (err) {
-        if (err instanceof DomainError || (err as { statusCode?: number }).statusCode) throw err;
-        // The multipart parser's own complaint (no boundary, a cut-off part): the client's body.
-        throw new DomainError(
-          'VALIDATION_FAILED',
-          `the multipart body cannot be read: ${err instanceof Error ? err.message : String(err)}`,
-          { field: 'body' },
-        );
-      }
-      if (!part || part.fieldname !== 'file')
-        throw new DomainError('VALIDATION_FAILED', 'expected one file in a field named "file"', { field: 'body/file' });
-      const view = await deps.uploads.receive(req.principal, part.file, () => part.file.truncated, {
-        maxBytes: deps.maxBytes,
-        maxImageBytes: deps.maxImageBytes,
-        idleMs: deps.idleMs,
-      });
+      const view = await receiveUpload(req, deps.uploads, deps, ['file']);
       return reply.status(201).send(view);
     },
   );

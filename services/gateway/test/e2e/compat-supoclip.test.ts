@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { makeTestVideo, serveFiles } from '@reelforge/testing';
@@ -107,6 +108,42 @@ describe('SupoClip compatibility surface', () => {
     });
     expect(file.status).toBe(206);
   });
+
+  it('"Unchanged Endpoints": POST /upload takes a video; its video_path starts a task; a stranger cannot use it', async () => {
+    const form = new FormData();
+    form.append('video', new Blob([new Uint8Array(readFileSync(join(stack.mediaRoot, 'talk.mp4')))]), 'talk.mp4');
+    const res = await call('/upload', { method: 'POST', body: form });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const uploaded = (await res.json()) as { message: string; video_path: string; upload_id: string };
+    expect(uploaded).toEqual({
+      message: 'Video uploaded successfully',
+      video_path: `upload:${uploaded.upload_id}`,
+      upload_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    const start = (bearer: string) =>
+      call(
+        '/tasks/',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ source: { url: uploaded.video_path } }),
+        },
+        bearer,
+      );
+    const stranger = await stack.bearer('supoclip-upload-stranger');
+    expect((await start(stranger)).status).toBe(404);
+    const created = await start(user.bearer);
+    expect(created.status, await created.clone().text()).toBe(200);
+    const { task_id } = (await created.json()) as { task_id: string };
+    const sse = await openSse(stack.gatewayUrl, `/tasks/${task_id}/progress`, user.bearer);
+    let last: SseItem | null = null;
+    for (let item = await sse.next(); item; item = await sse.next()) last = item;
+    expect(last).toMatchObject({ event: 'close', data: { status: 'completed' } });
+    // An image is not a SupoClip video.
+    const png = new FormData();
+    png.append('file', new Blob([new Uint8Array(Buffer.from('89504e470d0a1a0a', 'hex'))]), 'x.png');
+    expect((await call('/upload', { method: 'POST', body: png })).status).toBeGreaterThanOrEqual(400);
+  }, 120_000);
 
   it('"Unchanged Endpoints": /fonts and /transitions', async () => {
     const fonts = (await (await call('/fonts')).json()) as { items: { family: string }[] };

@@ -6,7 +6,6 @@ import {
   repurposerCommands,
   type RenderOptions,
 } from '@reelforge/contracts';
-import { sourceUrlProblem } from '@reelforge/net-policy';
 import type { ReadinessCheck } from '@reelforge/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MediaLinks } from '../../auth/media-links.ts';
@@ -16,12 +15,16 @@ import { IdParam } from '../../http/schemas.ts';
 import { holdLiveConnection, type ConnectionCaps } from '../../live/connection-caps.ts';
 import { streamStatus, type SseDeps } from '../../live/sse-stream.ts';
 import { taskStatusMessage, type StatusEvent } from '../../live/status-event.ts';
-import type { SourcePolicy } from '../../uploads/resolve-source.ts';
+import { receiveUpload, type UploadLimits } from '../../uploads/receive-upload.ts';
+import { resolveSource, type SourcePolicy } from '../../uploads/resolve-source.ts';
+import type { Uploads } from '../../uploads/uploads.ts';
 import type { CompatAccounts } from '../compat-account.ts';
 import { clipView, supoclipEvents, taskDetails } from './supoclip-views.ts';
 
 export interface SupoclipDeps extends SseDeps {
   forward: Forward;
+  uploads: Uploads;
+  uploadLimits: UploadLimits;
   caps: ConnectionCaps;
   checks: Record<string, ReadinessCheck>;
   links: MediaLinks;
@@ -33,6 +36,7 @@ const compat = { compat: true } as const;
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const CLIP_LINK_TTL_MS = 3600_000;
 const Color = Type.String({ pattern: '^#[0-9A-Fa-f]{6}$' });
+const UPLOAD_PATH = /^upload:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 /**
  * SupoClip's task API (its "Backend Refactoring Guide": health, `POST /tasks/`, task details, clips,
@@ -69,7 +73,8 @@ export function registerSupoclipRoutes(app: GatewayApp, deps: SupoclipDeps): voi
   );
 
   const CreateTask = Type.Object({
-    source: Type.Object({ url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^https?://' }) }),
+    // An http(s) URL, or the `video_path` its `POST /upload` answered (`upload:<id>`).
+    source: Type.Object({ url: Type.String({ minLength: 1, maxLength: 4096, pattern: '^(https?://|upload:)' }) }),
     font_options: Type.Optional(
       Type.Object({
         font_family: Type.Optional(Type.String({ maxLength: 100 })),
@@ -81,9 +86,18 @@ export function registerSupoclipRoutes(app: GatewayApp, deps: SupoclipDeps): voi
   for (const url of ['/tasks', '/tasks/'])
     app.post(url, { config: compat, schema: { hide: true, body: CreateTask } }, async (req) => {
       const { source, font_options: font } = req.body;
-      const problem = await sourceUrlProblem(source.url, deps.sourcePolicy);
-      if (problem)
-        throw new DomainError('UNPROCESSABLE', `source URL refused: ${problem}`, { field: 'body/source/url' });
+      const uploadId = UPLOAD_PATH.exec(source.url)?.[1];
+      if (source.url.startsWith('upload:') && !uploadId)
+        throw new DomainError('VALIDATION_FAILED', 'source.url: upload:<id> needs the id POST /upload answered', {
+          field: 'body/source/url',
+        });
+      // The caller's own upload (404 otherwise), or a URL that passes the SSRF policy.
+      const resolved = await resolveSource(
+        uploadId ? { uploadId } : { url: source.url },
+        req.principal,
+        deps.uploads,
+        deps.sourcePolicy,
+      );
       const account = await deps.accounts.findOrCreate(req.principal, 'SupoClip');
       // A family the render workers cannot draw (its default is TikTok's own font) falls back to ours.
       const fonts = font?.font_family ? await forward(repurposerCommands.listFonts, {}) : undefined;
@@ -97,7 +111,7 @@ export function registerSupoclipRoutes(app: GatewayApp, deps: SupoclipDeps): voi
       const task = await forward(repurposerCommands.createTask, {
         principal: req.principal,
         accountId: account.id,
-        sourceUrl: source.url,
+        sourceUrl: resolved.url,
         captionsUrl: null,
         options,
         mediaRetentionDays: (
@@ -148,6 +162,16 @@ export function registerSupoclipRoutes(app: GatewayApp, deps: SupoclipDeps): voi
       });
     },
   );
+
+  // "Unchanged Endpoints": `POST /upload`, a video as multipart (`video` or `file`); its `video_path` starts a task.
+  app.post('/upload', { config: compat, schema: { hide: true, consumes: ['multipart/form-data'] } }, async (req) => {
+    const view = await receiveUpload(req, deps.uploads, deps.uploadLimits, ['video', 'file']);
+    if (view.kind !== 'video') {
+      await deps.uploads.remove(req.principal, view.id);
+      throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'upload a video here (images are logos: POST /api/v1/uploads)');
+    }
+    return { message: 'Video uploaded successfully', video_path: `upload:${view.id}`, upload_id: view.id };
+  });
 
   app.get('/fonts', { config: compat, schema: { hide: true } }, async () => forward(repurposerCommands.listFonts, {}));
   app.get('/transitions', { config: compat, schema: { hide: true } }, async () => ({
