@@ -152,7 +152,7 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
     trustProxy: limits.trustProxy,
     bodyLimit: 1024 * 1024,
     // Media links carry their signed claims in the path (routes/media-links.ts); ids are UUIDs.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     // `uuid`: exactly the 8-4-4-4-12 form (ajv-formats also takes `urn:uuid:…`, which PostgreSQL
