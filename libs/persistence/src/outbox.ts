@@ -162,7 +162,10 @@ export function startOutboxRelay(options: {
       again = true;
       return;
     }
-    running = drain().finally(() => {
+    // Outside the caller's context: `kick()` runs inside a handler's span, and without this every
+    // later poll (the timer chain keeps the async context) would land in that request's trace. Each
+    // publish still joins the trace of the row that carried it (its stored headers).
+    running = context.with(ROOT_CONTEXT, drain).finally(() => {
       running = undefined;
       if (!stopped) timer = setTimeout(run, intervalMs);
     });

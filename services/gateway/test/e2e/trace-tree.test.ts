@@ -119,6 +119,12 @@ describe('one trace per request', () => {
       expect(String(s.attributes['db.query.text'])).not.toContain(account.id);
     }
 
+    // The outbox relay's own polling is no part of this request: its statements never join its trace.
+    const polls = spans.filter((s) =>
+      String(s.attributes['db.query.text'] ?? '').includes('outbox where published_at is null'),
+    );
+    expect(polls.map((s) => ancestors(s).at(-1) ?? s.name)).toEqual([]);
+
     // The render job leaves through the orchestrator's outbox, under the handler that wrote it.
     const renderJob = spans.find((s) => s.kind === SpanKind.PRODUCER && s.name.startsWith('publish render.job'));
     expect(renderJob, tree).toBeDefined();
