@@ -11,10 +11,8 @@ import { createMediaLinks, mediaLinkKey, type MediaLinks } from './auth/media-li
 import { registerMediaLinkRoutes } from './routes/media-links.ts';
 import { compatIdentity, type CompatIdentityPolicy } from './compat/compat-identity.ts';
 import { createCompatAccounts } from './compat/compat-account.ts';
-import { registerReelcraftRoutes } from './compat/reelcraft/reelcraft-routes.ts';
-import { registerDelulaRoutes } from './compat/delula/delula-routes.ts';
-import { registerButterRoutes } from './compat/butter/butter-routes.ts';
-import { registerSupoclipRoutes } from './compat/supoclip/supoclip-routes.ts';
+import { registerCompatSurfaces } from './compat/register-compat-surfaces.ts';
+import type { Cursor, StatusEvent } from './live/status-event.ts';
 import { createApiKeys, verifyBearer } from './auth/api-keys.ts';
 import { registerApiKeyRoutes } from './routes/api-keys.ts';
 import { createTokenVerifier, type VerifyToken } from './auth/verify-token.ts';
@@ -236,55 +234,34 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
   registerApiKeyRoutes(app, apiKeys);
   registerContentRoutes(app, { forward: deps.forward, store: deps.store });
   registerMediaLinkRoutes(app, { forward: deps.forward, store: deps.store, links: mediaLinks });
-  registerSseRoutes(app, {
-    caps,
-    forward: deps.forward,
-    registry: deps.registry,
-    replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
-    heartbeatMs: Math.min(15_000, deps.heartbeatMs),
-    maxBufferedBytes: deps.maxBufferedBytes,
-  });
   const live = {
     caps,
     forward: deps.forward,
     messaging: deps.messaging,
     registry: deps.registry,
+    replay: (accountId: string, since: Cursor, keep: (e: StatusEvent) => boolean) =>
+      replayStatus(deps.messaging, accountId, since, keep),
     heartbeatMs: deps.heartbeatMs,
     maxBufferedBytes: deps.maxBufferedBytes,
     log: deps.log,
   };
+  registerSseRoutes(app, { ...live, heartbeatMs: Math.min(15_000, deps.heartbeatMs) });
   registerWsRoute(app, live);
-  if (deps.compat?.surfaces.includes('reelcraft'))
-    registerReelcraftRoutes(app, {
+  if (deps.compat)
+    registerCompatSurfaces(app, deps.compat.surfaces, {
       ...live,
       store: deps.store,
-      sourcePolicy: { allowPrivate: deps.policy.sourceUrlAllowPrivate },
-      accounts: createCompatAccounts(deps.forward),
-      links: mediaLinks,
-    });
-  if (deps.compat?.surfaces.includes('supoclip'))
-    registerSupoclipRoutes(app, {
-      ...live,
       uploads,
       uploadLimits: {
         maxBytes: deps.policy.maxUploadBytes,
         maxImageBytes: limits.maxImageUploadBytes,
         idleMs: limits.uploadIdleTimeoutMs,
       },
-      replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
       checks: deps.checks,
       links: mediaLinks,
       sourcePolicy: { allowPrivate: deps.policy.sourceUrlAllowPrivate },
       accounts: createCompatAccounts(deps.forward),
     });
-  if (deps.compat?.surfaces.includes('butter'))
-    registerButterRoutes(app, {
-      ...live,
-      replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
-      accounts: createCompatAccounts(deps.forward),
-    });
-  if (deps.compat?.surfaces.includes('delula'))
-    registerDelulaRoutes(app, { forward: deps.forward, accounts: createCompatAccounts(deps.forward) });
   return app;
 }
 

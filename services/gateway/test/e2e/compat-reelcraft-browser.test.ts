@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureTool } from '@reelforge/local-infra';
 import { serveFiles, writeArticleSite } from '@reelforge/testing';
 import { startStack, type Stack } from '../support/stack.ts';
+import { playedPast } from '../support/video-playback.ts';
 
 // A minimal frontend written the way ReelCraft's document tells one to ("Frontend Integration",
 // "JavaScript Client"): no credentials, POST /api/generate-video, subscribe over /ws, a progress
@@ -113,15 +114,7 @@ describe('a ReelCraft frontend in a real browser', () => {
       });
     expect(await tab.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
     expect(await tab.evaluate(() => document.getElementById('bar').value as number)).toBe(100);
-    const played = await tab.evaluate(async () => {
-      const video = document.getElementById('video');
-      await new Promise<void>((resolve) => {
-        const check = () =>
-          video.currentTime > 0.3 ? resolve() : video.addEventListener('timeupdate', check, { once: true });
-        check();
-      });
-      return video.currentTime as number;
-    });
+    const played = await playedPast(tab, '#video', 0.3);
     expect(played).toBeGreaterThan(0.3);
     await tab.screenshot({ path: join(SHOTS, 'reelcraft-frontend.png'), fullPage: true });
     expect(problems).toEqual([]);

@@ -7,6 +7,7 @@ import { subjects, uuidv7, type DeadLetterView } from '@reelforge/contracts';
 import { eventually, makeTestVideo, serveFiles } from '@reelforge/testing';
 import { apiClient } from '../support/api-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
+import { playedPast } from '../support/video-playback.ts';
 
 // The dashboard as a person uses it, in headless Chromium (Debian's package, installed here like
 // ffmpeg): sign in with a token, add a source, start a generation, watch the bar reach 100 % over
@@ -99,17 +100,7 @@ describe('the dashboard in a real browser', () => {
     // Both from signed links, the video streamed with Range requests (206), not fetched whole.
     expect(await page.evaluate(() => document.querySelector('li.task video').poster)).toMatch(/\/api\/v1\/media\//);
     expect(await page.evaluate(() => document.querySelector('li.task video').src)).toMatch(/\/api\/v1\/media\//);
-    const played = await page.evaluate(async () => {
-      const video = document.querySelector('li.task video');
-      video.muted = true;
-      await video.play();
-      await new Promise<void>((resolve) => {
-        const check = () =>
-          video.currentTime > 0.3 ? resolve() : video.addEventListener('timeupdate', check, { once: true });
-        check();
-      });
-      return video.currentTime as number;
-    });
+    const played = await playedPast(page, 'li.task video', 0.3);
     expect(played).toBeGreaterThan(0.3);
     expect(mediaStatuses).toContain(206);
     await page.screenshot({ path: join(SHOTS, '2-completed-and-playing.png'), fullPage: true });

@@ -1,11 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import {
-  DomainError,
-  TRANSITIONS,
-  orchestratorCommands,
-  repurposerCommands,
-  type RenderOptions,
-} from '@reelforge/contracts';
+import { DomainError, TRANSITIONS, repurposerCommands, type RenderOptions } from '@reelforge/contracts';
 import type { ReadinessCheck } from '@reelforge/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MediaLinks } from '../../auth/media-links.ts';
@@ -114,9 +108,7 @@ export function registerSupoclipRoutes(app: GatewayApp, deps: SupoclipDeps): voi
         sourceUrl: resolved.url,
         captionsUrl: null,
         options,
-        mediaRetentionDays: (
-          await forward(orchestratorCommands.getAccount, { principal: req.principal, accountId: account.id })
-        ).mediaRetentionDays,
+        mediaRetentionDays: account.mediaRetentionDays,
       });
       return { task_id: task.id, job_id: task.id, message: 'Task created and queued for processing' };
     });
