@@ -12,7 +12,10 @@ export {
   OUTBOX_INBOX_SQL,
   claimInbox,
   enqueueOutbox,
+  enqueueOutboxMany,
+  outboxInsert,
   startOutboxRelay,
+  type OutboxEntry,
   type OutboxRelay,
   type OutboxRow,
 } from './outbox.ts';

@@ -28,25 +28,61 @@ export const OUTBOX_INBOX_SQL = [
   )`,
 ];
 
+/** One event for the outbox: where it goes, and what it is. */
+export interface OutboxEntry {
+  subject: string;
+  envelope: Envelope;
+  headers?: Record<string, string>;
+}
+
 /**
- * Adds an event to the outbox inside the caller's transaction: the event is published if and only
- * if the transaction commits. `traceparent` is kept so the relayed message continues the trace.
+ * Adds events to the outbox inside the caller's transaction, in one statement: they are published
+ * if and only if the transaction commits, in the order given. `traceparent` is kept so each
+ * relayed message continues the trace.
  */
-export async function enqueueOutbox(
+export async function enqueueOutboxMany(em: EntityManager, schema: string, entries: OutboxEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const insert = outboxInsert(schema, entries);
+  await em.execute(insert.sql, insert.params);
+}
+
+/**
+ * The outbox insert of `entries` as SQL text and parameters, to run alone (enqueueOutboxMany) or as
+ * one step of a larger statement (a data-modifying CTE), where `onlyIfRowsIn` names the CTE whose
+ * rows it depends on: no row there, no event.
+ */
+export function outboxInsert(
+  schema: string,
+  entries: OutboxEntry[],
+  onlyIfRowsIn?: string,
+): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  for (const e of entries) {
+    const headers = { ...e.headers };
+    // The trace that caused this event continues when the relay publishes it, later, elsewhere.
+    propagation.inject(context.active(), headers);
+    params.push(e.envelope.id, e.subject, JSON.stringify(e.envelope), JSON.stringify(headers));
+  }
+  // clock_timestamp(), not the column default now(): now() is the transaction's start time, so rows
+  // enqueued in one transaction would tie and be relayed in id order (random within a millisecond).
+  // It is evaluated row by row, so the rows keep the order given.
+  const rows = entries.map(() => '(?, ?, ?, ?)').join(', ');
+  const sql =
+    `insert into "${assertSchemaName(schema)}".outbox (id, subject, envelope, headers, created_at) ` +
+    `select v.id::uuid, v.subject, v.envelope::jsonb, v.headers::jsonb, clock_timestamp() from (values ${rows}) as v (id, subject, envelope, headers)` +
+    (onlyIfRowsIn ? ` where exists (select 1 from ${onlyIfRowsIn})` : '');
+  return { sql, params };
+}
+
+/** Adds one event to the outbox inside the caller's transaction (enqueueOutboxMany of one). */
+export function enqueueOutbox(
   em: EntityManager,
   schema: string,
   subject: string,
   envelope: Envelope,
   headers: Record<string, string> = {},
 ): Promise<void> {
-  // The trace that caused this event continues when the relay publishes it, later, elsewhere.
-  propagation.inject(context.active(), headers);
-  // clock_timestamp(), not the column default now(): now() is the transaction's start time, so rows
-  // enqueued in one transaction would tie and be relayed in id order (random within a millisecond).
-  await em.execute(
-    `insert into "${assertSchemaName(schema)}".outbox (id, subject, envelope, headers, created_at) values (?, ?, ?::jsonb, ?::jsonb, clock_timestamp())`,
-    [envelope.id, subject, JSON.stringify(envelope), JSON.stringify(headers)],
-  );
+  return enqueueOutboxMany(em, schema, [{ subject, envelope, headers }]);
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   type RenderJobRequested,
   type RenderOptions,
 } from '@reelforge/contracts';
-import { enqueueOutbox, type EntityManager } from '@reelforge/persistence';
+import { enqueueOutboxMany, type EntityManager, type OutboxEntry } from '@reelforge/persistence';
 
 /** What each video of an article generation is told: the generation's narration settings, defaults filled in. */
 const articleSpec = (o: ArticleGenerationOptions | undefined): ArticleSpec => ({
@@ -33,38 +33,69 @@ export interface RenderTaskInput {
   mediaRetentionDays: number | null;
 }
 
+/** The render jobs of `sources`, one task each, for one generation; `task.source` is ignored. */
+export type RenderTasksInput = Omit<RenderTaskInput, 'source'> & { sources: RenderTaskInput['source'][] };
+
+/** A task's render job, as the repurposer gets it. */
+export interface EnqueuedTask {
+  taskId: string;
+  job: RenderJobRequested;
+}
+
 /**
- * Reserves a source for a generation and records its task, with the render job in the outbox (the
- * same transaction): one task per source, for user generations and backlog items alike.
+ * Reserves sources for a generation and records one task per source, with the render jobs to put
+ * in the outbox in the same transaction (returned, so the caller adds its own events to the same
+ * outbox statement): for user generations and backlog items alike. Three statements whatever the
+ * number of sources.
  */
+export async function recordRenderTasks(
+  em: EntityManager,
+  schema: string,
+  service: string,
+  t: RenderTasksInput,
+): Promise<EnqueuedTask[]> {
+  const s = `"${schema}"`;
+  if (t.sources.length === 0) return [];
+  const tasks = t.sources.map((source) => {
+    const taskId = uuidv7();
+    const job: RenderJobRequested = makeEnvelope('render.job.requested.v1', service, t.accountId, {
+      taskId,
+      generationId: t.generationId,
+      sourceId: source.id,
+      sourceUrl: source.url,
+      captionsUrl: source.captions_url,
+      contentType: t.contentType,
+      options: t.options,
+      ownerId: t.ownerId,
+      mediaRetentionDays: t.mediaRetentionDays,
+      ...(t.contentType === ARTICLE_CONTENT_TYPE ? { article: articleSpec(t.article) } : {}),
+    });
+    return { taskId, job, sourceId: source.id };
+  });
+  await em.execute(
+    `update ${s}.source_videos set state = 'reserved', generation_id = ?, updated_at = now() where id = any(?::uuid[])`,
+    [t.generationId, `{${tasks.map((x) => x.sourceId).join(',')}}`],
+  );
+  await em.execute(
+    `insert into ${s}.generation_tasks (task_id, generation_id, source_id, status) values ${tasks.map(() => `(?, ?, ?, 'queued')`).join(', ')}`,
+    tasks.flatMap((x) => [x.taskId, t.generationId, x.sourceId]),
+  );
+  return tasks.map(({ taskId, job }) => ({ taskId, job }));
+}
+
+/** The outbox entries of recorded tasks' render jobs. */
+export const renderJobEntries = (tasks: EnqueuedTask[]): OutboxEntry[] =>
+  tasks.map(({ job }) => ({ subject: subjects.renderJob(job.accountId), envelope: job }));
+
+/** One task (recordRenderTasks of one source), its render job in the outbox. */
 export async function enqueueRenderTask(
   em: EntityManager,
   schema: string,
   service: string,
   t: RenderTaskInput,
 ): Promise<string> {
-  const s = `"${schema}"`;
-  const taskId = uuidv7();
-  await em.execute(
-    `update ${s}.source_videos set state = 'reserved', generation_id = ?, updated_at = now() where id = ?`,
-    [t.generationId, t.source.id],
-  );
-  await em.execute(
-    `insert into ${s}.generation_tasks (task_id, generation_id, source_id, status) values (?, ?, ?, 'queued')`,
-    [taskId, t.generationId, t.source.id],
-  );
-  const job: RenderJobRequested = makeEnvelope('render.job.requested.v1', service, t.accountId, {
-    taskId,
-    generationId: t.generationId,
-    sourceId: t.source.id,
-    sourceUrl: t.source.url,
-    captionsUrl: t.source.captions_url,
-    contentType: t.contentType,
-    options: t.options,
-    ownerId: t.ownerId,
-    mediaRetentionDays: t.mediaRetentionDays,
-    ...(t.contentType === ARTICLE_CONTENT_TYPE ? { article: articleSpec(t.article) } : {}),
-  });
-  await enqueueOutbox(em, schema, subjects.renderJob(t.accountId), job);
-  return taskId;
+  const { source, ...rest } = t;
+  const tasks = await recordRenderTasks(em, schema, service, { ...rest, sources: [source] });
+  await enqueueOutboxMany(em, schema, renderJobEntries(tasks));
+  return tasks[0]!.taskId;
 }

@@ -1,11 +1,19 @@
 import type { TaskStatusChanged } from '@reelforge/contracts';
-import { claimInbox, type EntityManager } from '@reelforge/persistence';
+import type { EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
-import { isOpen, settleGeneration } from './settle-generation.ts';
+import {
+  LOCKED_GENERATION_COLUMNS,
+  isOpen,
+  settleGeneration,
+  type LockedGeneration,
+  type TaskCounts,
+} from './settle-generation.ts';
 
 export { generationStatusOf } from './settle-generation.ts';
 
 const RANK: Record<string, number> = { queued: 0, processing: 1, completed: 2, failed: 2, cancelled: 2 };
+/** RANK of the stored status, for the fold's one-statement update. */
+const RANK_SQL = `(case status when 'processing' then 1 when 'completed' then 2 when 'failed' then 2 when 'cancelled' then 2 else 0 end)`;
 
 export interface FoldDeps {
   schema: string;
@@ -40,35 +48,47 @@ export async function foldTaskStatus(
   const { taskId, status } = event.data;
   const series = event.data.series ?? 0;
   const changed = await em.transactional(async (tx) => {
-    if (!(await claimInbox(tx, deps.schema, deps.consumer, event.id))) return false;
-    const [task] = await tx.execute<{ generation_id: string }[]>(
-      `select generation_id from ${s}.generation_tasks where task_id = ?`,
-      [taskId],
+    // The inbox claim, and the task's generation locked (`of g`: the task's generation never
+    // changes, the owner neither), in one round trip; no row: a redelivered event, or a task
+    // outside any generation.
+    const [gen] = await tx.execute<LockedGeneration[]>(
+      `with claimed as (insert into ${s}.inbox (consumer, event_id) values (?, ?) on conflict do nothing returning 1)
+       select ${LOCKED_GENERATION_COLUMNS} from ${s}.generation_tasks t
+         join ${s}.generations g on g.id = t.generation_id left join ${s}.accounts a on a.id = g.account_id
+        where t.task_id = ? and exists (select 1 from claimed) for update of g`,
+      [deps.consumer, event.id, taskId],
     );
-    if (!task) {
-      log.debug({ taskId }, 'status for a task outside any generation; ignored');
-      return false;
-    }
-    const [gen] = await tx.execute<{ status: string }[]>(
-      `select status from ${s}.generations where id = ? for update`,
-      [task.generation_id],
+    if (!gen) return false;
+    // Under the generation's lock, a new statement sees the task's latest state: it moves only
+    // forward (isNewer, in SQL), and a closed generation only reopens for a newer retry series.
+    // The same statement counts the generation's tasks with the change (its own snapshot does not
+    // show the update: the others come from the table, this one from the update).
+    const counted = await tx.execute<TaskCounts>(
+      `with moved as (
+         update ${s}.generation_tasks set status = ?, series = ?, error_code = ?, updated_at = now()
+          where task_id = ? and (series < ? or (series = ? and ? and ${RANK_SQL} < ?)) returning task_id, status
+       )
+       select status, count(*)::int as n, array_agg(task_id::text) as ids from (
+         select task_id, status from ${s}.generation_tasks where generation_id = ? and task_id <> ?
+         union all select task_id, status from moved
+       ) tasks where exists (select 1 from moved) group by status`,
+      [
+        status,
+        series,
+        event.data.error?.code ?? null,
+        taskId,
+        series,
+        series,
+        isOpen(gen.status),
+        RANK[status] ?? 0,
+        gen.id,
+        taskId,
+      ],
     );
-    const [current] = await tx.execute<{ status: string; series: number }[]>(
-      `select status, series from ${s}.generation_tasks where task_id = ?`,
-      [taskId],
-    );
-    if (!gen || !current || !isNewer(current, { status, series })) return false;
-    if (!isOpen(gen.status) && series <= current.series) return false;
-    await tx.execute(
-      `update ${s}.generation_tasks set status = ?, series = ?, error_code = ?, updated_at = now() where task_id = ?`,
-      [status, series, event.data.error?.code ?? null, taskId],
-    );
-    const settled = await settleGeneration(tx, deps.schema, deps.service, task.generation_id);
+    if (counted.length === 0) return false;
+    const settled = await settleGeneration(tx, deps.schema, deps.service, gen.id, gen, counted);
     if (!isOpen(settled.status))
-      log.info(
-        { generationId: task.generation_id, status: settled.status, counts: settled.counts },
-        'generation finished',
-      );
+      log.info({ generationId: gen.id, status: settled.status, counts: settled.counts }, 'generation finished');
     return true;
   });
   if (changed) deps.afterCommit();

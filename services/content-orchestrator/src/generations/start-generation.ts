@@ -9,13 +9,13 @@ import {
   type Principal,
   type RenderOptions,
 } from '@reelforge/contracts';
-import { enqueueOutbox, type EntityManager } from '@reelforge/persistence';
+import { enqueueOutboxMany, type EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
 import { findOwnedAccount } from '../accounts/account-commands.ts';
 import { applyCredit } from '../credits/credit-ledger.ts';
 import { closeExpiredLock, findExpiredLocks } from './close-expired-lock.ts';
-import { enqueueRenderTask } from './enqueue-render-task.ts';
-import { loadGenerationView } from './generation-view.ts';
+import { recordRenderTasks, renderJobEntries } from './enqueue-render-task.ts';
+import { toGenerationView, type GenerationRow } from './generation-view.ts';
 import { findKeyedStart, requestHashOf } from './keyed-start.ts';
 import { realStatesOf, type TaskStatesLookup } from './recount-generation.ts';
 
@@ -122,10 +122,11 @@ export function createStartGeneration(deps: StartGenerationDeps) {
             : 'the account has no available source videos',
           { requested: count },
         );
-      await em.execute(
-        `update ${s}.generations set total_requested = ?, queued = ?, credits_per_task = ? where id = ?`,
+      const [row] = await em.execute<GenerationRow[]>(
+        `update ${s}.generations set total_requested = ?, queued = ?, credits_per_task = ? where id = ? returning *`,
         [sources.length, sources.length, deps.creditCostPerTask, generationId],
       );
+      if (!row) throw new Error('generation vanished inside its own transaction');
       // Paid up front, for the videos really started; PAYMENT_REQUIRED rolls the whole start back.
       if (deps.creditCostPerTask > 0) {
         await applyCredit(em, deps.schema, {
@@ -136,30 +137,29 @@ export function createStartGeneration(deps: StartGenerationDeps) {
           note: `${sources.length} × ${req.body.type}`,
         });
       }
-      for (const source of sources) {
-        // findOwnedAccount above checked the principal is the account's owner_id: the repurposer scopes reads by it.
-        await enqueueRenderTask(em, deps.schema, deps.service, {
-          generationId,
-          accountId: req.accountId,
-          ownerId: req.principal.id,
-          contentType: req.body.type,
-          source,
-          options,
-          article: req.body.article,
-          mediaRetentionDays: account.mediaRetentionDays ?? null,
-        });
-      }
-      const view = await loadGenerationView(em, deps.schema, generationId);
-      if (!view) throw new Error('generation vanished inside its own transaction');
-      await enqueueOutbox(
-        em,
-        deps.schema,
-        subjects.generation(req.accountId),
-        makeEnvelope('content.generation.updated.v1', deps.service, req.accountId, {
-          ...view,
-          ownerId: req.principal.id,
-        }),
-      );
+      // findOwnedAccount above checked the principal is the account's owner_id: the repurposer scopes reads by it.
+      const tasks = await recordRenderTasks(em, deps.schema, deps.service, {
+        generationId,
+        accountId: req.accountId,
+        ownerId: req.principal.id,
+        contentType: req.body.type,
+        sources,
+        options,
+        article: req.body.article,
+        mediaRetentionDays: account.mediaRetentionDays ?? null,
+      });
+      const view = toGenerationView(row, tasks.map((t) => t.taskId).sort());
+      // The render jobs first, then the generation's announcement, in one statement.
+      await enqueueOutboxMany(em, deps.schema, [
+        ...renderJobEntries(tasks),
+        {
+          subject: subjects.generation(req.accountId),
+          envelope: makeEnvelope('content.generation.updated.v1', deps.service, req.accountId, {
+            ...view,
+            ownerId: req.principal.id,
+          }),
+        },
+      ]);
       return { generation: view, shortBy: count - sources.length };
     });
     deps.afterCommit();

@@ -56,6 +56,8 @@ export class AttemptSuperseded extends RetryableError {
   }
 }
 
+const TERMINAL_STAGES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
+
 const toTaskError = (err: unknown): TaskError => ({
   code: errorCode(err),
   message: errorMessage(err),
@@ -102,8 +104,13 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
       generationId,
       log: ctx.log,
       onStage: (stage, percent) => {
-        void deps.tasks.setStage(taskId, begun.attempt, stage, percent).catch(() => undefined);
-        checkCancel();
+        // A terminal stage is written by the transaction that ends the task.
+        if (TERMINAL_STAGES.has(stage)) return;
+        // The stage write tells whether a cancel is pending: the check costs nothing extra.
+        void deps.tasks.setStage(taskId, begun.attempt, stage, percent).then(
+          (cancelPending) => cancelPending && cancel.abort('cancelled'),
+          () => undefined,
+        );
       },
     });
     try {

@@ -8,9 +8,16 @@ import {
   type RenderOptions,
   type TaskStatus,
 } from '@reelforge/contracts';
-import { enqueueOutbox, type EntityManager, type MikroORM } from '@reelforge/persistence';
+import {
+  enqueueOutbox,
+  enqueueOutboxMany,
+  outboxInsert,
+  type EntityManager,
+  type MikroORM,
+  type OutboxEntry,
+} from '@reelforge/persistence';
 import { TaskErrorCodes } from '../pipeline/errors.ts';
-import { adoptOwnerlessRows } from './owner-backfill.ts';
+import { ADOPTED_TABLES, adoptOwnerlessRows, adoptionSql } from './owner-backfill.ts';
 
 export interface StoredClip {
   clipIndex: number;
@@ -56,6 +63,7 @@ export type BeginResult =
   | { kind: 'cancelled' };
 
 const TERMINAL = ['completed', 'failed', 'cancelled'];
+const UNIQUE_VIOLATION = '23505';
 
 /**
  * The repurposer's task table, written in transactions that also put the task's status event in
@@ -71,21 +79,31 @@ export function createTaskStore(deps: {
 }) {
   const s = `"${deps.schema}"`;
 
+  /** `ownerId`: the task row's owner, read by the caller with the row (it rides along for internal consumers). */
   async function statusEvent(
     em: EntityManager,
     ref: TaskRef,
+    ownerId: string | null,
     status: TaskStatus,
     attempt: number,
     series: number,
     error: TaskError | null,
     contentIds: string[] | null,
   ) {
-    // The owner rides along for internal consumers (the notifier tells them about failed tasks).
-    const [owner] = await em.execute<{ owner_id: string | null }[]>(`select owner_id from ${s}.tasks where id = ?`, [
-      ref.taskId,
-    ]);
+    await enqueueOutboxMany(em, deps.schema, [statusEntry(ref, ownerId, status, attempt, series, error, contentIds)]);
+  }
+
+  function statusEntry(
+    ref: TaskRef,
+    ownerId: string | null,
+    status: TaskStatus,
+    attempt: number,
+    series: number,
+    error: TaskError | null,
+    contentIds: string[] | null,
+  ): OutboxEntry {
     const event = makeEnvelope('task.status.v1', deps.service, ref.accountId, {
-      ...(owner?.owner_id ? { ownerId: owner.owner_id } : {}),
+      ...(ownerId ? { ownerId } : {}),
       taskId: ref.taskId,
       generationId: ref.generationId,
       status,
@@ -94,7 +112,7 @@ export function createTaskStore(deps: {
       error,
       output: contentIds ? { contentIds } : null,
     });
-    await enqueueOutbox(em, deps.schema, subjects.taskStatus(ref.accountId), event);
+    return { subject: subjects.taskStatus(ref.accountId), envelope: event };
   }
 
   async function inTx<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
@@ -103,26 +121,160 @@ export function createTaskStore(deps: {
     return result;
   }
 
-  const insertTask = async (em: EntityManager, job: RenderJobRequested) => {
+  const TASK_COLUMNS =
+    'id, account_id, generation_id, source_id, source_url, content_type, options, inputs, kind, owner_id';
+  const taskValues = (job: RenderJobRequested): unknown[] => [
+    job.data.taskId,
+    job.accountId,
+    job.data.generationId,
+    job.data.sourceId,
+    job.data.sourceUrl,
+    job.data.contentType,
+    JSON.stringify(job.data.options),
+    // `inputs` keeps the whole job data (captions, logo, options…): a manual retry rebuilds the same job from it.
+    JSON.stringify(job.data),
+    job.data.article ? 'article' : 'clips',
+    job.data.ownerId ?? null,
+  ];
+  // Typed: in `insert … select` (beginFirstAttempt) an untyped literal would be text, not uuid.
+  const TASK_PLACEHOLDERS = '?::uuid, ?::uuid, ?::uuid, ?::uuid, ?, ?, ?::jsonb, ?::jsonb, ?, ?';
+
+  const insertTask = async (em: EntityManager, job: RenderJobRequested): Promise<void> => {
     await em.execute(
-      // `inputs` keeps the whole job data (captions, logo, options…): a manual retry rebuilds the same job from it.
-      `insert into ${s}.tasks (id, account_id, generation_id, source_id, source_url, content_type, options, inputs, status, kind) values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, 'queued', ?) on conflict (id) do nothing`,
-      [
-        job.data.taskId,
-        job.accountId,
-        job.data.generationId,
-        job.data.sourceId,
-        job.data.sourceUrl,
-        job.data.contentType,
-        JSON.stringify(job.data.options),
-        JSON.stringify(job.data),
-        job.data.article ? 'article' : 'clips',
-      ],
+      `insert into ${s}.tasks (${TASK_COLUMNS}, status) values (${TASK_PLACEHOLDERS}, 'queued') on conflict (id) do nothing`,
+      taskValues(job),
     );
-    // The owner principal scopes every read: the new row, and any older ownerless rows of the account, get the job's owner.
-    // A job from before owner scoping names none (its rows stay invisible until a job of the account that does arrives).
+    // The owner principal scopes every read: the new row has it, and any older ownerless rows of
+    // the account get it. A job from before owner scoping names none (its rows stay invisible until
+    // a job of the account that does arrives).
     if (job.data.ownerId) await adoptOwnerlessRows(em, s, job.accountId, job.data.ownerId);
   };
+
+  const CLIP_COLUMNS =
+    'id, task_id, account_id, clip_index, media_key, duration_seconds, size_bytes, width, height, checksum_sha256, segment, score, reason, captioned, title, thumbnail_key, owner_id, expires_at, kind, source_url, script';
+  // Typed, so the same text serves `values` and `select` (the one-statement completion).
+  const CLIP_PLACEHOLDERS = `?::uuid, ?::uuid, ?::uuid, ?::int, ?, ?::float8, ?::int8, ?::int, ?::int, ?, ?::jsonb, ?::float8, ?, ?::boolean, ?, ?, (select owner_id from ${s}.tasks where id = ?::uuid), ?::timestamptz, ?, ?, ?::jsonb`;
+  const clipValues = (job: RenderJobRequested, c: StoredClip, id: string, expiresAt: Date | null): unknown[] => [
+    id,
+    job.data.taskId,
+    job.accountId,
+    c.clipIndex,
+    c.mediaKey,
+    c.durationSeconds,
+    c.sizeBytes,
+    c.width,
+    c.height,
+    c.checksumSha256,
+    JSON.stringify(c.segment),
+    c.score,
+    c.reason,
+    c.captioned,
+    c.title,
+    c.thumbnailKey,
+    job.data.taskId,
+    expiresAt,
+    c.script ? 'article' : 'clip',
+    // An upload's location is ours, not something to show.
+    job.data.sourceUrl.startsWith('media:') ? null : job.data.sourceUrl,
+    c.script ? JSON.stringify(c.script) : null,
+  ];
+  /** When a job's clips expire: its own `mediaRetentionDays`, else the service's default (none when 0). */
+  const clipExpiry = (job: RenderJobRequested): Date | null => {
+    const days = job.data.mediaRetentionDays;
+    const keepMs = days === undefined || days === null ? (deps.retentionMs ?? 0) : days * 86_400_000;
+    return keepMs > 0 ? new Date(Date.now() + keepMs) : null;
+  };
+
+  /**
+   * Completes the task in one statement (no transaction round trips) if `attempt` is still its
+   * current one and it is open: the row, its attempt, its clips and the `completed` event. Null
+   * when nothing was written: superseded or closed, or a clip row already exists (a constraint
+   * stops the statement, so it writes nothing); complete's transaction then decides.
+   */
+  async function completeAtOnce(
+    job: RenderJobRequested,
+    attempt: number,
+    series: number,
+    clips: StoredClip[],
+  ): Promise<string[] | null> {
+    const { taskId, ownerId } = job.data;
+    if (!ownerId) return null; // a job from before owner scoping: the row's owner is read in the transaction
+    const expiresAt = clipExpiry(job);
+    const ids = clips.map(() => uuidv7());
+    const announce = outboxInsert(
+      deps.schema,
+      [statusEntry(ref(job), ownerId, 'completed', attempt, series, null, ids)],
+      'done',
+    );
+    const stored = clips.length
+      ? `, stored as (insert into ${s}.generated_content (${CLIP_COLUMNS}) ${clips
+          .map(() => `select ${CLIP_PLACEHOLDERS} where exists (select 1 from done)`)
+          .join(' union all ')})`
+      : '';
+    try {
+      const rows = await deps.orm.em.fork().execute<{ id: string }[]>(
+        `with done as (
+           update ${s}.tasks set status = 'completed', stage = 'completed', percent = 100, error_code = null, error_message = null, finished_at = now(), updated_at = now()
+            where id = ? and attempt = ? and status not in ('completed', 'failed', 'cancelled') returning id
+         ), finished as (
+           update ${s}.task_attempts set finished_at = now() where task_id = ? and attempt = ? and exists (select 1 from done)
+         )${stored}, announced as (${announce.sql})
+         select id from done`,
+        [
+          taskId,
+          attempt,
+          taskId,
+          attempt,
+          ...clips.flatMap((c, i) => clipValues(job, c, ids[i]!, expiresAt)),
+          ...announce.params,
+        ],
+      );
+      if (rows.length === 0) return null;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === UNIQUE_VIOLATION) return null;
+      throw err;
+    }
+    deps.afterCommit();
+    return ids;
+  }
+
+  /**
+   * A job's first delivery, in one statement (no transaction round trips): the task is created
+   * already running its attempt 1, with the attempt row and the `processing` event. Taken only
+   * when the task does not exist yet and no cancel awaits it; otherwise (a redelivery, a retry, a
+   * cancel) nothing is written and beginAttempt's transaction decides.
+   */
+  async function beginFirstAttempt(job: RenderJobRequested): Promise<BeginResult | undefined> {
+    const { taskId } = job.data;
+    const ownerId = job.data.ownerId ?? null;
+    const announce = outboxInsert(
+      deps.schema,
+      [statusEntry(ref(job), ownerId, 'processing', 1, 0, null, null)],
+      'fresh',
+    );
+    // The account's ownerless rows are adopted in the same statement (see adoptOwnerlessRows).
+    const adopt = ownerId
+      ? {
+          sql: ADOPTED_TABLES.map((t) => `, adopt_${t} as (${adoptionSql(s, t)})`).join(''),
+          params: ADOPTED_TABLES.flatMap(() => [ownerId, job.accountId]),
+        }
+      : { sql: '', params: [] };
+    const rows = await deps.orm.em.fork().execute<{ id: string }[]>(
+      `with fresh as (
+         insert into ${s}.tasks (${TASK_COLUMNS}, status, stage, percent, attempt, started_at)
+         select ${TASK_PLACEHOLDERS}, 'processing', 'downloading', 0, 1, now()
+          where not exists (select 1 from ${s}.task_cancellations where task_id = ?)
+         on conflict (id) do nothing returning id
+       ), attempt as (
+         insert into ${s}.task_attempts (task_id, attempt, series) select id, 1, 0 from fresh
+       ), announced as (${announce.sql})${adopt.sql}
+       select id from fresh`,
+      [...taskValues(job), taskId, ...announce.params, ...adopt.params],
+    );
+    if (rows.length === 0) return undefined;
+    deps.afterCommit();
+    return { kind: 'run', attempt: 1, series: 0, used: 1 };
+  }
   const ref = (job: RenderJobRequested): TaskRef => ({
     taskId: job.data.taskId,
     accountId: job.accountId,
@@ -139,19 +291,26 @@ export function createTaskStore(deps: {
       `update ${s}.task_attempts set finished_at = now(), error_code = 'CANCELLED', error_message = ? where task_id = ? and finished_at is null`,
       [reason, r.taskId],
     );
-    const [{ attempt } = { attempt: 0 }] = await em.execute<{ attempt: number }[]>(
-      `select attempt from ${s}.tasks where id = ?`,
-      [r.taskId],
-    );
+    const [{ attempt, owner_id } = { attempt: 0, owner_id: null }] = await em.execute<
+      { attempt: number; owner_id: string | null }[]
+    >(`select attempt, owner_id from ${s}.tasks where id = ?`, [r.taskId]);
     await statusEvent(
       em,
       r,
+      owner_id,
       'cancelled',
       attempt,
       series,
       { code: 'CANCELLED', message: reason, retryable: false },
       null,
     );
+  }
+
+  async function cancelRequested(taskId: string): Promise<boolean> {
+    const rows = await deps.orm.em
+      .fork()
+      .execute(`select 1 from ${s}.tasks where id = ? and status = 'cancelling'`, [taskId]);
+    return rows.length > 0;
   }
 
   return {
@@ -167,21 +326,22 @@ export function createTaskStore(deps: {
         await enqueueOutbox(em, deps.schema, subjects.renderJob(job.accountId), job);
       }),
 
-    beginAttempt: (job: RenderJobRequested, maxAttempts: number): Promise<BeginResult> =>
+    beginAttempt: async (job: RenderJobRequested, maxAttempts: number): Promise<BeginResult> =>
+      (maxAttempts >= 1 ? await beginFirstAttempt(job) : undefined) ??
       inTx(async (em) => {
         const taskId = job.data.taskId;
         await insertTask(em, job);
-        const [task] = await em.execute<{ status: string; series: number }[]>(
-          `select status, series from ${s}.tasks where id = ? for update`,
+        // The task (locked) and any cancel recorded for it, in one read.
+        const [task] = await em.execute<
+          { status: string; series: number; owner_id: string | null; cancel_reason: string | null }[]
+        >(
+          `select t.status, t.series, t.owner_id, c.reason as cancel_reason from ${s}.tasks t
+             left join ${s}.task_cancellations c on c.task_id = t.id where t.id = ? for update of t`,
           [taskId],
         );
         if (!task || TERMINAL.includes(task.status)) return { kind: 'done' };
-        const [cancel] = await em.execute<{ reason: string }[]>(
-          `select reason from ${s}.task_cancellations where task_id = ?`,
-          [taskId],
-        );
-        if (cancel || task.status === 'cancelling') {
-          await closeCancelled(em, ref(job), task.series, cancel?.reason ?? 'cancelled');
+        if (task.cancel_reason !== null || task.status === 'cancelling') {
+          await closeCancelled(em, ref(job), task.series, task.cancel_reason ?? 'cancelled');
           return { kind: 'cancelled' };
         }
         const [{ next, used } = { next: 1, used: 0 }] = await em.execute<{ next: number; used: number }[]>(
@@ -198,7 +358,7 @@ export function createTaskStore(deps: {
           next,
           task.series,
         ]);
-        await statusEvent(em, ref(job), 'processing', next, task.series, null, null);
+        await statusEvent(em, ref(job), task.owner_id, 'processing', next, task.series, null, null);
         return { kind: 'run', attempt: next, series: task.series, used: used + 1 };
       }),
 
@@ -207,50 +367,25 @@ export function createTaskStore(deps: {
      * is still the task's current one; null (nothing written) when a newer attempt superseded it
      * (its delivery came back while this one still ran) or the task is already closed.
      */
-    complete: (
+    complete: async (
       job: RenderJobRequested,
       attempt: number,
       series: number,
       clips: StoredClip[],
     ): Promise<string[] | null> =>
+      (await completeAtOnce(job, attempt, series, clips)) ??
       inTx(async (em) => {
-        const [task] = await em.execute<{ status: string; attempt: number }[]>(
-          `select status, attempt from ${s}.tasks where id = ? for update`,
+        const [task] = await em.execute<{ status: string; attempt: number; owner_id: string | null }[]>(
+          `select status, attempt, owner_id from ${s}.tasks where id = ? for update`,
           [job.data.taskId],
         );
         if (!task || TERMINAL.includes(task.status) || task.attempt !== attempt) return null;
         const ids: string[] = [];
-        const days = job.data.mediaRetentionDays;
-        const keepMs = days === undefined || days === null ? (deps.retentionMs ?? 0) : days * 86_400_000;
-        const expiresAt = keepMs > 0 ? new Date(Date.now() + keepMs) : null;
+        const expiresAt = clipExpiry(job);
         for (const c of clips) {
           await em.execute(
-            `insert into ${s}.generated_content (id, task_id, account_id, clip_index, media_key, duration_seconds, size_bytes, width, height, checksum_sha256, segment, score, reason, captioned, title, thumbnail_key, owner_id, expires_at, kind, source_url, script)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, (select owner_id from ${s}.tasks where id = ?), ?, ?, ?, ?::jsonb) on conflict (task_id, clip_index) do nothing`,
-            [
-              uuidv7(),
-              job.data.taskId,
-              job.accountId,
-              c.clipIndex,
-              c.mediaKey,
-              c.durationSeconds,
-              c.sizeBytes,
-              c.width,
-              c.height,
-              c.checksumSha256,
-              JSON.stringify(c.segment),
-              c.score,
-              c.reason,
-              c.captioned,
-              c.title,
-              c.thumbnailKey,
-              job.data.taskId,
-              expiresAt,
-              c.script ? 'article' : 'clip',
-              // An upload's location is ours, not something to show.
-              job.data.sourceUrl.startsWith('media:') ? null : job.data.sourceUrl,
-              c.script ? JSON.stringify(c.script) : null,
-            ],
+            `insert into ${s}.generated_content (${CLIP_COLUMNS}) values (${CLIP_PLACEHOLDERS}) on conflict (task_id, clip_index) do nothing`,
+            clipValues(job, c, uuidv7(), expiresAt),
           );
           const [row] = await em.execute<{ id: string }[]>(
             `select id from ${s}.generated_content where task_id = ? and clip_index = ?`,
@@ -266,7 +401,7 @@ export function createTaskStore(deps: {
           job.data.taskId,
           attempt,
         ]);
-        await statusEvent(em, ref(job), 'completed', attempt, series, null, ids);
+        await statusEvent(em, ref(job), task.owner_id, 'completed', attempt, series, null, ids);
         return ids;
       }),
 
@@ -310,8 +445,8 @@ export function createTaskStore(deps: {
     fail: (job: RenderJobRequested, error: TaskError): Promise<void> =>
       inTx(async (em) => {
         await insertTask(em, job);
-        const [task] = await em.execute<{ status: string; attempt: number; series: number }[]>(
-          `select status, attempt, series from ${s}.tasks where id = ? for update`,
+        const [task] = await em.execute<{ status: string; attempt: number; series: number; owner_id: string | null }[]>(
+          `select status, attempt, series, owner_id from ${s}.tasks where id = ? for update`,
           [job.data.taskId],
         );
         if (!task || TERMINAL.includes(task.status)) return;
@@ -320,7 +455,7 @@ export function createTaskStore(deps: {
           `update ${s}.tasks set status = 'failed', stage = 'failed', error_code = ?, error_message = ?, finished_at = now(), updated_at = now() where id = ?`,
           [error.code, error.message, job.data.taskId],
         );
-        await statusEvent(em, ref(job), 'failed', task.attempt, task.series, error, null);
+        await statusEvent(em, ref(job), task.owner_id, 'failed', task.attempt, task.series, error, null);
       }),
 
     /** The worker stopped the task's ffmpeg and removed its files: the cancel is now confirmed. */
@@ -352,7 +487,16 @@ export function createTaskStore(deps: {
           );
           if (!task) {
             // Its job has not arrived yet: announce the cancel now; the job will close silently.
-            await statusEvent(em, r, 'cancelled', 0, 0, { code: 'CANCELLED', message: reason, retryable: false }, null);
+            await statusEvent(
+              em,
+              r,
+              null,
+              'cancelled',
+              0,
+              0,
+              { code: 'CANCELLED', message: reason, retryable: false },
+              null,
+            );
           } else if (task.status === 'queued') {
             await closeCancelled(em, r, task.series, reason);
           } else if (task.status === 'processing' || task.status === 'cancelling') {
@@ -379,6 +523,7 @@ export function createTaskStore(deps: {
             content_type: string;
             options: RenderOptions;
             inputs: RenderJobRequested['data'] | null;
+            owner_id: string | null;
           }[]
         >(`select * from ${s}.tasks where id = ? and owner_id = ? for update`, [taskId, ownerId]);
         if (!task) throw new DomainError('NOT_FOUND', `task ${taskId} not found`);
@@ -408,25 +553,25 @@ export function createTaskStore(deps: {
           ownerId,
         });
         await enqueueOutbox(em, deps.schema, subjects.renderJob(task.account_id), job);
-        await statusEvent(em, r, 'queued', 0, series, null, null);
+        await statusEvent(em, r, task.owner_id, 'queued', 0, series, null, null);
       }),
 
     /** Whether a cancel is pending for a task (checked when a run starts and at each stage, in case the kill broadcast was missed). */
-    cancelRequested: async (taskId: string): Promise<boolean> => {
+    cancelRequested,
+
+    /**
+     * Mirrors the current stage into the row, so a snapshot (GET /tasks/:id) shows it. True when a
+     * cancel is pending for the task (the row is then `cancelling` and keeps its stage): one round
+     * trip while the task runs normally.
+     */
+    setStage: async (taskId: string, attempt: number, stage: string, percent: number): Promise<boolean> => {
       const rows = await deps.orm.em
         .fork()
-        .execute(`select 1 from ${s}.tasks where id = ? and status = 'cancelling'`, [taskId]);
-      return rows.length > 0;
-    },
-
-    /** Mirrors the current stage into the row, so a snapshot (GET /tasks/:id) shows it. */
-    setStage: async (taskId: string, attempt: number, stage: string, percent: number): Promise<void> => {
-      await deps.orm.em
-        .fork()
         .execute(
-          `update ${s}.tasks set stage = ?, percent = ?, updated_at = now() where id = ? and attempt = ? and status = 'processing'`,
+          `update ${s}.tasks set stage = ?, percent = ?, updated_at = now() where id = ? and attempt = ? and status = 'processing' returning 1`,
           [stage, percent, taskId, attempt],
         );
+      return rows.length === 0 && cancelRequested(taskId);
     },
   };
 }
