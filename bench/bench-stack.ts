@@ -22,19 +22,14 @@ const DEFS = {
 } as const;
 
 /**
- * Boots the named services in this process on their own NATS namespace and schemas, with limits
- * opened up for load (no rate limit, no-op render, sources not resolved). Stop it when done.
+ * The environment of a bench stack's services: their own NATS namespace (`token`), limits opened
+ * up for load (no rate limit, no-op render, sources not resolved), logs at warn.
  */
-export async function bootBenchStack(options: {
-  prefix: string;
-  services: (keyof typeof DEFS)[];
-  natsUrl: string;
-  databaseUrl: string;
-  log: Logger;
-  env?: Record<string, string>;
-}) {
-  const token = `${options.prefix}${Date.now().toString(36)}`;
-  const env = {
+export function benchEnv(
+  token: string,
+  options: { natsUrl: string; databaseUrl: string; env?: Record<string, string> },
+): Record<string, string> {
+  return {
     DATABASE_URL: options.databaseUrl,
     NATS_URL: options.natsUrl,
     // Credentials for a NATS_URL given from outside (ours carries them in the URL).
@@ -52,6 +47,22 @@ export async function bootBenchStack(options: {
     SOURCE_URL_ALLOW_PRIVATE: 'true',
     ...options.env,
   };
+}
+
+/**
+ * Boots the named services in this process on their own NATS namespace and schemas, with limits
+ * opened up for load (no rate limit, no-op render, sources not resolved). Stop it when done.
+ */
+export async function bootBenchStack(options: {
+  prefix: string;
+  services: (keyof typeof DEFS)[];
+  natsUrl: string;
+  databaseUrl: string;
+  log: Logger;
+  env?: Record<string, string>;
+}) {
+  const token = `${options.prefix}${Date.now().toString(36)}`;
+  const env = benchEnv(token, options);
   const booted: Partial<Record<keyof typeof DEFS, Booted>> = {};
   const order: Booted[] = [];
   try {

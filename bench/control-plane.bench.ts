@@ -1,8 +1,9 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { bootBenchStack } from './bench-stack.ts';
-import type { Logger } from 'pino';
+import pg from 'pg';
+import { spawnBenchStack } from './bench-processes.ts';
 import type { BenchResult } from './result.ts';
+import { countStatements } from './statement-counts.ts';
 
 const ACCOUNTS = 20;
 const SOURCES_PER_ACCOUNT = 10;
@@ -16,19 +17,21 @@ export async function benchControlPlane(
   nc: NatsConnection,
   natsUrl: string,
   databaseUrl: string,
-  log: Logger,
+  say: (line: string) => void = () => undefined,
 ): Promise<BenchResult[]> {
-  const stack = await bootBenchStack({
+  // As deployed: each service its own process (a shared event loop would be the bottleneck).
+  const stack = await spawnBenchStack({
     prefix: 'cp',
     services: ['orchestrator', 'repurposer', 'gateway'],
     natsUrl,
     databaseUrl,
-    log,
     env: { TASK_WORKER_COUNT: '16' },
   });
   const token = stack.token;
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const query = async <T>(sql: string) => (await db.query(sql)).rows as T[];
   try {
-    const orchestrator = stack.booted.orchestrator!;
     const base = stack.baseUrl;
     const headers = { authorization: `Bearer ${await stack.bearer('bench')}`, 'content-type': 'application/json' };
     const post = async (path: string, body: unknown) => {
@@ -45,22 +48,27 @@ export async function benchControlPlane(
     }
     const total = ACCOUNTS * SOURCES_PER_ACCOUNT;
     const schema = `"${token}_orchestrator"`;
+    const poll = `select count(*) as n from ${schema}.generations where status = 'completed'`;
+    const counted = await countStatements(query, token, 'select count(*) as n from');
     const started = performance.now();
     await Promise.all(
       accounts.map((id) => post(`/api/v1/accounts/${id}/generations`, { type: 'shorts', count: SOURCES_PER_ACCOUNT })),
     );
     // Polling a table is fine in a benchmark (tests await events instead).
     for (;;) {
-      const [row] = await orchestrator.platform.orm.em
-        .fork()
-        .execute<{ n: string }[]>(`select count(*) as n from ${schema}.generations where status = 'completed'`);
+      const [row] = await query<{ n: string }>(poll);
       if (Number(row?.n) === ACCOUNTS) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const ours = total / ((performance.now() - started) / 1000);
+    const perTask = await counted?.(total);
+    if (perTask)
+      say(
+        `control plane: ${perTask.statementsPerTask.toFixed(1)} SQL statements and ${perTask.commitsPerTask.toFixed(1)} commits per task`,
+      );
     if (process.env.BENCH_DEBUG) {
       const rs = `"${token}_repurposer"`;
-      const q = (sql: string) => orchestrator.platform.orm.em.fork().execute(sql);
+      const q = query;
       console.log(
         JSON.stringify({
           gen: await q(`select min(created_at) a, max(finished_at) b from ${schema}.generations`),
@@ -100,12 +108,16 @@ export async function benchControlPlane(
         baselineName: 'raw JetStream publish+consume',
         higherIsBetter: true,
         notes:
+          (perTask
+            ? `measured: ${perTask.statementsPerTask.toFixed(1)} SQL statements (begin/commit included) and ${perTask.commitsPerTask.toFixed(1)} commits per task (pg_stat_statements); `
+            : '') +
           'per task: start tx + outbox, render job, task row + attempt + 2 status events via outbox, 2 progress events ' +
           "(the no-op render's one and the 'completed' stage's, each with a stage update), 2 folds (inbox + recount), " +
           'generation events; the settings field of the results file says how durable the servers were',
       },
     ];
   } finally {
+    await db.end();
     await stack.stop();
   }
 }

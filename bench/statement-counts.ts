@@ -1,0 +1,47 @@
+// Round trips to PostgreSQL per task, read from pg_stat_statements (bench/run.ts loads it into its
+// own server): the figure the control plane's speed depends on, printed beside the rates.
+
+type Query = <T>(sql: string) => Promise<T[]>;
+
+export interface StatementCounts {
+  /** Statements the services sent (begin and commit included), per task. */
+  statementsPerTask: number;
+  /** Committed transactions (explicit or single-statement), per task. */
+  commitsPerTask: number;
+}
+
+/**
+ * Starts counting the statements that touch the schemas named `<token>_…` (a benchmark's stack),
+ * with the transactions' begin and commit; undefined when pg_stat_statements is not loaded (a
+ * DATABASE_URL given from outside). `ignore`: how the benchmark's own polling starts, not counted
+ * (nor its transactions).
+ */
+export async function countStatements(
+  query: Query,
+  token: string,
+  ignore: string,
+): Promise<((tasks: number) => Promise<StatementCounts>) | undefined> {
+  try {
+    await query('create extension if not exists pg_stat_statements');
+    await query('select pg_stat_statements_reset()');
+  } catch {
+    return undefined;
+  }
+  const commits = async () =>
+    Number(
+      (
+        await query<{ n: string }>(`select xact_commit as n from pg_stat_database where datname = current_database()`)
+      )[0]?.n,
+    );
+  const before = await commits();
+  return async (tasks) => {
+    const [row] = await query<{ ours: string; polls: string }>(
+      `select coalesce(sum(calls) filter (where (query like '%"${token}_%' or lower(query) in ('begin', 'commit')) and query not like '${ignore}%'), 0) as ours,
+              coalesce(sum(calls) filter (where query like '${ignore}%'), 0) as polls
+         from pg_stat_statements`,
+    );
+    // The polls are single-statement transactions too: not the services' commits. (This read is one.)
+    const services = (await commits()) - before - Number(row?.polls) - 1;
+    return { statementsPerTask: Number(row?.ours) / tasks, commitsPerTask: services / tasks };
+  };
+}
