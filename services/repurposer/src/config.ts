@@ -60,6 +60,11 @@ const configSpec = {
   SCRIPT_API_KEY: env.optionalString(),
   SCRIPT_MODEL: env.string('gpt-4o-mini'),
   SCRIPT_TIMEOUT: env.durationMs('s', '60s'),
+  /** An OpenAI-compatible chat API (`…/v1`) that ranks candidate clips by their transcript; off unless set. MOMENTS_API_KEY (secret) is optional (local servers). */
+  MOMENTS_API_URL: env.optionalString(),
+  MOMENTS_API_KEY: env.optionalString(),
+  MOMENTS_MODEL: env.string('gpt-4o-mini'),
+  MOMENTS_TIMEOUT: env.durationMs('s', '30s'),
   /** Limits of an article page and its images (each image; at most ARTICLE_MAX_IMAGES are fetched). */
   ARTICLE_MAX_PAGE_BYTES: env.int(5 * 1024 ** 2, 1),
   ARTICLE_MAX_IMAGE_BYTES: env.int(10 * 1024 ** 2, 1),

@@ -30,6 +30,7 @@ import { loadFontCatalog } from './fonts/font-catalog.ts';
 import { createRunningTasks } from './tasks/running-tasks.ts';
 import { renderArticleTask, type ArticleDeps } from './article/render-article-task.ts';
 import { createLlmScriptWriter } from './article/script/llm-script-writer.ts';
+import { createLlmMomentRanker } from './analysis/llm-moment-ranker.ts';
 import { createSpeech } from './speech/create-speech.ts';
 import { createTaskQueries } from './tasks/task-queries.ts';
 import { createTaskStore } from './tasks/task-store.ts';
@@ -126,6 +127,14 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
             })
           : null,
     }),
+    momentRanker: config.MOMENTS_API_URL
+      ? createLlmMomentRanker({
+          url: config.MOMENTS_API_URL,
+          apiKey: config.MOMENTS_API_KEY ?? '',
+          model: config.MOMENTS_MODEL,
+          timeoutMs: config.MOMENTS_TIMEOUT,
+        })
+      : null,
   };
   const articles: ArticleDeps = {
     ...pipeline,

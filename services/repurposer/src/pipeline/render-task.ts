@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { RenderJobRequested } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
 import { PermanentError } from '@reelforge/messaging';
-import { chooseSegments } from '../analysis/choose-segments.ts';
+import { chooseMoments } from '../analysis/choose-moments.ts';
+import type { MomentRanker } from '../analysis/llm-moment-ranker.ts';
 import { measureSignals } from '../analysis/measure-signals.ts';
 import { resolveCaptionStyle } from '../captions/ass-document.ts';
 import { sentenceEnds } from '../captions/clip-cues.ts';
@@ -38,6 +39,8 @@ export interface PipelineDeps {
   minSourceSeconds: number;
   fonts: FontCatalog;
   transcriber: Transcriber;
+  /** Orders candidate moments by their transcript (an LLM, MOMENTS_API_URL); absent: the heuristic alone. */
+  momentRanker?: MomentRanker | null;
   /** Called with every clip rendered (the benchmark reads the exact ffmpeg commands from it). */
   onClipRendered?: (clip: RenderedClip) => void;
   /** Told each clip's render wall time and length, in seconds (metrics). */
@@ -189,12 +192,18 @@ async function planSegments(
     signal,
     onProgress,
   });
-  const chosen = chooseSegments(signals, {
-    count: r.clipCount,
-    minSeconds: r.minClipSeconds,
-    maxSeconds: r.maxClipSeconds,
-    ...(cues ? { sentenceEnds: sentenceEnds(cues) } : {}),
-  });
+  const chosen = await chooseMoments(
+    signals,
+    cues,
+    {
+      count: r.clipCount,
+      minSeconds: r.minClipSeconds,
+      maxSeconds: r.maxClipSeconds,
+      ...(cues ? { sentenceEnds: sentenceEnds(cues) } : {}),
+    },
+    deps.momentRanker ?? null,
+    signal,
+  );
   return chosen.map((c) => ({ parts: [{ start: c.start, end: c.end }], score: c.score, reason: c.reason }));
 }
 
