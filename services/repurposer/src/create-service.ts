@@ -26,6 +26,8 @@ import { discardClips } from './pipeline/discard-clips.ts';
 import { PLATFORM_RESOLVE_TIMEOUT_MS, noopRender, renderTask, type PipelineDeps } from './pipeline/render-task.ts';
 import { createSpeechToTextTranscriber } from './captions/speech-to-text-transcriber.ts';
 import { createSuppliedCaptionsTranscriber, createTranscriber } from './captions/transcriber.ts';
+import { createCaptionAligner } from './captions/local-speech/caption-aligner.ts';
+import { createWhisperTranscriber } from './captions/local-speech/whisper-transcriber.ts';
 import { loadFontCatalog } from './fonts/font-catalog.ts';
 import { createRunningTasks } from './tasks/running-tasks.ts';
 import { renderArticleTask, type ArticleDeps } from './article/render-article-task.ts';
@@ -115,7 +117,17 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
       resolveTimeoutMs: PLATFORM_RESOLVE_TIMEOUT_MS,
     },
     transcriber: createTranscriber({
-      supplied: createSuppliedCaptionsTranscriber(),
+      supplied: createSuppliedCaptionsTranscriber({
+        aligner: createCaptionAligner({ ffmpegPath: config.FFMPEG_PATH }),
+        warn: (message) => log.warn(message),
+      }),
+      local: config.WHISPER_MODEL_PATH
+        ? createWhisperTranscriber({
+            ffmpegPath: config.FFMPEG_PATH,
+            modelPath: config.WHISPER_MODEL_PATH,
+            language: config.WHISPER_LANGUAGE,
+          })
+        : null,
       speech:
         config.TRANSCRIBE_API_URL && config.TRANSCRIBE_API_KEY
           ? createSpeechToTextTranscriber({

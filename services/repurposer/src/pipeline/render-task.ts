@@ -10,7 +10,7 @@ import { resolveCaptionStyle } from '../captions/ass-document.ts';
 import { sentenceEnds } from '../captions/clip-cues.ts';
 import type { Cue } from '../captions/cue.ts';
 import { CaptionsFormatError } from '../captions/parse-captions.ts';
-import type { Transcriber } from '../captions/transcriber.ts';
+import { noCaptionsReason, type Transcriber } from '../captions/transcriber.ts';
 import type { FontCatalog } from '../fonts/font-catalog.ts';
 import { clipDurationSeconds } from '../render/clip-command.ts';
 import { renderClip, type RenderedClip } from '../render/render-clip.ts';
@@ -267,20 +267,24 @@ export async function renderTask(
           `the source is ${probe.durationSeconds.toFixed(2)} s long; a clip needs at least ${deps.minSourceSeconds} s`,
         );
 
+      const captionsFile = captionsUrl ? join(work, 'captions') : null;
       report(
         'transcribing',
         QUICK_STAGES.transcribing,
-        captionsUrl ? 'reading the captions' : 'transcribing speech (when speech-to-text is configured)',
+        deps.transcriber.describe?.({ captionsFile }) ??
+          (captionsUrl ? 'reading the captions' : 'transcribing speech (when speech-to-text is configured)'),
       );
       const cues = r.captions
-        ? await transcribe(
-            deps,
-            join(work, 'source'),
-            captionsUrl ? join(work, 'captions') : null,
-            probe.hasAudio,
-            signal,
-          )
+        ? await transcribe(deps, join(work, 'source'), captionsFile, probe.hasAudio, signal)
         : null;
+      if (r.captions && !cues)
+        report(
+          'transcribing',
+          QUICK_STAGES.transcribing,
+          noCaptionsReason(deps.transcriber, captionsFile, probe.hasAudio),
+          null,
+          { milestone: true },
+        );
       if (cues) requireFont(deps.fonts, captionStyle.fontFamily, captionStyle.bold, 'caption');
 
       const explicit = job.data.options.segments !== undefined;
