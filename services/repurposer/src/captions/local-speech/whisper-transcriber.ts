@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { PermanentError } from '@reelforge/messaging';
@@ -125,12 +126,14 @@ export function createWhisperTranscriber(o: WhisperTranscriberOptions): Transcri
         { ffmpegPath: o.ffmpegPath, cwd, signal, expectedSeconds: 0, doing: 'extracting the speech' },
       );
       let tokens: WhisperToken[];
+      // 115 MB an hour: gone as soon as whisper.cpp is done with it, not at the end of the task.
+      const audio = join(cwd, AUDIO_FILE);
       try {
         const reply = await runSpeechWorker(
           {
             op: 'transcribe',
             modelPath: o.modelPath,
-            audioFile: join(cwd, AUDIO_FILE),
+            audioFile: audio,
             threads,
             language: o.language ?? 'auto',
           },
@@ -144,6 +147,8 @@ export function createWhisperTranscriber(o: WhisperTranscriberOptions): Transcri
           throw retryable(CODE, `local speech-to-text: ${err.message}`, err);
         const message = err.crashed ? `whisper.cpp cannot load the model ${o.modelPath}: ${err.message}` : err.message;
         throw new PermanentError(CODE, `local speech-to-text: ${message}`, { cause: err });
+      } finally {
+        await rm(audio, { force: true });
       }
       const words = wordsFromTokens(tokens);
       return words.length >= 2 ? cuesFromWords(words) : null;
