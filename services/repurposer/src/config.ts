@@ -1,6 +1,7 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commonSettings, env, loadConfig, type ConfigOf, type ConfigWarn } from '@reelforge/service-kit';
+import { ConfigError, commonSettings, env, loadConfig, type ConfigOf, type ConfigWarn } from '@reelforge/service-kit';
+import { whisperModelProblem } from './captions/local-speech/whisper-model.ts';
 import { platformHostsSetting } from './pipeline/platform-hosts.ts';
 
 const configSpec = {
@@ -40,6 +41,10 @@ const configSpec = {
   TRANSCRIBE_API_KEY: env.optionalString(),
   TRANSCRIBE_MODEL: env.string('whisper-1'),
   TRANSCRIBE_TIMEOUT: env.durationMs('s', '10m'),
+  /** A whisper.cpp model file (ggml, e.g. ggml-base.en.bin): sources without captions are transcribed locally, before any API. Checked at startup. */
+  WHISPER_MODEL_PATH: env.optionalString(),
+  /** The language whisper.cpp transcribes (`en`, `de`…), or `auto` to detect it (multilingual models). */
+  WHISPER_LANGUAGE: env.string('auto'),
   /** Sources above this many pixels per frame are refused (default: 4K DCI, 4096×2160). */
   MAX_SOURCE_PIXELS: env.int(4096 * 2160, 1),
   SOURCE_FETCH_TIMEOUT: env.durationMs('s', '10m'),
@@ -60,6 +65,11 @@ const configSpec = {
   SCRIPT_API_KEY: env.optionalString(),
   SCRIPT_MODEL: env.string('gpt-4o-mini'),
   SCRIPT_TIMEOUT: env.durationMs('s', '60s'),
+  /** An OpenAI-compatible chat API (`…/v1`) that ranks candidate clips by their transcript; off unless set. MOMENTS_API_KEY (secret) is optional (local servers). */
+  MOMENTS_API_URL: env.optionalString(),
+  MOMENTS_API_KEY: env.optionalString(),
+  MOMENTS_MODEL: env.string('gpt-4o-mini'),
+  MOMENTS_TIMEOUT: env.durationMs('s', '30s'),
   /** Limits of an article page and its images (each image; at most ARTICLE_MAX_IMAGES are fetched). */
   ARTICLE_MAX_PAGE_BYTES: env.int(5 * 1024 ** 2, 1),
   ARTICLE_MAX_IMAGE_BYTES: env.int(10 * 1024 ** 2, 1),
@@ -73,5 +83,9 @@ export function loadRepurposerConfig(
   source: Record<string, string | undefined> = process.env,
   warn?: ConfigWarn,
 ): RepurposerConfig {
-  return loadConfig(configSpec, source, warn);
+  const config = loadConfig(configSpec, source, warn);
+  // A model that is not there fails at startup, not in every task that needs captions.
+  const problem = config.WHISPER_MODEL_PATH ? whisperModelProblem(config.WHISPER_MODEL_PATH) : null;
+  if (problem) throw new ConfigError([`WHISPER_MODEL_PATH: ${problem}`]);
+  return config;
 }

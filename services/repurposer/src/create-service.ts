@@ -26,10 +26,13 @@ import { discardClips } from './pipeline/discard-clips.ts';
 import { PLATFORM_RESOLVE_TIMEOUT_MS, noopRender, renderTask, type PipelineDeps } from './pipeline/render-task.ts';
 import { createSpeechToTextTranscriber } from './captions/speech-to-text-transcriber.ts';
 import { createSuppliedCaptionsTranscriber, createTranscriber } from './captions/transcriber.ts';
+import { createCaptionAligner } from './captions/local-speech/caption-aligner.ts';
+import { createWhisperTranscriber } from './captions/local-speech/whisper-transcriber.ts';
 import { loadFontCatalog } from './fonts/font-catalog.ts';
 import { createRunningTasks } from './tasks/running-tasks.ts';
 import { renderArticleTask, type ArticleDeps } from './article/render-article-task.ts';
 import { createLlmScriptWriter } from './article/script/llm-script-writer.ts';
+import { createLlmMomentRanker } from './analysis/llm-moment-ranker.ts';
 import { createSpeech } from './speech/create-speech.ts';
 import { createTaskQueries } from './tasks/task-queries.ts';
 import { createTaskStore } from './tasks/task-store.ts';
@@ -114,7 +117,17 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
       resolveTimeoutMs: PLATFORM_RESOLVE_TIMEOUT_MS,
     },
     transcriber: createTranscriber({
-      supplied: createSuppliedCaptionsTranscriber(),
+      supplied: createSuppliedCaptionsTranscriber({
+        aligner: createCaptionAligner({ ffmpegPath: config.FFMPEG_PATH }),
+        warn: (message) => log.warn(message),
+      }),
+      local: config.WHISPER_MODEL_PATH
+        ? createWhisperTranscriber({
+            ffmpegPath: config.FFMPEG_PATH,
+            modelPath: config.WHISPER_MODEL_PATH,
+            language: config.WHISPER_LANGUAGE,
+          })
+        : null,
       speech:
         config.TRANSCRIBE_API_URL && config.TRANSCRIBE_API_KEY
           ? createSpeechToTextTranscriber({
@@ -126,6 +139,14 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
             })
           : null,
     }),
+    momentRanker: config.MOMENTS_API_URL
+      ? createLlmMomentRanker({
+          url: config.MOMENTS_API_URL,
+          apiKey: config.MOMENTS_API_KEY ?? '',
+          model: config.MOMENTS_MODEL,
+          timeoutMs: config.MOMENTS_TIMEOUT,
+        })
+      : null,
   };
   const articles: ArticleDeps = {
     ...pipeline,

@@ -1,6 +1,7 @@
 import { gridBoundaries, naturalBoundaries, type Boundary } from './boundaries.ts';
 import { segmentReason, segmentScore, signalIndex, type SegmentStats } from './segment-score.ts';
 import type { Signals } from './signals.ts';
+import { TRANSCRIPT_WEIGHT, transcriptReason, transcriptScore, type TranscriptIndex } from './transcript-score.ts';
 
 export interface ChosenSegment {
   start: number;
@@ -16,6 +17,8 @@ export interface ChooseOptions {
   maxSeconds: number;
   /** Ends of sentences (from a transcript), the cleanest places to cut. */
   sentenceEnds?: number[];
+  /** The source's transcript (indexTranscript): when present, what is said counts too. */
+  transcript?: TranscriptIndex;
 }
 
 interface Candidate {
@@ -40,10 +43,29 @@ function candidates(
     while (first < bounds.length && bounds[first]!.t < from.t + o.minSeconds - EPS) first++;
     for (let j = Math.max(first, i + 1); j < bounds.length && bounds[j]!.t <= from.t + o.maxSeconds + EPS; j++) {
       const to = bounds[j]!;
-      out.push({ from, to, score: segmentScore(stats(from.t, to.t), to.t - from.t, from, to, o) });
+      out.push({ from, to, score: score(stats(from.t, to.t), from, to, o) });
     }
   }
   return out;
+}
+
+/**
+ * The signals' score, blended with the transcript's (40 %) when there is one: a stretch is judged on
+ * what is said as well as on how it sounds and looks.
+ */
+function score(s: SegmentStats, from: Boundary, to: Boundary, o: ChooseOptions): number {
+  const signal = segmentScore(s, to.t - from.t, from, to, o);
+  if (!o.transcript) return signal;
+  const text = transcriptScore(o.transcript.stats(from.t, to.t));
+  return (1 - TRANSCRIPT_WEIGHT) * signal + TRANSCRIPT_WEIGHT * text;
+}
+
+/** The signals' reason, then the transcript's. */
+function reason(s: SegmentStats, from: Boundary, to: Boundary, o: ChooseOptions): string {
+  const signal = segmentReason(s, from, to);
+  if (!o.transcript) return signal;
+  const words = transcriptReason(o.transcript.stats(from.t, to.t), o.transcript.keywordsIn(from.t, to.t));
+  return `${signal}; transcript: ${words}`;
 }
 
 /** Best first; ties go to the earlier start, then the shorter: the order never depends on anything but the input. */
@@ -102,7 +124,8 @@ function pickGreedy(pool: Candidate[], picked: Candidate[], count: number): void
 /**
  * Chooses up to `count` non-overlapping segments of `minSeconds`..`maxSeconds` worth clipping.
  * Segments start and end on natural boundaries (pauses, scene cuts, sentence ends, the source's
- * edges) and are scored by energy, speech presence, boundary cleanliness and liveliness; the best
+ * edges) and are scored by energy, speech presence, boundary cleanliness and liveliness, and with a
+ * transcript also by what is said (transcript-score.ts); the best
  * are chosen as the set with the highest total score. Only when natural boundaries cannot supply `count` segments are the rest
  * filled from a fixed grid. A source shorter than `minSeconds` is one segment, whole. Pure and
  * deterministic; segments come back in time order.
@@ -125,8 +148,8 @@ export function chooseSegments(signals: Signals, o: ChooseOptions): ChosenSegmen
       {
         start: 0,
         end: duration,
-        score: round(segmentScore(s, duration, from, to, o)),
-        reason: `the whole source (shorter than ${o.minSeconds} s), ${segmentReason(s, from, to)}`,
+        score: round(score(s, from, to, o)),
+        reason: `the whole source (shorter than ${o.minSeconds} s), ${reason(s, from, to, o)}`,
       },
     ];
   }
@@ -140,7 +163,7 @@ export function chooseSegments(signals: Signals, o: ChooseOptions): ChosenSegmen
       start: c.from.t,
       end: c.to.t,
       score: round(c.score),
-      reason: segmentReason(stats(c.from.t, c.to.t), c.from, c.to),
+      reason: reason(stats(c.from.t, c.to.t), c.from, c.to, o),
     }));
 }
 

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { Cue } from './cue.ts';
+import type { CaptionAligner } from './local-speech/caption-aligner.ts';
 import { CaptionsFormatError, parseCaptions } from './parse-captions.ts';
 
 /** Where a clip's captions come from. */
@@ -9,15 +10,41 @@ export interface Transcriber {
     input: { sourceFile: string; captionsFile: string | null; hasAudio: boolean },
     signal: AbortSignal,
   ): Promise<Cue[] | null>;
+  /** What transcribe will do for a task, in words for its progress ("transcribing speech locally…"). */
+  describe?(input: { captionsFile: string | null }): string;
 }
 
-/** Supplied captions win; without them, speech-to-text when configured; otherwise no transcript. */
-export function createTranscriber(o: { supplied: Transcriber; speech: Transcriber | null }): Transcriber {
+/** The progress detail of a task whose source gets no captions because nothing can transcribe it. */
+export const NO_SPEECH_TO_TEXT =
+  'no captions: no captions file was given and no speech-to-text is configured (WHISPER_MODEL_PATH or TRANSCRIBE_API_URL)';
+
+/** Why a task that wanted captions got none, for its progress detail (no captions is not a failure). */
+export function noCaptionsReason(t: Transcriber, captionsFile: string | null, hasAudio: boolean): string {
+  if (captionsFile !== null) return 'no captions: the captions file holds none';
+  if (t.describe?.({ captionsFile }) === NO_SPEECH_TO_TEXT) return NO_SPEECH_TO_TEXT;
+  return hasAudio ? 'no captions: no speech was recognised' : 'no captions: the source has no audio';
+}
+
+/**
+ * Supplied captions win (they are what the creator wrote); without them, local whisper.cpp when a
+ * model is configured (free, private, no upload limit), else the speech-to-text API when one is
+ * configured; otherwise no transcript.
+ */
+export function createTranscriber(o: {
+  supplied: Transcriber;
+  local?: Transcriber | null;
+  speech: Transcriber | null;
+}): Transcriber {
+  const engine = o.local ?? o.speech;
   return {
     transcribe: (input, signal) =>
-      input.captionsFile !== null || !o.speech
-        ? o.supplied.transcribe(input, signal)
-        : o.speech.transcribe(input, signal),
+      input.captionsFile !== null || !engine ? o.supplied.transcribe(input, signal) : engine.transcribe(input, signal),
+    describe: (input) =>
+      input.captionsFile !== null
+        ? (o.supplied.describe?.(input) ?? 'reading the captions')
+        : engine
+          ? (engine.describe?.(input) ?? 'transcribing speech')
+          : NO_SPEECH_TO_TEXT,
   };
 }
 
@@ -43,11 +70,17 @@ function decode(bytes: Uint8Array): string {
 
 /**
  * Reads the caption file supplied with the source (SRT or WebVTT). No file: null. A file
- * over 5 MB or in neither format: CaptionsFormatError, for the caller to fail or ignore.
+ * over 5 MB or in neither format: CaptionsFormatError, for the caller to fail or ignore. With an
+ * aligner, cues without word timing get it from the audio (caption-aligner.ts); an alignment that
+ * fails leaves them as they were (told to `warn`), never failing the task.
  */
-export function createSuppliedCaptionsTranscriber(): Transcriber {
+export function createSuppliedCaptionsTranscriber(
+  o: { aligner?: CaptionAligner | null; warn?: (message: string) => void } = {},
+): Transcriber {
   return {
-    transcribe: async ({ captionsFile }, signal) => {
+    describe: () =>
+      o.aligner ? 'reading the captions and aligning their words to the speech' : 'reading the captions',
+    transcribe: async ({ captionsFile, sourceFile, hasAudio }, signal) => {
       if (captionsFile === null) return null;
       signal.throwIfAborted();
       const file = await open(captionsFile, 'r');
@@ -68,7 +101,11 @@ export function createSuppliedCaptionsTranscriber(): Transcriber {
       } finally {
         await file.close();
       }
-      return parseCaptions(decode(bytes));
+      const cues = parseCaptions(decode(bytes));
+      if (!o.aligner || !hasAudio || cues.length === 0) return cues;
+      const result = await o.aligner.align(sourceFile, cues, signal);
+      if (result.failure) o.warn?.(`captions keep no word timing: aligning them failed: ${result.failure}`);
+      return result.cues;
     },
   };
 }

@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import type { RenderJobRequested } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
 import { PermanentError } from '@reelforge/messaging';
-import { chooseSegments } from '../analysis/choose-segments.ts';
+import { chooseMoments } from '../analysis/choose-moments.ts';
+import type { MomentRanker } from '../analysis/llm-moment-ranker.ts';
 import { measureSignals } from '../analysis/measure-signals.ts';
 import { resolveCaptionStyle } from '../captions/ass-document.ts';
 import { sentenceEnds } from '../captions/clip-cues.ts';
 import type { Cue } from '../captions/cue.ts';
 import { CaptionsFormatError } from '../captions/parse-captions.ts';
-import type { Transcriber } from '../captions/transcriber.ts';
+import { noCaptionsReason, type Transcriber } from '../captions/transcriber.ts';
 import type { FontCatalog } from '../fonts/font-catalog.ts';
 import { clipDurationSeconds } from '../render/clip-command.ts';
 import { renderClip, type RenderedClip } from '../render/render-clip.ts';
@@ -38,6 +39,8 @@ export interface PipelineDeps {
   minSourceSeconds: number;
   fonts: FontCatalog;
   transcriber: Transcriber;
+  /** Orders candidate moments by their transcript (an LLM, MOMENTS_API_URL); absent: the heuristic alone. */
+  momentRanker?: MomentRanker | null;
   /** Called with every clip rendered (the benchmark reads the exact ffmpeg commands from it). */
   onClipRendered?: (clip: RenderedClip) => void;
   /** Told each clip's render wall time and length, in seconds (metrics). */
@@ -189,12 +192,18 @@ async function planSegments(
     signal,
     onProgress,
   });
-  const chosen = chooseSegments(signals, {
-    count: r.clipCount,
-    minSeconds: r.minClipSeconds,
-    maxSeconds: r.maxClipSeconds,
-    ...(cues ? { sentenceEnds: sentenceEnds(cues) } : {}),
-  });
+  const chosen = await chooseMoments(
+    signals,
+    cues,
+    {
+      count: r.clipCount,
+      minSeconds: r.minClipSeconds,
+      maxSeconds: r.maxClipSeconds,
+      ...(cues ? { sentenceEnds: sentenceEnds(cues) } : {}),
+    },
+    deps.momentRanker ?? null,
+    signal,
+  );
   return chosen.map((c) => ({ parts: [{ start: c.start, end: c.end }], score: c.score, reason: c.reason }));
 }
 
@@ -258,20 +267,24 @@ export async function renderTask(
           `the source is ${probe.durationSeconds.toFixed(2)} s long; a clip needs at least ${deps.minSourceSeconds} s`,
         );
 
+      const captionsFile = captionsUrl ? join(work, 'captions') : null;
       report(
         'transcribing',
         QUICK_STAGES.transcribing,
-        captionsUrl ? 'reading the captions' : 'transcribing speech (when speech-to-text is configured)',
+        deps.transcriber.describe?.({ captionsFile }) ??
+          (captionsUrl ? 'reading the captions' : 'transcribing speech (when speech-to-text is configured)'),
       );
       const cues = r.captions
-        ? await transcribe(
-            deps,
-            join(work, 'source'),
-            captionsUrl ? join(work, 'captions') : null,
-            probe.hasAudio,
-            signal,
-          )
+        ? await transcribe(deps, join(work, 'source'), captionsFile, probe.hasAudio, signal)
         : null;
+      if (r.captions && !cues)
+        report(
+          'transcribing',
+          QUICK_STAGES.transcribing,
+          noCaptionsReason(deps.transcriber, captionsFile, probe.hasAudio),
+          null,
+          { milestone: true },
+        );
       if (cues) requireFont(deps.fonts, captionStyle.fontFamily, captionStyle.bold, 'caption');
 
       const explicit = job.data.options.segments !== undefined;
