@@ -4,8 +4,7 @@
 // completion on a core subscription to its task.status subject, as the gateway's push does.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import type { Logger } from 'pino';
-import { bootBenchStack } from './bench-stack.ts';
+import { spawnBenchStack } from './bench-processes.ts';
 import type { Done, JobTarget } from './job-load.ts';
 
 export interface OursTarget extends JobTarget {
@@ -33,15 +32,14 @@ export async function startOurs(options: {
   nc: NatsConnection;
   natsUrl: string;
   databaseUrl: string;
-  log: Logger;
   workers: number;
 }): Promise<OursTarget> {
-  const stack = await bootBenchStack({
+  // As deployed: each service its own process (in one process their shared event loop is the limit).
+  const stack = await spawnBenchStack({
     prefix: 'jq',
     services: ['orchestrator', 'repurposer', 'gateway'],
     natsUrl: options.natsUrl,
     databaseUrl: options.databaseUrl,
-    log: options.log,
     env: { TASK_WORKER_COUNT: String(options.workers) },
   });
   const { token, baseUrl } = stack;
