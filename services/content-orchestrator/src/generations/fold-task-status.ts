@@ -68,7 +68,7 @@ export async function foldTaskStatus(
          update ${s}.generation_tasks set status = ?, series = ?, error_code = ?, updated_at = now()
           where task_id = ? and (series < ? or (series = ? and ? and ${RANK_SQL} < ?)) returning task_id, status
        )
-       select status, count(*)::int as n, array_agg(task_id::text) as ids from (
+       select status, count(*)::int as n, string_agg(task_id::text, ',') as ids from (
          select task_id, status from ${s}.generation_tasks where generation_id = ? and task_id <> ?
          union all select task_id, status from moved
        ) tasks where exists (select 1 from moved) group by status`,

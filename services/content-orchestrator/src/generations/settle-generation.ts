@@ -59,11 +59,12 @@ export async function lockGeneration(
 }
 
 /** A generation's tasks by status: how many, and which. */
-export type TaskCounts = { status: string; n: number; ids: string[] }[];
+// `ids` comma-separated: a text[] column costs the driver's array parser ~10× more than a split.
+export type TaskCounts = { status: string; n: number; ids: string }[];
 
 /** The query that counts a generation's tasks by status (TaskCounts), its one parameter the generation id. */
 export const countTasksSql = (schema: string) =>
-  `select status, count(*)::int as n, array_agg(task_id::text) as ids from "${schema}".generation_tasks where generation_id = ? group by status`;
+  `select status, count(*)::int as n, string_agg(task_id::text, ',') as ids from "${schema}".generation_tasks where generation_id = ? group by status`;
 
 /**
  * Recomputes a generation's counters and status from its tasks' states, in the caller's
@@ -101,7 +102,7 @@ export async function settleGeneration(
     cancelled: counts.cancelled ?? 0,
     finished_at: finishedAt,
   };
-  const taskIds = rows.flatMap((r) => r.ids).sort();
+  const taskIds = rows.flatMap((r) => r.ids.split(',')).sort();
   // The owner travels with the fact so the notifier can tell that principal without asking us.
   const announce = outboxInsert(schema, [
     {
