@@ -61,7 +61,7 @@ const groups: Record<string, () => Promise<BenchResult[]>> = {
   messaging: () => benchMessaging(nc, log),
   outbox: () => benchOutbox(nc, databaseUrl, log),
   'control-plane': () => benchControlPlane(nc, natsUrl, databaseUrl, say),
-  'http-api': () => benchHttpApi(natsUrl, databaseUrl, log),
+  'http-api': () => benchHttpApi(natsUrl, databaseUrl),
   'ws-fanout': () => benchWsFanout(natsUrl, databaseUrl, log),
   'instant-claim': () => benchInstantClaim(nc, natsUrl, databaseUrl, log, say),
   'job-queues': () => benchJobQueues({ nc, natsUrl, databaseUrl, log, work, settings, say }),
