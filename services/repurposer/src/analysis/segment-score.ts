@@ -21,7 +21,7 @@ const CUT_MARGIN = 0.25;
 const FLASH_SECONDS = 1.5;
 
 /** First index whose value is >= x (or > x when `strict`), in an ascending array. */
-function lowerBound(values: ArrayLike<number>, x: number, strict = false): number {
+export function lowerBound(values: ArrayLike<number>, x: number, strict = false): number {
   let lo = 0;
   let hi = values.length;
   while (lo < hi) {

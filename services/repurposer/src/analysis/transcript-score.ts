@@ -1,4 +1,5 @@
 import type { Cue } from '../captions/cue.ts';
+import { lowerBound } from './segment-score.ts';
 
 /** One spoken token in source time (a transcript word, or a cue's text spread over the cue). */
 interface Token {
@@ -128,18 +129,6 @@ export function transcriptSentences(cues: readonly Cue[]): Sentence[] {
   }
   flush();
   return sentences;
-}
-
-/** First index whose value is >= x (or > x when `strict`), in an ascending array. */
-function lowerBound(values: ArrayLike<number>, x: number, strict = false): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (strict ? values[mid]! <= x : values[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export interface TranscriptIndex {

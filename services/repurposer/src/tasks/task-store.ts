@@ -79,20 +79,12 @@ export function createTaskStore(deps: {
 }) {
   const s = `"${deps.schema}"`;
 
-  /** `ownerId`: the task row's owner, read by the caller with the row (it rides along for internal consumers). */
-  async function statusEvent(
-    em: EntityManager,
-    ref: TaskRef,
-    ownerId: string | null,
-    status: TaskStatus,
-    attempt: number,
-    series: number,
-    error: TaskError | null,
-    contentIds: string[] | null,
-  ) {
-    await enqueueOutboxMany(em, deps.schema, [statusEntry(ref, ownerId, status, attempt, series, error, contentIds)]);
+  /** Puts the task's status event (statusEntry) in the outbox, in the caller's transaction. */
+  async function statusEvent(em: EntityManager, ...event: Parameters<typeof statusEntry>) {
+    await enqueueOutboxMany(em, deps.schema, [statusEntry(...event)]);
   }
 
+  /** `ownerId`: the task row's owner, read by the caller with the row (it rides along for internal consumers). */
   function statusEntry(
     ref: TaskRef,
     ownerId: string | null,
