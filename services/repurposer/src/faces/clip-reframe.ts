@@ -57,7 +57,7 @@ export async function chooseClipReframe(q: ClipReframeRequest): Promise<ClipRefr
       signal: q.signal,
     });
     if (plan.kind === 'none')
-      return { reframe: fallback, note: `reframe: ${fallback.mode} (no face to track: ${plan.reason})`, failure: null };
+      return { reframe: fallback, note: `reframe: ${fallback.mode} (not tracked: ${plan.reason})`, failure: null };
     return {
       reframe: { ...fallback, mode: 'track', trackPath: plan.keyframes },
       note: `reframe: track (a face in ${plan.facesInSamples} of ${plan.samples} sampled frames, ${plan.shots} shot${plan.shots === 1 ? '' : 's'}, ${plan.keyframes.length} keyframes)`,

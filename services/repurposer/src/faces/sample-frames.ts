@@ -13,7 +13,8 @@ export interface SampleFramesOptions {
   duration: number;
   /** Frames per second sampled (2–4 is plenty for a face that moves at walking pace). */
   fps: number;
-  /** Size of the sampled frames (even; the caller keeps the source's aspect). */
+  /** Size of the sampled frames (even; the caller keeps the source's aspect). BlazeFace sees a
+   *  256×256 letterboxed copy whatever the size, so anything from 256 wide up finds the same faces. */
   width: number;
   height: number;
   /** ffmpeg threads for this decode: 1 keeps the other core free for the detector. */
@@ -29,10 +30,10 @@ export function displaySize(source: { width: number; height: number; rotation: n
   return quarter ? { width: source.height, height: source.width } : { width: source.width, height: source.height };
 }
 
-/** The sampled frames' size: `width` wide (≈ 640) at the source's displayed aspect. */
+/** The sampled frames' size: `width` wide at the source's displayed aspect. */
 export function sampleSize(
   source: { width: number; height: number; rotation: number },
-  width = 640,
+  width: number,
 ): { width: number; height: number } {
   const d = displaySize(source);
   return { width: even(width), height: even((width * d.height) / d.width) };
@@ -50,6 +51,13 @@ export function sampleFramesArgs(o: Omit<SampleFramesOptions, 'signal' | 'ffmpeg
     'error',
     '-threads',
     String(o.threads),
+    // Detection needs no exact pixels: skipping the deblocking filter and the frames nothing refers
+    // to (most B-frames) halves the decode, which is most of sampling's cost. The frame nearest each
+    // sample time is then at most a B-run (≈ 0.1 s) off.
+    '-skip_loop_filter',
+    'all',
+    '-skip_frame',
+    'noref',
     ...inputArgs({ path: o.input, kind: 'video', options: [] }),
     '-ss',
     o.start.toFixed(3),

@@ -19,6 +19,7 @@ import {
   makeTwoShotVideo,
   movingFaceX,
 } from '../support/face-video.ts';
+import { ffmpegRun } from '../support/pipeline-harness.ts';
 
 const OUTPUT = { width: 1080, height: 1920 };
 // The 9:16 window over the 1280×720 source: 405 px wide.
@@ -143,6 +144,64 @@ describe('face tracking on the real detector and ffmpeg', () => {
     expect(Math.abs(before - (TWO_SHOTS.firstX + FACE_SIZE / 2))).toBeLessThanOrEqual(WINDOW_PX / 4);
     expect(after - WINDOW_PX / 2).toBeLessThanOrEqual(TWO_SHOTS.secondX + FACE_SIZE / 2);
     expect(after + WINDOW_PX / 2).toBeGreaterThanOrEqual(TWO_SHOTS.secondX + FACE_SIZE);
+  });
+
+  it('a clip of two parts (joined with a 0.5 s crossfade): each part is sampled at its own place, the join is a cut mid-crossfade, and the window is on the face on both sides', async () => {
+    const p = await planTrack({
+      ffmpegPath: ffmpeg,
+      cwd: dir,
+      source: 'moving.mp4',
+      sourceSize: { ...FRAME, rotation: 0 },
+      output: OUTPUT,
+      parts: [
+        { start: 0, end: 3 },
+        { start: 5, end: 8 },
+      ],
+      transitionSeconds: 0.5,
+      sceneCuts: [],
+      detector,
+      signal: never,
+    });
+    expect(p.kind).toBe('track');
+    if (p.kind !== 'track') return;
+    expect(p.shots).toBe(2);
+    // Clip time 2.75 is the middle of the crossfade (part 2 starts at 2.5 in the clip).
+    expect(p.keyframes.filter((k) => k.t === 2.75)).toHaveLength(2);
+    const at = (clipT: number, sourceT: number) =>
+      Math.abs(pathAt(p.keyframes, clipT) * FRAME.width - (movingFaceX(sourceT) + FACE_SIZE / 2));
+    expect(at(1, 1)).toBeLessThanOrEqual(80);
+    expect(at(2, 2)).toBeLessThanOrEqual(80);
+    expect(at(3.5, 6)).toBeLessThanOrEqual(80);
+    expect(at(5, 7.5)).toBeLessThanOrEqual(80);
+  });
+
+  it('a clip without a face is not tracked, and says so', async () => {
+    await ffmpegRun(ffmpeg, [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1280x720:rate=25:duration=3',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      join(dir, 'no-face.mp4'),
+    ]);
+    const p = await planTrack({
+      ffmpegPath: ffmpeg,
+      cwd: dir,
+      source: 'no-face.mp4',
+      sourceSize: { ...FRAME, rotation: 0 },
+      output: OUTPUT,
+      parts: [{ start: 0, end: 3 }],
+      transitionSeconds: 0.5,
+      sceneCuts: [],
+      detector,
+      signal: never,
+    });
+    expect(p).toEqual({ kind: 'none', reason: 'a face in 0 of 6 sampled frames' });
   });
 
   it('cancelling stops the sampling ffmpeg at once (SIGKILL, a retryable FFMPEG_KILLED) and no frame follows', async () => {
