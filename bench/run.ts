@@ -10,6 +10,7 @@ import { ensureFontFamily, ensureTool, startEmbeddedPostgres, startNatsServer, T
 import { NATS_AUTH_VARIABLES, natsAuthFromEnv, openNats } from '@reelforge/messaging';
 import { memoryLogger } from '@reelforge/testing';
 import { benchArticle } from './article.bench.ts';
+import { benchClipEncode } from './clip-encode.bench.ts';
 import { benchControlPlane } from './control-plane.bench.ts';
 import { benchHttpApi } from './http-api.bench.ts';
 import { benchInstantClaim } from './instant-claim.bench.ts';
@@ -67,6 +68,7 @@ const groups: Record<string, () => Promise<BenchResult[]>> = {
   'job-queues': () => benchJobQueues({ nc, natsUrl, databaseUrl, log, work, settings, say }),
   pipeline: () => benchPipeline(ffmpeg, ffprobe, work),
   article: () => benchArticle(ffmpeg, ffprobe, espeak, work, say),
+  'clip-encode': () => benchClipEncode(ffmpeg, work, say),
 };
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((g) => !(g in groups));

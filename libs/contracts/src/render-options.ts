@@ -150,7 +150,15 @@ const renderOptionFields = {
       description: 'Output width in pixels; height follows the aspect.',
     }),
   ),
-  mode: Type.Optional(literals(['fit_blur', 'crop', 'pad'] as const)),
+  mode: Type.Optional(
+    Type.Union(
+      (['fit_blur', 'crop', 'pad', 'track'] as const).map((v) => Type.Literal(v)),
+      {
+        description:
+          'Reframe: `fit_blur` (whole picture over a blurred copy), `crop` (fixed window at cropX), `pad` (bars), `track` (a window following the main face; `fit_blur` when none is found). Unset: `track` for portrait outputs, `fit_blur` otherwise.',
+      },
+    ),
+  ),
   cropX: Type.Optional(
     Type.Number({
       minimum: 0,

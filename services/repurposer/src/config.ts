@@ -29,6 +29,8 @@ const configSpec = {
   FFMPEG_PATH: env.string('ffmpeg'),
   FFPROBE_PATH: env.string('ffprobe'),
   FFMPEG_THREADS: env.int(0, 0, 64),
+  /** Face-tracked reframing (BlazeFace, in-process): off makes every clip use its mode, `track` falling back to fit_blur. */
+  FACE_TRACKING: env.bool(true),
   MEDIA_ROOT: env.string(join(process.cwd(), '.data', 'media')),
   TEMP_DIR: env.string(join(tmpdir(), 'reelforge-repurposer')),
   SOURCE_URL_ALLOW_PRIVATE: env.bool(false),

@@ -23,6 +23,7 @@ import { createCancelRequestDeadLetterHandler, createCancelRequestHandler } from
 import { createRenderJobDeadLetterHandler, createRenderJobHandler } from './handlers/render-job.ts';
 import { createLocalMediaStore } from '@reelforge/media-store';
 import { discardClips } from './pipeline/discard-clips.ts';
+import { loadFaceDetector } from './faces/load-detector.ts';
 import { PLATFORM_RESOLVE_TIMEOUT_MS, noopRender, renderTask, type PipelineDeps } from './pipeline/render-task.ts';
 import { createSpeechToTextTranscriber } from './captions/speech-to-text-transcriber.ts';
 import { createSuppliedCaptionsTranscriber, createTranscriber } from './captions/transcriber.ts';
@@ -98,6 +99,8 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
     ffmpegPath: config.FFMPEG_PATH,
     ffprobePath: config.FFPROBE_PATH,
     ffmpegThreads: config.FFMPEG_THREADS,
+    ...(config.FACE_TRACKING ? { faceDetector: loadFaceDetector } : {}),
+    log,
     tempDir: config.TEMP_DIR,
     store,
     fetchLimits: {

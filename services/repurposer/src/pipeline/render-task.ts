@@ -7,6 +7,8 @@ import { chooseMoments } from '../analysis/choose-moments.ts';
 import type { MomentRanker } from '../analysis/llm-moment-ranker.ts';
 import { measureSignals } from '../analysis/measure-signals.ts';
 import { resolveCaptionStyle } from '../captions/ass-document.ts';
+import { chooseClipReframe } from '../faces/clip-reframe.ts';
+import type { FaceDetector } from '../faces/face.ts';
 import { sentenceEnds } from '../captions/clip-cues.ts';
 import type { Cue } from '../captions/cue.ts';
 import { CaptionsFormatError } from '../captions/parse-captions.ts';
@@ -49,6 +51,10 @@ export interface PipelineDeps {
   ensureRoom?: (accountId: string, bytes: number) => Promise<void>;
   /** Video-platform page links, resolved with yt-dlp (absent: every URL is fetched as a media file). */
   platforms?: PlatformLinks;
+  /** The face detector, loaded once per process on first use (absent: no face tracking; clips use fit_blur). */
+  faceDetector?: () => Promise<FaceDetector>;
+  /** Where face tracking's fallbacks are logged (they never fail a task). */
+  log?: { warn(fields: object, message: string): void };
 }
 
 export interface PlatformLinks {
@@ -181,8 +187,10 @@ async function planSegments(
   signal: AbortSignal,
   onProgress: (f: number) => void,
   source: string,
-): Promise<PlannedSegment[]> {
-  if (job.data.options.segments) return explicitSegments(job.data.options.segments, probe.durationSeconds);
+): Promise<{ segments: PlannedSegment[]; sceneCuts: number[] }> {
+  // Explicit segments skip the analysis pass: no scene cuts are known, a tracked path pans across them.
+  if (job.data.options.segments)
+    return { segments: explicitSegments(job.data.options.segments, probe.durationSeconds), sceneCuts: [] };
   const signals = await measureSignals({
     ffmpegPath: deps.ffmpegPath,
     input: source,
@@ -204,7 +212,10 @@ async function planSegments(
     deps.momentRanker ?? null,
     signal,
   );
-  return chosen.map((c) => ({ parts: [{ start: c.start, end: c.end }], score: c.score, reason: c.reason }));
+  return {
+    segments: chosen.map((c) => ({ parts: [{ start: c.start, end: c.end }], score: c.score, reason: c.reason })),
+    sceneCuts: signals.sceneCuts,
+  };
 }
 
 /**
@@ -298,7 +309,7 @@ export async function renderTask(
         estimate.at('analysis', 0).percent,
         explicit ? 'using the given segments' : 'finding the best segments',
       );
-      const segments = await planSegments(
+      const { segments, sceneCuts } = await planSegments(
         job,
         r,
         probe,
@@ -323,8 +334,31 @@ export async function renderTask(
         estimate.startedAt === undefined ? {} : { startedAt: estimate.startedAt },
       );
       const rendered: RenderedClip[] = [];
+      const reframeNotes: (string | null)[] = [];
       for (const [i, segment] of segments.entries()) {
         const clipStarted = performance.now();
+        if (r.tracking !== 'off' && deps.faceDetector)
+          report(
+            'rendering',
+            plan.at(`clip-${i}`, 0).percent,
+            `tracking faces for clip ${i + 1} of ${segments.length}`,
+          );
+        const reframe = await chooseClipReframe({
+          r,
+          parts: segment.parts,
+          ffmpegPath: deps.ffmpegPath,
+          cwd: work,
+          source: 'source',
+          sourceSize: probe,
+          sceneCuts,
+          faceDetector: deps.faceDetector,
+          signal,
+        });
+        if (reframe.failure)
+          deps.log?.warn({ taskId, clip: i, reason: reframe.failure }, 'face tracking failed; the clip uses fit_blur');
+        if (reframe.note)
+          report('rendering', plan.at(`clip-${i}`, 0).percent, `clip ${i + 1} of ${segments.length}: ${reframe.note}`);
+        reframeNotes[i] = reframe.note;
         const clip = await renderClip(
           {
             index: i,
@@ -335,6 +369,7 @@ export async function renderTask(
             captionStyle,
             titleFontFile: titleFont,
             logoFile: logo ? 'logo' : null,
+            reframe: reframe.reframe,
           },
           r,
           {
@@ -386,7 +421,8 @@ export async function renderTask(
           ...video,
           segment: segment.parts,
           score: segment.score,
-          reason: segment.reason,
+          // The reframe actually used is recorded with the clip (no column of its own: the reason says it).
+          reason: reframeNotes[clip.index] ? `${segment.reason}; ${reframeNotes[clip.index]}` : segment.reason,
           captioned: clip.captioned,
           title: r.title?.text ?? null,
           thumbnailKey,

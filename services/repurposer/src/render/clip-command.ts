@@ -50,7 +50,7 @@ const TRUE_PEAK = -1.5;
 const LRA = 11;
 
 /** The transition actually used: never longer than half the shortest part. */
-function effectiveTransition(parts: Span[], seconds: number): number {
+export function effectiveTransition(parts: Span[], seconds: number): number {
   if (parts.length < 2) return 0;
   const shortest = Math.min(...parts.map((p) => p.end - p.start));
   return Math.min(seconds, shortest / 2);

@@ -1,4 +1,7 @@
-export type ReframeMode = 'fit_blur' | 'crop' | 'pad';
+import type { Keyframe } from '../faces/crop-path.ts';
+import { trackCropFilter } from '../faces/crop-expression.ts';
+
+export type ReframeMode = 'fit_blur' | 'crop' | 'pad' | 'track';
 
 export interface ReframeOptions {
   mode: ReframeMode;
@@ -8,6 +11,8 @@ export interface ReframeOptions {
   cropX: number;
   /** `pad`: `#RRGGBB`. */
   padColor: string;
+  /** `track`: the window's centre over the clip's time (faces/crop-path.ts); none: the centre. */
+  trackPath?: readonly Keyframe[];
 }
 
 const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
@@ -17,6 +22,8 @@ const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
  * Expressions use the input's own size (iw/ih) so rotation and odd sources need no special case.
  * - crop: scale to cover, cut a window (centre by default)
  * - pad: scale to fit, solid bars
+ * - track: the full source height at the output's aspect, its x following the path (an expression
+ *   of `t` evaluated per frame), cut before scaling, so only the window is scaled
  * - fit_blur: scale to fit over a blurred cover-scaled copy; the blur runs at 1/8 size, where it is
  *   ~64× cheaper and looks the same once scaled up.
  */
@@ -25,6 +32,8 @@ export function reframeFilter(o: ReframeOptions, input: string, output: string):
   switch (o.mode) {
     case 'crop':
       return `[${input}]scale=${W}:${H}:force_original_aspect_ratio=increase,crop=${W}:${H}:x='(iw-${W})*${o.cropX}':y='(ih-${H})/2',setsar=1[${output}]`;
+    case 'track':
+      return `[${input}]${trackCropFilter(o.trackPath ?? [], o)},scale=${W}:${H},setsar=1[${output}]`;
     case 'pad':
       return `[${input}]scale=${W}:${H}:force_original_aspect_ratio=decrease,pad=${W}:${H}:x='(ow-iw)/2':y='(oh-ih)/2':color=0x${o.padColor.slice(1)},setsar=1[${output}]`;
     case 'fit_blur': {

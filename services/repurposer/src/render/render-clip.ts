@@ -13,6 +13,7 @@ import {
   type TitleSpec,
 } from './clip-command.ts';
 import type { FfmpegCommand } from './ffmpeg-command.ts';
+import type { ReframeOptions } from './reframe.ts';
 import type { ResolvedRender } from './resolve-options.ts';
 import { wrapTitle } from './resolve-options.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
@@ -28,6 +29,8 @@ export interface ClipJob {
   captionStyle: CaptionStyle;
   titleFontFile: string | null;
   logoFile: string | null;
+  /** This clip's own reframe (face tracking's path); absent: the task's. */
+  reframe?: ReframeOptions;
 }
 
 export interface RenderedClip {
@@ -99,7 +102,7 @@ export async function renderClip(job: ClipJob, r: ResolvedRender, ctx: ClipRunCo
     source: job.source,
     parts: job.parts,
     hasAudio: job.hasAudio,
-    reframe: r.reframe,
+    reframe: job.reframe ?? r.reframe,
     fadeSeconds: r.fadeSeconds,
     transition: r.transition,
     transitionSeconds: r.transitionSeconds,

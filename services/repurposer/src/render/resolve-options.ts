@@ -3,7 +3,13 @@ import type { ReframeOptions } from './reframe.ts';
 
 /** Every render option with its default filled in: the one place defaults live. */
 export interface ResolvedRender {
+  /** How each clip is reframed unless face tracking finds a subject (then `track`, per clip). */
   reframe: ReframeOptions;
+  /**
+   * Face tracking: `requested` (mode `track`), `auto` (no mode given and a portrait output: track
+   * when a face is found), `off` (the caller chose another mode, or a landscape/square output).
+   */
+  tracking: 'requested' | 'auto' | 'off';
   clipCount: number;
   minClipSeconds: number;
   maxClipSeconds: number;
@@ -33,8 +39,9 @@ export interface ResolvedTitle {
 }
 
 /**
- * Defaults chosen for a good-looking short with no options: 1080×1920, the source fitted over a
- * blurred copy of itself (nothing cut off), 3 clips of 15–60 s, 0.3 s fades, -14 LUFS (what the
+ * Defaults chosen for a good-looking short with no options: 1080×1920, a window following the main
+ * face when there is one (portrait outputs), else the source fitted over a blurred copy of itself
+ * (nothing cut off), 3 clips of 15–60 s, 0.3 s fades, -14 LUFS (what the
  * short-video platforms normalise to), captions when there is a transcript.
  */
 export function resolveRenderOptions(o: RenderOptions): ResolvedRender {
@@ -44,8 +51,12 @@ export function resolveRenderOptions(o: RenderOptions): ResolvedRender {
   const minClip = Math.min(o.minClipSeconds ?? 15, maxClip);
   const t = o.title;
   const titleStart = t?.start ?? 0;
+  const tracking = o.mode === 'track' ? 'requested' : o.mode === undefined && height > width ? 'auto' : 'off';
+  // Tracking falls back to fit_blur: a clip without a face (or a detector) is reframed as before.
+  const mode = o.mode === undefined || o.mode === 'track' ? 'fit_blur' : o.mode;
   return {
-    reframe: { mode: o.mode ?? 'fit_blur', width, height, cropX: o.cropX ?? 0.5, padColor: o.padColor ?? '#000000' },
+    reframe: { mode, width, height, cropX: o.cropX ?? 0.5, padColor: o.padColor ?? '#000000' },
+    tracking,
     clipCount: o.clipCount ?? 3,
     minClipSeconds: minClip,
     maxClipSeconds: maxClip,

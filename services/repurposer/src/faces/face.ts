@@ -1,0 +1,37 @@
+/** One decoded frame: `width × height` pixels, 3 bytes each (RGB), rows top to bottom. */
+export interface RgbFrame {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** A face found in a frame, in that frame's pixels. */
+export interface FaceBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** The detector's confidence, 0..1. */
+  score: number;
+}
+
+/** Finds faces in one frame. The pipeline gets one from `loadFaceDetector`; tests may pass their own. */
+export interface FaceDetector {
+  detect(frame: RgbFrame): Promise<FaceBox[]>;
+}
+
+/** The faces found in the frame at `t` (seconds from the start of the sampled span). */
+export interface FaceSample {
+  t: number;
+  faces: FaceBox[];
+}
+
+/** The detector could not be loaded (missing package files, wasm refused, bad model): tracking falls back. */
+export class FaceDetectorLoadError extends Error {
+  override readonly name = 'FaceDetectorLoadError';
+}
+
+/** Frame sampling for tracking failed (ffmpeg failed or the stream was not what it should be). */
+export class FrameSamplingError extends Error {
+  override readonly name = 'FrameSamplingError';
+}

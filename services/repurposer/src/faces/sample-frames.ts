@@ -1,0 +1,145 @@
+import { spawn } from 'node:child_process';
+import { inputArgs } from '../render/ffmpeg-command.ts';
+import { TaskErrorCodes, retryable } from '../pipeline/errors.ts';
+import { FrameSamplingError, type RgbFrame } from './face.ts';
+
+export interface SampleFramesOptions {
+  ffmpegPath: string;
+  /** The source file (absolute, or relative to `cwd`). */
+  input: string;
+  cwd?: string;
+  /** The span of the source to sample, in seconds. */
+  start: number;
+  duration: number;
+  /** Frames per second sampled (2–4 is plenty for a face that moves at walking pace). */
+  fps: number;
+  /** Size of the sampled frames (even; the caller keeps the source's aspect). BlazeFace sees a
+   *  256×256 letterboxed copy whatever the size, so anything from 256 wide up finds the same faces. */
+  width: number;
+  height: number;
+  /** ffmpeg threads for this decode: 1 keeps the other core free for the detector. */
+  threads: number;
+  signal: AbortSignal;
+}
+
+const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+
+/** The source's size as displayed (ffmpeg applies the rotation when it decodes). */
+export function displaySize(source: { width: number; height: number; rotation: number }) {
+  const quarter = Math.abs(Math.round(source.rotation / 90)) % 2 === 1;
+  return quarter ? { width: source.height, height: source.width } : { width: source.width, height: source.height };
+}
+
+/** The sampled frames' size: `width` wide at the source's displayed aspect. */
+export function sampleSize(
+  source: { width: number; height: number; rotation: number },
+  width: number,
+): { width: number; height: number } {
+  const d = displaySize(source);
+  return { width: even(width), height: even((width * d.height) / d.width) };
+}
+
+/**
+ * ffmpeg's arguments: seek to the span, keep `fps` frames a second, scale, write raw RGB to stdout.
+ * No files: the frames go through the pipe, one at a time.
+ */
+export function sampleFramesArgs(o: Omit<SampleFramesOptions, 'signal' | 'ffmpegPath' | 'cwd'>): string[] {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-threads',
+    String(o.threads),
+    // Detection needs no exact pixels: skipping the deblocking filter and the frames nothing refers
+    // to (most B-frames) halves the decode, which is most of sampling's cost. The frame nearest each
+    // sample time is then at most a B-run (≈ 0.1 s) off.
+    '-skip_loop_filter',
+    'all',
+    '-skip_frame',
+    'noref',
+    ...inputArgs({ path: o.input, kind: 'video', options: [] }),
+    '-ss',
+    o.start.toFixed(3),
+    '-t',
+    o.duration.toFixed(3),
+    '-i',
+    o.input,
+    '-map',
+    '0:V:0',
+    '-an',
+    '-sn',
+    '-filter_threads',
+    '1',
+    '-vf',
+    `fps=${o.fps},scale=${o.width}:${o.height}:flags=bilinear`,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
+  ];
+}
+
+/**
+ * Decodes a span of the source at `fps` and hands each frame to `onFrame` with its time (seconds
+ * from the span's start) as it arrives; ffmpeg waits while `onFrame` works (the pipe's
+ * backpressure), so memory holds one frame. Aborting `signal` SIGKILLs ffmpeg: a retryable
+ * FFMPEG_KILLED, as for every other ffmpeg. Any other failure is a FrameSamplingError. Resolves
+ * with the number of frames.
+ */
+export async function sampleFrames(
+  o: SampleFramesOptions,
+  onFrame: (frame: RgbFrame, t: number) => Promise<void> | void,
+): Promise<number> {
+  if (o.signal.aborted) throw retryable(TaskErrorCodes.FFMPEG_KILLED, 'aborted before frame sampling started');
+  const frameBytes = o.width * o.height * 3;
+  const child = spawn(o.ffmpegPath, sampleFramesArgs(o), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(o.cwd ? { cwd: o.cwd } : {}),
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
+    child.on('error', (error) => resolve({ code: null, error }));
+    child.on('close', (code) => resolve({ code }));
+  });
+  let killed = false;
+  const onAbort = () => {
+    killed = true;
+    child.kill('SIGKILL');
+  };
+  o.signal.addEventListener('abort', onAbort, { once: true });
+
+  let frames = 0;
+  let pending: Buffer = Buffer.alloc(0);
+  try {
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      while (pending.length >= frameBytes) {
+        const data = new Uint8Array(pending.buffer, pending.byteOffset, frameBytes);
+        pending = pending.subarray(frameBytes);
+        await onFrame({ width: o.width, height: o.height, data }, frames / o.fps);
+        frames++;
+        if (killed) break;
+      }
+      if (killed) break;
+    }
+  } catch (err) {
+    child.kill('SIGKILL');
+    await exited;
+    if (killed) throw retryable(TaskErrorCodes.FFMPEG_KILLED, 'frame sampling was stopped', err);
+    throw err;
+  } finally {
+    o.signal.removeEventListener('abort', onAbort);
+  }
+  const { code, error } = await exited;
+  if (killed) throw retryable(TaskErrorCodes.FFMPEG_KILLED, 'frame sampling was stopped');
+  if (error)
+    throw new FrameSamplingError(`ffmpeg did not start for frame sampling: ${error.message}`, { cause: error });
+  if (code !== 0)
+    throw new FrameSamplingError(
+      `frame sampling failed (ffmpeg exited ${code}): ${stderr.trim().split('\n').slice(-3).join(' ')}`,
+    );
+  return frames;
+}
