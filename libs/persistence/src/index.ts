@@ -14,9 +14,13 @@ export {
   enqueueOutbox,
   enqueueOutboxMany,
   outboxInsert,
-  startOutboxRelay,
   type OutboxEntry,
+} from './outbox.ts';
+export {
+  OUTBOX_LEASE_SQL,
+  OutboxLeaseMigration,
+  startOutboxRelay,
   type OutboxRelay,
   type OutboxRow,
-} from './outbox.ts';
+} from './outbox-relay.ts';
 export { existingRules, inboxRule, outboxRule, startPruner, type PruneRule } from './prune.ts';

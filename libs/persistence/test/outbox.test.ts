@@ -3,6 +3,7 @@ import { Migration } from '@mikro-orm/migrations';
 import { makeEnvelope, uuidv7, type Envelope } from '@reelforge/contracts';
 import {
   OUTBOX_INBOX_SQL,
+  OUTBOX_LEASE_SQL,
   claimInbox,
   createOrm,
   enqueueOutbox,
@@ -18,7 +19,7 @@ import { eventually, memoryLogger, uniqueToken } from '@reelforge/testing';
 
 class M1 extends Migration {
   override async up(): Promise<void> {
-    for (const sql of OUTBOX_INBOX_SQL) this.addSql(sql);
+    for (const sql of [...OUTBOX_INBOX_SQL, ...OUTBOX_LEASE_SQL]) this.addSql(sql);
     // Holds the migration open a moment, so two concurrent runs surely overlap.
     this.addSql('select pg_sleep(0.2)');
   }
@@ -93,7 +94,7 @@ function relay(
   orm: MikroORM,
   schema: string,
   publish: (row: OutboxRow) => Promise<void>,
-  options: { intervalMs?: number; batchSize?: number } = {},
+  options: { intervalMs?: number; batchSize?: number; leaseMs?: number } = {},
 ): OutboxRelay {
   const r = startOutboxRelay({
     orm,
@@ -102,6 +103,7 @@ function relay(
     log,
     intervalMs: options.intervalMs ?? 50,
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
   });
   relays.push(r);
   return r;
@@ -205,56 +207,66 @@ describe('outbox', () => {
     expect(rows.every((r) => r.attempts === 0 && r.last_error === null)).toBe(true);
   });
 
-  it('keeps a row whose publish failed pending, records the failure, and sends it before the rows behind it', async () => {
+  it('keeps a failed row pending with its error, and sends nothing of its subject before it once it has failed', async () => {
     const { orm, schema } = await migrated();
     const events = [1, 2, 3].map(event);
     await orm.em.fork().transactional(async (tx) => {
       for (const e of events) await enqueueOutbox(tx, schema, 'thing', e);
     });
     const [first] = events;
+    const late = event(4);
 
     const calls: string[] = [];
     const hold = gate();
-    const retried = when('the failed row retried', () => calls.filter((id) => id === first!.id).length === 2);
-    const done = when('all rows published', () => new Set(calls).size === 3);
+    const secondFailure = when('the failed row tried again', () => calls.length === 4);
+    const done = when('all four rows published', () => calls.includes(late.id));
     relay(orm, schema, async (row) => {
       calls.push(row.id);
-      retried.check();
+      secondFailure.check();
       done.check();
-      if (calls.length === 1) throw new Error('nats unavailable');
-      if (calls.length === 2) await hold.opened; // hold the retry until the state after the failed pass is checked
+      // The first pass pipelines rows 1–3 and only row 1 fails; the row then fails twice more
+      // (the second time while row 4 waits behind it), and goes through on its fourth try.
+      if (calls.length === 1 || calls.length === 5) throw new Error('nats unavailable');
+      if (calls.length === 4) {
+        await hold.opened;
+        throw new Error('nats still unavailable');
+      }
     });
 
-    // The retry pass has begun, so the failed pass has committed: check what it left behind.
-    await retried.promise;
-    expect(calls).toEqual([first!.id, first!.id]);
+    // The retry has begun, so the first pass has settled: check what it left behind.
+    await secondFailure.promise;
+    expect(calls).toEqual([first!.id, events[1]!.id, events[2]!.id, first!.id]);
     const afterFailure = await outboxRows(orm, schema);
-    expect(afterFailure.map((r) => r.id)).toEqual(events.map((e) => e.id));
-    expect(afterFailure.every((r) => r.published_at === null)).toBe(true);
-    expect(afterFailure.map((r) => r.attempts)).toEqual([1, 0, 0]);
+    expect(afterFailure.map((r) => r.published_at !== null)).toEqual([false, true, true]);
+    expect(afterFailure[0]!.attempts).toBe(1);
     expect(afterFailure[0]!.last_error).toContain('nats unavailable');
 
+    // A row written behind the failed one is not sent before it, however often the failed one fails.
+    await orm.em.fork().transactional((tx) => enqueueOutbox(tx, schema, 'thing', late));
     hold.open();
     await done.promise;
-    const rows = await allPublished(orm, schema, 3);
+    const rows = await allPublished(orm, schema, 4);
     await relays.pop()!.stop();
-    expect(calls).toEqual([first!.id, ...events.map((e) => e.id)]);
-    expect(rows[0]!.attempts).toBe(1);
+    expect(calls).toEqual([first!.id, events[1]!.id, events[2]!.id, first!.id, first!.id, first!.id, late.id]);
+    expect(rows.find((r) => r.id === first!.id)!.attempts).toBe(3);
+    expect(rows.find((r) => r.id === late.id)!.attempts).toBe(0);
   });
 
-  it('relays 50 rows with two relays at once, each row exactly once', async () => {
+  it('relays 50 rows of five subjects with two relays at once, each row exactly once', async () => {
     const schema = newSchema();
     const [a, b] = [await open(schema), await open(schema)];
     await migrate(a, schema, log);
+    // Subject by subject, so the first relay's batch of 10 is one whole subject and the other
+    // relay finds the next subject free.
     const events = Array.from({ length: 50 }, (_, i) => event(i));
     await a.em.fork().transactional(async (tx) => {
-      for (const e of events) await enqueueOutbox(tx, schema, 'thing', e);
+      for (const e of events) await enqueueOutbox(tx, schema, `thing.${Math.floor(e.data.n / 10)}`, e);
     });
 
     const perId = new Map<string, number>();
     const perRelay = [0, 0];
     const all = when('50 distinct rows published', () => perId.size === 50);
-    // The first publish (whichever relay makes it) is held, with its batch locked, until the other
+    // The first publish (whichever relay makes it) is held, with its batch leased, until the other
     // relay has published a row: both relays really run at once, and one must skip the other's rows.
     let firstRelay: number | undefined;
     const otherPublished = gate();
@@ -281,6 +293,73 @@ describe('outbox', () => {
     expect(perRelay[0]! + perRelay[1]!).toBe(50);
     expect(perRelay[0]).toBeGreaterThan(0);
     expect(perRelay[1]).toBeGreaterThan(0);
+  });
+
+  it('keeps one subject in order with two relays at once: neither overtakes the other', async () => {
+    const schema = newSchema();
+    const [a, b] = [await open(schema), await open(schema)];
+    await migrate(a, schema, log);
+    const events = Array.from({ length: 60 }, (_, i) => event(i));
+    await a.em.fork().transactional(async (tx) => {
+      for (const e of events) await enqueueOutbox(tx, schema, 'thing', e);
+    });
+
+    const order: number[] = [];
+    const all = when('60 rows published', () => order.length >= 60);
+    // Each publish takes a few turns of the event loop, so a relay's window is in flight while
+    // the other one polls: without the subject rule, the other would take the next rows and send them first.
+    const publisher = async (row: OutboxRow) => {
+      for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+      order.push((row.envelope.data as { n: number }).n);
+      all.check();
+    };
+    relay(a, schema, publisher, { batchSize: 5, intervalMs: 5 });
+    relay(b, schema, publisher, { batchSize: 5, intervalMs: 5 });
+
+    await all.promise;
+    await allPublished(a, schema, 60);
+    while (relays.length) await relays.pop()!.stop();
+    expect(order).toEqual(events.map((e) => e.data.n));
+  });
+
+  it('hands the rows of a relay that stopped answering to another once its lease runs out', async () => {
+    const schema = newSchema();
+    const [a, b] = [await open(schema), await open(schema)];
+    await migrate(a, schema, log);
+    const events = [1, 2, 3].map(event);
+    await a.em.fork().transactional(async (tx) => {
+      for (const e of events) await enqueueOutbox(tx, schema, 'thing', e);
+    });
+
+    // Relay A claims the rows and hangs in its first publish (a stalled process).
+    const stalled = gate();
+    const claimedByA = when('relay A holds the rows', () => true);
+    relay(
+      a,
+      schema,
+      async () => {
+        claimedByA.check();
+        await stalled.opened;
+      },
+      { leaseMs: 400, intervalMs: 20 },
+    );
+    await claimedByA.promise;
+    const byB: string[] = [];
+    const allByB = when('relay B sent the three rows', () => byB.length === 3);
+    relay(
+      b,
+      schema,
+      async (row) => {
+        byB.push(row.id);
+        allByB.check();
+      },
+      { leaseMs: 400, intervalMs: 20 },
+    );
+
+    await allByB.promise;
+    expect(byB).toEqual(events.map((e) => e.id));
+    await allPublished(a, schema, 3);
+    stalled.open();
   });
 });
 

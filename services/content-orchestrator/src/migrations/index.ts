@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { OutboxLeaseMigration } from '@reelforge/persistence';
 import { M0001Initial } from './m0001-initial.ts';
 import { M0002CancelAndRetry } from './m0002-cancel-and-retry.ts';
 import { M0003SourceCaptions } from './m0003-source-captions.ts';
@@ -20,4 +21,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm0007-source-kind', class: M0007SourceKind },
   { name: 'm0008-credits', class: M0008Credits },
   { name: 'm0009-backlog', class: M0009Backlog },
+  { name: 'm0010-outbox-lease', class: OutboxLeaseMigration },
 ];

@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { OutboxLeaseMigration } from '@reelforge/persistence';
 import { M0001Initial } from './m0001-initial.ts';
 import { M0002Notifications } from './m0002-notifications.ts';
 import { M0003Preferences } from './m0003-preferences.ts';
@@ -12,4 +13,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm0003-preferences', class: M0003Preferences },
   { name: 'm0004-mail-deliveries', class: M0004MailDeliveries },
   { name: 'm0005-webhooks', class: M0005Webhooks },
+  { name: 'm0006-outbox-lease', class: OutboxLeaseMigration },
 ];
