@@ -27,7 +27,9 @@ import { createCreditCommands } from './credits/credit-commands.ts';
 import { createDeadLetterCommands } from './dead-letters/dead-letter-commands.ts';
 import { createCancelGeneration } from './generations/cancel-generation.ts';
 import { createFoldDeadLetterHandler } from './generations/fold-dead-letter.ts';
+import { coalesceByKey } from './generations/coalesce-by-key.ts';
 import { foldTaskStatus } from './generations/fold-task-status.ts';
+import { foldTaskStatuses } from './generations/fold-task-statuses.ts';
 import { createGenerationQueries } from './generations/generation-queries.ts';
 import { createStartGeneration } from './generations/start-generation.ts';
 import { autoGenerateContent } from './jobs/auto-generate-content.ts';
@@ -147,11 +149,19 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
     ackWaitMs: config.EVENT_ACK_WAIT,
     maxAckPending: 1000,
   });
+  const foldDeps = { schema, service: SERVICE, consumer: TASK_STATUS_CONSUMER, afterCommit };
+  // Folds of one generation would serialise on its row lock anyway: the events of a generation
+  // that arrive while one of its folds runs are folded together in the next transaction (each
+  // message is acked after the commit that folded it); different generations fold in parallel.
+  const foldOfGeneration = coalesceByKey<TaskStatusChanged>({
+    runOne: (_generationId, event) => foldTaskStatus(fork(), event, foldDeps, log),
+    runBatch: (generationId, events) => foldTaskStatuses(fork(), generationId, events, foldDeps, log),
+    maxBatch: 100,
+  });
   const consumer = await startConsumer(m, {
     stream: STREAMS.TASKS.name,
     durable: TASK_STATUS_CONSUMER,
     schema: TaskStatusChanged,
-    // Folds of one generation serialise on its row lock; different generations fold in parallel.
     concurrency: 16,
     retry: { initialDelayMs: 1000, maxDelayMs: 60_000, maxDeliveries: config.EVENT_MAX_DELIVERIES, jitter: 0.2 },
     heartbeatMs: Math.max(1000, Math.floor(config.EVENT_ACK_WAIT / 3)),
@@ -159,7 +169,9 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
     log,
     tracer,
     handler: (event, ctx) =>
-      foldTaskStatus(fork(), event, { schema, service: SERVICE, consumer: TASK_STATUS_CONSUMER, afterCommit }, ctx.log),
+      event.data.generationId
+        ? foldOfGeneration(event.data.generationId, event)
+        : foldTaskStatus(fork(), event, foldDeps, ctx.log),
     // A status that could not be folded is not forgotten: its generation is recounted from the real task states.
     onDeadLetter: createFoldDeadLetterHandler({
       fork,

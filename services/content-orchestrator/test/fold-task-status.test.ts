@@ -6,6 +6,7 @@ import { memoryLogger, uniqueToken } from '@reelforge/testing';
 import { createAccountCommands } from '../src/accounts/account-commands.ts';
 import type { OrchestratorConfig } from '../src/config.ts';
 import { foldTaskStatus, generationStatusOf } from '../src/generations/fold-task-status.ts';
+import { foldTaskStatuses } from '../src/generations/fold-task-statuses.ts';
 import { createStartGeneration } from '../src/generations/start-generation.ts';
 import { orchestratorService } from '../src/service.ts';
 import { createSourceCommands } from '../src/sources/source-commands.ts';
@@ -129,6 +130,76 @@ describe('foldTaskStatus', () => {
     );
     const byTask = Object.fromEntries(states.map((s) => [s.task_id, s.state]));
     expect(byTask).toEqual({ [a]: 'used', [b]: 'failed', [c]: 'available' });
+  });
+
+  const announcements = async (generationId: string) =>
+    (
+      await fork().execute<{ n: number }[]>(
+        `select count(*)::int as n from "${schema()}".outbox where envelope->'data'->>'id' = ? and envelope->>'type' = 'content.generation.updated.v1'`,
+        [generationId],
+      )
+    )[0]!.n;
+
+  it('folds many events of one generation in one transaction, by the same rules, and a redelivered batch changes nothing', async () => {
+    const g = await generationWith(6);
+    const ids = g.taskIds as string[];
+    const before = await announcements(g.id);
+    const processing = ids.map((t) => event(g.accountId, g.id, t, 'processing'));
+    const finished = ids.map((t, i) =>
+      event(g.accountId, g.id, t, i < 4 ? 'completed' : 'failed', i < 4 ? undefined : 'FFMPEG_FAILED'),
+    );
+    // Terminal states first and the late "processing" after them: the order inside a batch does
+    // not matter, only the rank; the same event twice in one batch counts once.
+    const batch = [...finished, ...processing, finished[0]!];
+    await foldTaskStatuses(fork(), g.id, batch, deps(), log);
+    const gen = await row(g.id);
+    expect(gen).toMatchObject({ status: 'partially_failed', completed: 4, failed: 2, queued: 0, processing: 0 });
+    expect(gen.finished_at).not.toBeNull();
+    expect(await announcements(g.id)).toBe(before + 1);
+    expect(
+      await fork().execute(`select 1 from "${schema()}".generation_locks where generation_id = ?`, [g.id]),
+    ).toHaveLength(0);
+
+    await foldTaskStatuses(fork(), g.id, batch, deps(), log);
+    expect(await row(g.id)).toMatchObject({ status: 'partially_failed', completed: 4, failed: 2 });
+    expect(await announcements(g.id)).toBe(before + 1);
+  });
+
+  it('reopens a closed generation from a batch only for a newer retry series', async () => {
+    const g = await generationWith(2);
+    const [a, b] = g.taskIds as [string, string];
+    await foldTaskStatuses(
+      fork(),
+      g.id,
+      [event(g.accountId, g.id, a, 'completed'), event(g.accountId, g.id, b, 'failed', 'FFMPEG_FAILED')],
+      deps(),
+      log,
+    );
+    expect(await row(g.id)).toMatchObject({ status: 'partially_failed', completed: 1, failed: 1 });
+    // Same series: a closed generation does not move. Series 1 of task b: it reopens.
+    const retried = {
+      ...event(g.accountId, g.id, b, 'processing'),
+      data: { ...event(g.accountId, g.id, b, 'processing').data, series: 1 },
+    };
+    await foldTaskStatuses(fork(), g.id, [event(g.accountId, g.id, a, 'failed', 'X'), retried], deps(), log);
+    expect(await row(g.id)).toMatchObject({ status: 'processing', completed: 1, failed: 0, processing: 1 });
+  });
+
+  it("folds an event that names the wrong generation into its task's own", async () => {
+    const g = await generationWith(1);
+    const other = await generationWith(1);
+    await foldTaskStatuses(
+      fork(),
+      g.id,
+      [
+        event(g.accountId, g.id, g.taskIds[0]!, 'processing'),
+        event(other.accountId, g.id, other.taskIds[0]!, 'completed'),
+      ],
+      deps(),
+      log,
+    );
+    expect(await row(g.id)).toMatchObject({ status: 'processing', processing: 1, completed: 0 });
+    expect(await row(other.id)).toMatchObject({ status: 'completed', completed: 1 });
   });
 
   it('derives the status from task counts', () => {

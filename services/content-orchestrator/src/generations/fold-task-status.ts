@@ -12,8 +12,12 @@ import {
 export { generationStatusOf } from './settle-generation.ts';
 
 const RANK: Record<string, number> = { queued: 0, processing: 1, completed: 2, failed: 2, cancelled: 2 };
-/** RANK of the stored status, for the fold's one-statement update. */
-const RANK_SQL = `(case status when 'processing' then 1 when 'completed' then 2 when 'failed' then 2 when 'cancelled' then 2 else 0 end)`;
+/** RANK of a stored status column, for the fold's one-statement update. */
+export const rankSql = (column: string) =>
+  `(case ${column} when 'processing' then 1 when 'completed' then 2 when 'failed' then 2 when 'cancelled' then 2 else 0 end)`;
+
+/** An event's rank (RANK), for the SQL comparisons. */
+export const rankOf = (status: string): number => RANK[status] ?? 0;
 
 export interface FoldDeps {
   schema: string;
@@ -66,7 +70,7 @@ export async function foldTaskStatus(
     const counted = await tx.execute<TaskCounts>(
       `with moved as (
          update ${s}.generation_tasks set status = ?, series = ?, error_code = ?, updated_at = now()
-          where task_id = ? and (series < ? or (series = ? and ? and ${RANK_SQL} < ?)) returning task_id, status
+          where task_id = ? and (series < ? or (series = ? and ? and ${rankSql('status')} < ?)) returning task_id, status
        )
        select status, count(*)::int as n, string_agg(task_id::text, ',') as ids from (
          select task_id, status from ${s}.generation_tasks where generation_id = ? and task_id <> ?
@@ -80,7 +84,7 @@ export async function foldTaskStatus(
         series,
         series,
         isOpen(gen.status),
-        RANK[status] ?? 0,
+        rankOf(status),
         gen.id,
         taskId,
       ],
