@@ -182,6 +182,7 @@ async function planSegments(
   job: RenderJobRequested,
   r: ResolvedRender,
   probe: ProbeResult,
+  /** What is said, to score the moments by (burned or not). */
   cues: Cue[] | null,
   deps: PipelineDeps,
   signal: AbortSignal,
@@ -239,7 +240,11 @@ export async function renderTask(
   // Checked before any download: a wrong font fails in milliseconds, not after a 2 GB fetch.
   const titleFont = r.title ? requireFont(deps.fonts, r.title.fontFamily, r.title.bold, 'title') : null;
   const captionStyle = resolveCaptionStyle(job.data.options.captions, r.reframe);
-  const captionsUrl = r.captions ? (job.data.captionsUrl ?? null) : null;
+  const explicit = job.data.options.segments !== undefined;
+  // What is said also chooses the moments: with captions off, a transcript is still read (or
+  // made) when the moments are ours to choose; it is then used for scoring only, never burned.
+  const wantsTranscript = r.captions || !explicit;
+  const captionsUrl = wantsTranscript ? (job.data.captionsUrl ?? null) : null;
 
   try {
     return await renderInWorkDir();
@@ -285,9 +290,10 @@ export async function renderTask(
         deps.transcriber.describe?.({ captionsFile }) ??
           (captionsUrl ? 'reading the captions' : 'transcribing speech (when speech-to-text is configured)'),
       );
-      const cues = r.captions
+      const transcript = wantsTranscript
         ? await transcribe(deps, join(work, 'source'), captionsFile, probe.hasAudio, signal)
         : null;
+      const cues = r.captions ? transcript : null;
       if (r.captions && !cues)
         report(
           'transcribing',
@@ -298,7 +304,6 @@ export async function renderTask(
         );
       if (cues) requireFont(deps.fonts, captionStyle.fontFamily, captionStyle.bold, 'caption');
 
-      const explicit = job.data.options.segments !== undefined;
       // Progress is planned twice: before analysis the clips' lengths are only an estimate.
       const estimate = createProgressPlan([
         { key: 'analysis', cost: explicit ? 0 : analysisCost(probe) },
@@ -313,7 +318,7 @@ export async function renderTask(
         job,
         r,
         probe,
-        cues,
+        transcript,
         deps,
         signal,
         (f) => {

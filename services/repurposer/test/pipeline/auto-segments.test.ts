@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,6 +19,7 @@ describe('pipeline without explicit segments: analysis picks, render cuts, progr
   let h: Harness;
   let clips: StoredClip[];
   let progress: ProgressEvent[];
+  let source: string;
 
   beforeAll(async () => {
     h = await createHarness();
@@ -48,7 +50,7 @@ describe('pipeline without explicit segments: analysis picks, render cuts, progr
       'aac',
       file,
     ]);
-    const source = await h.upload(file, 'planted.mp4');
+    source = await h.upload(file, 'planted.mp4');
     ({ clips, progress } = await h.render(source, {
       width: 360,
       preset: 'ultrafast',
@@ -100,6 +102,26 @@ describe('pipeline without explicit segments: analysis picks, render cuts, progr
     const etas = progress.filter((p) => p.stage === 'rendering' && p.etaSeconds !== null);
     expect(etas.length).toBeGreaterThan(0);
     expect(progress.filter((p) => p.stage === 'rendering').some((p) => /clip 2 of 2/.test(p.message))).toBe(true);
+  });
+
+  it('with captions off, a supplied transcript still chooses the moments and is not burned', async () => {
+    const srt = join(h.root, 'said.srt');
+    await writeFile(
+      srt,
+      '1\n00:00:01,000 --> 00:00:05,000\nHow to double your reach in three steps.\n\n' +
+        '2\n00:00:05,000 --> 00:00:10,500\nWhy does nobody talk about this? Here is the secret.\n',
+    );
+    const captionsUrl = await h.upload(srt, 'said.srt');
+    const options = { width: 360, preset: 'ultrafast' as const, clipCount: 2, minClipSeconds: 8, maxClipSeconds: 14 };
+    const { clips: said } = await h.render(source, { ...options, captions: { enabled: false } }, { captionsUrl });
+    expect(said).toHaveLength(2);
+    for (const clip of said) expect(clip.captioned).toBe(false);
+    // The first 12 s (the scene with the hook and the question) now score on what is said too.
+    const spoken = said.find((c) => c.segment[0]!.start <= 1.3 && c.segment[0]!.end >= 10.2);
+    expect(spoken, JSON.stringify(said.map((c) => [c.segment, c.reason]))).toBeDefined();
+    expect(spoken!.reason).toContain('transcript:');
+    // Without a transcript (the first render), no clip claims one.
+    for (const clip of clips) expect(clip.reason).not.toContain('transcript:');
   });
 
   it('leaves nothing in the temp directory', async () => {
