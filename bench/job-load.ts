@@ -19,6 +19,10 @@ export interface LoadFigures {
   maxMs: number;
   /** Jobs not seen completed by the deadline (their latency counted as the deadline: a lower bound). */
   missing: number;
+  /** Jobs the target refused (its add failed, e.g. a 503 under overload); counted in `missing` too. */
+  refused: number;
+  /** The first refusal's reason. */
+  refusal: string | null;
 }
 
 /** Nearest-rank percentile of ascending `sorted`. */
@@ -32,27 +36,32 @@ class Tally {
   readonly latencies: number[] = [];
   last = 0;
   private resolve!: () => void;
-  private reject!: (err: Error) => void;
-  readonly all = new Promise<void>((resolve, reject) => {
+  readonly all = new Promise<void>((resolve) => {
     this.resolve = resolve;
-    this.reject = reject;
   });
   readonly total: number;
   constructor(total: number) {
     this.total = total;
-    this.all.catch(() => undefined); // seen by figures(); not an unhandled rejection meanwhile
   }
 
-  /** A send failed: the run stops with this error instead of waiting for jobs that were never sent. */
-  fail(err: unknown): void {
-    this.reject(err instanceof Error ? err : new Error(String(err)));
+  refused = 0;
+  refusal: string | null = null;
+
+  /**
+   * A send failed: an overloaded system that refuses work is a result, not a broken run. The job
+   * is counted as refused (and missing); once every job is seen or refused, the run is over.
+   */
+  refuse(err: unknown): void {
+    this.refused++;
+    this.refusal ??= err instanceof Error ? err.message : String(err);
+    if (this.latencies.length + this.refused === this.total) this.resolve();
   }
 
   doneFor(sentAt: number): Done {
     return (at = performance.now()) => {
       this.latencies.push(at - sentAt);
       this.last = Math.max(this.last, at);
-      if (this.latencies.length === this.total) this.resolve();
+      if (this.latencies.length + this.refused === this.total) this.resolve();
     };
   }
 
@@ -72,6 +81,8 @@ class Tally {
       p99Ms: percentile(sorted, 99),
       maxMs: sorted[sorted.length - 1] ?? NaN,
       missing,
+      refused: this.refused,
+      refusal: this.refusal,
     };
   }
 }
@@ -93,7 +104,10 @@ export async function runBurst(
     while (next < total) {
       const size = Math.min(options.chunk, total - next);
       next += size;
-      await target.submit(size, tally.doneFor(performance.now()));
+      const done = tally.doneFor(performance.now());
+      await target.submit(size, done).catch((err: unknown) => {
+        for (let k = 0; k < size; k++) tally.refuse(err);
+      });
     }
   };
   await Promise.all(Array.from({ length: options.inFlight }, sender));
@@ -117,7 +131,7 @@ export async function runOpenLoop(
     const now = performance.now();
     // Everything due by now goes out at once: a late timer does not shift the schedule.
     for (; i < total && start + i * interval <= now; i++)
-      target.submit(1, tally.doneFor(start + i * interval)).catch((err: unknown) => tally.fail(err));
+      target.submit(1, tally.doneFor(start + i * interval)).catch((err: unknown) => tally.refuse(err));
     if (i < total) await new Promise((r) => setTimeout(r, Math.max(0, start + i * interval - performance.now())));
   }
   return tally.figures(start, options.timeoutMs);

@@ -160,12 +160,14 @@ function describe(f: LoadFigures): string {
   const ms = (v: number) => `${v.toFixed(1)} ms`;
   return (
     `${f.perSecond.toFixed(0)} completed/s, p50 ${ms(f.p50Ms)}, p99 ${ms(f.p99Ms)}, max ${ms(f.maxMs)}` +
-    (f.missing ? `, ${f.missing} NOT SEEN COMPLETED by the deadline` : '')
+    (f.missing ? `, ${f.missing} NOT SEEN COMPLETED by the deadline` : '') +
+    (f.refused ? ` (${f.refused} of them refused: ${f.refusal})` : '')
   );
 }
 
 function missingNote(note: string, ours: LoadFigures, base: LoadFigures): string {
-  const missing = [ours.missing && `ours: ${ours.missing}`, base.missing && `baseline: ${base.missing}`];
+  const count = (f: LoadFigures) => `${f.missing}${f.refused ? ` (${f.refused} refused)` : ''}`;
+  const missing = [ours.missing && `ours: ${count(ours)}`, base.missing && `baseline: ${count(base)}`];
   const said = missing.filter(Boolean).join(', ');
   return said ? `${note}; not seen completed by the deadline (counted at it): ${said}` : note;
 }
