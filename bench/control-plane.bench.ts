@@ -62,10 +62,12 @@ export async function benchControlPlane(
     }
     const ours = total / ((performance.now() - started) / 1000);
     const perTask = await counted?.(total);
-    if (perTask)
+    if (perTask) {
       say(
-        `control plane: ${perTask.statementsPerTask.toFixed(1)} SQL statements and ${perTask.commitsPerTask.toFixed(1)} commits per task`,
+        `control plane: ${perTask.statementsPerTask.toFixed(1)} SQL statements and ${perTask.commitsPerTask.toFixed(1)} commits per task; the most frequent:`,
       );
+      for (const t of perTask.top) say(`  ${t.perTask.toFixed(2)} × ${t.statement}`);
+    }
     if (process.env.BENCH_DEBUG) {
       const rs = `"${token}_repurposer"`;
       const q = query;

@@ -8,6 +8,8 @@ export interface StatementCounts {
   statementsPerTask: number;
   /** Committed transactions (explicit or single-statement), per task. */
   commitsPerTask: number;
+  /** The most frequent statements: calls per task, and the statement's start (schema names shortened). */
+  top: { perTask: number; statement: string }[];
 }
 
 /**
@@ -42,6 +44,18 @@ export async function countStatements(
     );
     // The polls are single-statement transactions too: not the services' commits. (This read is one.)
     const services = (await commits()) - before - Number(row?.polls) - 1;
-    return { statementsPerTask: Number(row?.ours) / tasks, commitsPerTask: services / tasks };
+    const top = await query<{ calls: string; query: string }>(
+      `select calls, query from pg_stat_statements
+        where (query like '%"${token}_%' or lower(query) in ('begin', 'commit')) and query not like '${ignore}%'
+        order by calls desc limit 10`,
+    );
+    return {
+      statementsPerTask: Number(row?.ours) / tasks,
+      commitsPerTask: services / tasks,
+      top: top.map((t) => ({
+        perTask: Number(t.calls) / tasks,
+        statement: t.query.replaceAll(`"${token}_`, '"').replace(/\s+/g, ' ').slice(0, 110),
+      })),
+    };
   };
 }

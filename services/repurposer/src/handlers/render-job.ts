@@ -75,6 +75,22 @@ const toTaskError = (err: unknown): TaskError => ({
  */
 export function createRenderJobHandler(deps: RenderJobDeps) {
   return async function handleRenderJob(job: RenderJobRequested, ctx: HandlerContext): Promise<void> {
+    // Registered before the attempt begins: a cancel's kill broadcast sent from now on reaches this
+    // run, and a cancel committed before (whose broadcast this process missed) is seen by
+    // beginAttempt, which reads the task after it. No separate "was it cancelled?" read is needed.
+    const cancel = deps.running.start(job.data.taskId);
+    try {
+      await runJob(job, ctx, cancel);
+    } finally {
+      cancel.done();
+    }
+  };
+
+  async function runJob(
+    job: RenderJobRequested,
+    ctx: HandlerContext,
+    cancel: ReturnType<RenderJobDeps['running']['start']>,
+  ): Promise<void> {
     const { taskId, generationId } = job.data;
     const begun = await deps.tasks.beginAttempt(job, deps.maxAttempts);
     if (begun.kind === 'exhausted') {
@@ -88,14 +104,7 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
       return;
     }
     const timeout = AbortSignal.timeout(deps.taskTimeoutMs);
-    const cancel = deps.running.start(taskId);
     const signal = AbortSignal.any([ctx.signal, timeout, cancel.signal]);
-    const checkCancel = () =>
-      void deps.tasks.cancelRequested(taskId).then(
-        (yes) => yes && cancel.abort('cancelled'),
-        () => undefined,
-      );
-    checkCancel(); // a kill broadcast sent before this run registered would have been missed
     const report = createProgressReporter({
       m: deps.m,
       service: deps.service,
@@ -160,10 +169,8 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
       if (!(await deps.tasks.isCurrent(taskId, begun.attempt)))
         throw new AttemptSuperseded(taskId, begun.attempt, deps.ackWaitMs);
       throw nextStep(error, begun.used, deps);
-    } finally {
-      cancel.done();
     }
-  };
+  }
 }
 
 /** What the consumer does after a failed attempt: a permanent error or a spent budget dead-letters, else retry with backoff. */

@@ -548,7 +548,7 @@ export function createTaskStore(deps: {
         await statusEvent(em, r, task.owner_id, 'queued', 0, series, null, null);
       }),
 
-    /** Whether a cancel is pending for a task (checked when a run starts and at each stage, in case the kill broadcast was missed). */
+    /** Whether a cancel is pending for a task (read when a stage write finds the task no longer processing, in case the kill broadcast was missed). */
     cancelRequested,
 
     /**
