@@ -23,4 +23,5 @@ export {
   type OutboxRelay,
   type OutboxRow,
 } from './outbox-relay.ts';
+export { coalesceByKey } from './coalesce-by-key.ts';
 export { existingRules, inboxRule, outboxRule, startPruner, type PruneRule } from './prune.ts';

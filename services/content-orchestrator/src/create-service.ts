@@ -15,7 +15,7 @@ import {
   serveCommand,
   startConsumer,
 } from '@reelforge/messaging';
-import { startOutboxRelay } from '@reelforge/persistence';
+import { coalesceByKey, startOutboxRelay } from '@reelforge/persistence';
 import type { Platform } from '@reelforge/service-kit';
 import { createAccountCommands } from './accounts/account-commands.ts';
 import { backlogStock } from './backlog/backlog-stock.ts';
@@ -27,7 +27,6 @@ import { createCreditCommands } from './credits/credit-commands.ts';
 import { createDeadLetterCommands } from './dead-letters/dead-letter-commands.ts';
 import { createCancelGeneration } from './generations/cancel-generation.ts';
 import { createFoldDeadLetterHandler } from './generations/fold-dead-letter.ts';
-import { coalesceByKey } from './generations/coalesce-by-key.ts';
 import { foldTaskStatus } from './generations/fold-task-status.ts';
 import { foldTaskStatuses } from './generations/fold-task-statuses.ts';
 import { createGenerationQueries } from './generations/generation-queries.ts';
@@ -155,7 +154,10 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
   // message is acked after the commit that folded it); different generations fold in parallel.
   const foldOfGeneration = coalesceByKey<TaskStatusChanged>({
     runOne: (_generationId, event) => foldTaskStatus(fork(), event, foldDeps, log),
-    runBatch: (generationId, events) => foldTaskStatuses(fork(), generationId, events, foldDeps, log),
+    runBatch: async (generationId, events) => {
+      await foldTaskStatuses(fork(), generationId, events, foldDeps, log);
+      return events.map(() => undefined);
+    },
     maxBatch: 100,
   });
   const consumer = await startConsumer(m, {

@@ -18,6 +18,7 @@ import {
 } from '@reelforge/persistence';
 import { TaskErrorCodes } from '../pipeline/errors.ts';
 import { ADOPTED_TABLES, adoptOwnerlessRows, adoptionSql } from './owner-backfill.ts';
+import { createStageWrites } from './stage-writes.ts';
 
 export interface StoredClip {
   clipIndex: number;
@@ -78,6 +79,7 @@ export function createTaskStore(deps: {
   retentionMs?: number;
 }) {
   const s = `"${deps.schema}"`;
+  const stages = createStageWrites(deps);
 
   /** Puts the task's status event (statusEntry) in the outbox, in the caller's transaction. */
   async function statusEvent(em: EntityManager, ...event: Parameters<typeof statusEntry>) {
@@ -296,13 +298,6 @@ export function createTaskStore(deps: {
       { code: 'CANCELLED', message: reason, retryable: false },
       null,
     );
-  }
-
-  async function cancelRequested(taskId: string): Promise<boolean> {
-    const rows = await deps.orm.em
-      .fork()
-      .execute(`select 1 from ${s}.tasks where id = ? and status = 'cancelling'`, [taskId]);
-    return rows.length > 0;
   }
 
   return {
@@ -548,23 +543,12 @@ export function createTaskStore(deps: {
         await statusEvent(em, r, task.owner_id, 'queued', 0, series, null, null);
       }),
 
-    /** Whether a cancel is pending for a task (read when a stage write finds the task no longer processing, in case the kill broadcast was missed). */
-    cancelRequested,
-
     /**
-     * Mirrors the current stage into the row, so a snapshot (GET /tasks/:id) shows it. True when a
-     * cancel is pending for the task (the row is then `cancelling` and keeps its stage): one round
-     * trip while the task runs normally.
+     * Mirrors the current stage into the row (group-committed with other tasks' stages,
+     * stage-writes.ts); true when a cancel is pending for the task.
      */
-    setStage: async (taskId: string, attempt: number, stage: string, percent: number): Promise<boolean> => {
-      const rows = await deps.orm.em
-        .fork()
-        .execute(
-          `update ${s}.tasks set stage = ?, percent = ?, updated_at = now() where id = ? and attempt = ? and status = 'processing' returning 1`,
-          [stage, percent, taskId, attempt],
-        );
-      return rows.length === 0 && cancelRequested(taskId);
-    },
+    setStage: (taskId: string, attempt: number, stage: string, percent: number): Promise<boolean> =>
+      stages.setStage({ taskId, attempt, stage, percent }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { coalesceByKey } from '../src/generations/coalesce-by-key.ts';
+import { coalesceByKey } from '@reelforge/persistence';
 
-// The group-commit helper the orchestrator folds a generation's events with.
+// The group-commit helper: the orchestrator folds a generation's events with it, the repurposer writes stages with it.
 describe('coalesceByKey', () => {
   function recorder(fails: (item: number) => boolean = () => false) {
     const calls: { key: string; items: number[] }[] = [];
@@ -11,9 +11,10 @@ describe('coalesceByKey', () => {
       calls.push({ key, items });
       await held;
       if (items.some(fails)) throw new Error(`bad item in ${items.join(',')}`);
+      return items.map((n) => n * 10);
     };
-    const submit = coalesceByKey<number>({
-      runOne: (key, item) => run(key, [item]),
+    const submit = coalesceByKey<number, number>({
+      runOne: async (key, item) => (await run(key, [item]))[0]!,
       runBatch: run,
       maxBatch: 3,
     });
@@ -38,7 +39,7 @@ describe('coalesceByKey', () => {
       r.submit('g1', 5),
     ];
     r.open();
-    await Promise.all(all);
+    expect(await Promise.all(all)).toEqual([10, 20, 100, 30, 40, 50]);
     expect(r.calls).toEqual([
       { key: 'g1', items: [1] },
       { key: 'g2', items: [10] },
@@ -52,13 +53,13 @@ describe('coalesceByKey', () => {
     const first = r.submit('g', 1);
     const rest = [2, 3, 4].map((n) =>
       r.submit('g', n).then(
-        () => 'ok',
+        (result) => `ok ${result}`,
         (err: Error) => err.message,
       ),
     );
     r.open();
     await first;
-    expect(await Promise.all(rest)).toEqual(['ok', 'bad item in 3', 'ok']);
+    expect(await Promise.all(rest)).toEqual(['ok 20', 'bad item in 3', 'ok 40']);
     expect(r.calls.map((c) => c.items)).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
   });
 });
