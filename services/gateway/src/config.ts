@@ -63,6 +63,8 @@ const configSpec = {
   COMPAT_ORIGINS: env.list([]),
   /** Credential-less compat requests with no Origin from a loopback socket (scripts on this machine) act as COMPAT_PRINCIPAL. */
   COMPAT_LOOPBACK: env.bool(false),
+  /** Task views the read model keeps (least recently used go first); 0 = every task read asks the repurposer. docs/architecture.md */
+  TASK_READ_MODEL_SIZE: env.int(10_000, 0),
   WS_HEARTBEAT_INTERVAL: env.durationMs('s', '30s'),
   /** A WebSocket whose unsent data exceeds this is dropped (slow client), in bytes. */
   WS_MAX_BUFFERED_BYTES: env.int(1024 * 1024, 1024),
