@@ -42,7 +42,7 @@ interface Entry {
 
 const isStatus = lenientValidator(TaskStatusChanged);
 const isProgress = lenientValidator(TaskProgress);
-/** Stages the repurposer writes only with the status change that ends the task (never as progress in the row). */
+/** Stages reported once the task has ended (the row's stage is written with the status change). */
 const TERMINAL_STAGES = new Set(['completed', 'failed', 'cancelled']);
 
 /**
@@ -128,19 +128,15 @@ export function createTaskReadModel(o: { capacity: number; metrics?: Metrics }):
       const progress = isProgress.parse(event);
       if (!progress) return;
       const d = progress.data;
+      // A terminal stage is reported after the status fact that ends the task was committed: that fact says it all.
+      if (TERMINAL_STAGES.has(d.stage)) return;
       touch(d.taskId);
       const entry = entries.get(d.taskId);
       if (!entry) return;
       const v = entry.view;
       // Patched only where the row would say the same: the running attempt of a clips task (an
       // article's script is written beside its progress, and no event carries it).
-      if (
-        v.status === 'processing' &&
-        v.kind === 'clips' &&
-        d.attempt !== undefined &&
-        d.attempt === v.attempt &&
-        !TERMINAL_STAGES.has(d.stage)
-      )
+      if (v.status === 'processing' && v.kind === 'clips' && d.attempt !== undefined && d.attempt === v.attempt)
         entry.view = Object.freeze({ ...v, stage: d.stage, percent: d.percent });
       else entries.delete(d.taskId);
     },
