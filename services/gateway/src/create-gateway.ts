@@ -278,7 +278,11 @@ export async function createGateway(
     platform.log.warn(
       'media links are signed with a per-process key: they stop working on restart and on other gateway instances; set MEDIA_LINK_SECRET',
     );
-  const taskReadModel = createTaskReadModel({ capacity: config.TASK_READ_MODEL_SIZE, metrics: platform.metrics });
+  const taskReadModel = createTaskReadModel({
+    capacity: config.TASK_READ_MODEL_SIZE,
+    maxAgeMs: config.TASK_READ_MODEL_MAX_AGE,
+    metrics: platform.metrics,
+  });
   const fanout = await startStatusFanout(
     platform.messaging,
     registry,

@@ -38,6 +38,8 @@ export interface TaskReadModel {
 interface Entry {
   view: TaskView;
   principalId: string;
+  /** When the owner answered (patches do not renew it). */
+  at: number;
 }
 
 const isStatus = lenientValidator(TaskStatusChanged);
@@ -49,9 +51,16 @@ const TERMINAL_STAGES = new Set(['completed', 'failed', 'cancelled']);
  * The gateway's cache of task views, fed by the owner's answers (read-through) and kept fresh by
  * the TASKS stream the status fan-out reads. Bounded: least recently used entries go past
  * `capacity` (0 = keeps nothing). Eventually consistent within the stream's lag; see
- * docs/architecture.md for the rules.
+ * docs/architecture.md for the rules. `maxAgeMs` bounds how long a change no fact announces
+ * (a row pruned by retention, a running task turned `cancelling`) can go unseen.
  */
-export function createTaskReadModel(o: { capacity: number; metrics?: Metrics }): TaskReadModel {
+export function createTaskReadModel(o: {
+  capacity: number;
+  maxAgeMs: number;
+  metrics?: Metrics;
+  now?: () => number;
+}): TaskReadModel {
+  const now = o.now ?? Date.now;
   // A Map iterates in insertion order: re-inserting on use makes its first key the least recently used.
   const entries = new Map<string, Entry>();
   const inFlight = new Map<string, Set<ReadTicket>>();
@@ -89,7 +98,7 @@ export function createTaskReadModel(o: { capacity: number; metrics?: Metrics }):
       }
       const entry = entries.get(taskId);
       // The owner scopes by `owner_id = principal.id`: an entry answers only the principal it was read for.
-      if (!entry || entry.principalId !== principalId) {
+      if (!entry || entry.principalId !== principalId || now() - entry.at > o.maxAgeMs) {
         lookups?.inc({ result: 'miss' });
         return undefined;
       }
@@ -110,7 +119,7 @@ export function createTaskReadModel(o: { capacity: number; metrics?: Metrics }):
       entries.delete(ticket.taskId);
       if (ticket.stale || ticket.lapses !== lapses || !fresh || o.capacity === 0) return;
       // Frozen: every caller shares this object; a caller changing it would change the others' answers.
-      entries.set(ticket.taskId, { view: Object.freeze(view), principalId });
+      entries.set(ticket.taskId, { view: Object.freeze(view), principalId, at: now() });
       if (entries.size > o.capacity) entries.delete(entries.keys().next().value!);
     },
     abandon: end,

@@ -180,7 +180,7 @@ describe('task read model', () => {
     ws.close();
   });
 
-  it('keeps at most its configured number of views, the least recently used going first', async () => {
+  it('keeps at most its configured number of views, the least recently used going first, none past its age', async () => {
     const tenant = await newTenant(stack, 'tenant-cache-lru', []);
     const ws = await watchAccount(stack, tenant.bearer, tenant.account.id);
     const ids: string[] = [];
@@ -193,7 +193,8 @@ describe('task read model', () => {
       asked.push((req as { taskId: string }).taskId);
       return real(decl, req);
     };
-    const model = createTaskReadModel({ capacity: 2 });
+    let clock = 0;
+    const model = createTaskReadModel({ capacity: 2, maxAgeMs: 60_000, now: () => clock });
     model.caughtUp(); // no stream here: nothing makes these views stale
     const forward = readThroughForward(counting, model);
     const principal = { id: 'tenant-cache-lru', roles: [] };
@@ -208,6 +209,13 @@ describe('task read model', () => {
     await read(ids[1]!);
     expect(asked).toEqual([ids[0]]);
     expect(model.size).toBe(2);
+
+    // Past its age a view is asked for again, however recently it was used.
+    clock = 60_001;
+    asked.length = 0;
+    await read(ids[1]!);
+    await read(ids[1]!);
+    expect(asked).toEqual([ids[1]]);
   });
 
   it('does not keep an answer a status fact overtook while it was on its way', async () => {
@@ -218,7 +226,7 @@ describe('task read model', () => {
 
     // A read model of our own, fed by a fan-out of our own, in front of a forward whose answers we hold.
     const m = stack.gateway.platform.messaging;
-    const model = createTaskReadModel({ capacity: 10 });
+    const model = createTaskReadModel({ capacity: 10, maxAgeMs: 60_000 });
     const registry = createSubscriptionRegistry();
     const fanout = await startStatusFanout(m, registry, stack.logs.log, 1, model);
     const seen = new Map([
