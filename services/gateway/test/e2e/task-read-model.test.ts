@@ -210,6 +210,15 @@ describe('task read model', () => {
     expect(asked).toEqual([ids[0]]);
     expect(model.size).toBe(2);
 
+    // Facts waiting behind the last one delivered: the owner is asked (its answer is not kept), and
+    // the other entries are served again once caught up.
+    model.behind();
+    asked.length = 0;
+    await read(ids[0]!);
+    model.caughtUp();
+    await read(ids[1]!);
+    expect(asked).toEqual([ids[0]]);
+
     // Past its age a view is asked for again, however recently it was used.
     clock = 60_001;
     asked.length = 0;
