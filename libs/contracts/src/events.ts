@@ -72,6 +72,8 @@ export const TaskProgress = envelopeOf(
       percent: Type.Number({ minimum: 0, maximum: 100 }),
       message: Type.String(),
       etaSeconds: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+      /** The attempt reporting (absent from older producers): a reader can tell a superseded attempt's progress from the current one's. */
+      attempt: Type.Optional(Type.Integer({ minimum: 1 })),
     },
     { additionalProperties: false },
   ),

@@ -63,6 +63,10 @@ const configSpec = {
   COMPAT_ORIGINS: env.list([]),
   /** Credential-less compat requests with no Origin from a loopback socket (scripts on this machine) act as COMPAT_PRINCIPAL. */
   COMPAT_LOOPBACK: env.bool(false),
+  /** Task views the read model keeps (least recently used go first); 0 = every task read asks the repurposer. docs/architecture.md */
+  TASK_READ_MODEL_SIZE: env.int(10_000, 0),
+  /** A cached task view is asked for again after this long: bounds changes no event announces (docs/architecture.md). */
+  TASK_READ_MODEL_MAX_AGE: env.durationMs('s', '60s'),
   WS_HEARTBEAT_INTERVAL: env.durationMs('s', '30s'),
   /** A WebSocket whose unsent data exceeds this is dropped (slow client), in bytes. */
   WS_MAX_BUFFERED_BYTES: env.int(1024 * 1024, 1024),

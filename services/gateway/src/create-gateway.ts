@@ -31,6 +31,8 @@ import { replayStatus } from './live/replay.ts';
 import { createLocalMediaStore, type MediaStore } from '@reelforge/media-store';
 import { createForward, type Forward } from './http/forward.ts';
 import { startStatusFanout } from './live/status-fanout.ts';
+import { readThroughForward } from './tasks/read-through-forward.ts';
+import { createTaskReadModel } from './tasks/task-read-model.ts';
 import { createSubscriptionRegistry, type SubscriptionRegistry } from './live/subscription-registry.ts';
 import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerBacklogRoutes } from './routes/backlog.ts';
@@ -276,7 +278,18 @@ export async function createGateway(
     platform.log.warn(
       'media links are signed with a per-process key: they stop working on restart and on other gateway instances; set MEDIA_LINK_SECRET',
     );
-  const fanout = await startStatusFanout(platform.messaging, registry, platform.log, config.NATS_STREAM_REPLICAS);
+  const taskReadModel = createTaskReadModel({
+    capacity: config.TASK_READ_MODEL_SIZE,
+    maxAgeMs: config.TASK_READ_MODEL_MAX_AGE,
+    metrics: platform.metrics,
+  });
+  const fanout = await startStatusFanout(
+    platform.messaging,
+    registry,
+    platform.log,
+    config.NATS_STREAM_REPLICAS,
+    taskReadModel,
+  );
   platform.shutdown.add('status-fanout', () => fanout.stop());
   platform.checks['status-fanout'] = () => fanout.check();
   const app = await buildGatewayApp({
@@ -294,7 +307,7 @@ export async function createGateway(
     },
     orm: platform.orm,
     schema: platform.schema,
-    forward: createForward(platform.messaging, config.COMMAND_TIMEOUT, platform.log),
+    forward: readThroughForward(createForward(platform.messaging, config.COMMAND_TIMEOUT, platform.log), taskReadModel),
     verifyToken: createTokenVerifier({
       secret: config.JWT_SECRET,
       jwksUrl: config.JWT_JWKS_URL,

@@ -6,15 +6,40 @@ import { STATUS_SOURCES, toStatusEvent } from './status-event.ts';
 import type { SubscriptionRegistry } from './subscription-registry.ts';
 
 /**
+ * Told every TASKS fact in stream order, and whether the consumer has delivered all the stream
+ * held (the task read model serves from its cache only then).
+ */
+export interface TasksFollower {
+  apply(event: unknown): void;
+  caughtUp(): void;
+  behind(): void;
+  lapse(): void;
+}
+
+/** Consumer notifications after which facts may have been missed or are not flowing. */
+const LAPSES = new Set([
+  'heartbeats_missed',
+  'consumer_not_found',
+  'stream_not_found',
+  'consumer_deleted',
+  'reset',
+  'ordered_consumer_recreated',
+  'no_responders',
+  'exceeded_limits',
+]);
+
+/**
  * Reads every status fact from TASKS and CONTENT with ordered (ephemeral) consumers and dispatches
  * it to this instance's subscribers. Each gateway instance reads the streams itself, so every
- * instance delivers to its own sockets; nothing is shared between instances.
+ * instance delivers to its own sockets; nothing is shared between instances. `tasks` follows the
+ * TASKS consumer (the task read model).
  */
 export async function startStatusFanout(
   m: Messaging,
   registry: SubscriptionRegistry,
   log: Logger,
   replicas: number,
+  tasks?: TasksFollower,
 ): Promise<{ stop(): Promise<void>; check(): Promise<void> }> {
   await ensureStream(m, STREAMS.TASKS, { replicas, createOnly: true });
   await ensureStream(m, STREAMS.CONTENT, { replicas, createOnly: true });
@@ -30,6 +55,21 @@ export async function startStatusFanout(
     });
     const messages = await consumer.consume();
     iterators.push(messages);
+    const follower = source.stream === STREAMS.TASKS.name ? tasks : undefined;
+    // The consumer exists and delivers only what comes after it: nothing is behind yet.
+    follower?.caughtUp();
+    // Messages received before a lapse say nothing about what the lapse may have skipped: only a
+    // later one's `pending` (or a heartbeat) can tell the follower it is caught up again.
+    let floor = 0;
+    const lapse = () => {
+      floor = messages.getReceived();
+      follower?.lapse();
+    };
+    // Disconnected, the consumer delivers nothing and may be gone when we are back (ends with the connection).
+    if (follower)
+      void (async () => {
+        for await (const s of m.nc.status()) if (s.type === 'disconnect' || s.type === 'reconnect') lapse();
+      })().catch(() => undefined);
     void (async () => {
       for await (const s of messages.status()) {
         if (
@@ -41,6 +81,11 @@ export async function startStatusFanout(
           trouble.set(source.stream, s.type.replaceAll('_', ' '));
         else if (s.type === 'ordered_consumer_recreated' || s.type === 'next' || s.type === 'heartbeat')
           trouble.delete(source.stream);
+        if (!follower) continue;
+        if (LAPSES.has(s.type)) lapse();
+        // The server sends an idle heartbeat only when it has nothing more to deliver; messages
+        // received but not yet read keep us behind until the last of them is.
+        else if (s.type === 'heartbeat' && messages.getPending() === 0) follower.caughtUp();
       }
     })().catch(() => undefined);
     loops.push(
@@ -50,14 +95,23 @@ export async function startStatusFanout(
           try {
             event = JSON.parse(new TextDecoder().decode(msg.data));
           } catch {
-            continue;
+            event = undefined;
           }
+          // The read model first: a client told of this fact then reads a task view that knows it.
+          if (follower) {
+            follower.apply(event);
+            const last = msg.info.pending === 0 && messages.getPending() === 0;
+            if (last && messages.getProcessed() > floor) follower.caughtUp();
+            else follower.behind();
+          }
+          if (event === undefined) continue;
           const status = toStatusEvent(event, { stream: source.stream, seq: msg.info.streamSequence });
           if (status) registry.dispatch(status);
         }
         if (!stopping) throw new Error('the consumer ended');
       })().catch((err: unknown) => {
         // Live status no longer reaches this instance's sockets: not ready until restarted.
+        follower?.lapse();
         trouble.set(source.stream, `stopped (${String(err)})`);
         log.error({ err: String(err), stream: source.stream }, 'status fan-out stopped');
       }),
@@ -71,6 +125,7 @@ export async function startStatusFanout(
     },
     stop: async () => {
       stopping = true;
+      tasks?.lapse();
       for (const it of iterators) it.stop();
       await Promise.all(loops);
     },

@@ -103,13 +103,16 @@ describe('a principal with 1,000 accounts', () => {
     // As if rendered before owners were recorded.
     await stack.sql('repurposer', 'update $schema.tasks set owner_id = null where id = ?', [first.id]);
     await stack.sql('repurposer', 'update $schema.generated_content set owner_id = null where task_id = ?', [first.id]);
-    expect((await api.call(`/api/v1/tasks/${first.id}`)).status).toBe(404);
-    expect((await api.call(`/api/v1/content/${clip!.id}`)).status).toBe(404);
+    // Read through a gateway that has served none of this task: the change above is made behind the
+    // services' back (no fact announces it), so this one's task read model still holds the owner's view.
+    const legacy = apiClient(await stack.addGateway(), bearer);
+    expect((await legacy.call(`/api/v1/tasks/${first.id}`)).status).toBe(404);
+    expect((await legacy.call(`/api/v1/content/${clip!.id}`)).status).toBe(404);
     // The next job of the account carries its owner: the account's ownerless rows are adopted with it.
     expect((await api.post('/api/v1/tasks', { accountId: account.id, url: files.url('v.mp4'), options })).status).toBe(
       202,
     );
-    expect((await api.call(`/api/v1/tasks/${first.id}`)).status).toBe(200);
-    expect((await api.call(`/api/v1/content/${clip!.id}`)).status).toBe(200);
+    expect((await legacy.call(`/api/v1/tasks/${first.id}`)).status).toBe(200);
+    expect((await legacy.call(`/api/v1/content/${clip!.id}`)).status).toBe(200);
   });
 });

@@ -111,6 +111,7 @@ export function createRenderJobHandler(deps: RenderJobDeps) {
       accountId: job.accountId,
       taskId,
       generationId,
+      attempt: begun.attempt,
       log: ctx.log,
       onStage: (stage, percent) => {
         // A terminal stage is written by the transaction that ends the task.

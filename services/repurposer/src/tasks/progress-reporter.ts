@@ -22,6 +22,8 @@ export function createProgressReporter(deps: {
   accountId: string;
   taskId: string;
   generationId: string | null;
+  /** The attempt this reporter speaks for (the gateway's task read model patches only that attempt's view). */
+  attempt?: number;
   log: Logger;
   minIntervalMs?: number;
   onStage?: (stage: TaskStage, percent: number) => void;
@@ -46,6 +48,7 @@ export function createProgressReporter(deps: {
       percent: rounded,
       message,
       etaSeconds: etaSeconds === null ? null : Math.max(0, Math.round(etaSeconds)),
+      ...(deps.attempt === undefined ? {} : { attempt: deps.attempt }),
     });
     publishEvent(deps.m, subjects.taskProgress(deps.accountId), event, TaskProgress).catch((err: unknown) =>
       deps.log.warn({ err: String(err) }, 'progress publish failed'),
