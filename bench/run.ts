@@ -19,7 +19,7 @@ import { benchMessaging } from './messaging.bench.ts';
 import { benchOutbox } from './outbox.bench.ts';
 import { benchPipeline } from './pipeline.bench.ts';
 import { benchWsFanout } from './ws-fanout.bench.ts';
-import type { BenchResult } from './result.ts';
+import { ratioSpreads, type BenchResult } from './result.ts';
 import {
   diskSettings,
   loadAverage,
@@ -58,6 +58,7 @@ const settings: RunSettings = {
 };
 
 // `npm run bench -- pipeline ws-fanout` runs only the named groups; no names, all of them.
+// `--runs N` runs each of them N times in a row and adds the min/median/max of every ratio.
 const groups: Record<string, () => Promise<BenchResult[]>> = {
   messaging: () => benchMessaging(nc, log),
   outbox: () => benchOutbox(nc, databaseUrl, log),
@@ -70,7 +71,14 @@ const groups: Record<string, () => Promise<BenchResult[]>> = {
   article: () => benchArticle(ffmpeg, ffprobe, espeak, work, say),
   'clip-encode': () => benchClipEncode(ffmpeg, work, say),
 };
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+const runsAt = args.indexOf('--runs');
+const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 1;
+if (!Number.isInteger(runs) || runs < 1) {
+  say('--runs takes a whole number of runs, at least 1');
+  process.exit(2);
+}
+const wanted = runsAt >= 0 ? args.filter((_, i) => i !== runsAt && i !== runsAt + 1) : args;
 const unknown = wanted.filter((g) => !(g in groups));
 if (unknown.length) {
   say(`unknown benchmark group(s): ${unknown.join(', ')}; known: ${Object.keys(groups).join(', ')}`);
@@ -81,7 +89,7 @@ const results: BenchResult[] = [];
 try {
   for (const [name, run] of Object.entries(groups)) {
     if (unknown.length || (wanted.length && !wanted.includes(name))) continue;
-    results.push(...(await run()));
+    for (let i = 0; i < runs; i++) results.push(...(await run()));
   }
 } finally {
   settings.machine!.load_average_at_end = loadAverage();
@@ -102,12 +110,21 @@ for (const r of results) {
     `${r.name.padEnd(44)} ${`${r.ours.toFixed(r.decimals ?? 0)} ${r.unit}`.padStart(14)} ${`${r.baseline.toFixed(r.decimals ?? 0)} ${r.unit}`.padStart(14)}  ${(r.ours / r.baseline).toFixed(2).padStart(5)}  (${r.baselineName})`,
   );
 }
+const spreads = runs > 1 ? ratioSpreads(results) : [];
+if (spreads.length) {
+  say('');
+  say(`${'ratio over the runs'.padEnd(44)}    min  median    max  (runs)`);
+  for (const sp of spreads)
+    say(
+      `${sp.name.padEnd(44)}  ${sp.min.toFixed(2).padStart(5)}  ${sp.median.toFixed(2).padStart(6)}  ${sp.max.toFixed(2).padStart(5)}  (${sp.runs})`,
+    );
+}
 const outDir = join(import.meta.dirname, 'results');
 mkdirSync(outDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const file = join(outDir, `${stamp}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: availableParallelism(), settings, results }, null, 2)}\n`,
+  `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: availableParallelism(), runs, settings, results, spreads }, null, 2)}\n`,
 );
 say(`\nresults written to ${file}`);
