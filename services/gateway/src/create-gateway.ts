@@ -313,6 +313,8 @@ export async function createGateway(
       jwksUrl: config.JWT_JWKS_URL,
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
+      // A client sends the same token with every request: its signature is checked once a minute.
+      cache: { maxEntries: 10_000, maxAgeMs: 60_000 },
     }),
     registry,
     checks: platform.checks,

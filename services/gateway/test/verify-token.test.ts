@@ -92,6 +92,37 @@ describe('bearer tokens: HS256 secret and JWKS', () => {
     expect((await verify(await rs256(idp, { sub: 'sso' }))).id).toBe('sso');
   });
 
+  it('keeps a verified token until its own expiry at most, and never keeps a refused one', async () => {
+    let clock = Date.now();
+    const verify = createTokenVerifier({
+      secret: SECRET,
+      cache: { maxEntries: 2, maxAgeMs: 600_000 },
+      now: () => clock,
+    });
+    const exp = Math.floor(clock / 1000) + 120;
+    const token = await new SignJWT({ roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('tenant-1')
+      .setExpirationTime(exp)
+      .sign(new TextEncoder().encode(SECRET));
+    const first = await verify(token);
+    expect(first).toEqual({ id: 'tenant-1', roles: ['admin'] });
+    first.roles.push('intruder'); // a caller's change stays its own
+    expect(await verify(token)).toEqual({ id: 'tenant-1', roles: ['admin'] });
+
+    // A forged signature on the same claims is a different text: checked, and refused every time.
+    const forged = `${token.slice(0, token.lastIndexOf('.'))}.${'A'.repeat(43)}`;
+    expect(await reason(verify(forged))).toBe('UNAUTHENTICATED: token is invalid');
+    expect(await reason(verify(forged))).toBe('UNAUTHENTICATED: token is invalid');
+
+    // Past its exp (within jose's clock tolerance, which a fresh check would still accept) the
+    // cached entry is gone and the token is checked again.
+    clock = exp * 1000 + 1_000;
+    expect(await reason(verify(token))).toBe('accepted');
+    clock = exp * 1000 + 60_000;
+    expect(await reason(verify(token))).toBe('UNAUTHENTICATED: token expired');
+  });
+
   it('an unreachable JWKS is a 503, not a 401', async () => {
     const verify = createTokenVerifier({ jwksUrl: 'http://127.0.0.1:9/jwks.json' });
     expect(await reason(verify(await rs256(idp, { sub: 'tenant-1' })))).toMatch(/^SERVICE_UNAVAILABLE: /);

@@ -10,11 +10,21 @@ export interface TokenVerifierOptions {
   audience?: string | undefined;
   /** Accepted clock difference between issuer and us, in seconds. */
   clockToleranceSeconds?: number;
+  /**
+   * Verified tokens kept (by their exact text) so a client's next request skips the signature
+   * check: at most `maxEntries`, each until its own `exp` and at most `maxAgeMs`. 0 entries: off.
+   */
+  cache?: { maxEntries: number; maxAgeMs: number };
+  /** The clock (ms since the epoch) for expiry checks and the cache; tests move it. */
+  now?: () => number;
 }
 
 export type VerifyToken = (token: string) => Promise<Principal>;
 
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+/** Longer tokens are not kept: a cache of big keys would cost more memory than it saves. */
+const MAX_CACHED_TOKEN_LENGTH = 4096;
 
 function principalOf(payload: JWTPayload): Principal {
   if (typeof payload.sub !== 'string' || !payload.sub || payload.sub.length > 200)
@@ -48,7 +58,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): VerifyToken 
     audience: options.audience,
     clockTolerance: options.clockToleranceSeconds ?? 30,
   };
-  return async (token) => {
+  const now = options.now ?? Date.now;
+  const verify = async (token: string): Promise<JWTPayload> => {
     let alg: string | undefined;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -57,9 +68,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): VerifyToken 
     }
     try {
       if (alg === 'HS256' && hmac)
-        return principalOf((await jwtVerify(token, hmac, { ...claims, algorithms: ['HS256'] })).payload);
+        return (await jwtVerify(token, hmac, { ...claims, currentDate: new Date(now()), algorithms: ['HS256'] }))
+          .payload;
       if (alg && ASYMMETRIC.includes(alg) && jwks)
-        return principalOf((await jwtVerify(token, jwks, { ...claims, algorithms: ASYMMETRIC })).payload);
+        return (await jwtVerify(token, jwks, { ...claims, currentDate: new Date(now()), algorithms: ASYMMETRIC }))
+          .payload;
       throw new DomainError('UNAUTHENTICATED', `tokens signed with ${alg ?? 'no algorithm'} are not accepted`);
     } catch (err) {
       if (err instanceof DomainError) throw err;
@@ -78,6 +91,25 @@ export function createTokenVerifier(options: TokenVerifierOptions): VerifyToken 
             : 'token could not be verified';
       throw new DomainError('UNAUTHENTICATED', reason);
     }
+  };
+  const cache = options.cache;
+  if (!cache || cache.maxEntries <= 0) return async (token) => principalOf(await verify(token));
+  const verified = new Map<string, { principal: Principal; until: number }>();
+  return async (token) => {
+    const hit = verified.get(token);
+    // A copy: a caller changing its principal must not change the next request's.
+    if (hit && hit.until > now()) return { id: hit.principal.id, roles: [...hit.principal.roles] };
+    if (hit) verified.delete(token);
+    const payload = await verify(token);
+    const principal = principalOf(payload);
+    // Kept no longer than the token is valid without the clock tolerance (stricter than jose).
+    const until = Math.min(now() + cache.maxAgeMs, typeof payload.exp === 'number' ? payload.exp * 1000 : Infinity);
+    if (token.length <= MAX_CACHED_TOKEN_LENGTH && until > now()) {
+      verified.set(token, { principal: { id: principal.id, roles: [...principal.roles] }, until });
+      // The Map's order is insertion order: the oldest goes first.
+      while (verified.size > cache.maxEntries) verified.delete(verified.keys().next().value!);
+    }
+    return principal;
   };
 }
 
