@@ -110,6 +110,11 @@ for (const r of results) {
     `${r.name.padEnd(44)} ${`${r.ours.toFixed(r.decimals ?? 0)} ${r.unit}`.padStart(14)} ${`${r.baseline.toFixed(r.decimals ?? 0)} ${r.unit}`.padStart(14)}  ${(r.ours / r.baseline).toFixed(2).padStart(5)}  (${r.baselineName})`,
   );
 }
+const noted = results.filter((r) => r.notes);
+if (noted.length) {
+  say('');
+  for (const r of noted) say(`${r.name}: ${r.notes}`);
+}
 const spreads = runs > 1 ? ratioSpreads(results) : [];
 if (spreads.length) {
   say('');
