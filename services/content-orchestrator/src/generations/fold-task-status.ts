@@ -35,6 +35,21 @@ export function isNewer(
   return (RANK[incoming.status] ?? 0) > (RANK[current.status] ?? 0);
 }
 
+/** Settles a generation whose tasks a fold just moved and counted (none moved: nothing to do); logs a close. */
+export async function settleFolded(
+  tx: EntityManager,
+  deps: FoldDeps,
+  gen: LockedGeneration,
+  counted: TaskCounts,
+  log: Logger,
+): Promise<boolean> {
+  if (counted.length === 0) return false;
+  const settled = await settleGeneration(tx, deps.schema, deps.service, gen.id, gen, counted);
+  if (!isOpen(settled.status))
+    log.info({ generationId: gen.id, status: settled.status, counts: settled.counts }, 'generation finished');
+  return true;
+}
+
 /**
  * Folds one task status event into its generation, idempotently: the inbox drops a redelivered
  * event, a task's state only moves forward (an older event arriving late changes nothing), and
@@ -89,11 +104,7 @@ export async function foldTaskStatus(
         taskId,
       ],
     );
-    if (counted.length === 0) return false;
-    const settled = await settleGeneration(tx, deps.schema, deps.service, gen.id, gen, counted);
-    if (!isOpen(settled.status))
-      log.info({ generationId: gen.id, status: settled.status, counts: settled.counts }, 'generation finished');
-    return true;
+    return settleFolded(tx, deps, gen, counted, log);
   });
   if (changed) deps.afterCommit();
 }

@@ -1,14 +1,8 @@
 import type { TaskStatusChanged } from '@reelforge/contracts';
 import type { EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
-import { foldTaskStatus, isNewer, rankOf, rankSql, type FoldDeps } from './fold-task-status.ts';
-import {
-  LOCKED_GENERATION_COLUMNS,
-  isOpen,
-  settleGeneration,
-  type LockedGeneration,
-  type TaskCounts,
-} from './settle-generation.ts';
+import { foldTaskStatus, isNewer, rankOf, rankSql, settleFolded, type FoldDeps } from './fold-task-status.ts';
+import { LOCKED_GENERATION_COLUMNS, isOpen, type LockedGeneration, type TaskCounts } from './settle-generation.ts';
 
 interface Move {
   task_id: string;
@@ -107,11 +101,7 @@ export async function foldTaskStatuses(
        ) tasks where exists (select 1 from moved) group by status`,
       [JSON.stringify(moves), gen.id, isOpen(gen.status), gen.id],
     );
-    if (counted.length === 0) return false;
-    const settled = await settleGeneration(tx, deps.schema, deps.service, gen.id, gen, counted);
-    if (!isOpen(settled.status))
-      log.info({ generationId: gen.id, status: settled.status, counts: settled.counts }, 'generation finished');
-    return true;
+    return settleFolded(tx, deps, gen, counted, log);
   });
   if (changed) deps.afterCommit();
   for (const id of new Set(strays))
