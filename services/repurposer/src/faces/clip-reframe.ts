@@ -26,6 +26,12 @@ export interface ClipReframe {
   failure: string | null;
 }
 
+/** Empty when no shot had several faces; else how often the speaker decided and the size rule did not. */
+const speakerNote = (p: { multiFaceShots: number; speakerShots: number }) =>
+  p.multiFaceShots === 0
+    ? ''
+    : `; speaker: the face whose mouth moves with the voice in ${p.speakerShots} of ${p.multiFaceShots} shot${p.multiFaceShots === 1 ? '' : 's'} with several faces${p.speakerShots < p.multiFaceShots ? ', the largest face in the others' : ''}`;
+
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
@@ -60,7 +66,7 @@ export async function chooseClipReframe(q: ClipReframeRequest): Promise<ClipRefr
       return { reframe: fallback, note: `reframe: ${fallback.mode} (not tracked: ${plan.reason})`, failure: null };
     return {
       reframe: { ...fallback, mode: 'track', trackPath: plan.keyframes },
-      note: `reframe: track (a face in ${plan.facesInSamples} of ${plan.samples} sampled frames, ${plan.shots} shot${plan.shots === 1 ? '' : 's'}, ${plan.keyframes.length} keyframes)`,
+      note: `reframe: track (a face in ${plan.facesInSamples} of ${plan.samples} sampled frames, ${plan.shots} shot${plan.shots === 1 ? '' : 's'}, ${plan.keyframes.length} keyframes${speakerNote(plan)})`,
       failure: null,
     };
   } catch (err) {

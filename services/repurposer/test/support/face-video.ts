@@ -116,3 +116,98 @@ export async function makeTwoShotVideo(ffmpeg: string, out: string): Promise<voi
     out,
   ]);
 }
+
+/**
+ * A close-up portrait of a man and one of a woman (MIT-licensed @vladmandic/human:
+ * assets/screenshot-facedetect.jpg, the row of detected faces), big enough for the face mesh to read
+ * the lips. `mouth`: the man's inner lips (centre and radii as fractions of the crop), where the
+ * speaking video paints his mouth open.
+ */
+const PORTRAITS = {
+  man: '148:148:12:345',
+  woman: '146:148:166:345',
+  mouth: { x: 0.536, y: 0.656, rx: 0.067, ry: 0.022 },
+} as const;
+
+export function portraitsImage(): string {
+  const nodeBuild = fileURLToPath(import.meta.resolve('@vladmandic/human'));
+  return join(dirname(nodeBuild), '..', 'assets', 'screenshot-facedetect.jpg');
+}
+
+/** When the voice sounds (and the speaking mouth is open), seconds: irregular, so nothing else lines up with it. */
+export const BURSTS: readonly (readonly [number, number])[] = [
+  [0.5, 1.5],
+  [2, 2.5],
+  [3, 4.25],
+  [5, 5.5],
+  [6, 7.25],
+];
+const during = BURSTS.map(([a, b]) => `between(t\\,${a}\\,${b})`).join('+');
+
+export interface TwoFaceVideo {
+  /** The man's portrait's size (px, square), left edge 80 px from the left. */
+  manSize: number;
+  /** The woman's portrait's size, right edge 80 px from the right. */
+  womanSize: number;
+  /** Whether the man's mouth opens with the bursts (false: both faces still, the bursts still sound). */
+  manSpeaks: boolean;
+}
+
+/** Where each portrait sits in the two-face video (left edge and size, px). */
+export const twoFaceLayout = (v: TwoFaceVideo) => ({
+  man: { x: 80, size: v.manSize },
+  woman: { x: FRAME.width - 80 - v.womanSize, size: v.womanSize },
+});
+
+/**
+ * 8 s, 1280×720, one shot: the man left, the woman right, a 220 Hz voice-like tone in BURSTS. When
+ * the man speaks, a dark ellipse over his lips (an open mouth, which the face mesh reads as a
+ * 5–6 % lip gap against ≈ 0.5 % closed) shows exactly during the bursts.
+ */
+export async function makeTwoFaceVideo(ffmpeg: string, out: string, v: TwoFaceVideo): Promise<void> {
+  const { man, woman } = twoFaceLayout(v);
+  const m = PORTRAITS.mouth;
+  const inMouth = `lte(pow((X-W*${m.x})/(W*${m.rx})\\,2)+pow((Y-H*${m.y})/(H*${m.ry})\\,2)\\,1)`;
+  const open = v.manSpeaks
+    ? `,format=rgb24,geq=r='if(${inMouth}\\,30\\,r(X\\,Y))':g='if(${inMouth}\\,10\\,g(X\\,Y))':b='if(${inMouth}\\,10\\,b(X\\,Y))':enable='${during}'`
+    : '';
+  await ffmpegRun(ffmpeg, [
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=0x404850:s=${FRAME.width}x${FRAME.height}:r=25:d=8`,
+    '-loop',
+    '1',
+    '-framerate',
+    '25',
+    '-i',
+    portraitsImage(),
+    '-f',
+    'lavfi',
+    '-i',
+    `aevalsrc='0.4*sin(2*PI*220*t)*(${during})':s=48000:d=8`,
+    '-filter_complex',
+    [
+      `[1:v]split=2[a][b]`,
+      `[a]crop=${PORTRAITS.man},scale=${man.size}:${man.size}${open}[m]`,
+      `[b]crop=${PORTRAITS.woman},scale=${woman.size}:${woman.size}[w]`,
+      `[0:v][m]overlay=x=${man.x}:y=${(FRAME.height - man.size) / 2}:shortest=1[s]`,
+      `[s][w]overlay=x=${woman.x}:y=${(FRAME.height - woman.size) / 2}:shortest=1,format=yuv420p[v]`,
+    ].join(';'),
+    '-map',
+    '[v]',
+    '-map',
+    '2:a',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    '25',
+    '-c:a',
+    'aac',
+    '-t',
+    '8',
+    out,
+  ]);
+}
