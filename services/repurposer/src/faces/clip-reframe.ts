@@ -11,7 +11,8 @@ export interface ClipReframeRequest {
   cwd: string;
   source: string;
   sourceSize: { width: number; height: number; rotation: number };
-  sceneCuts: readonly number[];
+  /** The analysis pass's scene cuts; null: it did not run, tracking finds the clip's own. */
+  sceneCuts: readonly number[] | null;
   /** Loads (once per process) the detector; absent: this worker does not track faces. */
   faceDetector: (() => Promise<FaceDetector>) | undefined;
   signal: AbortSignal;

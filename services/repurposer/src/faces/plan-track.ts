@@ -24,8 +24,11 @@ export interface TrackRequest {
   parts: Span[];
   /** The join's crossfade as requested (shortened as the render shortens it). */
   transitionSeconds: number;
-  /** Scene cuts of the whole source (seconds), from the analysis pass; [] when unknown. */
-  sceneCuts: readonly number[];
+  /**
+   * Scene cuts of the whole source (seconds), from the analysis pass. null: it did not run (explicit
+   * segments), so the sampling decode finds the cuts in the clip's parts itself.
+   */
+  sceneCuts: readonly number[] | null;
   detector: FaceDetector;
   signal: AbortSignal;
   /**
@@ -57,6 +60,9 @@ export type TrackPlan =
       speakerShots: number;
     }
   | { kind: 'none'; reason: string };
+
+// scdet's threshold when sampling finds the cuts: the analysis pass's default.
+const SCENE_THRESHOLD = 10;
 
 // A face in fewer than this share of the samples is not a subject (a poster, a passer-by).
 const MIN_FACE_SHARE = 0.2;
@@ -99,15 +105,16 @@ export async function planTrack(r: TrackRequest): Promise<TrackPlan> {
         width: size.width,
         height: size.height,
         threads: 1,
+        ...(r.sceneCuts === null ? { sceneThreshold: SCENE_THRESHOLD } : {}),
         signal: r.signal,
       },
       r.detector,
     );
-    for (const s of found) {
+    for (const s of found.samples) {
       const t = toClip(s.t);
       if (t >= from - 1e-9 && t <= to + 1e-9) samples.push({ t, faces: s.faces });
     }
-    const cuts = r.sceneCuts.map(toClip).filter((t) => t > from + 0.05 && t < to - 0.05);
+    const cuts = (r.sceneCuts ?? found.sceneCuts).map(toClip).filter((t) => t > from + 0.05 && t < to - 0.05);
     let start = from;
     const toSource = (t: number) => part.start + (t - partOffset);
     for (const cut of [...cuts, to]) {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RenderOptions } from '@reelforge/contracts';
 import { FaceDetectorLoadError, type FaceDetector } from '../../src/faces/face.ts';
 import { loadFaceDetector } from '../../src/faces/load-detector.ts';
-import { makeMovingFaceVideo } from '../support/face-video.ts';
+import { TWO_SHOTS, makeMovingFaceVideo, makeTwoShotVideo } from '../support/face-video.ts';
 import { createHarness, frameAt, streamFacts, type Harness } from '../support/pipeline-harness.ts';
 
 // 360×640 outputs (9:16): small enough to render in a few seconds.
@@ -19,6 +19,7 @@ const base: RenderOptions = {
 describe('render: face-tracked reframe through the pipeline (real detector, real ffmpeg)', () => {
   let h: Harness;
   let source: string;
+  let twoShots: string;
   let detector: FaceDetector;
 
   beforeAll(async () => {
@@ -28,6 +29,9 @@ describe('render: face-tracked reframe through the pipeline (real detector, real
     const file = join(h.root, 'moving.mp4');
     await makeMovingFaceVideo(h.ffmpeg, file);
     source = await h.upload(file, 'moving.mp4');
+    const cutFile = join(h.root, 'two-shots.mp4');
+    await makeTwoShotVideo(h.ffmpeg, cutFile);
+    twoShots = await h.upload(cutFile, 'two-shots.mp4');
   });
   afterAll(() => h.close());
 
@@ -49,6 +53,20 @@ describe('render: face-tracked reframe through the pipeline (real detector, real
       expect(Math.abs(centre - W / 2), `face centre ${centre.toFixed(0)} at ${t} s`).toBeLessThanOrEqual(W / 4);
     }
     expect(await h.leftovers()).toEqual([]);
+  });
+
+  it('explicit segments (no analysis pass) across a hard cut: the window cuts with the shot, so the face is centred just after the cut too', async () => {
+    const { clips } = await h.render(twoShots, base);
+    const file = h.store.pathOf(clips[0]!.mediaKey);
+    // 0.3 s after the cut: a window panning from the left face would still be far from the right one.
+    for (const t of [2, TWO_SHOTS.cut - 0.3, TWO_SHOTS.cut + 0.3, 6]) {
+      const frame = await frameAt(h.ffmpeg, file, t);
+      const faces = await detector.detect({ width: W, height: H, data: new Uint8Array(frame) });
+      expect(faces.length, `a face at ${t} s`).toBeGreaterThanOrEqual(1);
+      const centre = faces[0]!.x + faces[0]!.width / 2;
+      expect(Math.abs(centre - W / 2), `face centre ${centre.toFixed(0)} at ${t} s`).toBeLessThanOrEqual(W / 4);
+    }
+    expect(clips[0]!.reason).toMatch(/reframe: track \(a face in 16 of 16 sampled frames, 2 shots, \d+ keyframes\)$/);
   });
 
   it('a detector that does not load: the task still completes, in fit_blur, and the clip and progress say why', async () => {
