@@ -25,7 +25,8 @@ export interface SpeakerRequest {
 /**
  * Who speaks in one shot with several face tracks: the shot is sampled again at `fps` for the face
  * mesh (mouth openness per face) while ffmpeg reads its audio's loudness, then chooseSpeaker.
- * Only shots with ≥ 2 faces come here: the mesh costs ~1.5× BlazeFace per face.
+ * Only shots with ≥ 2 faces come here: this pass decodes the shot again and runs twice as many
+ * frames as detection did.
  */
 export async function findSpeaker(r: SpeakerRequest, tracks: readonly Track[]): Promise<SpeakerChoice> {
   const mouths: MouthSample[] = [];

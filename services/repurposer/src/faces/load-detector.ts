@@ -108,7 +108,7 @@ let shared: Promise<WorkerFaceDetector> | null = null;
 
 /**
  * The process's face detector: one thread, started on first use and then shared (BlazeFace and the
- * face mesh on tfjs's wasm backend, ~1.7 MB of weights from `@vladmandic/human`'s `models/`; nothing
+ * face mesh on tfjs's wasm backend, ~2 MB of weights from `@vladmandic/human`'s `models/`; nothing
  * is downloaded). A failed load, or a thread that died, is not remembered: the next task starts a
  * new one.
  */
