@@ -21,7 +21,11 @@ export interface MouthFace {
   openness: number;
 }
 
-/** Finds faces in one frame. The pipeline gets one from `loadFaceDetector`; tests may pass their own. */
+/**
+ * Finds faces in one frame. The pipeline gets one from `loadFaceDetector`; tests may pass their own.
+ * That one moves a frame's buffer to its thread when `data` spans all of it: the caller must not
+ * read a frame after handing it over.
+ */
 export interface FaceDetector {
   /** Face boxes only (BlazeFace): every sampled frame. */
   detect(frame: RgbFrame): Promise<FaceBox[]>;

@@ -12,7 +12,15 @@ import { loadFaceDetector } from '../../src/faces/load-detector.ts';
 import { planTrack } from '../../src/faces/plan-track.ts';
 import { sampleFrames } from '../../src/faces/sample-frames.ts';
 import { resolveRenderOptions } from '../../src/render/resolve-options.ts';
-import { BURSTS, FRAME, makeTwoFaceVideo, twoFaceLayout, type TwoFaceVideo } from '../support/face-video.ts';
+import { ensureTool, TOOLS } from '@reelforge/local-infra';
+import {
+  BURSTS,
+  FRAME,
+  espeakSpeech,
+  makeTwoFaceVideo,
+  twoFaceLayout,
+  type TwoFaceVideo,
+} from '../support/face-video.ts';
 
 const OUTPUT = { width: 1080, height: 1920 };
 // The 9:16 window over the 1280×720 source: 405 px wide.
@@ -132,6 +140,26 @@ describe('the speaking face among several (real face mesh, real ffmpeg)', () => 
     expect(out.note).toMatch(
       /^reframe: track \(a face in 16 of 16 sampled frames, 1 shot, \d+ keyframes; speaker: the face whose mouth moves with the voice in 1 of 1 shot with several faces\)$/,
     );
+  });
+
+  it('speech, not a tone (espeak-ng, its phrases and pauses): the smaller face whose mouth opens while the voice sounds is followed, never the bigger silent one', async () => {
+    const espeak = ensureTool(TOOLS.espeakNg, (line) => process.stderr.write(`[speaker-test] ${line}\n`));
+    const speech = await espeakSpeech(
+      espeak,
+      ffmpeg,
+      join(dir, 'speech.wav'),
+      'Hello there. Today we talk about clips, faces, and voices. Short sentences, with pauses, help a lot.',
+    );
+    // Phrases with pauses between them: what tells one voice's face from another.
+    expect(speech.spans.length).toBeGreaterThanOrEqual(4);
+    const video = { ...SMALL_SPEAKS, speech };
+    await makeTwoFaceVideo(ffmpeg, join(dir, 'speech.mp4'), video);
+    const p = await plan('speech.mp4');
+    expect(p).toMatchObject({ kind: 'track', multiFaceShots: 1, speakerShots: 1 });
+    if (p.kind !== 'track') return;
+    const { woman } = twoFaceLayout(video);
+    for (const { t, x } of centres(p.keyframes))
+      expect(x + WINDOW_PX / 2, `the silent face out of the window at ${t}`).toBeLessThan(woman.x);
   });
 
   it('the speaking face is the bigger one: followed as well', async () => {

@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ffmpegRun } from './pipeline-harness.ts';
 
@@ -142,15 +144,18 @@ export const BURSTS: readonly (readonly [number, number])[] = [
   [5, 5.5],
   [6, 7.25],
 ];
-const during = BURSTS.map(([a, b]) => `between(t\\,${a}\\,${b})`).join('+');
+const during = (spans: readonly (readonly [number, number])[]) =>
+  spans.map(([a, b]) => `between(t\\,${a}\\,${b})`).join('+');
 
 export interface TwoFaceVideo {
   /** The man's portrait's size (px, square), left edge 80 px from the left. */
   manSize: number;
   /** The woman's portrait's size, right edge 80 px from the right. */
   womanSize: number;
-  /** Whether the man's mouth opens with the bursts (false: both faces still, the bursts still sound). */
+  /** Whether the man's mouth opens with the voice (false: both faces still, the voice still sounds). */
   manSpeaks: boolean;
+  /** The voice: a WAV and when it sounds (the mouth's open spans); default: a tone in BURSTS. */
+  speech?: { wav: string; spans: readonly (readonly [number, number])[] };
 }
 
 /** Where each portrait sits in the two-face video (left edge and size, px). */
@@ -160,16 +165,17 @@ export const twoFaceLayout = (v: TwoFaceVideo) => ({
 });
 
 /**
- * 8 s, 1280×720, one shot: the man left, the woman right, a 220 Hz voice-like tone in BURSTS. When
- * the man speaks, a dark ellipse over his lips (an open mouth, which the face mesh reads as a
- * 5–6 % lip gap against ≈ 0.5 % closed) shows exactly during the bursts.
+ * 8 s, 1280×720, one shot: the man left, the woman right, a voice (a 220 Hz tone in BURSTS, or
+ * `speech`). When the man speaks, a dark ellipse over his lips (an open mouth, which the face mesh
+ * reads as a 4–6 % lip gap against ≈ 0.5 % closed) shows exactly while the voice sounds.
  */
 export async function makeTwoFaceVideo(ffmpeg: string, out: string, v: TwoFaceVideo): Promise<void> {
   const { man, woman } = twoFaceLayout(v);
+  const spans = v.speech?.spans ?? BURSTS;
   const m = PORTRAITS.mouth;
   const inMouth = `lte(pow((X-W*${m.x})/(W*${m.rx})\\,2)+pow((Y-H*${m.y})/(H*${m.ry})\\,2)\\,1)`;
   const open = v.manSpeaks
-    ? `,format=rgb24,geq=r='if(${inMouth}\\,30\\,r(X\\,Y))':g='if(${inMouth}\\,10\\,g(X\\,Y))':b='if(${inMouth}\\,10\\,b(X\\,Y))':enable='${during}'`
+    ? `,format=rgb24,geq=r='if(${inMouth}\\,30\\,r(X\\,Y))':g='if(${inMouth}\\,10\\,g(X\\,Y))':b='if(${inMouth}\\,10\\,b(X\\,Y))':enable='${during(spans)}'`
     : '';
   await ffmpegRun(ffmpeg, [
     '-f',
@@ -182,10 +188,9 @@ export async function makeTwoFaceVideo(ffmpeg: string, out: string, v: TwoFaceVi
     '25',
     '-i',
     portraitsImage(),
-    '-f',
-    'lavfi',
-    '-i',
-    `aevalsrc='0.4*sin(2*PI*220*t)*(${during})':s=48000:d=8`,
+    ...(v.speech
+      ? ['-i', v.speech.wav]
+      : ['-f', 'lavfi', '-i', `aevalsrc='0.4*sin(2*PI*220*t)*(${during(BURSTS)})':s=48000:d=8`]),
     '-filter_complex',
     [
       `[1:v]split=2[a][b]`,
@@ -210,4 +215,39 @@ export async function makeTwoFaceVideo(ffmpeg: string, out: string, v: TwoFaceVi
     '8',
     out,
   ]);
+}
+
+/**
+ * Speech by espeak-ng (its own voice, no recording stored) and the spans where it sounds: ffmpeg's
+ * silencedetect (−30 dB, 0.1 s) on it, so a painted mouth can open exactly while the voice sounds.
+ */
+export async function espeakSpeech(
+  espeak: string,
+  ffmpeg: string,
+  wav: string,
+  text: string,
+): Promise<{ wav: string; spans: [number, number][] }> {
+  await promisify(execFile)(espeak, ['-s', '150', '-w', wav, text]);
+  const { stderr } = await promisify(execFile)(ffmpeg, [
+    '-hide_banner',
+    '-nostats',
+    '-i',
+    wav,
+    '-af',
+    'silencedetect=noise=-30dB:d=0.1',
+    '-f',
+    'null',
+    '-',
+  ]);
+  const starts = [...stderr.matchAll(/silence_start: (-?[\d.]+)/g)].map((m) => Number(m[1]));
+  const ends = [...stderr.matchAll(/silence_end: (-?[\d.]+)/g)].map((m) => Number(m[1]));
+  // Voiced: from the start (or a silence's end) to the next silence's start.
+  const spans: [number, number][] = [];
+  let from = 0;
+  for (const [i, start] of starts.entries()) {
+    if (start > from) spans.push([from, start]);
+    from = ends[i] ?? Infinity;
+  }
+  if (Number.isFinite(from)) spans.push([from, 60]);
+  return { wav, spans };
 }
