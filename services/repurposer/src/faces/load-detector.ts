@@ -33,12 +33,12 @@ function transferable(data: Uint8Array): ArrayBuffer {
 /**
  * Starts a detector thread and resolves once its models are loaded. A load that fails, or a thread
  * that dies while loading, rejects with a FaceDetectorLoadError carrying why; a thread that dies
- * later rejects the frames in flight. The thread holds the process open only while frames are in
- * flight.
+ * later rejects the frames in flight. The thread holds the process open only while it loads and
+ * while frames are in flight.
  */
 export function startDetectorWorker(o: DetectorWorkerOptions = {}): Promise<WorkerFaceDetector> {
+  // Referenced while loading (the caller awaits it), then only while frames are in flight.
   const worker = new Worker(o.workerUrl ?? WORKER, { workerData: o.detector ?? {} });
-  worker.unref();
   const pending = new Map<number, { resolve: (faces: FaceBox[] | MouthFace[]) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let gone: Error | null = null;
@@ -85,6 +85,7 @@ export function startDetectorWorker(o: DetectorWorkerOptions = {}): Promise<Work
     worker.on('message', (m: DetectorMessage) => {
       if (m.kind === 'ready') {
         loaded = true;
+        if (pending.size === 0) worker.unref();
         resolve({
           detect: (frame) => send('detect', frame) as Promise<FaceBox[]>,
           mouths: (frame) => send('mouths', frame) as Promise<MouthFace[]>,

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chooseClipReframe } from '../../src/faces/clip-reframe.ts';
 import { FaceDetectorLoadError, type FaceDetector } from '../../src/faces/face.ts';
@@ -12,12 +12,15 @@ import { resolveRenderOptions } from '../../src/render/resolve-options.ts';
 import { FRAME, makeMovingFaceVideo, makeTwoFaceVideo } from '../support/face-video.ts';
 import { frameAt } from '../support/pipeline-harness.ts';
 
-// The event loop's delays while a two-face clip is tracked (BlazeFace on 16 frames, then the mesh on
-// 32). Run on the service's own thread the same work held the loop 26–29 ms on average and 46–73 ms
-// at p99 (2 busy cores); in the worker the loop only moves frames: 5.5–7 ms mean (the 5 ms timer's
-// floor), 15–34 ms p99. The bounds leave room for a busy machine, not for detection on the loop.
-const P99_BOUND_MS = 50;
-const MEAN_BOUND_MS = 12;
+// The event loop while a two-face clip is tracked (BlazeFace on 16 frames, then the mesh on 32),
+// on the 2-core development machine at load average 7–8. The same work on the service's own thread
+// kept the loop busy 92–94 % of the time (event-loop utilization), with delays of 29–47 ms mean and
+// 79–251 ms p99; through the worker: 14–22 % busy (moving frames, reading the pipes), 6–7 ms mean
+// (the 5 ms timer's floor), 18–56 ms p99. The bounds leave room for a busy machine, not for
+// detection on the loop.
+const P99_BOUND_MS = 100;
+const MEAN_BOUND_MS = 15;
+const BUSY_BOUND = 0.5;
 
 describe('the face detector in its own thread', () => {
   const ffmpeg = inject('ffmpegPath');
@@ -48,18 +51,21 @@ describe('the face detector in its own thread', () => {
       signal,
     });
 
-  it(`the main event loop stays responsive while a clip's faces and mouths are detected: delay p99 under ${P99_BOUND_MS} ms, mean under ${MEAN_BOUND_MS} ms`, async () => {
+  it(`the main event loop stays responsive while a clip's faces and mouths are detected: busy under ${BUSY_BOUND * 100} % of the time, delay p99 under ${P99_BOUND_MS} ms, mean under ${MEAN_BOUND_MS} ms`, async () => {
     const detector = await loadFaceDetector();
     await plan(detector, never, 'two-faces.mp4'); // warm: the first frames compile the wasm kernels
     const h = monitorEventLoopDelay({ resolution: 5 });
+    const before = performance.eventLoopUtilization();
     h.enable();
     const p = await plan(detector, never, 'two-faces.mp4');
     h.disable();
+    const busy = performance.eventLoopUtilization(before).utilization;
     expect(p).toMatchObject({ kind: 'track', speakerShots: 1 });
     const ms = (ns: number) => (ns / 1e6).toFixed(1);
     console.info(
-      `event loop delay while tracking two faces through the worker: mean ${ms(h.mean)} ms, p99 ${ms(h.percentile(99))} ms, max ${ms(h.max)} ms`,
+      `event loop while tracking two faces through the worker: busy ${(busy * 100).toFixed(0)} %, delay mean ${ms(h.mean)} ms, p99 ${ms(h.percentile(99))} ms, max ${ms(h.max)} ms`,
     );
+    expect(busy).toBeLessThan(BUSY_BOUND);
     expect(h.percentile(99) / 1e6).toBeLessThan(P99_BOUND_MS);
     expect(h.mean / 1e6).toBeLessThan(MEAN_BOUND_MS);
   });
@@ -121,6 +127,24 @@ describe('the face detector in its own thread', () => {
       faceDetector,
       signal: never,
     });
+
+  it('a thread that stops in the middle of a clip: the frames in flight reject, the clip falls back to fit_blur saying why, and the next load starts a new thread', async () => {
+    const dying = await startDetectorWorker();
+    let frames = 0;
+    const out = await fallback(() =>
+      Promise.resolve<FaceDetector>({
+        detect: (frame) => {
+          const found = dying.detect(frame);
+          if (++frames === 3) void dying.close();
+          return found;
+        },
+        mouths: (frame) => dying.mouths(frame),
+      }),
+    );
+    expect(out.reframe.mode).toBe('fit_blur');
+    expect(out.failure).toBe("the face detector's thread stopped: closed");
+    expect(frames).toBe(3);
+  });
 
   it("models that do not load in the thread: a FaceDetectorLoadError with the loader's reason, and the clip falls back to fit_blur saying why", async () => {
     const missing = `${pathToFileURL(join(dir, 'no-models')).href}/`;
