@@ -31,7 +31,7 @@ const DECLARED_WITHOUT_IMPORT: Record<string, Record<string, string>> = {
   },
   'services/repurposer': {
     '@tensorflow/tfjs-backend-wasm':
-      "required by @vladmandic/human's wasm build (its peer); faces/load-detector.ts resolves it by name for the .wasm files",
+      "required by @vladmandic/human's wasm build (its peer); faces/human-detector.ts resolves it by name for the .wasm files",
     '@tensorflow/tfjs-converter': "required by @vladmandic/human's wasm build (its peer), which loads the graph model",
     '@types/emscripten':
       "soundswallower's types reference it (`/// <reference types>`) at ^1.39; declared so this version, not tfjs-backend-wasm's 0.0.34, is the one the repurposer's type checking sees",

@@ -23,7 +23,7 @@ import { createCancelRequestDeadLetterHandler, createCancelRequestHandler } from
 import { createRenderJobDeadLetterHandler, createRenderJobHandler } from './handlers/render-job.ts';
 import { createLocalMediaStore } from '@reelforge/media-store';
 import { discardClips } from './pipeline/discard-clips.ts';
-import { loadFaceDetector } from './faces/load-detector.ts';
+import { closeFaceDetector, loadFaceDetector } from './faces/load-detector.ts';
 import { PLATFORM_RESOLVE_TIMEOUT_MS, noopRender, renderTask, type PipelineDeps } from './pipeline/render-task.ts';
 import { createSpeechToTextTranscriber } from './captions/speech-to-text-transcriber.ts';
 import { createSuppliedCaptionsTranscriber, createTranscriber } from './captions/transcriber.ts';
@@ -94,6 +94,8 @@ export async function createRepurposer(platform: Platform, config: RepurposerCon
   const fonts = await loadFontCatalog();
   if (fonts.families().length === 0)
     log.warn('fontconfig lists no fonts (is fc-list installed?): titles and captions will fail until one is');
+  // Registered before the render consumer, so it closes after the renders stop (steps run in reverse).
+  if (config.FACE_TRACKING) platform.shutdown.add('face-detector', () => closeFaceDetector());
   const pipeline: PipelineDeps = {
     observeClipRender: registerRepurposerMetrics(platform.metrics, orm, schema),
     ffmpegPath: config.FFMPEG_PATH,

@@ -35,7 +35,8 @@ const LUFS_FLOOR = -120.7;
 const EBUR128_LINE = /^\[[^\]]*ebur128[^\]]*\] t: *([\d.]+)\s.*?\bM: *(\S+)/;
 const SILENCE_START = /^\[[^\]]*silencedetect[^\]]*\] silence_start: *(-?[\d.]+)/;
 const SILENCE_END = /^\[[^\]]*silencedetect[^\]]*\] silence_end: *(-?[\d.]+)/;
-const SCENE_CUT = /^\[[^\]]*scdet[^\]]*\] .*lavfi\.scd\.time: *(-?[\d.]+)/;
+/** scdet's log line for a cut (its time in seconds of the output's timeline). */
+export const SCENE_CUT = /^\[[^\]]*scdet[^\]]*\] .*lavfi\.scd\.time: *(-?[\d.]+)/;
 const PROGRESS = /^(?:frame|size)=.*?\btime=\s*(-?\d+:\d{2}:\d{2}(?:\.\d+)?)/;
 
 const ms = (t: number) => Math.round(t * 1000) / 1000;

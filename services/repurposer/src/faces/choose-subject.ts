@@ -2,19 +2,19 @@ import type { FaceBox, FaceSample } from './face.ts';
 import type { ShotTargets, TargetPoint } from './crop-path.ts';
 
 /** A face followed across samples: where it was each time it was seen. */
-interface Track {
+export interface Track {
   points: { t: number; box: FaceBox }[];
   /** Σ area × confidence over its samples: big and persistent wins. */
   weight: number;
 }
 
-const centreX = (b: FaceBox) => b.x + b.width / 2;
-const centreY = (b: FaceBox) => b.y + b.height / 2;
+export const centreX = (b: FaceBox) => b.x + b.width / 2;
+export const centreY = (b: FaceBox) => b.y + b.height / 2;
 
 // A face continues a track when its centre is within this many face widths of the track's last
 // box, seen at most MAX_GAP seconds before; otherwise it starts a new track.
-const LINK_DISTANCE = 1;
-const MAX_GAP = 1.5;
+export const LINK_DISTANCE = 1;
+export const MAX_GAP = 1.5;
 
 /** Links one shot's faces into tracks, greedily, nearest first. Boxes are fractions of the frame. */
 export function linkTracks(samples: readonly FaceSample[]): Track[] {
@@ -54,27 +54,39 @@ export interface ShotSubject {
   faces: number;
 }
 
+/** A shot's samples: `[start, end)`, the last shot also taking a sample at its end. */
+export function samplesInShot(samples: readonly FaceSample[], shot: { start: number; end: number }, last: boolean) {
+  return samples.filter((s) => s.t >= shot.start && (s.t < shot.end || (last && s.t <= shot.end)));
+}
+
+/** The largest and most persistent face: the largest Σ area × confidence over the shot's samples. */
+export const heaviestTrack = (tracks: readonly Track[]): Track | null =>
+  tracks.reduce<Track | null>((a, b) => (a && a.weight >= b.weight ? a : b), null);
+
+/** A shot with its subject (null: no face), as the path builder takes it. */
+export const shotSubject = (
+  shot: { start: number; end: number },
+  tracks: readonly Track[],
+  subject: Track | null,
+): ShotSubject => ({
+  start: shot.start,
+  end: shot.end,
+  targets: subject ? subject.points.map((p) => ({ t: p.t, x: centreX(p.box) })) : [],
+  faces: tracks.length,
+});
+
 /**
- * Each shot's subject: the face with the largest Σ area × confidence over the shot's samples, i.e.
- * the largest and most persistent. Who is speaking is not known (the detector sees boxes, not
- * mouths); in a two-person shot the bigger, steadier face is followed. Samples are `t`-sorted;
- * shots are `[start, end)` in the same time base and cover the samples.
+ * Each shot's subject by size alone: the heaviest track. This is the whole rule for a shot with one
+ * face, and the fallback when a shot with several gives no clear speaker (choose-speaker.ts).
+ * Samples are `t`-sorted; shots are `[start, end)` in the same time base and cover the samples.
  */
 export function chooseSubjects(
   samples: readonly FaceSample[],
   shots: readonly { start: number; end: number }[],
 ): ShotSubject[] {
   return shots.map((shot, i) => {
-    const last = i === shots.length - 1;
-    const inShot = samples.filter((s) => s.t >= shot.start && (s.t < shot.end || (last && s.t <= shot.end)));
-    const tracks = linkTracks(inShot);
-    const subject = tracks.reduce<Track | null>((a, b) => (a && a.weight >= b.weight ? a : b), null);
-    return {
-      start: shot.start,
-      end: shot.end,
-      targets: subject ? subject.points.map((p) => ({ t: p.t, x: centreX(p.box) })) : [],
-      faces: tracks.length,
-    };
+    const tracks = linkTracks(samplesInShot(samples, shot, i === shots.length - 1));
+    return shotSubject(shot, tracks, heaviestTrack(tracks));
   });
 }
 

@@ -11,7 +11,8 @@ export interface ClipReframeRequest {
   cwd: string;
   source: string;
   sourceSize: { width: number; height: number; rotation: number };
-  sceneCuts: readonly number[];
+  /** The analysis pass's scene cuts; null: it did not run, tracking finds the clip's own. */
+  sceneCuts: readonly number[] | null;
   /** Loads (once per process) the detector; absent: this worker does not track faces. */
   faceDetector: (() => Promise<FaceDetector>) | undefined;
   signal: AbortSignal;
@@ -25,6 +26,12 @@ export interface ClipReframe {
   /** Set when tracking was wanted but could not run (detector or sampling failed): logged as a warning. */
   failure: string | null;
 }
+
+/** Empty when no shot had several faces; else how often the speaker decided and the size rule did not. */
+const speakerNote = (p: { multiFaceShots: number; speakerShots: number }) =>
+  p.multiFaceShots === 0
+    ? ''
+    : `; speaker: the face whose mouth moves with the voice in ${p.speakerShots} of ${p.multiFaceShots} shot${p.multiFaceShots === 1 ? '' : 's'} with several faces${p.speakerShots < p.multiFaceShots ? ', the largest face in the others' : ''}`;
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -60,7 +67,7 @@ export async function chooseClipReframe(q: ClipReframeRequest): Promise<ClipRefr
       return { reframe: fallback, note: `reframe: ${fallback.mode} (not tracked: ${plan.reason})`, failure: null };
     return {
       reframe: { ...fallback, mode: 'track', trackPath: plan.keyframes },
-      note: `reframe: track (a face in ${plan.facesInSamples} of ${plan.samples} sampled frames, ${plan.shots} shot${plan.shots === 1 ? '' : 's'}, ${plan.keyframes.length} keyframes)`,
+      note: `reframe: track (a face in ${plan.facesInSamples} of ${plan.samples} sampled frames, ${plan.shots} shot${plan.shots === 1 ? '' : 's'}, ${plan.keyframes.length} keyframes${speakerNote(plan)})`,
       failure: null,
     };
   } catch (err) {

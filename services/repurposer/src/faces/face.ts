@@ -15,9 +15,22 @@ export interface FaceBox {
   score: number;
 }
 
-/** Finds faces in one frame. The pipeline gets one from `loadFaceDetector`; tests may pass their own. */
+/** A face with how open its mouth is (mouth-openness.ts), in that frame's pixels. */
+export interface MouthFace {
+  box: FaceBox;
+  openness: number;
+}
+
+/**
+ * Finds faces in one frame. The pipeline gets one from `loadFaceDetector`; tests may pass their own.
+ * That one moves a frame's buffer to its thread when `data` spans all of it: the caller must not
+ * read a frame after handing it over.
+ */
 export interface FaceDetector {
+  /** Face boxes only (BlazeFace): every sampled frame. */
   detect(frame: RgbFrame): Promise<FaceBox[]>;
+  /** Faces and their mouths (BlazeFace, then the face mesh on each face: slower): only where a shot has several faces. */
+  mouths(frame: RgbFrame): Promise<MouthFace[]>;
 }
 
 /** The faces found in the frame at `t` (seconds from the start of the sampled span). */

@@ -1,157 +1,138 @@
-import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type * as TfCore from '@tensorflow/tfjs-core';
-import type { Config, Human } from '@vladmandic/human';
-import { FaceDetectorLoadError, type FaceBox, type FaceDetector, type RgbFrame } from './face.ts';
+import { Worker } from 'node:worker_threads';
+import type { DetectorMessage, DetectorRequest } from './detector-protocol.ts';
+import { FaceDetectorLoadError, type FaceBox, type FaceDetector, type MouthFace, type RgbFrame } from './face.ts';
+import type { DetectorOptions } from './human-detector.ts';
 
-export interface DetectorOptions {
-  /** Faces at most per frame (BlazeFace's best first). Default 4. */
-  maxFaces?: number;
-  /** Below this detection score a box is dropped. Default 0.5. */
-  minScore?: number;
+const WORKER = new URL('./detector-worker.ts', import.meta.url);
+
+/** A detector running in its own thread; `close` terminates the thread (pending frames reject). */
+export interface WorkerFaceDetector extends FaceDetector {
+  close(): Promise<void>;
 }
 
-type HumanConstructor = new (config?: Partial<Config>) => Human;
-
-// The package's "exports" lists its builds as conditions, so the wasm build has no importable
-// subpath: it is found next to the Node build the package does export.
-function humanWasmBuild(): HumanConstructor {
-  const nodeBuild = fileURLToPath(import.meta.resolve('@vladmandic/human'));
-  const require = createRequire(import.meta.url);
-  const mod = require(join(dirname(nodeBuild), 'human.node-wasm.js')) as { Human?: HumanConstructor };
-  if (typeof mod.Human !== 'function') throw new FaceDetectorLoadError('the human package has no Human class');
-  return mod.Human;
+export interface DetectorWorkerOptions {
+  /** The worker's module; default detector-worker.ts (tests pass one that fails). */
+  workerUrl?: URL;
+  detector?: DetectorOptions;
+  /** Called once when the thread is gone (crashed, or closed). */
+  onExit?: () => void;
 }
 
-/** A folder's files, for the package's models (read from disk: nothing is downloaded). */
-function packageDir(specifier: string, fromFile: string): string {
-  return join(dirname(fileURLToPath(import.meta.resolve(specifier))), fromFile);
-}
-
-// human types its `tf` as any; at run time it is the tfjs-core module this package also depends on.
-type Tf = typeof TfCore;
-
-/** tfjs in Node has no `file://` loader without tfjs-node: a load router that reads the model's JSON and weights from disk. */
-function registerFileRouter(tf: Tf): void {
-  // A router answers null for URLs it does not handle (tfjs's typing says it never does).
-  const router = (url: string | string[]) => {
-    const path = Array.isArray(url) ? url[0] : url;
-    if (typeof path !== 'string' || !path.startsWith('file://')) return null;
-    return {
-      load: async () => {
-        const file = fileURLToPath(path);
-        const json = JSON.parse(await readFile(file, 'utf8')) as TfCore.io.ModelJSON;
-        const buffers: Buffer[] = [];
-        const weightSpecs: TfCore.io.WeightsManifestEntry[] = [];
-        for (const group of json.weightsManifest) {
-          for (const p of group.paths) buffers.push(await readFile(join(dirname(file), p)));
-          weightSpecs.push(...group.weights);
-        }
-        const all = Buffer.concat(buffers);
-        const artifacts: TfCore.io.ModelArtifacts = {
-          modelTopology: json.modelTopology,
-          weightSpecs,
-          weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-          ...(json.format ? { format: json.format } : {}),
-          ...(json.generatedBy ? { generatedBy: json.generatedBy } : {}),
-          ...(json.convertedBy ? { convertedBy: json.convertedBy } : {}),
-          ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata } : {}),
-        };
-        return artifacts;
-      },
-    };
-  };
-  tf.io.registerLoadRouter(router as Parameters<Tf['io']['registerLoadRouter']>[0]);
-}
-
-/** Human with only BlazeFace on: no mesh, iris, emotion, body, hand…; no result caching between frames. */
-function detectorConfig(o: Required<DetectorOptions>): Partial<Config> {
-  const off = { enabled: false };
-  return {
-    backend: 'wasm',
-    wasmPath: `${packageDir('@tensorflow/tfjs-backend-wasm', '')}/`,
-    modelBasePath: `${pathToFileURL(join(packageDir('@vladmandic/human', '..'), 'models')).href}/`,
-    debug: false,
-    async: true,
-    warmup: 'none',
-    cacheModels: false,
-    cacheSensitivity: 0,
-    filter: { enabled: false },
-    gesture: off,
-    body: off,
-    hand: off,
-    object: off,
-    segmentation: off,
-    face: {
-      enabled: true,
-      detector: {
-        modelPath: 'blazeface.json',
-        rotation: false,
-        maxDetected: o.maxFaces,
-        minConfidence: o.minScore,
-        skipFrames: 0,
-        skipTime: 0,
-        return: false,
-      },
-      mesh: off,
-      attention: off,
-      iris: off,
-      description: off,
-      emotion: off,
-      antispoof: off,
-      liveness: off,
-      gear: off,
-    },
-  };
-}
-
-/** Builds a detector: loads the wasm backend and BlazeFace from the installed packages. */
-async function createDetector(options: DetectorOptions): Promise<FaceDetector> {
-  const o = { maxFaces: options.maxFaces ?? 4, minScore: options.minScore ?? 0.5 };
-  let human: Human;
-  try {
-    const HumanClass = humanWasmBuild();
-    human = new HumanClass(detectorConfig(o));
-    registerFileRouter(human.tf as Tf);
-    await human.load();
-    if (!human.models.loaded().includes('blazeface')) throw new Error('BlazeFace did not load');
-  } catch (err) {
-    if (err instanceof FaceDetectorLoadError) throw err;
-    throw new FaceDetectorLoadError(`the face detector did not load: ${(err as Error).message}`, { cause: err });
-  }
-  const tf = human.tf as Tf;
-  return {
-    async detect(frame: RgbFrame): Promise<FaceBox[]> {
-      if (frame.data.length !== frame.width * frame.height * 3)
-        throw new RangeError(
-          `a ${frame.width}×${frame.height} RGB frame needs ${frame.width * frame.height * 3} bytes`,
-        );
-      const input = tf.tensor(frame.data, [1, frame.height, frame.width, 3], 'int32');
-      try {
-        const result = await human.detect(input);
-        return result.face
-          .filter((f) => f.boxScore >= o.minScore)
-          .map((f) => ({ x: f.box[0], y: f.box[1], width: f.box[2], height: f.box[3], score: f.boxScore }));
-      } finally {
-        tf.dispose(input);
-      }
-    },
-  };
-}
-
-let shared: Promise<FaceDetector> | null = null;
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
- * The process's face detector, loaded on first use and then shared (BlazeFace on tfjs's wasm
- * backend, ~0.5 MB of weights from `@vladmandic/human`'s `models/`; nothing is downloaded). A failed
- * load is not remembered: the next task tries again.
+ * The frame's bytes as an ArrayBuffer the worker can take: its own buffer when the view covers all
+ * of it (moved, and unusable here afterwards), else one copy (a frame cut from ffmpeg's pipe chunk).
+ */
+function transferable(data: Uint8Array): ArrayBuffer {
+  const { buffer } = data;
+  if (buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength) return buffer;
+  return data.slice().buffer;
+}
+
+/**
+ * Starts a detector thread and resolves once its models are loaded. A load that fails, or a thread
+ * that dies while loading, rejects with a FaceDetectorLoadError carrying why; a thread that dies
+ * later rejects the frames in flight. The thread holds the process open only while it loads and
+ * while frames are in flight.
+ */
+export function startDetectorWorker(o: DetectorWorkerOptions = {}): Promise<WorkerFaceDetector> {
+  // Referenced while loading (the caller awaits it), then only while frames are in flight.
+  const worker = new Worker(o.workerUrl ?? WORKER, { workerData: o.detector ?? {} });
+  const pending = new Map<number, { resolve: (faces: FaceBox[] | MouthFace[]) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  let gone: Error | null = null;
+
+  const send = (op: DetectorRequest['op'], frame: RgbFrame) =>
+    new Promise<FaceBox[] | MouthFace[]>((resolve, reject) => {
+      if (gone) {
+        reject(gone);
+        return;
+      }
+      if (frame.data.length !== frame.width * frame.height * 3) {
+        reject(
+          new RangeError(`a ${frame.width}×${frame.height} RGB frame needs ${frame.width * frame.height * 3} bytes`),
+        );
+        return;
+      }
+      const id = nextId++;
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve, reject });
+      const data = transferable(frame.data);
+      const request: DetectorRequest = { id, op, width: frame.width, height: frame.height, data };
+      worker.postMessage(request, [data]);
+    });
+  const settle = (
+    id: number,
+    fn: (p: { resolve: (f: FaceBox[] | MouthFace[]) => void; reject: (e: Error) => void }) => void,
+  ) => {
+    const p = pending.get(id);
+    if (!p) return;
+    pending.delete(id);
+    if (pending.size === 0) worker.unref();
+    fn(p);
+  };
+
+  return new Promise((resolve, reject) => {
+    let loaded = false;
+    const fail = (why: string) => {
+      if (gone) return;
+      gone = new Error(`the face detector's thread stopped: ${why}`);
+      for (const id of [...pending.keys()]) settle(id, (p) => p.reject(gone!));
+      if (!loaded) reject(new FaceDetectorLoadError(`the face detector did not load: ${why}`));
+      o.onExit?.();
+    };
+    worker.on('message', (m: DetectorMessage) => {
+      if (m.kind === 'ready') {
+        loaded = true;
+        if (pending.size === 0) worker.unref();
+        resolve({
+          detect: (frame) => send('detect', frame) as Promise<FaceBox[]>,
+          mouths: (frame) => send('mouths', frame) as Promise<MouthFace[]>,
+          close: async () => {
+            fail('closed');
+            await worker.terminate();
+          },
+        });
+      } else if (m.kind === 'load-failed') {
+        fail(m.error);
+        void worker.terminate();
+      } else if (m.kind === 'result') settle(m.id, (p) => p.resolve(m.faces));
+      else settle(m.id, (p) => p.reject(new Error(m.error)));
+    });
+    worker.on('error', (err) => fail(message(err)));
+    worker.on('exit', (code) => fail(`exit code ${code}`));
+  });
+}
+
+let shared: Promise<WorkerFaceDetector> | null = null;
+
+/**
+ * The process's face detector: one thread, started on first use and then shared (BlazeFace and the
+ * face mesh on tfjs's wasm backend, ~2 MB of weights from `@vladmandic/human`'s `models/`; nothing
+ * is downloaded). A failed load, or a thread that died, is not remembered: the next task starts a
+ * new one.
  */
 export function loadFaceDetector(): Promise<FaceDetector> {
-  shared ??= createDetector({}).catch((err: unknown) => {
-    shared = null;
-    throw err;
-  });
+  if (!shared) {
+    const current: Promise<WorkerFaceDetector> = startDetectorWorker({
+      onExit: () => {
+        if (shared === current) shared = null;
+      },
+    }).catch((err: unknown) => {
+      if (shared === current) shared = null;
+      throw err;
+    });
+    shared = current;
+  }
   return shared;
+}
+
+/** Stops the shared detector's thread, if one was started (the service's shutdown). */
+export async function closeFaceDetector(): Promise<void> {
+  const current = shared;
+  shared = null;
+  if (!current) return;
+  const detector = await current.catch(() => null);
+  await detector?.close();
 }

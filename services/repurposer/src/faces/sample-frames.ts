@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { SCENE_CUT } from '../analysis/measure-signals.ts';
 import { inputArgs } from '../render/ffmpeg-command.ts';
 import { TaskErrorCodes, retryable } from '../pipeline/errors.ts';
 import { FrameSamplingError, type RgbFrame } from './face.ts';
@@ -19,6 +20,11 @@ export interface SampleFramesOptions {
   height: number;
   /** ffmpeg threads for this decode: 1 keeps the other core free for the detector. */
   threads: number;
+  /**
+   * Also find scene cuts in the span, in the same decode (scdet on a 160×90 copy, as the analysis
+   * pass does, at this threshold): for clips whose analysis pass did not run. Absent: none sought.
+   */
+  sceneThreshold?: number;
   signal: AbortSignal;
 }
 
@@ -44,16 +50,29 @@ export function sampleSize(
  * No files: the frames go through the pipe, one at a time.
  */
 export function sampleFramesArgs(o: Omit<SampleFramesOptions, 'signal' | 'ffmpegPath' | 'cwd'>): string[] {
+  const frames = `fps=${o.fps},scale=${o.width}:${o.height}:flags=bilinear`;
+  // scdet logs its cuts at info level; the sampled frames take the other branch of the split.
+  const graph =
+    o.sceneThreshold === undefined
+      ? ['-map', '0:V:0', '-vf', frames]
+      : [
+          '-filter_complex',
+          `[0:V:0]split=2[c][f];[c]scale=160:90:flags=area,scdet=threshold=${o.sceneThreshold},nullsink;[f]${frames}[v]`,
+          '-map',
+          '[v]',
+        ];
   return [
     '-hide_banner',
     '-nostdin',
     '-loglevel',
-    'error',
+    o.sceneThreshold === undefined ? 'error' : 'info',
+    '-nostats',
     '-threads',
     String(o.threads),
     // Detection needs no exact pixels: skipping the deblocking filter and the frames nothing refers
     // to (most B-frames) halves the decode, which is most of sampling's cost. The frame nearest each
-    // sample time is then at most a B-run (≈ 0.1 s) off.
+    // sample time is then at most a B-run (≈ 0.1 s) off, and so is a cut scdet finds, unless (as
+    // encoders do at a cut) the new shot starts on a reference frame.
     '-skip_loop_filter',
     'all',
     '-skip_frame',
@@ -65,14 +84,11 @@ export function sampleFramesArgs(o: Omit<SampleFramesOptions, 'signal' | 'ffmpeg
     o.duration.toFixed(3),
     '-i',
     o.input,
-    '-map',
-    '0:V:0',
+    ...graph,
     '-an',
     '-sn',
     '-filter_threads',
     '1',
-    '-vf',
-    `fps=${o.fps},scale=${o.width}:${o.height}:flags=bilinear`,
     '-f',
     'rawvideo',
     '-pix_fmt',
@@ -84,13 +100,15 @@ export function sampleFramesArgs(o: Omit<SampleFramesOptions, 'signal' | 'ffmpeg
 /**
  * Decodes a span of the source at `fps` and hands each frame to `onFrame` with its time (seconds
  * from the span's start) as it arrives; ffmpeg waits while `onFrame` works (the pipe's
- * backpressure), so memory holds one frame. Aborting `signal` SIGKILLs ffmpeg: a retryable
+ * backpressure), so memory holds one frame. With `sceneThreshold`, each scene cut found goes to
+ * `onSceneCut` (seconds from the span's start) as ffmpeg logs it. Aborting `signal` SIGKILLs ffmpeg: a retryable
  * FFMPEG_KILLED, as for every other ffmpeg. Any other failure is a FrameSamplingError. Resolves
  * with the number of frames.
  */
 export async function sampleFrames(
   o: SampleFramesOptions,
   onFrame: (frame: RgbFrame, t: number) => Promise<void> | void,
+  onSceneCut: (t: number) => void = () => {},
 ): Promise<number> {
   if (o.signal.aborted) throw retryable(TaskErrorCodes.FFMPEG_KILLED, 'aborted before frame sampling started');
   const frameBytes = o.width * o.height * 3;
@@ -99,7 +117,18 @@ export async function sampleFrames(
     ...(o.cwd ? { cwd: o.cwd } : {}),
   });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  let line = '';
+  child.stderr.on('data', (d: Buffer) => {
+    const text = d.toString();
+    // Cuts are read a line at a time; the other lines are kept as the error's tail (its last lines).
+    const lines = (line + text).split('\n');
+    line = lines.pop() ?? '';
+    for (const l of lines) {
+      const m = SCENE_CUT.exec(l.trim());
+      if (m) onSceneCut(Number(m[1]));
+      else stderr = `${stderr}${l}\n`.slice(-2000);
+    }
+  });
   const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
     child.on('error', (error) => resolve({ code: null, error }));
     child.on('close', (code) => resolve({ code }));
@@ -134,6 +163,7 @@ export async function sampleFrames(
     o.signal.removeEventListener('abort', onAbort);
   }
   const { code, error } = await exited;
+  stderr += line;
   if (killed) throw retryable(TaskErrorCodes.FFMPEG_KILLED, 'frame sampling was stopped');
   if (error)
     throw new FrameSamplingError(`ffmpeg did not start for frame sampling: ${error.message}`, { cause: error });

@@ -188,10 +188,11 @@ async function planSegments(
   signal: AbortSignal,
   onProgress: (f: number) => void,
   source: string,
-): Promise<{ segments: PlannedSegment[]; sceneCuts: number[] }> {
-  // Explicit segments skip the analysis pass: no scene cuts are known, a tracked path pans across them.
+): Promise<{ segments: PlannedSegment[]; sceneCuts: number[] | null }> {
+  // Explicit segments skip the analysis pass: no scene cuts are known (null), so tracking finds
+  // each clip's own while it samples frames.
   if (job.data.options.segments)
-    return { segments: explicitSegments(job.data.options.segments, probe.durationSeconds), sceneCuts: [] };
+    return { segments: explicitSegments(job.data.options.segments, probe.durationSeconds), sceneCuts: null };
   const signals = await measureSignals({
     ffmpegPath: deps.ffmpegPath,
     input: source,

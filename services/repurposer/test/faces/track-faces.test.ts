@@ -60,7 +60,7 @@ describe('face tracking on the real detector and ffmpeg', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const plan = (source: string, sceneCuts: number[]) =>
+  const plan = (source: string, sceneCuts: number[] | null) =>
     planTrack({
       ffmpegPath: ffmpeg,
       cwd: dir,
@@ -144,6 +144,47 @@ describe('face tracking on the real detector and ffmpeg', () => {
     expect(Math.abs(before - (TWO_SHOTS.firstX + FACE_SIZE / 2))).toBeLessThanOrEqual(WINDOW_PX / 4);
     expect(after - WINDOW_PX / 2).toBeLessThanOrEqual(TWO_SHOTS.secondX + FACE_SIZE / 2);
     expect(after + WINDOW_PX / 2).toBeGreaterThanOrEqual(TWO_SHOTS.secondX + FACE_SIZE);
+  });
+
+  it('explicit segments (no analysis pass, sceneCuts null): the sampling decode finds the cut inside the part itself, and the path cuts there instead of panning', async () => {
+    const p = await planTrack({
+      ffmpegPath: ffmpeg,
+      cwd: dir,
+      source: 'two-shots.mp4',
+      sourceSize: { ...FRAME, rotation: 0 },
+      output: OUTPUT,
+      // From 1.5 s of the source: the cut at 4 s is at 2.5 s of the clip.
+      parts: [{ start: 1.5, end: 8 }],
+      transitionSeconds: 0.5,
+      sceneCuts: null,
+      detector,
+      signal: never,
+    });
+    expect(p.kind).toBe('track');
+    if (p.kind !== 'track') return;
+    expect(p.shots).toBe(2);
+    const clipCut = TWO_SHOTS.cut - 1.5;
+    const path = centres(p.keyframes, 0, 6.46);
+    const moves = path
+      .slice(1)
+      .flatMap((q, i) => (Math.abs(q.x - path[i]!.x) > 0.5 ? [{ t: q.t, dx: q.x - path[i]!.x }] : []));
+    expect(moves).toHaveLength(1);
+    expect(moves[0]!.dx).toBeGreaterThan(FRAME.width / 2);
+    expect(Math.abs(moves[0]!.t - clipCut)).toBeLessThanOrEqual(0.04 + 1e-9);
+    // Without the cut (what explicit segments got before), the same part pans from one face to the other.
+    const blind = await planTrack({
+      ffmpegPath: ffmpeg,
+      cwd: dir,
+      source: 'two-shots.mp4',
+      sourceSize: { ...FRAME, rotation: 0 },
+      output: OUTPUT,
+      parts: [{ start: 1.5, end: 8 }],
+      transitionSeconds: 0.5,
+      sceneCuts: [],
+      detector,
+      signal: never,
+    });
+    expect(blind.kind === 'track' && blind.shots).toBe(1);
   });
 
   it('a clip of two parts (joined with a 0.5 s crossfade): each part is sampled at its own place, the join is a cut mid-crossfade, and the window is on the face on both sides', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RenderOptions } from '@reelforge/contracts';
 import { FaceDetectorLoadError, type FaceDetector } from '../../src/faces/face.ts';
 import { loadFaceDetector } from '../../src/faces/load-detector.ts';
-import { makeMovingFaceVideo } from '../support/face-video.ts';
+import { TWO_SHOTS, makeMovingFaceVideo, makeTwoFaceVideo, makeTwoShotVideo } from '../support/face-video.ts';
 import { createHarness, frameAt, streamFacts, type Harness } from '../support/pipeline-harness.ts';
 
 // 360×640 outputs (9:16): small enough to render in a few seconds.
@@ -19,6 +19,8 @@ const base: RenderOptions = {
 describe('render: face-tracked reframe through the pipeline (real detector, real ffmpeg)', () => {
   let h: Harness;
   let source: string;
+  let twoShots: string;
+  let speaker: string;
   let detector: FaceDetector;
 
   beforeAll(async () => {
@@ -28,6 +30,13 @@ describe('render: face-tracked reframe through the pipeline (real detector, real
     const file = join(h.root, 'moving.mp4');
     await makeMovingFaceVideo(h.ffmpeg, file);
     source = await h.upload(file, 'moving.mp4');
+    const cutFile = join(h.root, 'two-shots.mp4');
+    await makeTwoShotVideo(h.ffmpeg, cutFile);
+    twoShots = await h.upload(cutFile, 'two-shots.mp4');
+    const speakerFile = join(h.root, 'speaker.mp4');
+    // The man (300 px, left) speaks; the woman (420 px, right) is bigger and silent.
+    await makeTwoFaceVideo(h.ffmpeg, speakerFile, { manSize: 300, womanSize: 420, manSpeaks: true });
+    speaker = await h.upload(speakerFile, 'speaker.mp4');
   });
   afterAll(() => h.close());
 
@@ -49,6 +58,46 @@ describe('render: face-tracked reframe through the pipeline (real detector, real
       expect(Math.abs(centre - W / 2), `face centre ${centre.toFixed(0)} at ${t} s`).toBeLessThanOrEqual(W / 4);
     }
     expect(await h.leftovers()).toEqual([]);
+  });
+
+  it('two faces, the smaller one speaking: the clip shows the speaker alone, centred, with the mouth open while the voice sounds; its reason says the speaker decided', async () => {
+    const { clips } = await h.render(speaker, base);
+    const file = h.store.pathOf(clips[0]!.mediaKey);
+    // The face shown opens its mouth in the voice's bursts and closes it between them: the speaker
+    // (the silent woman's smile reads as ≈ 0.03 open throughout).
+    for (const [t, open] of [
+      [1, true],
+      [1.75, false],
+      [3.6, true],
+      [4.6, false],
+      [6.6, true],
+    ] as const) {
+      const frame = await frameAt(h.ffmpeg, file, t);
+      const faces = await detector.mouths({ width: W, height: H, data: new Uint8Array(frame) });
+      // One face: the window holds the speaker, and none of the silent face.
+      expect(faces, `faces at ${t} s`).toHaveLength(1);
+      const centre = faces[0]!.box.x + faces[0]!.box.width / 2;
+      expect(Math.abs(centre - W / 2), `face centre ${centre.toFixed(0)} at ${t} s`).toBeLessThanOrEqual(W / 4);
+      if (open) expect(faces[0]!.openness, `the mouth open at ${t} s`).toBeGreaterThan(0.03);
+      else expect(faces[0]!.openness, `the mouth closed at ${t} s`).toBeLessThan(0.015);
+    }
+    expect(clips[0]!.reason).toMatch(
+      /reframe: track \(a face in 16 of 16 sampled frames, 1 shot, \d+ keyframes; speaker: the face whose mouth moves with the voice in 1 of 1 shot with several faces\)$/,
+    );
+  });
+
+  it('explicit segments (no analysis pass) across a hard cut: the window cuts with the shot, so the face is centred just after the cut too', async () => {
+    const { clips } = await h.render(twoShots, base);
+    const file = h.store.pathOf(clips[0]!.mediaKey);
+    // 0.3 s after the cut: a window panning from the left face would still be far from the right one.
+    for (const t of [2, TWO_SHOTS.cut - 0.3, TWO_SHOTS.cut + 0.3, 6]) {
+      const frame = await frameAt(h.ffmpeg, file, t);
+      const faces = await detector.detect({ width: W, height: H, data: new Uint8Array(frame) });
+      expect(faces.length, `a face at ${t} s`).toBeGreaterThanOrEqual(1);
+      const centre = faces[0]!.x + faces[0]!.width / 2;
+      expect(Math.abs(centre - W / 2), `face centre ${centre.toFixed(0)} at ${t} s`).toBeLessThanOrEqual(W / 4);
+    }
+    expect(clips[0]!.reason).toMatch(/reframe: track \(a face in 16 of 16 sampled frames, 2 shots, \d+ keyframes\)$/);
   });
 
   it('a detector that does not load: the task still completes, in fit_blur, and the clip and progress say why', async () => {
