@@ -1,0 +1,31 @@
+/** Something with writes queued for the end of the tick. */
+export interface Flushable {
+  flush(): void;
+}
+
+/**
+ * Flushes every socket that queued writes once per event-loop turn (setImmediate: after the I/O
+ * callbacks that delivered this turn's events), so a socket gets one corked write for all the
+ * events of the turn, and there is one timer for all sockets instead of one per socket.
+ */
+export function createWriteScheduler(defer: (run: () => void) => void = setImmediate) {
+  const dirty = new Set<Flushable>();
+  let armed = false;
+  const run = () => {
+    armed = false;
+    const due = [...dirty];
+    dirty.clear();
+    for (const f of due) f.flush();
+  };
+  return {
+    schedule: (f: Flushable) => {
+      dirty.add(f);
+      if (!armed) {
+        armed = true;
+        defer(run);
+      }
+    },
+  };
+}
+
+export type WriteScheduler = ReturnType<typeof createWriteScheduler>;
