@@ -9,12 +9,13 @@ export interface Flushable {
  * events of the turn, and there is one timer for all sockets instead of one per socket.
  */
 export function createWriteScheduler(defer: (run: () => void) => void = setImmediate) {
-  const dirty = new Set<Flushable>();
+  let dirty = new Set<Flushable>();
   let armed = false;
   const run = () => {
     armed = false;
-    const due = [...dirty];
-    dirty.clear();
+    // Swapped, not copied: what a flush schedules goes to the next turn.
+    const due = dirty;
+    dirty = new Set();
     for (const f of due) f.flush();
   };
   return {
