@@ -170,13 +170,17 @@ export async function benchWsFanout(natsUrl: string, databaseUrl: string, log: L
     const run = async (side: 'ours' | 'bare', rate: number, events: number) => {
       await ensure();
       const phase = nextPhase++;
+      // The servers' process: the gateway (and its NATS client) or the bare server, and the publisher.
+      const cpu0 = process.cpuUsage();
       await publishAtRate(sides[side], phase, rate, events);
       const replies = await Promise.all(
         clients.map((c) => c.ask({ cmd: 'report', phase, expected: perProcess * events, timeoutMs: 10_000 })),
       );
+      const cpu = process.cpuUsage(cpu0);
       return {
         latencies: concat(replies.map((r) => (r.reply === 'report' ? r.latencies : new Float64Array()))),
         expected: perProcess * PROCESSES * events,
+        cpuMsPerEvent: (cpu.user + cpu.system) / 1000 / events,
       };
     };
 
@@ -184,11 +188,13 @@ export async function benchWsFanout(natsUrl: string, databaseUrl: string, log: L
     // so its load drifts: each side's figure is the median of its phases' p99, and each pair's
     // ratio (adjacent phases, nearly the same load) is noted.
     const lowP99s = { ours: [] as number[], bare: [] as number[] };
+    const lowCpu = { ours: [] as number[], bare: [] as number[] };
     const pairs: string[] = [];
     for (let pair = 0; pair < LOW_PAIRS; pair++) {
       for (const side of pair % 2 ? (['bare', 'ours'] as const) : (['ours', 'bare'] as const)) {
         const r = await run(side, LOW_RATE, LOW_EVENTS);
         lowP99s[side].push(quantile(r.latencies, r.expected, 0.99));
+        lowCpu[side].push(r.cpuMsPerEvent);
       }
       pairs.push(
         `${lowP99s.ours[pair]!.toFixed(1)}/${lowP99s.bare[pair]!.toFixed(1)} ms = ${(lowP99s.ours[pair]! / lowP99s.bare[pair]!).toFixed(2)}`,
@@ -224,6 +230,17 @@ export async function benchWsFanout(natsUrl: string, databaseUrl: string, log: L
         higherIsBetter: false,
         decimals: 1,
         notes: `median of ${LOW_PAIRS} phases' p99 per side, ${LOW_EVENTS} events per phase, sides alternated; latency from each event's scheduled publish time; per pair, ours/bare p99: ${pairs.join('; ')}`,
+      },
+      {
+        // CPU time is far less at the mercy of a shared machine's scheduling than latency is.
+        name: `ws fan-out CPU per event, ${settings}, ${LOW_RATE} events/s`,
+        unit: 'ms',
+        ours: median(lowCpu.ours),
+        baseline: median(lowCpu.bare),
+        baselineName: 'bare ws server broadcast',
+        higherIsBetter: false,
+        decimals: 2,
+        notes: `the servers' process (gateway with its NATS client, or the bare server; the publisher on both sides), user + system, median over the ${LOW_PAIRS} phases: ours ${lowCpu.ours.map((x) => x.toFixed(1)).join(', ')}; bare ${lowCpu.bare.map((x) => x.toFixed(1)).join(', ')} ms`,
       },
       {
         name: `ws fan-out highest rate before p99 doubles, ${settings}`,
