@@ -5,7 +5,7 @@ export interface OutboxSocket {
   readonly readyState: number;
   readonly OPEN: number;
   readonly bufferedAmount: number;
-  send(data: string, cb?: (err?: Error) => void): void;
+  send(data: string | Buffer, options: { binary: boolean }, cb?: (err?: Error) => void): void;
 }
 
 /** The TCP socket under the WebSocket: corked, a turn's frames leave in one write. */
@@ -14,9 +14,11 @@ export interface Corkable {
   uncork(): void;
 }
 
+const TEXT = { binary: false };
+
 interface Entry {
   /** The frame's text for its `seq` (numbered when written, so a superseded frame leaves no gap). */
-  frame(seq: number): string;
+  frame(seq: number): string | Buffer;
   bytes: number;
   /** Superseded by a later progress of its task while the socket was behind: not written. */
   dropped: boolean;
@@ -51,7 +53,7 @@ export function createSocketOutbox(o: SocketOutboxOptions) {
 
   const outbox = {
     /** Queues a frame for the end of the turn; `progressOf` names the task whose progress it is. */
-    push(frame: (seq: number) => string, bytes: number, progressOf?: string) {
+    push(frame: (seq: number) => string | Buffer, bytes: number, progressOf?: string) {
       if (closed || o.socket.readyState !== o.socket.OPEN) return;
       const entry: Entry = { frame, bytes, dropped: false };
       if (progressOf) {
@@ -89,7 +91,8 @@ export function createSocketOutbox(o: SocketOutboxOptions) {
       const live = due.filter((e) => !e.dropped);
       o.corkable?.cork();
       try {
-        live.forEach((e, i) => o.socket.send(e.frame(++seq), i === live.length - 1 ? drained : undefined));
+        // Text frames, also when the frame is a Buffer (the protocol is JSON text).
+        live.forEach((e, i) => o.socket.send(e.frame(++seq), TEXT, i === live.length - 1 ? drained : undefined));
       } finally {
         o.corkable?.uncork();
       }

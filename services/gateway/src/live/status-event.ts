@@ -19,6 +19,8 @@ export interface StatusEvent {
   message: Record<string, unknown>;
   /** `message` as JSON, serialised once per fact rather than once per socket it reaches. */
   json?: string;
+  /** The encoded frame up to its `seq`, per cursor (most sockets share one): filled by eventFrame. */
+  framePrefixes?: Map<string, Buffer>;
 }
 
 // Lenient: a fact from a newer producer with an extra field is still relayed (without that field).
