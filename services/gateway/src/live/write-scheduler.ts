@@ -11,8 +11,16 @@ export interface Flushable {
 export function createWriteScheduler(defer: (run: () => void) => void = setImmediate) {
   let dirty = new Set<Flushable>();
   let armed = false;
+  let turn = 0;
+  const arm = () => {
+    if (!armed) {
+      armed = true;
+      defer(run);
+    }
+  };
   const run = () => {
     armed = false;
+    turn++;
     // Swapped, not copied: what a flush schedules goes to the next turn.
     const due = dirty;
     dirty = new Set();
@@ -21,10 +29,12 @@ export function createWriteScheduler(defer: (run: () => void) => void = setImmed
   return {
     schedule: (f: Flushable) => {
       dirty.add(f);
-      if (!armed) {
-        armed = true;
-        defer(run);
-      }
+      arm();
+    },
+    /** This turn's number: a socket written to twice in one turn corks (its later frames leave together). */
+    turn: () => {
+      arm();
+      return turn;
     },
   };
 }
