@@ -3,9 +3,8 @@ import type { StatusEvent } from './status-event.ts';
 /**
  * The bytes of one live-status frame for an event: the event's JSON (serialised once, shared by
  * every socket) with this connection's `cursor` and `seq` appended. The same text as
- * `JSON.stringify({ ...event.message, cursor, seq })`, sent as a text frame. A Buffer rather than
- * a string: the profile showed the per-socket string (built by concatenation) costing more in the
- * socket's write, where it is flattened and encoded, than the copy of the shared encoded prefix.
+ * `JSON.stringify({ ...event.message, cursor, seq })`, sent as a text frame. A Buffer, so the
+ * prefix is encoded once rather than in every socket's write.
  */
 export function eventFrame(event: StatusEvent, cursor: string, seq: number): Buffer {
   const prefixes = (event.framePrefixes ??= new Map<string, Buffer>());
