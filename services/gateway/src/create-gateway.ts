@@ -48,6 +48,7 @@ import { registerDeadLetterRoutes } from './routes/dead-letters.ts';
 import { registerTaskRoutes } from './routes/tasks.ts';
 import { registerWsRoute } from './routes/ws.ts';
 import { createConnectionCaps } from './live/connection-caps.ts';
+import { createWriteScheduler } from './live/write-scheduler.ts';
 import { parseTrustProxy, type TrustProxy } from './http/trust-proxy.ts';
 import type { GatewayApp } from './http/gateway-app.ts';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -245,6 +246,8 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
       replayStatus(deps.messaging, accountId, since, keep),
     heartbeatMs: deps.heartbeatMs,
     maxBufferedBytes: deps.maxBufferedBytes,
+    // One per instance: every socket's frames of an event-loop turn are flushed together.
+    scheduler: createWriteScheduler(),
     log: deps.log,
   };
   registerSseRoutes(app, { ...live, heartbeatMs: Math.min(15_000, deps.heartbeatMs) });

@@ -6,6 +6,7 @@ import { DomainError, uuidv7, type GenerationView, type TaskView } from '@reelfo
 import { memoryLogger, deferred } from '@reelforge/testing';
 import { handleWsConnection, MAX_FAILED_SUBSCRIBES, type WsConnectionDeps } from '../src/live/ws-connection.ts';
 import { createSubscriptionRegistry } from '../src/live/subscription-registry.ts';
+import { createWriteScheduler } from '../src/live/write-scheduler.ts';
 import type { StatusEvent } from '../src/live/status-event.ts';
 
 // The connection handler on a real WebSocket pair, with the owners' answers under the test's
@@ -54,6 +55,7 @@ async function connect(overrides: Partial<WsConnectionDeps>) {
     checkAccount: async () => Promise.reject(notFound()),
     heartbeatMs: 60_000,
     maxBufferedBytes: 1 << 20,
+    scheduler: createWriteScheduler(),
     log: memoryLogger('ws').log,
     ...overrides,
   };

@@ -17,6 +17,10 @@ export interface StatusEvent {
   taskId: string | null;
   /** The client-facing message (the live-status protocol), minus the per-connection `seq`. */
   message: Record<string, unknown>;
+  /** `message` as JSON, serialised once per fact rather than once per socket it reaches. */
+  json?: string;
+  /** The encoded frame up to its `seq`, per cursor (most sockets share one): filled by eventFrame. */
+  framePrefixes?: Map<string, Buffer>;
 }
 
 // Lenient: a fact from a newer producer with an extra field is still relayed (without that field).
@@ -26,6 +30,12 @@ const isGeneration = lenientValidator(GenerationUpdated);
 
 /** Turns an event from TASKS or CONTENT into the protocol message, or undefined when it is not one. */
 export function toStatusEvent(raw: unknown, position: StatusEvent['position']): StatusEvent | undefined {
+  const event = toStatusFact(raw, position);
+  if (event) event.json = JSON.stringify(event.message);
+  return event;
+}
+
+function toStatusFact(raw: unknown, position: StatusEvent['position']): StatusEvent | undefined {
   const progress = isProgress.parse(raw);
   if (progress) {
     const event = progress;

@@ -25,10 +25,14 @@ export function createSubscriptionRegistry() {
     },
     /** Delivers once to each subscriber of any of the event's ids. */
     dispatch: (event: StatusEvent) => {
-      const targets = new Set<Subscriber>();
+      const sets: Set<Subscriber>[] = [];
       for (const id of [event.accountId, event.generationId, event.taskId]) {
-        if (id) for (const s of byId.get(id) ?? []) targets.add(s);
+        const set = id ? byId.get(id) : undefined;
+        if (set) sets.push(set);
       }
+      // One id subscribed (the usual case, e.g. thousands of sockets on one account): iterated as
+      // is, nothing to deduplicate (a delivery never subscribes; a Set skips what is removed meanwhile).
+      const targets = sets.length === 1 ? sets[0]! : new Set(sets.flatMap((set) => [...set]));
       for (const s of targets) s.deliver(event);
     },
     get size() {

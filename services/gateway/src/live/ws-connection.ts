@@ -2,6 +2,8 @@ import type { WebSocket } from 'ws';
 import { DomainError, UUID_PATTERN, type GenerationView, type Principal, type TaskView } from '@reelforge/contracts';
 import type { Logger } from 'pino';
 import { createCursorGate } from './cursor-gate.ts';
+import { eventFrame } from './event-frame.ts';
+import { createSocketOutbox, type Corkable } from './socket-outbox.ts';
 import {
   formatCursor,
   generationStatusMessage,
@@ -11,6 +13,7 @@ import {
   type StatusEvent,
 } from './status-event.ts';
 import type { Subscriber, SubscriptionRegistry } from './subscription-registry.ts';
+import type { WriteScheduler } from './write-scheduler.ts';
 
 export interface WsConnectionDeps {
   registry: SubscriptionRegistry;
@@ -24,12 +27,17 @@ export interface WsConnectionDeps {
   checkAccount(principal: Principal, id: string): Promise<void>;
   heartbeatMs: number;
   maxBufferedBytes: number;
+  /** Flushes the sockets' queued frames once per event-loop turn (one for the instance). */
+  scheduler: WriteScheduler;
   log: Logger;
   /** Rewrites each outgoing message for another system's protocol (compat surfaces); undefined = not sent. */
   dialect?: (message: Record<string, unknown>) => Record<string, unknown> | undefined;
 }
 
 const uuid = new RegExp(UUID_PATTERN);
+
+/** `{...message, seq}` as text, from the message's JSON (a message never carries its own `seq`). */
+const withSeq = (json: string) => (seq: number) => `${json.slice(0, -1)}${json.length > 2 ? ',' : ''}"seq":${seq}}`;
 const MAX_SUBSCRIPTIONS = 200;
 /** Refused subscriptions (not owned, malformed) a connection may make before it is closed. */
 export const MAX_FAILED_SUBSCRIBES = 20;
@@ -40,32 +48,55 @@ export const MAX_FAILED_SUBSCRIBES = 20;
  * job_progress / job_status messages numbered by a per-connection `seq` and carrying a `cursor`;
  * `{subscribe…, since: cursor}` on a new connection first replays, from JetStream, every fact
  * the client missed after that cursor (none twice), then goes on live. Ping/pong drops dead
- * peers; a client that does not read (buffer over the limit) is dropped rather than buffered.
+ * peers; a client that reads slowly gets each task's latest progress and every other message; one
+ * that does not read (buffer over the limit) is dropped rather than buffered. `corkable`: the TCP
+ * socket under `socket`, so the frames of one event-loop turn leave in one write.
  */
 export function handleWsConnection(
   socket: WebSocket,
   principal: Principal,
   connectionId: string,
   deps: WsConnectionDeps,
+  corkable?: Corkable,
 ): void {
-  let seq = 0;
   let alive = true;
   const subscriptions = new Set<string>();
   /** Ids being authorised: not yet registered, nothing sent. */
   const pending = new Set<string>();
   let failures = 0;
 
+  const outbox = createSocketOutbox({
+    socket,
+    corkable,
+    scheduler: deps.scheduler,
+    maxBufferedBytes: deps.maxBufferedBytes,
+    onTooSlow: (buffered) => {
+      deps.log.warn({ connectionId, buffered }, 'slow websocket client dropped');
+      socket.close(1013, 'too slow: messages were not read');
+    },
+  });
+  /** Replies and snapshots: written at once, after whatever is queued (the order is kept). */
   const send = (original: Record<string, unknown>) => {
     const message = deps.dialect ? deps.dialect(original) : original;
-    if (!message || socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount > deps.maxBufferedBytes) {
-      deps.log.warn({ connectionId, buffered: socket.bufferedAmount }, 'slow websocket client dropped');
-      socket.close(1013, 'too slow: messages were not read');
+    if (!message) return;
+    const json = JSON.stringify(message);
+    outbox.push(withSeq(json), json.length + 16);
+    outbox.flush();
+  };
+  /** Live facts: queued for the end of the turn; a task's progress may be superseded while the socket is behind. */
+  const sendEvent = (event: StatusEvent, cursor: string) => {
+    const progressOf = event.message.type === 'job_progress' && event.taskId ? event.taskId : undefined;
+    if (!deps.dialect) {
+      const bytes = (event.json?.length ?? 256) + cursor.length + 24;
+      outbox.push((seq) => eventFrame(event, cursor, seq), bytes, progressOf);
       return;
     }
-    socket.send(JSON.stringify({ ...message, seq: ++seq }));
+    const message = deps.dialect({ ...event.message, cursor });
+    if (!message) return;
+    const json = JSON.stringify(message);
+    outbox.push(withSeq(json), json.length + 16, progressOf);
   };
-  const gate = createCursorGate((event, cursor) => send({ ...event.message, cursor }));
+  const gate = createCursorGate(sendEvent);
   const subscriber: Subscriber = { deliver: gate.deliver };
 
   const heartbeat = setInterval(() => {
@@ -163,6 +194,8 @@ export function handleWsConnection(
         { connectionId, principal: principal.id, failures },
         'websocket closed after too many refused subscriptions',
       );
+      // The refusals go out before the close frame, even to a socket that is behind.
+      outbox.flush(true);
       socket.close(1008, 'too many refused subscriptions');
     }
   }

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { Type } from '@sinclair/typebox';
 import { ErrorResponse } from '../http/schemas.ts';
 import type { ConnectionCaps } from '../live/connection-caps.ts';
+import type { WriteScheduler } from '../live/write-scheduler.ts';
 
 export interface WsRouteDeps {
   caps: ConnectionCaps;
@@ -18,6 +19,7 @@ export interface WsRouteDeps {
   registry: SubscriptionRegistry;
   heartbeatMs: number;
   maxBufferedBytes: number;
+  scheduler: WriteScheduler;
   log: Logger;
 }
 
@@ -28,6 +30,7 @@ export function wsConnectionDeps(deps: WsRouteDeps): WsConnectionDeps {
     replay: (accountId, since, keep) => replayStatus(deps.messaging, accountId, since, keep),
     heartbeatMs: deps.heartbeatMs,
     maxBufferedBytes: deps.maxBufferedBytes,
+    scheduler: deps.scheduler,
     log: deps.log,
     getGeneration: (p, id) => deps.forward(orchestratorCommands.getGeneration, { principal: p, generationId: id }),
     getTask: (p, id) => deps.forward(repurposerCommands.getTask, { principal: p, taskId: id }),
@@ -59,7 +62,8 @@ export function registerWsRoute(app: GatewayApp, deps: WsRouteDeps): void {
       },
     },
     (socket, req) => {
-      handleWsConnection(socket, req.principal, randomUUID(), wsConnectionDeps(deps));
+      // req.raw.socket is the TCP socket the WebSocket writes to: corked per turn.
+      handleWsConnection(socket, req.principal, randomUUID(), wsConnectionDeps(deps), req.raw.socket);
     },
   );
 }

@@ -15,6 +15,9 @@ export async function openWs(
   waitFor(what: string, pred: (m: WsMessage) => boolean, timeoutMs?: number): Promise<WsMessage>;
   close(): void;
   closed: Promise<number>;
+  /** Stops reading the socket (a slow client: the server's writes back up), and reads again. */
+  pause(): void;
+  resume(): void;
 }> {
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${options.path ?? '/api/v1/ws'}${query}`, {
     headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...options.headers },
@@ -42,6 +45,8 @@ export async function openWs(
     closed,
     send: (m) => ws.send(JSON.stringify(m)),
     close: () => ws.close(),
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
     waitFor(what, pred, timeoutMs = 45_000) {
       const seen = messages.find(pred);
       if (seen) return Promise.resolve(seen);

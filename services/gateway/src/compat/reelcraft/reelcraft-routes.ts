@@ -184,7 +184,13 @@ export function registerReelcraftRoutes(app: GatewayApp, deps: ReelcraftDeps): v
       schema: hide,
     },
     (socket, req) => {
-      handleWsConnection(socket, req.principal, randomUUID(), { ...wsConnectionDeps(deps), dialect: reelcraftMessage });
+      handleWsConnection(
+        socket,
+        req.principal,
+        randomUUID(),
+        { ...wsConnectionDeps(deps), dialect: reelcraftMessage },
+        req.raw.socket,
+      );
     },
   );
 }
