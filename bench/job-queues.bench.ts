@@ -123,8 +123,8 @@ export async function benchJobQueues(deps: {
   const jetstreamName = `JetStream work queue, file storage, ${natsSync.startsWith('not configured') ? 'nats-server default sync_interval 2m' : natsSync}`;
   const pg = deps.settings.postgres;
   const shared =
-    `${concurrency} workers, one progress update per job, completion seen by the producer; producer, workers and ` +
-    `services in one Node process; PostgreSQL fsync ${pg?.fsync}, synchronous_commit ${pg?.synchronous_commit}; ${progressNote}`;
+    `${concurrency} workers, one progress update per job, completion seen by the producer; ours: gateway, orchestrator ` +
+    `and repurposer each in its own process; PostgreSQL fsync ${pg?.fsync}, synchronous_commit ${pg?.synchronous_commit}; ${progressNote}`;
   const burstNote =
     `burst: ${jobs} jobs sent in requests of ${CHUNK} (BullMQ addBulk, ${CHUNK} parallel PubAck'd publishes, ` +
     `one ${CHUNK}-task generation), ${IN_FLIGHT} requests in flight; latency from the request's start ` +

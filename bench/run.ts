@@ -110,11 +110,12 @@ for (const r of results) {
     `${r.name.padEnd(44)} ${`${r.ours.toFixed(r.decimals ?? 0)} ${r.unit}`.padStart(14)} ${`${r.baseline.toFixed(r.decimals ?? 0)} ${r.unit}`.padStart(14)}  ${(r.ours / r.baseline).toFixed(2).padStart(5)}  (${r.baselineName})`,
   );
 }
-const noted = results.filter((r) => r.notes);
-if (noted.length) {
-  say('');
-  for (const r of noted) say(`${r.name}: ${r.notes}`);
-}
+// Each distinct note once, after the names of the figures it belongs to.
+const notes = new Map<string, string[]>();
+for (const r of results)
+  if (r.notes && !notes.get(r.notes)?.includes(r.name)) notes.set(r.notes, [...(notes.get(r.notes) ?? []), r.name]);
+if (notes.size) say('');
+for (const [note, names] of notes) say(`${names.join('; ')}: ${note}`);
 const spreads = runs > 1 ? ratioSpreads(results) : [];
 if (spreads.length) {
   say('');
