@@ -67,6 +67,8 @@ const configSpec = {
   TASK_READ_MODEL_SIZE: env.int(10_000, 0),
   /** A cached task view is asked for again after this long: bounds changes no event announces (docs/architecture.md). */
   TASK_READ_MODEL_MAX_AGE: env.durationMs('s', '60s'),
+  /** The same for a task that has not ended: it can turn `cancelling` without an event (docs/architecture.md). */
+  TASK_READ_MODEL_RUNNING_MAX_AGE: env.durationMs('s', '2s'),
   WS_HEARTBEAT_INTERVAL: env.durationMs('s', '30s'),
   /** A WebSocket whose unsent data exceeds this is dropped (slow client), in bytes. */
   WS_MAX_BUFFERED_BYTES: env.int(1024 * 1024, 1024),

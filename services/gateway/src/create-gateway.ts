@@ -284,6 +284,7 @@ export async function createGateway(
   const taskReadModel = createTaskReadModel({
     capacity: config.TASK_READ_MODEL_SIZE,
     maxAgeMs: config.TASK_READ_MODEL_MAX_AGE,
+    runningMaxAgeMs: config.TASK_READ_MODEL_RUNNING_MAX_AGE,
     metrics: platform.metrics,
   });
   const fanout = await startStatusFanout(

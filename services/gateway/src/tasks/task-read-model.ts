@@ -46,6 +46,8 @@ const isStatus = lenientValidator(TaskStatusChanged);
 const isProgress = lenientValidator(TaskProgress);
 /** Stages reported once the task has ended (the row's stage is written with the status change). */
 const TERMINAL_STAGES = new Set(['completed', 'failed', 'cancelled']);
+/** A task in one of these changes only by a fact on the stream (a retry announces `queued`). */
+const ENDED = new Set<string>(['completed', 'failed', 'cancelled']);
 
 /**
  * The gateway's cache of task views, fed by the owner's answers (read-through) and kept fresh by
@@ -57,6 +59,11 @@ const TERMINAL_STAGES = new Set(['completed', 'failed', 'cancelled']);
 export function createTaskReadModel(o: {
   capacity: number;
   maxAgeMs: number;
+  /**
+   * A view of a task that has not ended is served for this long at most: a running task can turn
+   * `cancelling`, or record an attempt's error, without any fact on the stream.
+   */
+  runningMaxAgeMs: number;
   metrics?: Metrics;
   now?: () => number;
 }): TaskReadModel {
@@ -98,7 +105,13 @@ export function createTaskReadModel(o: {
       }
       const entry = entries.get(taskId);
       // The owner scopes by `owner_id = principal.id`: an entry answers only the principal it was read for.
-      if (!entry || entry.principalId !== principalId || now() - entry.at > o.maxAgeMs) {
+      const age = entry ? now() - entry.at : 0;
+      if (
+        !entry ||
+        entry.principalId !== principalId ||
+        age > o.maxAgeMs ||
+        (!ENDED.has(entry.view.status) && age > o.runningMaxAgeMs)
+      ) {
         lookups?.inc({ result: 'miss' });
         return undefined;
       }

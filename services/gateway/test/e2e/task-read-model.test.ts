@@ -25,7 +25,9 @@ describe('task read model', () => {
 
   beforeAll(async () => {
     // No automatic retry: a source's one 503 fails its task for good (a manual retry then completes it).
-    stack = await startStack({ env: { TASK_MAX_RETRIES: '0' } });
+    // Running views kept as long as ended ones here, so the progress test does not race a clock;
+    // the 2 s default for running views is tested below with a clock of its own.
+    stack = await startStack({ env: { TASK_MAX_RETRIES: '0', TASK_READ_MODEL_RUNNING_MAX_AGE: '60s' } });
     const video = await makeTestVideo(inject('ffmpegPath'), join(stack.mediaRoot, 'short.mp4'), { seconds: 2 });
     files = await serveFiles(
       { 'short.mp4': video, 'flaky.mp4': video, 'flaky-race.mp4': video },
@@ -194,7 +196,7 @@ describe('task read model', () => {
       return real(decl, req);
     };
     let clock = 0;
-    const model = createTaskReadModel({ capacity: 2, maxAgeMs: 60_000, now: () => clock });
+    const model = createTaskReadModel({ capacity: 2, maxAgeMs: 60_000, runningMaxAgeMs: 2_000, now: () => clock });
     model.caughtUp(); // no stream here: nothing makes these views stale
     const forward = readThroughForward(counting, model);
     const principal = { id: 'tenant-cache-lru', roles: [] };
@@ -225,6 +227,18 @@ describe('task read model', () => {
     await read(ids[1]!);
     await read(ids[1]!);
     expect(asked).toEqual([ids[1]]);
+
+    // A task that has not ended can change with no fact (a cancel turns it `cancelling`): its view
+    // is served for 2 s at most, while an ended one of the same age still is.
+    await stack.sql('repurposer', "update $schema.tasks set status = 'processing' where id = ?", [ids[2]]);
+    asked.length = 0;
+    await read(ids[2]!); // now processing, pushed ids[0] out
+    await read(ids[1]!);
+    clock += 2_001;
+    await read(ids[1]!);
+    await read(ids[2]!);
+    await read(ids[2]!);
+    expect(asked).toEqual([ids[2], ids[2]]);
   });
 
   it('does not keep an answer a status fact overtook while it was on its way', async () => {
@@ -235,7 +249,7 @@ describe('task read model', () => {
 
     // A read model of our own, fed by a fan-out of our own, in front of a forward whose answers we hold.
     const m = stack.gateway.platform.messaging;
-    const model = createTaskReadModel({ capacity: 10, maxAgeMs: 60_000 });
+    const model = createTaskReadModel({ capacity: 10, maxAgeMs: 60_000, runningMaxAgeMs: 60_000 });
     const registry = createSubscriptionRegistry();
     const fanout = await startStatusFanout(m, registry, stack.logs.log, 1, model);
     const seen = new Map([
