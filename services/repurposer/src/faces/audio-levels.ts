@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { TaskErrorCodes, retryable } from '../pipeline/errors.ts';
 import { FrameSamplingError } from './face.ts';
+import { startPipedFfmpeg } from './piped-ffmpeg.ts';
 
 export interface AudioLevelsOptions {
   ffmpegPath: string;
@@ -52,26 +52,21 @@ export async function audioLevels(o: AudioLevelsOptions): Promise<AudioLevels> {
     's16le',
     'pipe:1',
   ];
-  const child = spawn(o.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(o.cwd ? { cwd: o.cwd } : {}) });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-  const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
-    child.on('error', (error) => resolve({ code: null, error }));
-    child.on('close', (code) => resolve({ code }));
+  const ffmpeg = startPipedFfmpeg({
+    ffmpegPath: o.ffmpegPath,
+    args,
+    cwd: o.cwd,
+    signal: o.signal,
+    onStderr: (text) => (stderr = (stderr + text).slice(-2000)),
   });
-  let killed = false;
-  const onAbort = () => {
-    killed = true;
-    child.kill('SIGKILL');
-  };
-  o.signal.addEventListener('abort', onAbort, { once: true });
 
   const rms: number[] = [];
   let sum = 0;
   let count = 0;
   let leftover: Buffer = Buffer.alloc(0);
   try {
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    for await (const chunk of ffmpeg.stdout as AsyncIterable<Buffer>) {
       // A sample may be split across two chunks: its first byte waits for the next.
       const data = leftover.length ? Buffer.concat([leftover, chunk]) : chunk;
       const whole = data.length - (data.length % 2);
@@ -87,10 +82,10 @@ export async function audioLevels(o: AudioLevelsOptions): Promise<AudioLevels> {
       leftover = data.subarray(whole);
     }
   } finally {
-    o.signal.removeEventListener('abort', onAbort);
+    ffmpeg.release();
   }
-  const { code, error } = await exited;
-  if (killed) throw retryable(TaskErrorCodes.FFMPEG_KILLED, 'reading audio levels was stopped');
+  const { code, error } = await ffmpeg.exited;
+  if (ffmpeg.killed) throw retryable(TaskErrorCodes.FFMPEG_KILLED, 'reading audio levels was stopped');
   if (error) throw new FrameSamplingError(`ffmpeg did not start for audio levels: ${error.message}`, { cause: error });
   if (code !== 0) {
     if (/does not contain any stream/i.test(stderr)) return { windowSeconds: WINDOW / RATE, rms: [] };

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { SCENE_CUT } from '../analysis/measure-signals.ts';
 import { inputArgs } from '../render/ffmpeg-command.ts';
 import { TaskErrorCodes, retryable } from '../pipeline/errors.ts';
 import { FrameSamplingError, type RgbFrame } from './face.ts';
+import { startPipedFfmpeg } from './piped-ffmpeg.ts';
 
 export interface SampleFramesOptions {
   ffmpegPath: string;
@@ -112,59 +112,50 @@ export async function sampleFrames(
 ): Promise<number> {
   if (o.signal.aborted) throw retryable(TaskErrorCodes.FFMPEG_KILLED, 'aborted before frame sampling started');
   const frameBytes = o.width * o.height * 3;
-  const child = spawn(o.ffmpegPath, sampleFramesArgs(o), {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(o.cwd ? { cwd: o.cwd } : {}),
-  });
   let stderr = '';
   let line = '';
-  child.stderr.on('data', (d: Buffer) => {
-    const text = d.toString();
-    // Cuts are read a line at a time; the other lines are kept as the error's tail (its last lines).
-    const lines = (line + text).split('\n');
-    line = lines.pop() ?? '';
-    for (const l of lines) {
-      const m = SCENE_CUT.exec(l.trim());
-      if (m) onSceneCut(Number(m[1]));
-      else stderr = `${stderr}${l}\n`.slice(-2000);
-    }
+  const ffmpeg = startPipedFfmpeg({
+    ffmpegPath: o.ffmpegPath,
+    args: sampleFramesArgs(o),
+    cwd: o.cwd,
+    signal: o.signal,
+    onStderr: (text) => {
+      // Cuts are read a line at a time; the other lines are kept as the error's tail (its last lines).
+      const lines = (line + text).split('\n');
+      line = lines.pop() ?? '';
+      for (const l of lines) {
+        const m = SCENE_CUT.exec(l.trim());
+        if (m) onSceneCut(Number(m[1]));
+        else stderr = `${stderr}${l}\n`.slice(-2000);
+      }
+    },
   });
-  const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
-    child.on('error', (error) => resolve({ code: null, error }));
-    child.on('close', (code) => resolve({ code }));
-  });
-  let killed = false;
-  const onAbort = () => {
-    killed = true;
-    child.kill('SIGKILL');
-  };
-  o.signal.addEventListener('abort', onAbort, { once: true });
 
   let frames = 0;
   let pending: Buffer = Buffer.alloc(0);
   try {
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    for await (const chunk of ffmpeg.stdout as AsyncIterable<Buffer>) {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       while (pending.length >= frameBytes) {
         const data = new Uint8Array(pending.buffer, pending.byteOffset, frameBytes);
         pending = pending.subarray(frameBytes);
         await onFrame({ width: o.width, height: o.height, data }, frames / o.fps);
         frames++;
-        if (killed) break;
+        if (ffmpeg.killed) break;
       }
-      if (killed) break;
+      if (ffmpeg.killed) break;
     }
   } catch (err) {
-    child.kill('SIGKILL');
-    await exited;
-    if (killed) throw retryable(TaskErrorCodes.FFMPEG_KILLED, 'frame sampling was stopped', err);
+    ffmpeg.kill();
+    await ffmpeg.exited;
+    if (ffmpeg.killed) throw retryable(TaskErrorCodes.FFMPEG_KILLED, 'frame sampling was stopped', err);
     throw err;
   } finally {
-    o.signal.removeEventListener('abort', onAbort);
+    ffmpeg.release();
   }
-  const { code, error } = await exited;
+  const { code, error } = await ffmpeg.exited;
   stderr += line;
-  if (killed) throw retryable(TaskErrorCodes.FFMPEG_KILLED, 'frame sampling was stopped');
+  if (ffmpeg.killed) throw retryable(TaskErrorCodes.FFMPEG_KILLED, 'frame sampling was stopped');
   if (error)
     throw new FrameSamplingError(`ffmpeg did not start for frame sampling: ${error.message}`, { cause: error });
   if (code !== 0)
