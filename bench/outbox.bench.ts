@@ -8,6 +8,7 @@ import {
   enqueueOutbox,
   migrate,
   OUTBOX_INBOX_SQL,
+  OUTBOX_LEASE_OWNER_SQL,
   OUTBOX_LEASE_SQL,
   startOutboxRelay,
   type MikroORM,
@@ -17,7 +18,7 @@ import type { BenchResult } from './result.ts';
 
 class OutboxOnly extends Migration {
   override async up(): Promise<void> {
-    for (const sql of [...OUTBOX_INBOX_SQL, ...OUTBOX_LEASE_SQL]) this.addSql(sql);
+    for (const sql of [...OUTBOX_INBOX_SQL, ...OUTBOX_LEASE_SQL, ...OUTBOX_LEASE_OWNER_SQL]) this.addSql(sql);
   }
 }
 

@@ -18,7 +18,9 @@ export {
 } from './outbox.ts';
 export {
   OUTBOX_LEASE_SQL,
+  OUTBOX_LEASE_OWNER_SQL,
   OutboxLeaseMigration,
+  OutboxLeaseOwnerMigration,
   startOutboxRelay,
   type OutboxRelay,
   type OutboxRow,

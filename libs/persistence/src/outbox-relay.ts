@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ROOT_CONTEXT, context, propagation } from '@opentelemetry/api';
 import { Migration } from '@mikro-orm/migrations';
 import type { Envelope } from '@reelforge/contracts';
@@ -17,6 +18,19 @@ export const OUTBOX_LEASE_SQL = [
 export class OutboxLeaseMigration extends Migration {
   override async up(): Promise<void> {
     for (const sql of OUTBOX_LEASE_SQL) this.addSql(sql);
+  }
+}
+
+/**
+ * Who holds a lease: a relay claims its next batch while the current one is being published, and
+ * its own leased rows (sent or being sent, in order) must not hold that claim back as another
+ * replica's would. Appended after OutboxLeaseMigration.
+ */
+export const OUTBOX_LEASE_OWNER_SQL = [`alter table outbox add column lease_owner uuid null`];
+
+export class OutboxLeaseOwnerMigration extends Migration {
+  override async up(): Promise<void> {
+    for (const sql of OUTBOX_LEASE_OWNER_SQL) this.addSql(sql);
   }
 }
 
@@ -42,13 +56,16 @@ export interface OutboxRelay {
  * transaction stays open while they are published). A subject's rows are claimed only as the
  * whole head of that subject: if an earlier pending row of the subject is not among this claim
  * (another replica holds it, or it is locked by a claim in flight), the subject is left alone this
- * pass, so no replica can overtake another within a subject. The relay's bookkeeping commits
- * without waiting for the WAL flush: a lost lease only delays a row, a lost "published" mark
- * re-sends it, which the server's de-duplication (Nats-Msg-Id) and the consumers' inboxes absorb;
- * the events themselves were made durable by the writers' commits.
+ * pass, so no replica can overtake another within a subject. The one exception is this relay's own
+ * unexpired lease: those rows are its previous batch, sent before anything of this claim is (see
+ * startOutboxRelay), so they do not block it. The relay's bookkeeping commits without waiting for
+ * the WAL flush: a lost lease only delays a row, a lost "published" mark re-sends it, which the
+ * server's de-duplication (Nats-Msg-Id) and the consumers' inboxes absorb; the events themselves
+ * were made durable by the writers' commits.
  */
 function claimSql(schema: string): string {
   const outbox = `"${schema}".outbox`;
+  // Parameters in order: limit, owner, lease seconds, owner.
   return `with settings as (select set_config('synchronous_commit', 'off', true)),
 candidates as (
   select id, subject, created_at from ${outbox} where published_at is null
@@ -59,15 +76,19 @@ last_per_subject as (
   select distinct on (subject) id, subject, created_at from candidates order by subject, created_at desc, id desc
 ),
 blocked as (
+  -- lateral + limit 1: an index probe per subject that stops at the first earlier row found, which
+  -- reads at most this batch's rows, however long the subject's backlog is
   select l.subject from last_per_subject l
-  where exists (
+  cross join lateral (
     select 1 from ${outbox} e
     where e.subject = l.subject and e.published_at is null and (e.created_at, e.id) < (l.created_at, l.id)
       and e.id not in (select id from candidates)
-  )
+      and not (e.lease_owner is not distinct from ?::uuid and e.lease_until > now())
+    limit 1
+  ) earlier
 ),
 claimed as (
-  update ${outbox} o set lease_until = now() + make_interval(secs => ?)
+  update ${outbox} o set lease_until = now() + make_interval(secs => ?), lease_owner = ?::uuid
   from candidates c
   where o.id = c.id and c.subject not in (select subject from blocked)
   returning o.id, o.subject, o.envelope, o.headers, o.attempts, o.created_at
@@ -79,11 +100,11 @@ select id, subject, envelope, headers, attempts from claimed order by created_at
 function settleSql(schema: string): string {
   return `with settings as (select set_config('synchronous_commit', 'off', true)),
 published as (
-  update "${schema}".outbox set published_at = now(), lease_until = null
+  update "${schema}".outbox set published_at = now(), lease_until = null, lease_owner = null
   where (select true from settings) and id = any(?::uuid[])
 ),
 released as (
-  update "${schema}".outbox o set lease_until = null, attempts = o.attempts + f.attempted, last_error = coalesce(f.error, o.last_error)
+  update "${schema}".outbox o set lease_until = null, lease_owner = null, attempts = o.attempts + f.attempted, last_error = coalesce(f.error, o.last_error)
   from jsonb_to_recordset(?::jsonb) as f (id uuid, attempted int, error text)
   where (select true from settings) and o.id = f.id
 )
@@ -139,12 +160,22 @@ async function publishSubject(
   return outcome;
 }
 
+/** A batch's publishes, settled: what to mark published and what to release (with why, when tried). */
+interface BatchOutcome extends SubjectOutcome {
+  full: boolean;
+}
+
 /**
- * Relays committed outbox rows to JetStream, oldest first. Each pass claims a batch with a lease
- * (see claimSql), publishes every subject's rows pipelined and the subjects in parallel, then marks
- * what the server acked and releases the rest, each in one statement. A relay that dies mid-pass
- * leaves its rows leased until `leaseMs` runs out; another replica then sends them (a duplicate
- * send is de-duplicated by the server through Nats-Msg-Id = event id, and by the consumers' inboxes).
+ * Relays committed outbox rows to JetStream, oldest first. Each batch is claimed with a lease (see
+ * claimSql); every subject's rows are published pipelined and the subjects in parallel; then one
+ * statement marks what the server acked and releases the rest. Batches overlap: the next claim
+ * runs while a batch is being published, and a batch's settle while the next is, but a batch is
+ * sent only once the previous one is acked, so the wire keeps each subject's order. A failure
+ * ends the overlap: the batch claimed meanwhile is released unsent (its rows may sit behind the
+ * failed one), and the next pass starts from a fresh claim, where the failed row goes first.
+ * A relay that dies mid-pass leaves its rows leased until `leaseMs` runs out; another replica
+ * then sends them (a duplicate send is de-duplicated by the server through Nats-Msg-Id = event
+ * id, and by the consumers' inboxes).
  */
 export function startOutboxRelay(options: {
   orm: MikroORM;
@@ -161,18 +192,32 @@ export function startOutboxRelay(options: {
   const intervalMs = options.intervalMs ?? 250;
   const batchSize = options.batchSize ?? 200;
   const leaseSeconds = (options.leaseMs ?? 30_000) / 1000;
-  const claim = claimSql(schema);
-  const settle = settleSql(schema);
+  const owner = randomUUID();
+  const claimStatement = claimSql(schema);
+  const settleStatement = settleSql(schema);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let again = false;
 
-  /** One pass; returns whether it found a full batch (so there may be more right away). */
-  async function relayBatch(): Promise<boolean> {
-    const em = options.orm.em.fork();
-    const rows = await em.execute<ClaimedRow[]>(claim, [batchSize, leaseSeconds]);
-    if (rows.length === 0) return false;
+  // These promises are awaited later, after other network I/O: marked handled now, so a failure
+  // meanwhile is not an unhandled rejection (it still throws where it is awaited).
+  const handled = <T>(p: Promise<T>): Promise<T> => {
+    p.catch(() => undefined);
+    return p;
+  };
+  const claim = () =>
+    handled(options.orm.em.fork().execute<ClaimedRow[]>(claimStatement, [batchSize, owner, leaseSeconds, owner]));
+  const settle = async (o: SubjectOutcome): Promise<void> => {
+    if (o.published.length + o.released.length === 0) return;
+    await options.orm.em.fork().execute(settleStatement, [`{${o.published.join(',')}}`, JSON.stringify(o.released)]);
+  };
+  const unsent = (rows: readonly ClaimedRow[]): SubjectOutcome => ({
+    published: [],
+    released: rows.map((r) => ({ id: r.id, attempted: 0, error: null })),
+  });
+
+  async function publishBatch(rows: readonly ClaimedRow[]): Promise<BatchOutcome> {
     const bySubject = new Map<string, ClaimedRow[]>();
     for (const row of rows) {
       const group = bySubject.get(row.subject);
@@ -182,17 +227,55 @@ export function startOutboxRelay(options: {
     const outcomes = await Promise.all(
       [...bySubject.values()].map((group) => publishSubject(group, options.publish, log)),
     );
-    const published = outcomes.flatMap((o) => o.published);
-    const released = outcomes.flatMap((o) => o.released);
-    await em.execute(settle, [`{${published.join(',')}}`, JSON.stringify(released)]);
-    return released.length === 0 && rows.length === batchSize;
+    return {
+      published: outcomes.flatMap((o) => o.published),
+      released: outcomes.flatMap((o) => o.released),
+      full: rows.length === batchSize,
+    };
+  }
+
+  /** Batches until one is not full, one fails or the relay stops; each claim overlaps the batch before it. */
+  async function pass(): Promise<void> {
+    let next: Promise<ClaimedRow[]> | null = claim();
+    let settling: Promise<void> = Promise.resolve();
+    try {
+      while (next) {
+        const rows: ClaimedRow[] = await next;
+        next = null;
+        if (rows.length === 0) break;
+        if (stopped) {
+          await settle(unsent(rows));
+          break;
+        }
+        const sending = publishBatch(rows);
+        // The next claim runs while this batch is on the wire; it is sent only after this one.
+        if (rows.length === batchSize) next = claim();
+        const outcome = await sending;
+        const previous = settling;
+        settling = handled(previous.then(() => settle(outcome)));
+        if (outcome.released.length > 0 && next) {
+          // Rows of the overlapping claim may sit behind a failed one: released unsent.
+          const overlapped: ClaimedRow[] = await next;
+          next = null;
+          settling = handled(settling.then(() => settle(unsent(overlapped))));
+        }
+      }
+    } finally {
+      // A claim still in flight when a statement failed: its rows go back rather than wait out the lease.
+      if (next)
+        await next.then(
+          (rows) => settle(unsent(rows)),
+          () => undefined,
+        );
+      await settling;
+    }
   }
 
   async function drain(): Promise<void> {
     do {
       again = false;
       try {
-        while (!stopped && (await relayBatch()));
+        if (!stopped) await pass();
       } catch (err) {
         log.warn({ err: err instanceof Error ? err.message : String(err) }, 'outbox relay pass failed');
       }

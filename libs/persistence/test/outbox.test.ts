@@ -3,6 +3,7 @@ import { Migration } from '@mikro-orm/migrations';
 import { makeEnvelope, uuidv7, type Envelope } from '@reelforge/contracts';
 import {
   OUTBOX_INBOX_SQL,
+  OUTBOX_LEASE_OWNER_SQL,
   OUTBOX_LEASE_SQL,
   claimInbox,
   createOrm,
@@ -19,7 +20,7 @@ import { eventually, memoryLogger, uniqueToken } from '@reelforge/testing';
 
 class M1 extends Migration {
   override async up(): Promise<void> {
-    for (const sql of [...OUTBOX_INBOX_SQL, ...OUTBOX_LEASE_SQL]) this.addSql(sql);
+    for (const sql of [...OUTBOX_INBOX_SQL, ...OUTBOX_LEASE_SQL, ...OUTBOX_LEASE_OWNER_SQL]) this.addSql(sql);
     // Holds the migration open a moment, so two concurrent runs surely overlap.
     this.addSql('select pg_sleep(0.2)');
   }
@@ -250,6 +251,53 @@ describe('outbox', () => {
     expect(calls).toEqual([first!.id, events[1]!.id, events[2]!.id, first!.id, first!.id, first!.id, late.id]);
     expect(rows.find((r) => r.id === first!.id)!.attempts).toBe(3);
     expect(rows.find((r) => r.id === late.id)!.attempts).toBe(0);
+  });
+
+  it('claims the next batch while one is on the wire, sends it only after, and releases it unsent when that batch failed', async () => {
+    const { orm, schema } = await migrated();
+    const events = Array.from({ length: 9 }, (_, i) => event(i + 1));
+    await orm.em.fork().transactional(async (tx) => {
+      for (const e of events) await enqueueOutbox(tx, schema, 'thing', e);
+    });
+    const n = (row: OutboxRow) => (row.envelope.data as { n: number }).n;
+    const leasedUnsent = () =>
+      orm.em
+        .fork()
+        .execute<{ n: number }[]>(
+          `select (envelope->'data'->>'n')::int as n from "${schema}".outbox where lease_owner is not null and published_at is null order by 1`,
+        );
+
+    const calls: number[] = [];
+    const hold = gate();
+    const done = when('the ninth row published', () => calls.includes(9));
+    relay(
+      orm,
+      schema,
+      async (row) => {
+        calls.push(n(row));
+        done.check();
+        if (calls.length === 1) await hold.opened; // row 1 stays on the wire
+        if (calls.length === 2) throw new Error('nats refused row 2');
+      },
+      { batchSize: 3 },
+    );
+
+    // While row 1 waits for its ack, the next batch (rows 4–6) is already claimed, and not sent.
+    const overlapped = await eventually('rows 4–6 claimed while row 1 is in flight', async () => {
+      const leased = (await leasedUnsent()).map((r) => r.n);
+      return leased.includes(6) ? leased : undefined;
+    });
+    expect(overlapped).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(calls).toEqual([1, 2, 3]);
+    hold.open();
+
+    await done.promise;
+    const rows = await allPublished(orm, schema, 9);
+    await relays.pop()!.stop();
+    // Row 2 failed, so the overlapping claim went back unsent; the next pass starts with row 2 alone.
+    expect(calls).toEqual([1, 2, 3, 2, 4, 5, 6, 7, 8, 9]);
+    expect(rows.map((r) => r.attempts)).toEqual([0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    expect(await leasedUnsent()).toEqual([]);
   });
 
   it('relays 50 rows of five subjects with two relays at once, each row exactly once', async () => {

@@ -1,5 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
-import { OutboxLeaseMigration } from '@reelforge/persistence';
+import { OutboxLeaseMigration, OutboxLeaseOwnerMigration } from '@reelforge/persistence';
 import { M0001Initial } from './m0001-initial.ts';
 import { M0002Recipes } from './m0002-recipes.ts';
 import { M0003Backlog } from './m0003-backlog.ts';
@@ -10,4 +10,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm0002-recipes', class: M0002Recipes },
   { name: 'm0003-backlog', class: M0003Backlog },
   { name: 'm0004-outbox-lease', class: OutboxLeaseMigration },
+  { name: 'm0005-outbox-lease-owner', class: OutboxLeaseOwnerMigration },
 ];

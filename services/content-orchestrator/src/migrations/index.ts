@@ -1,5 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
-import { OutboxLeaseMigration } from '@reelforge/persistence';
+import { OutboxLeaseMigration, OutboxLeaseOwnerMigration } from '@reelforge/persistence';
 import { M0001Initial } from './m0001-initial.ts';
 import { M0002CancelAndRetry } from './m0002-cancel-and-retry.ts';
 import { M0003SourceCaptions } from './m0003-source-captions.ts';
@@ -22,4 +22,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm0008-credits', class: M0008Credits },
   { name: 'm0009-backlog', class: M0009Backlog },
   { name: 'm0010-outbox-lease', class: OutboxLeaseMigration },
+  { name: 'm0011-outbox-lease-owner', class: OutboxLeaseOwnerMigration },
 ];

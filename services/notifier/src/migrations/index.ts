@@ -1,5 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
-import { OutboxLeaseMigration } from '@reelforge/persistence';
+import { OutboxLeaseMigration, OutboxLeaseOwnerMigration } from '@reelforge/persistence';
 import { M0001Initial } from './m0001-initial.ts';
 import { M0002Notifications } from './m0002-notifications.ts';
 import { M0003Preferences } from './m0003-preferences.ts';
@@ -14,4 +14,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm0004-mail-deliveries', class: M0004MailDeliveries },
   { name: 'm0005-webhooks', class: M0005Webhooks },
   { name: 'm0006-outbox-lease', class: OutboxLeaseMigration },
+  { name: 'm0007-outbox-lease-owner', class: OutboxLeaseOwnerMigration },
 ];

@@ -1,5 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
-import { OutboxLeaseMigration } from '@reelforge/persistence';
+import { OutboxLeaseMigration, OutboxLeaseOwnerMigration } from '@reelforge/persistence';
 import { M0001Initial } from './m0001-initial.ts';
 import { M0002CancelAndRetry } from './m0002-cancel-and-retry.ts';
 import { M0003ClipDetails } from './m0003-clip-details.ts';
@@ -18,4 +18,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm0006-content-retention', class: M0006ContentRetention },
   { name: 'm0007-article-videos', class: M0007ArticleVideos },
   { name: 'm0008-outbox-lease', class: OutboxLeaseMigration },
+  { name: 'm0009-outbox-lease-owner', class: OutboxLeaseOwnerMigration },
 ];
