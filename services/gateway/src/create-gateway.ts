@@ -194,7 +194,10 @@ export async function buildGatewayApp(deps: GatewayAppDeps): Promise<GatewayApp>
   installErrorHandler(app);
   rejectNulCharacters(app);
   await installHttpPlugins(app, deps.policy);
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // No permessage-deflate (ws's default, stated here because the live outbox depends on it): ws
+  // then writes every frame synchronously, so pre-framed events written straight to the TCP
+  // socket cannot land inside one of its frames (live/socket-outbox.ts).
+  await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } });
   await installRateLimit(app, deps.policy); // first: its per-address hook must run before authentication
   const apiKeys = createApiKeys({ orm: deps.orm, schema: deps.schema, log: deps.log });
   const mediaLinks = deps.mediaLinks ?? createMediaLinks(randomBytes(32));

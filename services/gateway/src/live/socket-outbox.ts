@@ -1,3 +1,4 @@
+import type { WsTextFrame } from './event-frame.ts';
 import type { WriteScheduler } from './write-scheduler.ts';
 
 /** The part of a `ws` WebSocket the outbox writes to. */
@@ -5,20 +6,28 @@ export interface OutboxSocket {
   readonly readyState: number;
   readonly OPEN: number;
   readonly bufferedAmount: number;
-  send(data: string | Buffer, options: { binary: boolean }, cb?: (err?: Error) => void): void;
+  send(data: string | Buffer, options: { binary: boolean }, cb?: (err?: Error | null) => void): void;
 }
 
-/** The TCP socket under the WebSocket: corked, a turn's frames leave in one write. */
-export interface Corkable {
+/**
+ * The TCP socket under the WebSocket: corked, a turn's frames leave in one write; a pre-framed
+ * event goes to it directly. That interleaves safely with ws's own writes only because ws writes
+ * each frame synchronously: no permessage-deflate (off, create-gateway.ts) and no Blob sends.
+ */
+export interface TcpSocket {
   cork(): void;
   uncork(): void;
+  write(data: Buffer, cb: (err?: Error | null) => void): boolean;
 }
+
+/** A frame's text, or a frame already in WebSocket framing. */
+export type OutboxFrame = string | WsTextFrame;
 
 const TEXT = { binary: false };
 
 interface Entry {
   /** The frame's text for its `seq` (numbered when written, so a superseded frame leaves no gap). */
-  frame(seq: number): string | Buffer;
+  frame(seq: number): OutboxFrame;
   bytes: number;
   /** Superseded by a later progress of its task while the socket was behind: not written. */
   dropped: boolean;
@@ -27,7 +36,7 @@ interface Entry {
 export interface SocketOutboxOptions {
   socket: OutboxSocket;
   scheduler: WriteScheduler;
-  corkable?: Corkable;
+  tcp?: TcpSocket;
   /** Queued plus unsent bytes above this: the client does not read; `onTooSlow` (it is closed). */
   maxBufferedBytes: number;
   /** Unsent bytes above this: the socket is behind; writes wait and progress is coalesced. */
@@ -56,20 +65,20 @@ export function createSocketOutbox(o: SocketOutboxOptions) {
 
   const outbox = {
     /** Sends a frame by the end of the turn; `progressOf` names the task whose progress it is. */
-    push(frame: (seq: number) => string | Buffer, bytes: number, progressOf?: string) {
+    push(frame: (seq: number) => OutboxFrame, bytes: number, progressOf?: string) {
       if (closed || o.socket.readyState !== o.socket.OPEN) return;
       // The usual case, a socket keeping up: written at once, no queue entry. Its second frame in a
       // turn corks the TCP socket, uncorked at the end of the turn, so a burst leaves in one write;
       // one frame a turn is not corked (measured: corking every write cost CPU at low rates).
       if (queue.length === 0 && !behind && o.socket.bufferedAmount <= behindBytes) {
         const turn = o.scheduler.turn();
-        if (turn === lastTurn && o.corkable && !corked) {
-          o.corkable.cork();
+        if (turn === lastTurn && o.tcp && !corked) {
+          o.tcp.cork();
           corked = true;
           o.scheduler.schedule(outbox);
         }
         lastTurn = turn;
-        o.socket.send(frame(++seq), TEXT, drained);
+        write(frame(++seq));
         return;
       }
       const entry: Entry = { frame, bytes, dropped: false };
@@ -97,7 +106,7 @@ export function createSocketOutbox(o: SocketOutboxOptions) {
     flush(force = false) {
       if (corked) {
         corked = false;
-        o.corkable?.uncork();
+        o.tcp?.uncork();
       }
       if (queue.length === 0 || o.socket.readyState !== o.socket.OPEN) return;
       if (!force && o.socket.bufferedAmount > behindBytes) {
@@ -109,12 +118,11 @@ export function createSocketOutbox(o: SocketOutboxOptions) {
       queue = [];
       latestProgress.clear();
       queuedBytes = 0;
-      o.corkable?.cork();
+      o.tcp?.cork();
       try {
-        // Text frames, also when the frame is a Buffer (the protocol is JSON text).
-        for (const e of due) if (!e.dropped) o.socket.send(e.frame(++seq), TEXT, drained);
+        for (const e of due) if (!e.dropped) write(e.frame(++seq));
       } finally {
-        o.corkable?.uncork();
+        o.tcp?.uncork();
       }
     },
     /** Frames written so far. */
@@ -123,9 +131,15 @@ export function createSocketOutbox(o: SocketOutboxOptions) {
     },
   };
   // A write reached the kernel: what queued meanwhile can go.
-  const drained = (err?: Error) => {
+  function drained(err?: Error | null) {
     if (!err && queue.length) o.scheduler.schedule(outbox);
-  };
+  }
+  /** Text frames, also when given as bytes (the protocol is JSON text). */
+  function write(frame: OutboxFrame) {
+    if (typeof frame === 'string') o.socket.send(frame, TEXT, drained);
+    else if (o.tcp) o.tcp.write(frame.bytes, drained);
+    else o.socket.send(frame.payload, TEXT, drained);
+  }
   return outbox;
 }
 

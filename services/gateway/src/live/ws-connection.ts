@@ -3,7 +3,7 @@ import { DomainError, UUID_PATTERN, type GenerationView, type Principal, type Ta
 import type { Logger } from 'pino';
 import { createCursorGate } from './cursor-gate.ts';
 import { eventFrame } from './event-frame.ts';
-import { createSocketOutbox, type Corkable } from './socket-outbox.ts';
+import { createSocketOutbox, type TcpSocket } from './socket-outbox.ts';
 import {
   formatCursor,
   generationStatusMessage,
@@ -49,15 +49,16 @@ export const MAX_FAILED_SUBSCRIBES = 20;
  * `{subscribe…, since: cursor}` on a new connection first replays, from JetStream, every fact
  * the client missed after that cursor (none twice), then goes on live. Ping/pong drops dead
  * peers; a client that reads slowly gets each task's latest progress and every other message; one
- * that does not read (buffer over the limit) is dropped rather than buffered. `corkable`: the TCP
- * socket under `socket`, so the frames of one event-loop turn leave in one write.
+ * that does not read (buffer over the limit) is dropped rather than buffered. `tcp`: the TCP
+ * socket under `socket`: the frames of one event-loop turn leave in one write, and live events,
+ * framed once per socket, are written to it without ws's per-send header.
  */
 export function handleWsConnection(
   socket: WebSocket,
   principal: Principal,
   connectionId: string,
   deps: WsConnectionDeps,
-  corkable?: Corkable,
+  tcp?: TcpSocket,
 ): void {
   let alive = true;
   const subscriptions = new Set<string>();
@@ -67,7 +68,7 @@ export function handleWsConnection(
 
   const outbox = createSocketOutbox({
     socket,
-    corkable,
+    tcp,
     scheduler: deps.scheduler,
     maxBufferedBytes: deps.maxBufferedBytes,
     onTooSlow: (buffered) => {
