@@ -27,11 +27,13 @@ export function pathExpression(keyframes: readonly Keyframe[]): string {
 }
 
 /**
- * The crop filter that follows the path: the full source height at the output's aspect (even
- * sizes), its left edge at the path's centre less half a window, kept inside the frame. `x` is
+ * The crop filter that follows the path: the largest window at the output's aspect (even sizes;
+ * the full source height unless the source is narrower than that aspect), its left edge at the path's centre less half a window, kept inside the frame. `x` is
  * evaluated for every frame; `t` is the clip's time (the parts are joined before the reframe).
  */
 export function trackCropFilter(keyframes: readonly Keyframe[], output: { width: number; height: number }): string {
   const { width: W, height: H } = output;
-  return `crop=w='2*trunc(ih*${W}/${H}/2)':h='2*trunc(ih/2)':x='clip((${pathExpression(keyframes)})*iw-ow/2,0,iw-ow)':y='(ih-oh)/2'`;
+  // A source narrower than the output's aspect (portrait into landscape) keeps its whole width and
+  // a middle band: a window as tall as the frame would be wider than it, and ffmpeg refuses that.
+  return `crop=w='2*trunc(min(iw,ih*${W}/${H})/2)':h='2*trunc(min(ih,iw*${H}/${W})/2)':x='clip((${pathExpression(keyframes)})*iw-ow/2,0,iw-ow)':y='(ih-oh)/2'`;
 }

@@ -114,7 +114,7 @@ describe('crop path (pure)', () => {
     const evaluate = (t: number) => 0.3 + 0.2 * (Math.min(2, Math.max(1, t)) - 1) + 0.3 * (t >= 3 ? 1 : 0);
     for (const t of [0, 0.5, 1.5, 2.5, 2.999, 3, 3.5, 9]) expect(pathAt(keyframes, t)).toBeCloseTo(evaluate(t), 9);
     expect(trackCropFilter(keyframes, { width: 1080, height: 1920 })).toBe(
-      "crop=w='2*trunc(ih*1080/1920/2)':h='2*trunc(ih/2)':x='clip((0.3+0.2*(clip(t,1,2)-1)+0.3*gte(t,3))*iw-ow/2,0,iw-ow)':y='(ih-oh)/2'",
+      "crop=w='2*trunc(min(iw,ih*1080/1920)/2)':h='2*trunc(min(ih,iw*1920/1080)/2)':x='clip((0.3+0.2*(clip(t,1,2)-1)+0.3*gte(t,3))*iw-ow/2,0,iw-ow)':y='(ih-oh)/2'",
     );
   });
 });

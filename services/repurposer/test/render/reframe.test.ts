@@ -9,10 +9,17 @@ const run = promisify(execFile);
 // Every width the API accepts must render in every mode on the real ffmpeg: a filter that refuses
 // a small frame would fail a valid request after all its retries.
 describe('reframe graphs at the edges of the accepted widths (real ffmpeg)', () => {
+  const cases = [64, 180, 3840].map((width) => ({ width, aspect: '9:16' as const, source: '320x180' }));
+  // fit_blur cuts its background from the fitted picture: sources narrower and much wider than the output.
+  cases.push(
+    { width: 180, aspect: '9:16', source: '180x320' },
+    { width: 1080, aspect: '1:1', source: '1280x90' },
+    { width: 640, aspect: '16:9', source: '90x1280' },
+  );
   for (const mode of ['fit_blur', 'crop', 'pad', 'track'] as ReframeMode[]) {
-    for (const width of [64, 180, 3840]) {
-      it(`${mode} at ${width} wide (9:16)`, async () => {
-        const { width: W, height: H } = outputSize({ aspect: '9:16', width });
+    for (const { width, aspect, source } of cases) {
+      it(`${mode} at ${width} wide (${aspect}) from ${source}`, async () => {
+        const { width: W, height: H } = outputSize({ aspect, width });
         // track: a pan, then a cut, over the 0.4 s source.
         const trackPath = [
           { t: 0, x: 0.3 },
@@ -31,7 +38,7 @@ describe('reframe graphs at the edges of the accepted widths (real ffmpeg)', () 
           '-f',
           'lavfi',
           '-i',
-          'testsrc2=size=320x180:rate=5:duration=0.4',
+          `testsrc2=size=${source}:rate=5:duration=0.4`,
           '-filter_complex',
           graph,
           '-map',
