@@ -183,6 +183,7 @@ export function startOutboxRelay(options: {
   publish: (row: OutboxRow) => Promise<void>;
   log: Logger;
   intervalMs?: number;
+  /** Rows per claim (default 500). */
   batchSize?: number;
   /** How long a claimed row stays with this relay; must exceed a publish's timeout (default 30 s). */
   leaseMs?: number;
@@ -190,7 +191,7 @@ export function startOutboxRelay(options: {
   const schema = assertSchemaName(options.schema);
   const log = options.log.child({ component: 'outbox-relay' });
   const intervalMs = options.intervalMs ?? 250;
-  const batchSize = options.batchSize ?? 200;
+  const batchSize = options.batchSize ?? 500;
   const leaseSeconds = (options.leaseMs ?? 30_000) / 1000;
   const owner = randomUUID();
   const claimStatement = claimSql(schema);
