@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
-import { outputSize } from '@reelforge/contracts';
+import { outputSize, type RenderOptions } from '@reelforge/contracts';
 import { reframeFilter, type ReframeMode } from '../../src/render/reframe.ts';
 
 const run = promisify(execFile);
@@ -9,7 +9,9 @@ const run = promisify(execFile);
 // Every width the API accepts must render in every mode on the real ffmpeg: a filter that refuses
 // a small frame would fail a valid request after all its retries.
 describe('reframe graphs at the edges of the accepted widths (real ffmpeg)', () => {
-  const cases = [64, 180, 3840].map((width) => ({ width, aspect: '9:16' as const, source: '320x180' }));
+  const cases: { width: number; aspect: NonNullable<RenderOptions['aspect']>; source: string }[] = [64, 180, 3840].map(
+    (width) => ({ width, aspect: '9:16', source: '320x180' }),
+  );
   // fit_blur cuts its background from the fitted picture: sources narrower and much wider than the output.
   cases.push(
     { width: 180, aspect: '9:16', source: '180x320' },
