@@ -112,6 +112,7 @@ function bestSplit(formats: YtDlpFormat[]): { video: YtDlpFormat; audio: YtDlpFo
   return video && audio ? { video, audio } : null;
 }
 
+// Called only with formats directUrl accepted, so the URL is never empty.
 function stream(f: YtDlpFormat, kind: ChosenStream['kind']): ChosenStream {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(f.http_headers ?? {}))
@@ -140,7 +141,7 @@ function refusal(formats: YtDlpFormat[]): { problem: string } {
  * Picks what to download, each a whole file over plain http(s) (no HLS or multi-segment DASH,
  * which our fetcher does not assemble): the best progressive file (video and audio in one), the
  * largest whose shorter side is at most 1080, else the smallest above. When that is below 720 or
- * missing, a video-only stream within 1080 and an audio-only stream instead (YouTube offers a
+ * missing, a video-only stream (chosen the same way by size) and an audio-only stream instead (YouTube offers a
  * progressive file only at 360p); they are downloaded separately and joined. No usable format: a
  * readable refusal, which the caller fails the task with.
  */

@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PermanentError } from '@reelforge/messaging';
+import { PermanentError, RetryableError } from '@reelforge/messaging';
 import { runFfmpeg } from '../render/run-ffmpeg.ts';
-import { TaskErrorCodes } from './errors.ts';
+import { TaskErrorCodes, retryable } from './errors.ts';
 import { fetchSource, type FetchLimits } from './fetch-source.ts';
 import type { ChosenFormat } from './yt-dlp-info.ts';
 
@@ -45,13 +45,7 @@ export async function fetchPlatformMedia(
         o.signal,
         stream.headers,
       ).catch((err: unknown) => {
-        if (err instanceof PermanentError && err.code === TaskErrorCodes.SOURCE_TOO_LARGE)
-          throw new PermanentError(
-            TaskErrorCodes.SOURCE_TOO_LARGE,
-            `the video's separate streams together exceed the limit of ${o.limits.maxBytes} bytes`,
-            { cause: err },
-          );
-        throw err;
+        throw sharedBudgetError(err, o.limits);
       });
       bytes += got.bytes;
     }
@@ -63,6 +57,23 @@ export async function fetchPlatformMedia(
     await Promise.all(parts.map((p) => rm(p.path, { force: true })));
   }
   return { bytes };
+}
+
+/** The fetcher speaks of one stream's share of the budget; the task's reason names the whole budget. */
+function sharedBudgetError(err: unknown, limits: FetchLimits): unknown {
+  if (err instanceof PermanentError && err.code === TaskErrorCodes.SOURCE_TOO_LARGE)
+    return new PermanentError(
+      TaskErrorCodes.SOURCE_TOO_LARGE,
+      `the video's separate streams together exceed the limit of ${limits.maxBytes} bytes`,
+      { cause: err },
+    );
+  if (err instanceof RetryableError && err.code === TaskErrorCodes.TIMED_OUT)
+    return retryable(
+      TaskErrorCodes.TIMED_OUT,
+      `the video's separate streams together took longer than ${limits.timeoutMs} ms to download`,
+      err,
+    );
+  return err;
 }
 
 /** One `-c copy` remux, the picture first: nothing decoded; killed when the task is cancelled. */

@@ -79,6 +79,16 @@ async function dumpInfo(url: string, o: ResolveOptions): Promise<YtDlpInfo> {
   }
 }
 
+/** Refuses before any download what the platform itself says is too large: all streams together (unknown sizes as 0). */
+export function checkDeclaredSize(chosen: ChosenFormat, maxBytes: number): void {
+  const declared = chosen.streams.reduce((sum, s) => sum + (s.declaredBytes ?? 0), 0);
+  if (declared > maxBytes)
+    throw new PermanentError(
+      TaskErrorCodes.SOURCE_TOO_LARGE,
+      `the video is about ${declared} bytes${chosen.streams.length > 1 ? ' (video and audio together)' : ''}; the limit is ${maxBytes}`,
+    );
+}
+
 /**
  * Turns a video-platform page URL into the URLs of its media (one file, or separate video and
  * audio), with yt-dlp doing only that: the download is ours (fetchPlatformMedia), so MAX_SOURCE_BYTES, the fetch timeout and the address rules apply
@@ -102,12 +112,6 @@ export async function resolvePlatformUrl(url: string, o: ResolveOptions): Promis
     throw invalidInput(`the video is ${Math.round(duration)} s long, above the limit of ${o.maxSourceSeconds} s`);
   const chosen = chooseFormat(info);
   if ('problem' in chosen) throw new PermanentError(TaskErrorCodes.SOURCE_UNAVAILABLE, chosen.problem);
-  // Separate video and audio share one budget: their declared sizes count together (unknown ones as 0).
-  const declared = chosen.streams.reduce((sum, s) => sum + (s.declaredBytes ?? 0), 0);
-  if (declared > o.maxBytes)
-    throw new PermanentError(
-      TaskErrorCodes.SOURCE_TOO_LARGE,
-      `the video is about ${declared} bytes${chosen.streams.length > 1 ? ' (video and audio together)' : ''}; the limit is ${o.maxBytes}`,
-    );
+  checkDeclaredSize(chosen, o.maxBytes);
   return { ...chosen, title: typeof info.title === 'string' ? info.title : null, durationSeconds: duration };
 }

@@ -7,7 +7,7 @@ import { PermanentError, RetryableError } from '@reelforge/messaging';
 import { probeSummary } from '@reelforge/testing';
 import { fetchPlatformMedia } from '../../src/pipeline/fetch-platform-media.ts';
 import { PLATFORM_RESOLVE_TIMEOUT_MS } from '../../src/pipeline/render-task.ts';
-import { resolvePlatformUrl } from '../../src/pipeline/resolve-platform-url.ts';
+import { checkDeclaredSize, resolvePlatformUrl } from '../../src/pipeline/resolve-platform-url.ts';
 import { childProcesses } from '../speech/support.ts';
 import { createHarness, streamFacts, type Harness } from '../support/pipeline-harness.ts';
 import {
@@ -159,6 +159,26 @@ describe('a platform link offered only as separate video and audio streams', () 
     expect(await h.leftovers()).toEqual([]);
   });
 
+  it('a stream that stalls after the other arrived: one time budget for both, retryable TIMED_OUT', async () => {
+    const media = await resolve('watch/stalls');
+    const limits = { maxBytes: 1024 ** 3, timeoutMs: 1500, maxRedirects: 3, allowPrivate: true };
+    const started = performance.now();
+    const err = await failure(
+      fetchPlatformMedia(media, join(h.root, 'stalled'), {
+        ffmpegPath: h.ffmpeg,
+        work: h.root,
+        limits,
+        signal: new AbortController().signal,
+      }),
+    );
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(err).toBeInstanceOf(RetryableError);
+    expect(err.code).toBe('TIMED_OUT');
+    expect(err.message).toBe("the video's separate streams together took longer than 1500 ms to download");
+    for (const left of ['stalled', 'source.audio', 'source.video'])
+      await expect(stat(join(h.root, left))).rejects.toThrow(/ENOENT/);
+  });
+
   it('cancelled while a stream stalls: ends at once, kills nothing else, leaves nothing behind', async () => {
     // A bystander child process of this test: cancelling the task must not touch it.
     const bystander = spawn('sleep', ['30'], { stdio: 'ignore' });
@@ -178,6 +198,30 @@ describe('a platform link offered only as separate video and audio streams', () 
     } finally {
       bystander.kill();
     }
+  });
+
+  it('declared sizes count together: each under the limit, their sum above it, refused before any download', () => {
+    const part = (kind: 'audio' | 'video', declaredBytes: number | null) => ({
+      url: `https://cdn.example.com/${kind}`,
+      formatId: kind,
+      headers: {},
+      kind,
+      declaredBytes,
+    });
+    const chosen = (a: number | null, v: number | null) => ({
+      formatId: 'video+audio',
+      width: 1920,
+      height: 1080,
+      streams: [part('audio', a), part('video', v)],
+    });
+    expect(() => checkDeclaredSize(chosen(400, 700), 1000)).toThrow(
+      new PermanentError(
+        'SOURCE_TOO_LARGE',
+        'the video is about 1100 bytes (video and audio together); the limit is 1000',
+      ),
+    );
+    expect(() => checkDeclaredSize(chosen(400, 600), 1000)).not.toThrow();
+    expect(() => checkDeclaredSize(chosen(null, 900), 1000)).not.toThrow(); // unknown: the download's own limit applies
   });
 
   it('an audio stream on a private host is refused by the address rule before any byte of either stream', async () => {
