@@ -85,7 +85,7 @@ describe('a platform link offered only as separate video and audio streams', () 
       (err: unknown) => err as PermanentError | RetryableError,
     );
 
-  it('yt-dlp lists the two representations as whole files; they are chosen, audio first', async () => {
+  it('yt-dlp lists the two representations (one of them as segments of one file); both chosen as whole files, audio first', async () => {
     const media = await resolve('watch/split');
     expect(media).toMatchObject({
       formatId: 'v720+a64',

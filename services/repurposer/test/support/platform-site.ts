@@ -112,13 +112,16 @@ export const dashPage = (title: string, manifestSrc: string) =>
   `<body><h1>${title}</h1><video src="${manifestSrc}" controls></video></body></html>`;
 
 /**
- * An on-demand DASH manifest with one video-only and one audio-only representation, each ONE whole
- * file (BaseURL, no segment list): yt-dlp 2023.03.04 lists them as formats with protocol `http`,
- * `url` the file, `manifest_url` the manifest, `acodec`/`vcodec` 'none' on the missing side.
+ * An on-demand DASH manifest with one video-only and one audio-only representation, each ONE file.
+ * The audio is a plain BaseURL: yt-dlp 2023.03.04 lists it with protocol `http`, `url` the file,
+ * `manifest_url` the manifest. With `videoBytes`, the video is a SegmentList of byte ranges of its
+ * one file: yt-dlp lists it as `http_dash_segments`, `url` the manifest, `fragment_base_url` the
+ * file and `fragments` of that same `path` (it drops the ranges). `vcodec`/`acodec` 'none' on the
+ * missing side.
  */
 export const dashManifest = (o: {
   seconds: number;
-  video: { url: string; width: number; height: number };
+  video: { url: string; width: number; height: number; videoBytes?: number };
   audio: { url: string };
 }) =>
   `<?xml version="1.0" encoding="UTF-8"?>
@@ -126,7 +129,7 @@ export const dashManifest = (o: {
  <Period>
   <AdaptationSet mimeType="video/mp4" contentType="video">
    <Representation id="v${o.video.height}" codecs="avc1.64001f" width="${o.video.width}" height="${o.video.height}" bandwidth="2000000">
-    <BaseURL>${o.video.url}</BaseURL>
+    <BaseURL>${o.video.url}</BaseURL>${o.video.videoBytes === undefined ? '' : byteRanges(o.video.url, o.video.videoBytes)}
    </Representation>
   </AdaptationSet>
   <AdaptationSet mimeType="audio/mp4" contentType="audio" lang="en">
@@ -137,6 +140,15 @@ export const dashManifest = (o: {
  </Period>
 </MPD>
 `;
+
+/** A SegmentList of an init range and two media ranges of one file (the ranges need not match boxes: we fetch it whole). */
+const byteRanges = (url: string, bytes: number) => {
+  const half = Math.floor(bytes / 2);
+  return (
+    `\n    <SegmentList duration="1"><Initialization sourceURL="${url}" range="0-999"/>` +
+    `<SegmentURL media="${url}" mediaRange="1000-${half - 1}"/><SegmentURL media="${url}" mediaRange="${half}-${bytes - 1}"/></SegmentList>`
+  );
+};
 
 /** A video-only H.264 MP4 (testsrc2) and an audio-only AAC M4A (a sine), as a platform's split streams. */
 export async function makeSplitStreams(
