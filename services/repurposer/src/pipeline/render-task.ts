@@ -21,6 +21,7 @@ import type { ReportProgress } from '../tasks/progress-reporter.ts';
 import { traceStages } from './stage-spans.ts';
 import type { StoredClip } from '../tasks/task-store.ts';
 import { TaskErrorCodes, invalidInput } from './errors.ts';
+import { fetchPlatformMedia } from './fetch-platform-media.ts';
 import { fetchSource, type FetchLimits } from './fetch-source.ts';
 import { isPlatformUrl } from './platform-hosts.ts';
 import { resolvePlatformUrl } from './resolve-platform-url.ts';
@@ -117,7 +118,8 @@ async function fetchInto(
 
 /**
  * The source video: a page on an allow-listed video platform is resolved with yt-dlp to one media
- * file's URL (yt-dlp downloads nothing), which our fetcher then downloads like any other source.
+ * file's URL, or separate video and audio (yt-dlp downloads nothing), which our fetcher then
+ * downloads like any other source (separate streams joined into one file).
  */
 async function fetchSourceVideo(
   location: string,
@@ -147,7 +149,12 @@ async function fetchSourceVideo(
     QUICK_STAGES.downloading,
     `downloading ${title ? `"${title}"` : 'the video'} (format ${media.formatId})`,
   );
-  return fetchSource(media.url, dest, deps.fetchLimits, signal, media.headers);
+  return fetchPlatformMedia(media, dest, {
+    ffmpegPath: deps.ffmpegPath,
+    work,
+    limits: deps.fetchLimits,
+    signal,
+  });
 }
 
 /** Font families must exist on this worker: fontconfig would silently substitute another. */

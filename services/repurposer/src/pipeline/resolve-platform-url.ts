@@ -2,10 +2,11 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { isForbiddenAddress } from '@reelforge/net-policy';
 import { PermanentError } from '@reelforge/messaging';
-import { chooseFormat, type ChosenFormat, type YtDlpInfo } from './choose-format.ts';
+import { chooseFormat } from './choose-format.ts';
 import { TaskErrorCodes, invalidInput, retryable } from './errors.ts';
 import { startGuardedProxy } from './guarded-proxy.ts';
 import { runYtDlp } from './run-yt-dlp.ts';
+import type { ChosenFormat, YtDlpInfo } from './yt-dlp-info.ts';
 
 export interface ResolveOptions {
   ytDlpPath: string;
@@ -78,11 +79,21 @@ async function dumpInfo(url: string, o: ResolveOptions): Promise<YtDlpInfo> {
   }
 }
 
+/** Refuses before any download what the platform itself says is too large: all streams together (unknown sizes as 0). */
+export function checkDeclaredSize(chosen: ChosenFormat, maxBytes: number): void {
+  const declared = chosen.streams.reduce((sum, s) => sum + (s.declaredBytes ?? 0), 0);
+  if (declared > maxBytes)
+    throw new PermanentError(
+      TaskErrorCodes.SOURCE_TOO_LARGE,
+      `the video is about ${declared} bytes${chosen.streams.length > 1 ? ' (video and audio together)' : ''}; the limit is ${maxBytes}`,
+    );
+}
+
 /**
- * Turns a video-platform page URL into the URL of one media file, with yt-dlp doing only that: the
- * download is ours (fetchSource), so MAX_SOURCE_BYTES, the fetch timeout and the address rules apply
+ * Turns a video-platform page URL into the URLs of its media (one file, or separate video and
+ * audio), with yt-dlp doing only that: the download is ours (fetchPlatformMedia), so MAX_SOURCE_BYTES, the fetch timeout and the address rules apply
  * to the media host as to any source. Refused before any download: a live or upcoming stream, a
- * playlist, a duration over the limit, a declared size over the limit, no single-file format.
+ * playlist, a duration over the limit, a declared size over the limit, no whole-file format.
  */
 export async function resolvePlatformUrl(url: string, o: ResolveOptions): Promise<ResolvedMedia> {
   await checkPageHost(url, o);
@@ -101,10 +112,6 @@ export async function resolvePlatformUrl(url: string, o: ResolveOptions): Promis
     throw invalidInput(`the video is ${Math.round(duration)} s long, above the limit of ${o.maxSourceSeconds} s`);
   const chosen = chooseFormat(info);
   if ('problem' in chosen) throw new PermanentError(TaskErrorCodes.SOURCE_UNAVAILABLE, chosen.problem);
-  if (chosen.declaredBytes !== null && chosen.declaredBytes > o.maxBytes)
-    throw new PermanentError(
-      TaskErrorCodes.SOURCE_TOO_LARGE,
-      `the video is about ${chosen.declaredBytes} bytes; the limit is ${o.maxBytes}`,
-    );
+  checkDeclaredSize(chosen, o.maxBytes);
   return { ...chosen, title: typeof info.title === 'string' ? info.title : null, durationSeconds: duration };
 }

@@ -2,7 +2,8 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { PermanentError, RetryableError } from '@reelforge/messaging';
-import { chooseFormat, type YtDlpFormat } from '../../src/pipeline/choose-format.ts';
+import { chooseFormat } from '../../src/pipeline/choose-format.ts';
+import type { YtDlpFormat } from '../../src/pipeline/yt-dlp-info.ts';
 import { startGuardedProxy } from '../../src/pipeline/guarded-proxy.ts';
 import {
   DEFAULT_VIDEO_PLATFORM_HOSTS,
@@ -93,8 +94,8 @@ describe('choosing the file to download from yt-dlp’s formats', () => {
 
   it('a top-level URL without a formats list (some extractors) is the one file', () => {
     expect(chooseFormat({ url: 'https://cdn.example.com/v.mp4', ext: 'mp4', format_id: '0' })).toMatchObject({
-      url: 'https://cdn.example.com/v.mp4',
       formatId: '0',
+      streams: [{ url: 'https://cdn.example.com/v.mp4', formatId: '0', kind: 'av' }],
     });
   });
 
@@ -114,19 +115,138 @@ describe('choosing the file to download from yt-dlp’s formats', () => {
       ],
     });
     expect(chosen).toMatchObject({
-      headers: { 'User-Agent': 'UA', Referer: 'https://www.youtube.com/' },
-      declaredBytes: 12345,
+      streams: [{ headers: { 'User-Agent': 'UA', Referer: 'https://www.youtube.com/' }, declaredBytes: 12345 }],
     });
   });
 
-  it('separate video and audio only, or manifests only: a readable refusal', () => {
-    expect(
-      chooseFormat({ formats: [f({ format_id: 'v', acodec: 'none' }), f({ format_id: 'a', vcodec: 'none' })] }),
-    ).toEqual({
-      problem: 'the platform offers this video only as separate video and audio streams, which are not supported yet',
+  it('progressive 360p beside video-only 1080p and audio: the separate streams, audio first', () => {
+    const chosen = chooseFormat({
+      formats: [
+        f({ format_id: '18', width: 640, height: 360, tbr: 500, filesize: 1000 }),
+        f({ format_id: '251', ext: 'webm', vcodec: 'none', acodec: 'opus', tbr: 160 }),
+        f({ format_id: '140', ext: 'm4a', vcodec: 'none', acodec: 'mp4a.40.2', tbr: 128, filesize: 300 }),
+        f({ format_id: '248', ext: 'webm', vcodec: 'vp9', acodec: 'none', width: 1920, height: 1080, tbr: 2600 }),
+        f({ format_id: '137', vcodec: 'avc1.640028', acodec: 'none', width: 1920, height: 1080, tbr: 4400 }),
+        f({ format_id: '136', vcodec: 'avc1.4d401f', acodec: 'none', width: 1280, height: 720, tbr: 2000 }),
+        f({ format_id: '313', ext: 'webm', vcodec: 'vp9', acodec: 'none', width: 3840, height: 2160 }),
+      ],
     });
-    expect(chooseFormat({ formats: [f({ format_id: 'hls', protocol: 'm3u8_native' })] })).toEqual({
-      problem: 'the platform offers no single downloadable file for this video (only streaming manifests)',
+    expect(chosen).toEqual({
+      formatId: '137+140',
+      width: 1920,
+      height: 1080,
+      streams: [
+        expect.objectContaining({
+          kind: 'audio',
+          formatId: '140',
+          url: 'https://cdn.example.com/140',
+          declaredBytes: 300,
+        }),
+        expect.objectContaining({
+          kind: 'video',
+          formatId: '137',
+          url: 'https://cdn.example.com/137',
+          declaredBytes: null,
+        }),
+      ],
+    });
+  });
+
+  it('a progressive 720p file is kept: one download, no join', () => {
+    const chosen = chooseFormat({
+      formats: [
+        f({ format_id: '22', width: 1280, height: 720 }),
+        f({ format_id: '137', acodec: 'none', width: 1920, height: 1080 }),
+        f({ format_id: '140', vcodec: 'none' }),
+      ],
+    });
+    expect(chosen).toMatchObject({ formatId: '22', streams: [{ kind: 'av', formatId: '22' }] });
+  });
+
+  it('only HLS (or multi-segment DASH): refused with the reason', () => {
+    const problem =
+      'the platform offers this video only as streaming manifests (HLS or multi-segment DASH), which are not supported';
+    expect(
+      chooseFormat({
+        formats: [
+          f({ format_id: 'hls-720', protocol: 'm3u8_native', url: 'https://cdn.example.com/720.m3u8' }),
+          f({ format_id: 'hls-audio', protocol: 'm3u8_native', vcodec: 'none' }),
+        ],
+      }),
+    ).toEqual({ problem });
+    expect(
+      chooseFormat({
+        formats: [
+          f({
+            format_id: 'dash-v',
+            acodec: 'none',
+            width: 1920,
+            height: 1080,
+            protocol: 'http_dash_segments',
+            url: 'https://cdn.example.com/manifest.mpd',
+            manifest_url: 'https://cdn.example.com/manifest.mpd',
+            fragment_base_url: 'https://cdn.example.com/v/',
+            fragments: [{ path: 'seg-1.m4s' }, { path: 'seg-2.m4s' }],
+          }),
+          f({ format_id: 'a', vcodec: 'none' }),
+        ],
+      }),
+    ).toEqual({ problem: 'the platform offers no downloadable file with both picture and sound for this video' });
+  });
+
+  it('DASH whose fragments are byte ranges of one file is that whole file (yt-dlp 2023.03.04’s YouTube and SegmentList)', () => {
+    const yt = 'https://rr1.googlevideo.example/videoplayback?expire=1&itag=137&mime=video%2Fmp4';
+    const chosen = chooseFormat({
+      formats: [
+        f({ format_id: '18', width: 640, height: 360 }),
+        // YouTube, as yt-dlp 2023.03.04 lists a split stream with a known size: `url` plus 10 MiB `range=` fragments.
+        f({
+          format_id: '137',
+          acodec: 'none',
+          width: 1920,
+          height: 1080,
+          url: yt,
+          protocol: 'http_dash_segments',
+          filesize: 25_000_000,
+          fragments: [
+            { url: `${yt}&range=0-10485759` },
+            { url: `${yt}&range=10485760-20971519` },
+            { url: `${yt}&range=20971520-25000000` },
+          ],
+        }),
+        // A DASH SegmentList of ranges of one file: yt-dlp drops the ranges, every path is the same file.
+        f({
+          format_id: 'a',
+          vcodec: 'none',
+          protocol: 'http_dash_segments',
+          url: 'https://cdn.example.com/m.mpd',
+          manifest_url: 'https://cdn.example.com/m.mpd',
+          fragment_base_url: 'https://cdn.example.com/a.m4a',
+          fragments: [{ path: 'a.m4a' }, { path: 'a.m4a', duration: 1 }],
+        }),
+      ],
+    });
+    expect(chosen).toMatchObject({
+      formatId: '137+a',
+      streams: [
+        { kind: 'audio', url: 'https://cdn.example.com/a.m4a' },
+        { kind: 'video', url: yt, declaredBytes: 25_000_000 },
+      ],
+    });
+    // The fragments of another file, or a fragment list yt-dlp could not write out: not one whole file.
+    const other = f({
+      format_id: 'x',
+      protocol: 'http_dash_segments',
+      url: yt,
+      fragments: [{ url: `${yt}&range=0-9` }, { url: 'https://cdn.example.com/other?range=10-19' }],
+    });
+    expect(chooseFormat({ formats: [other] })).toHaveProperty('problem');
+    expect(chooseFormat({ formats: [{ ...other, fragments: '<function>' }] })).toHaveProperty('problem');
+  });
+
+  it('DRM: refused with the reason', () => {
+    expect(chooseFormat({ formats: [f({ format_id: 'drm', has_drm: true })] })).toEqual({
+      problem: 'the video is DRM-protected',
     });
   });
 });

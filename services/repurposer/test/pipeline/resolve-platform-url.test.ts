@@ -57,17 +57,19 @@ describe('resolving a video-platform link with yt-dlp', () => {
 
   it('finds the page’s video, and our fetcher downloads it', async () => {
     const media = await resolvePlatformUrl(site.url('watch/1'), options());
-    expect(media.url).toBe(site.url('media/clip.mp4'));
+    expect(media.streams).toHaveLength(1);
+    const stream = media.streams[0]!;
+    expect(stream).toMatchObject({ kind: 'av', url: site.url('media/clip.mp4') });
     expect(media.title).toMatch(/A stand-in video/);
     // yt-dlp only read the page: the media file is ours to fetch.
     expect(site.hits('media/clip.mp4')).toBe(0);
     // The platform's player headers go along, its cookies never.
-    expect(Object.keys(media.headers).map((h) => h.toLowerCase())).toContain('user-agent');
-    expect(Object.keys(media.headers).map((h) => h.toLowerCase())).not.toContain('cookie');
+    expect(Object.keys(stream.headers).map((h) => h.toLowerCase())).toContain('user-agent');
+    expect(Object.keys(stream.headers).map((h) => h.toLowerCase())).not.toContain('cookie');
 
     const dest = join(root, 'downloaded.mp4');
     const limits = { maxBytes: 1024 ** 3, timeoutMs: 30_000, maxRedirects: 3, allowPrivate: true };
-    const { bytes } = await fetchSource(media.url, dest, limits, new AbortController().signal, media.headers);
+    const { bytes } = await fetchSource(stream.url, dest, limits, new AbortController().signal, stream.headers);
     expect(bytes).toBeGreaterThan(0);
     const probe = await probeSummary(inject('ffprobePath'), dest);
     expect(probe).toMatchObject({ hasVideo: true, hasAudio: true, width: 320, height: 180 });

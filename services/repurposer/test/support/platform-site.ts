@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 export interface PlatformSite {
   /** `http://127.0.0.1:<port>/<path>` */
@@ -25,6 +28,8 @@ export async function servePlatformSite(o: {
   huge?: Record<string, number>;
   /** Paths that are never answered (a platform that hangs). */
   hang?: string[];
+  /** Media paths answered with their length and a first 64 KiB, then nothing more (a stalled download). */
+  stall?: string[];
 }): Promise<PlatformSite> {
   const hits = new Map<string, number>();
   const sent = new Map<string, number>();
@@ -35,7 +40,8 @@ export async function servePlatformSite(o: {
     const page = Object.hasOwn(o.pages, path) ? o.pages[path] : undefined;
     if (page !== undefined) {
       const html = typeof page === 'string' ? page : page(`http://127.0.0.1:${port}/`);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+      const type = path.endsWith('.mpd') ? 'application/dash+xml' : 'text/html; charset=utf-8';
+      res.writeHead(200, { 'content-type': type }).end(html);
       return;
     }
     const size = o.huge && Object.hasOwn(o.huge, path) ? o.huge[path] : undefined;
@@ -63,6 +69,7 @@ export async function servePlatformSite(o: {
     }
     res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': statSync(file).size });
     if (req.method === 'HEAD') res.end();
+    else if (o.stall?.includes(path)) createReadStream(file, { end: 64 * 1024 - 1 }).pipe(res, { end: false });
     else createReadStream(file).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -98,3 +105,68 @@ export const jsonLdPage = (title: string, contentUrl: string, isoDuration: strin
     thumbnailUrl: 'https://example.com/thumbnail.jpg',
   }) +
   `</script></head><body><h1>${title}</h1></body></html>`;
+
+/** A page whose `<video>` plays a DASH manifest: the generic extractor lists the manifest's representations as formats. */
+export const dashPage = (title: string, manifestSrc: string) =>
+  `<!doctype html><html><head><title>${title}</title></head>` +
+  `<body><h1>${title}</h1><video src="${manifestSrc}" controls></video></body></html>`;
+
+/**
+ * An on-demand DASH manifest with one video-only and one audio-only representation, each ONE file.
+ * The audio is a plain BaseURL: yt-dlp 2023.03.04 lists it with protocol `http`, `url` the file,
+ * `manifest_url` the manifest. With `videoBytes`, the video is a SegmentList of byte ranges of its
+ * one file: yt-dlp lists it as `http_dash_segments`, `url` the manifest, `fragment_base_url` the
+ * file and `fragments` of that same `path` (it drops the ranges). `vcodec`/`acodec` 'none' on the
+ * missing side.
+ */
+export const dashManifest = (o: {
+  seconds: number;
+  video: { url: string; width: number; height: number; videoBytes?: number };
+  audio: { url: string };
+}) =>
+  `<?xml version="1.0" encoding="UTF-8"?>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT${o.seconds}S" minBufferTime="PT1S" profiles="urn:mpeg:dash:profile:isoff-on-demand:2011">
+ <Period>
+  <AdaptationSet mimeType="video/mp4" contentType="video">
+   <Representation id="v${o.video.height}" codecs="avc1.64001f" width="${o.video.width}" height="${o.video.height}" bandwidth="2000000">
+    <BaseURL>${o.video.url}</BaseURL>${o.video.videoBytes === undefined ? '' : byteRanges(o.video.url, o.video.videoBytes)}
+   </Representation>
+  </AdaptationSet>
+  <AdaptationSet mimeType="audio/mp4" contentType="audio" lang="en">
+   <Representation id="a64" codecs="mp4a.40.2" audioSamplingRate="48000" bandwidth="64000">
+    <BaseURL>${o.audio.url}</BaseURL>
+   </Representation>
+  </AdaptationSet>
+ </Period>
+</MPD>
+`;
+
+/** A SegmentList of an init range and two media ranges of one file (the ranges need not match boxes: we fetch it whole). */
+const byteRanges = (url: string, bytes: number) => {
+  const half = Math.floor(bytes / 2);
+  return (
+    `\n    <SegmentList duration="1"><Initialization sourceURL="${url}" range="0-999"/>` +
+    `<SegmentURL media="${url}" mediaRange="1000-${half - 1}"/><SegmentURL media="${url}" mediaRange="${half}-${bytes - 1}"/></SegmentList>`
+  );
+};
+
+/** A video-only H.264 MP4 (testsrc2) and an audio-only AAC M4A (a sine), as a platform's split streams. */
+export async function makeSplitStreams(
+  ffmpeg: string,
+  dir: string,
+  o: { seconds: number; width: number; height: number },
+): Promise<{ video: string; audio: string }> {
+  const run = (args: string[]) => promisify(execFile)(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', ...args]);
+  const video = join(dir, 'video-only.mp4');
+  const audio = join(dir, 'audio-only.m4a');
+  await run([
+    ...['-f', 'lavfi', '-i', `testsrc2=size=${o.width}x${o.height}:rate=25:duration=${o.seconds}`],
+    ...['-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '32', '-pix_fmt', 'yuv420p'],
+    ...['-movflags', '+faststart', video],
+  ]);
+  await run([
+    ...['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${o.seconds}`],
+    ...['-vn', '-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', audio],
+  ]);
+  return { video, audio };
+}
