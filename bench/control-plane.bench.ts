@@ -64,9 +64,10 @@ export async function benchControlPlane(
     const perTask = await counted?.(total);
     if (perTask) {
       say(
-        `control plane: ${perTask.statementsPerTask.toFixed(1)} SQL statements and ${perTask.commitsPerTask.toFixed(1)} commits per task; the most frequent:`,
+        `control plane: ${perTask.statementsPerTask.toFixed(1)} SQL statements and ${perTask.commitsPerTask.toFixed(1)} commits per task; PostgreSQL planned them for ${perTask.planMsPerTask.toFixed(2)} ms and executed them for ${perTask.execMsPerTask.toFixed(2)} ms per task; the most frequent:`,
       );
-      for (const t of perTask.top) say(`  ${t.perTask.toFixed(2)} × ${t.statement}`);
+      for (const t of perTask.top)
+        say(`  ${t.perTask.toFixed(2)} × (planned ${t.planMs.toFixed(2)} ms a call) ${t.statement}`);
     }
     if (process.env.BENCH_DEBUG) {
       const rs = `"${token}_repurposer"`;
@@ -111,7 +112,7 @@ export async function benchControlPlane(
         higherIsBetter: true,
         notes:
           (perTask
-            ? `measured: ${perTask.statementsPerTask.toFixed(1)} SQL statements (begin/commit included) and ${perTask.commitsPerTask.toFixed(1)} commits per task (pg_stat_statements); `
+            ? `measured: ${perTask.statementsPerTask.toFixed(1)} SQL statements (begin/commit included) and ${perTask.commitsPerTask.toFixed(1)} commits per task, planned for ${perTask.planMsPerTask.toFixed(2)} ms and executed for ${perTask.execMsPerTask.toFixed(2)} ms per task (pg_stat_statements); `
             : '') +
           'per task: start tx + outbox, render job, task row + attempt + 2 status events via outbox, 2 progress events ' +
           "(the no-op render's one and the 'completed' stage's, each with a stage update), 2 folds (inbox + recount), " +

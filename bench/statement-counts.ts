@@ -8,8 +8,11 @@ export interface StatementCounts {
   statementsPerTask: number;
   /** Committed transactions (explicit or single-statement), per task. */
   commitsPerTask: number;
+  /** PostgreSQL's time per task parsing and planning the services' statements, and executing them (ms). */
+  planMsPerTask: number;
+  execMsPerTask: number;
   /** The most frequent statements: calls per task, and the statement's start (schema names shortened). */
-  top: { perTask: number; statement: string }[];
+  top: { perTask: number; planMs: number; statement: string }[];
 }
 
 /**
@@ -37,24 +40,33 @@ export async function countStatements(
     );
   const before = await commits();
   return async (tasks) => {
-    const [row] = await query<{ ours: string; polls: string }>(
+    const [row] = await query<{ ours: string; polls: string; plan: string; exec: string }>(
       `select coalesce(sum(calls) filter (where (query like '%"${token}_%' or lower(query) in ('begin', 'commit')) and query not like '${ignore}%'), 0) as ours,
+              coalesce(sum(total_plan_time) filter (where query like '%"${token}_%' and query not like '${ignore}%'), 0) as plan,
+              coalesce(sum(total_exec_time) filter (where query like '%"${token}_%' and query not like '${ignore}%'), 0) as exec,
               coalesce(sum(calls) filter (where query like '${ignore}%'), 0) as polls
          from pg_stat_statements`,
     );
     // The polls are single-statement transactions too: not the services' commits. (This read is one.)
     const services = (await commits()) - before - Number(row?.polls) - 1;
-    const top = await query<{ calls: string; query: string }>(
-      `select calls, query from pg_stat_statements
+    const top = await query<{ calls: string; plan: string; query: string }>(
+      `select calls, total_plan_time as plan, query from pg_stat_statements
         where (query like '%"${token}_%' or lower(query) in ('begin', 'commit')) and query not like '${ignore}%'
-        order by calls desc limit 10`,
+        order by calls desc limit 14`,
     );
     return {
       statementsPerTask: Number(row?.ours) / tasks,
       commitsPerTask: services / tasks,
+      planMsPerTask: Number(row?.plan) / tasks,
+      execMsPerTask: Number(row?.exec) / tasks,
       top: top.map((t) => ({
         perTask: Number(t.calls) / tasks,
-        statement: t.query.replaceAll(`"${token}_`, '"').replace(/\s+/g, ' ').slice(0, 110),
+        planMs: Number(t.plan) / Math.max(1, Number(t.calls)),
+        statement: t.query
+          .replaceAll(`"${token}_`, '"')
+          .replace(/\s+/g, ' ')
+          .replace(/^\/\*prepared:\w+\*\/ /, '(prepared) ')
+          .slice(0, 100),
       })),
     };
   };

@@ -116,7 +116,8 @@ export async function startEmbeddedPostgres(options: {
   }
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
   // The benchmarks count round trips per task with it (it ships with the embedded binaries).
-  if (options.statementStats) flags.push('-c', 'shared_preload_libraries=pg_stat_statements');
+  if (options.statementStats)
+    flags.push('-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track_planning=on');
   if (!options.durable) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   const child: ChildProcess = spawn(bin.postgres, ['-D', clusterDir, '-p', String(port), ...flags], {
     ...ids,

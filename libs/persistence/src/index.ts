@@ -27,3 +27,4 @@ export {
 } from './outbox-relay.ts';
 export { coalesceByKey } from './coalesce-by-key.ts';
 export { existingRules, inboxRule, outboxRule, startPruner, type PruneRule } from './prune.ts';
+export { executePrepared, toPositional } from './prepared-statements.ts';

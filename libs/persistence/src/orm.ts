@@ -4,6 +4,7 @@ import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { timeoutConnectionOptions, type DbTimeouts } from './timeouts.ts';
 import { StatementSpanLogger } from './statement-spans.ts';
+import { PreparingClient } from './prepared-statements.ts';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
 export { MikroORM } from '@mikro-orm/postgresql';
@@ -60,7 +61,8 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
       pool: { min: 0, max: options.poolMax ?? 10 },
       // Merged into the `pg` Pool options (MikroORM 7 hands driverOptions to `new Pool`), so every
       // connection opens with the limits as its session defaults.
-      driverOptions: timeouts,
+      // PreparingClient: the hot statements run as named prepared statements (prepared-statements.ts).
+      driverOptions: { ...timeouts, Client: PreparingClient },
       migrations: {
         migrationsList: options.migrations,
         schema: options.schema,

@@ -5,6 +5,7 @@ import type { Envelope } from '@reelforge/contracts';
 import type { Logger } from 'pino';
 import type { MikroORM } from './orm.ts';
 import { assertSchemaName } from './orm.ts';
+import { executePrepared } from './prepared-statements.ts';
 
 /**
  * The relay's lease on the rows it is publishing, and the index its claim uses to keep each
@@ -208,10 +209,15 @@ export function startOutboxRelay(options: {
     return p;
   };
   const claim = () =>
-    handled(options.orm.em.fork().execute<ClaimedRow[]>(claimStatement, [batchSize, owner, leaseSeconds, owner]));
+    handled(
+      executePrepared<ClaimedRow>(options.orm.em.fork(), claimStatement, [batchSize, owner, leaseSeconds, owner]),
+    );
   const settle = async (o: SubjectOutcome): Promise<void> => {
     if (o.published.length + o.released.length === 0) return;
-    await options.orm.em.fork().execute(settleStatement, [`{${o.published.join(',')}}`, JSON.stringify(o.released)]);
+    await executePrepared(options.orm.em.fork(), settleStatement, [
+      `{${o.published.join(',')}}`,
+      JSON.stringify(o.released),
+    ]);
   };
   const unsent = (rows: readonly ClaimedRow[]): SubjectOutcome => ({
     published: [],

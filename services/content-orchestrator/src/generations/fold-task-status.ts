@@ -1,5 +1,5 @@
 import type { TaskStatusChanged } from '@reelforge/contracts';
-import type { EntityManager } from '@reelforge/persistence';
+import { executePrepared, type EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
 import {
   LOCKED_GENERATION_COLUMNS,
@@ -82,7 +82,8 @@ export async function foldTaskStatus(
     // forward (isNewer, in SQL), and a closed generation only reopens for a newer retry series.
     // The same statement counts the generation's tasks with the change (its own snapshot does not
     // show the update: the others come from the table, this one from the update).
-    const counted = await tx.execute<TaskCounts>(
+    const counted = await executePrepared<TaskCounts[number]>(
+      tx,
       `with moved as (
          update ${s}.generation_tasks set status = ?, series = ?, error_code = ?, updated_at = now()
           where task_id = ? and (series < ? or (series = ? and ? and ${rankSql('status')} < ?)) returning task_id, status

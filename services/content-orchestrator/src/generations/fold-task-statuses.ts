@@ -1,5 +1,5 @@
 import type { TaskStatusChanged } from '@reelforge/contracts';
-import type { EntityManager } from '@reelforge/persistence';
+import { executePrepared, type EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
 import { foldTaskStatus, isNewer, rankOf, rankSql, settleFolded, type FoldDeps } from './fold-task-status.ts';
 import { LOCKED_GENERATION_COLUMNS, isOpen, type LockedGeneration, type TaskCounts } from './settle-generation.ts';
@@ -50,7 +50,8 @@ export async function foldTaskStatuses(
     // One round trip: the inbox claims of the events whose task is this generation's, and the
     // generation locked. The others ("strays": a producer named the wrong generation) are folded
     // one by one afterwards, where foldTaskStatus finds each task's real generation.
-    const [row] = await tx.execute<(LockedGeneration & { claimed: string | null; strays: string | null })[]>(
+    const [row] = await executePrepared<LockedGeneration & { claimed: string | null; strays: string | null }>(
+      tx,
       `with input as (select * from unnest(?::uuid[], ?::uuid[]) as e (event_id, task_id)),
        mine as (
          select i.event_id from input i
@@ -83,7 +84,8 @@ export async function foldTaskStatuses(
     // As in foldTaskStatus: each task moves only forward (and only its own generation's tasks),
     // and the same statement counts the generation with the moves (its snapshot does not show
     // them: the moved tasks come from the update, the others from the table).
-    const counted = await tx.execute<TaskCounts>(
+    const counted = await executePrepared<TaskCounts[number]>(
+      tx,
       `with v as (
          select * from jsonb_to_recordset(?::jsonb) as x (task_id uuid, status text, series int, error_code text, rank int)
        ),

@@ -1,5 +1,5 @@
 import { makeEnvelope, subjects, type GenerationStatus } from '@reelforge/contracts';
-import { outboxInsert, type EntityManager } from '@reelforge/persistence';
+import { executePrepared, outboxInsert, type EntityManager } from '@reelforge/persistence';
 import { applyCredit } from '../credits/credit-ledger.ts';
 import { toGenerationView, type GenerationRow } from './generation-view.ts';
 
@@ -51,7 +51,8 @@ export async function lockGeneration(
 ): Promise<LockedGeneration | undefined> {
   const s = `"${schema}"`;
   // Locks the generation only (`of g`): the owner never changes, so a stale read of it is harmless.
-  const [gen] = await tx.execute<LockedGeneration[]>(
+  const [gen] = await executePrepared<LockedGeneration>(
+    tx,
     `select ${LOCKED_GENERATION_COLUMNS} from ${s}.generations g left join ${s}.accounts a on a.id = g.account_id where g.id = ? for update of g`,
     [generationId],
   );
@@ -146,7 +147,7 @@ export async function settleGeneration(
     params.push(generationId);
   }
   steps.push(`announced as (${announce.sql})`);
-  await tx.execute(`with ${steps.join(', ')} select 1`, [...params, ...announce.params]);
+  await executePrepared(tx, `with ${steps.join(', ')} select 1`, [...params, ...announce.params]);
   if (finished && gen.credits_per_task > 0)
     await refundUnmade(tx, schema, generationId, gen.account_id, gen.credits_per_task);
   return { status, counts };

@@ -1,4 +1,4 @@
-import { coalesceByKey, type MikroORM } from '@reelforge/persistence';
+import { coalesceByKey, executePrepared, type MikroORM } from '@reelforge/persistence';
 
 export interface StageWrite {
   taskId: string;
@@ -32,7 +32,8 @@ export function createStageWrites(deps: { orm: MikroORM; schema: string }) {
   async function writeAll(writes: StageWrite[]): Promise<boolean[]> {
     const latest = new Map<string, StageWrite>();
     for (const w of writes) latest.set(keyOf(w), w);
-    const rows = await deps.orm.em.fork().execute<{ id: string; attempt: number }[]>(
+    const rows = await executePrepared<{ id: string; attempt: number }>(
+      deps.orm.em.fork(),
       `update ${s}.tasks t set stage = v.stage, percent = v.percent, updated_at = now()
          from jsonb_to_recordset(?::jsonb) as v (id uuid, attempt int, stage text, percent numeric)
         where t.id = v.id and t.attempt = v.attempt and t.status = 'processing'

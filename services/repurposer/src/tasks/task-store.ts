@@ -9,6 +9,7 @@ import {
   type TaskStatus,
 } from '@reelforge/contracts';
 import {
+  executePrepared,
   enqueueOutbox,
   enqueueOutboxMany,
   outboxInsert,
@@ -206,7 +207,8 @@ export function createTaskStore(deps: {
           .join(' union all ')})`
       : '';
     try {
-      const rows = await deps.orm.em.fork().execute<{ id: string }[]>(
+      const rows = await executePrepared<{ id: string }>(
+        deps.orm.em.fork(),
         `with done as (
            update ${s}.tasks set status = 'completed', stage = 'completed', percent = 100, error_code = null, error_message = null, finished_at = now(), updated_at = now()
             where id = ? and attempt = ? and status not in ('completed', 'failed', 'cancelled') returning id
@@ -253,7 +255,8 @@ export function createTaskStore(deps: {
           params: ADOPTED_TABLES.flatMap(() => [ownerId, job.accountId]),
         }
       : { sql: '', params: [] };
-    const rows = await deps.orm.em.fork().execute<{ id: string }[]>(
+    const rows = await executePrepared<{ id: string }>(
+      deps.orm.em.fork(),
       `with fresh as (
          insert into ${s}.tasks (${TASK_COLUMNS}, status, stage, percent, attempt, started_at)
          select ${TASK_PLACEHOLDERS}, 'processing', 'downloading', 0, 1, now()
