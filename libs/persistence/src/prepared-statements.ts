@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CompiledQuery, type Kysely } from 'kysely';
 import pg from 'pg';
+import { withStatementSpan } from './statement-spans.ts';
 
 // MikroORM inlines every value into the SQL text, so PostgreSQL parses and plans each statement
 // afresh: on the control plane's hot path that was as much time as executing them (the bench's
@@ -76,7 +77,8 @@ function markedText(sql: string): string {
  * transaction when it has one (else on a pooled connection, autocommit). Values go to pg as they
  * are: strings, numbers, booleans, null; objects as JSON; arrays as PostgreSQL arrays (not as
  * MikroORM's inlined lists: pass an array literal string for `= any(?::uuid[])`).
- * Returns the rows. Needs the pool built with `PreparingClient` (createOrm does that).
+ * Returns the rows; inside a trace, a span for the statement (as MikroORM's own get). Needs the
+ * pool built with `PreparingClient` (createOrm does that).
  */
 export async function executePrepared<T>(
   em: EntityManager,
@@ -84,6 +86,9 @@ export async function executePrepared<T>(
   params: readonly unknown[] = [],
 ): Promise<T[]> {
   const executor = em.getTransactionContext<Kysely<unknown>>() ?? em.getConnection().getClient();
-  const result = await executor.executeQuery<T>(CompiledQuery.raw(markedText(sql), [...params]));
+  const text = markedText(sql);
+  const result = await withStatementSpan(text.slice(text.indexOf('*/') + 3), () =>
+    executor.executeQuery<T>(CompiledQuery.raw(text, [...params])),
+  );
   return result.rows;
 }

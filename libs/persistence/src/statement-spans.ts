@@ -28,6 +28,26 @@ export class StatementSpanLogger extends DefaultLogger {
   }
 }
 
+/**
+ * A client span for a statement run outside MikroORM (executePrepared), under the active span;
+ * none outside a trace. Its text has bound parameters (`$1`…), so no values are recorded.
+ */
+export async function withStatementSpan<T>(query: string, run: () => Promise<T>): Promise<T> {
+  if (!trace.getActiveSpan()) return run();
+  const span = tracer.startSpan(`db ${operationOf(query)}`, {
+    kind: SpanKind.CLIENT,
+    attributes: { 'db.system.name': 'postgresql', 'db.query.text': query.slice(0, MAX_TEXT) },
+  });
+  try {
+    return await run();
+  } catch (err) {
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
 /** The statement's first keyword (`select`, `insert`, `with`, `begin`…). */
 function operationOf(query: string): string {
   return /^\s*([a-z]+)/i.exec(query)?.[1]?.toLowerCase() ?? 'query';
