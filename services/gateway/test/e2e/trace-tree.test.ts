@@ -118,6 +118,14 @@ describe('one trace per request', () => {
       expect(s.kind).toBe(SpanKind.CLIENT);
       expect(String(s.attributes['db.query.text'])).not.toContain(account.id);
     }
+    // The prepared statements (bound parameters: executePrepared) are in the trace too.
+    const prepared = spans.filter(
+      (s) => s.name.startsWith('db ') && /\$1\b/.test(String(s.attributes['db.query.text'])),
+    );
+    expect(
+      prepared.map((s) => String(s.attributes['db.query.text']).slice(0, 40)),
+      tree,
+    ).toEqual(expect.arrayContaining([expect.stringContaining('with fresh as')]));
 
     // The outbox relay's own polling is no part of this request: its statements never join its trace.
     const polls = spans.filter((s) =>
