@@ -70,7 +70,8 @@ export async function foldTaskStatus(
     // The inbox claim, and the task's generation locked (`of g`: the task's generation never
     // changes, the owner neither), in one round trip; no row: a redelivered event, or a task
     // outside any generation.
-    const [gen] = await tx.execute<LockedGeneration[]>(
+    const [gen] = await executePrepared<LockedGeneration>(
+      tx,
       `with claimed as (insert into ${s}.inbox (consumer, event_id) values (?, ?) on conflict do nothing returning 1)
        select ${LOCKED_GENERATION_COLUMNS} from ${s}.generation_tasks t
          join ${s}.generations g on g.id = t.generation_id left join ${s}.accounts a on a.id = g.account_id

@@ -9,7 +9,7 @@ import {
   type Principal,
   type RenderOptions,
 } from '@reelforge/contracts';
-import { enqueueOutboxMany, type EntityManager } from '@reelforge/persistence';
+import { enqueueOutboxMany, executePrepared, type EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
 import { findOwnedAccount } from '../accounts/account-commands.ts';
 import { applyCredit } from '../credits/credit-ledger.ts';
@@ -79,7 +79,8 @@ export function createStartGeneration(deps: StartGenerationDeps) {
       const generationId = uuidv7();
       // Lock first, sources second: a request that loses the lock must not hold (and so hide)
       // sources from the winner's SKIP LOCKED selection while it rolls back.
-      const inserted = await em.execute<{ id: string }[]>(
+      const inserted = await executePrepared<{ id: string }>(
+        em,
         `insert into ${s}.generations (id, account_id, content_type, status, total_requested, queued, options, idempotency_key, request_hash) values (?, ?, ?, 'queuing', 0, 0, ?::jsonb, ?, ?)
          on conflict (account_id, idempotency_key) where idempotency_key is not null do nothing returning id`,
         [generationId, req.accountId, req.body.type, JSON.stringify(options), req.idempotencyKey ?? null, requestHash],
@@ -92,7 +93,8 @@ export function createStartGeneration(deps: StartGenerationDeps) {
           count,
         });
       if (expired && (await closeExpiredLock(em, deps, expired, real))) tookOver = expired.generationId;
-      const locked = await em.execute<{ generation_id: string }[]>(
+      const locked = await executePrepared<{ generation_id: string }>(
+        em,
         `insert into ${s}.generation_locks (account_id, content_type, generation_id, expires_at) values (?, ?, ?, now() + (? * interval '1 millisecond'))
          on conflict (account_id, content_type) do nothing returning generation_id`,
         [req.accountId, req.body.type, generationId, deps.lockExpiryMs],
@@ -110,7 +112,8 @@ export function createStartGeneration(deps: StartGenerationDeps) {
       }
       // An article generation narrates article sources; every other type cuts videos.
       const article = req.body.type === ARTICLE_CONTENT_TYPE;
-      const sources = await em.execute<{ id: string; url: string; captions_url: string | null }[]>(
+      const sources = await executePrepared<{ id: string; url: string; captions_url: string | null }>(
+        em,
         `select id, url, captions_url from ${s}.source_videos where account_id = ? and state = 'available' and kind = ? order by created_at, id limit ? for update skip locked`,
         [req.accountId, article ? 'article' : 'video', count],
       );
@@ -122,7 +125,8 @@ export function createStartGeneration(deps: StartGenerationDeps) {
             : 'the account has no available source videos',
           { requested: count },
         );
-      const [row] = await em.execute<GenerationRow[]>(
+      const [row] = await executePrepared<GenerationRow>(
+        em,
         `update ${s}.generations set total_requested = ?, queued = ?, credits_per_task = ? where id = ? returning *`,
         [sources.length, sources.length, deps.creditCostPerTask, generationId],
       );
