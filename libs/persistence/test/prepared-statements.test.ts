@@ -73,4 +73,11 @@ describe('executePrepared', () => {
     });
     expect(prepared.filter((p) => p.statement.includes(`where n > $1`))).toHaveLength(1);
   });
+
+  it('plans them once: the connections use generic plans for statements with parameters', async () => {
+    const [row] = await executePrepared<{ mode: string }>(orm.em.fork(), `select current_setting(?) as mode`, [
+      'plan_cache_mode',
+    ]);
+    expect(row).toEqual({ mode: 'force_generic_plan' });
+  });
 });
