@@ -181,10 +181,11 @@ describe('ws fan-out', () => {
       const cursors = got.map((f) => Number(String(f.cursor).split('-')[0]));
       expect(cursors).toEqual([...cursors].sort((x, y) => x - y));
     }
-    // The slow socket was behind and got the latest progress instead of every one.
+    // The slow socket was behind and got the latest progress instead of every one. (Never more than
+    // the reading socket; that one may fall behind too when the machine is loaded, so not always fewer.)
     const progressCount = (ws: typeof slow) => ws.messages.filter((f) => f.type === 'job_progress').length;
     expect(progressCount(slow)).toBeLessThan(mine.filter((p) => p.kind === 'progress').length);
-    expect(progressCount(slow)).toBeLessThan(progressCount(fast));
+    expect(progressCount(slow)).toBeLessThanOrEqual(progressCount(fast));
 
     // The other tenant's socket got its own statuses and nothing of this account.
     const otherStatuses = published.filter((p) => p.accountId === b.account.id).map((p) => p.eventId);
