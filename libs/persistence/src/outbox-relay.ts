@@ -161,11 +161,6 @@ async function publishSubject(
   return outcome;
 }
 
-/** A batch's publishes, settled: what to mark published and what to release (with why, when tried). */
-interface BatchOutcome extends SubjectOutcome {
-  full: boolean;
-}
-
 /**
  * Relays committed outbox rows to JetStream, oldest first. Each batch is claimed with a lease (see
  * claimSql); every subject's rows are published pipelined and the subjects in parallel; then one
@@ -224,7 +219,8 @@ export function startOutboxRelay(options: {
     released: rows.map((r) => ({ id: r.id, attempted: 0, error: null })),
   });
 
-  async function publishBatch(rows: readonly ClaimedRow[]): Promise<BatchOutcome> {
+  /** A batch's publishes, settled: what to mark published and what to release (with why, when tried). */
+  async function publishBatch(rows: readonly ClaimedRow[]): Promise<SubjectOutcome> {
     const bySubject = new Map<string, ClaimedRow[]>();
     for (const row of rows) {
       const group = bySubject.get(row.subject);
@@ -237,7 +233,6 @@ export function startOutboxRelay(options: {
     return {
       published: outcomes.flatMap((o) => o.published),
       released: outcomes.flatMap((o) => o.released),
-      full: rows.length === batchSize,
     };
   }
 

@@ -8,7 +8,7 @@ import { withStatementSpan } from './statement-spans.ts';
 // afresh: on the control plane's hot path that was as much time as executing them (the bench's
 // pg_stat_statements: ~2.6 ms planning against ~2.7 ms executing per task). The hot statements go
 // through `executePrepared` instead: bound parameters and a named statement per connection, parsed
-// once, planned generically once PostgreSQL finds that as good as planning each call.
+// and planned once (the connections force generic plans: createOrm).
 
 const MARK = '/*prepared:';
 
@@ -31,9 +31,9 @@ export class PreparingClient extends pg.Client {
 }
 
 /**
- * MikroORM's `?` placeholders as PostgreSQL's `$1…$n`. `?` inside a quoted literal or identifier
- * is left alone; `??` (MikroORM's identifier placeholder) and the jsonb `?` operators are refused,
- * since neither can be a bound parameter.
+ * MikroORM's `?` placeholders as PostgreSQL's `$1…$n`. `?` inside a quoted literal or identifier,
+ * or in a `--` comment, is left alone; `??` (MikroORM's identifier placeholder) and the jsonb `?`
+ * operators are refused, since neither can be a bound parameter.
  */
 export function toPositional(sql: string): string {
   let n = 0;
@@ -44,6 +44,12 @@ export function toPositional(sql: string): string {
     if (quote) {
       if (c === quote) quote = null;
       out += c;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      // A comment runs to the end of its line; an apostrophe in it opens no literal.
+      const end = sql.indexOf('\n', i);
+      const stop = end === -1 ? sql.length : end;
+      out += sql.slice(i, stop);
+      i = stop - 1;
     } else if (c === "'" || c === '"') {
       quote = c;
       out += c;

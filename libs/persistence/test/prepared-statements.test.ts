@@ -31,6 +31,10 @@ describe('toPositional', () => {
     );
   });
 
+  it('leaves a `--` comment alone, an apostrophe in it included', () => {
+    expect(toPositional(`select ? -- the batch's rows?\n, ?`)).toBe(`select $1 -- the batch's rows?\n, $2`);
+  });
+
   it('refuses what cannot be a bound parameter: identifiers and the jsonb operators', () => {
     expect(() => toPositional('select * from ??')).toThrow(/\?\?/);
     expect(() => toPositional(`select doc ?| array['a'] from t`)).toThrow(/\?\|/);
