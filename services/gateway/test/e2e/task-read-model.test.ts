@@ -62,8 +62,19 @@ describe('task read model', () => {
       'task ended',
       (m) => m.type === 'job_status' && m.job_id === taskId && TERMINAL.includes(statusOf(m)),
     );
+    if (statusOf(end) === 'completed') await lastProgress(ws, taskId);
     return { taskId, status: statusOf(end) };
   };
+  /**
+   * A completed task's last fact: the worker reports stage `completed` after the status fact is
+   * committed, on another subject, so it may still be on its way when the status arrives. While it
+   * is, the consumer is behind and a read's answer is not kept: tests that count hits await it.
+   */
+  const lastProgress = (ws: WsWatch, taskId: string) =>
+    ws.waitFor(
+      'the final progress',
+      (m) => m.type === 'job_progress' && m.job_id === taskId && m.stage === 'completed',
+    );
   type WsWatch = Awaited<ReturnType<typeof watchAccount>>;
 
   const getTask = async (api: ReturnType<typeof apiClient>, taskId: string) => {
@@ -121,6 +132,7 @@ describe('task read model', () => {
       'completed after the retry',
       (m) => m.type === 'job_status' && m.job_id === taskId && statusOf(m) === 'completed',
     );
+    await lastProgress(ws, taskId);
     const done = await getTask(tenant.api, taskId);
     expect(done.body).toMatchObject({ status: 'completed', series: 1 });
     const hitsBefore = (await lookups()).hit;
