@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { SCENE_CUT } from '../analysis/measure-signals.ts';
 import { inputArgs } from '../render/ffmpeg-command.ts';
 import { TaskErrorCodes, retryable } from '../pipeline/errors.ts';
@@ -97,10 +98,26 @@ export function sampleFramesArgs(o: Omit<SampleFramesOptions, 'signal' | 'ffmpeg
   ];
 }
 
+/** Frames read ahead of `onFrame`: ffmpeg decodes these while the detector works (~250 KB each at 384 px). */
+const READ_AHEAD_FRAMES = 3;
+
+/** The raw RGB frames on ffmpeg's stdout, each a view of the bytes read (no copy when a read holds it whole). */
+async function* framesOf(stdout: AsyncIterable<Buffer>, frameBytes: number): AsyncGenerator<Uint8Array> {
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of stdout) {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    while (pending.length >= frameBytes) {
+      yield new Uint8Array(pending.buffer, pending.byteOffset, frameBytes);
+      pending = pending.subarray(frameBytes);
+    }
+  }
+}
+
 /**
  * Decodes a span of the source at `fps` and hands each frame to `onFrame` with its time (seconds
- * from the span's start) as it arrives; ffmpeg waits while `onFrame` works (the pipe's
- * backpressure), so memory holds one frame. With `sceneThreshold`, each scene cut found goes to
+ * from the span's start), one at a time. Up to READ_AHEAD_FRAMES more are read while `onFrame`
+ * works, so ffmpeg decodes the next frames meanwhile (with one frame in memory, it waited on the
+ * pipe: decode and detection took turns); past that, the pipe's backpressure makes ffmpeg wait. With `sceneThreshold`, each scene cut found goes to
  * `onSceneCut` (seconds from the span's start) as ffmpeg logs it. Aborting `signal` SIGKILLs ffmpeg: a retryable
  * FFMPEG_KILLED, as for every other ffmpeg. Any other failure is a FrameSamplingError. Resolves
  * with the number of frames.
@@ -132,17 +149,16 @@ export async function sampleFrames(
   });
 
   let frames = 0;
-  let pending: Buffer = Buffer.alloc(0);
+  // An object-mode Readable pulls from the generator until it holds highWaterMark frames, whether
+  // or not the loop below is busy: that is the read-ahead. Leaving the loop destroys it and stdout.
+  const readAhead = Readable.from(framesOf(ffmpeg.stdout as AsyncIterable<Buffer>, frameBytes), {
+    objectMode: true,
+    highWaterMark: READ_AHEAD_FRAMES,
+  });
   try {
-    for await (const chunk of ffmpeg.stdout as AsyncIterable<Buffer>) {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      while (pending.length >= frameBytes) {
-        const data = new Uint8Array(pending.buffer, pending.byteOffset, frameBytes);
-        pending = pending.subarray(frameBytes);
-        await onFrame({ width: o.width, height: o.height, data }, frames / o.fps);
-        frames++;
-        if (ffmpeg.killed) break;
-      }
+    for await (const data of readAhead as AsyncIterable<Uint8Array>) {
+      await onFrame({ width: o.width, height: o.height, data }, frames / o.fps);
+      frames++;
       if (ffmpeg.killed) break;
     }
   } catch (err) {

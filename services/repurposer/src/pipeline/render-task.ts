@@ -356,7 +356,8 @@ export async function renderTask(
             plan.at(`clip-${i}`, 0).percent,
             `tracking faces for clip ${i + 1} of ${segments.length}`,
           );
-        const reframe = await chooseClipReframe({
+        // Not awaited here: the clip's loudness pass runs while tracking decodes the video.
+        const reframe = chooseClipReframe({
           r,
           parts: segment.parts,
           ffmpegPath: deps.ffmpegPath,
@@ -366,12 +367,20 @@ export async function renderTask(
           sceneCuts,
           faceDetector: deps.faceDetector,
           signal,
+        }).then((choice) => {
+          if (choice.failure)
+            deps.log?.warn({ taskId, clip: i, reason: choice.failure }, 'face tracking failed; the clip uses fit_blur');
+          if (choice.note)
+            report(
+              'rendering',
+              plan.at(`clip-${i}`, 0).percent,
+              `clip ${i + 1} of ${segments.length}: ${choice.note}`,
+              null,
+              { milestone: true },
+            );
+          reframeNotes[i] = choice.note;
+          return choice.reframe;
         });
-        if (reframe.failure)
-          deps.log?.warn({ taskId, clip: i, reason: reframe.failure }, 'face tracking failed; the clip uses fit_blur');
-        if (reframe.note)
-          report('rendering', plan.at(`clip-${i}`, 0).percent, `clip ${i + 1} of ${segments.length}: ${reframe.note}`);
-        reframeNotes[i] = reframe.note;
         const clip = await renderClip(
           {
             index: i,
@@ -382,7 +391,7 @@ export async function renderTask(
             captionStyle,
             titleFontFile: titleFont,
             logoFile: logo ? 'logo' : null,
-            reframe: reframe.reframe,
+            reframe,
           },
           r,
           {

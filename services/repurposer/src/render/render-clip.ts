@@ -29,8 +29,11 @@ export interface ClipJob {
   captionStyle: CaptionStyle;
   titleFontFile: string | null;
   logoFile: string | null;
-  /** This clip's own reframe (face tracking's path); absent: the task's. */
-  reframe?: ReframeOptions;
+  /**
+   * This clip's own reframe (face tracking's path), or its promise while tracking still runs: the
+   * loudness pass runs meanwhile. Absent: the task's.
+   */
+  reframe?: ReframeOptions | Promise<ReframeOptions>;
 }
 
 export interface RenderedClip {
@@ -50,6 +53,14 @@ export interface ClipRunContext {
   threads: number;
   signal: AbortSignal;
   onProgress: (fraction: number) => void;
+}
+
+/** Both values once both have settled (no ffmpeg is left running behind a failure), else the first error. */
+async function allOrFirstError<A, B>(a: Promise<A>, b: Promise<B> | B): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
 }
 
 function titleSpec(
@@ -102,7 +113,7 @@ export async function renderClip(job: ClipJob, r: ResolvedRender, ctx: ClipRunCo
     source: job.source,
     parts: job.parts,
     hasAudio: job.hasAudio,
-    reframe: job.reframe ?? r.reframe,
+    reframe: r.reframe,
     fadeSeconds: r.fadeSeconds,
     transition: r.transition,
     transitionSeconds: r.transitionSeconds,
@@ -113,10 +124,16 @@ export async function renderClip(job: ClipJob, r: ResolvedRender, ctx: ClipRunCo
     encode: { crf: r.crf, preset: r.preset, threads: ctx.threads },
     output: `${name}.mp4`,
   };
-  if (spec.loudness) {
-    const stderr = await run(buildLoudnessMeasureCommand(spec), duration, (f) => ctx.onProgress(f * 0.05));
-    spec.loudness.measured = parseLoudnessMeasurement(stderr);
-  }
+  // loudnorm's measuring pass reads the audio alone: it runs while the reframe is still being
+  // chosen (face tracking decodes the video meanwhile). Both end before the render starts.
+  const [reframe, measured] = await allOrFirstError(
+    Promise.resolve(job.reframe ?? r.reframe),
+    spec.loudness
+      ? run(buildLoudnessMeasureCommand(spec), duration, (f) => ctx.onProgress(f * 0.05)).then(parseLoudnessMeasurement)
+      : null,
+  );
+  spec.reframe = reframe;
+  if (spec.loudness) spec.loudness.measured = measured;
   await run(buildClipCommand(spec), duration, (f) => ctx.onProgress(0.05 + f * 0.9));
   const thumbnail = `${name}.jpg`;
   await run(buildThumbnailCommand(spec.output, duration, r.reframe, thumbnail), 0);

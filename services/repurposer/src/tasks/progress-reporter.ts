@@ -14,6 +14,7 @@ export type ReportProgress = (
 /**
  * Publishes live progress straight to JetStream (not through the outbox: it is superseded every
  * second). At most one event per `minIntervalMs` within a stage; every stage change and milestone goes out.
+ * Within a stage the percent never goes back (steps that overlap report out of order).
  * Best effort: a failed publish is logged, never fails the task.
  */
 export function createProgressReporter(deps: {
@@ -34,8 +35,9 @@ export function createProgressReporter(deps: {
   const minInterval = deps.minIntervalMs ?? 1000;
   return (stage, percent, message, etaSeconds = null, o = {}) => {
     const now = Date.now();
-    const rounded = Math.round(Math.min(100, Math.max(0, percent)) * 10) / 10;
     const stageChanged = stage !== lastStage;
+    const asked = Math.round(Math.min(100, Math.max(0, percent)) * 10) / 10;
+    const rounded = stageChanged ? asked : Math.max(asked, lastPercent);
     if (!stageChanged && !o.milestone && (now - lastAt < minInterval || rounded === lastPercent)) return;
     lastStage = stage;
     lastAt = now;
