@@ -27,7 +27,7 @@ describe('progress reporter', () => {
   it('never sends a lower percent within a stage, and always sends a milestone', async () => {
     const accountId = uuidv7();
     const got: Progress[] = [];
-    const all = deferred<void>();
+    const all = deferred();
     const sub = svc.m.nc.subscribe(svc.m.subject(subjects.taskProgress(accountId)), {
       callback: (_err, msg) => {
         got.push((msg.json() as Envelope<'task.progress.v1', Progress>).data);
