@@ -15,7 +15,12 @@ export interface ServiceProcess {
 /** Runs a service's real main.ts as its own process (to kill it, or to see it refuse to start). */
 export function startServiceProcess(service: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, [join(repoRoot, 'services', service, 'src', 'main.ts')], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // SERVICE_NODE_OPTIONS reaches the services alone (e.g. `--cpu-prof --cpu-prof-dir=…` to profile them in a benchmark).
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...(process.env.SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SERVICE_NODE_OPTIONS } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { DEFAULT_PATH_BOUNDS, cropWindowWidth, pathAt, type Keyframe } from '../
 import { FaceDetectorLoadError, type FaceDetector } from '../../src/faces/face.ts';
 import { loadFaceDetector } from '../../src/faces/load-detector.ts';
 import { planTrack } from '../../src/faces/plan-track.ts';
-import { sampleFrames } from '../../src/faces/sample-frames.ts';
+import { sampleFrames, sampleFramesArgs } from '../../src/faces/sample-frames.ts';
 import { resolveRenderOptions } from '../../src/render/resolve-options.ts';
 import {
   FACE_SIZE,
@@ -95,6 +96,34 @@ describe('face tracking on the real detector and ffmpeg', () => {
       },
     );
     expect(found).toEqual([1]);
+  });
+
+  it('hands over every frame whole and in order while reading ahead: each the bytes ffmpeg wrote, unchanged while later frames are read, one at a time', async () => {
+    // 320×180 RGB is 172,800 bytes: frames straddle the pipe's 64 KiB reads.
+    const o = { input: join(dir, 'moving.mp4'), start: 0, duration: 8, fps: 4, width: 320, height: 180, threads: 1 };
+    const sha = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
+    const held: { data: Uint8Array; sha: string }[] = [];
+    let active = 0;
+    let overlapped = false;
+    const count = await sampleFrames({ ...o, ffmpegPath: ffmpeg, signal: never }, async (frame) => {
+      overlapped ||= active++ > 0;
+      held.push({ data: frame.data, sha: sha(frame.data) });
+      // A slow detector: ffmpeg's next frames arrive meanwhile.
+      await new Promise((r) => setTimeout(r, 5));
+      active--;
+    });
+    expect(overlapped).toBe(false);
+    expect(count).toBe(32);
+    // The same decode written to a file by ffmpeg itself.
+    const args = sampleFramesArgs(o).map((a) => (a === 'pipe:1' ? join(dir, 'frames.rgb') : a));
+    await ffmpegRun(ffmpeg, args);
+    const file = await readFile(join(dir, 'frames.rgb'));
+    const frameBytes = 320 * 180 * 3;
+    expect(file.length).toBe(32 * frameBytes);
+    const expected = Array.from({ length: 32 }, (_, i) => sha(file.subarray(i * frameBytes, (i + 1) * frameBytes)));
+    expect(held.map((h) => h.sha)).toEqual(expected);
+    expect(held.map((h) => sha(h.data))).toEqual(expected);
+    expect(new Set(expected).size).toBeGreaterThan(16);
   });
 
   it('a face moving left → right: the window centre stays within 80 px (20 % of the 405 px window) of the face at every frame, and moves without jitter (≤ maxSpeed per frame, never reversing)', async () => {
