@@ -28,6 +28,15 @@ describe('uuidv7', () => {
     }
   });
 
+  it('never repeats within one millisecond, across many refills of its random pool', () => {
+    const ids = Array.from({ length: 5000 }, () => uuidv7(1_764_000_000_000));
+    expect(new Set(ids).size).toBe(5000);
+    // The random part is not one pattern repeating: its bytes take (about) every value.
+    const randomHex = ids.map((id) => id.replaceAll('-', '').slice(20)).join('');
+    const bytes = new Set(randomHex.match(/../g));
+    expect(bytes.size).toBe(256);
+  });
+
   it('carries the creation time in its first 48 bits', () => {
     const before = Date.now();
     const id = uuidv7();
