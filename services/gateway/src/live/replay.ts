@@ -1,6 +1,7 @@
 import { DeliverPolicy } from '@nats-io/jetstream';
 import type { Messaging } from '@reelforge/messaging';
 import { STATUS_SOURCES, toStatusEvent, type Cursor, type StatusEvent } from './status-event.ts';
+import { parseStatusFact } from './status-fact.ts';
 
 /** At most this many stored facts are replayed for one resume (older ones: the snapshot covers them). */
 const MAX_REPLAY = 5000;
@@ -43,7 +44,7 @@ export async function replayStatus(
         } catch {
           event = undefined;
         }
-        const status = event === undefined ? undefined : toStatusEvent(event, { stream: source.stream, seq });
+        const status = toStatusEvent(parseStatusFact(event), { stream: source.stream, seq });
         if (status && keep(status)) out.push(status);
         if (seq >= last || msg.info.pending === 0) done = true;
       }

@@ -1,12 +1,5 @@
-import {
-  filters,
-  STREAMS,
-  GenerationUpdated,
-  TaskProgress,
-  TaskStatusChanged,
-  lenientValidator,
-  type TaskView,
-} from '@reelforge/contracts';
+import { filters, STREAMS, type GenerationUpdated, type TaskView } from '@reelforge/contracts';
+import type { StatusFact } from './status-fact.ts';
 
 /** A status fact the gateway relays to clients, with the ids it can be subscribed by. */
 export interface StatusEvent {
@@ -23,70 +16,67 @@ export interface StatusEvent {
   framePrefixes?: Map<string, Buffer>;
 }
 
-// Lenient: a fact from a newer producer with an extra field is still relayed (without that field).
-const isProgress = lenientValidator(TaskProgress);
-const isTaskStatus = lenientValidator(TaskStatusChanged);
-const isGeneration = lenientValidator(GenerationUpdated);
-
-/** Turns an event from TASKS or CONTENT into the protocol message, or undefined when it is not one. */
-export function toStatusEvent(raw: unknown, position: StatusEvent['position']): StatusEvent | undefined {
-  const event = toStatusFact(raw, position);
+/** Turns a parsed fact (parseStatusFact) into the protocol message, or undefined when there is none. */
+export function toStatusEvent(
+  fact: StatusFact | undefined,
+  position: StatusEvent['position'],
+): StatusEvent | undefined {
+  const event = fact && toStatusFact(fact, position);
   if (event) event.json = JSON.stringify(event.message);
   return event;
 }
 
-function toStatusFact(raw: unknown, position: StatusEvent['position']): StatusEvent | undefined {
-  const progress = isProgress.parse(raw);
-  if (progress) {
-    const event = progress;
-    const d = event.data;
-    return {
-      position,
-      accountId: event.accountId,
-      generationId: d.generationId,
-      taskId: d.taskId,
-      message: {
-        type: 'job_progress',
-        event_id: event.id,
-        job_id: d.taskId,
-        generation_id: d.generationId,
-        stage: d.stage,
-        progress: d.percent,
-        message: d.message,
-        eta_seconds: d.etaSeconds,
-      },
-    };
+function toStatusFact(fact: StatusFact, position: StatusEvent['position']): StatusEvent {
+  switch (fact.kind) {
+    case 'progress': {
+      const { event } = fact;
+      const d = event.data;
+      return {
+        position,
+        accountId: event.accountId,
+        generationId: d.generationId,
+        taskId: d.taskId,
+        message: {
+          type: 'job_progress',
+          event_id: event.id,
+          job_id: d.taskId,
+          generation_id: d.generationId,
+          stage: d.stage,
+          progress: d.percent,
+          message: d.message,
+          eta_seconds: d.etaSeconds,
+        },
+      };
+    }
+    case 'status': {
+      const { event } = fact;
+      const d = event.data;
+      return {
+        position,
+        accountId: event.accountId,
+        generationId: d.generationId,
+        taskId: d.taskId,
+        message: {
+          type: 'job_status',
+          event_id: event.id,
+          kind: 'task',
+          job_id: d.taskId,
+          generation_id: d.generationId,
+          status: { status: d.status, attempt: d.attempt, error: d.error, output: d.output },
+        },
+      };
+    }
+    case 'generation': {
+      const { event } = fact;
+      return {
+        position,
+        accountId: event.accountId,
+        generationId: event.data.id,
+        taskId: null,
+        message: { ...generationStatusMessage(event.data), event_id: event.id },
+      };
+    }
   }
-  const status = isTaskStatus.parse(raw);
-  if (status) {
-    const event = status;
-    const d = event.data;
-    return {
-      position,
-      accountId: event.accountId,
-      generationId: d.generationId,
-      taskId: d.taskId,
-      message: {
-        type: 'job_status',
-        event_id: event.id,
-        kind: 'task',
-        job_id: d.taskId,
-        generation_id: d.generationId,
-        status: { status: d.status, attempt: d.attempt, error: d.error, output: d.output },
-      },
-    };
-  }
-  const event = isGeneration.parse(raw);
-  if (event) {
-    return {
-      position,
-      accountId: event.accountId,
-      generationId: event.data.id,
-      taskId: null,
-      message: { ...generationStatusMessage(event.data), event_id: event.id },
-    };
-  }
-  return undefined;
 }
 
 export function generationStatusMessage(view: GenerationUpdated['data']): Record<string, unknown> {

@@ -3,6 +3,7 @@ import { ensureStream, type Messaging } from '@reelforge/messaging';
 import { STREAMS } from '@reelforge/contracts';
 import type { Logger } from 'pino';
 import { STATUS_SOURCES, toStatusEvent } from './status-event.ts';
+import { parseStatusFact, type StatusFact } from './status-fact.ts';
 import type { SubscriptionRegistry } from './subscription-registry.ts';
 
 /**
@@ -10,7 +11,7 @@ import type { SubscriptionRegistry } from './subscription-registry.ts';
  * held (the task read model serves from its cache only then).
  */
 export interface TasksFollower {
-  apply(event: unknown): void;
+  apply(fact: StatusFact | undefined): void;
   caughtUp(): void;
   behind(): void;
   lapse(): void;
@@ -97,15 +98,16 @@ export async function startStatusFanout(
           } catch {
             event = undefined;
           }
-          // The read model first: a client told of this fact then reads a task view that knows it.
+          // Parsed once for both readers. The read model first: a client told of this fact then
+          // reads a task view that knows it.
+          const fact = parseStatusFact(event);
           if (follower) {
-            follower.apply(event);
+            follower.apply(fact);
             const last = msg.info.pending === 0 && messages.getPending() === 0;
             if (last && messages.getProcessed() > floor) follower.caughtUp();
             else follower.behind();
           }
-          if (event === undefined) continue;
-          const status = toStatusEvent(event, { stream: source.stream, seq: msg.info.streamSequence });
+          const status = toStatusEvent(fact, { stream: source.stream, seq: msg.info.streamSequence });
           if (status) registry.dispatch(status);
         }
         if (!stopping) throw new Error('the consumer ended');

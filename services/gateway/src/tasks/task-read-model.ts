@@ -1,5 +1,6 @@
-import { lenientValidator, TaskProgress, TaskStatusChanged, type TaskView } from '@reelforge/contracts';
+import type { TaskView } from '@reelforge/contracts';
 import type { Metrics } from '@reelforge/telemetry';
+import type { StatusFact } from '../live/status-fact.ts';
 
 /**
  * A read that went to the owner. Any fact about its task (or a lapse of the stream) between
@@ -23,8 +24,8 @@ export interface TaskReadModel {
   abandon(ticket: ReadTicket): void;
   /** Drops a task's entry (its state changed in a way no event announces). */
   forget(taskId: string): void;
-  /** A fact from the TASKS stream (the parsed event), in stream order. */
-  apply(event: unknown): void;
+  /** A fact from the TASKS stream (parsed; undefined when the message held none), in stream order. */
+  apply(fact: StatusFact | undefined): void;
   /** The consumer has delivered everything the stream held when it last said so. */
   caughtUp(): void;
   /** Facts are waiting behind the last one delivered: serve nothing until caught up (entries stay: the facts will come). */
@@ -42,8 +43,6 @@ interface Entry {
   at: number;
 }
 
-const isStatus = lenientValidator(TaskStatusChanged);
-const isProgress = lenientValidator(TaskProgress);
 /** Stages reported once the task has ended (the row's stage is written with the status change). */
 const TERMINAL_STAGES = new Set(['completed', 'failed', 'cancelled']);
 /** A task in one of these changes only by a fact on the stream (a retry announces `queued`). */
@@ -140,16 +139,14 @@ export function createTaskReadModel(o: {
       touch(taskId);
       entries.delete(taskId);
     },
-    apply: (event) => {
-      const status = isStatus.parse(event);
-      if (status) {
-        touch(status.data.taskId);
-        entries.delete(status.data.taskId);
+    apply: (fact) => {
+      if (fact?.kind === 'status') {
+        touch(fact.event.data.taskId);
+        entries.delete(fact.event.data.taskId);
         return;
       }
-      const progress = isProgress.parse(event);
-      if (!progress) return;
-      const d = progress.data;
+      if (fact?.kind !== 'progress') return;
+      const d = fact.event.data;
       // A terminal stage is reported after the status fact that ends the task was committed: that fact says it all.
       if (TERMINAL_STAGES.has(d.stage)) return;
       touch(d.taskId);
