@@ -12,7 +12,7 @@ export {
 } from './nats-auth.ts';
 export { connectNats, natsCheck, openNats } from './connection.ts';
 export { ensureConsumer, ensureStream } from './provision.ts';
-export { publishEvent } from './publish.ts';
+export { publishEvent, sendEvent } from './publish.ts';
 export { type DeadLetter } from './dead-letter.ts';
 export { listDeadLetters, redriveDeadLetter } from './dead-letter-queue.ts';
 export { startConsumer, type ConsumerOptions, type HandlerContext, type RunningConsumer } from './consume.ts';

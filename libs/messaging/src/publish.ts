@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import type { PubAck } from '@nats-io/jetstream';
 import { describeErrors, validator, type Envelope, type TSchemaLike } from '@reelforge/contracts';
@@ -49,4 +49,37 @@ export async function publishEvent(
       }
     },
   );
+}
+
+/**
+ * Sends an event to a stream's subject without asking the server to confirm it was stored (no
+ * PubAck): for facts the next one supersedes within a second (task progress). JetStream stores it
+ * all the same, de-duplicated by `Nats-Msg-Id`; what is given up is knowing that it was. Saves the
+ * request machinery per message on our side (an inbox entry, a timer, two errors built for their
+ * stacks) and the PubAck the server would write back. The envelope is checked against its schema
+ * first, as publishEvent does; errors (invalid, connection closed) are thrown here.
+ */
+export function sendEvent(m: Messaging, subject: string, envelope: Envelope, schema?: TSchemaLike): void {
+  if (schema) {
+    const v = validator(schema);
+    const type = envelope.type;
+    if (!v.check(envelope))
+      throw new Error(`refusing to publish invalid ${type}: ${describeErrors(v.errors(envelope))}`);
+  }
+  const to = m.subject(subject);
+  const span = tracer.startSpan(`publish ${subject}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: { 'messaging.system': 'nats', 'messaging.destination.name': to, 'messaging.message.id': envelope.id },
+  });
+  try {
+    const h = headers();
+    h.set('Nats-Msg-Id', envelope.id);
+    injectTraceContext(h, trace.setSpan(context.active(), span));
+    m.nc.publish(to, JSON.stringify(envelope), { headers: h });
+  } catch (err) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+    throw err;
+  } finally {
+    span.end();
+  }
 }

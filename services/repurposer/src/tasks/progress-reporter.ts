@@ -1,5 +1,5 @@
 import { makeEnvelope, subjects, TaskProgress, type TaskStage } from '@reelforge/contracts';
-import { publishEvent, type Messaging } from '@reelforge/messaging';
+import { sendEvent, type Messaging } from '@reelforge/messaging';
 import type { Logger } from 'pino';
 
 /** `milestone`: a step clients show (article videos' stage table), sent even inside the minimum interval. */
@@ -13,7 +13,7 @@ export type ReportProgress = (
 
 /**
  * Publishes live progress straight to JetStream (not through the outbox: it is superseded every
- * second). At most one event per `minIntervalMs` within a stage; every stage change and milestone goes out.
+ * second), without waiting for the server's PubAck (sendEvent). At most one event per `minIntervalMs` within a stage; every stage change and milestone goes out.
  * Within a stage the percent never goes back (steps that overlap report out of order).
  * Best effort: a failed publish is logged, never fails the task.
  */
@@ -52,8 +52,10 @@ export function createProgressReporter(deps: {
       etaSeconds: etaSeconds === null ? null : Math.max(0, Math.round(etaSeconds)),
       ...(deps.attempt === undefined ? {} : { attempt: deps.attempt }),
     });
-    publishEvent(deps.m, subjects.taskProgress(deps.accountId), event, TaskProgress).catch((err: unknown) =>
-      deps.log.warn({ err: String(err) }, 'progress publish failed'),
-    );
+    try {
+      sendEvent(deps.m, subjects.taskProgress(deps.accountId), event, TaskProgress);
+    } catch (err) {
+      deps.log.warn({ err: String(err) }, 'progress publish failed');
+    }
   };
 }
