@@ -67,6 +67,8 @@ export async function spawnBenchStack(options: {
   }
   return {
     token,
+    /** Each service's process id (for its CPU time). */
+    pids: Object.fromEntries(options.services.map((name, i) => [name, running[i]!.child.pid ?? 0])),
     baseUrl: options.services.includes('gateway') ? `http://127.0.0.1:${port}` : '',
     bearer: (subject: string, roles: string[] = []) => signDevToken(BENCH_SECRET, subject, { roles }),
     stop,
