@@ -8,6 +8,13 @@ import { injectTraceContext } from './trace-headers.ts';
 // The global API's tracer (as instrumentation libraries do): it follows whatever provider the process registers.
 const tracer = trace.getTracer('@reelforge/messaging');
 
+/** An invalid event is a bug of its producer: refused before it is sent. */
+function assertValid(envelope: Envelope, schema: TSchemaLike): void {
+  const v = validator(schema);
+  const type = envelope.type;
+  if (!v.check(envelope)) throw new Error(`refusing to publish invalid ${type}: ${describeErrors(v.errors(envelope))}`);
+}
+
 /**
  * Publishes an event to JetStream with `Nats-Msg-Id` = envelope id (server-side de-duplication
  * within the stream's window) and the active trace context in the headers. The envelope is checked
@@ -21,12 +28,7 @@ export async function publishEvent(
   schema?: TSchemaLike,
   extraHeaders?: MsgHdrs,
 ): Promise<PubAck> {
-  if (schema) {
-    const v = validator(schema);
-    const type = envelope.type;
-    if (!v.check(envelope))
-      throw new Error(`refusing to publish invalid ${type}: ${describeErrors(v.errors(envelope))}`);
-  }
+  if (schema) assertValid(envelope, schema);
   const to = m.subject(subject);
   // A producer span (global tracer, as instrumentation libraries do): its context goes in the
   // headers, so the consumer's span hangs under this publish.
@@ -60,12 +62,7 @@ export async function publishEvent(
  * first, as publishEvent does; errors (invalid, connection closed) are thrown here.
  */
 export function sendEvent(m: Messaging, subject: string, envelope: Envelope, schema?: TSchemaLike): void {
-  if (schema) {
-    const v = validator(schema);
-    const type = envelope.type;
-    if (!v.check(envelope))
-      throw new Error(`refusing to publish invalid ${type}: ${describeErrors(v.errors(envelope))}`);
-  }
+  if (schema) assertValid(envelope, schema);
   const to = m.subject(subject);
   const span = tracer.startSpan(`publish ${subject}`, {
     kind: SpanKind.PRODUCER,

@@ -26,45 +26,44 @@ export function toStatusEvent(
   return event;
 }
 
+/** A task's fact, subscribable by its account, generation and task. */
+const taskFact = (
+  event: { accountId: string; data: { taskId: string; generationId: string | null } },
+  position: StatusEvent['position'],
+  message: Record<string, unknown>,
+): StatusEvent => ({
+  position,
+  accountId: event.accountId,
+  generationId: event.data.generationId,
+  taskId: event.data.taskId,
+  message,
+});
+
 function toStatusFact(fact: StatusFact, position: StatusEvent['position']): StatusEvent {
   switch (fact.kind) {
     case 'progress': {
-      const { event } = fact;
-      const d = event.data;
-      return {
-        position,
-        accountId: event.accountId,
-        generationId: d.generationId,
-        taskId: d.taskId,
-        message: {
-          type: 'job_progress',
-          event_id: event.id,
-          job_id: d.taskId,
-          generation_id: d.generationId,
-          stage: d.stage,
-          progress: d.percent,
-          message: d.message,
-          eta_seconds: d.etaSeconds,
-        },
-      };
+      const d = fact.event.data;
+      return taskFact(fact.event, position, {
+        type: 'job_progress',
+        event_id: fact.event.id,
+        job_id: d.taskId,
+        generation_id: d.generationId,
+        stage: d.stage,
+        progress: d.percent,
+        message: d.message,
+        eta_seconds: d.etaSeconds,
+      });
     }
     case 'status': {
-      const { event } = fact;
-      const d = event.data;
-      return {
-        position,
-        accountId: event.accountId,
-        generationId: d.generationId,
-        taskId: d.taskId,
-        message: {
-          type: 'job_status',
-          event_id: event.id,
-          kind: 'task',
-          job_id: d.taskId,
-          generation_id: d.generationId,
-          status: { status: d.status, attempt: d.attempt, error: d.error, output: d.output },
-        },
-      };
+      const d = fact.event.data;
+      return taskFact(fact.event, position, {
+        type: 'job_status',
+        event_id: fact.event.id,
+        kind: 'task',
+        job_id: d.taskId,
+        generation_id: d.generationId,
+        status: { status: d.status, attempt: d.attempt, error: d.error, output: d.output },
+      });
     }
     case 'generation': {
       const { event } = fact;
