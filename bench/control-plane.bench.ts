@@ -65,11 +65,13 @@ export async function benchControlPlane(
     const ours = total / ((performance.now() - started) / 1000);
     // CPU per task by process: steadier than the rate on a shared machine, and what the redesign's
     // budget (≤ 1 ms a task over every process, docs/architecture.md) is stated in.
-    const cpu = cpuSpent(cpuBefore, await cpuByGroup(stack.pids));
-    const cpuMs = Object.entries(cpu).map(([k, v]) => [k, (v * 1000) / total] as const);
-    const cpuTotal = cpuMs.reduce((sum, [, ms]) => sum + ms, 0);
-    const cpuLine = `${cpuMs.map(([k, ms]) => `${k} ${ms.toFixed(2)}`).join(', ')}; total ${cpuTotal.toFixed(2)} ms`;
+    const use = Object.entries(cpuSpent(cpuBefore, await cpuByGroup(stack.pids)));
+    const cpuTotal = use.reduce((sum, [, u]) => sum + (u.cpuSeconds * 1000) / total, 0);
+    const cpuLine = `${use.map(([k, u]) => `${k} ${((u.cpuSeconds * 1000) / total).toFixed(2)}`).join(', ')}; total ${cpuTotal.toFixed(2)} ms`;
     say(`control plane CPU per task (ms, during the run; postgres and nats-server: all such processes): ${cpuLine}`);
+    // Write syscalls (socket writes mostly: a quarter to a third of the services' CPU in profiles).
+    const writesLine = use.map(([k, u]) => `${k} ${(u.writes / total).toFixed(1)}`).join(', ');
+    say(`control plane write syscalls per task: ${writesLine}`);
     const perTask = await counted?.(total);
     if (perTask) {
       say(
@@ -120,7 +122,7 @@ export async function benchControlPlane(
         baselineName: 'raw JetStream publish+consume',
         higherIsBetter: true,
         notes:
-          `CPU per task (ms): ${cpuLine}; ` +
+          `CPU per task (ms): ${cpuLine}; write syscalls per task: ${writesLine}; ` +
           (perTask
             ? `measured: ${perTask.statementsPerTask.toFixed(1)} SQL statements (begin/commit included) and ${perTask.commitsPerTask.toFixed(1)} commits per task, planned for ${perTask.planMsPerTask.toFixed(2)} ms and executed for ${perTask.execMsPerTask.toFixed(2)} ms per task (pg_stat_statements); `
             : '') +
