@@ -135,9 +135,17 @@ describe('task read model', () => {
     await lastProgress(ws, taskId);
     const done = await getTask(tenant.api, taskId);
     expect(done.body).toMatchObject({ status: 'completed', series: 1 });
-    const hitsBefore = (await lookups()).hit;
-    expect((await getTask(tenant.api, taskId)).body).toEqual(done.body);
-    expect((await lookups()).hit - hitsBefore).toBe(1);
+    // The completed view is cached again once the consumer is caught up: a read that overlapped a
+    // fact still in flight is not kept (that rule has its own test below), so this may take a read more.
+    await eventually(
+      'the completed view served from the cache',
+      async () => {
+        const hitsBefore = (await lookups()).hit;
+        expect((await getTask(tenant.api, taskId)).body).toEqual(done.body);
+        return (await lookups()).hit - hitsBefore === 1 ? true : undefined;
+      },
+      10_000,
+    );
     ws.close();
   });
 
