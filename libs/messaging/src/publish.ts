@@ -8,6 +8,12 @@ import { injectTraceContext } from './trace-headers.ts';
 // The global API's tracer (as instrumentation libraries do): it follows whatever provider the process registers.
 const tracer = trace.getTracer('@reelforge/messaging');
 
+/** A publish's span: a producer's, named by the namespaced subject and the event id. */
+const producerSpan = (to: string, eventId: string) => ({
+  kind: SpanKind.PRODUCER,
+  attributes: { 'messaging.system': 'nats', 'messaging.destination.name': to, 'messaging.message.id': eventId },
+});
+
 /** An invalid event is a bug of its producer: refused before it is sent. */
 function assertValid(envelope: Envelope, schema: TSchemaLike): void {
   const v = validator(schema);
@@ -32,25 +38,18 @@ export async function publishEvent(
   const to = m.subject(subject);
   // A producer span (global tracer, as instrumentation libraries do): its context goes in the
   // headers, so the consumer's span hangs under this publish.
-  return tracer.startActiveSpan(
-    `publish ${subject}`,
-    {
-      kind: SpanKind.PRODUCER,
-      attributes: { 'messaging.system': 'nats', 'messaging.destination.name': to, 'messaging.message.id': envelope.id },
-    },
-    async (span) => {
-      try {
-        const h = extraHeaders ?? headers();
-        injectTraceContext(h);
-        return await m.js.publish(to, JSON.stringify(envelope), { msgID: envelope.id, headers: h });
-      } catch (err) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
-        throw err;
-      } finally {
-        span.end();
-      }
-    },
-  );
+  return tracer.startActiveSpan(`publish ${subject}`, producerSpan(to, envelope.id), async (span) => {
+    try {
+      const h = extraHeaders ?? headers();
+      injectTraceContext(h);
+      return await m.js.publish(to, JSON.stringify(envelope), { msgID: envelope.id, headers: h });
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
 }
 
 /**
@@ -64,10 +63,7 @@ export async function publishEvent(
 export function sendEvent(m: Messaging, subject: string, envelope: Envelope, schema?: TSchemaLike): void {
   if (schema) assertValid(envelope, schema);
   const to = m.subject(subject);
-  const span = tracer.startSpan(`publish ${subject}`, {
-    kind: SpanKind.PRODUCER,
-    attributes: { 'messaging.system': 'nats', 'messaging.destination.name': to, 'messaging.message.id': envelope.id },
-  });
+  const span = tracer.startSpan(`publish ${subject}`, producerSpan(to, envelope.id));
   try {
     const h = headers();
     h.set('Nats-Msg-Id', envelope.id);
