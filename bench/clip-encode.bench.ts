@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -9,6 +9,7 @@ import { resolveCaptionStyle } from '../services/repurposer/src/captions/ass-doc
 import type { Cue } from '../services/repurposer/src/captions/cue.ts';
 import { loadFaceDetector } from '../services/repurposer/src/faces/load-detector.ts';
 import { planTrack } from '../services/repurposer/src/faces/plan-track.ts';
+import { CLOCK_TICKS } from './process-cpu.ts';
 import { loadFontCatalog } from '../services/repurposer/src/fonts/font-catalog.ts';
 import { titleFilters, type TitleSpec } from '../services/repurposer/src/render/clip-command.ts';
 import {
@@ -125,7 +126,6 @@ function cpuSeconds(): number {
   const children = (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
   return (self.user + self.system) / 1e6 + children;
 }
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 interface Cost {
   wall: number;
