@@ -1,12 +1,13 @@
 import { SpanKind, SpanStatusCode, context, trace, type Tracer } from '@opentelemetry/api';
-import type { JsMsg } from '@nats-io/jetstream';
 import { describeErrors, lenientValidator, type TSchemaLike } from '@reelforge/contracts';
 import type { Static } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Messaging } from './context.ts';
 import { publishDeadLetter } from './dead-letter.ts';
+import type { Delivery } from './delivery.ts';
 import { PermanentError, RetryableError, errorCode, errorMessage } from './errors.ts';
 import { backoffDelayMs, type RetryPolicy } from './retry-policy.ts';
+import { startSlotPuller } from './slot-puller.ts';
 import { extractTraceContext } from './trace-headers.ts';
 
 export interface HandlerContext {
@@ -33,6 +34,8 @@ export interface ConsumerOptions<S extends TSchemaLike> {
   retry: RetryPolicy;
   /** In-progress ack period while a handler runs; keep well under the consumer's ack_wait. */
   heartbeatMs: number;
+  /** How long one pull request waits on the server before an idle consumer asks again; 30 s. */
+  pullExpiresMs?: number;
   /** How long stop() waits for running handlers before aborting them and handing messages back. */
   drainTimeoutMs: number;
   /** Called with the dead letter's reason and the delivery count, before the message is terminated. */
@@ -49,7 +52,7 @@ export interface ConsumerOptions<S extends TSchemaLike> {
 export interface RunningConsumer {
   /** Stops pulling, waits for running handlers (up to the drain timeout), then hands the rest back. */
   stop(): Promise<void>;
-  /** Resolves when `n` more messages have been settled (acked, naked or dead-lettered); for tests. */
+  /** Messages being handled now. */
   readonly inFlight: number;
 }
 
@@ -70,18 +73,18 @@ export async function startConsumer<S extends TSchemaLike>(
 ): Promise<RunningConsumer> {
   const stream = m.stream(options.stream);
   const durable = `${m.ns.streamPrefix}${options.durable}`;
-  const consumer = await m.js.consumers.get(stream, durable);
+  // Fails fast when the consumer does not exist (it is provisioned before the service starts).
+  await m.jsm.consumers.info(stream, durable);
   const streamInfo = await m.jsm.streams.info(stream);
   const isWorkQueue = streamInfo.config.retention === 'workqueue';
   // Lenient: a newer producer's additional fields are accepted and stripped (additive evolution).
   const check = lenientValidator(options.schema);
   const log = options.log.child({ consumer: durable });
-  const stopping = new AbortController();
   const abortHandlers = new AbortController();
-  let inFlight = 0;
+  const running = new Set<Promise<void>>();
 
   async function settleDeadLetter(
-    msg: JsMsg,
+    msg: Delivery,
     event: unknown,
     reason: 'invalid' | 'permanent' | 'max_deliveries',
     error: { code: string; message: string },
@@ -94,27 +97,31 @@ export async function startConsumer<S extends TSchemaLike>(
     log.warn({ seq: msg.info.streamSequence, reason, error }, 'message dead-lettered');
   }
 
-  async function handle(msg: JsMsg): Promise<void> {
+  /** Runs the handler and settles the message, except for an ack, which it leaves to the puller (true). */
+  async function handle(msg: Delivery): Promise<boolean> {
     const deliveryCount = msg.info.deliveryCount;
     let event: unknown;
     try {
       event = JSON.parse(new TextDecoder().decode(msg.data));
     } catch {
-      return settleDeadLetter(msg, undefined, 'invalid', { code: 'INVALID_JSON', message: 'payload is not JSON' });
+      await settleDeadLetter(msg, undefined, 'invalid', { code: 'INVALID_JSON', message: 'payload is not JSON' });
+      return false;
     }
     const parsed = check.parse(event);
     if (parsed === undefined) {
-      return settleDeadLetter(msg, event, 'invalid', {
+      await settleDeadLetter(msg, event, 'invalid', {
         code: 'INVALID_MESSAGE',
         message: describeErrors(check.errors(event)),
       });
+      return false;
     }
     event = parsed;
     if (deliveryCount > options.retry.maxDeliveries) {
-      return settleDeadLetter(msg, event, 'max_deliveries', {
+      await settleDeadLetter(msg, event, 'max_deliveries', {
         code: 'MAX_DELIVERIES',
         message: `delivered ${deliveryCount - 1} times without being settled (the handler never finished: crash or timeout)`,
       });
+      return false;
     }
     const parent = extractTraceContext(msg.headers);
     const span = options.tracer.startSpan(
@@ -140,7 +147,7 @@ export async function startConsumer<S extends TSchemaLike>(
           subject: msg.subject,
         }),
       );
-      msg.ack();
+      return true;
     } catch (err) {
       span.recordException(err as Error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
@@ -162,64 +169,61 @@ export async function startConsumer<S extends TSchemaLike>(
         );
         msg.nak(delay);
       }
+      return false;
     } finally {
       clearInterval(heartbeat);
       span.end();
     }
   }
 
-  // One loop per slot: each pulls one message, handles it, and pulls the next. Bounded concurrency
-  // without an internal queue, so nothing is pulled that this process cannot start on now.
-  async function loop(): Promise<void> {
-    while (!stopping.signal.aborted) {
-      let msg: JsMsg | null;
-      try {
-        msg = await consumer.next({ expires: 2000 });
-      } catch (err) {
-        if (stopping.signal.aborted) return;
-        log.warn({ err: errorMessage(err) }, 'pull failed; retrying');
-        await new Promise((r) => setTimeout(r, 500));
-        continue;
-      }
-      if (!msg) continue;
-      if (stopping.signal.aborted) {
-        msg.nak(0);
-        return;
-      }
-      inFlight++;
-      try {
-        await handle(msg);
-      } catch (err) {
-        // Settling itself failed (e.g. NATS down): the message will be redelivered after ack_wait.
-        log.error({ err: errorMessage(err) }, 'could not settle message');
-      } finally {
-        inFlight--;
-      }
-    }
-  }
-
-  const loops = Array.from({ length: options.concurrency }, () => loop());
+  const puller = startSlotPuller({
+    nc: m.nc,
+    stream,
+    durable,
+    slots: options.concurrency,
+    expiresMs: options.pullExpiresMs ?? 30_000,
+    heartbeatMs: options.heartbeatMs,
+    log,
+    onMessage(msg) {
+      const done = handle(msg).then(
+        (ack) => (ack ? puller.ackAndRelease(msg) : puller.release()),
+        (err: unknown) => {
+          // Settling itself failed (e.g. NATS down): the message will be redelivered after ack_wait.
+          log.error({ err: errorMessage(err) }, 'could not settle message');
+          puller.release();
+        },
+      );
+      running.add(done);
+      void done.finally(() => running.delete(done));
+    },
+  });
   log.info({ concurrency: options.concurrency }, 'consumer started');
+
+  const allRunning = async () => {
+    while (running.size > 0) await Promise.all(running);
+  };
 
   return {
     get inFlight() {
-      return inFlight;
+      return running.size;
     },
     stop: async () => {
-      stopping.abort();
-      const all = Promise.all(loops);
+      await puller.stop();
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
-        all.then(() => false),
+        allRunning().then(() => false),
         new Promise<boolean>((resolve) => {
           timer = setTimeout(() => resolve(true), options.drainTimeoutMs);
         }),
       ]);
       clearTimeout(timer);
       if (timedOut) {
-        log.warn({ inFlight }, 'drain timed out; aborting running handlers and handing their messages back');
+        log.warn(
+          { inFlight: running.size },
+          'drain timed out; aborting running handlers and handing their messages back',
+        );
         abortHandlers.abort();
-        await all;
+        await allRunning();
       }
     },
   };

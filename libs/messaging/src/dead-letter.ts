@@ -1,7 +1,7 @@
 import { headers } from '@nats-io/transport-node';
-import type { JsMsg } from '@nats-io/jetstream';
 import { subjects } from '@reelforge/contracts';
 import type { Messaging } from './context.ts';
+import type { Delivery } from './delivery.ts';
 
 /** What the DLQ keeps of a message that could not be handled: enough to inspect and replay it. */
 export interface DeadLetter {
@@ -21,7 +21,7 @@ export interface DeadLetter {
 /** Publishes a dead letter for `msg` to `dlq.<stream>.<consumer>` (de-duplicated per stream sequence). */
 export async function publishDeadLetter(
   m: Messaging,
-  msg: JsMsg,
+  msg: Pick<Delivery, 'data' | 'subject' | 'headers' | 'info'>,
   consumer: string,
   reason: DeadLetter['reason'],
   error: { code: string; message: string },

@@ -133,7 +133,9 @@ async function setup(options: { ackWaitMs?: number } = {}): Promise<Env> {
   const ackSub = nc.subscribe(`$JS.ACK.${stream}.${durable}.>`, {
     callback: (_err, msg: Msg) => {
       const body = msg.string();
-      acks.push({ kind: body.split(' ')[0]!, body, delivery: Number(msg.subject.split('.')[4]) });
+      // `+NXT` acks and asks for the next message in one publish: for the server it is an ack.
+      const kind = body.startsWith('+NXT') ? '+ACK' : body.split(' ')[0]!;
+      acks.push({ kind, body, delivery: Number(msg.subject.split('.')[4]) });
     },
   });
   const dlq = new Recorder<{ subject: string; letter: DeadLetter; reason: string | undefined }>();
@@ -245,7 +247,7 @@ describe('startConsumer', () => {
     expect(env.acks.items.map((a) => [a.body, a.delivery])).toEqual([
       ['-NAK {"delay":50000000}', 1],
       ['-NAK {"delay":100000000}', 2],
-      ['+ACK', 3],
+      ['+NXT {"batch":1,"expires":30000000000}', 3], // the ack carries the next pull request
     ]);
     const retries = env.log.lines().filter((l) => l.msg === 'handler failed; will retry');
     expect(retries.map((l) => [l.delivery, l.delayMs])).toEqual([
@@ -487,6 +489,93 @@ describe('startConsumer', () => {
     expect(env.acks.items.map((a) => a.body)).toEqual(['-NAK']); // no delay: straight back to another instance
     expect(await streamMessages(env, WORK.name)).toBe(1);
     expect(env.dlq.items).toEqual([]);
+  });
+});
+
+describe('startConsumer pulls only for free slots', () => {
+  /** Records the pull requests (not the `+NXT` acks) the consumer sends for this test's durable. */
+  async function pullRequests(env: Env): Promise<Recorder<{ batch: number; expires: number }>> {
+    const requests = new Recorder<{ batch: number; expires: number }>();
+    const sub = nc.subscribe(
+      `$JS.API.CONSUMER.MSG.NEXT.${env.m.stream(WORK.name)}.${env.m.ns.streamPrefix}${DURABLE}`,
+      { callback: (_err, msg: Msg) => requests.push(msg.json<{ batch: number; expires: number }>()) },
+    );
+    cleanups.push(async () => sub.unsubscribe());
+    await nc.flush();
+    return requests;
+  }
+
+  it('never holds more delivered messages than slots, and a busy worker sends one publish per message', async () => {
+    const env = await setup();
+    const requests = await pullRequests(env);
+    const durable = `${env.m.ns.streamPrefix}${DURABLE}`;
+    let running = 0;
+    let maxRunning = 0;
+    let maxUnacked = 0;
+    const seen = new Set<number>();
+    for (let n = 0; n < 30; n++) await publishEvent(env.m, 'work.a', item(n), WorkItem);
+    await start(env, {
+      concurrency: 3,
+      handler: async (event) => {
+        maxRunning = Math.max(maxRunning, ++running);
+        // The server's count of delivered, unacknowledged messages: a prefetched one would show here.
+        const info = await env.m.jsm.consumers.info(env.m.stream(WORK.name), durable);
+        maxUnacked = Math.max(maxUnacked, info.num_ack_pending);
+        seen.add(event.data.n);
+        running--;
+      },
+    });
+
+    await env.acks.until('30 acks', (a) => a.filter((x) => x.kind === '+ACK').length === 30);
+
+    expect(seen.size).toBe(30);
+    expect(maxRunning).toBeLessThanOrEqual(3);
+    expect(maxUnacked).toBeLessThanOrEqual(3);
+    // One request for the three free slots; after that every ack asks for the next message itself.
+    expect(requests.items).toEqual([{ batch: 3, expires: 30_000_000_000 }]);
+    expect(env.acks.items.every((a) => a.body.startsWith('+NXT'))).toBe(true);
+    expect(await streamMessages(env, WORK.name)).toBe(0);
+  });
+
+  it('asks again for every free slot when an idle request expires, and takes a message that comes later', async () => {
+    const env = await setup();
+    const requests = await pullRequests(env);
+    const handled = deferred<number>();
+    await start(env, {
+      concurrency: 2,
+      pullExpiresMs: 200,
+      handler: async (event) => handled.resolve(event.data.n),
+    });
+
+    // Each request expires unanswered (408 with 2 messages left): the consumer asks again for both slots.
+    await requests.until('three pull requests', (r) => r.length >= 3);
+    expect(requests.items.slice(0, 3)).toEqual(Array(3).fill({ batch: 2, expires: 200_000_000 }));
+    await publishEvent(env.m, 'work.a', item(7), WorkItem);
+    expect(await handled.promise).toBe(7);
+  });
+
+  it('keeps working when its durable is deleted and created again', async () => {
+    const env = await setup();
+    const handled = new Recorder<number>();
+    await start(env, { concurrency: 2, handler: async (event) => handled.push(event.data.n) });
+    await publishEvent(env.m, 'work.a', item(1), WorkItem);
+    await handled.until('item 1', (h) => h.includes(1));
+
+    const stream = env.m.stream(WORK.name);
+    await env.m.jsm.consumers.delete(stream, `${env.m.ns.streamPrefix}${DURABLE}`);
+    await ensureConsumer(env.m, {
+      stream: WORK.name,
+      durable: DURABLE,
+      filterSubject: 'work.>',
+      ackWaitMs: 30_000,
+      maxAckPending: 100,
+    });
+    await publishEvent(env.m, 'work.a', item(2), WorkItem);
+
+    // Far sooner than the 30 s a lost pull request would otherwise take to expire.
+    await handled.until('item 2', (h) => h.includes(2), 10_000);
+    const resets = env.log.lines().filter((l) => l.msg === 'pull requests reset');
+    expect(resets.map((l) => String(l.why))).toContainEqual(expect.stringContaining('409'));
   });
 });
 
