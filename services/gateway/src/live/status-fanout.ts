@@ -59,6 +59,12 @@ export async function startStatusFanout(
     const follower = source.stream === STREAMS.TASKS.name ? tasks : undefined;
     // The consumer exists and delivers only what comes after it: nothing is behind yet.
     follower?.caughtUp();
+    // Messages this loop has taken from the iterator. What is received and not yet taken is counted
+    // from it rather than with nats.js's getPending(), which stays one too high for the rest of an
+    // iterator batch in which a queued pull request ran before a message (seen in tests: the read
+    // model then stayed "behind" until the next idle heartbeat, 15 s or more).
+    let taken = 0;
+    const waiting = () => messages.getReceived() - taken;
     // Messages received before a lapse say nothing about what the lapse may have skipped: only a
     // later one's `pending` (or a heartbeat) can tell the follower it is caught up again.
     let floor = 0;
@@ -86,12 +92,13 @@ export async function startStatusFanout(
         if (LAPSES.has(s.type)) lapse();
         // The server sends an idle heartbeat only when it has nothing more to deliver; messages
         // received but not yet read keep us behind until the last of them is.
-        else if (s.type === 'heartbeat' && messages.getPending() === 0) follower.caughtUp();
+        else if (s.type === 'heartbeat' && waiting() === 0) follower.caughtUp();
       }
     })().catch(() => undefined);
     loops.push(
       (async () => {
         for await (const msg of messages) {
+          taken++;
           let event: unknown;
           try {
             event = JSON.parse(new TextDecoder().decode(msg.data));
@@ -103,8 +110,8 @@ export async function startStatusFanout(
           const fact = parseStatusFact(event);
           if (follower) {
             follower.apply(fact);
-            const last = msg.info.pending === 0 && messages.getPending() === 0;
-            if (last && messages.getProcessed() > floor) follower.caughtUp();
+            const last = msg.info.pending === 0 && waiting() === 0;
+            if (last && taken > floor) follower.caughtUp();
             else follower.behind();
           }
           const status = toStatusEvent(fact, { stream: source.stream, seq: msg.info.streamSequence });

@@ -78,6 +78,12 @@ export function createTaskReadModel(o: {
     'Task reads by how the read model answered: hit (from the cache), miss (not cached for this caller), behind (stream not caught up: asked the owner)',
     ['result'],
   );
+  // Why reads go to the owner: how often the consumer falls behind or lapses, and catches up again.
+  const transitions = o.metrics?.counter(
+    'reelforge_task_read_model_transitions_total',
+    "Changes of the read model's state: behind (facts waiting), lapse (facts may have been missed: entries dropped), caught_up (serving again)",
+    ['to'],
+  );
   o.metrics?.gaugeFrom('reelforge_task_read_model_entries', 'Task views cached by the read model', [], async (set) =>
     set({}, entries.size),
   );
@@ -160,10 +166,15 @@ export function createTaskReadModel(o: {
       else entries.delete(d.taskId);
     },
     caughtUp: () => {
+      if (!fresh) transitions?.inc({ to: 'caught_up' });
       fresh = true;
     },
-    behind: notFresh,
+    behind: () => {
+      if (fresh) transitions?.inc({ to: 'behind' });
+      notFresh();
+    },
     lapse: () => {
+      transitions?.inc({ to: 'lapse' });
       notFresh();
       entries.clear();
     },

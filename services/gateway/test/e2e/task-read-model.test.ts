@@ -48,6 +48,15 @@ describe('task read model', () => {
       );
     return { hit: count('hit'), miss: count('miss'), behind: count('behind') };
   };
+  /** The read model's state changes so far, by the state it went to. */
+  const transitions = async () => {
+    const { body } = await stack.gateway.platform.metrics.scrape();
+    const count = (to: string) =>
+      Number(
+        new RegExp(`reelforge_task_read_model_transitions_total\\{to="${to}"[^}]*\\} (\\d+)`).exec(body)?.[1] ?? 0,
+      );
+    return { lapse: count('lapse'), caughtUp: count('caught_up') };
+  };
 
   /** A task of `file`, awaited to its end on the account's WebSocket. */
   const finishedTask = async (tenant: Awaited<ReturnType<typeof newTenant>>, ws: WsWatch, file: string) => {
@@ -329,6 +338,7 @@ describe('task read model', () => {
     const hitsBefore = (await lookups()).hit;
     await getTask(tenant.api, taskId);
     expect((await lookups()).hit - hitsBefore).toBe(1);
+    const transitionsBefore = await transitions();
 
     // Every gateway's ordered TASKS consumer goes (durables are other services'): the ordered
     // consumer is told, and recreates itself later from where it was.
@@ -365,6 +375,10 @@ describe('task read model', () => {
     expect((await getTask(tenant.api, taskId)).body).toEqual(view);
     const after = await lookups();
     expect([after.miss - before.miss, after.hit - before.hit, after.behind - before.behind]).toEqual([1, 1, 0]);
+    // The metric an operator reads to tell why reads went to the owner counted both changes.
+    const transitionsAfter = await transitions();
+    expect(transitionsAfter.lapse).toBeGreaterThan(transitionsBefore.lapse);
+    expect(transitionsAfter.caughtUp).toBeGreaterThan(transitionsBefore.caughtUp);
     ws.close();
   }, 120_000);
 });
