@@ -232,8 +232,8 @@ describe('trace context across NATS', () => {
 });
 
 describe('initTelemetry without an exporter', () => {
-  it('still makes real spans (trace ids for logs and propagation), just does not export them', async () => {
-    // A fresh process: the OTel globals of this one are already registered with a processor.
+  /** One span made in a fresh process (this one's OTel globals are already registered with a processor). */
+  async function probeSpan(sampler: string | undefined) {
     const telemetryIndex = resolve(import.meta.dirname, '..', 'src', 'index.ts');
     const script = `
       import { context, propagation } from '@opentelemetry/api';
@@ -249,10 +249,15 @@ describe('initTelemetry without an exporter', () => {
       process.stdout.write(JSON.stringify(out));
       await t.shutdown();
     `;
-    const { OTEL_EXPORTER_OTLP_ENDPOINT: _unset, ...env } = process.env;
+    const { OTEL_EXPORTER_OTLP_ENDPOINT: _unset, OTEL_TRACES_SAMPLER: _default, ...env } = process.env;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
       cwd: resolve(import.meta.dirname, '..', '..', '..'),
-      env: { ...env, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
+      env: {
+        ...env,
+        OTEL_METRICS_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'none',
+        ...(sampler ? { OTEL_TRACES_SAMPLER: sampler } : {}),
+      },
       timeout: 30_000,
     });
     const out = JSON.parse(stdout) as {
@@ -264,6 +269,18 @@ describe('initTelemetry without an exporter', () => {
     expect(out.traceId).toMatch(HEX32);
     expect(out.traceId).not.toBe('0'.repeat(32));
     expect(out.spanId).not.toBe('0'.repeat(16));
+    return out;
+  }
+
+  it('still gives spans real ids (trace ids for logs and propagation), but records nothing', async () => {
+    const out = await probeSpan(undefined);
+    // Nothing would ever read what a span records here; the next hop learns the trace is unsampled.
+    expect(out.recording).toBe(false);
+    expect(out.carrier.traceparent).toBe(`00-${out.traceId}-${out.spanId}-00`);
+  });
+
+  it("records spans when the operator's OTEL_TRACES_SAMPLER asks for it", async () => {
+    const out = await probeSpan('always_on');
     expect(out.recording).toBe(true);
     expect(out.carrier.traceparent).toBe(`00-${out.traceId}-${out.spanId}-01`);
   });
