@@ -28,10 +28,6 @@ export async function connectNats(options: {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1000,
       ignoreAuthErrorAbort: true,
-      // nats.js otherwise builds a TimeoutError and a RequestError (for their stacks) before every
-      // request, a JetStream publish included, in case it fails; errors still come, without the
-      // caller's frames (our callers name what failed in their own messages).
-      noAsyncTraces: true,
     });
   } catch (err) {
     throw new Error(`cannot connect to NATS at ${redactNatsUrl(options.url)}`, { cause: err });
