@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { STREAMS, TaskProgress, makeEnvelope, subjects, uuidv7 } from '@reelforge/contracts';
 import { createMessaging, namespaceFrom, openNats, publishEvent, type Messaging } from '@reelforge/messaging';
 import { deferred, memoryLogger, uniqueToken } from '@reelforge/testing';
@@ -8,7 +7,7 @@ import { createSubscriptionRegistry } from '../src/live/subscription-registry.ts
 
 // The fan-out's TASKS consumer against a real JetStream server: what it tells the task read model.
 
-let nc: NatsConnection;
+let nc: Awaited<ReturnType<typeof openNats>>;
 let m: Messaging;
 beforeAll(async () => {
   nc = await openNats(inject('natsUrl'));
