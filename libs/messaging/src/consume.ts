@@ -185,14 +185,13 @@ export async function startConsumer<S extends TSchemaLike>(
     heartbeatMs: options.heartbeatMs,
     log,
     onMessage(msg) {
-      const done = handle(msg).then(
-        (ack) => (ack ? puller.ackAndRelease(msg) : puller.release()),
-        (err: unknown) => {
+      const done = handle(msg)
+        .then((ack) => (ack ? puller.ackAndRelease(msg) : puller.release()))
+        .catch((err: unknown) => {
           // Settling itself failed (e.g. NATS down): the message will be redelivered after ack_wait.
           log.error({ err: errorMessage(err) }, 'could not settle message');
           puller.release();
-        },
-      );
+        });
       running.add(done);
       void done.finally(() => running.delete(done));
     },

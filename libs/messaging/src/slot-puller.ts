@@ -22,7 +22,8 @@ export interface SlotPullerOptions {
 export interface SlotPuller {
   /** Frees the slot of a message the caller has settled. */
   release(): void;
-  /** Acks `delivery` and frees its slot, asking for the next message in the same publish. */
+  /** Acks `delivery` and frees its slot, asking for the next message in the same publish. If the
+   *  ack throws, the slot is still taken: free it with `release`. */
   ackAndRelease(delivery: Delivery): void;
   /** Stops asking for messages; anything that arrives after this is handed back at once. */
   stop(): Promise<void>;
@@ -66,9 +67,15 @@ export function startSlotPuller(o: SlotPullerOptions): SlotPuller {
       topUpQueued = false;
       const free = o.slots - taken - requested;
       if (stopped || free <= 0 || retryTimer) return;
+      try {
+        o.nc.publish(pullSubject, JSON.stringify({ batch: free, expires: expiresNs }), { reply: inbox });
+      } catch (err) {
+        // The connection is closed: nothing more will come, and a throw here would end the process.
+        o.log.error({ err: (err as Error).message }, 'could not ask for messages');
+        return;
+      }
       requested += free;
       lastRequestAt = Date.now();
-      o.nc.publish(pullSubject, JSON.stringify({ batch: free, expires: expiresNs }), { reply: inbox });
     });
   }
 
@@ -177,10 +184,11 @@ export function startSlotPuller(o: SlotPullerOptions): SlotPuller {
         release();
         return;
       }
+      // Published first: if it throws (connection closed), the caller frees the slot with release().
+      delivery.ackAndPull(requestOne, inbox);
       taken--;
       requested++;
       lastRequestAt = Date.now();
-      delivery.ackAndPull(requestOne, inbox);
     },
     async stop() {
       stopped = true;

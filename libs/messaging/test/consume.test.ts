@@ -554,6 +554,41 @@ describe('startConsumer pulls only for free slots', () => {
     expect(await handled.promise).toBe(7);
   });
 
+  it('logs a pull it cannot send (connection closed) instead of ending the process', async () => {
+    const env = await setup();
+    const own = await openNats(inject('natsUrl'));
+    const m = await createMessaging(own, 'test', env.m.ns);
+    const started = deferred();
+    const finish = deferred();
+    await startConsumer(m, {
+      stream: WORK.name,
+      durable: DURABLE,
+      schema: WorkItem,
+      concurrency: 1,
+      retry: { initialDelayMs: 50, maxDelayMs: 1000, maxDeliveries: 5, jitter: 0 },
+      heartbeatMs: 5_000,
+      drainTimeoutMs: 1_000,
+      log: env.log.log,
+      tracer,
+      handler: async () => {
+        started.resolve();
+        await finish.promise;
+        throw new Error('failed after the connection closed');
+      },
+    });
+    await publishEvent(env.m, 'work.a', item(1), WorkItem);
+    await started.promise;
+    await own.close();
+    finish.resolve();
+
+    // The freed slot asks for the next message on a closed connection: an uncaught throw there
+    // would fail this run. The message stays in the stream for redelivery.
+    await eventually('the failed pull logged', async () =>
+      env.log.lines().find((l) => l.msg === 'could not ask for messages'),
+    );
+    expect(await streamMessages(env, WORK.name)).toBe(1);
+  });
+
   it('keeps working when its durable is deleted and created again', async () => {
     const env = await setup();
     const handled = new Recorder<number>();
