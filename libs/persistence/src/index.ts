@@ -14,6 +14,9 @@ export {
   enqueueOutbox,
   enqueueOutboxMany,
   outboxInsert,
+  outboxInsertKeyed,
+  keyedOutboxRow,
+  type KeyedOutboxRow,
   type OutboxEntry,
 } from './outbox.ts';
 export {

@@ -73,6 +73,36 @@ export function outboxInsert(
   return { sql, params };
 }
 
+/** An outbox row keyed by the row it belongs to (a task), its trace context taken now: for a batched insert (outboxInsertKeyed). */
+export interface KeyedOutboxRow {
+  row_key: string;
+  id: string;
+  subject: string;
+  envelope: Envelope;
+  headers: Record<string, string>;
+}
+
+/** The row of `entry` for outboxInsertKeyed; built in the caller's context, so the event continues its own trace. */
+export function keyedOutboxRow(key: string, entry: OutboxEntry): KeyedOutboxRow {
+  const headers = { ...entry.headers };
+  propagation.inject(context.active(), headers);
+  return { row_key: key, id: entry.envelope.id, subject: entry.subject, envelope: entry.envelope, headers };
+}
+
+/**
+ * A batched outbox insert as one step of a data-modifying CTE: the rows come as one JSON parameter
+ * (so the text, and its prepared plan, is the same for any batch size), and only those whose key
+ * is an `id` of the CTE `keysIn` are written: no row there, no event.
+ */
+export function outboxInsertKeyed(schema: string, keysIn: string): string {
+  return (
+    `insert into "${assertSchemaName(schema)}".outbox (id, subject, envelope, headers, created_at) ` +
+    `select o.id, o.subject, o.envelope, o.headers, clock_timestamp() ` +
+    `from jsonb_to_recordset(?::jsonb) as o (row_key uuid, id uuid, subject text, envelope jsonb, headers jsonb) ` +
+    `where o.row_key in (select id from ${keysIn})`
+  );
+}
+
 /** Adds one event to the outbox inside the caller's transaction (enqueueOutboxMany of one). */
 export function enqueueOutbox(
   em: EntityManager,

@@ -10,7 +10,7 @@ import type { EntityManager } from '@reelforge/persistence';
 export const ADOPTED_TABLES = ['tasks', 'generated_content'] as const;
 
 /** The adoption of one table's ownerless rows as a statement (or a CTE step); parameters: owner id, account id. */
-export const adoptionSql = (quotedSchema: string, table: (typeof ADOPTED_TABLES)[number]) =>
+const adoptionSql = (quotedSchema: string, table: (typeof ADOPTED_TABLES)[number]) =>
   `update ${quotedSchema}.${table} set owner_id = ? where id in (select id from ${quotedSchema}.${table} where account_id = ? and owner_id is null for update skip locked)`;
 
 export async function adoptOwnerlessRows(

@@ -9,16 +9,16 @@ import {
   type TaskStatus,
 } from '@reelforge/contracts';
 import {
-  executePrepared,
   enqueueOutbox,
   enqueueOutboxMany,
-  outboxInsert,
+  keyedOutboxRow,
   type EntityManager,
   type MikroORM,
   type OutboxEntry,
 } from '@reelforge/persistence';
 import { TaskErrorCodes } from '../pipeline/errors.ts';
-import { ADOPTED_TABLES, adoptOwnerlessRows, adoptionSql } from './owner-backfill.ts';
+import { adoptOwnerlessRows } from './owner-backfill.ts';
+import { createFastTransitions, type ClipRow, type FreshTaskRow } from './fast-transitions.ts';
 import { createStageWrites } from './stage-writes.ts';
 
 export interface StoredClip {
@@ -65,7 +65,6 @@ export type BeginResult =
   | { kind: 'cancelled' };
 
 const TERMINAL = ['completed', 'failed', 'cancelled'];
-const UNIQUE_VIOLATION = '23505';
 
 /**
  * The repurposer's task table, written in transactions that also put the task's status event in
@@ -173,6 +172,40 @@ export function createTaskStore(deps: {
     job.data.sourceUrl.startsWith('media:') ? null : job.data.sourceUrl,
     c.script ? JSON.stringify(c.script) : null,
   ];
+  const taskRow = (job: RenderJobRequested): FreshTaskRow => ({
+    id: job.data.taskId,
+    account_id: job.accountId,
+    generation_id: job.data.generationId,
+    source_id: job.data.sourceId,
+    source_url: job.data.sourceUrl,
+    content_type: job.data.contentType,
+    options: job.data.options,
+    inputs: job.data,
+    kind: job.data.article ? 'article' : 'clips',
+    owner_id: job.data.ownerId ?? null,
+  });
+  const clipRow = (job: RenderJobRequested, c: StoredClip, id: string, expiresAt: string | null): ClipRow => ({
+    id,
+    task_id: job.data.taskId,
+    account_id: job.accountId,
+    clip_index: c.clipIndex,
+    media_key: c.mediaKey,
+    duration_seconds: c.durationSeconds,
+    size_bytes: c.sizeBytes,
+    width: c.width,
+    height: c.height,
+    checksum_sha256: c.checksumSha256,
+    segment: c.segment,
+    score: c.score,
+    reason: c.reason,
+    captioned: c.captioned,
+    title: c.title,
+    thumbnail_key: c.thumbnailKey,
+    expires_at: expiresAt,
+    kind: c.script ? 'article' : 'clip',
+    source_url: job.data.sourceUrl.startsWith('media:') ? null : job.data.sourceUrl,
+    script: c.script ?? null,
+  });
   /** When a job's clips expire: its own `mediaRetentionDays`, else the service's default (none when 0). */
   const clipExpiry = (job: RenderJobRequested): Date | null => {
     const days = job.data.mediaRetentionDays;
@@ -180,11 +213,13 @@ export function createTaskStore(deps: {
     return keepMs > 0 ? new Date(Date.now() + keepMs) : null;
   };
 
+  const fast = createFastTransitions(deps);
+
   /**
-   * Completes the task in one statement (no transaction round trips) if `attempt` is still its
-   * current one and it is open: the row, its attempt, its clips and the `completed` event. Null
-   * when nothing was written: superseded or closed, or a clip row already exists (a constraint
-   * stops the statement, so it writes nothing); complete's transaction then decides.
+   * Completes the task in one statement, group-committed with other tasks' completions
+   * (fast-transitions.ts), if `attempt` is still its current one and it is open: the row, its
+   * attempt, its clips and the `completed` event. Null when nothing was written (superseded or
+   * closed, or a clip row already exists): complete's transaction then decides.
    */
   async function completeAtOnce(
     job: RenderJobRequested,
@@ -194,83 +229,31 @@ export function createTaskStore(deps: {
   ): Promise<string[] | null> {
     const { taskId, ownerId } = job.data;
     if (!ownerId) return null; // a job from before owner scoping: the row's owner is read in the transaction
-    const expiresAt = clipExpiry(job);
+    const expiresAt = clipExpiry(job)?.toISOString() ?? null;
     const ids = clips.map(() => uuidv7());
-    const announce = outboxInsert(
-      deps.schema,
-      [statusEntry(ref(job), ownerId, 'completed', attempt, series, null, ids)],
-      'done',
-    );
-    const stored = clips.length
-      ? `, stored as (insert into ${s}.generated_content (${CLIP_COLUMNS}) ${clips
-          .map(() => `select ${CLIP_PLACEHOLDERS} where exists (select 1 from done)`)
-          .join(' union all ')})`
-      : '';
-    try {
-      const rows = await executePrepared<{ id: string }>(
-        deps.orm.em.fork(),
-        `with done as (
-           update ${s}.tasks set status = 'completed', stage = 'completed', percent = 100, error_code = null, error_message = null, finished_at = now(), updated_at = now()
-            where id = ? and attempt = ? and status not in ('completed', 'failed', 'cancelled') returning id
-         ), finished as (
-           update ${s}.task_attempts set finished_at = now() where task_id = ? and attempt = ? and exists (select 1 from done)
-         )${stored}, announced as (${announce.sql})
-         select id from done`,
-        [
-          taskId,
-          attempt,
-          taskId,
-          attempt,
-          ...clips.flatMap((c, i) => clipValues(job, c, ids[i]!, expiresAt)),
-          ...announce.params,
-        ],
-      );
-      if (rows.length === 0) return null;
-    } catch (err) {
-      if ((err as { code?: unknown }).code === UNIQUE_VIOLATION) return null;
-      throw err;
-    }
-    deps.afterCommit();
-    return ids;
+    const written = await fast.complete({
+      taskId,
+      attempt,
+      clips: clips.map((c, i) => clipRow(job, c, ids[i]!, expiresAt)),
+      event: keyedOutboxRow(taskId, statusEntry(ref(job), ownerId, 'completed', attempt, series, null, ids)),
+    });
+    return written ? ids : null;
   }
 
   /**
-   * A job's first delivery, in one statement (no transaction round trips): the task is created
-   * already running its attempt 1, with the attempt row and the `processing` event. Taken only
-   * when the task does not exist yet and no cancel awaits it; otherwise (a redelivery, a retry, a
-   * cancel) nothing is written and beginAttempt's transaction decides.
+   * A job's first delivery, in one statement group-committed with other first deliveries
+   * (fast-transitions.ts): the task is created already running its attempt 1, with the attempt row
+   * and the `processing` event. Taken only when the task does not exist yet and no cancel awaits
+   * it; otherwise (a redelivery, a retry, a cancel) nothing is written and beginAttempt's
+   * transaction decides.
    */
   async function beginFirstAttempt(job: RenderJobRequested): Promise<BeginResult | undefined> {
-    const { taskId } = job.data;
     const ownerId = job.data.ownerId ?? null;
-    const announce = outboxInsert(
-      deps.schema,
-      [statusEntry(ref(job), ownerId, 'processing', 1, 0, null, null)],
-      'fresh',
-    );
-    // The account's ownerless rows are adopted in the same statement (see adoptOwnerlessRows).
-    const adopt = ownerId
-      ? {
-          sql: ADOPTED_TABLES.map((t) => `, adopt_${t} as (${adoptionSql(s, t)})`).join(''),
-          params: ADOPTED_TABLES.flatMap(() => [ownerId, job.accountId]),
-        }
-      : { sql: '', params: [] };
-    const rows = await executePrepared<{ id: string }>(
-      deps.orm.em.fork(),
-      `with fresh as (
-         insert into ${s}.tasks (${TASK_COLUMNS}, status, stage, percent, attempt, started_at)
-         select ${TASK_PLACEHOLDERS}, 'processing', 'downloading', 0, 1, now()
-          where not exists (select 1 from ${s}.task_cancellations where task_id = ?)
-         on conflict (id) do nothing returning id
-       ), attempt as (
-         insert into ${s}.task_attempts (task_id, attempt, series) select id, 1, 0 from fresh
-       ), announced as (${announce.sql})${adopt.sql}
-       select id from fresh`,
-      [...taskValues(job), taskId, ...announce.params, ...adopt.params],
-    );
-    if (rows.length === 0) return undefined;
-    deps.afterCommit();
-    return { kind: 'run', attempt: 1, series: 0, used: 1 };
+    const created = await fast.beginFresh({
+      task: taskRow(job),
+      event: keyedOutboxRow(job.data.taskId, statusEntry(ref(job), ownerId, 'processing', 1, 0, null, null)),
+    });
+    return created ? { kind: 'run', attempt: 1, series: 0, used: 1 } : undefined;
   }
   const ref = (job: RenderJobRequested): TaskRef => ({
     taskId: job.data.taskId,
