@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { STREAMS, TaskProgress, makeEnvelope, subjects, uuidv7 } from '@reelforge/contracts';
 import { createMessaging, namespaceFrom, openNats, publishEvent, type Messaging } from '@reelforge/messaging';
 import { deferred, memoryLogger, uniqueToken } from '@reelforge/testing';
-import { startStatusFanout, type TasksFollower } from '../src/live/status-fanout.ts';
+import { startStatusFanout, wanted, type TasksFollower } from '../src/live/status-fanout.ts';
+import type { StatusEvent } from '../src/live/status-event.ts';
+import type { StatusFact } from '../src/live/status-fact.ts';
 import { createSubscriptionRegistry } from '../src/live/subscription-registry.ts';
 
 // The fan-out's TASKS consumer against a real JetStream server: what it tells the task read model.
@@ -29,6 +31,7 @@ describe('status fan-out → task read model', () => {
         calls.push('apply');
         if (++applied === FACTS) all.resolve();
       },
+      watches: () => true,
       caughtUp: () => calls.push('caughtUp'),
       behind: () => calls.push('behind'),
       lapse: () => calls.push('lapse'),
@@ -65,5 +68,79 @@ describe('status fan-out → task read model', () => {
     } finally {
       await fanout.stop();
     }
+  });
+
+  it('parses a fact only when someone here wants it: a watched task, or a subscriber of its account, generation or task', async () => {
+    const account = uuidv7();
+    const watched = uuidv7();
+    const other = uuidv7();
+    const seen: { taskId: string; fact: StatusFact | undefined }[] = [];
+    let expected = 0;
+    let next = deferred();
+    // Facts in stream order: which task each message was about comes from the publish order.
+    const order: string[] = [];
+    const follower: TasksFollower = {
+      apply: (fact) => {
+        seen.push({ taskId: order[seen.length]!, fact });
+        if (seen.length === expected) next.resolve();
+      },
+      watches: (taskId) => taskId === watched,
+      caughtUp: () => undefined,
+      behind: () => undefined,
+      lapse: () => undefined,
+    };
+    const registry = createSubscriptionRegistry();
+    const fanout = await startStatusFanout(m, registry, memoryLogger('test').log, 1, follower);
+    const progress = async (taskId: string) => {
+      order.push(taskId);
+      await publishEvent(
+        m,
+        subjects.taskProgress(account),
+        makeEnvelope('task.progress.v1', 'repurposer', account, {
+          taskId,
+          generationId: null,
+          stage: 'rendering',
+          percent: 50,
+          message: 'rendering',
+          etaSeconds: null,
+          attempt: 1,
+        }),
+        TaskProgress,
+      );
+    };
+    try {
+      expected = 2;
+      await progress(watched);
+      await progress(other);
+      await next.promise;
+      expect(seen.map((x) => [x.taskId, x.fact?.kind])).toEqual([
+        [watched, 'progress'],
+        [other, undefined],
+      ]);
+
+      // A socket on the account: the other task's facts are parsed and reach it.
+      const delivered: StatusEvent[] = [];
+      registry.add(account, { deliver: (e) => delivered.push(e) });
+      next = deferred();
+      expected = 3;
+      await progress(other);
+      await next.promise;
+      expect(seen[2]!.fact?.kind).toBe('progress');
+      expect(delivered.map((e) => e.taskId)).toEqual([other]);
+    } finally {
+      await fanout.stop();
+    }
+  });
+
+  it('wanted: reads the ids of any fact, and refuses what is not an object', () => {
+    const registry = createSubscriptionRegistry();
+    const generation = uuidv7();
+    const fact = { accountId: uuidv7(), data: { id: generation, status: 'processing' } };
+    expect(wanted(fact, registry)).toBe(false);
+    registry.add(generation, { deliver: () => undefined });
+    expect(wanted(fact, registry)).toBe(true);
+    expect(wanted('text', registry)).toBe(false);
+    expect(wanted(null, registry)).toBe(false);
+    expect(wanted({ data: 'x' }, registry, { watches: () => true })).toBe(false);
   });
 });

@@ -23,6 +23,8 @@ export function createSubscriptionRegistry() {
       set.delete(s);
       if (set.size === 0) byId.delete(id);
     },
+    /** Whether anyone here listens to this id. */
+    has: (id: string): boolean => byId.has(id),
     /** Delivers once to each subscriber of any of the event's ids. */
     dispatch: (event: StatusEvent) => {
       const sets: Set<Subscriber>[] = [];

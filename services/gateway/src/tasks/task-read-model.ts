@@ -26,6 +26,8 @@ export interface TaskReadModel {
   forget(taskId: string): void;
   /** A fact from the TASKS stream (parsed; undefined when the message held none), in stream order. */
   apply(fact: StatusFact | undefined): void;
+  /** Whether a fact about this task would change anything here (a cached view, or a read in flight). */
+  watches(taskId: string): boolean;
   /** The consumer has delivered everything the stream held when it last said so. */
   caughtUp(): void;
   /** Facts are waiting behind the last one delivered: serve nothing until caught up (entries stay: the facts will come). */
@@ -145,6 +147,7 @@ export function createTaskReadModel(o: {
       touch(taskId);
       entries.delete(taskId);
     },
+    watches: (taskId) => entries.has(taskId) || inFlight.has(taskId),
     apply: (fact) => {
       if (fact?.kind === 'status') {
         touch(fact.event.data.taskId);
