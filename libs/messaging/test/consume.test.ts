@@ -560,22 +560,18 @@ describe('startConsumer pulls only for free slots', () => {
     const m = await createMessaging(own, 'test', env.m.ns);
     const started = deferred();
     const finish = deferred();
-    await startConsumer(m, {
-      stream: WORK.name,
-      durable: DURABLE,
-      schema: WorkItem,
-      concurrency: 1,
-      retry: { initialDelayMs: 50, maxDelayMs: 1000, maxDeliveries: 5, jitter: 0 },
-      heartbeatMs: 5_000,
-      drainTimeoutMs: 1_000,
-      log: env.log.log,
-      tracer,
-      handler: async () => {
-        started.resolve();
-        await finish.promise;
-        throw new Error('failed after the connection closed');
+    // On a connection of its own, which the test closes under it.
+    await start(
+      { ...env, m },
+      {
+        drainTimeoutMs: 1_000,
+        handler: async () => {
+          started.resolve();
+          await finish.promise;
+          throw new Error('failed after the connection closed');
+        },
       },
-    });
+    );
     await publishEvent(env.m, 'work.a', item(1), WorkItem);
     await started.promise;
     await own.close();

@@ -5,7 +5,7 @@ import {
   type KeyedOutboxRow,
   type MikroORM,
 } from '@reelforge/persistence';
-import { ADOPTED_TABLES } from './owner-backfill.ts';
+import { batchAdoptionSteps } from './owner-backfill.ts';
 
 /** A new task's row as the tasks table takes it (jsonb_to_recordset reads these names). */
 export interface FreshTaskRow {
@@ -84,17 +84,7 @@ function firstPerTask<T>(items: T[], taskOf: (item: T) => string): T[] {
 export function createFastTransitions(deps: { orm: MikroORM; schema: string; afterCommit: () => void }) {
   const s = `"${deps.schema}"`;
 
-  // The account's ownerless rows (from before owner scoping) adopt the owner named by its job, as
-  // adoptOwnerlessRows does one account at a time; SKIP LOCKED for the same reason.
-  const adoptions = ADOPTED_TABLES.map(
-    (t) => `, adopt_${t} as (
-       update ${s}.${t} r set owner_id = o.owner_id
-         from (select distinct on (account_id) account_id, owner_id from v where owner_id is not null) o
-        where r.account_id = o.account_id
-          and r.id in (select id from ${s}.${t} where owner_id is null and account_id in (select account_id from v) for update skip locked)
-     )`,
-  ).join('');
-
+  // With the task rows, the accounts' ownerless rows adopt the owner their jobs name (owner-backfill.ts).
   const BEGIN_SQL = `with v as (
        select * from jsonb_to_recordset(?::jsonb) as v (id uuid, account_id uuid, generation_id uuid, source_id uuid,
          source_url text, content_type text, options jsonb, inputs jsonb, kind text, owner_id text)
@@ -105,7 +95,7 @@ export function createFastTransitions(deps: { orm: MikroORM; schema: string; aft
        on conflict (id) do nothing returning id
      ), attempt as (
        insert into ${s}.task_attempts (task_id, attempt, series) select id, 1, 0 from fresh
-     ), announced as (${outboxInsertKeyed(deps.schema, 'fresh')})${adoptions}
+     ), announced as (${outboxInsertKeyed(deps.schema, 'fresh')})${batchAdoptionSteps(s, 'v')}
      select id from fresh`;
 
   const COMPLETE_SQL = `with v as (

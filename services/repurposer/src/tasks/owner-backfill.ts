@@ -13,6 +13,20 @@ export const ADOPTED_TABLES = ['tasks', 'generated_content'] as const;
 const adoptionSql = (quotedSchema: string, table: (typeof ADOPTED_TABLES)[number]) =>
   `update ${quotedSchema}.${table} set owner_id = ? where id in (select id from ${quotedSchema}.${table} where account_id = ? and owner_id is null for update skip locked)`;
 
+/**
+ * The same adoption for a batch of jobs, as one CTE step per table: `jobs` names a CTE with the
+ * jobs' `account_id` and `owner_id` columns (one owner per account, so any of its jobs tells it).
+ */
+export const batchAdoptionSteps = (quotedSchema: string, jobs: string): string =>
+  ADOPTED_TABLES.map(
+    (t) => `, adopt_${t} as (
+       update ${quotedSchema}.${t} r set owner_id = o.owner_id
+         from (select distinct on (account_id) account_id, owner_id from ${jobs} where owner_id is not null) o
+        where r.account_id = o.account_id
+          and r.id in (select id from ${quotedSchema}.${t} where owner_id is null and account_id in (select account_id from ${jobs}) for update skip locked)
+     )`,
+  ).join('');
+
 export async function adoptOwnerlessRows(
   em: EntityManager,
   quotedSchema: string,

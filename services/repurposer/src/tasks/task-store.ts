@@ -117,20 +117,36 @@ export function createTaskStore(deps: {
 
   const TASK_COLUMNS =
     'id, account_id, generation_id, source_id, source_url, content_type, options, inputs, kind, owner_id';
-  const taskValues = (job: RenderJobRequested): unknown[] => [
-    job.data.taskId,
-    job.accountId,
-    job.data.generationId,
-    job.data.sourceId,
-    job.data.sourceUrl,
-    job.data.contentType,
-    JSON.stringify(job.data.options),
+  /** The task's row as a first delivery writes it (fast-transitions.ts reads these names). */
+  const taskRow = (job: RenderJobRequested): FreshTaskRow => ({
+    id: job.data.taskId,
+    account_id: job.accountId,
+    generation_id: job.data.generationId,
+    source_id: job.data.sourceId,
+    source_url: job.data.sourceUrl,
+    content_type: job.data.contentType,
+    options: job.data.options,
     // `inputs` keeps the whole job data (captions, logo, options…): a manual retry rebuilds the same job from it.
-    JSON.stringify(job.data),
-    job.data.article ? 'article' : 'clips',
-    job.data.ownerId ?? null,
-  ];
-  // Typed: in `insert … select` (beginFirstAttempt) an untyped literal would be text, not uuid.
+    inputs: job.data,
+    kind: job.data.article ? 'article' : 'clips',
+    owner_id: job.data.ownerId ?? null,
+  });
+  /** taskRow in TASK_COLUMNS order, for the transaction's insert. */
+  const taskValues = (job: RenderJobRequested): unknown[] => {
+    const r = taskRow(job);
+    return [
+      r.id,
+      r.account_id,
+      r.generation_id,
+      r.source_id,
+      r.source_url,
+      r.content_type,
+      JSON.stringify(r.options),
+      JSON.stringify(r.inputs),
+      r.kind,
+      r.owner_id,
+    ];
+  };
   const TASK_PLACEHOLDERS = '?::uuid, ?::uuid, ?::uuid, ?::uuid, ?, ?, ?::jsonb, ?::jsonb, ?, ?';
 
   const insertTask = async (em: EntityManager, job: RenderJobRequested): Promise<void> => {
@@ -144,46 +160,7 @@ export function createTaskStore(deps: {
     if (job.data.ownerId) await adoptOwnerlessRows(em, s, job.accountId, job.data.ownerId);
   };
 
-  const CLIP_COLUMNS =
-    'id, task_id, account_id, clip_index, media_key, duration_seconds, size_bytes, width, height, checksum_sha256, segment, score, reason, captioned, title, thumbnail_key, owner_id, expires_at, kind, source_url, script';
-  // Typed, so the same text serves `values` and `select` (the one-statement completion).
-  const CLIP_PLACEHOLDERS = `?::uuid, ?::uuid, ?::uuid, ?::int, ?, ?::float8, ?::int8, ?::int, ?::int, ?, ?::jsonb, ?::float8, ?, ?::boolean, ?, ?, (select owner_id from ${s}.tasks where id = ?::uuid), ?::timestamptz, ?, ?, ?::jsonb`;
-  const clipValues = (job: RenderJobRequested, c: StoredClip, id: string, expiresAt: Date | null): unknown[] => [
-    id,
-    job.data.taskId,
-    job.accountId,
-    c.clipIndex,
-    c.mediaKey,
-    c.durationSeconds,
-    c.sizeBytes,
-    c.width,
-    c.height,
-    c.checksumSha256,
-    JSON.stringify(c.segment),
-    c.score,
-    c.reason,
-    c.captioned,
-    c.title,
-    c.thumbnailKey,
-    job.data.taskId,
-    expiresAt,
-    c.script ? 'article' : 'clip',
-    // An upload's location is ours, not something to show.
-    job.data.sourceUrl.startsWith('media:') ? null : job.data.sourceUrl,
-    c.script ? JSON.stringify(c.script) : null,
-  ];
-  const taskRow = (job: RenderJobRequested): FreshTaskRow => ({
-    id: job.data.taskId,
-    account_id: job.accountId,
-    generation_id: job.data.generationId,
-    source_id: job.data.sourceId,
-    source_url: job.data.sourceUrl,
-    content_type: job.data.contentType,
-    options: job.data.options,
-    inputs: job.data,
-    kind: job.data.article ? 'article' : 'clips',
-    owner_id: job.data.ownerId ?? null,
-  });
+  /** A clip's row (fast-transitions.ts reads these names; owner_id comes from the task row). */
   const clipRow = (job: RenderJobRequested, c: StoredClip, id: string, expiresAt: string | null): ClipRow => ({
     id,
     task_id: job.data.taskId,
@@ -203,14 +180,42 @@ export function createTaskStore(deps: {
     thumbnail_key: c.thumbnailKey,
     expires_at: expiresAt,
     kind: c.script ? 'article' : 'clip',
+    // An upload's location is ours, not something to show.
     source_url: job.data.sourceUrl.startsWith('media:') ? null : job.data.sourceUrl,
     script: c.script ?? null,
   });
+  const CLIP_COLUMNS =
+    'id, task_id, account_id, clip_index, media_key, duration_seconds, size_bytes, width, height, checksum_sha256, segment, score, reason, captioned, title, thumbnail_key, owner_id, expires_at, kind, source_url, script';
+  const CLIP_PLACEHOLDERS = `?::uuid, ?::uuid, ?::uuid, ?::int, ?, ?::float8, ?::int8, ?::int, ?::int, ?, ?::jsonb, ?::float8, ?, ?::boolean, ?, ?, (select owner_id from ${s}.tasks where id = ?::uuid), ?::timestamptz, ?, ?, ?::jsonb`;
+  /** clipRow in CLIP_COLUMNS order (owner_id: the task id its subquery reads), for the transaction's insert. */
+  const clipValues = (r: ClipRow): unknown[] => [
+    r.id,
+    r.task_id,
+    r.account_id,
+    r.clip_index,
+    r.media_key,
+    r.duration_seconds,
+    r.size_bytes,
+    r.width,
+    r.height,
+    r.checksum_sha256,
+    JSON.stringify(r.segment),
+    r.score,
+    r.reason,
+    r.captioned,
+    r.title,
+    r.thumbnail_key,
+    r.task_id,
+    r.expires_at,
+    r.kind,
+    r.source_url,
+    r.script === null ? null : JSON.stringify(r.script),
+  ];
   /** When a job's clips expire: its own `mediaRetentionDays`, else the service's default (none when 0). */
-  const clipExpiry = (job: RenderJobRequested): Date | null => {
+  const clipExpiry = (job: RenderJobRequested): string | null => {
     const days = job.data.mediaRetentionDays;
     const keepMs = days === undefined || days === null ? (deps.retentionMs ?? 0) : days * 86_400_000;
-    return keepMs > 0 ? new Date(Date.now() + keepMs) : null;
+    return keepMs > 0 ? new Date(Date.now() + keepMs).toISOString() : null;
   };
 
   const fast = createFastTransitions(deps);
@@ -229,7 +234,7 @@ export function createTaskStore(deps: {
   ): Promise<string[] | null> {
     const { taskId, ownerId } = job.data;
     if (!ownerId) return null; // a job from before owner scoping: the row's owner is read in the transaction
-    const expiresAt = clipExpiry(job)?.toISOString() ?? null;
+    const expiresAt = clipExpiry(job);
     const ids = clips.map(() => uuidv7());
     const written = await fast.complete({
       taskId,
@@ -358,7 +363,7 @@ export function createTaskStore(deps: {
         for (const c of clips) {
           await em.execute(
             `insert into ${s}.generated_content (${CLIP_COLUMNS}) values (${CLIP_PLACEHOLDERS}) on conflict (task_id, clip_index) do nothing`,
-            clipValues(job, c, uuidv7(), expiresAt),
+            clipValues(clipRow(job, c, uuidv7(), expiresAt)),
           );
           const [row] = await em.execute<{ id: string }[]>(
             `select id from ${s}.generated_content where task_id = ? and clip_index = ?`,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEnvelope, uuidv7, type RenderJobRequested } from '@reelforge/contracts';
+import { uuidv7, type RenderJobRequested } from '@reelforge/contracts';
 import { createTaskStore, type StoredClip, type TaskStore } from '../../src/tasks/task-store.ts';
+import { renderJob } from '../support/render-job.ts';
 import { createServiceHarness, type ServiceHarness } from '../support/service-harness.ts';
 
 // First deliveries and completions of many tasks at once, on the real database: they are
@@ -27,16 +28,7 @@ describe('first deliveries and completions, group-committed', () => {
     await svc?.close();
   });
 
-  const job = (accountId = uuidv7()): RenderJobRequested =>
-    makeEnvelope('render.job.requested.v1', 'test', accountId, {
-      taskId: uuidv7(),
-      generationId: null,
-      sourceId: null,
-      sourceUrl: 'https://v.example/a.mp4',
-      contentType: 'shorts',
-      options: {},
-      ownerId: 'tenant-fast',
-    });
+  const job = (): RenderJobRequested => renderJob('tenant-fast');
   const clip = (clipIndex: number): StoredClip => ({
     clipIndex,
     mediaKey: `m/${clipIndex}.mp4`,

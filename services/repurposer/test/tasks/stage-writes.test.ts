@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEnvelope, uuidv7, type RenderJobRequested } from '@reelforge/contracts';
+import type { RenderJobRequested } from '@reelforge/contracts';
 import { createTaskStore } from '../../src/tasks/task-store.ts';
+import { renderJob } from '../support/render-job.ts';
 import { createServiceHarness, type ServiceHarness } from '../support/service-harness.ts';
 
 // Stage writes of many running tasks, group-committed, on the real database: each row ends at its
@@ -14,16 +15,7 @@ describe('stage writes', () => {
     await svc?.close();
   });
 
-  const job = (): RenderJobRequested =>
-    makeEnvelope('render.job.requested.v1', 'test', uuidv7(), {
-      taskId: uuidv7(),
-      generationId: null,
-      sourceId: null,
-      sourceUrl: 'https://v.example/a.mp4',
-      contentType: 'shorts',
-      options: {},
-      ownerId: 'tenant-stages',
-    });
+  const job = (): RenderJobRequested => renderJob('tenant-stages');
 
   it('writes the latest stage of every task, refuses a stale attempt, and reports a pending cancel', async () => {
     const booted = await svc.boot();
