@@ -6,7 +6,7 @@ import type { BenchResult } from './result.ts';
 import { cpuByGroup, cpuSpent } from './process-cpu.ts';
 import { countStatements } from './statement-counts.ts';
 
-const ACCOUNTS = 20;
+const ACCOUNTS = Number(process.env.BENCH_CP_ACCOUNTS ?? 20);
 const SOURCES_PER_ACCOUNT = 10;
 
 /**

@@ -42,21 +42,14 @@ export interface EnqueuedTask {
   job: RenderJobRequested;
 }
 
-/**
- * Reserves sources for a generation and records one task per source, with the render jobs to put
- * in the outbox in the same transaction (returned, so the caller adds its own events to the same
- * outbox statement): for user generations and backlog items alike. Three statements whatever the
- * number of sources.
- */
-export async function recordRenderTasks(
-  em: EntityManager,
-  schema: string,
-  service: string,
-  t: RenderTasksInput,
-): Promise<EnqueuedTask[]> {
-  const s = `"${schema}"`;
-  if (t.sources.length === 0) return [];
-  const tasks = t.sources.map((source) => {
+/** A render task about to be recorded: its id, its job, the source it cuts. */
+export interface PlannedTask extends EnqueuedTask {
+  sourceId: string;
+}
+
+/** One task per source, each with its render job (new task ids, nothing written yet). */
+export function planRenderTasks(service: string, t: RenderTasksInput): PlannedTask[] {
+  return t.sources.map((source) => {
     const taskId = uuidv7();
     const job: RenderJobRequested = makeEnvelope('render.job.requested.v1', service, t.accountId, {
       taskId,
@@ -72,6 +65,23 @@ export async function recordRenderTasks(
     });
     return { taskId, job, sourceId: source.id };
   });
+}
+
+/**
+ * Reserves sources for a generation and records one task per source, with the render jobs to put
+ * in the outbox in the same transaction (returned, so the caller adds its own events to the same
+ * outbox statement): for user generations and backlog items alike. Three statements whatever the
+ * number of sources.
+ */
+export async function recordRenderTasks(
+  em: EntityManager,
+  schema: string,
+  service: string,
+  t: RenderTasksInput,
+): Promise<EnqueuedTask[]> {
+  const s = `"${schema}"`;
+  if (t.sources.length === 0) return [];
+  const tasks = planRenderTasks(service, t);
   await em.execute(
     `update ${s}.source_videos set state = 'reserved', generation_id = ?, updated_at = now() where id = any(?::uuid[])`,
     [t.generationId, `{${tasks.map((x) => x.sourceId).join(',')}}`],

@@ -18,6 +18,10 @@ import { recordRenderTasks, renderJobEntries } from './enqueue-render-task.ts';
 import { toGenerationView, type GenerationRow } from './generation-view.ts';
 import { findKeyedStart, requestHashOf } from './keyed-start.ts';
 import { realStatesOf, type TaskStatesLookup } from './recount-generation.ts';
+import { startOnFastPath } from './start-fast-path.ts';
+
+/** Thrown inside the fast path's transaction to roll it back when the start is not the common case. */
+class NotTheFastPath extends Error {}
 
 export interface StartGenerationRequest {
   principal: Principal;
@@ -65,6 +69,22 @@ export function createStartGeneration(deps: StartGenerationDeps) {
       options,
       ...(req.body.article ? { article: req.body.article } : {}),
     });
+    // The common case in two statements; any other goes through the full start below, from scratch.
+    const fast = await deps
+      .fork()
+      .transactional(async (em) => {
+        const started = await startOnFastPath(em, deps, { req, generationId: uuidv7(), count, requestHash });
+        if (!started) throw new NotTheFastPath();
+        return started;
+      })
+      .catch((err: unknown) => {
+        if (err instanceof NotTheFastPath) return undefined;
+        throw err;
+      });
+    if (fast) {
+      deps.afterCommit();
+      return fast;
+    }
     // Read without locks first: the repurposer is asked outside the transaction, which re-checks the lock.
     const [expired] = await findExpiredLocks(deps.fork(), deps.schema, {
       accountId: req.accountId,
