@@ -149,31 +149,31 @@ export async function createOrchestrator(platform: Platform, config: Orchestrato
     maxAckPending: 1000,
   });
   const foldDeps = { schema, service: SERVICE, consumer: TASK_STATUS_CONSUMER, afterCommit };
-  // Folds of one generation would serialise on its row lock anyway: the events of a generation
-  // that arrive while one of its folds runs are folded together in the next transaction (each
-  // message is acked after the commit that folded it); different generations fold in parallel.
-  const foldOfGeneration = coalesceByKey<TaskStatusChanged>({
-    runOne: (_generationId, event) => foldTaskStatus(fork(), event, foldDeps, log),
-    runBatch: async (generationId, events) => {
-      await foldTaskStatuses(fork(), generationId, events, foldDeps, log);
+  // Group commit: the status events that arrive while a fold runs are folded together in the next
+  // transaction, whatever their generations (three statements for the lot: foldTaskStatuses); each
+  // message is acked after the commit that folded it.
+  const foldTogether = coalesceByKey<TaskStatusChanged>({
+    runOne: (_key, event) => foldTaskStatus(fork(), event, foldDeps, log),
+    runBatch: async (_key, events) => {
+      await foldTaskStatuses(fork(), events, foldDeps, log);
       return events.map(() => undefined);
     },
-    maxBatch: 100,
+    maxBatch: 200,
   });
   const consumer = await startConsumer(m, {
     stream: STREAMS.TASKS.name,
     durable: TASK_STATUS_CONSUMER,
     schema: TaskStatusChanged,
-    concurrency: 16,
+    // A fold batch is at most the messages in flight: 64 make batches big enough that a burst's
+    // folds cost ~1.6 write syscalls a task here instead of ~2.9 at 16 (docs/benchmarks.md).
+    concurrency: 64,
     retry: { initialDelayMs: 1000, maxDelayMs: 60_000, maxDeliveries: config.EVENT_MAX_DELIVERIES, jitter: 0.2 },
     heartbeatMs: Math.max(1000, Math.floor(config.EVENT_ACK_WAIT / 3)),
     drainTimeoutMs: 10_000,
     log,
     tracer,
     handler: (event, ctx) =>
-      event.data.generationId
-        ? foldOfGeneration(event.data.generationId, event)
-        : foldTaskStatus(fork(), event, foldDeps, ctx.log),
+      event.data.generationId ? foldTogether('task-status', event) : foldTaskStatus(fork(), event, foldDeps, ctx.log),
     // A status that could not be folded is not forgotten: its generation is recounted from the real task states.
     onDeadLetter: createFoldDeadLetterHandler({
       fork,

@@ -151,7 +151,7 @@ describe('foldTaskStatus', () => {
     // Terminal states first and the late "processing" after them: the order inside a batch does
     // not matter, only the rank; the same event twice in one batch counts once.
     const batch = [...finished, ...processing, finished[0]!];
-    await foldTaskStatuses(fork(), g.id, batch, deps(), log);
+    await foldTaskStatuses(fork(), batch, deps(), log);
     const gen = await row(g.id);
     expect(gen).toMatchObject({ status: 'partially_failed', completed: 4, failed: 2, queued: 0, processing: 0 });
     expect(gen.finished_at).not.toBeNull();
@@ -160,7 +160,7 @@ describe('foldTaskStatus', () => {
       await fork().execute(`select 1 from "${schema()}".generation_locks where generation_id = ?`, [g.id]),
     ).toHaveLength(0);
 
-    await foldTaskStatuses(fork(), g.id, batch, deps(), log);
+    await foldTaskStatuses(fork(), batch, deps(), log);
     expect(await row(g.id)).toMatchObject({ status: 'partially_failed', completed: 4, failed: 2 });
     expect(await announcements(g.id)).toBe(before + 1);
   });
@@ -170,7 +170,6 @@ describe('foldTaskStatus', () => {
     const [a, b] = g.taskIds as [string, string];
     await foldTaskStatuses(
       fork(),
-      g.id,
       [event(g.accountId, g.id, a, 'completed'), event(g.accountId, g.id, b, 'failed', 'FFMPEG_FAILED')],
       deps(),
       log,
@@ -181,8 +180,27 @@ describe('foldTaskStatus', () => {
       ...event(g.accountId, g.id, b, 'processing'),
       data: { ...event(g.accountId, g.id, b, 'processing').data, series: 1 },
     };
-    await foldTaskStatuses(fork(), g.id, [event(g.accountId, g.id, a, 'failed', 'X'), retried], deps(), log);
+    await foldTaskStatuses(fork(), [event(g.accountId, g.id, a, 'failed', 'X'), retried], deps(), log);
     expect(await row(g.id)).toMatchObject({ status: 'processing', completed: 1, failed: 0, processing: 1 });
+  });
+
+  it('folds a batch across generations, each counted and announced once; overlapping batches do not deadlock', async () => {
+    const gens = [await generationWith(2), await generationWith(2), await generationWith(1)];
+    const before = await Promise.all(gens.map((g) => announcements(g.id)));
+    const done = (g: (typeof gens)[number], i: number) => event(g.accountId, g.id, g.taskIds[i]!, 'completed');
+    // Two batches at once, naming the shared generations in opposite orders: the locks are taken in id order.
+    await Promise.all([
+      foldTaskStatuses(fork(), [done(gens[0]!, 0), done(gens[1]!, 0), done(gens[2]!, 0)], deps(), log),
+      foldTaskStatuses(fork(), [done(gens[2]!, 0), done(gens[1]!, 1), done(gens[0]!, 1)], deps(), log),
+    ]);
+    for (const g of gens)
+      expect(await row(g.id)).toMatchObject({ status: 'completed', completed: g.taskIds.length, queued: 0 });
+    // Each batch that moved a generation announced it once; the third's second event moved nothing.
+    expect(await Promise.all(gens.map((g) => announcements(g.id)))).toEqual([
+      before[0]! + 2,
+      before[1]! + 2,
+      before[2]! + 1,
+    ]);
   });
 
   it("folds an event that names the wrong generation into its task's own", async () => {
@@ -190,7 +208,6 @@ describe('foldTaskStatus', () => {
     const other = await generationWith(1);
     await foldTaskStatuses(
       fork(),
-      g.id,
       [
         event(g.accountId, g.id, g.taskIds[0]!, 'processing'),
         event(other.accountId, g.id, other.taskIds[0]!, 'completed'),

@@ -35,8 +35,18 @@ export function isNewer(
   return (RANK[incoming.status] ?? 0) > (RANK[current.status] ?? 0);
 }
 
+/** Logs a generation a fold closed. */
+export function logIfFinished(
+  log: Logger,
+  generationId: string,
+  settled: { status: string; counts: Record<string, number> },
+): void {
+  if (!isOpen(settled.status))
+    log.info({ generationId, status: settled.status, counts: settled.counts }, 'generation finished');
+}
+
 /** Settles a generation whose tasks a fold just moved and counted (none moved: nothing to do); logs a close. */
-export async function settleFolded(
+async function settleFolded(
   tx: EntityManager,
   deps: FoldDeps,
   gen: LockedGeneration,
@@ -44,9 +54,7 @@ export async function settleFolded(
   log: Logger,
 ): Promise<boolean> {
   if (counted.length === 0) return false;
-  const settled = await settleGeneration(tx, deps.schema, deps.service, gen.id, gen, counted);
-  if (!isOpen(settled.status))
-    log.info({ generationId: gen.id, status: settled.status, counts: settled.counts }, 'generation finished');
+  logIfFinished(log, gen.id, await settleGeneration(tx, deps.schema, deps.service, gen.id, gen, counted));
   return true;
 }
 

@@ -1,8 +1,14 @@
 import type { TaskStatusChanged } from '@reelforge/contracts';
 import { executePrepared, type EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
-import { foldTaskStatus, isNewer, rankOf, rankSql, settleFolded, type FoldDeps } from './fold-task-status.ts';
-import { LOCKED_GENERATION_COLUMNS, isOpen, type LockedGeneration, type TaskCounts } from './settle-generation.ts';
+import { foldTaskStatus, isNewer, logIfFinished, rankOf, rankSql, type FoldDeps } from './fold-task-status.ts';
+import {
+  LOCKED_GENERATION_COLUMNS,
+  isOpen,
+  settleGenerations,
+  type LockedGeneration,
+  type TaskCounts,
+} from './settle-generation.ts';
 
 interface Move {
   task_id: string;
@@ -29,16 +35,19 @@ export function newestPerTask(events: readonly TaskStatusChanged[]): Move[] {
   return [...newest.values()];
 }
 
+/** A locked generation as the batch's first statement returns it, with the batch's claimed and stray events. */
+type LockedWithClaims = LockedGeneration & { claimed: string | null; strays: string | null };
+
 /**
- * Folds several status events of ONE generation in one transaction: the same rules as
- * foldTaskStatus (inbox, forward-only moves, counters recomputed under the generation's row lock,
- * a closed generation reopened only by a newer retry series), with one claim+lock, one move+count
- * and one settle for all of them instead of one of each per event. One event goes through
- * foldTaskStatus itself.
+ * Folds status events of any number of generations in one transaction: the same rules as
+ * foldTaskStatus (inbox, forward-only moves, counters recomputed under each generation's row
+ * lock, a closed generation reopened only by a newer retry series), in three statements whatever
+ * the number of events and generations: one claim+lock, one move+count, one settle. The
+ * generations are locked in id order, so two batches that share generations never deadlock. One
+ * event goes through foldTaskStatus itself.
  */
 export async function foldTaskStatuses(
   em: EntityManager,
-  generationId: string,
   events: readonly TaskStatusChanged[],
   deps: FoldDeps,
   log: Logger,
@@ -47,63 +56,80 @@ export async function foldTaskStatuses(
   const s = `"${deps.schema}"`;
   let strays: string[] = [];
   const changed = await em.transactional(async (tx) => {
-    // One round trip: the inbox claims of the events whose task is this generation's, and the
-    // generation locked. The others ("strays": a producer named the wrong generation) are folded
-    // one by one afterwards, where foldTaskStatus finds each task's real generation.
-    const [row] = await executePrepared<LockedGeneration & { claimed: string | null; strays: string | null }>(
+    // One round trip: the inbox claims of the events whose task is in the generation they name,
+    // and those generations locked. The others ("strays": a producer named the wrong generation)
+    // are folded one by one afterwards, where foldTaskStatus finds each task's real generation.
+    const locked = await executePrepared<LockedWithClaims>(
       tx,
-      `with input as (select * from unnest(?::uuid[], ?::uuid[]) as e (event_id, task_id)),
+      `with input as (select * from unnest(?::uuid[], ?::uuid[], ?::uuid[]) as e (event_id, task_id, generation_id)),
        mine as (
          select i.event_id from input i
-          where exists (select 1 from ${s}.generation_tasks t where t.task_id = i.task_id and t.generation_id = ?)
+          where exists (select 1 from ${s}.generation_tasks t where t.task_id = i.task_id and t.generation_id = i.generation_id)
        ),
        claimed as (
          insert into ${s}.inbox (consumer, event_id) select ?, event_id from mine on conflict do nothing returning event_id
+       ),
+       locked as (
+         select ${LOCKED_GENERATION_COLUMNS} from ${s}.generations g left join ${s}.accounts a on a.id = g.account_id
+          where g.id in (select generation_id from input) order by g.id for update of g
        )
-       select ${LOCKED_GENERATION_COLUMNS}, (select string_agg(event_id::text, ',') from claimed) as claimed,
+       select l.*, (select string_agg(event_id::text, ',') from claimed) as claimed,
               (select string_agg(event_id::text, ',') from input where event_id not in (select event_id from mine)) as strays
-         from ${s}.generations g left join ${s}.accounts a on a.id = g.account_id
-        where g.id = ? for update of g`,
+         from locked l`,
       [
         `{${events.map((e) => e.id).join(',')}}`,
         `{${events.map((e) => e.data.taskId).join(',')}}`,
-        generationId,
+        `{${events.map((e) => e.data.generationId).join(',')}}`,
         deps.consumer,
-        generationId,
       ],
     );
-    if (!row) {
+    const [first] = locked;
+    if (!first) {
       strays = events.map((e) => e.id);
       return false;
     }
-    const { claimed: claimedIds, strays: strayIds, ...gen } = row;
-    strays = strayIds ? strayIds.split(',') : [];
-    if (!claimedIds) return false;
-    const claimed = new Set(claimedIds.split(','));
-    const moves = newestPerTask(events.filter((e) => claimed.has(e.id)));
-    // As in foldTaskStatus: each task moves only forward (and only its own generation's tasks),
-    // and the same statement counts the generation with the moves (its snapshot does not show
-    // them: the moved tasks come from the update, the others from the table).
-    const counted = await executePrepared<TaskCounts[number]>(
+    strays = first.strays ? first.strays.split(',') : [];
+    if (!first.claimed) return false;
+    const claimed = new Set(first.claimed.split(','));
+    const gens = new Map<string, LockedGeneration>(locked.map(({ claimed: _c, strays: _s, ...gen }) => [gen.id, gen]));
+    const generationOf = new Map(events.map((e) => [e.data.taskId, e.data.generationId!]));
+    const moves = newestPerTask(events.filter((e) => claimed.has(e.id))).map((m) => {
+      const generationId = generationOf.get(m.task_id)!;
+      return { ...m, generation_id: generationId, open: isOpen(gens.get(generationId)!.status) };
+    });
+    // As in foldTaskStatus: each task moves only forward (and only within its own generation), and
+    // the same statement counts the generations with the moves (its snapshot does not show them:
+    // the moved tasks come from the update, the others from the table).
+    const counted = await executePrepared<TaskCounts[number] & { generation_id: string }>(
       tx,
       `with v as (
-         select * from jsonb_to_recordset(?::jsonb) as x (task_id uuid, status text, series int, error_code text, rank int)
+         select * from jsonb_to_recordset(?::jsonb) as x (task_id uuid, generation_id uuid, status text, series int, error_code text, rank int, open boolean)
        ),
        moved as (
          update ${s}.generation_tasks t set status = v.status, series = v.series, error_code = v.error_code, updated_at = now()
            from v
-          where t.task_id = v.task_id and t.generation_id = ?
-            and (t.series < v.series or (t.series = v.series and ? and ${rankSql('t.status')} < v.rank))
-          returning t.task_id, t.status
+          where t.task_id = v.task_id and t.generation_id = v.generation_id
+            and (t.series < v.series or (t.series = v.series and v.open and ${rankSql('t.status')} < v.rank))
+          returning t.task_id, t.generation_id, t.status
        )
-       select status, count(*)::int as n, string_agg(task_id::text, ',') as ids from (
-         select task_id, status from ${s}.generation_tasks
-          where generation_id = ? and task_id not in (select task_id from moved)
-         union all select task_id, status from moved
-       ) tasks where exists (select 1 from moved) group by status`,
-      [JSON.stringify(moves), gen.id, isOpen(gen.status), gen.id],
+       select generation_id, status, count(*)::int as n, string_agg(task_id::text, ',') as ids from (
+         select task_id, generation_id, status from ${s}.generation_tasks
+          where generation_id in (select generation_id from moved) and task_id not in (select task_id from moved)
+         union all select task_id, generation_id, status from moved
+       ) tasks group by generation_id, status`,
+      [JSON.stringify(moves)],
     );
-    return settleFolded(tx, deps, gen, counted, log);
+    if (counted.length === 0) return false;
+    const byGeneration = new Map<string, TaskCounts>();
+    for (const { generation_id, ...row } of counted) {
+      const rows = byGeneration.get(generation_id);
+      if (rows) rows.push(row);
+      else byGeneration.set(generation_id, [row]);
+    }
+    const settling = [...byGeneration].map(([id, rows]) => ({ gen: gens.get(id)!, counted: rows }));
+    const settled = await settleGenerations(tx, deps.schema, deps.service, settling);
+    settled.forEach((result, i) => logIfFinished(log, settling[i]!.gen.id, result));
+    return true;
   });
   if (changed) deps.afterCommit();
   for (const id of new Set(strays))

@@ -1,5 +1,11 @@
 import { makeEnvelope, subjects, type GenerationStatus } from '@reelforge/contracts';
-import { executePrepared, outboxInsert, type EntityManager } from '@reelforge/persistence';
+import {
+  executePrepared,
+  keyedOutboxRow,
+  outboxInsertKeyed,
+  type EntityManager,
+  type KeyedOutboxRow,
+} from '@reelforge/persistence';
 import { applyCredit } from '../credits/credit-ledger.ts';
 import { toGenerationView, type GenerationRow } from './generation-view.ts';
 
@@ -67,27 +73,19 @@ export type TaskCounts = { status: string; n: number; ids: string }[];
 export const countTasksSql = (schema: string) =>
   `select status, count(*)::int as n, string_agg(task_id::text, ',') as ids from "${schema}".generation_tasks where generation_id = ? group by status`;
 
-/**
- * Recomputes a generation's counters and status from its tasks' states, in the caller's
- * transaction (which must hold the generation's row lock). When every task is terminal it closes
- * the generation, releases its lock and settles its sources; a reopened one (a retried task) gets
- * its sources reserved again. Announces the result through the outbox. Returns the new status.
- * `locked`: the row as the caller read it when it took the lock; `counted`: its tasks, counted by
- * the caller in this transaction after its last change to them. Each is read here when not given.
- * The writes go in one statement.
- */
-export async function settleGeneration(
-  tx: EntityManager,
-  schema: string,
-  service: string,
-  generationId: string,
-  locked?: LockedGeneration,
-  counted?: TaskCounts,
-): Promise<{ status: GenerationStatus; counts: Record<string, number> }> {
-  const s = `"${schema}"`;
-  const gen = locked ?? (await lockGeneration(tx, schema, generationId));
-  if (!gen) throw new Error(`generation ${generationId} vanished`);
-  const rows = counted ?? (await tx.execute<TaskCounts>(countTasksSql(schema), [generationId]));
+/** What settling one generation writes and announces, decided from its locked row and its counted tasks. */
+interface SettlePlan {
+  gen: LockedGeneration;
+  status: GenerationStatus;
+  counts: Record<string, number>;
+  row: GenerationRow;
+  finished: boolean;
+  /** A closed generation whose task was retried: its open tasks' sources are reserved again. */
+  reopened: boolean;
+  announce: KeyedOutboxRow;
+}
+
+function planSettle(service: string, gen: LockedGeneration, rows: TaskCounts): SettlePlan {
   const counts: Record<string, number> = Object.fromEntries(rows.map((r) => [r.status, r.n]));
   const status = generationStatusOf(counts, gen.total_requested, gen.cancel_requested_at !== null);
   const finished = !isOpen(status);
@@ -105,52 +103,107 @@ export async function settleGeneration(
   };
   const taskIds = rows.flatMap((r) => r.ids.split(',')).sort();
   // The owner travels with the fact so the notifier can tell that principal without asking us.
-  const announce = outboxInsert(schema, [
-    {
-      subject: subjects.generation(gen.account_id),
-      envelope: makeEnvelope('content.generation.updated.v1', service, gen.account_id, {
-        ...toGenerationView(row, taskIds),
-        ...(gen.owner_id ? { ownerId: gen.owner_id } : {}),
-      }),
-    },
-  ]);
-  const steps = [
-    `updated as (update ${s}.generations set status = ?, queued = ?, processing = ?, completed = ?, failed = ?, cancelled = ?, updated_at = now(), finished_at = ?::timestamptz where id = ?)`,
-  ];
-  const params: unknown[] = [
-    status,
-    row.queued,
-    row.processing,
-    row.completed,
-    row.failed,
-    row.cancelled,
-    finishedAt,
-    generationId,
-  ];
-  if (finished) {
-    steps.push(
-      `unlocked as (delete from ${s}.generation_locks where generation_id = ?)`,
-      // Used sources are spent; sources of failed or cancelled tasks go back to the pool, except
-      // after a permanent input failure (a corrupt source would only fail again).
-      `released as (update ${s}.source_videos v set updated_at = now(), generation_id = null,
+  const announce = keyedOutboxRow(gen.id, {
+    subject: subjects.generation(gen.account_id),
+    envelope: makeEnvelope('content.generation.updated.v1', service, gen.account_id, {
+      ...toGenerationView(row, taskIds),
+      ...(gen.owner_id ? { ownerId: gen.owner_id } : {}),
+    }),
+  });
+  // An open generation's sources stay reserved from its start: only a reopened one needs them again.
+  return { gen, status, counts, row, finished, reopened: !finished && !isOpen(gen.status), announce };
+}
+
+/**
+ * The settle of any number of generations in one statement (one plan, whatever the number): their
+ * rows updated; for those that finished, the lock released and the sources settled (used sources
+ * are spent; sources of failed or cancelled tasks go back to the pool, except after a permanent
+ * input failure: a corrupt source would only fail again); for those reopened, their open tasks'
+ * sources reserved again; each announced through the outbox.
+ */
+const settleSql = (schema: string) => {
+  const s = `"${schema}"`;
+  return `with g as (
+  select * from jsonb_to_recordset(?::jsonb) as x (id uuid, status text, queued int, processing int, completed int, failed int, cancelled int, finished_at timestamptz, finished boolean, reopened boolean)
+),
+updated as (
+  update ${s}.generations n set status = g.status, queued = g.queued, processing = g.processing, completed = g.completed,
+         failed = g.failed, cancelled = g.cancelled, updated_at = now(), finished_at = g.finished_at
+    from g where n.id = g.id
+),
+unlocked as (delete from ${s}.generation_locks where generation_id in (select id from g where finished)),
+released as (
+  update ${s}.source_videos v set updated_at = now(), generation_id = null,
          state = case when t.status = 'completed' then 'used' when t.error_code in ('INVALID_INPUT', 'SOURCE_UNAVAILABLE', 'SOURCE_TOO_LARGE', 'SOURCE_URL_FORBIDDEN') then 'failed' else 'available' end
-       from ${s}.generation_tasks t where t.source_id = v.id and t.generation_id = ?)`,
-    );
-    params.push(generationId, generationId);
-  } else if (!isOpen(gen.status)) {
-    // Reopened (a task of a closed generation was retried): its open tasks' sources are reserved
-    // again. An open generation's sources stay reserved from its start: nothing to do then.
-    steps.push(
-      `reserved as (update ${s}.source_videos v set state = 'reserved', generation_id = t.generation_id, updated_at = now()
-       from ${s}.generation_tasks t where t.source_id = v.id and t.generation_id = ? and t.status in ('queued', 'processing') and v.state <> 'reserved')`,
-    );
-    params.push(generationId);
-  }
-  steps.push(`announced as (${announce.sql})`);
-  await executePrepared(tx, `with ${steps.join(', ')} select 1`, [...params, ...announce.params]);
-  if (finished && gen.credits_per_task > 0)
-    await refundUnmade(tx, schema, generationId, gen.account_id, gen.credits_per_task);
-  return { status, counts };
+    from ${s}.generation_tasks t where t.source_id = v.id and t.generation_id in (select id from g where finished)
+),
+reserved as (
+  update ${s}.source_videos v set state = 'reserved', generation_id = t.generation_id, updated_at = now()
+    from ${s}.generation_tasks t
+   where t.source_id = v.id and t.generation_id in (select id from g where reopened) and t.status in ('queued', 'processing') and v.state <> 'reserved'
+),
+announced as (${outboxInsertKeyed(schema, 'g')})
+select 1`;
+};
+
+/** One generation to settle: its row as read under its lock, and its tasks counted after the caller's last change to them. */
+export interface Settling {
+  gen: LockedGeneration;
+  counted: TaskCounts;
+}
+
+/**
+ * Recomputes the counters and status of generations from their tasks' states, in the caller's
+ * transaction (which must hold each generation's row lock), in one statement (settleSql). When
+ * every task of one is terminal it closes it, releases its lock and settles its sources; a
+ * reopened one (a retried task) gets its sources reserved again. Announces each result through the
+ * outbox; a closed paid generation refunds what it did not make. Returns the new status of each.
+ */
+export async function settleGenerations(
+  tx: EntityManager,
+  schema: string,
+  service: string,
+  settling: readonly Settling[],
+): Promise<{ status: GenerationStatus; counts: Record<string, number> }[]> {
+  const plans = settling.map(({ gen, counted }) => planSettle(service, gen, counted));
+  if (plans.length === 0) return [];
+  const rows = plans.map((p) => ({
+    id: p.gen.id,
+    status: p.status,
+    queued: p.row.queued,
+    processing: p.row.processing,
+    completed: p.row.completed,
+    failed: p.row.failed,
+    cancelled: p.row.cancelled,
+    finished_at: p.row.finished_at,
+    finished: p.finished,
+    reopened: p.reopened,
+  }));
+  await executePrepared(tx, settleSql(schema), [JSON.stringify(rows), JSON.stringify(plans.map((p) => p.announce))]);
+  for (const p of plans)
+    if (p.finished && p.gen.credits_per_task > 0)
+      await refundUnmade(tx, schema, p.gen.id, p.gen.account_id, p.gen.credits_per_task);
+  return plans.map((p) => ({ status: p.status, counts: p.counts }));
+}
+
+/**
+ * settleGenerations for one generation; `locked`: its row as the caller read it when it took the
+ * lock; `counted`: its tasks, counted by the caller in this transaction after its last change to
+ * them. Each is read here when not given (the lock taken then).
+ */
+export async function settleGeneration(
+  tx: EntityManager,
+  schema: string,
+  service: string,
+  generationId: string,
+  locked?: LockedGeneration,
+  counted?: TaskCounts,
+): Promise<{ status: GenerationStatus; counts: Record<string, number> }> {
+  const gen = locked ?? (await lockGeneration(tx, schema, generationId));
+  if (!gen) throw new Error(`generation ${generationId} vanished`);
+  const rows = counted ?? (await tx.execute<TaskCounts>(countTasksSql(schema), [generationId]));
+  const [settled] = await settleGenerations(tx, schema, service, [{ gen, counted: rows }]);
+  return settled!;
 }
 
 /**
