@@ -1,43 +1,20 @@
-import { trace } from '@opentelemetry/api';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeEnvelope, type TaskStatusChanged } from '@reelforge/contracts';
-import { bootService, type BootedService } from '@reelforge/service-kit';
-import { memoryLogger, uniqueToken } from '@reelforge/testing';
+import { memoryLogger } from '@reelforge/testing';
 import { createAccountCommands } from '../src/accounts/account-commands.ts';
-import type { OrchestratorConfig } from '../src/config.ts';
 import { foldTaskStatus, generationStatusOf } from '../src/generations/fold-task-status.ts';
 import { foldTaskStatuses } from '../src/generations/fold-task-statuses.ts';
 import { createStartGeneration } from '../src/generations/start-generation.ts';
-import { orchestratorService } from '../src/service.ts';
 import { createSourceCommands } from '../src/sources/source-commands.ts';
+import { bootedOrchestrator } from './support/booted-orchestrator.ts';
 
 // Folding task events into a generation on the real database: redelivered and out-of-order
 // events never double-count or move a counter backwards, and the generation closes exactly once.
 describe('foldTaskStatus', () => {
-  let svc: BootedService<OrchestratorConfig>;
   const { log } = memoryLogger('test');
   const principal = { id: 'tenant-fold', roles: [] };
 
-  beforeAll(async () => {
-    const token = uniqueToken();
-    svc = await bootService(
-      orchestratorService,
-      {
-        DATABASE_URL: inject('databaseUrl'),
-        NATS_URL: inject('natsUrl'),
-        NATS_NAMESPACE: token,
-        DB_SCHEMA: `${token}_orchestrator`,
-        HEALTH_PORT: '0',
-      },
-      { log, tracer: trace.getTracer('test') },
-    );
-  });
-  afterAll(async () => {
-    await svc?.stop();
-  });
-
-  const fork = () => svc.platform.orm.em.fork();
-  const schema = () => svc.config.DB_SCHEMA;
+  const { fork, schema } = bootedOrchestrator(log);
   const deps = () => ({
     schema: schema(),
     service: 'content-orchestrator',

@@ -1,15 +1,12 @@
-import { trace } from '@opentelemetry/api';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uuidv7, type Principal } from '@reelforge/contracts';
-import { bootService, type BootedService } from '@reelforge/service-kit';
-import { memoryLogger, uniqueToken } from '@reelforge/testing';
+import { memoryLogger } from '@reelforge/testing';
 import { createAccountCommands } from '../src/accounts/account-commands.ts';
-import type { OrchestratorConfig } from '../src/config.ts';
 import { loadGenerationView } from '../src/generations/generation-view.ts';
 import { startOnFastPath } from '../src/generations/start-fast-path.ts';
 import type { StartGenerationRequest } from '../src/generations/start-generation.ts';
-import { orchestratorService } from '../src/service.ts';
 import { createSourceCommands } from '../src/sources/source-commands.ts';
+import { bootedOrchestrator } from './support/booted-orchestrator.ts';
 
 /** Rolls the caller's transaction back after `fn` (a fast path that declined must leave nothing). */
 class RollBack extends Error {}
@@ -17,30 +14,10 @@ class RollBack extends Error {}
 // The two-statement start on the real database: the common case writes what the full start
 // writes; every other case declines (undefined) without taking a source from anyone.
 describe('startOnFastPath', () => {
-  let svc: BootedService<OrchestratorConfig>;
   const { log } = memoryLogger('test');
   const principal: Principal = { id: 'tenant-fast-start', roles: [] };
 
-  beforeAll(async () => {
-    const token = uniqueToken();
-    svc = await bootService(
-      orchestratorService,
-      {
-        DATABASE_URL: inject('databaseUrl'),
-        NATS_URL: inject('natsUrl'),
-        NATS_NAMESPACE: token,
-        DB_SCHEMA: `${token}_orchestrator`,
-        HEALTH_PORT: '0',
-      },
-      { log, tracer: trace.getTracer('test') },
-    );
-  });
-  afterAll(async () => {
-    await svc?.stop();
-  });
-
-  const fork = () => svc.platform.orm.em.fork();
-  const schema = () => svc.config.DB_SCHEMA;
+  const { fork, schema } = bootedOrchestrator(log);
   const deps = () => ({
     schema: schema(),
     service: 'content-orchestrator',

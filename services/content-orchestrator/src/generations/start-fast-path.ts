@@ -1,9 +1,9 @@
-import { ARTICLE_CONTENT_TYPE, makeEnvelope, subjects, type GenerationView } from '@reelforge/contracts';
+import { ARTICLE_CONTENT_TYPE, type GenerationView } from '@reelforge/contracts';
 import { executePrepared, outboxInsert, type EntityManager } from '@reelforge/persistence';
-import { applyCredit } from '../credits/credit-ledger.ts';
-import { planRenderTasks, renderJobEntries } from './enqueue-render-task.ts';
+import { planRenderTasks } from './enqueue-render-task.ts';
 import { toGenerationView, type GenerationRow } from './generation-view.ts';
 import type { StartGenerationRequest } from './start-generation.ts';
+import { payForStart, startEntries, startTasksInput } from './start-parts.ts';
 
 export interface FastStartInput {
   req: StartGenerationRequest;
@@ -105,25 +105,8 @@ export async function startOnFastPath(
   ]);
   if (!found?.account_found || !found.created_at || !found.locked || !found.sources?.length) return undefined;
   const sources = found.sources;
-  // Paid up front, for the videos really started; PAYMENT_REQUIRED rolls the whole start back.
-  if (deps.creditCostPerTask > 0)
-    await applyCredit(em, deps.schema, {
-      accountId: req.accountId,
-      amount: -deps.creditCostPerTask * sources.length,
-      reason: 'generation',
-      reference: generationId,
-      note: `${sources.length} × ${req.body.type}`,
-    });
-  const tasks = planRenderTasks(deps.service, {
-    generationId,
-    accountId: req.accountId,
-    ownerId: req.principal.id,
-    contentType: req.body.type,
-    sources,
-    options,
-    article: req.body.article,
-    mediaRetentionDays: found.retention,
-  });
+  await payForStart(em, deps.schema, { req, generationId, perTask: deps.creditCostPerTask, videos: sources.length });
+  const tasks = planRenderTasks(deps.service, startTasksInput(req, generationId, sources, found.retention));
   const row: GenerationRow = {
     id: generationId,
     account_id: req.accountId,
@@ -139,17 +122,7 @@ export async function startOnFastPath(
     finished_at: null,
   };
   const generation = toGenerationView(row, tasks.map((t) => t.taskId).sort());
-  // The render jobs first, then the generation's announcement, as the full start sends them.
-  const announce = outboxInsert(deps.schema, [
-    ...renderJobEntries(tasks),
-    {
-      subject: subjects.generation(req.accountId),
-      envelope: makeEnvelope('content.generation.updated.v1', deps.service, req.accountId, {
-        ...generation,
-        ownerId: req.principal.id,
-      }),
-    },
-  ]);
+  const announce = outboxInsert(deps.schema, startEntries(deps.service, req, tasks, generation));
   const sourceIds = `{${tasks.map((t) => t.sourceId).join(',')}}`;
   await executePrepared(em, recordSql(s, announce.sql), [
     sources.length,

@@ -1,8 +1,6 @@
 import {
   ARTICLE_CONTENT_TYPE,
   DomainError,
-  makeEnvelope,
-  subjects,
   uuidv7,
   type ArticleGenerationOptions,
   type GenerationView,
@@ -12,13 +10,13 @@ import {
 import { enqueueOutboxMany, executePrepared, type EntityManager } from '@reelforge/persistence';
 import type { Logger } from 'pino';
 import { findOwnedAccount } from '../accounts/account-commands.ts';
-import { applyCredit } from '../credits/credit-ledger.ts';
 import { closeExpiredLock, findExpiredLocks } from './close-expired-lock.ts';
-import { recordRenderTasks, renderJobEntries } from './enqueue-render-task.ts';
+import { recordRenderTasks } from './enqueue-render-task.ts';
 import { toGenerationView, type GenerationRow } from './generation-view.ts';
 import { findKeyedStart, requestHashOf } from './keyed-start.ts';
 import { realStatesOf, type TaskStatesLookup } from './recount-generation.ts';
 import { startOnFastPath } from './start-fast-path.ts';
+import { payForStart, startEntries, startTasksInput } from './start-parts.ts';
 
 /** Thrown inside the fast path's transaction to roll it back when the start is not the common case. */
 class NotTheFastPath extends Error {}
@@ -151,39 +149,20 @@ export function createStartGeneration(deps: StartGenerationDeps) {
         [sources.length, sources.length, deps.creditCostPerTask, generationId],
       );
       if (!row) throw new Error('generation vanished inside its own transaction');
-      // Paid up front, for the videos really started; PAYMENT_REQUIRED rolls the whole start back.
-      if (deps.creditCostPerTask > 0) {
-        await applyCredit(em, deps.schema, {
-          accountId: req.accountId,
-          amount: -deps.creditCostPerTask * sources.length,
-          reason: 'generation',
-          reference: generationId,
-          note: `${sources.length} × ${req.body.type}`,
-        });
-      }
-      // findOwnedAccount above checked the principal is the account's owner_id: the repurposer scopes reads by it.
-      const tasks = await recordRenderTasks(em, deps.schema, deps.service, {
+      await payForStart(em, deps.schema, {
+        req,
         generationId,
-        accountId: req.accountId,
-        ownerId: req.principal.id,
-        contentType: req.body.type,
-        sources,
-        options,
-        article: req.body.article,
-        mediaRetentionDays: account.mediaRetentionDays ?? null,
+        perTask: deps.creditCostPerTask,
+        videos: sources.length,
       });
+      const tasks = await recordRenderTasks(
+        em,
+        deps.schema,
+        deps.service,
+        startTasksInput(req, generationId, sources, account.mediaRetentionDays ?? null),
+      );
       const view = toGenerationView(row, tasks.map((t) => t.taskId).sort());
-      // The render jobs first, then the generation's announcement, in one statement.
-      await enqueueOutboxMany(em, deps.schema, [
-        ...renderJobEntries(tasks),
-        {
-          subject: subjects.generation(req.accountId),
-          envelope: makeEnvelope('content.generation.updated.v1', deps.service, req.accountId, {
-            ...view,
-            ownerId: req.principal.id,
-          }),
-        },
-      ]);
+      await enqueueOutboxMany(em, deps.schema, startEntries(deps.service, req, tasks, view));
       return { generation: view, shortBy: count - sources.length };
     });
     deps.afterCommit();
