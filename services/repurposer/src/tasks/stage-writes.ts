@@ -34,9 +34,17 @@ export function createStageWrites(deps: { orm: MikroORM; schema: string }) {
     for (const w of writes) latest.set(keyOf(w), w);
     const rows = await executePrepared<{ id: string; attempt: number }>(
       deps.orm.em.fork(),
-      `update ${s}.tasks t set stage = v.stage, percent = v.percent, updated_at = now()
-         from jsonb_to_recordset(?::jsonb) as v (id uuid, attempt int, stage text, percent numeric)
-        where t.id = v.id and t.attempt = v.attempt and t.status = 'processing'
+      // A row another transaction holds (the task completing, failing or being cancelled right
+      // now) is skipped, not waited for: its stage is about to be overwritten anyway, and waiting
+      // would let this batch and a group-committed completion lock their rows in opposite orders
+      // and deadlock (seen as a 1 s stall, PostgreSQL's deadlock_timeout, and the batch undone).
+      `with v as (select * from jsonb_to_recordset(?::jsonb) as v (id uuid, attempt int, stage text, percent numeric)),
+       free as (
+         select t.id from ${s}.tasks t where t.id in (select id from v) and t.status = 'processing' for update skip locked
+       )
+       update ${s}.tasks t set stage = v.stage, percent = v.percent, updated_at = now()
+         from v
+        where t.id = v.id and t.attempt = v.attempt and t.status = 'processing' and t.id in (select id from free)
         returning t.id, t.attempt`,
       [JSON.stringify([...latest.values()].map((w) => ({ ...w, id: w.taskId })))],
     );

@@ -48,4 +48,31 @@ describe('stage writes', () => {
     expect(byId[c]!.stage).not.toBe('rendering');
     await booted.stop();
   });
+
+  it('skips a task whose row another transaction holds instead of waiting for it (no deadlock with a completion)', async () => {
+    const booted = await svc.boot();
+    const { orm } = booted.platform;
+    const tasks = createTaskStore({ orm, schema: svc.schema, service: 'repurposer', afterCommit: () => undefined });
+    const jobs = [job(), job()];
+    for (const j of jobs) expect(await tasks.beginAttempt(j, 4)).toMatchObject({ kind: 'run', attempt: 1 });
+    const [held, free] = jobs.map((j) => j.data.taskId) as [string, string];
+    // The held row stays locked until the writes have answered: had they waited for it, this
+    // transaction (which awaits them) and they would wait for each other forever.
+    await orm.em.fork().transactional(async (tx) => {
+      await tx.execute(`select 1 from "${svc.schema}".tasks where id = ? for update`, [held]);
+      const answers = await Promise.all([
+        tasks.setStage(held, 1, 'rendering', 50),
+        tasks.setStage(free, 1, 'rendering', 50),
+      ]);
+      expect(answers).toEqual([false, false]);
+    });
+    const rows = await svc.sql<{ id: string; stage: string }>(
+      `select id, stage from "${svc.schema}".tasks where id = any($1::uuid[])`,
+      [[held, free]],
+    );
+    const stageOf = Object.fromEntries(rows.map((r) => [r.id, r.stage]));
+    expect(stageOf[free]).toBe('rendering');
+    expect(stageOf[held]).toBe('downloading');
+    await booted.stop();
+  });
 });
