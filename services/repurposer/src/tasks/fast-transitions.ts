@@ -98,11 +98,16 @@ export function createFastTransitions(deps: { orm: MikroORM; schema: string; aft
      ), announced as (${outboxInsertKeyed(deps.schema, 'fresh')})${batchAdoptionSteps(s, 'v')}
      select id from fresh`;
 
+  // The rows are locked in id order first (`locked`), as a cancel of many tasks takes them: two
+  // writers of several task rows then never hold one each of two rows the other waits for.
   const COMPLETE_SQL = `with v as (
        select * from jsonb_to_recordset(?::jsonb) as v (id uuid, attempt int)
+     ), locked as (
+       select t.id from ${s}.tasks t where t.id in (select id from v) order by t.id for update
      ), done as (
        update ${s}.tasks t set status = 'completed', stage = 'completed', percent = 100, error_code = null, error_message = null, finished_at = now(), updated_at = now()
          from v where t.id = v.id and t.attempt = v.attempt and t.status not in ('completed', 'failed', 'cancelled')
+          and t.id in (select id from locked)
        returning t.id, t.attempt
      ), finished as (
        update ${s}.task_attempts a set finished_at = now() from done d where a.task_id = d.id and a.attempt = d.attempt

@@ -454,7 +454,8 @@ export function createTaskStore(deps: {
     requestCancel: (tasks: TaskRef[], reason: string): Promise<string[]> =>
       inTx(async (em) => {
         const running: string[] = [];
-        for (const r of tasks) {
+        // In id order, as a group-committed completion locks its rows: no deadlock between the two.
+        for (const r of [...tasks].sort((a, b) => (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0))) {
           await em.execute(
             `insert into ${s}.task_cancellations (task_id, reason) values (?, ?) on conflict (task_id) do nothing`,
             [r.taskId, reason],

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7, type RenderJobRequested } from '@reelforge/contracts';
+import type { MikroORM } from '@reelforge/persistence';
+import { eventually } from '@reelforge/testing';
 import { createTaskStore, type StoredClip, type TaskStore } from '../../src/tasks/task-store.ts';
 import { renderJob } from '../support/render-job.ts';
 import { createServiceHarness, type ServiceHarness } from '../support/service-harness.ts';
@@ -12,9 +14,11 @@ describe('first deliveries and completions, group-committed', () => {
   let svc: ServiceHarness;
   let tasks: TaskStore;
   let stop: () => Promise<void>;
+  let orm: MikroORM;
   beforeAll(async () => {
     svc = await createServiceHarness();
     const booted = await svc.boot();
+    orm = booted.platform.orm;
     stop = () => booted.stop();
     tasks = createTaskStore({
       orm: booted.platform.orm,
@@ -134,6 +138,35 @@ describe('first deliveries and completions, group-committed', () => {
       [stale.data.taskId],
     );
     expect(staleRow).toEqual({ status: 'processing', attempt: 2 });
+  });
+
+  it('a batch of completions locks its rows in id order (as a cancel of many tasks does): it waits at the first, holding none after it', async () => {
+    const [alone, low, high] = [job(), job(), job()].sort((a, b) => (a.data.taskId < b.data.taskId ? -1 : 1)) as [
+      RenderJobRequested,
+      RenderJobRequested,
+      RenderJobRequested,
+    ];
+    // Created highest id first, so neither the table's order nor the batch's is the ids' order.
+    for (const j of [high, low, alone]) await tasks.beginAttempt(j, 4);
+    const completing = await orm.em.fork().transactional(async (tx) => {
+      await tx.execute(`select 1 from "${svc.schema}".tasks where id = ? for update`, [low.data.taskId]);
+      // The first completion runs alone; the two queued meanwhile (the higher id first) form the next batch.
+      const first = tasks.complete(alone, 1, 0, []);
+      const batch = Promise.all([tasks.complete(high, 1, 0, []), tasks.complete(low, 1, 0, [])]);
+      await first;
+      await eventually('the batch waiting for the held row', async () => {
+        const [waiting] = await svc.sql<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and state = 'active' and query like $1`,
+          [`%${svc.schema}%`],
+        );
+        return waiting!.n > 0 ? true : undefined;
+      });
+      // Waiting at the lower id, it has not locked the higher one.
+      await svc.sql(`select 1 from "${svc.schema}".tasks where id = $1 for update nowait`, [high.data.taskId]);
+      // Returned wrapped: the transaction must commit (releasing the row) before the batch can end.
+      return { batch };
+    });
+    expect(await completing.batch).toEqual([[], []]);
   });
 
   it('a batch the statement cannot take (a clip row already there) is run item by item: the others complete alone, that one through the transaction', async () => {
