@@ -196,6 +196,20 @@ describe('foldTaskStatus', () => {
     expect(await row(other.id)).toMatchObject({ status: 'completed', completed: 1 });
   });
 
+  it("folds a task's event beside a stray that names the same task under another generation", async () => {
+    const g = await generationWith(1);
+    const other = await generationWith(1);
+    const taskId = g.taskIds[0]!;
+    await foldTaskStatuses(
+      fork(),
+      [event(g.accountId, g.id, taskId, 'completed'), event(g.accountId, other.id, taskId, 'processing')],
+      deps(),
+      log,
+    );
+    expect(await row(g.id)).toMatchObject({ status: 'completed', completed: 1 });
+    expect(await row(other.id)).toMatchObject({ status: 'queuing', queued: 1 });
+  });
+
   it('derives the status from task counts', () => {
     expect(generationStatusOf({ queued: 2 }, 2)).toBe('queuing');
     expect(generationStatusOf({ queued: 1, processing: 1 }, 2)).toBe('processing');

@@ -92,8 +92,10 @@ export async function foldTaskStatuses(
     if (!first.claimed) return false;
     const claimed = new Set(first.claimed.split(','));
     const gens = new Map<string, LockedGeneration>(locked.map(({ claimed: _c, strays: _s, ...gen }) => [gen.id, gen]));
-    const generationOf = new Map(events.map((e) => [e.data.taskId, e.data.generationId!]));
-    const moves = newestPerTask(events.filter((e) => claimed.has(e.id))).map((m) => {
+    const mine = events.filter((e) => claimed.has(e.id));
+    // From the claimed events only: each names its task's own generation (a stray beside it does not).
+    const generationOf = new Map(mine.map((e) => [e.data.taskId, e.data.generationId!]));
+    const moves = newestPerTask(mine).map((m) => {
       const generationId = generationOf.get(m.task_id)!;
       return { ...m, generation_id: generationId, open: isOpen(gens.get(generationId)!.status) };
     });
