@@ -10,7 +10,7 @@ import {
   type RenderJobRequested,
   type RenderOptions,
 } from '@reelforge/contracts';
-import { enqueueOutboxMany, type EntityManager, type OutboxEntry } from '@reelforge/persistence';
+import { enqueueOutboxMany, executePrepared, type EntityManager, type OutboxEntry } from '@reelforge/persistence';
 
 /** What each video of an article generation is told: the generation's narration settings, defaults filled in. */
 const articleSpec = (o: ArticleGenerationOptions | undefined): ArticleSpec => ({
@@ -68,9 +68,26 @@ export function planRenderTasks(service: string, t: RenderTasksInput): PlannedTa
 }
 
 /**
+ * The steps of a data-modifying CTE that reserve the tasks' sources for their generation and
+ * record the tasks (queued); its parameters: renderTaskParams.
+ */
+export const renderTaskSteps = (s: string): string =>
+  `reserved as (update ${s}.source_videos set state = 'reserved', generation_id = ?, updated_at = now() where id = any(?::uuid[])),
+tasks as (
+  insert into ${s}.generation_tasks (task_id, generation_id, source_id, status)
+  select t.task_id, ?, t.source_id, 'queued' from unnest(?::uuid[], ?::uuid[]) as t (task_id, source_id)
+)`;
+
+/** The parameters of renderTaskSteps, in order. */
+export function renderTaskParams(generationId: string, tasks: readonly PlannedTask[]): unknown[] {
+  const sourceIds = `{${tasks.map((x) => x.sourceId).join(',')}}`;
+  return [generationId, sourceIds, generationId, `{${tasks.map((x) => x.taskId).join(',')}}`, sourceIds];
+}
+
+/**
  * Reserves sources for a generation and records one task per source, with the render jobs to put
  * in the outbox in the same transaction (returned, so the caller adds its own events to the same
- * outbox statement): for user generations and backlog items alike. Three statements whatever the
+ * outbox statement): for user generations and backlog items alike. One statement whatever the
  * number of sources.
  */
 export async function recordRenderTasks(
@@ -79,17 +96,9 @@ export async function recordRenderTasks(
   service: string,
   t: RenderTasksInput,
 ): Promise<EnqueuedTask[]> {
-  const s = `"${schema}"`;
   if (t.sources.length === 0) return [];
   const tasks = planRenderTasks(service, t);
-  await em.execute(
-    `update ${s}.source_videos set state = 'reserved', generation_id = ?, updated_at = now() where id = any(?::uuid[])`,
-    [t.generationId, `{${tasks.map((x) => x.sourceId).join(',')}}`],
-  );
-  await em.execute(
-    `insert into ${s}.generation_tasks (task_id, generation_id, source_id, status) values ${tasks.map(() => `(?, ?, ?, 'queued')`).join(', ')}`,
-    tasks.flatMap((x) => [x.taskId, t.generationId, x.sourceId]),
-  );
+  await executePrepared(em, `with ${renderTaskSteps(`"${schema}"`)} select 1`, renderTaskParams(t.generationId, tasks));
   return tasks.map(({ taskId, job }) => ({ taskId, job }));
 }
 

@@ -1,6 +1,6 @@
 import { ARTICLE_CONTENT_TYPE, type GenerationView } from '@reelforge/contracts';
 import { executePrepared, outboxInsert, type EntityManager } from '@reelforge/persistence';
-import { planRenderTasks } from './enqueue-render-task.ts';
+import { planRenderTasks, renderTaskParams, renderTaskSteps } from './enqueue-render-task.ts';
 import { toGenerationView, type GenerationRow } from './generation-view.ts';
 import type { StartGenerationRequest } from './start-generation.ts';
 import { payForStart, startEntries, startTasksInput } from './start-parts.ts';
@@ -60,11 +60,7 @@ select exists (select 1 from acct) as account_found, (select media_retention_day
 /** The generation's counters, its sources reserved and its tasks recorded, in one statement (the outbox insert appended). */
 const recordSql = (s: string, announce: string) =>
   `with counted as (update ${s}.generations set total_requested = ?, queued = ? where id = ?),
-reserved as (update ${s}.source_videos set state = 'reserved', generation_id = ?, updated_at = now() where id = any(?::uuid[])),
-tasks as (
-  insert into ${s}.generation_tasks (task_id, generation_id, source_id, status)
-  select t.task_id, ?, t.source_id, 'queued' from unnest(?::uuid[], ?::uuid[]) as t (task_id, source_id)
-),
+${renderTaskSteps(s)},
 announced as (${announce})
 select 1`;
 
@@ -123,16 +119,11 @@ export async function startOnFastPath(
   };
   const generation = toGenerationView(row, tasks.map((t) => t.taskId).sort());
   const announce = outboxInsert(deps.schema, startEntries(deps.service, req, tasks, generation));
-  const sourceIds = `{${tasks.map((t) => t.sourceId).join(',')}}`;
   await executePrepared(em, recordSql(s, announce.sql), [
     sources.length,
     sources.length,
     generationId,
-    generationId,
-    sourceIds,
-    generationId,
-    `{${tasks.map((t) => t.taskId).join(',')}}`,
-    sourceIds,
+    ...renderTaskParams(generationId, tasks),
     ...announce.params,
   ]);
   return { generation, shortBy: count - sources.length };
