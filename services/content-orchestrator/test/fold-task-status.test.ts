@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { makeEnvelope, type TaskStatusChanged } from '@reelforge/contracts';
 import { memoryLogger } from '@reelforge/testing';
-import { createAccountCommands } from '../src/accounts/account-commands.ts';
 import { foldTaskStatus, generationStatusOf } from '../src/generations/fold-task-status.ts';
 import { foldTaskStatuses } from '../src/generations/fold-task-statuses.ts';
 import { createStartGeneration } from '../src/generations/start-generation.ts';
-import { createSourceCommands } from '../src/sources/source-commands.ts';
 import { bootedOrchestrator } from './support/booted-orchestrator.ts';
 
 // Folding task events into a generation on the real database: redelivered and out-of-order
@@ -14,7 +12,7 @@ describe('foldTaskStatus', () => {
   const { log } = memoryLogger('test');
   const principal = { id: 'tenant-fold', roles: [] };
 
-  const { fork, schema } = bootedOrchestrator(log);
+  const { fork, schema, accountWith } = bootedOrchestrator(log);
   const deps = () => ({
     schema: schema(),
     service: 'content-orchestrator',
@@ -23,13 +21,7 @@ describe('foldTaskStatus', () => {
   });
 
   async function generationWith(tasks: number) {
-    const account = await createAccountCommands({ fork }).create({ principal, body: { name: 'Fold' } });
-    for (let i = 0; i < tasks; i++)
-      await createSourceCommands({ fork }).register({
-        principal,
-        accountId: account.id,
-        body: { url: `https://v.example/${i}.mp4` },
-      });
+    const accountId = await accountWith(principal, tasks);
     const start = createStartGeneration({
       fork,
       schema: schema(),
@@ -41,7 +33,7 @@ describe('foldTaskStatus', () => {
       afterCommit: () => undefined,
       log,
     });
-    const { generation } = await start({ principal, accountId: account.id, body: { type: 'shorts', count: tasks } });
+    const { generation } = await start({ principal, accountId, body: { type: 'shorts', count: tasks } });
     return generation;
   }
   const event = (

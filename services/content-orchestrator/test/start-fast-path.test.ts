@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { uuidv7, type Principal } from '@reelforge/contracts';
 import { memoryLogger } from '@reelforge/testing';
-import { createAccountCommands } from '../src/accounts/account-commands.ts';
 import { loadGenerationView } from '../src/generations/generation-view.ts';
 import { startOnFastPath } from '../src/generations/start-fast-path.ts';
 import type { StartGenerationRequest } from '../src/generations/start-generation.ts';
-import { createSourceCommands } from '../src/sources/source-commands.ts';
 import { bootedOrchestrator } from './support/booted-orchestrator.ts';
 
 /** Rolls the caller's transaction back after `fn` (a fast path that declined must leave nothing). */
@@ -17,7 +15,8 @@ describe('startOnFastPath', () => {
   const { log } = memoryLogger('test');
   const principal: Principal = { id: 'tenant-fast-start', roles: [] };
 
-  const { fork, schema } = bootedOrchestrator(log);
+  const orchestrator = bootedOrchestrator(log);
+  const { fork, schema } = orchestrator;
   const deps = () => ({
     schema: schema(),
     service: 'content-orchestrator',
@@ -25,16 +24,7 @@ describe('startOnFastPath', () => {
     creditCostPerTask: 0,
   });
 
-  async function accountWith(sources: number) {
-    const account = await createAccountCommands({ fork }).create({ principal, body: { name: 'Fast' } });
-    for (let i = 0; i < sources; i++)
-      await createSourceCommands({ fork }).register({
-        principal,
-        accountId: account.id,
-        body: { url: `https://v.example/${account.id}/${i}.mp4` },
-      });
-    return account.id;
-  }
+  const accountWith = (sources: number) => orchestrator.accountWith(principal, sources);
   const request = (
     accountId: string,
     count: number,
