@@ -20,7 +20,9 @@ export async function connectNats(options: {
   let nc: NatsConnection;
   try {
     // ignoreAuthErrorAbort: after a rotated password, keep retrying (readiness reports it) instead of
-    // giving up for good after two refused logins.
+    // giving up for good after two refused logins. noAsyncTraces: nats.js would otherwise build two
+    // Errors per request and PubAck, for their stacks, in case it fails; our spans and the errors we
+    // raise from a failure already say where it came from.
     nc = await connect({
       ...connectOptions,
       name: options.name,
@@ -28,6 +30,7 @@ export async function connectNats(options: {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 1000,
       ignoreAuthErrorAbort: true,
+      noAsyncTraces: true,
     });
   } catch (err) {
     throw new Error(`cannot connect to NATS at ${redactNatsUrl(options.url)}`, { cause: err });
