@@ -38,9 +38,13 @@ export function createStageWrites(deps: { orm: MikroORM; schema: string }) {
       // now) is skipped, not waited for: its stage is about to be overwritten anyway, and waiting
       // would let this batch and a group-committed completion lock their rows in opposite orders
       // and deadlock (seen as a 1 s stall, PostgreSQL's deadlock_timeout, and the batch undone).
-      `with v as (select * from jsonb_to_recordset(?::jsonb) as v (id uuid, attempt int, stage text, percent numeric)),
+      // It commits without waiting for the WAL flush: a stage is a display of a running attempt,
+      // not a transition. A crash within the flush delay only shows the stage before it, and the
+      // task's next durable commit flushes it anyway (the WAL is flushed in order).
+      `with settings as (select set_config('synchronous_commit', 'off', true)),
+       v as (select * from jsonb_to_recordset(?::jsonb) as v (id uuid, attempt int, stage text, percent numeric)),
        free as (
-         select t.id from ${s}.tasks t where t.id in (select id from v) and t.status = 'processing' for update skip locked
+         select t.id from ${s}.tasks t where t.id in (select id from v) and t.status = 'processing' and (select true from settings) for update skip locked
        )
        update ${s}.tasks t set stage = v.stage, percent = v.percent, updated_at = now()
          from v
