@@ -1,6 +1,7 @@
 // `job-queues`: one job lifecycle (submit → a worker runs it, reporting progress once → the
-// producer sees it completed) three ways in one run: BullMQ on Redis, a plain JetStream work queue
-// (the limit of our messaging), and our control plane. First a burst of BENCH_JOBS jobs (closed
+// producer sees it completed) four ways in one run: BullMQ on Redis, BullMQ with a PostgreSQL task
+// row per job (what a product on BullMQ that keeps its tasks in PostgreSQL pays), a plain JetStream
+// work queue (the limit of our messaging), and our control plane. First a burst of BENCH_JOBS jobs (closed
 // loop: throughput, and how long the burst takes to drain), then an open loop at each rate of
 // BENCH_RATES jobs/s for BENCH_SECONDS, latency from each job's scheduled send time (free of
 // coordinated omission): the default rates are one below our saturation and one far above it.
@@ -73,6 +74,7 @@ export async function benchJobQueues(deps: {
 
   const redis = await startRedisServer({ dir: join(deps.work, 'redis'), log: say });
   let bullmq: Figures;
+  let bullmqRecords: Figures;
   try {
     const target = await startBullmq({ port: redis.port, name: 'bench', concurrency });
     try {
@@ -80,6 +82,18 @@ export async function benchJobQueues(deps: {
       bullmq = await measure('BullMQ', target);
     } finally {
       await target.close();
+    }
+    // The same, keeping a task row per job in the same durable PostgreSQL as ours (a product's records).
+    const recorded = await startBullmq({
+      port: redis.port,
+      name: `bullmq_records_${Date.now().toString(36)}`,
+      concurrency,
+      records: { databaseUrl: deps.databaseUrl },
+    });
+    try {
+      bullmqRecords = await measure('BullMQ + PostgreSQL task rows', recorded);
+    } finally {
+      await recorded.close();
     }
   } finally {
     await redis.stop();
@@ -133,9 +147,13 @@ export async function benchJobQueues(deps: {
     `open loop: ${rate} jobs/s for ${seconds} s, one job per request (BullMQ add, one publish, a one-task ` +
     `generation on a free account of ${openAccounts}), latency from the scheduled send time`;
 
+  const recordsName =
+    `${bullmqName}, + a PostgreSQL task row per job (inserted at add, updated at start, progress and ` +
+    'completion, each its own durable commit, as an application on BullMQ keeps its tasks)';
   const rows: BenchResult[] = [];
   for (const [baselineName, base] of [
     [bullmqName, bullmq],
+    [recordsName, bullmqRecords],
     [jetstreamName, jetstream],
   ] as const) {
     const row = (name: string, unit: string, ours: number, baseline: number, higherIsBetter: boolean, notes: string) =>
