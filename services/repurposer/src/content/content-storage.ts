@@ -1,6 +1,6 @@
 import { DomainError, accountStorageFull, type Principal, type StorageUsage } from '@reelforge/contracts';
 import type { MediaStore } from '@reelforge/media-store';
-import type { MikroORM } from '@reelforge/persistence';
+import { executePrepared, type MikroORM } from '@reelforge/persistence';
 import { PermanentError } from '@reelforge/messaging';
 import type { Logger } from 'pino';
 import { TaskErrorCodes } from '../pipeline/errors.ts';
@@ -27,12 +27,12 @@ export function createContentStorage(deps: {
   const s = `"${deps.schema}"`;
   /** Scoped by owner when asked for a caller (another tenant's account reads as empty). */
   const usedBytes = async (accountId: string, ownerId?: string): Promise<{ bytes: number; clips: number }> => {
-    const [row] = await deps.orm.em
-      .fork()
-      .execute<{ bytes: string | number; clips: number }[]>(
-        `select coalesce(sum(size_bytes), 0) as bytes, count(*)::int as clips from ${s}.generated_content where account_id = ?${ownerId === undefined ? '' : ' and owner_id = ?'}`,
-        ownerId === undefined ? [accountId] : [accountId, ownerId],
-      );
+    // Prepared: every start asks (the gateway's quota check), and PostgreSQL planned it afresh each time.
+    const [row] = await executePrepared<{ bytes: string | number; clips: number }>(
+      deps.orm.em.fork(),
+      `select coalesce(sum(size_bytes), 0) as bytes, count(*)::int as clips from ${s}.generated_content where account_id = ?${ownerId === undefined ? '' : ' and owner_id = ?'}`,
+      ownerId === undefined ? [accountId] : [accountId, ownerId],
+    );
     return { bytes: Number(row?.bytes ?? 0), clips: row?.clips ?? 0 };
   };
   const removeRows = async (rows: StoredRow[]): Promise<number> => {
