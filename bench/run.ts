@@ -48,7 +48,8 @@ const ffprobe = ensureTool(TOOLS.ffprobe, say);
 const espeak = ensureTool(TOOLS.espeakNg, say);
 ensureFontFamily(DEFAULT_FONT_FAMILY, say);
 const { log } = memoryLogger('bench');
-const nc = await openNats(natsUrl, {}, natsAuthFromEnv(process.env));
+// As the services connect (connectNats): without the stack traces nats.js would build per request.
+const nc = await openNats(natsUrl, { noAsyncTraces: true }, natsAuthFromEnv(process.env));
 // Read back from the servers, not assumed; groups add their own (job-queues: Redis, stream storage).
 const settings: RunSettings = {
   postgres: await postgresSettings(databaseUrl),
