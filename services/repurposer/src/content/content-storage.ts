@@ -25,12 +25,15 @@ export function createContentStorage(deps: {
   log: Logger;
 }) {
   const s = `"${deps.schema}"`;
-  /** Scoped by owner when asked for a caller (another tenant's account reads as empty). */
+  /**
+   * Scoped by owner when asked for a caller (another tenant's account reads as empty). Read from the
+   * running totals the clips' triggers keep (migration m0010), not summed over the clips; prepared,
+   * since every start asks.
+   */
   const usedBytes = async (accountId: string, ownerId?: string): Promise<{ bytes: number; clips: number }> => {
-    // Prepared: every start asks (the gateway's quota check), and PostgreSQL planned it afresh each time.
     const [row] = await executePrepared<{ bytes: string | number; clips: number }>(
       deps.orm.em.fork(),
-      `select coalesce(sum(size_bytes), 0) as bytes, count(*)::int as clips from ${s}.generated_content where account_id = ?${ownerId === undefined ? '' : ' and owner_id = ?'}`,
+      `select coalesce(sum(bytes), 0) as bytes, coalesce(sum(clips), 0)::int as clips from ${s}.account_usage where account_id = ?${ownerId === undefined ? '' : ' and owner_id = ?'}`,
       ownerId === undefined ? [accountId] : [accountId, ownerId],
     );
     return { bytes: Number(row?.bytes ?? 0), clips: row?.clips ?? 0 };

@@ -7,6 +7,7 @@ import { M0004TaskInputs } from './m0004-task-inputs.ts';
 import { M0005OwnerScope } from './m0005-owner-scope.ts';
 import { M0006ContentRetention } from './m0006-content-retention.ts';
 import { M0007ArticleVideos } from './m0007-article-videos.ts';
+import { M0010AccountUsage } from './m0010-account-usage.ts';
 
 /** Append-only, in order. The name is what the migrations table records. */
 export const migrations: MigrationObject[] = [
@@ -19,4 +20,5 @@ export const migrations: MigrationObject[] = [
   { name: 'm0007-article-videos', class: M0007ArticleVideos },
   { name: 'm0008-outbox-lease', class: OutboxLeaseMigration },
   { name: 'm0009-outbox-lease-owner', class: OutboxLeaseOwnerMigration },
+  { name: 'm0010-account-usage', class: M0010AccountUsage },
 ];
