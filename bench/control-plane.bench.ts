@@ -79,6 +79,9 @@ export async function benchControlPlane(
       );
       for (const t of perTask.top)
         say(`  ${t.perTask.toFixed(2)} × (planned ${t.planMs.toFixed(2)} ms a call) ${t.statement}`);
+      say('control plane: the statements PostgreSQL spent the most time executing (lock waits included):');
+      for (const t of perTask.costliest)
+        say(`  ${t.execMsPerTask.toFixed(3)} ms a task (${t.perTask.toFixed(2)} × a task) ${t.statement}`);
     }
     if (process.env.BENCH_DEBUG) {
       const rs = `"${token}_repurposer"`;

@@ -13,6 +13,8 @@ export interface StatementCounts {
   execMsPerTask: number;
   /** The most frequent statements: calls per task, and the statement's start (schema names shortened). */
   top: { perTask: number; planMs: number; statement: string }[];
+  /** The statements PostgreSQL spent the most time executing: that time per task (ms), and calls per task. */
+  costliest: { execMsPerTask: number; perTask: number; statement: string }[];
 }
 
 /**
@@ -49,11 +51,19 @@ export async function countStatements(
     );
     // The polls are single-statement transactions too: not the services' commits. (This read is one.)
     const services = (await commits()) - before - Number(row?.polls) - 1;
+    const ours = `(query like '%"${token}_%' or lower(query) in ('begin', 'commit')) and query not like '${ignore}%'`;
     const top = await query<{ calls: string; plan: string; query: string }>(
-      `select calls, total_plan_time as plan, query from pg_stat_statements
-        where (query like '%"${token}_%' or lower(query) in ('begin', 'commit')) and query not like '${ignore}%'
-        order by calls desc limit 14`,
+      `select calls, total_plan_time as plan, query from pg_stat_statements where ${ours} order by calls desc limit 14`,
     );
+    const costliest = await query<{ calls: string; exec: string; query: string }>(
+      `select calls, total_exec_time as exec, query from pg_stat_statements where ${ours} order by total_exec_time desc limit 8`,
+    );
+    const shorten = (statement: string) =>
+      statement
+        .replaceAll(`"${token}_`, '"')
+        .replace(/\s+/g, ' ')
+        .replace(/^\/\*prepared:\w+\*\/ /, '(prepared) ')
+        .slice(0, 100);
     return {
       statementsPerTask: Number(row?.ours) / tasks,
       commitsPerTask: services / tasks,
@@ -62,11 +72,12 @@ export async function countStatements(
       top: top.map((t) => ({
         perTask: Number(t.calls) / tasks,
         planMs: Number(t.plan) / Math.max(1, Number(t.calls)),
-        statement: t.query
-          .replaceAll(`"${token}_`, '"')
-          .replace(/\s+/g, ' ')
-          .replace(/^\/\*prepared:\w+\*\/ /, '(prepared) ')
-          .slice(0, 100),
+        statement: shorten(t.query),
+      })),
+      costliest: costliest.map((t) => ({
+        execMsPerTask: Number(t.exec) / tasks,
+        perTask: Number(t.calls) / tasks,
+        statement: shorten(t.query),
       })),
     };
   };
