@@ -103,10 +103,10 @@ export async function startBullmq(options: {
   return {
     async submit(size, done) {
       // With records: the row first (the API answers with the task's id), then the job under the same id.
-      const ids = Array.from({ length: size }, () => (records ? randomUUID() : undefined));
-      if (records) await records.added(ids as string[]);
-      const opts = (jobId: string | undefined) => (jobId ? { jobId } : {});
-      if (size === 1) return watch((await queue.add('job', data(), opts(ids[0]))).id, done);
+      const ids = Array.from({ length: size }, () => randomUUID());
+      if (records) await records.added(ids);
+      const opts = (jobId: string) => (records ? { jobId } : {});
+      if (size === 1) return watch((await queue.add('job', data(), opts(ids[0]!))).id, done);
       const jobs = await queue.addBulk(ids.map((jobId) => ({ name: 'job', data: data(), opts: opts(jobId) })));
       for (const job of jobs) watch(job.id, done);
     },
