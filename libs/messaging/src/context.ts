@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { Namespace } from '@reelforge/contracts';
+import { pubAckPublisher, type PubAckPublisher } from './pub-acks.ts';
 
 /**
  * Everything messaging code needs, passed in rather than imported: no module holds a connection, so
@@ -11,6 +12,8 @@ export interface Messaging {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
+  /** PubAck'd publishes without nats.js's per-request machinery (pub-acks.ts). */
+  pubAcks: PubAckPublisher;
   ns: Namespace;
   /** Name of the service using this context: the envelope `source` and the queue group. */
   service: string;
@@ -25,6 +28,7 @@ export async function createMessaging(nc: NatsConnection, service: string, ns: N
     nc,
     js: jetstream(nc),
     jsm: await jetstreamManager(nc),
+    pubAcks: pubAckPublisher(nc),
     ns,
     service,
     subject: (s) => `${ns.subjectPrefix}${s}`,

@@ -13,6 +13,7 @@ export {
 export { connectNats, natsCheck, openNats } from './connection.ts';
 export { ensureConsumer, ensureStream } from './provision.ts';
 export { publishEvent, sendEvent } from './publish.ts';
+export { PublishError, pubAckPublisher, type PubAckPublisher } from './pub-acks.ts';
 export { type DeadLetter } from './dead-letter.ts';
 export { listDeadLetters, redriveDeadLetter } from './dead-letter-queue.ts';
 export { startConsumer, type ConsumerOptions, type HandlerContext, type RunningConsumer } from './consume.ts';

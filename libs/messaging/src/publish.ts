@@ -42,7 +42,7 @@ export async function publishEvent(
     try {
       const h = extraHeaders ?? headers();
       injectTraceContext(h);
-      return await m.js.publish(to, JSON.stringify(envelope), { msgID: envelope.id, headers: h });
+      return await m.pubAcks.publish(to, JSON.stringify(envelope), { msgID: envelope.id, headers: h });
     } catch (err) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
       throw err;
