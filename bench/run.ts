@@ -14,6 +14,7 @@ import { benchClipEncode } from './clip-encode.bench.ts';
 import { benchControlPlane } from './control-plane.bench.ts';
 import { benchHttpApi } from './http-api.bench.ts';
 import { benchInstantClaim } from './instant-claim.bench.ts';
+import { benchJetStreamSync } from './jetstream-sync.bench.ts';
 import { benchJobQueues } from './job-queues.bench.ts';
 import { benchMessaging } from './messaging.bench.ts';
 import { benchOutbox } from './outbox.bench.ts';
@@ -68,6 +69,7 @@ const groups: Record<string, () => Promise<BenchResult[]>> = {
   'ws-fanout': () => benchWsFanout(natsUrl, databaseUrl, log),
   'instant-claim': () => benchInstantClaim(nc, natsUrl, databaseUrl, log, say),
   'job-queues': () => benchJobQueues({ nc, natsUrl, databaseUrl, log, work, settings, say }),
+  'jetstream-sync': () => benchJetStreamSync(work, say),
   pipeline: () => benchPipeline(ffmpeg, ffprobe, work),
   article: () => benchArticle(ffmpeg, ffprobe, espeak, work, say),
   'clip-encode': () => benchClipEncode(ffmpeg, work, say),
