@@ -1,4 +1,4 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -6,14 +6,11 @@ import { freePort, stopChild, waitForPort } from '@reelforge/local-infra';
 import { openNats } from '@reelforge/messaging';
 import { cpuByGroup, cpuSpent } from './process-cpu.ts';
 import type { BenchResult } from './result.ts';
+import { HOW_TO_GET_SYNC_NATS, natsServerVersion, syncCapableNatsServer } from './sync-capable-nats.ts';
 
 const N = 6000;
 const IN_FLIGHT = 64;
 const PAYLOAD = JSON.stringify({ pad: 'x'.repeat(300) });
-
-/** Where to get a server that has sync_interval (2.10 and later; Debian bookworm ships 2.9). */
-const HOW_TO_GET =
-  "set NATS_SYNC_SERVER to a nats-server 2.10 or later, e.g. Debian trixie's: curl -O http://deb.debian.org/debian/pool/main/n/nats-server/nats-server_2.10.27-1+b2_amd64.deb && dpkg-deb -x nats-server_2.10.27-1+b2_amd64.deb nats210 (then NATS_SYNC_SERVER=nats210/usr/sbin/nats-server)";
 
 /**
  * What JetStream costs when a PubAck means the disk has the message, as a PostgreSQL commit does:
@@ -23,14 +20,13 @@ const HOW_TO_GET =
  * (or a replicated stream) is as durable as the commit it would replace.
  */
 export async function benchJetStreamSync(work: string, say: (line: string) => void): Promise<BenchResult[]> {
-  const bin = process.env.NATS_SYNC_SERVER;
-  const version = bin ? serverVersion(bin) : undefined;
-  if (!bin || !version || !atLeast210(version)) {
-    say(
-      `jetstream-sync: skipped (${bin ? `${bin} is ${version ?? 'not a nats-server'}` : 'NATS_SYNC_SERVER not set'}); ${HOW_TO_GET}`,
-    );
+  const server = await syncCapableNatsServer(say);
+  if ('why' in server) {
+    say(`jetstream-sync: skipped (${server.why}); ${HOW_TO_GET_SYNC_NATS}`);
     return [];
   }
+  const { bin } = server;
+  const version = natsServerVersion(bin) ?? '?';
   // A fresh store per server and run: ids already in a stream would be dropped as duplicates, unwritten.
   const always = await publishRate(bin, mkdtempSync(join(work, 'js-sync-always-')), 'sync_interval: always');
   const byDefault = await publishRate(bin, mkdtempSync(join(work, 'js-sync-default-')), '');
@@ -45,19 +41,6 @@ export async function benchJetStreamSync(work: string, say: (line: string) => vo
       notes: `${N} publishes of ${PAYLOAD.length} bytes, ${IN_FLIGHT} in flight, one stream, file storage; nats-server CPU per message: ${always.cpuMicros.toFixed(0)} µs (always) vs ${byDefault.cpuMicros.toFixed(0)} µs (default)`,
     },
   ];
-}
-
-function serverVersion(bin: string): string | undefined {
-  try {
-    return /v(\d+\.\d+\.\d+)/.exec(execFileSync(bin, ['--version'], { encoding: 'utf8' }))?.[1];
-  } catch {
-    return undefined;
-  }
-}
-
-function atLeast210(version: string): boolean {
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  return major > 2 || (major === 2 && minor >= 10);
 }
 
 async function publishRate(bin: string, dir: string, sync: string): Promise<{ rate: number; cpuMicros: number }> {
