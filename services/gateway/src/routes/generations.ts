@@ -106,11 +106,10 @@ export function registerGenerationRoutes(
 }
 
 /**
- * An account whose clips fill its storage quota cannot start more work (422 with the figures). If
- * the repurposer cannot say right now, the start goes ahead: the render's own check still stops
- * clips that would pass the quota.
+ * An account whose clips fill its storage quota cannot start more work (422 with the figures, from
+ * the repurposer's count). If the repurposer cannot say right now, the start goes ahead: the
+ * render's own check still stops clips that would pass the quota.
  */
-/** 507-style refusal before a start when the account's stored clips reached its quota (the repurposer's count; skipped while it is away). */
 export async function refuseWhenFull(forward: Forward, principal: Principal, accountId: string): Promise<void> {
   const usage = await forward(repurposerCommands.contentUsage, { principal, accountId }).catch((err: unknown) => {
     if (err instanceof DomainError && err.code === 'SERVICE_UNAVAILABLE') return undefined;
