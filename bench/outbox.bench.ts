@@ -1,6 +1,5 @@
-import type { NatsConnection } from '@nats-io/transport-node';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { headers } from '@nats-io/transport-node';
 import { Migration } from '@mikro-orm/migrations';
 import { makeEnvelope, type Envelope } from '@reelforge/contracts';
 import { createMessaging, ensureStream, namespaceFrom, publishEvent } from '@reelforge/messaging';
