@@ -77,14 +77,18 @@ last_per_subject as (
   select distinct on (subject) id, subject, created_at from candidates order by subject, created_at desc, id desc
 ),
 blocked as (
-  -- lateral + limit 1: an index probe per subject that stops at the first earlier row found, which
-  -- reads at most this batch's rows, however long the subject's backlog is
+  -- lateral + limit 1: an index probe per subject that walks back from the subject's last
+  -- candidate and stops at the first earlier row found, which reads at most this batch's rows,
+  -- however long the subject's backlog and the table of published rows are. The order by is what
+  -- keeps the planner on a pending-rows index: without it, a subject that is most of the table
+  -- (one busy account) got a sequential scan of every row, published ones included, per claim.
   select l.subject from last_per_subject l
   cross join lateral (
     select 1 from ${outbox} e
     where e.subject = l.subject and e.published_at is null and (e.created_at, e.id) < (l.created_at, l.id)
       and e.id not in (select id from candidates)
       and not (e.lease_owner is not distinct from ?::uuid and e.lease_until > now())
+    order by e.created_at desc, e.id desc
     limit 1
   ) earlier
 ),
