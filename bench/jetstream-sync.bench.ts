@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { freePort, stopChild, waitForPort } from '@reelforge/local-infra';
+import { startNatsServer } from '@reelforge/local-infra';
 import { openNats } from '@reelforge/messaging';
 import { cpuByGroup, cpuSpent } from './process-cpu.ts';
 import type { BenchResult } from './result.ts';
@@ -28,8 +27,8 @@ export async function benchJetStreamSync(work: string, say: (line: string) => vo
   const { bin } = server;
   const version = natsServerVersion(bin) ?? '?';
   // A fresh store per server and run: ids already in a stream would be dropped as duplicates, unwritten.
-  const always = await publishRate(bin, mkdtempSync(join(work, 'js-sync-always-')), 'sync_interval: always');
-  const byDefault = await publishRate(bin, mkdtempSync(join(work, 'js-sync-default-')), '');
+  const always = await publishRate(bin, mkdtempSync(join(work, 'js-sync-always-')), true);
+  const byDefault = await publishRate(bin, mkdtempSync(join(work, 'js-sync-default-')), false);
   return [
     {
       name: 'JetStream publish, sync_interval always',
@@ -43,21 +42,19 @@ export async function benchJetStreamSync(work: string, say: (line: string) => vo
   ];
 }
 
-async function publishRate(bin: string, dir: string, sync: string): Promise<{ rate: number; cpuMicros: number }> {
-  const port = await freePort();
-  const conf = join(dir, 'server.conf');
-  writeFileSync(
-    conf,
-    `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, 'store')}"${sync ? `, ${sync}` : ''} }\n`,
-  );
-  const child: ChildProcess = spawn(bin, ['-c', conf], { stdio: 'ignore' });
+/** Publishes N messages to a server of its own in `dir` (with or without an fsync per message): rate and its CPU per message. */
+async function publishRate(
+  bin: string,
+  dir: string,
+  syncAlways: boolean,
+): Promise<{ rate: number; cpuMicros: number }> {
+  const server = await startNatsServer({ storeDir: dir, bin, syncAlways });
   try {
-    await waitForPort(port);
-    const nc = await openNats(`nats://127.0.0.1:${port}`, { noAsyncTraces: true });
+    const nc = await openNats(server.url, { noAsyncTraces: true });
     try {
       await (await jetstreamManager(nc)).streams.add({ name: 'SYNC', subjects: ['sync.>'] });
       const js = jetstream(nc);
-      const pids = { server: child.pid ?? 0 };
+      const pids = { server: server.pid };
       const before = await cpuByGroup(pids, []);
       const started = performance.now();
       for (let i = 0; i < N; i += IN_FLIGHT)
@@ -73,6 +70,6 @@ async function publishRate(bin: string, dir: string, sync: string): Promise<{ ra
       await nc.close();
     }
   } finally {
-    await stopChild(child);
+    await server.stop();
   }
 }

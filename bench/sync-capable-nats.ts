@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { join } from 'node:path';
+import { toolVersion } from '@reelforge/local-infra';
 
 /** Debian trixie's nats-server (bookworm ships 2.9, which has no sync_interval), pinned by its SHA-256. */
 const DEB = {
@@ -15,13 +16,7 @@ const CACHE = join(import.meta.dirname, '..', 'node_modules', '.cache', 'reelfor
 export const HOW_TO_GET_SYNC_NATS = `set NATS_SYNC_SERVER to a nats-server 2.10 or later (e.g. from ${DEB.url}: dpkg-deb -x it and point at usr/sbin/nats-server)`;
 
 /** The version a nats-server binary reports, or undefined when it is not one. */
-export function natsServerVersion(bin: string): string | undefined {
-  try {
-    return /v(\d+\.\d+\.\d+)/.exec(execFileSync(bin, ['--version'], { encoding: 'utf8' }))?.[1];
-  } catch {
-    return undefined;
-  }
-}
+export const natsServerVersion = (bin: string): string | undefined => /v(\d+\.\d+\.\d+)/.exec(toolVersion(bin))?.[1];
 
 export function hasSyncInterval(version: string): boolean {
   const [major = 0, minor = 0] = version.split('.').map(Number);

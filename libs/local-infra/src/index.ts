@@ -1,5 +1,5 @@
 export { MissingToolError, TOOLS, ensureFontFamily, ensureTool, toolVersion } from './tools.ts';
-export { freePort, waitForPort } from './free-port.ts';
+export { freePort } from './free-port.ts';
 export {
   generateNatsCredentials,
   startNatsServer,

@@ -40,11 +40,11 @@ function natsUrlWithCredentials(url: string, credentials: NatsCredentials): stri
  * The server's settings (JetStream limits, the login) in a file only its owner reads: on the command line
  * (`--pass`) the password would show in every `ps` listing.
  */
-function writeServerConfig(storeDir: string, credentials: NatsCredentials | undefined): string {
+function writeServerConfig(storeDir: string, credentials: NatsCredentials | undefined, syncAlways: boolean): string {
   const file = join(storeDir, 'server.conf');
   // JetStream reserves each stream's max_bytes against max_file_store (75 % of the free disk by
   // default); a test run makes dozens of namespaced stacks, so the reservation limit is lifted here.
-  const jetstream = 'jetstream {\n  max_file_store: 10TB\n}\n';
+  const jetstream = `jetstream {\n  max_file_store: 10TB\n${syncAlways ? '  sync_interval: always\n' : ''}}\n`;
   const auth = credentials
     ? `authorization {\n  user: ${JSON.stringify(credentials.user)}\n  password: ${JSON.stringify(credentials.password)}\n}\n`
     : '';
@@ -57,14 +57,18 @@ function writeServerConfig(storeDir: string, credentials: NatsCredentials | unde
  * Starts `nats-server -js` on 127.0.0.1 with its JetStream store in `storeDir` (kept between runs
  * when the directory is kept). Port 0 picks a free port. With `auth`, clients must log in with
  * that user and password (either one missing is generated); JetStream works as without it.
+ * `bin` runs that binary instead of the one on PATH, and `syncAlways` has JetStream fsync every
+ * message before its PubAck (nats-server 2.10 and later; the benchmarks price it).
  */
 export async function startNatsServer(options: {
   storeDir: string;
   port?: number;
   auth?: Partial<NatsCredentials>;
   log?: (line: string) => void;
+  bin?: string;
+  syncAlways?: boolean;
 }): Promise<RunningNats> {
-  const bin = ensureTool(TOOLS.natsServer, options.log);
+  const bin = options.bin ?? ensureTool(TOOLS.natsServer, options.log);
   mkdirSync(options.storeDir, { recursive: true });
   const port = options.port || (await freePort());
   let credentials: NatsCredentials | undefined;
@@ -73,7 +77,7 @@ export async function startNatsServer(options: {
     credentials = { user: options.auth.user || fresh.user, password: options.auth.password || fresh.password };
   }
   const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', options.storeDir];
-  args.unshift('-c', writeServerConfig(options.storeDir, credentials));
+  args.unshift('-c', writeServerConfig(options.storeDir, credentials, options.syncAlways ?? false));
   const child: ChildProcess = spawn(bin, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
