@@ -45,7 +45,6 @@ export function pubAckPublisher(nc: NatsConnection, options: { timeoutMs?: numbe
   const prefix = createInbox();
   const pending = new Map<string, Pending>();
   let next = 0;
-  let sweeper: NodeJS.Timeout | undefined;
 
   const settle = (token: string, outcome: PubAck | Error) => {
     const p = pending.get(token);
@@ -53,7 +52,6 @@ export function pubAckPublisher(nc: NatsConnection, options: { timeoutMs?: numbe
     pending.delete(token);
     if (outcome instanceof Error) p.reject(outcome);
     else p.resolve(outcome);
-    if (pending.size === 0) stopSweeper();
   };
 
   nc.subscribe(`${prefix}.*`, {
@@ -66,28 +64,25 @@ export function pubAckPublisher(nc: NatsConnection, options: { timeoutMs?: numbe
       settle(token, readPubAck(msg, pending.get(token)));
     },
   });
-  void nc.closed().then(() => failAll(new PublishError('connection closed before the PubAck')));
+  // Tokens are issued in order with the same timeout, so the oldest pending publish expires first.
+  const sweeper = setInterval(
+    () => {
+      const now = performance.now();
+      for (const [token, p] of pending) {
+        if (p.deadline > now) break;
+        settle(token, new PublishError(`no PubAck for ${p.subject} within ${timeoutMs} ms`));
+      }
+    },
+    Math.max(10, Math.min(1000, timeoutMs / 4)),
+  );
+  sweeper.unref();
+  void nc.closed().then(() => {
+    clearInterval(sweeper);
+    failAll(new PublishError('connection closed before the PubAck'));
+  });
 
   function failAll(err: Error): void {
     for (const token of [...pending.keys()]) settle(token, err);
-  }
-
-  // Tokens are issued in order with the same timeout, so the oldest pending publish expires first.
-  function sweep(): void {
-    const now = performance.now();
-    for (const [token, p] of pending) {
-      if (p.deadline > now) break;
-      settle(token, new PublishError(`no PubAck for ${p.subject} within ${timeoutMs} ms`));
-    }
-  }
-  function startSweeper(): void {
-    if (sweeper) return;
-    sweeper = setInterval(sweep, Math.max(10, Math.min(1000, timeoutMs / 4)));
-    sweeper.unref();
-  }
-  function stopSweeper(): void {
-    clearInterval(sweeper);
-    sweeper = undefined;
   }
 
   return {
@@ -98,7 +93,6 @@ export function pubAckPublisher(nc: NatsConnection, options: { timeoutMs?: numbe
         // Throws when the connection is closed or draining: the caller's promise rejects with it.
         nc.publish(subject, payload, { reply: `${prefix}.${token}`, headers });
         pending.set(token, { subject, deadline: performance.now() + timeoutMs, resolve, reject });
-        startSweeper();
       }),
   };
 }
